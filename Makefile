@@ -1,0 +1,50 @@
+# The two commands of the README: `make run` and `make test`. Both create .venv and
+# install what is missing first, so they work on a machine that has only Python 3.11.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+RUN_STAMP := $(VENV)/.installed-run
+DEV_STAMP := $(VENV)/.installed-dev
+
+.PHONY: run test lint typecheck unit install key migrate bench clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(RUN_STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+$(DEV_STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(RUN_STAMP) $@
+
+install: $(DEV_STAMP)
+
+run: $(RUN_STAMP)
+	@$(PY) -m app.launcher
+
+migrate: $(RUN_STAMP)
+	$(PY) -m app.cli migrate
+
+key: $(RUN_STAMP)
+	@$(PY) -m app.cli create-key
+
+lint: $(DEV_STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: $(DEV_STAMP)
+	$(VENV)/bin/mypy .
+
+unit: $(DEV_STAMP)
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+test: lint typecheck unit
+
+bench: $(DEV_STAMP)
+	$(PY) -m bench.compile_graphs
+
+clean:
+	rm -rf $(VENV) var .mypy_cache .pytest_cache .ruff_cache

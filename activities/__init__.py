@@ -1,0 +1,1 @@
+"""Activities: one module per platform; `registry` maps node types to them."""

@@ -1,0 +1,178 @@
+"""The `http.request` activity: call any HTTP API with httpx.
+
+Error mapping lives here, in one place: 429/5xx/network problems retry (honouring
+Retry-After), other 4xx fail without retry and carry the status and a short reason.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+from pydantic import ValidationError
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from activities.base import ActionInput, heartbeating
+from activities.http.nodes import FormBody, HttpBody, HttpRequestParameters, JsonBody, RawBody
+
+RETRYABLE_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
+
+
+def retry_after_seconds(value: str | None, now: datetime) -> float | None:
+    """Retry-After as seconds, from either of its forms (delta-seconds or an HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, (when - now).total_seconds())
+
+
+def _parameters(action: ActionInput) -> HttpRequestParameters:
+    try:
+        return HttpRequestParameters.model_validate(action.parameters)
+    except ValidationError as error:
+        # Rendered templates are only checked here; the values stay out of the message.
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in issue['loc'])}: {issue['msg']}"
+            for issue in error.errors(include_url=False)
+        )
+        raise ApplicationError(
+            f"invalid parameters: {problems}", type="InvalidParameters", non_retryable=True
+        ) from None
+
+
+def _body_arguments(
+    body: HttpBody, headers: Mapping[str, str]
+) -> tuple[dict[str, str], dict[str, Any]]:
+    """The headers to send and httpx's body arguments for `body`."""
+    if isinstance(body, JsonBody):
+        return dict(headers), {"json": body.payload}
+    if isinstance(body, FormBody):
+        return dict(headers), {"data": body.form}
+    if isinstance(body, RawBody):
+        has_type = any(name.lower() == "content-type" for name in headers)
+        extra = {} if has_type else {"Content-Type": body.content_type}
+        return {**headers, **extra}, {"content": body.raw.encode()}
+    return dict(headers), {}
+
+
+async def _read_limited(response: httpx.Response, limit: int) -> bytes:
+    too_large = ApplicationError(
+        f"response body is larger than {limit} bytes", type="ResponseTooLarge", non_retryable=True
+    )
+    declared = response.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise too_large
+    chunks: list[bytes] = []
+    size = 0
+    # Decoded bytes are counted, so a small compressed body cannot expand past the limit.
+    async for chunk in response.aiter_bytes():
+        size += len(chunk)
+        if size > limit:
+            raise too_large
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _decode(content: bytes, response: httpx.Response, response_format: str) -> Any:
+    if not content:
+        return None
+    text = content.decode(response.encoding or "utf-8", errors="replace")
+    looks_json = "json" in response.headers.get("content-type", "")
+    if response_format == "json" or (response_format == "auto" and looks_json):
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError:
+            if response_format == "json":
+                raise ApplicationError(
+                    f"the response from {response.url.host} is not JSON",
+                    type="InvalidJson",
+                    non_retryable=True,
+                ) from None
+    return text
+
+
+def _raise_for_status(response: httpx.Response) -> None:
+    status = response.status_code
+    if status in RETRYABLE_STATUSES:
+        delay = retry_after_seconds(response.headers.get("retry-after"), datetime.now(UTC))
+        raise ApplicationError(
+            f"HTTP {status} from {response.url.host}",
+            {"status": status},
+            type=f"HTTP{status}",
+            next_retry_delay=timedelta(seconds=delay) if delay is not None else None,
+        )
+    if status >= 400:
+        raise ApplicationError(
+            f"HTTP {status} from {response.url.host}: {response.reason_phrase}",
+            {"status": status},
+            type=f"HTTP{status}",
+            non_retryable=True,
+        )
+
+
+async def _send(params: HttpRequestParameters) -> dict[str, Any]:
+    headers, body = _body_arguments(params.body, params.headers)
+    # The account's credential (from ActionInput.account_id) will be applied to `headers` here.
+    async with (
+        httpx.AsyncClient(
+            timeout=params.timeout.total_seconds(),
+            follow_redirects=params.follow_redirects,
+            max_redirects=params.max_redirects,
+        ) as client,
+        client.stream(
+            params.method, params.url, params=params.query, headers=headers, **body
+        ) as response,
+    ):
+        if params.fail_on_status:
+            _raise_for_status(response)
+        content = await _read_limited(response, params.max_response_bytes)
+        return {
+            "status": response.status_code,
+            "headers": dict(response.headers),
+            "body": _decode(content, response, params.response_format),
+        }
+
+
+@activity.defn(name="http.request")
+async def http_request(action: ActionInput) -> dict[str, Any]:
+    """Send one HTTP request and return its status, headers and body.
+
+    Raises:
+        ApplicationError: Retryable for network problems, timeouts, 408/425/429/5xx
+            (with Retry-After as the next delay); non-retryable for other 4xx, bad
+            URLs, too many redirects and oversized or malformed responses.
+    """
+    params = _parameters(action)
+    host = urlsplit(params.url).hostname or "the server"
+    try:
+        async with heartbeating(), asyncio.timeout(params.timeout.total_seconds()):
+            return await _send(params)
+    except (TimeoutError, httpx.TimeoutException):
+        raise ApplicationError(f"{host} did not answer in time", type="Timeout") from None
+    except (httpx.UnsupportedProtocol, httpx.InvalidURL) as error:
+        raise ApplicationError(
+            f"cannot request {host}: {error}", type="InvalidUrl", non_retryable=True
+        ) from None
+    except httpx.TransportError as error:
+        raise ApplicationError(
+            f"could not reach {host}: {type(error).__name__}", type="NetworkError"
+        ) from None
+    except httpx.RequestError as error:
+        raise ApplicationError(
+            f"request to {host} failed: {type(error).__name__}",
+            type=type(error).__name__,
+            non_retryable=True,
+        ) from None

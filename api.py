@@ -1,0 +1,5 @@
+"""The API's entry point: `uvicorn api:app`."""
+
+from app.api.main import create_app
+
+app = create_app()

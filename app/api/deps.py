@@ -1,0 +1,91 @@
+"""Dependencies, declared once as `Annotated` aliases so handler signatures stay short."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlmodel.ext.asyncio.session import AsyncSession
+from temporalio.client import Client
+
+from app.db.engine import Database
+from app.errors import AuthenticationError, PermissionDeniedError, ServiceUnavailableError
+from app.settings import Settings
+from app.store.api_keys import authenticate
+from temporal.client import LazyClient
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_database(request: Request) -> Database:
+    database: Database = request.app.state.database
+    return database
+
+
+async def get_session(
+    database: Annotated[Database, Depends(get_database)],
+) -> AsyncIterator[AsyncSession]:
+    async with database.session() as session:
+        yield session
+
+
+def get_lazy_temporal(request: Request) -> LazyClient:
+    client: LazyClient = request.app.state.temporal
+    return client
+
+
+async def get_temporal(lazy: Annotated[LazyClient, Depends(get_lazy_temporal)]) -> Client:
+    try:
+        return await lazy.get()
+    except Exception:
+        raise ServiceUnavailableError(f"Temporal is not reachable at {lazy.target}") from None
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+DatabaseDep = Annotated[Database, Depends(get_database)]
+SessionDep = Annotated[AsyncSession, Depends(get_session)]
+TemporalDep = Annotated[Client, Depends(get_temporal)]
+LazyTemporalDep = Annotated[LazyClient, Depends(get_lazy_temporal)]
+
+_bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: Bearer fh_...`")
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is calling: the organization every query is scoped to."""
+
+    organization_id: str
+    api_key_id: str
+    read_only: bool
+
+
+async def get_caller(
+    session: SessionDep,
+    settings: SettingsDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Caller:
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise AuthenticationError("missing API key: send 'Authorization: Bearer <key>'")
+    found = await authenticate(session, key=credentials.credentials, secret_key=settings.secret_key)
+    if found is None:
+        raise AuthenticationError("invalid or revoked API key")
+    api_key, organization = found
+    return Caller(
+        organization_id=organization.id, api_key_id=api_key.id, read_only=api_key.read_only
+    )
+
+
+async def get_writer(caller: Annotated[Caller, Depends(get_caller)]) -> Caller:
+    if caller.read_only:
+        raise PermissionDeniedError("this API key is read-only")
+    return caller
+
+
+CallerDep = Annotated[Caller, Depends(get_caller)]
+WriterDep = Annotated[Caller, Depends(get_writer)]

@@ -1,0 +1,71 @@
+"""One JSON error format for every error: `{"error": {"type", "message", "details"}}`."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from app.errors import AppError, ErrorDetail
+
+log = logging.getLogger(__name__)
+
+
+def error_body(
+    type_: str, message: str, details: list[ErrorDetail] | None = None
+) -> dict[str, Any]:
+    return {
+        "error": {
+            "type": type_,
+            "message": message,
+            "details": [detail.as_json() for detail in details or []],
+        }
+    }
+
+
+async def _app_error(_request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, AppError)
+    headers = {"WWW-Authenticate": "Bearer"} if error.status_code == 401 else None
+    return JSONResponse(
+        error_body(error.type, error.message, error.details),
+        status_code=error.status_code,
+        headers=headers,
+    )
+
+
+async def _request_validation(_request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, RequestValidationError)
+    details = [
+        ErrorDetail(message=problem["msg"], path=tuple(problem["loc"]), code=problem["type"])
+        for problem in error.errors()
+    ]
+    return JSONResponse(
+        error_body("invalid_input", "the request is not valid", details), status_code=422
+    )
+
+
+async def _http_error(_request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, HTTPException)
+    type_ = {404: "not_found", 405: "method_not_allowed"}.get(error.status_code, "http_error")
+    return JSONResponse(
+        error_body(type_, str(error.detail)), status_code=error.status_code, headers=error.headers
+    )
+
+
+async def _unexpected(_request: Request, error: Exception) -> JSONResponse:
+    # The message of an unexpected error may carry anything: log it, answer without it.
+    log.exception("unhandled error", exc_info=error)
+    return JSONResponse(
+        error_body("internal_error", "an unexpected error occurred"), status_code=500
+    )
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(AppError, _app_error)
+    app.add_exception_handler(RequestValidationError, _request_validation)
+    app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected)

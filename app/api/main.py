@@ -1,0 +1,45 @@
+"""Assembles the FastAPI application."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+
+from app.api import errors
+from app.api.routes import health, language, runs, workflows
+from app.db.engine import Database
+from app.settings import Settings, get_settings
+from temporal.client import LazyClient
+
+DESCRIPTION = """
+A durable workflow engine: store workflows as graphs, run them on Temporal.
+
+Authenticate with an API key: `Authorization: Bearer fh_...`.
+Every error has one shape: `{"error": {"type", "message", "details": [{"path", "message"}]}}`.
+"""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.settings = settings
+        app.state.database = Database(settings.resolved_database_url)
+        app.state.temporal = LazyClient(settings.temporal_target, settings.temporal_namespace)
+        try:
+            yield
+        finally:
+            await app.state.database.dispose()
+
+    app = FastAPI(title="Flowhold", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    errors.install(app)
+    router = APIRouter()
+    router.include_router(health.router)
+    router.include_router(language.router)
+    router.include_router(workflows.router)
+    router.include_router(runs.router)
+    app.include_router(router)
+    return app

@@ -1,0 +1,100 @@
+"""The builder's contract: the workflow schema, the node catalog, the expression reference."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from pydantic import BaseModel
+
+from app.language import catalog
+from app.language.expressions import FUNCTIONS_DOC, ROOTS
+from app.language.graph import WorkflowGraph
+from app.language.node_type import ERROR_HANDLE, NodeType
+
+router = APIRouter(tags=["language"])
+
+
+class AccountNeed(BaseModel):
+    platform: str
+    required: bool
+
+
+class NodeTypePublic(BaseModel):
+    type: str
+    kind: str
+    category: str
+    title: str
+    description: str
+    parameters_schema: dict[str, Any]
+    handles: list[str]
+    """Output handles; `error` exists on every node whose on_error is `route`."""
+    handles_from_parameters: bool
+    """True when the handles depend on the parameters (a switch's cases)."""
+    exclusive: bool
+    """A run leaves through exactly one handle (if, switch, waits)."""
+    expression_fields: list[str]
+    """Parameters that hold a bare expression rather than a `{{ }}` template."""
+    output_schema: dict[str, Any]
+    account: AccountNeed | None
+
+
+class NodeTypesPublic(BaseModel):
+    data: list[NodeTypePublic]
+    count: int
+    error_handle: str = ERROR_HANDLE
+
+
+class ExpressionReference(BaseModel):
+    roots: list[str]
+    functions: dict[str, str]
+
+
+def _public(node_type: NodeType) -> NodeTypePublic:
+    return NodeTypePublic(
+        type=node_type.type,
+        kind=node_type.kind,
+        category=node_type.category,
+        title=node_type.title,
+        description=node_type.description,
+        parameters_schema=node_type.parameters.model_json_schema(),
+        handles=list(node_type.handles),
+        handles_from_parameters=node_type.handles_from is not None,
+        exclusive=node_type.exclusive,
+        expression_fields=list(node_type.expression_fields),
+        output_schema=dict(node_type.output),
+        account=(
+            AccountNeed(platform=node_type.account, required=node_type.account_required)
+            if node_type.account
+            else None
+        ),
+    )
+
+
+_NODE_TYPES = NodeTypesPublic(
+    data=[_public(node_type) for node_type in catalog.all_types()],
+    count=len(list(catalog.all_types())),
+)
+_WORKFLOW_SCHEMA = WorkflowGraph.model_json_schema(by_alias=True)
+
+
+@router.get("/node-types", operation_id="list_node_types", response_model=NodeTypesPublic)
+async def list_node_types() -> NodeTypesPublic:
+    """Every node type the engine runs: palette entry, parameter schema, handles, output."""
+    return _NODE_TYPES
+
+
+@router.get("/schema/workflow", operation_id="get_workflow_schema")
+async def get_workflow_schema() -> dict[str, Any]:
+    """The JSON Schema of a workflow graph (React Flow's `toObject()` is accepted too)."""
+    return _WORKFLOW_SCHEMA
+
+
+@router.get(
+    "/schema/expressions",
+    operation_id="get_expression_reference",
+    response_model=ExpressionReference,
+)
+async def get_expression_reference() -> ExpressionReference:
+    """What `{{ }}` expressions can read (roots) and call (functions)."""
+    return ExpressionReference(roots=list(ROOTS), functions=dict(FUNCTIONS_DOC))

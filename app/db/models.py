@@ -1,0 +1,106 @@
+"""The tables. Every row belongs to one organization (DESIGN.md, invariant 6).
+
+Only these table classes hold stored secrets (hashes, ciphertexts); the API returns
+the `*Public` models of `app.api.schemas`, never these.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Column, ForeignKey, Index, String, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from app.db.types import JSONColumn, UTCDateTime, utcnow
+
+
+def new_id(prefix: str) -> str:
+    """A random, URL-safe id that says what it names (`wf_…`, `org_…`)."""
+    return f"{prefix}_{secrets.token_hex(12)}"
+
+
+def _created_at() -> Any:
+    return Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+def _org_fk() -> Any:
+    return Field(
+        sa_column=Column(
+            String(40), ForeignKey("organization.id", ondelete="CASCADE"), nullable=False
+        )
+    )
+
+
+class Organization(SQLModel, table=True):
+    id: str = Field(default_factory=lambda: new_id("org"), primary_key=True, max_length=40)
+    name: str = Field(max_length=200)
+    created_at: datetime = _created_at()
+
+
+class ApiKey(SQLModel, table=True):
+    __tablename__ = "api_key"
+    __table_args__ = (Index("ix_api_key_organization_id", "organization_id"),)
+
+    id: str = Field(default_factory=lambda: new_id("key"), primary_key=True, max_length=40)
+    organization_id: str = _org_fk()
+    name: str = Field(max_length=200)
+    prefix: str = Field(max_length=16)
+    """The first characters of the key, shown so a person can tell keys apart."""
+    key_hash: str = Field(max_length=64, unique=True)
+    """HMAC-SHA256 of the whole key under SECRET_KEY; the key itself is never stored."""
+    read_only: bool = False
+    created_at: datetime = _created_at()
+    last_used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class Workflow(SQLModel, table=True):
+    __table_args__ = (Index("ix_workflow_organization_id_name", "organization_id", "name"),)
+
+    id: str = Field(default_factory=lambda: new_id("wf"), primary_key=True, max_length=40)
+    organization_id: str = _org_fk()
+    name: str = Field(max_length=200)
+    description: str = Field(default="", max_length=2000)
+    active: bool = False
+    latest_version: int = 1
+    created_at: datetime = _created_at()
+    updated_at: datetime = _created_at()
+
+
+class WorkflowVersion(SQLModel, table=True):
+    """One immutable version of a workflow: the graph as sent and the plan compiled from it."""
+
+    __tablename__ = "workflow_version"
+    __table_args__ = (UniqueConstraint("workflow_id", "version"),)
+
+    id: str = Field(default_factory=lambda: new_id("wfv"), primary_key=True, max_length=40)
+    workflow_id: str = Field(
+        sa_column=Column(
+            String(40), ForeignKey("workflow.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    organization_id: str = _org_fk()
+    version: int
+    graph: dict[str, Any] = Field(sa_column=Column(JSONColumn, nullable=False))
+    plan: dict[str, Any] = Field(sa_column=Column(JSONColumn, nullable=False))
+    plan_hash: str = Field(max_length=80)
+    created_at: datetime = _created_at()
+
+
+class Account(SQLModel, table=True):
+    """A connected platform account. Its secrets live in the vault, never in this row's API view."""
+
+    __table_args__ = (Index("ix_account_organization_id", "organization_id"),)
+
+    id: str = Field(default_factory=lambda: new_id("acc"), primary_key=True, max_length=40)
+    organization_id: str = _org_fk()
+    platform: str = Field(max_length=40)
+    """`x`, `instagram` or `http`."""
+    display_name: str = Field(max_length=200)
+    status: str = Field(default="active", max_length=20)
+    """`active`, `expired` or `revoked`."""
+    scopes: list[str] = Field(default_factory=list, sa_column=Column(JSONColumn, nullable=False))
+    created_at: datetime = _created_at()
+    updated_at: datetime = _created_at()

@@ -1,0 +1,183 @@
+"""Graph analysis: reachability, loop bodies, cycles, order, and what may have run before what.
+
+Everything here is linear or near-linear in the size of the graph (ancestor sets are
+bitsets held in Python ints), because validation runs on every save of a workflow.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Edge:
+    source: str
+    handle: str
+    target: str
+    index: int
+    """Position in the submitted `edges` list, for error paths."""
+
+
+@dataclass
+class Analysis:
+    """Facts about a graph's shape that validation and the compiler share."""
+
+    order: list[str] = field(default_factory=list)
+    """Reachable nodes in a topological order of the graph without loop back edges."""
+    reachable: set[str] = field(default_factory=set)
+    loop_of: dict[str, str] = field(default_factory=dict)
+    """Node id → the innermost loop whose body it is in."""
+    bodies: dict[str, set[str]] = field(default_factory=dict)
+    """Loop node id → the nodes of its body."""
+    back_edges: set[int] = field(default_factory=set)
+    """Indexes of edges that end an iteration (from a loop body back to its loop)."""
+    cycle: list[str] = field(default_factory=list)
+    """Nodes on a cycle outside any loop body, if there is one."""
+    entering_body: list[tuple[Edge, str]] = field(default_factory=list)
+    """Edges that jump into a loop body from outside it, with that loop's id."""
+    _position: dict[str, int] = field(default_factory=dict)
+    _ancestors: dict[str, int] = field(default_factory=dict)
+
+    def is_ordered(self, node: str) -> bool:
+        """Whether the node is reachable and not on or after a cycle (its ancestry is known)."""
+        return node in self._ancestors
+
+    def is_ancestor(self, earlier: str, later: str) -> bool:
+        """Whether a path leads from `earlier` to `later` (not counting loop back edges)."""
+        if earlier not in self._position or later not in self._ancestors:
+            return False
+        return bool((self._ancestors[later] >> self._position[earlier]) & 1)
+
+    def may_run_before(self, earlier: str, later: str) -> bool:
+        """Whether `earlier` can have run by the time `later` runs, in some run.
+
+        Every edge can be taken in some run, so this holds exactly when a path leads from
+        `earlier` to `later`: a node on the other side of an `if` has no such path.
+        """
+        return self.is_ancestor(earlier, later)
+
+
+def _loop_bodies(
+    loops: Sequence[str], outgoing: Mapping[str, list[Edge]], body_handle: str
+) -> dict[str, set[str]]:
+    bodies: dict[str, set[str]] = {}
+    for loop in loops:
+        body: set[str] = set()
+        queue = deque(edge.target for edge in outgoing[loop] if edge.handle == body_handle)
+        while queue:
+            node = queue.popleft()
+            if node == loop or node in body:
+                continue
+            body.add(node)
+            queue.extend(edge.target for edge in outgoing[node])
+        bodies[loop] = body
+    return bodies
+
+
+def _innermost_loops(bodies: Mapping[str, set[str]]) -> dict[str, str]:
+    loop_of: dict[str, str] = {}
+    # A nested loop's body is a subset of its parent's: visit larger bodies first so the
+    # innermost loop is written last.
+    for loop, body in sorted(bodies.items(), key=lambda item: (-len(item[1]), item[0])):
+        for node in body:
+            loop_of[node] = loop
+    return loop_of
+
+
+def _find_cycle(nodes: set[str], outgoing: Mapping[str, list[Edge]], skip: set[int]) -> list[str]:
+    """One cycle among `nodes` (ignoring edges in `skip`), as a list of node ids."""
+    state: dict[str, int] = {}
+    for start in sorted(nodes):
+        if start in state:
+            continue
+        stack: list[tuple[str, int]] = [(start, 0)]
+        path: list[str] = []
+        while stack:
+            node, next_index = stack.pop()
+            if next_index == 0:
+                state[node] = 1
+                path.append(node)
+            edges = [e for e in outgoing[node] if e.index not in skip and e.target in nodes]
+            if next_index < len(edges):
+                stack.append((node, next_index + 1))
+                target = edges[next_index].target
+                if state.get(target) == 1:
+                    return path[path.index(target) :]
+                if target not in state:
+                    stack.append((target, 0))
+            else:
+                state[node] = 2
+                path.pop()
+    return []
+
+
+def analyse(
+    node_ids: Sequence[str],
+    edges: Sequence[Edge],
+    *,
+    triggers: Sequence[str],
+    loops: Sequence[str],
+    body_handle: str = "body",
+) -> Analysis:
+    """Analyse a graph whose edges all join existing nodes.
+
+    Args:
+        node_ids: Every node.
+        edges: Every edge, between nodes of `node_ids`.
+        triggers: Nodes runs start from.
+        loops: Loop nodes (their `body_handle` edges lead into a body that may return).
+    """
+    outgoing: dict[str, list[Edge]] = {node: [] for node in node_ids}
+    into: dict[str, list[Edge]] = {node: [] for node in node_ids}
+    for edge in edges:
+        outgoing[edge.source].append(edge)
+        into[edge.target].append(edge)
+    result = Analysis()
+    result.bodies = _loop_bodies(loops, outgoing, body_handle)
+    result.loop_of = _innermost_loops(result.bodies)
+    for loop, body in result.bodies.items():
+        result.back_edges.update(edge.index for edge in into[loop] if edge.source in body)
+        for node in sorted(body):
+            for edge in into[node]:
+                if edge.source not in body if edge.source != loop else edge.handle != body_handle:
+                    result.entering_body.append((edge, loop))
+
+    queue = deque(triggers)
+    result.reachable = set(triggers)
+    while queue:
+        for edge in outgoing[queue.popleft()]:
+            if edge.target not in result.reachable:
+                result.reachable.add(edge.target)
+                queue.append(edge.target)
+
+    forward = [edge for edge in edges if edge.index not in result.back_edges]
+    incoming: dict[str, list[Edge]] = {node: [] for node in node_ids}
+
+    pending = dict.fromkeys(node_ids, 0)
+    for edge in forward:
+        if edge.source in result.reachable:
+            incoming[edge.target].append(edge)
+            pending[edge.target] += 1
+    ready = deque(sorted(node for node in result.reachable if pending[node] == 0))
+    while ready:
+        node = ready.popleft()
+        result._position[node] = len(result.order)
+        result.order.append(node)
+        for edge in outgoing[node]:
+            if edge.index in result.back_edges:
+                continue
+            pending[edge.target] -= 1
+            if pending[edge.target] == 0:
+                ready.append(edge.target)
+    if len(result.order) < len(result.reachable):
+        stuck = result.reachable - set(result.order)
+        result.cycle = _find_cycle(stuck, outgoing, result.back_edges)
+
+    for node in result.order:
+        ancestors = 0
+        for edge in incoming[node]:
+            ancestors |= result._ancestors[edge.source] | (1 << result._position[edge.source])
+        result._ancestors[node] = ancestors
+    return result

@@ -1,0 +1,75 @@
+"""The compiler: a checked graph in, a plan out; the same graph always gives the same bytes.
+
+Linear in the size of the graph: one pass over nodes and one over edges, then sorting.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from app.language.errors import GraphInvalidError
+from app.language.plan import Plan, PlanNode
+from app.language.validation import (
+    DEFAULT_SIZE_LIMITS,
+    CheckedGraph,
+    SizeLimits,
+    collector_paused,
+    validate,
+)
+
+NO_ACCOUNTS: Mapping[str, str] = {}
+
+
+def build_plan(checked: CheckedGraph) -> Plan:
+    graph, analysis = checked.graph, checked.analysis
+    outgoing: dict[str, dict[str, list[str]]] = {node.id: {} for node in graph.nodes}
+    incoming: dict[str, list[str]] = {node.id: [] for node in graph.nodes}
+    for edge in checked.edges:
+        outgoing[edge.source].setdefault(edge.handle, []).append(edge.target)
+        if edge.index not in analysis.back_edges:
+            incoming[edge.target].append(edge.source)
+    nodes: dict[str, PlanNode] = {}
+    for node in sorted(graph.nodes, key=lambda n: n.id):
+        node_type = checked.types[node.id]
+        nodes[node.id] = PlanNode(
+            id=node.id,
+            type=node.type,
+            kind=node_type.kind,
+            name=node.name or node_type.title,
+            parameters=node.parameters,
+            expression_fields=node_type.expression_fields,
+            next={
+                handle: tuple(sorted(targets))
+                for handle, targets in sorted(outgoing[node.id].items())
+            },
+            incoming=tuple(sorted(incoming[node.id])),
+            loop=analysis.loop_of.get(node.id),
+            activity=node_type.activity,
+            account_id=node.account_id,
+            retry=node.retry,
+            timeout_seconds=node.timeout_seconds,
+            on_error=node.on_error,
+            disabled=node.disabled,
+        )
+    return Plan(
+        triggers=tuple(
+            sorted(node.id for node in graph.nodes if checked.types[node.id].kind == "trigger")
+        ),
+        nodes=nodes,
+        variables=graph.settings.variables,
+        timezone=graph.settings.timezone,
+    )
+
+
+def compile_workflow(
+    document: Any, *, accounts: Mapping[str, str] = NO_ACCOUNTS, limits: SizeLimits | None = None
+) -> Plan:
+    """Validate and compile; raises `GraphInvalidError` listing every problem."""
+    with collector_paused():
+        checked, issues = validate(
+            document, accounts=accounts, limits=limits or DEFAULT_SIZE_LIMITS
+        )
+        if checked is None:
+            raise GraphInvalidError(issues)
+        return build_plan(checked)

@@ -1,0 +1,101 @@
+"""The workflow graph as people send it: React Flow's `toObject()` or the native form.
+
+Both forms normalise to `WorkflowGraph`. UI-only fields (`position`, `selected`,
+`dragging`, `measured`, `viewport`, ...) are accepted and dropped.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.language.plan import RetrySpec
+
+NODE_ID_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_.:\-]{0,99}$"
+VARIABLE_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]{0,63}$"
+
+
+class _Lenient(BaseModel):
+    """Unknown keys are UI state or future fields: ignore them rather than reject the graph."""
+
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+
+class GraphNode(_Lenient):
+    """A node: what it does (`type`, `parameters`) and how it behaves when things go wrong."""
+
+    id: str = Field(pattern=NODE_ID_PATTERN, description="Stable id; edges and expressions use it.")
+    type: str = Field(min_length=1, max_length=100, description="A type from `GET /node-types`.")
+    name: str | None = Field(default=None, max_length=200, description="Shown in the builder.")
+    parameters: dict[str, Any] = Field(
+        default_factory=dict, description="The node type's parameters; strings may hold {{ }}."
+    )
+    account_id: str | None = Field(
+        default=None, max_length=40, description="The connected account an action uses."
+    )
+    retry: RetrySpec | None = Field(default=None, description="Retries of an action.")
+    timeout_seconds: float | None = Field(
+        default=None, gt=0, le=31 * 86_400, description="Time limit of one attempt of an action."
+    )
+    on_error: Literal["fail", "continue", "route"] = Field(
+        default="fail",
+        description="fail the run; continue with the error as output; or follow the `error` edge.",
+    )
+    disabled: bool = Field(default=False, description="Skipped: the run passes straight through.")
+
+
+class GraphEdge(_Lenient):
+    id: str | None = Field(default=None, max_length=200)
+    source: str = Field(max_length=100)
+    target: str = Field(max_length=100)
+    source_handle: str | None = Field(
+        default=None,
+        alias="sourceHandle",
+        max_length=100,
+        description="Which output of the source: `true`/`false`, a switch case, `error`, ...",
+    )
+    target_handle: str | None = Field(default=None, alias="targetHandle", max_length=100)
+
+
+class WorkflowSettings(_Lenient):
+    timezone: str = Field(default="UTC", description="IANA time zone for dates and schedules.")
+    variables: dict[str, Any] = Field(
+        default_factory=dict, description="Workflow variables and their initial values (`vars`)."
+    )
+
+
+class WorkflowGraph(_Lenient):
+    """A workflow graph in its native form (React Flow's `toObject()` is accepted too)."""
+
+    name: str | None = Field(default=None, max_length=200)
+    description: str | None = Field(default=None, max_length=2000)
+    nodes: list[GraphNode]
+    edges: list[GraphEdge] = Field(default_factory=list)
+    settings: WorkflowSettings = Field(default_factory=WorkflowSettings)
+
+
+_NODE_FIELDS = (
+    "name", "parameters", "account_id", "retry", "timeout_seconds", "on_error", "disabled",
+)  # fmt: skip
+
+
+def _flatten_react_flow_node(node: Any) -> Any:
+    """React Flow keeps our fields under `data`; lift them to the node itself."""
+    if not isinstance(node, dict) or not isinstance(node.get("data"), dict):
+        return node
+    data = node["data"]
+    flat = {key: value for key, value in node.items() if key != "data"}
+    for key in _NODE_FIELDS:
+        if key in data and key not in flat:
+            flat[key] = data[key]
+    if "name" not in flat and isinstance(data.get("label"), str):
+        flat["name"] = data["label"]
+    return flat
+
+
+def normalize(document: Any) -> Any:
+    """The document with React Flow's node layout folded into the native one."""
+    if not isinstance(document, dict) or not isinstance(document.get("nodes"), list):
+        return document
+    return {**document, "nodes": [_flatten_react_flow_node(node) for node in document["nodes"]]}

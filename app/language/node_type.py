@@ -1,0 +1,63 @@
+"""One kind of node, as the catalog knows it: node modules build these, the catalog lists them."""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from app.language.plan import NodeKind
+
+ERROR_HANDLE = "error"
+"""Every node may route failures through this handle when its `on_error` is `route`."""
+
+
+class Parameters(BaseModel):
+    """Base of every node's parameter model: unknown parameters are mistakes, not UI state.
+
+    Any string may hold `{{ }}` templates. A field whose value is a whole template (e.g.
+    `"{{ vars.limit }}"` for an integer) cannot be type-checked before the run; validation
+    accepts it and the rendered value is checked when the node runs.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+
+@dataclass(frozen=True)
+class NodeType:
+    """Everything known about one kind of node: its palette entry, its checks, its runtime."""
+
+    type: str
+    """The name a graph uses, e.g. `x.post`."""
+    kind: NodeKind
+    """`trigger` starts runs, `control` runs inside the workflow, `action` is one activity."""
+    category: str
+    """Palette group: `trigger`, `flow`, `data`, `http`, `x`, `instagram`, ..."""
+    title: str
+    description: str
+    parameters: builtins.type[Parameters]
+    """Pydantic model of the parameters; its JSON Schema is published in the catalog."""
+    handles: tuple[str, ...] = ("out",)
+    """Output handles edges can leave from (besides `error`, which every node has)."""
+    handles_from: Callable[[Any], tuple[str, ...]] | None = None
+    """For handles that depend on parameters (switch cases): parameters → handles."""
+    exclusive: bool = False
+    """The handles are alternatives: one run leaves through exactly one of them."""
+    output: Mapping[str, Any] = field(default_factory=dict)
+    """JSON Schema of what the node outputs (readable as `nodes.<id>`)."""
+    expression_fields: tuple[str, ...] = ()
+    """Parameters holding a bare expression (a condition, a list of items), not a template."""
+    activity: str | None = None
+    """For actions: the registered activity name."""
+    account: str | None = None
+    """For actions: the platform of the connected account it uses (`x`, `instagram`, `http`)."""
+    account_required: bool = False
+
+    def handles_for(self, parameters: Any) -> tuple[str, ...]:
+        """The handles of a node of this type with these (validated) parameters."""
+        if self.handles_from is not None:
+            return self.handles_from(parameters)
+        return self.handles

@@ -1,0 +1,1 @@
+"""Node types that run inside the workflow: triggers and control steps."""

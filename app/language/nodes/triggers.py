@@ -1,0 +1,304 @@
+"""Trigger node types: what starts a run (by hand or API, on a schedule, or from a webhook)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated, Any, Literal, Self
+
+from pydantic import AfterValidator, AwareDatetime, Field, model_validator
+
+from app.language.node_type import NodeType, Parameters
+from app.language.nodes._common import (
+    MAX_DURATION,
+    CalendarDay,
+    CalendarHour,
+    CalendarMinute,
+    CalendarMonth,
+    CalendarWeekday,
+    CronExpression,
+    Strict,
+)
+from app.language.parameter_checks import (
+    TimeZoneName,
+    check_json_schema,
+    exactly_one,
+    field_error,
+)
+
+MIB = 1024 * 1024
+
+HeaderName = Annotated[
+    str, Field(min_length=1, max_length=100, pattern=r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+]
+"""An HTTP header name (RFC 9110 token characters)."""
+
+
+class ManualTriggerParameters(Parameters):
+    """Parameters of `trigger.manual`."""
+
+    input_schema: Annotated[dict[str, Any], AfterValidator(check_json_schema)] | None = Field(
+        default=None,
+        description=(
+            "Optional JSON Schema (draft 2020-12) the run input must satisfy; "
+            "runs started with other input are refused. Leave empty to accept any input."
+        ),
+        json_schema_extra={
+            "examples": [
+                {
+                    "type": "object",
+                    "properties": {"text": {"type": "string", "maxLength": 280}},
+                    "required": ["text"],
+                }
+            ]
+        },
+    )
+
+
+class Interval(Strict):
+    """Every fixed period, counted from the Unix epoch plus an offset."""
+
+    every: timedelta = Field(
+        ge=timedelta(minutes=1),
+        le=MAX_DURATION,
+        description="How often to run: at least 1 minute, at most 365 days.",
+        json_schema_extra={"examples": ["PT15M", "PT1H", "P1D"]},
+    )
+    offset: timedelta = Field(
+        default=timedelta(0),
+        ge=timedelta(0),
+        description=(
+            "Shift within each period, shorter than `every` "
+            "(e.g. every P1D with offset PT9H runs at 09:00 UTC)."
+        ),
+        json_schema_extra={"examples": ["PT0S", "PT9H"]},
+    )
+
+    @model_validator(mode="after")
+    def _offset_within_period(self) -> Self:
+        if self.offset >= self.every:
+            raise field_error(self, ("offset",), "the offset must be shorter than the period")
+        return self
+
+
+class CalendarEntry(Strict):
+    """Times matching every given field; `*` means any value."""
+
+    minute: CalendarMinute = Field(default=0, description="Minute 0-59, a list of them, or *.")
+    hour: CalendarHour = Field(default=0, description="Hour 0-23, a list of them, or *.")
+    day_of_month: CalendarDay = Field(
+        default="*", description="Day of the month 1-31, a list of them, or *."
+    )
+    month: CalendarMonth = Field(default="*", description="Month 1-12, a list of them, or *.")
+    day_of_week: CalendarWeekday = Field(
+        default="*", description="Day of the week 0-6 (0 is Sunday), a list of them, or *."
+    )
+
+
+class ScheduleTriggerParameters(Parameters):
+    """Parameters of `trigger.schedule`: exactly one of `cron`, `interval` or `calendar`."""
+
+    cron: list[CronExpression] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=10,
+        description=(
+            "Cron expressions (minute hour day-of-month month day-of-week), or @hourly, "
+            "@daily, @weekly, @monthly, @yearly; the run starts at every time any matches."
+        ),
+        json_schema_extra={"examples": [["0 9 * * MON-FRI"], ["*/15 * * * *", "@daily"]]},
+    )
+    interval: Interval | None = Field(
+        default=None,
+        description="Run at a fixed period instead of cron times.",
+        json_schema_extra={"examples": [{"every": "PT1H"}, {"every": "P1D", "offset": "PT9H"}]},
+    )
+    calendar: list[CalendarEntry] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=10,
+        description="Calendar times, a structured alternative to cron.",
+        json_schema_extra={"examples": [[{"minute": 30, "hour": [9, 17], "day_of_week": 1}]]},
+    )
+    timezone: TimeZoneName = Field(
+        default="UTC",
+        description="IANA time zone the cron and calendar times are read in.",
+        json_schema_extra={"examples": ["UTC", "Europe/Paris", "America/New_York"]},
+    )
+    jitter: timedelta | None = Field(
+        default=None,
+        ge=timedelta(0),
+        le=timedelta(days=1),
+        description="Start each run up to this much later, at random, to spread load (≤ 1 day).",
+        json_schema_extra={"examples": ["PT30S", "PT5M"]},
+    )
+    overlap: Literal[
+        "skip", "buffer_one", "buffer_all", "cancel_other", "terminate_other", "allow_all"
+    ] = Field(
+        default="skip",
+        description=(
+            "What to do when a run is due while the previous one is still running: skip it, "
+            "queue one or all, cancel or terminate the running one, or run both."
+        ),
+    )
+    catchup_window: timedelta = Field(
+        default=timedelta(minutes=1),
+        ge=timedelta(seconds=10),
+        le=MAX_DURATION,
+        description=(
+            "After an outage, runs missed within this window are still started "
+            "(10 seconds to 365 days)."
+        ),
+        json_schema_extra={"examples": ["PT1M", "PT1H"]},
+    )
+    start_at: AwareDatetime | None = Field(
+        default=None,
+        description="No runs before this moment (ISO 8601 with a time zone).",
+        json_schema_extra={"examples": ["2025-01-01T00:00:00Z"]},
+    )
+    end_at: AwareDatetime | None = Field(
+        default=None,
+        description="No runs after this moment (ISO 8601 with a time zone); after `start_at`.",
+        json_schema_extra={"examples": ["2025-12-31T23:59:59+01:00"]},
+    )
+    input: dict[str, Any] | None = Field(
+        default=None,
+        description=(
+            "Object every scheduled run receives as its trigger output, next to `scheduled_time`."
+        ),
+        json_schema_extra={"examples": [{"report": "daily"}]},
+    )
+
+    @model_validator(mode="after")
+    def _one_spec_and_ordered_bounds(self) -> Self:
+        exactly_one(self, ("cron", "interval", "calendar"))
+        if self.start_at and self.end_at and self.end_at <= self.start_at:
+            raise field_error(self, ("end_at",), "end_at must be after start_at")
+        if self.input and "scheduled_time" in self.input:
+            raise field_error(
+                self, ("input", "scheduled_time"), "scheduled_time is set by the schedule"
+            )
+        return self
+
+
+class WebhookTriggerParameters(Parameters):
+    """Parameters of `trigger.webhook`.
+
+    The shared secret is deliberately not a parameter: graphs are returned by the API, so
+    the server generates and stores the secret.
+    """
+
+    method: Literal["POST", "PUT", "PATCH", "GET"] = Field(
+        default="POST", description="HTTP method the webhook URL accepts."
+    )
+    authentication: Literal["none", "hmac_sha256", "token"] = Field(
+        default="hmac_sha256",
+        description=(
+            "How callers prove who they are: an HMAC-SHA256 signature of the body, a token "
+            "header, or nothing. The secret is generated by the server and never part of the "
+            "workflow; see the trigger's webhook settings."
+        ),
+    )
+    signature_header: HeaderName = Field(
+        default="X-Hub-Signature-256",
+        description="Header carrying the HMAC-SHA256 signature (authentication hmac_sha256).",
+        json_schema_extra={"examples": ["X-Hub-Signature-256", "X-Signature"]},
+    )
+    signature_prefix: str = Field(
+        default="sha256=",
+        max_length=50,
+        description="Text before the hex digest in the signature header; may be empty.",
+        json_schema_extra={"examples": ["sha256=", ""]},
+    )
+    token_header: HeaderName = Field(
+        default="X-Webhook-Token",
+        description="Header carrying the secret token (authentication token).",
+    )
+    delivery_id_header: HeaderName | None = Field(
+        default="X-Delivery-Id",
+        description=(
+            "Header with the sender's delivery id: a delivery seen before starts no new run. "
+            "Empty: every request starts a run."
+        ),
+        json_schema_extra={"examples": ["X-Delivery-Id", "X-GitHub-Delivery"]},
+    )
+    response_mode: Literal["accepted", "wait_for_result"] = Field(
+        default="accepted",
+        description=(
+            "Answer 202 as soon as the run has started, or wait for the run and "
+            "answer with its output."
+        ),
+    )
+    response_timeout: timedelta = Field(
+        default=timedelta(seconds=10),
+        gt=timedelta(0),
+        le=timedelta(seconds=30),
+        description=(
+            "With wait_for_result: how long to wait before answering 202 anyway (≤ 30 seconds)."
+        ),
+    )
+    max_body_bytes: int = Field(
+        default=MIB,
+        ge=1,
+        le=10 * MIB,
+        description="Larger request bodies are refused with 413 (at most 10 MiB).",
+    )
+
+
+NODE_TYPES: tuple[NodeType, ...] = (
+    NodeType(
+        type="trigger.manual",
+        kind="trigger",
+        category="trigger",
+        title="Manual or API",
+        description="Starts a run when someone clicks Run or calls the API, with optional input.",
+        parameters=ManualTriggerParameters,
+        output={"description": "The run input, as given when the run was started."},
+    ),
+    NodeType(
+        type="trigger.schedule",
+        kind="trigger",
+        category="trigger",
+        title="Schedule",
+        description="Starts a run at cron times, a fixed interval or calendar times.",
+        parameters=ScheduleTriggerParameters,
+        output={
+            "type": "object",
+            "properties": {
+                "scheduled_time": {
+                    "type": "string",
+                    "format": "date-time",
+                    "description": "When this run was due (not when it actually started).",
+                }
+            },
+            "required": ["scheduled_time"],
+            "additionalProperties": True,
+            "description": "`scheduled_time` plus the keys of the `input` parameter.",
+        },
+    ),
+    NodeType(
+        type="trigger.webhook",
+        kind="trigger",
+        category="trigger",
+        title="Webhook",
+        description="Starts a run when an HTTP request arrives at the workflow's webhook URL.",
+        parameters=WebhookTriggerParameters,
+        output={
+            "type": "object",
+            "properties": {
+                "headers": {
+                    "type": "object",
+                    "additionalProperties": {"type": "string"},
+                    "description": "Request headers by name.",
+                },
+                "body": {"description": "The body: parsed JSON, else text."},
+                "query": {
+                    "type": "object",
+                    "additionalProperties": {"type": "string"},
+                    "description": "Query string parameters.",
+                },
+                "method": {"type": "string"},
+            },
+            "required": ["headers", "body", "query", "method"],
+        },
+    ),
+)

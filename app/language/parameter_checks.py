@@ -1,0 +1,201 @@
+"""Checks any node type's parameter model may use, and the errors they raise.
+
+A value holding a `{{ }}` template is known only at run time, so the text checks here
+let it through; the activity checks it again once rendered. Errors land on the field a
+builder shows them next to.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Annotated, Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import jsonschema
+from pydantic import AfterValidator, BaseModel, Field, ValidationError
+from pydantic_core import InitErrorDetails, PydanticCustomError
+
+TEMPLATE_OPEN = "{{"
+
+Location = tuple[str | int, ...]
+"""Where a field is inside a parameter model, e.g. `("cases", 0, "handle")`."""
+
+Problems = list[tuple[Location, str, Any]]
+"""For each problem: the field's location, the message and the value at fault."""
+
+
+def is_templated(value: object) -> bool:
+    """Whether a value is a string holding a `{{ }}` template, known only at run time."""
+    return isinstance(value, str) and TEMPLATE_OPEN in value
+
+
+# --- Errors -------------------------------------------------------------------------------
+
+
+def problem(message: str) -> PydanticCustomError:
+    """A validation error with `message`, for validators to raise."""
+    # The message travels in the context: a literal `{{` in it would break pydantic's formatting.
+    return PydanticCustomError("value_error", "{reason}", {"reason": message})
+
+
+def field_errors(
+    model: type[BaseModel], problems: Iterable[tuple[Location, str, Any]]
+) -> ValidationError:
+    """One validation error naming each field at fault, for rules that span several fields.
+
+    Args:
+        model: The parameter model being validated (its name titles the error).
+        problems: For each problem, the field's location, the message and the value at fault.
+            Give None as the value when the field's mere presence (or absence) is the problem:
+            workflow validation drops errors whose input is a template, as not yet checkable.
+    """
+    details = [
+        InitErrorDetails(type=problem(message), loc=loc, input=value)
+        for loc, message, value in problems
+    ]
+    return ValidationError.from_exception_data(model.__name__, details)
+
+
+def field_error(model: BaseModel, loc: Location, message: str) -> ValidationError:
+    """An error a model validator raises to report `message` on the field at `loc`.
+
+    A plain `ValueError` from a model validator lands on the whole model; this one lands on
+    the field, so a builder can show it in place. Its input is the whole model, not the
+    field's value: these checks are about how values combine, which a `{{ }}` template in
+    one of them does not excuse.
+
+    Args:
+        model: The model being validated.
+        loc: Field path inside the model; `()` for the model as a whole.
+        message: What is wrong.
+    """
+    return field_errors(type(model), [(loc, message, model)])
+
+
+def exactly_one(model: BaseModel, names: tuple[str, ...]) -> None:
+    """Check that exactly one of the optional fields `names` is set.
+
+    Raises:
+        ValidationError: On the model when none is set; on the second field set when
+            several are.
+    """
+    given = [name for name in names if getattr(model, name) is not None]
+    listed = ", ".join(names[:-1]) + " or " + names[-1]
+    if not given:
+        raise field_error(model, (), f"give one of {listed}")
+    if len(given) > 1:
+        raise field_error(model, (given[1],), f"give only one of {listed}")
+
+
+def check_unique(values: Iterable[str], what: str) -> None:
+    """Raise `ValueError` naming the first value that appears twice."""
+    seen: set[str] = set()
+    for value in values:
+        if value in seen:
+            raise ValueError(f"{what} '{value}' is used twice")
+        seen.add(value)
+
+
+# --- Text, unless templated ---------------------------------------------------------------
+
+
+def max_length_unless_templated(limit: int) -> AfterValidator:
+    """Check that a string has at most `limit` characters, unless it holds a template.
+
+    A templated string is checked again after rendering, when the activity validates its
+    parameters, so a template that renders too long still fails, only later.
+    """
+
+    def check(value: str) -> str:
+        if not is_templated(value) and len(value) > limit:
+            raise problem(f"must have at most {limit} characters (it has {len(value)})")
+        return value
+
+    return AfterValidator(check)
+
+
+def pattern_unless_templated(pattern: str, explanation: str) -> AfterValidator:
+    """Check that a string matches `pattern`, unless it holds a template."""
+    compiled = re.compile(pattern)
+
+    def check(value: str) -> str:
+        if not is_templated(value) and not compiled.fullmatch(value):
+            raise problem(explanation)
+        return value
+
+    return AfterValidator(check)
+
+
+def url_unless_templated(schemes: Iterable[str]) -> AfterValidator:
+    """Check that a string is an absolute URL with one of `schemes`, unless it holds a template."""
+    allowed = tuple(schemes)
+
+    def check(value: str) -> str:
+        if is_templated(value):
+            return value
+        try:
+            parts = urlsplit(value)
+        except ValueError:
+            raise problem("is not a valid URL") from None
+        if parts.scheme.lower() not in allowed or not parts.netloc:
+            raise problem(f"must be an absolute {' or '.join(allowed)} URL")
+        return value
+
+    return AfterValidator(check)
+
+
+def check_timestamp(value: str) -> str:
+    """Check an ISO 8601 timestamp with an offset, unless it holds a template.
+
+    Raises:
+        ValueError: When the text is neither a template nor an aware ISO 8601 timestamp.
+    """
+    if is_templated(value):
+        return value
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise ValueError(
+            "not an ISO 8601 timestamp such as 2025-01-31T09:00:00Z or a {{ }} template"
+        ) from None
+    if moment.tzinfo is None:
+        raise ValueError("the timestamp needs a time zone: end it with Z or an offset like +02:00")
+    return value
+
+
+# --- Time zones and JSON Schema -----------------------------------------------------------
+
+
+def check_timezone(value: str) -> str:
+    """Check that `value` names an IANA time zone, e.g. `Europe/Paris`.
+
+    Raises:
+        ValueError: When no such zone is known.
+    """
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise ValueError(
+            f"unknown time zone '{value}': use an IANA name such as Europe/Paris"
+        ) from None
+    return value
+
+
+TimeZoneName = Annotated[str, Field(min_length=1, max_length=64), AfterValidator(check_timezone)]
+
+
+def check_json_schema(value: dict[str, Any]) -> dict[str, Any]:
+    """Check that `value` is a valid JSON Schema (draft 2020-12).
+
+    Raises:
+        ValueError: With the schema error's message and where in the schema it is.
+    """
+    try:
+        jsonschema.Draft202012Validator.check_schema(value)
+    except jsonschema.SchemaError as error:
+        where = error.json_path if error.path else "the schema root"
+        raise ValueError(f"not a valid JSON Schema: {error.message} (at {where})") from None
+    return value

@@ -1,0 +1,102 @@
+"""Configuration from the environment (and an optional `.env` file).
+
+Every setting is documented in README.md and `.env.example`; keep the three in step.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+# Development defaults that must never protect real data: production refuses them.
+INSECURE_SECRET = "change-this-development-secret"  # noqa: S105
+INSECURE_VAULT_KEY = "dev:ZGV2ZWxvcG1lbnQta2V5LW5vdC1mb3ItcHJvZHVjdGlvbiE="
+
+
+class InsecureSettingsError(ValueError):
+    """Production was asked to start with a development secret."""
+
+
+class Settings(BaseSettings):
+    """The engine's settings; environment variables use the same names in upper case."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    """`production` refuses default secrets and SQLite-only conveniences are not assumed."""
+
+    data_dir: Path = PROJECT_ROOT / "var"
+    """Where the SQLite database and the embedded Temporal server keep their files."""
+
+    database_url: str = ""
+    """SQLAlchemy URL; empty means SQLite at `<data_dir>/flowhold.db`.
+    PostgreSQL: `postgresql+psycopg://user:password@host:5432/dbname`."""
+
+    secret_key: str = INSECURE_SECRET
+    """Keys the hashes of API keys (HMAC-SHA256)."""
+
+    vault_keys: str = INSECURE_VAULT_KEY
+    """Credential encryption keys, `id:base64(32 bytes)` separated by commas; the first encrypts."""
+
+    temporal_address: str = ""
+    """`host:port` of an existing Temporal server; empty: `make run` starts the embedded one."""
+
+    temporal_namespace: str = "default"
+    temporal_task_queue: str = "flowhold"
+
+    temporal_port: int = Field(default=7233, ge=1, le=65535)
+    """gRPC port of the embedded Temporal dev server."""
+
+    temporal_ui_port: int = Field(default=8233, ge=1, le=65535)
+    """Web UI port of the embedded Temporal dev server."""
+
+    api_host: str = "127.0.0.1"
+    api_port: int = Field(default=8000, ge=1, le=65535)
+
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    worker_shutdown_grace_seconds: float = Field(default=30.0, ge=0)
+    """How long a stopping worker lets running activities finish before cancelling them."""
+
+    @model_validator(mode="after")
+    def _refuse_default_secrets_in_production(self) -> Settings:
+        if self.environment != "production":
+            return self
+        defaults = [
+            name
+            for name, value, default in (
+                ("SECRET_KEY", self.secret_key, INSECURE_SECRET),
+                ("VAULT_KEYS", self.vault_keys, INSECURE_VAULT_KEY),
+            )
+            if value == default or not value
+        ]
+        if defaults:
+            raise InsecureSettingsError(
+                "refusing to start in production with development defaults for "
+                + ", ".join(defaults)
+            )
+        if len(self.secret_key) < 32:
+            raise InsecureSettingsError("SECRET_KEY must be at least 32 characters in production")
+        return self
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'flowhold.db'}"
+
+    @property
+    def temporal_target(self) -> str:
+        return self.temporal_address or f"127.0.0.1:{self.temporal_port}"
+
+
+@functools.cache
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()

@@ -1,0 +1,1 @@
+"""Persistence functions: every write goes through one of these, scoped to an organization."""

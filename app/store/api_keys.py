@@ -1,0 +1,70 @@
+"""API keys: issued once in clear, stored as a keyed hash, looked up by that hash."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.db.models import ApiKey, Organization
+from app.db.types import utcnow
+
+KEY_PREFIX = "fh_"
+
+
+def hash_key(key: str, *, secret_key: str) -> str:
+    return hmac.new(secret_key.encode(), key.encode(), hashlib.sha256).hexdigest()
+
+
+@dataclass(frozen=True)
+class IssuedKey:
+    """A new key: `secret` is shown to the caller this once and never again."""
+
+    record: ApiKey
+    secret: str
+
+
+async def issue_key(
+    session: AsyncSession,
+    *,
+    organization_id: str,
+    name: str,
+    read_only: bool = False,
+    secret_key: str,
+) -> IssuedKey:
+    secret = KEY_PREFIX + secrets.token_urlsafe(32)
+    record = ApiKey(
+        organization_id=organization_id,
+        name=name,
+        prefix=secret[:10],
+        key_hash=hash_key(secret, secret_key=secret_key),
+        read_only=read_only,
+    )
+    session.add(record)
+    await session.flush()
+    return IssuedKey(record=record, secret=secret)
+
+
+async def authenticate(
+    session: AsyncSession, *, key: str, secret_key: str
+) -> tuple[ApiKey, Organization] | None:
+    """The live key and its organization, or None for an unknown or revoked key."""
+    digest = hash_key(key, secret_key=secret_key)
+    row = (
+        await session.exec(
+            select(ApiKey, Organization)
+            .join(Organization, Organization.id == ApiKey.organization_id)  # type: ignore[arg-type]
+            .where(ApiKey.key_hash == digest, ApiKey.revoked_at.is_(None))  # type: ignore[union-attr]
+        )
+    ).first()
+    if row is None:
+        return None
+    api_key, organization = row
+    api_key.last_used_at = utcnow()
+    session.add(api_key)
+    await session.commit()
+    return api_key, organization

@@ -1,0 +1,59 @@
+"""Validate and compile graphs of 100, 1,000 and 10,000 nodes; print times and growth.
+
+Run: `make bench` (or `.venv/bin/python -m bench.compile_graphs`). Not a test: the figures
+go in notes, and the 1,000-node target is under 50 ms with growth close to linear.
+"""
+
+from __future__ import annotations
+
+import gc
+import statistics
+import time
+
+from app.language.compiler import compile_workflow
+from app.language.expressions import _expression, _template
+from tests.utils.graphs import sized_graph
+
+SIZES = (100, 1_000, 10_000)
+REPEATS = {100: 30, 1_000: 15, 10_000: 5}
+
+
+def _clear_caches() -> None:
+    # A fresh save of a workflow meets its expressions for the first time: measure that.
+    _expression._compile_cached.cache_clear()
+    _template._compile_cached.cache_clear()
+
+
+def measure(size: int) -> tuple[float, float, int]:
+    graph = sized_graph(size, seed=size)
+    cold: list[float] = []
+    warm: list[float] = []
+    for _ in range(REPEATS[size]):
+        _clear_caches()
+        gc.collect()
+        started = time.perf_counter()
+        plan = compile_workflow(graph)
+        cold.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        compile_workflow(graph)
+        warm.append(time.perf_counter() - started)
+    return statistics.median(cold), statistics.median(warm), len(plan.nodes)
+
+
+def main() -> None:
+    print(f"{'nodes':>8} {'cold ms':>10} {'warm ms':>10} {'µs/node':>10}")
+    results = {}
+    for size in SIZES:
+        cold, warm, nodes = measure(size)
+        results[size] = cold
+        print(f"{nodes:>8} {cold * 1e3:>10.1f} {warm * 1e3:>10.1f} {cold / nodes * 1e6:>10.1f}")
+    print(
+        f"growth 100→1,000: {results[1_000] / results[100]:.1f}x for 10x nodes; "
+        f"1,000→10,000: {results[10_000] / results[1_000]:.1f}x"
+    )
+    verdict = "meets" if results[1_000] < 0.050 else "MISSES"
+    print(f"1,000 nodes cold: {results[1_000] * 1e3:.1f} ms ({verdict} the 50 ms target)")
+
+
+if __name__ == "__main__":
+    main()

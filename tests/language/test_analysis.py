@@ -1,0 +1,133 @@
+"""Graph analysis: reachability, loop bodies, cycles and what may have run before what."""
+
+from __future__ import annotations
+
+from app.language.analysis import Analysis, Edge, analyse
+
+
+def run(
+    edges: list[tuple[str, str, str]],
+    *,
+    nodes: list[str] | None = None,
+    loops: tuple[str, ...] = (),
+) -> Analysis:
+    node_ids = nodes or sorted({n for s, _, t in edges for n in (s, t)} | {"t"})
+    return analyse(
+        node_ids,
+        [Edge(s, h, t, i) for i, (s, h, t) in enumerate(edges)],
+        triggers=["t"],
+        loops=list(loops),
+    )
+
+
+def test_nodes_no_trigger_reaches_are_not_reachable() -> None:
+    result = run([("t", "out", "a"), ("x", "out", "y")])
+    assert result.reachable == {"t", "a"}
+
+
+def test_order_is_topological() -> None:
+    result = run([("t", "out", "b"), ("b", "out", "c"), ("t", "out", "a"), ("a", "out", "c")])
+    position = {node: index for index, node in enumerate(result.order)}
+    assert position["t"] < position["a"] < position["c"]
+    assert position["b"] < position["c"]
+
+
+def test_a_cycle_outside_loops_is_found_with_its_nodes() -> None:
+    result = run([("t", "out", "a"), ("a", "out", "b"), ("b", "out", "c"), ("c", "out", "a")])
+    assert sorted(result.cycle) == ["a", "b", "c"]
+
+
+def test_an_edge_back_to_its_loop_is_not_a_cycle() -> None:
+    result = run(
+        [("t", "out", "l"), ("l", "body", "a"), ("a", "out", "l"), ("l", "done", "z")],
+        loops=("l",),
+    )
+    assert result.cycle == []
+    assert result.bodies == {"l": {"a"}}
+    assert result.loop_of == {"a": "l"}
+    assert result.back_edges == {2}
+
+
+def test_nested_loops_give_each_node_its_innermost_loop() -> None:
+    result = run(
+        [
+            ("t", "out", "outer"),
+            ("outer", "body", "inner"),
+            ("inner", "body", "a"),
+            ("a", "out", "inner"),
+            ("inner", "done", "b"),
+            ("b", "out", "outer"),
+        ],
+        loops=("outer", "inner"),
+    )
+    assert result.loop_of == {"inner": "outer", "b": "outer", "a": "inner"}
+    assert result.cycle == []
+
+
+def test_an_edge_jumping_into_a_loop_body_is_reported() -> None:
+    result = run(
+        [("t", "out", "l"), ("l", "body", "a"), ("a", "out", "l"), ("t", "out", "a")],
+        loops=("l",),
+    )
+    assert [(edge.source, loop) for edge, loop in result.entering_body] == [("t", "l")]
+
+
+def test_an_upstream_node_may_have_run() -> None:
+    result = run([("t", "out", "a"), ("a", "out", "b")])
+    assert result.may_run_before("a", "b")
+    assert result.may_run_before("t", "b")
+    assert not result.may_run_before("b", "a")
+
+
+def test_the_other_branch_of_an_if_cannot_have_run() -> None:
+    result = run(
+        [("t", "out", "if"), ("if", "true", "yes"), ("if", "false", "no"), ("yes", "out", "after")]
+    )
+    assert result.may_run_before("yes", "after")
+    assert not result.may_run_before("no", "after")
+    assert not result.is_ancestor("no", "after")
+
+
+def test_after_branches_merge_either_branch_may_have_run() -> None:
+    result = run(
+        [
+            ("t", "out", "if"),
+            ("if", "true", "yes"),
+            ("if", "false", "no"),
+            ("yes", "out", "merge"),
+            ("no", "out", "merge"),
+            ("merge", "out", "end"),
+        ]
+    )
+    assert result.may_run_before("yes", "end")
+    assert result.may_run_before("no", "end")
+
+
+def test_a_node_downstream_of_one_branch_cannot_read_the_sibling_branch() -> None:
+    result = run(
+        [
+            ("t", "out", "if"),
+            ("if", "true", "yes"),
+            ("if", "false", "no"),
+            ("yes", "out", "join"),
+            ("no", "out", "join"),
+            ("yes", "out", "only_yes"),
+        ]
+    )
+    assert result.is_ancestor("yes", "join")
+    assert not result.may_run_before("no", "only_yes")
+
+
+def test_parallel_branches_of_one_handle_are_not_exclusive() -> None:
+    result = run([("t", "out", "a"), ("t", "out", "b"), ("a", "out", "j"), ("b", "out", "j")])
+    assert result.may_run_before("a", "j")
+    assert result.may_run_before("b", "j")
+
+
+def test_a_loop_body_is_not_upstream_of_what_follows_the_loop() -> None:
+    result = run(
+        [("t", "out", "l"), ("l", "body", "a"), ("a", "out", "l"), ("l", "done", "z")],
+        loops=("l",),
+    )
+    assert not result.may_run_before("a", "z")
+    assert result.may_run_before("l", "a")

@@ -1,0 +1,150 @@
+"""`make run`: Temporal, worker and API start; Ctrl-C stops all three; state survives."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.api.test_walking_skeleton import GREETING_GRAPH
+from tests.utils.servers import free_port
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def launcher_env(data_dir: Path, **ports: int) -> dict[str, str]:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("TEMPORAL_", "API_", "DATABASE_URL"))
+    }
+    env.update(DATA_DIR=str(data_dir), ENVIRONMENT="development", PYTHONUNBUFFERED="1")
+    env.update({name.upper(): str(port) for name, port in ports.items()})
+    return env
+
+
+@pytest.fixture
+def ports() -> dict[str, int]:
+    return {"api_port": free_port(), "temporal_port": free_port(), "temporal_ui_port": free_port()}
+
+
+class Launched:
+    def __init__(self, process: subprocess.Popen[str]) -> None:
+        self.process = process
+        self.lines: list[str] = []
+
+    def wait_for(self, pattern: str, timeout: float = 90) -> re.Match[str]:
+        deadline = time.monotonic() + timeout
+        assert self.process.stdout is not None
+        while time.monotonic() < deadline:
+            line = self.process.stdout.readline()
+            if not line:
+                raise AssertionError(f"launcher exited early: {''.join(self.lines)}")
+            self.lines.append(line)
+            if match := re.search(pattern, line):
+                return match
+        raise AssertionError(f"no line matching {pattern!r}: {''.join(self.lines)}")
+
+    def interrupt(self, timeout: float = 60) -> int:
+        self.process.send_signal(signal.SIGINT)
+        return self.process.wait(timeout=timeout)
+
+
+@pytest.fixture
+def launch(tmp_path: Path, ports: dict[str, int]) -> Iterator[type[Launched]]:
+    started: list[subprocess.Popen[str]] = []
+
+    def start() -> Launched:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "app.launcher"],
+            cwd=ROOT,
+            env=launcher_env(tmp_path / "var", **ports),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        started.append(process)
+        return Launched(process)
+
+    yield start  # type: ignore[misc]
+    for process in started:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+def port_answers(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+def test_a_busy_port_gets_one_line_not_a_traceback(tmp_path: Path, ports: dict[str, int]) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", ports["api_port"]))
+        busy.listen()
+        result = subprocess.run(
+            [sys.executable, "-m", "app.launcher"],
+            cwd=ROOT,
+            env=launcher_env(tmp_path, **ports),
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        f"make run: port {ports['api_port']} on 127.0.0.1 is already in use: "
+        "set API_PORT to a free port"
+    ]
+
+
+def test_production_with_default_secrets_refuses_to_start(tmp_path: Path) -> None:
+    env = launcher_env(tmp_path) | {"ENVIRONMENT": "production"}
+    result = subprocess.run(
+        [sys.executable, "-m", "app.launcher"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert "SECRET_KEY" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_run_serves_everything_stops_cleanly_and_resumes_with_its_data(
+    launch: type[Launched], ports: dict[str, int]
+) -> None:
+    first = launch()  # type: ignore[call-arg]
+    first.wait_for(r"ready in")
+    key = first.wait_for(r"^\s+(fh_\S+)$").group(1)
+    api = f"http://127.0.0.1:{ports['api_port']}"
+    headers = {"Authorization": f"Bearer {key}"}
+    assert httpx.get(f"{api}/healthz").status_code == 200
+    assert httpx.get(f"http://127.0.0.1:{ports['temporal_ui_port']}/").status_code == 200
+    workflow = httpx.post(
+        f"{api}/workflows", json={"name": "greet", "graph": GREETING_GRAPH}, headers=headers
+    ).json()
+    run = httpx.post(
+        f"{api}/workflows/{workflow['id']}/runs", json={"input": {"name": "Ada"}}, headers=headers
+    ).json()
+
+    assert first.interrupt() == 0
+    assert not any(port_answers(port) for port in ports.values())
+
+    second = launch()  # type: ignore[call-arg]
+    second.wait_for(r"ready in")
+    assert httpx.get(f"{api}/workflows/{workflow['id']}", headers=headers).status_code == 200
+    deadline = time.monotonic() + 30
+    while (state := httpx.get(f"{api}/runs/{run['id']}", headers=headers).json())[
+        "status"
+    ] == "running" and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert state["status"] == "succeeded"
+    assert state["output"] == {"greet": {"greeting": "Hello Ada"}}
+    assert second.interrupt() == 0

@@ -1,0 +1,16 @@
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from temporalio.client import Client
+from temporalio.testing import WorkflowEnvironment
+
+from tests.workflows.harness import worker
+
+
+@pytest.fixture
+async def client(time_skipping_env: WorkflowEnvironment, task_queue: str) -> AsyncIterator[Client]:
+    """A time-skipping server's client with a worker polling this test's task queue."""
+    async with worker(time_skipping_env.client, task_queue):
+        yield time_skipping_env.client

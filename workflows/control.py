@@ -1,0 +1,120 @@
+"""Control nodes that decide or shape data at once: no waiting, no activity, no I/O."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from app.language.expressions import ExpressionError, compile_expression
+    from app.language.nodes.data import SetParameters, TransformParameters
+    from app.language.nodes.flow import (
+        FailParameters,
+        IfParameters,
+        JoinParameters,
+        LoopParameters,
+        StopParameters,
+        SwitchParameters,
+    )
+    from workflows.scope import Outcome
+
+
+class NodeFailedError(Exception):
+    """A node could not do its work; `type` and `message` reach the run's error as they are."""
+
+    def __init__(self, message: str, *, type: str = "NodeFailed") -> None:
+        super().__init__(message)
+        self.type = type
+        self.message = message
+
+
+class RunStopped(Exception):
+    """A `stop` node ended the run successfully."""
+
+    def __init__(self, node_id: str, output: Any) -> None:
+        super().__init__(node_id)
+        self.node_id = node_id
+        self.output = output
+
+
+def evaluate(source: str, context: Mapping[str, Any]) -> Any:
+    try:
+        return compile_expression(source).evaluate(context)
+    except ExpressionError as error:
+        raise NodeFailedError(error.message, type="ExpressionError") from None
+
+
+@dataclass(frozen=True)
+class Call:
+    """What an immediate control node works with."""
+
+    node_id: str
+    context: Mapping[str, Any]
+    variables: dict[str, Any]
+    """The run's variables; `set` changes them in place."""
+    arrived: Mapping[str, Any]
+    """Outputs of the incoming nodes that ran, for `join`."""
+
+
+def run_if(parameters: IfParameters, call: Call) -> Outcome:
+    result = bool(evaluate(parameters.condition, call.context))
+    return Outcome("true" if result else "false", {"result": result})
+
+
+def run_switch(parameters: SwitchParameters, call: Call) -> Outcome:
+    for case in parameters.cases:
+        if evaluate(case.condition, call.context):
+            return Outcome(case.handle, {"handle": case.handle})
+    return Outcome("default", {"handle": "default"})
+
+
+def run_set(parameters: SetParameters, call: Call) -> Outcome:
+    call.variables.update(parameters.values)
+    return Outcome("out", dict(call.variables))
+
+
+def run_transform(parameters: TransformParameters, call: Call) -> Outcome:
+    return Outcome("out", parameters.value)
+
+
+def run_join(parameters: JoinParameters, call: Call) -> Outcome:
+    return Outcome("out", dict(call.arrived))
+
+
+def run_stop(parameters: StopParameters, call: Call) -> Outcome:
+    raise RunStopped(call.node_id, parameters.output)
+
+
+def run_fail(parameters: FailParameters, call: Call) -> Outcome:
+    raise NodeFailedError(parameters.message, type=parameters.error_type)
+
+
+IMMEDIATE: Mapping[str, Callable[[Any, Call], Outcome]] = {
+    "if": run_if,
+    "switch": run_switch,
+    "set": run_set,
+    "transform": run_transform,
+    "join": run_join,
+    "stop": run_stop,
+    "fail": run_fail,
+}
+"""Control nodes that finish at once, by node type."""
+
+
+def loop_items(parameters: LoopParameters, context: Mapping[str, Any]) -> list[Any]:
+    items = evaluate(parameters.items, context)
+    if items is None:
+        return []
+    if not isinstance(items, list):
+        raise NodeFailedError(
+            f"the loop's items must be a list, not {type(items).__name__}", type="InvalidItems"
+        )
+    if len(items) > parameters.max_items:
+        raise NodeFailedError(
+            f"{len(items)} items is more than max_items ({parameters.max_items})",
+            type="TooManyItems",
+        )
+    return items
