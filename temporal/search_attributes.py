@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from temporalio.common import SearchAttributeIndexedValueType, SearchAttributeKey
+from temporalio.common import (
+    SearchAttributeIndexedValueType,
+    SearchAttributeKey,
+    SearchAttributePair,
+    TypedSearchAttributes,
+)
 
 ORGANIZATION_ID = SearchAttributeKey.for_keyword("FlowOrganizationId")
 WORKFLOW_ID = SearchAttributeKey.for_keyword("FlowWorkflowId")
@@ -11,6 +16,21 @@ TRIGGER_KIND = SearchAttributeKey.for_keyword("FlowTriggerKind")
 RUN_STATUS = SearchAttributeKey.for_keyword("FlowRunStatus")
 
 ALL = (ORGANIZATION_ID, WORKFLOW_ID, WORKFLOW_VERSION, TRIGGER_KIND, RUN_STATUS)
+
+
+def for_run(
+    *, organization_id: str, workflow_id: str, version: int, trigger_kind: str
+) -> TypedSearchAttributes:
+    """What a run starts with; its status is upserted when it ends."""
+    return TypedSearchAttributes(
+        [
+            SearchAttributePair(ORGANIZATION_ID, organization_id),
+            SearchAttributePair(WORKFLOW_ID, workflow_id),
+            SearchAttributePair(WORKFLOW_VERSION, version),
+            SearchAttributePair(TRIGGER_KIND, trigger_kind),
+            SearchAttributePair(RUN_STATUS, "running"),
+        ]
+    )
 
 
 def dev_server_flags() -> list[str]:

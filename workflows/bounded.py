@@ -9,9 +9,13 @@ MAX_OUTPUT_BYTES = 32_768
 PREVIEW_CHARACTERS = 1_000
 
 
+def as_json(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
 def bounded(value: Any, limit: int = MAX_OUTPUT_BYTES) -> Any:
     """The value itself, or a marked preview when its JSON is larger than `limit` bytes."""
-    text = json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=str)
+    text = as_json(value)
     size = len(text.encode())
     if size <= limit:
         return value

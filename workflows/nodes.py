@@ -3,41 +3,35 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from pydantic import ValidationError
 from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.workflow import ActivityCancellationType
 
 with workflow.unsafe.imports_passed_through():
     from activities.base import ActionInput
     from app.language import catalog
     from app.language.expressions import ExpressionError
-    from app.language.nodes.flow import (
-        ApprovalParameters,
-        DelayParameters,
-        LoopParameters,
-        WaitForEventParameters,
-    )
+    from app.language.nodes.flow import LoopParameters, SubWorkflowParameters
     from app.language.plan import PlanNode, RetrySpec
     from workflows import control
     from workflows.bounded import bounded
+    from workflows.children import run_sub_workflow
     from workflows.context import expression_context, render_parameters
-    from workflows.scope import Outcome, Scope
-    from workflows.state import (
-        DecisionInput,
-        EventInput,
-        NodeError,
-        RunInput,
-        RunState,
-        WaitingFor,
-    )
+    from workflows.loop import run_loop
+    from workflows.operations import settled
+    from workflows.scope import Gate, Outcome, Scope
+    from workflows.state import NodeError, Parked, RunInput, RunState
+    from workflows.waits import Waits
 
 DEFAULT_ACTION_TIMEOUT = timedelta(minutes=5)
-DEFAULT_HEARTBEAT_TIMEOUT = timedelta(minutes=2)
+DEFAULT_HEARTBEAT_TIMEOUT = timedelta(seconds=30)
+"""A live activity heartbeats well within this (activities.base.heartbeating); the SDK sends
+heartbeats at most every 0.8 x this, which bounds how late a cancellation reaches an action."""
 
 
 def retry_policy(spec: RetrySpec | None) -> RetryPolicy:
@@ -72,9 +66,9 @@ def _error_of(error: BaseException, node_id: str) -> NodeError:
     return NodeError(type=type(cause).__name__, message=str(cause), node_id=node_id)
 
 
-def _idempotency_key(node_id: str, iteration: tuple[Any, int] | None) -> str:
-    """The same logical step always gets the same key: run, node and loop iteration."""
-    return f"{workflow.info().workflow_id}/{node_id}/{iteration[1] if iteration else 0}"
+def _idempotency_key(node_id: str, scope: Scope) -> str:
+    """The same logical step always gets the same key: run, node and loop iteration(s)."""
+    return f"{workflow.info().workflow_id}/{node_id}/{scope.iteration()}"
 
 
 class NodeFailure(Exception):
@@ -88,38 +82,18 @@ class NodeFailure(Exception):
 class NodeRunner:
     """Runs nodes against one run's state; the workflow owns it and routes signals to it."""
 
-    def __init__(self, run: RunInput, state: RunState) -> None:
+    def __init__(self, run: RunInput, state: RunState, gate: Gate) -> None:
         self.run = run
         self.state = state
-        self.events: list[EventInput] = []
-        self.decisions: dict[str, DecisionInput] = {}
-        self.last_error: NodeError | None = None
-
-    # -- signals and updates ------------------------------------------------------------
-
-    def deliver(self, event: EventInput) -> None:
-        self.events.append(event)
-
-    def pending_approvals(self) -> list[str]:
-        return [wait.node_id for wait in self.state.waiting_for if wait.kind == "approval"]
-
-    def check_decision(self, decision: DecisionInput) -> str:
-        """The approval node the decision is for; raises if it answers nothing waiting."""
-        pending = self.pending_approvals()
-        if decision.node_id is None:
-            if len(pending) != 1:
-                raise ValueError(f"{len(pending)} approvals are waiting: name the node_id")
-            node_id = pending[0]
-        elif decision.node_id not in pending:
-            raise ValueError(f"node '{decision.node_id}' is not waiting for an approval")
-        else:
-            node_id = decision.node_id
-        approvers = self.run.plan.nodes[node_id].parameters.get("approvers") or []
-        if approvers and decision.by not in approvers:
-            raise ValueError(f"'{decision.by}' may not decide this approval")
-        return node_id
-
-    # -- nodes ----------------------------------------------------------------------------
+        self.gate = gate
+        resume = run.resume
+        self.waits = Waits(
+            run.plan,
+            state,
+            events=list(resume.events) if resume else [],
+            decisions=dict(resume.decisions) if resume else {},
+        )
+        self.last_error: NodeError | None = resume.last_error if resume else None
 
     def context(self, scope: Scope) -> dict[str, Any]:
         return expression_context(
@@ -135,20 +109,25 @@ class NodeRunner:
     def skip(self, node: PlanNode) -> None:
         self.state.nodes[node.id].status = "skipped"
 
-    async def run_node(self, node: PlanNode, scope: Scope) -> Outcome:
-        """Run a node and apply its failure policy: fail the run, continue, or route."""
+    async def run_node(self, node: PlanNode, scope: Scope, parked: Parked | None = None) -> Outcome:
+        """Run a node and apply its failure policy: fail the run, continue, or route.
+
+        A `parked` node was under way when the previous run continued as new: it goes on
+        where it stood, as the same attempt.
+        """
         node_state = self.state.nodes[node.id]
-        node_state.status = "running"
-        node_state.attempts += 1
-        node_state.started_at = workflow.now()
-        node_state.ended_at = None
-        node_state.error = None
+        if parked is None:
+            node_state.status = "running"
+            node_state.attempts += 1
+            node_state.started_at = workflow.now()
+            node_state.ended_at = None
+            node_state.error = None
         try:
             if node.disabled:
                 outcome = Outcome(self._default_handle(node), None)
                 node_state.status = "skipped"
             else:
-                outcome = await self._execute(node, scope)
+                outcome = await self._execute(node, scope, parked)
                 node_state.status = "succeeded"
         except asyncio.CancelledError:
             node_state.status = "cancelled"
@@ -183,7 +162,7 @@ class NodeRunner:
         handles = node_type.handles if node_type else ()
         return handles[0] if handles else None
 
-    async def _execute(self, node: PlanNode, scope: Scope) -> Outcome:
+    async def _execute(self, node: PlanNode, scope: Scope, parked: Parked | None) -> Outcome:
         if node.kind == "trigger":
             return Outcome("out", self.run.trigger.payload)
         context = self.context(scope)
@@ -200,103 +179,24 @@ class NodeRunner:
         if immediate is not None:
             arrived = {n: scope.outputs[n] for n in node.incoming if n in scope.outputs}
             return immediate(typed, control.Call(node.id, context, self.state.variables, arrived))
+        if isinstance(typed, LoopParameters):
+            return await run_loop(
+                node, typed, context, scope, parked,
+                run_node=self.run_node, skip_node=self.skip, gate=self.gate,
+            )  # fmt: skip
+        if isinstance(typed, SubWorkflowParameters):
+            return await run_sub_workflow(node, typed, scope, self.run)
         waiting = {
-            "delay": self._delay, "wait_for_event": self._wait_for_event,
-            "approval": self._approval, "loop": self._loop,
-        }[node.type]  # fmt: skip
-        outcome: Outcome = await waiting(node, typed, context, scope)
+            "delay": self.waits.delay,
+            "wait_for_event": self.waits.wait_for_event,
+            "approval": self.waits.approval,
+        }[node.type]
+        outcome: Outcome = await waiting(node, typed, context, scope, parked)
         return outcome
-
-    async def _delay(
-        self, node: PlanNode, parameters: Any, context: dict[str, Any], scope: Scope
-    ) -> Outcome:
-        delay: DelayParameters = parameters
-        now = workflow.now()
-        if delay.duration is not None:
-            until = now + delay.duration
-        else:
-            try:
-                until = datetime.fromisoformat(str(delay.until))
-            except ValueError:
-                raise control.NodeFailedError(
-                    f"'{delay.until}' is not an ISO 8601 timestamp", type="InvalidTimestamp"
-                ) from None
-            if until.tzinfo is None:
-                raise control.NodeFailedError(
-                    "the timestamp has no time zone", type="InvalidTimestamp"
-                )
-        async with self._waiting(WaitingFor(node_id=node.id, kind="delay", until=until)):
-            if until > now:
-                await workflow.sleep(until - now)
-        return Outcome("out", {"resumed_at": workflow.now().isoformat()})
-
-    async def _wait_for_event(
-        self, node: PlanNode, parameters: Any, context: dict[str, Any], scope: Scope
-    ) -> Outcome:
-        wait: WaitForEventParameters = parameters
-        found: list[EventInput] = []
-
-        def matching() -> bool:
-            for event in self.events:
-                if event.name != wait.event:
-                    continue
-                if wait.match and not control.evaluate(
-                    wait.match, {**context, "event": event.payload}
-                ):
-                    continue
-                found.append(event)
-                return True
-            return False
-
-        async with self._waiting(WaitingFor(node_id=node.id, kind="event", event=wait.event)):
-            if not await self._wait_until(matching, wait.timeout):
-                return Outcome("timeout", None)
-        self.events.remove(found[0])
-        return Outcome("out", found[0].payload)
-
-    async def _approval(
-        self, node: PlanNode, parameters: Any, context: dict[str, Any], scope: Scope
-    ) -> Outcome:
-        approval: ApprovalParameters = parameters
-        async with self._waiting(WaitingFor(node_id=node.id, kind="approval")):
-            if not await self._wait_until(lambda: node.id in self.decisions, approval.timeout):
-                return Outcome("timeout", None)
-        decision = self.decisions.pop(node.id)
-        output = {
-            "decision": "approved" if decision.approved else "rejected",
-            "by": decision.by,
-            "comment": decision.comment,
-            "decided_at": workflow.now().isoformat(),
-        }
-        return Outcome("approved" if decision.approved else "rejected", output)
-
-    async def _loop(
-        self, node: PlanNode, parameters: Any, context: dict[str, Any], scope: Scope
-    ) -> Outcome:
-        loop: LoopParameters = parameters
-        items = control.loop_items(loop, context)
-        members = frozenset(
-            n for n, planned in self.run.plan.nodes.items() if planned.loop == node.id
-        )
-        results: list[Any] = [None] * len(items)
-        limit = asyncio.Semaphore(loop.max_concurrency)
-
-        async def iterate(index: int, item: Any) -> None:
-            async with limit:
-                body = Scope(
-                    plan=self.run.plan, members=members, starts=node.next.get("body", ()),
-                    run_node=self.run_node, skip_node=self.skip, parent=scope, loop=(item, index),
-                )  # fmt: skip
-                ended = await body.run()
-                results[index] = next(iter(ended.values())) if len(ended) == 1 else ended
-
-        await _all_or_none([iterate(index, item) for index, item in enumerate(items)])
-        return Outcome("done", {"results": results, "count": len(items)})
 
     async def _action(self, node: PlanNode, parameters: dict[str, Any], scope: Scope) -> Any:
         assert node.activity is not None
-        iteration = scope.loop_binding()
-        return await workflow.execute_activity(
+        handle = workflow.start_activity(
             node.activity,
             ActionInput(
                 node_id=node.id,
@@ -304,7 +204,7 @@ class NodeRunner:
                 parameters=parameters,
                 organization_id=self.run.metadata.organization_id,
                 account_id=node.account_id,
-                idempotency_key=_idempotency_key(node.id, iteration),
+                idempotency_key=_idempotency_key(node.id, scope),
             ),
             start_to_close_timeout=(
                 timedelta(seconds=node.timeout_seconds)
@@ -313,51 +213,7 @@ class NodeRunner:
             ),
             heartbeat_timeout=DEFAULT_HEARTBEAT_TIMEOUT,
             retry_policy=retry_policy(node.retry),
+            # A cancelled run ends only once its actions have really stopped.
+            cancellation_type=ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
         )
-
-    # -- waiting --------------------------------------------------------------------------
-
-    def _waiting(self, what: WaitingFor) -> _Waiting:
-        return _Waiting(self.state, what)
-
-    async def _wait_until(self, condition: Callable[[], bool], limit: timedelta | None) -> bool:
-        try:
-            await workflow.wait_condition(condition, timeout=limit)
-        except TimeoutError:
-            return False
-        return True
-
-
-class _Waiting:
-    """Shows a wait in the run's state for as long as it lasts."""
-
-    def __init__(self, state: RunState, what: WaitingFor) -> None:
-        self.state = state
-        self.what = what
-
-    async def __aenter__(self) -> None:
-        self.state.nodes[self.what.node_id].status = "waiting"
-        self.state.waiting_for.append(self.what)
-
-    async def __aexit__(self, *_: object) -> None:
-        self.state.waiting_for.remove(self.what)
-        self.state.nodes[self.what.node_id].status = "running"
-
-
-async def _all_or_none(coroutines: list[Any]) -> None:
-    """Run all; when one fails, cancel the others and raise the failure."""
-    tasks = [asyncio.create_task(coroutine) for coroutine in coroutines]
-    pending = set(tasks)
-    try:
-        while pending:
-            done, still = await workflow.wait(pending, return_when=asyncio.FIRST_EXCEPTION)
-            pending = set(still)
-            for task in sorted(done, key=tasks.index):
-                task.result()
-    except (Exception, asyncio.CancelledError):
-        # Not BaseException: GeneratorExit, thrown in when the worker evicts the run from its
-        # cache, must pass through without awaiting anything.
-        for task in pending:
-            task.cancel()
-        await asyncio.gather(*pending, return_exceptions=True)
-        raise
+        return await settled(handle)

@@ -5,6 +5,9 @@ every other outgoing edge is skipped; a node whose incoming edges are all skippe
 skipped in turn, so branches not taken never block a join. A `join` in mode `all` runs
 once every incoming edge is decided and one fired; any other node runs on the first
 edge that fires, once. If a node fails the scope, its running siblings are cancelled.
+
+Once the run must continue as new (`Gate`), a scope starts nothing more: the nodes under
+way finish, or park where they can be picked up by the next run (`snapshot`, `resume`).
 """
 
 from __future__ import annotations
@@ -13,12 +16,13 @@ import asyncio
 from collections import deque
 from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from app.language.plan import Plan, PlanNode
+    from workflows.state import Parked, ScopeSnapshot
 
 EdgeKey = tuple[str, str, str]
 """(source, handle, target)."""
@@ -32,6 +36,33 @@ class Outcome:
     output: Any = None
 
 
+class Park(Protocol):
+    """A node under way that the next run can pick up where this one leaves it."""
+
+    def parkable(self) -> bool:
+        """Whether it can be left now: it waits, and starts and runs nothing."""
+        ...
+
+    def snapshot(self) -> Parked: ...
+
+
+class Gate:
+    """Open until the run should continue as new; then no scope starts anything new."""
+
+    def __init__(self, due: Callable[[], bool]) -> None:
+        self._due = due
+        self.closed = False
+
+    def closing(self) -> bool:
+        """Whether to hold back new work (checked before starting each node or iteration)."""
+        if not self.closed and self._due():
+            self.closed = True
+        return self.closed
+
+
+RunNode = Callable[["PlanNode", "Scope", "Parked | None"], Coroutine[Any, Any, Outcome]]
+
+
 @dataclass
 class Scope:
     """A set of nodes run together, with the outputs they produce."""
@@ -39,18 +70,25 @@ class Scope:
     plan: Plan
     members: frozenset[str]
     starts: tuple[str, ...]
-    run_node: Callable[[PlanNode, Scope], Coroutine[Any, Any, Outcome]]
+    run_node: RunNode
     skip_node: Callable[[PlanNode], None]
+    gate: Gate
     parent: Scope | None = None
     loop: tuple[Any, int] | None = None
     """The loop item and index this scope runs for."""
+    resume: ScopeSnapshot | None = None
+    """Where the previous run left this scope."""
     outputs: dict[str, Any] = field(default_factory=dict)
+    parks: dict[str, Park] = field(default_factory=dict)
+    """Nodes under way that could be left now, registered by the nodes themselves."""
     _edges: dict[EdgeKey, bool] = field(default_factory=dict)
     """Decided edges: True fired, False skipped."""
     _incoming: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     _decided: set[str] = field(default_factory=set)
     _followed: set[str] = field(default_factory=set)
     """Nodes that fired at least one edge inside this scope."""
+    _ready: deque[str] = field(default_factory=deque)
+    _running: dict[asyncio.Task[Outcome], str] = field(default_factory=dict)
 
     def visible_outputs(self) -> dict[str, Any]:
         """Outputs an expression here can read: this scope's over its parents'."""
@@ -66,6 +104,16 @@ class Scope:
             scope = scope.parent
         return None
 
+    def iteration(self) -> str:
+        """Which loop iteration this is, outermost loop first (`2/0`); `0` outside loops."""
+        indexes: list[str] = []
+        scope: Scope | None = self
+        while scope is not None:
+            if scope.loop is not None:
+                indexes.append(str(scope.loop[1]))
+            scope = scope.parent
+        return "/".join(reversed(indexes)) or "0"
+
     async def run(self) -> dict[str, Any]:
         """Run every node the tokens reach; return the outputs of the nodes it ended on."""
         for node_id in sorted(self.members):
@@ -73,27 +121,34 @@ class Scope:
                 for target in targets:
                     if target in self.members:
                         self._incoming.setdefault(target, []).append((node_id, handle))
-        ready: deque[str] = deque(self.starts)
-        for node_id in sorted(self.members):
-            # Triggers other than the one that fired never run.
-            if self.plan.nodes[node_id].kind == "trigger" and node_id not in self.starts:
-                ready.extend(self._skip(node_id))
-        tasks: dict[asyncio.Task[Outcome], str] = {}
+        if self.resume is None:
+            self._ready.extend(self.starts)
+            for node_id in sorted(self.members):
+                # Triggers other than the one that fired never run.
+                if self.plan.nodes[node_id].kind == "trigger" and node_id not in self.starts:
+                    self._ready.extend(self._skip(node_id))
+        else:
+            self._restore(self.resume)
+        tasks = self._running
         try:
-            while ready or tasks:
-                while ready:
-                    node_id = ready.popleft()
+            while self._ready or tasks:
+                while self._ready and not self.gate.closing():
+                    node_id = self._ready.popleft()
                     if node_id in self._decided:
                         continue
                     self._decided.add(node_id)
-                    task = asyncio.create_task(self.run_node(self.plan.nodes[node_id], self))
-                    tasks[task] = node_id
+                    self._start(node_id, None)
+                if not tasks:
+                    # Nodes are ready but the gate is closed: the run continues as new
+                    # from here, and this scope waits for it.
+                    await workflow.wait_condition(lambda: not self.gate.closed)
+                    continue
                 done, _ = await workflow.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
                 for task in sorted(done, key=lambda finished: tasks[finished]):
                     node_id = tasks.pop(task)
                     outcome = task.result()
                     self.outputs[node_id] = outcome.output
-                    ready.extend(self._leave(node_id, outcome.handle))
+                    self._ready.extend(self._leave(node_id, outcome.handle))
         except (Exception, asyncio.CancelledError):
             # Not BaseException: GeneratorExit, thrown in when the worker evicts the run from
             # its cache, must pass through without awaiting anything.
@@ -104,6 +159,48 @@ class Scope:
             for node_id in sorted(self.outputs)
             if node_id not in self._followed
         }
+
+    def _start(self, node_id: str, parked: Parked | None) -> None:
+        task = asyncio.create_task(self.run_node(self.plan.nodes[node_id], self, parked))
+        self._running[task] = node_id
+
+    # -- continuing as new ----------------------------------------------------------------
+
+    def parkable(self) -> bool:
+        """Whether every node under way here waits where the next run can pick it up.
+
+        A node that has just finished is not: its outcome is not recorded yet.
+        """
+        return all(
+            not task.done() and node_id in self.parks and self.parks[node_id].parkable()
+            for task, node_id in self._running.items()
+        )
+
+    def snapshot(self) -> ScopeSnapshot:
+        return ScopeSnapshot(
+            outputs=dict(self.outputs),
+            edges=[(*edge, fired) for edge, fired in self._edges.items()],
+            decided=sorted(self._decided),
+            followed=sorted(self._followed),
+            ready=list(self._ready),
+            parked={
+                node_id: self.parks[node_id].snapshot()
+                for node_id in sorted(self._running.values())
+            },
+            item=self.loop[0] if self.loop else None,
+            index=self.loop[1] if self.loop else None,
+        )
+
+    def _restore(self, snapshot: ScopeSnapshot) -> None:
+        self.outputs.update(snapshot.outputs)
+        self._edges.update({(s, h, t): fired for s, h, t, fired in snapshot.edges})
+        self._decided.update(snapshot.decided)
+        self._followed.update(snapshot.followed)
+        self._ready.extend(snapshot.ready)
+        for node_id, parked in snapshot.parked.items():
+            self._start(node_id, parked)
+
+    # -- tokens ---------------------------------------------------------------------------
 
     def _leave(self, node_id: str, chosen: str | None) -> Iterable[str]:
         for handle, targets in self.plan.nodes[node_id].next.items():

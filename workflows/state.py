@@ -10,6 +10,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from app.language.plan import Plan
 
 TriggerKind = Literal["manual", "schedule", "webhook"]
+"""What starts a run from outside."""
+SUB_WORKFLOW_TRIGGER: Literal["sub_workflow"] = "sub_workflow"
+"""The trigger kind of a child run, started by its parent's `sub_workflow` node."""
 RunStatus = Literal["running", "succeeded", "failed", "cancelled"]
 NodeStatus = Literal["pending", "running", "waiting", "succeeded", "failed", "skipped", "cancelled"]
 
@@ -25,7 +28,7 @@ class TriggerInput(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    kind: TriggerKind
+    kind: TriggerKind | Literal["sub_workflow"]
     node_id: str
     """The trigger node the run starts from."""
     payload: Any = None
@@ -40,16 +43,6 @@ class RunMetadata(BaseModel):
     workflow_id: str
     workflow_version: int
     plan_hash: str
-
-
-class RunInput(BaseModel):
-    """The single input of the interpreter workflow: the plan travels with the run."""
-
-    model_config = ConfigDict(frozen=True)
-
-    plan: Plan
-    trigger: TriggerInput
-    metadata: RunMetadata
 
 
 class EventInput(BaseModel):
@@ -83,6 +76,7 @@ class WaitingFor(BaseModel):
     kind: Literal["event", "approval", "delay"]
     event: str | None = None
     until: datetime | None = None
+    """When the wait ends at the latest: a delay's moment, an event's or approval's timeout."""
 
 
 class NodeState(BaseModel):
@@ -107,3 +101,96 @@ class RunState(BaseModel):
     error: NodeError | None = None
     started_at: datetime | None = None
     ended_at: datetime | None = None
+
+
+# -- continuing as new ---------------------------------------------------------------------
+
+
+class LoopResults(BaseModel):
+    """A loop's results so far, kept no larger than one node's output may be."""
+
+    kept: dict[int, Any] = Field(default_factory=dict)
+    """Results by item index, until they grow past the limit."""
+    size_bytes: int = 0
+    """JSON size of every result finished so far, kept or not."""
+    truncated: bool = False
+    preview: str = ""
+    """The start of the kept results' JSON, once they were dropped."""
+
+
+class LoopSnapshot(BaseModel):
+    """A loop between two iterations: what is left to do and what is done."""
+
+    count: int
+    next_index: int
+    remaining: list[Any]
+    """Items not started yet; the first is item `next_index`."""
+    results: LoopResults
+    running: dict[int, ScopeSnapshot] = Field(default_factory=dict)
+    """Iterations under way, each parked in a wait."""
+
+
+class Parked(BaseModel):
+    """A node that was under way when the run continued as new, and how to pick it up."""
+
+    wait: WaitingFor | None = None
+    loop: LoopSnapshot | None = None
+
+
+class ScopeSnapshot(BaseModel):
+    """Where the tokens of a scope (the run, or one loop iteration) stood."""
+
+    outputs: dict[str, Any] = Field(default_factory=dict)
+    edges: list[tuple[str, str, str, bool]] = Field(default_factory=list)
+    """Decided edges: (source, handle, target, fired)."""
+    decided: list[str] = Field(default_factory=list)
+    followed: list[str] = Field(default_factory=list)
+    ready: list[str] = Field(default_factory=list)
+    """Nodes reached but not started yet."""
+    parked: dict[str, Parked] = Field(default_factory=dict)
+    item: Any = None
+    index: int | None = None
+    """The loop item and its index, for a loop iteration."""
+
+
+class Continuation(BaseModel):
+    """Everything a run hands to its next run when it continues as new."""
+
+    state: RunState
+    scope: ScopeSnapshot
+    events: list[EventInput] = Field(default_factory=list)
+    """Events delivered and not consumed yet."""
+    decisions: dict[str, DecisionInput] = Field(default_factory=dict)
+    last_error: NodeError | None = None
+    runs: int = 1
+    """How many runs of this chain came before the next one."""
+
+
+class RunLimits(BaseModel):
+    """When a run continues as new to keep its history bounded (DESIGN.md, invariant 7)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    history_events: int = Field(default=10_000, ge=1)
+    """Continue as new past this many events, or sooner when the server suggests it (by
+    default at 4Ki events or 4 MiB). Temporal warns at 10Ki events and fails a run at 50Ki."""
+    history_bytes: int = Field(default=10 * 1024 * 1024, ge=1)
+    """...or past this many bytes of history (Temporal fails a run at 50 MiB)."""
+
+
+class RunInput(BaseModel):
+    """The single input of the interpreter workflow: the plan travels with the run."""
+
+    model_config = ConfigDict(frozen=True)
+
+    plan: Plan
+    trigger: TriggerInput
+    metadata: RunMetadata
+    workflows: dict[str, Plan] = Field(default_factory=dict)
+    """Every plan this run's `sub_workflow` nodes may start, and their children's, by
+    `wf_...@version` (`app.language.calls.plan_key`), so a run never reads the database."""
+    depth: int = Field(default=0, ge=0)
+    """How many parent runs this run has (0: started by a trigger)."""
+    limits: RunLimits = Field(default_factory=RunLimits)
+    resume: Continuation | None = None
+    """Where the previous run of this chain stopped, when it continued as new."""

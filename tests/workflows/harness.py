@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
-from temporalio.client import Client, WorkflowHandle
+from temporalio.api.enums.v1 import EventType
+from temporalio.client import Client, WorkflowFailureError, WorkflowHandle
+from temporalio.service import RPCError, RPCStatusCode
 from temporalio.worker import Worker
 
+from app.language.calls import calls, pin, plan_key
 from app.language.compiler import compile_workflow
+from app.language.plan import Plan
 from temporal.worker import build_worker
 from workflows.state import (
     INTERPRETER_WORKFLOW,
@@ -25,8 +30,22 @@ from workflows.state import (
 Handle = WorkflowHandle[Any, RunState]
 
 
-def run_input(graph: dict[str, Any], payload: Any = None, trigger: str = "start") -> RunInput:
+def compiled(graph: dict[str, Any]) -> Plan:
+    """The graph's plan, every `sub_workflow` node without a version pinned to version 1."""
     plan = compile_workflow(graph, accounts={"acc_x": "x", "acc_http": "http"})
+    return pin(plan, {call.node_id: 1 for call in calls(plan) if call.version is None})
+
+
+def run_input(
+    graph: dict[str, Any],
+    payload: Any = None,
+    trigger: str = "start",
+    *,
+    workflows: Mapping[str, dict[str, Any]] | None = None,
+    **fields: Any,
+) -> RunInput:
+    """A run of `graph`, carrying version 1 of each of `workflows` (by workflow id)."""
+    plan = compiled(graph)
     return RunInput(
         plan=plan,
         trigger=TriggerInput(kind="manual", node_id=trigger, payload=payload),
@@ -34,15 +53,25 @@ def run_input(graph: dict[str, Any], payload: Any = None, trigger: str = "start"
             organization_id="org_test", workflow_id="wf_test", workflow_version=1,
             plan_hash=plan.content_hash(),
         ),
+        workflows={
+            plan_key(workflow_id, 1): compiled(child)
+            for workflow_id, child in (workflows or {}).items()
+        },
+        **fields,
     )  # fmt: skip
 
 
 async def start(
-    client: Client, task_queue: str, graph: dict[str, Any], payload: Any = None
+    client: Client,
+    task_queue: str,
+    graph: dict[str, Any],
+    payload: Any = None,
+    **fields: Any,
 ) -> Handle:
+    """Start a run of `graph`; `fields` go to `run_input`."""
     return await client.start_workflow(
         INTERPRETER_WORKFLOW,
-        run_input(graph, payload),
+        run_input(graph, payload, **fields),
         id=f"run_{uuid.uuid4().hex}",
         task_queue=task_queue,
         result_type=RunState,
@@ -55,12 +84,51 @@ async def state_of(handle: Handle) -> RunState:
 
 
 async def wait_until_waiting(handle: Handle, node_id: str) -> RunState:
-    """Poll the live state until `node_id` waits (for an event, a decision or a timer)."""
+    """Poll the live state until `node_id` waits (for an event, a decision or a timer);
+    the run may not have started yet (a child run its parent is about to start)."""
     async with asyncio.timeout(20):
         while True:
-            state = await state_of(handle)
-            if any(wait.node_id == node_id for wait in state.waiting_for):
-                return state
+            try:
+                state = await state_of(handle)
+            except RPCError as error:
+                if error.status != RPCStatusCode.NOT_FOUND:
+                    raise
+            else:
+                if any(wait.node_id == node_id for wait in state.waiting_for):
+                    return state
+            await asyncio.sleep(0.05)
+
+
+async def cancel_and_wait(handle: Handle) -> None:
+    """Cancel a run and wait until it has ended. A run left to a stopped worker keeps a task
+    open on the time-skipping server, whose clock then stops for every later test."""
+    await handle.cancel()
+    with contextlib.suppress(WorkflowFailureError):
+        await handle.result()
+
+
+async def chain_of(client: Client, handle: Handle) -> list[list[EventType.ValueType]]:
+    """The event types of each run of a run's continue-as-new chain, first run first."""
+    chain = []
+    run_id = handle.result_run_id
+    while run_id:
+        history = await client.get_workflow_handle(handle.id, run_id=run_id).fetch_history()
+        chain.append([event.event_type for event in history.events])
+        last = history.events[-1]
+        run_id = (
+            last.workflow_execution_continued_as_new_event_attributes.new_execution_run_id
+            if last.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW
+            else None
+        )
+    return chain
+
+
+async def wait_until_continued(client: Client, handle: Handle, runs: int = 2) -> None:
+    """Poll until the run's chain has `runs` runs: it continued as new `runs - 1` times."""
+    async with asyncio.timeout(20):
+        while True:
+            if len(await chain_of(client, handle)) >= runs:
+                return
             await asyncio.sleep(0.05)
 
 

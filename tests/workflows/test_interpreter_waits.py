@@ -8,7 +8,15 @@ import pytest
 from temporalio.client import Client, WorkflowFailureError, WorkflowUpdateFailedError
 from temporalio.exceptions import CancelledError
 
-from tests.workflows.harness import graph, node, start, state_of, value, wait_until_waiting
+from tests.workflows.harness import (
+    cancel_and_wait,
+    graph,
+    node,
+    start,
+    state_of,
+    value,
+    wait_until_waiting,
+)
 from workflows.state import DECIDE_UPDATE, EVENT_SIGNAL, DecisionInput, EventInput
 
 
@@ -51,7 +59,7 @@ async def test_a_delay_until_a_timestamp_waits_until_then(client: Client, task_q
     assert waiting.waiting_for[0].until is not None
     assert waiting.waiting_for[0].until.year == 2999
     assert waiting.nodes["nap"].status == "waiting"
-    await handle.cancel()
+    await cancel_and_wait(handle)
 
 
 async def test_an_event_resumes_the_waiting_node_with_its_payload(
@@ -160,7 +168,7 @@ async def test_a_decision_when_nothing_waits_is_refused(client: Client, task_que
     await wait_until_waiting(handle, "pay")
     with pytest.raises(WorkflowUpdateFailedError):
         await handle.execute_update(DECIDE_UPDATE, DecisionInput(approved=True, by="ann"))
-    await handle.cancel()
+    await cancel_and_wait(handle)
 
 
 @pytest.mark.parametrize(

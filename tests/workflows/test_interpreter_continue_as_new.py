@@ -1,0 +1,174 @@
+"""Bounded history: a long run continues as new and loses nothing on the way."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from temporalio.client import Client
+
+from tests.workflows.harness import (
+    Handle,
+    chain_of,
+    graph,
+    node,
+    start,
+    value,
+    wait_until_continued,
+    wait_until_waiting,
+)
+from workflows.bounded import MAX_OUTPUT_BYTES
+from workflows.state import DECIDE_UPDATE, EVENT_SIGNAL, DecisionInput, EventInput, RunLimits
+
+SMALL_HISTORY = RunLimits(history_events=30)
+"""A few loop iterations' worth of events (an iteration with a delay adds five)."""
+
+
+def counting_loop(concurrency: int = 1) -> dict[str, Any]:
+    """Before, a loop whose body waits, counts in a variable and greets; after, a summary."""
+    return graph(
+        value("intro", "hello"),
+        node("each", "loop", {"items": "trigger.items", "max_concurrency": concurrency}),
+        node("pause", "delay", {"duration": "PT1M"}),
+        node("count", "set", {"values": {"seen": "{{ vars.seen + 1 }}"}}),
+        value("greet", "hi {{ item }} #{{ index }}"),
+        value("after", "{{ nodes.intro }}: {{ nodes.each.count }} items, {{ vars.seen }} seen"),
+        edges=[
+            ("start", "intro"),
+            ("intro", "each"),
+            ("each", "pause", "body"),
+            ("pause", "count"),
+            ("count", "greet"),
+            ("greet", "each"),
+            ("each", "after", "done"),
+        ],
+    ) | {"settings": {"variables": {"seen": 0}}}
+
+
+async def test_a_long_loop_continues_as_new_and_finishes_with_every_result(
+    client: Client, task_queue: str
+) -> None:
+    names = [f"n{i}" for i in range(12)]
+    handle = await start(
+        client, task_queue, counting_loop(), {"items": names}, limits=SMALL_HISTORY
+    )
+    state = await handle.result()
+    assert state.status == "succeeded"
+    assert state.nodes["each"].output == {
+        "results": [f"hi {name} #{index}" for index, name in enumerate(names)],
+        "count": 12,
+    }
+    assert state.output == {"after": "hello: 12 items, 12 seen"}
+    assert state.nodes["greet"].attempts == 12
+    assert state.nodes["each"].attempts == 1
+    assert state.nodes["intro"].attempts == 1
+    assert len(await chain_of(client, handle)) >= 3
+
+
+async def test_each_history_of_the_chain_stays_near_the_limit(
+    client: Client, task_queue: str
+) -> None:
+    handle = await start(
+        client,
+        task_queue,
+        counting_loop(concurrency=3),
+        {"items": list(range(30))},
+        limits=SMALL_HISTORY,
+    )
+    assert (await handle.result()).nodes["each"].output["count"] == 30
+    chain = await chain_of(client, handle)
+    # Past the limit a run only lets the iterations under way finish (three at a time).
+    assert all(len(events) <= SMALL_HISTORY.history_events + 3 * 6 for events in chain)
+    assert len(chain) >= 4
+
+
+# Signals racing a continue-as-new confuse the time-skipping server: these run on the dev
+# server, driven by events instead of timers.
+
+
+def ticking_loop(concurrency: int = 1) -> dict[str, Any]:
+    """A loop whose iterations each wait for a `tick` event carrying their index."""
+    return graph(
+        node("each", "loop", {"items": "trigger.items", "max_concurrency": concurrency}),
+        node("tick", "wait_for_event", {"event": "tick", "match": "event == index"}),
+        value("got", "{{ item }}"),
+        edges=[("start", "each"), ("each", "tick", "body"), ("tick", "got"), ("got", "each")],
+    )
+
+
+async def tick(handle: Handle, count: int) -> None:
+    for index in range(count):
+        await wait_until_waiting(handle, "tick")
+        await handle.signal(EVENT_SIGNAL, EventInput(name="tick", payload=index))
+
+
+async def test_iterations_parked_in_a_wait_carry_over(dev_client: Client, task_queue: str) -> None:
+    items = [f"item{i}" for i in range(8)]
+    handle = await start(
+        dev_client, task_queue, ticking_loop(concurrency=2), {"items": items},
+        limits=SMALL_HISTORY,
+    )  # fmt: skip
+    await tick(handle, len(items))
+    state = await handle.result()
+    assert state.nodes["each"].output == {"results": items, "count": 8}
+    assert state.nodes["tick"].attempts == 8
+    assert len(await chain_of(dev_client, handle)) >= 2
+
+
+async def test_an_event_delivered_before_continuing_is_taken_after(
+    dev_client: Client, task_queue: str
+) -> None:
+    document = ticking_loop()
+    document["nodes"].append(node("late", "wait_for_event", {"event": "late"}))
+    document["edges"].append({"source": "each", "target": "late", "sourceHandle": "done"})
+    handle = await start(
+        dev_client, task_queue, document, {"items": list(range(10))}, limits=SMALL_HISTORY
+    )
+    await handle.signal(EVENT_SIGNAL, EventInput(name="late", payload={"kept": True}))
+    await tick(handle, 10)
+    state = await handle.result()
+    assert state.output == {"late": {"kept": True}}
+    assert len(await chain_of(dev_client, handle)) >= 2
+
+
+async def test_an_approval_waits_across_runs_and_is_decided_in_a_later_one(
+    dev_client: Client, task_queue: str
+) -> None:
+    document = ticking_loop()
+    document["nodes"].append(node("review", "approval", {"message": "ok?", "timeout": "P30D"}))
+    document["edges"].append({"source": "start", "target": "review"})
+    handle = await start(
+        dev_client, task_queue, document, {"items": list(range(10))}, limits=SMALL_HISTORY
+    )
+    first = await wait_until_waiting(handle, "review")
+    await tick(handle, 10)
+    await wait_until_continued(dev_client, handle)
+    later = await wait_until_waiting(handle, "review")
+    assert later.started_at == first.started_at
+    assert later.waiting_for == [wait for wait in first.waiting_for if wait.node_id == "review"]
+    await handle.execute_update(DECIDE_UPDATE, DecisionInput(approved=True, by="ann"))
+    state = await handle.result()
+    assert state.nodes["review"].output["by"] == "ann"
+    assert state.nodes["review"].attempts == 1
+    assert state.nodes["got"].attempts == 10
+
+
+async def test_loop_results_past_the_output_limit_keep_the_count_and_a_preview(
+    client: Client, task_queue: str
+) -> None:
+    document = graph(
+        node("each", "loop", {"items": "trigger.items", "max_concurrency": 5}),
+        value("big", "{{ 'x' * 2000 }}"),
+        value("after", "{{ nodes.each.count }}"),
+        edges=[
+            ("start", "each"),
+            ("each", "big", "body"),
+            ("big", "each"),
+            ("each", "after", "done"),
+        ],
+    )
+    state = await (await start(client, task_queue, document, {"items": list(range(40))})).result()
+    results = state.nodes["each"].output["results"]
+    assert results["truncated"] is True
+    assert results["size_bytes"] > MAX_OUTPUT_BYTES
+    assert results["preview"].startswith('["xxx')
+    assert state.output == {"after": 40}

@@ -1,0 +1,157 @@
+"""The `loop` node: its body once per item, at most `max_concurrency` at a time.
+
+A loop is where a run's history grows without bound, so it is also where a run most
+often continues as new: between iterations it starts no new one once the gate closes,
+and its progress (items left, results so far, iterations parked in a wait) is handed to
+the next run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from app.language.nodes.flow import LoopParameters
+    from app.language.plan import PlanNode
+    from workflows.bounded import MAX_OUTPUT_BYTES, PREVIEW_CHARACTERS, as_json
+    from workflows.control import loop_items
+    from workflows.scope import Gate, Outcome, RunNode, Scope
+    from workflows.state import LoopResults, LoopSnapshot, Parked, ScopeSnapshot
+
+_RESULTS_BUDGET = MAX_OUTPUT_BYTES - 64
+"""Results kept in full while their JSON fits in one node's output with the count beside."""
+
+
+def record(results: LoopResults, index: int, value: Any) -> None:
+    """Add one iteration's result; past the budget, keep only a preview and the size."""
+    results.size_bytes += len(as_json(value).encode()) + 1
+    if results.truncated:
+        return
+    results.kept[index] = value
+    if results.size_bytes > _RESULTS_BUDGET:
+        ordered = [results.kept.get(i) for i in range(max(results.kept) + 1)]
+        results.preview = as_json(ordered)[:PREVIEW_CHARACTERS]
+        results.kept.clear()
+        results.truncated = True
+
+
+def loop_output(results: LoopResults, count: int) -> dict[str, Any]:
+    if results.truncated:
+        marker = {"truncated": True, "size_bytes": results.size_bytes, "preview": results.preview}
+        return {"results": marker, "count": count}
+    return {"results": [results.kept.get(i) for i in range(count)], "count": count}
+
+
+class LoopProgress:
+    """A loop under way: what is left, what runs, what is done."""
+
+    def __init__(self, items: list[Any], offset: int, count: int, results: LoopResults) -> None:
+        self.items = items
+        """The items from `offset` on."""
+        self.offset = offset
+        self.count = count
+        self.next_index = offset
+        self.results = results
+        self.running: dict[int, tuple[asyncio.Task[dict[str, Any]], Scope]] = {}
+
+    def parkable(self) -> bool:
+        return all(not task.done() and body.parkable() for task, body in self.running.values())
+
+    def snapshot(self) -> Parked:
+        return Parked(
+            loop=LoopSnapshot(
+                count=self.count,
+                next_index=self.next_index,
+                remaining=self.items[self.next_index - self.offset :],
+                results=self.results.model_copy(deep=True),
+                running={index: body.snapshot() for index, (_, body) in self.running.items()},
+            )
+        )
+
+    async def run(
+        self,
+        limit: int,
+        gate: Gate,
+        body: Callable[[Any, int, ScopeSnapshot | None], Scope],
+        resumed: dict[int, ScopeSnapshot],
+    ) -> None:
+        for index, snapshot in sorted(resumed.items()):
+            self._start(index, body(snapshot.item, index, snapshot))
+        try:
+            while self.next_index < self.count or self.running:
+                while (
+                    self.next_index < self.count
+                    and len(self.running) < limit
+                    and not gate.closing()
+                ):
+                    item = self.items[self.next_index - self.offset]
+                    self._start(self.next_index, body(item, self.next_index, None))
+                    self.next_index += 1
+                if not self.running:
+                    # The run continues as new from here; the next run goes on.
+                    await workflow.wait_condition(lambda: not gate.closed)
+                    continue
+                tasks = [task for task, _ in self.running.values()]
+                await workflow.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+                for index in sorted(self.running):
+                    task, _ = self.running[index]
+                    if task.done():
+                        del self.running[index]
+                        ended = task.result()
+                        record(self.results, index, _iteration_result(ended))
+        except (Exception, asyncio.CancelledError):
+            # Not BaseException: GeneratorExit (eviction) must pass without awaiting.
+            pending = [task for task, _ in self.running.values()]
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+            raise
+
+    def _start(self, index: int, body: Scope) -> None:
+        self.running[index] = (asyncio.create_task(body.run()), body)
+
+
+def _iteration_result(ended: dict[str, Any]) -> Any:
+    return next(iter(ended.values())) if len(ended) == 1 else ended
+
+
+async def run_loop(
+    node: PlanNode,
+    parameters: LoopParameters,
+    context: dict[str, Any],
+    scope: Scope,
+    parked: Parked | None,
+    *,
+    run_node: RunNode,
+    skip_node: Callable[[PlanNode], None],
+    gate: Gate,
+) -> Outcome:
+    if parked is not None and parked.loop is not None:
+        snapshot = parked.loop
+        progress = LoopProgress(
+            snapshot.remaining, snapshot.next_index, snapshot.count, snapshot.results
+        )
+        resumed = snapshot.running
+    else:
+        items = loop_items(parameters, context)
+        progress = LoopProgress(items, 0, len(items), LoopResults())
+        resumed = {}
+    members = frozenset(n for n, planned in scope.plan.nodes.items() if planned.loop == node.id)
+
+    def body(item: Any, index: int, resume: ScopeSnapshot | None) -> Scope:
+        return Scope(
+            plan=scope.plan, members=members, starts=node.next.get("body", ()),
+            run_node=run_node, skip_node=skip_node, gate=gate, parent=scope,
+            loop=(item, index), resume=resume,
+        )  # fmt: skip
+
+    scope.parks[node.id] = progress
+    try:
+        await progress.run(parameters.max_concurrency, gate, body, resumed)
+    finally:
+        del scope.parks[node.id]
+    return Outcome("done", loop_output(progress.results, progress.count))

@@ -1,0 +1,185 @@
+"""Waiting nodes: durable delays, events delivered by signal, approvals decided by update.
+
+A wait is shown in the run's state while it lasts, and it can be parked: when the run
+continues as new, the next run picks it up with the same deadline.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from app.language.nodes.flow import (
+        ApprovalParameters,
+        DelayParameters,
+        WaitForEventParameters,
+    )
+    from app.language.plan import Plan, PlanNode
+    from workflows.control import NodeFailedError, evaluate
+    from workflows.scope import Outcome, Scope
+    from workflows.state import DecisionInput, EventInput, Parked, RunState, WaitingFor
+
+
+@dataclass
+class _ParkedWait:
+    what: WaitingFor
+
+    def parkable(self) -> bool:
+        return True
+
+    def snapshot(self) -> Parked:
+        return Parked(wait=self.what)
+
+
+class Waits:
+    """What the run waits for, and the events and decisions that arrived for it."""
+
+    def __init__(
+        self,
+        plan: Plan,
+        state: RunState,
+        events: list[EventInput],
+        decisions: dict[str, DecisionInput],
+    ) -> None:
+        self.plan = plan
+        self.state = state
+        self.events = events
+        """Delivered and not consumed yet, oldest first."""
+        self.decisions = decisions
+
+    # -- signals and updates ------------------------------------------------------------
+
+    def deliver(self, event: EventInput) -> None:
+        self.events.append(event)
+
+    def pending_approvals(self) -> list[str]:
+        return [wait.node_id for wait in self.state.waiting_for if wait.kind == "approval"]
+
+    def check_decision(self, decision: DecisionInput) -> str:
+        """The approval node the decision is for; raises if it answers nothing waiting."""
+        pending = self.pending_approvals()
+        if decision.node_id is None:
+            if len(pending) != 1:
+                raise ValueError(f"{len(pending)} approvals are waiting: name the node_id")
+            node_id = pending[0]
+        elif decision.node_id not in pending:
+            raise ValueError(f"node '{decision.node_id}' is not waiting for an approval")
+        else:
+            node_id = decision.node_id
+        approvers = self.plan.nodes[node_id].parameters.get("approvers") or []
+        if approvers and decision.by not in approvers:
+            raise ValueError(f"'{decision.by}' may not decide this approval")
+        return node_id
+
+    # -- nodes ----------------------------------------------------------------------------
+
+    async def delay(
+        self, node: PlanNode, parameters: Any, context: dict[str, Any], scope: Scope,
+        parked: Parked | None,
+    ) -> Outcome:  # fmt: skip
+        now = workflow.now()
+        until = parked.wait.until if parked and parked.wait else None
+        if until is None:
+            until = _moment(parameters, now)
+        with self._waiting(scope, WaitingFor(node_id=node.id, kind="delay", until=until)):
+            if until > now:
+                await workflow.sleep(until - now)
+        return Outcome("out", {"resumed_at": workflow.now().isoformat()})
+
+    async def wait_for_event(
+        self, node: PlanNode, parameters: Any, context: dict[str, Any], scope: Scope,
+        parked: Parked | None,
+    ) -> Outcome:  # fmt: skip
+        wait: WaitForEventParameters = parameters
+        found: list[EventInput] = []
+
+        def matching() -> bool:
+            for event in self.events:
+                if event.name != wait.event:
+                    continue
+                if wait.match and not evaluate(wait.match, {**context, "event": event.payload}):
+                    continue
+                found.append(event)
+                return True
+            return False
+
+        what = WaitingFor(
+            node_id=node.id, kind="event", event=wait.event, until=_deadline(wait.timeout, parked)
+        )
+        with self._waiting(scope, what):
+            if not await _wait_until(matching, what.until):
+                return Outcome("timeout", None)
+        self.events.remove(found[0])
+        return Outcome("out", found[0].payload)
+
+    async def approval(
+        self, node: PlanNode, parameters: Any, context: dict[str, Any], scope: Scope,
+        parked: Parked | None,
+    ) -> Outcome:  # fmt: skip
+        approval: ApprovalParameters = parameters
+        what = WaitingFor(
+            node_id=node.id, kind="approval", until=_deadline(approval.timeout, parked)
+        )
+        with self._waiting(scope, what):
+            if not await _wait_until(lambda: node.id in self.decisions, what.until):
+                return Outcome("timeout", None)
+        decision = self.decisions.pop(node.id)
+        output = {
+            "decision": "approved" if decision.approved else "rejected",
+            "by": decision.by,
+            "comment": decision.comment,
+            "decided_at": workflow.now().isoformat(),
+        }
+        return Outcome("approved" if decision.approved else "rejected", output)
+
+    @contextmanager
+    def _waiting(self, scope: Scope, what: WaitingFor) -> Iterator[None]:
+        """Shows the wait in the run's state, and lets the run leave it, while it lasts."""
+        self.state.nodes[what.node_id].status = "waiting"
+        self.state.waiting_for.append(what)
+        scope.parks[what.node_id] = _ParkedWait(what)
+        try:
+            yield
+        finally:
+            del scope.parks[what.node_id]
+            self.state.waiting_for.remove(what)
+            self.state.nodes[what.node_id].status = "running"
+
+
+def _moment(delay: DelayParameters, now: datetime) -> datetime:
+    if delay.duration is not None:
+        return now + delay.duration
+    try:
+        until = datetime.fromisoformat(str(delay.until))
+    except ValueError:
+        raise NodeFailedError(
+            f"'{delay.until}' is not an ISO 8601 timestamp", type="InvalidTimestamp"
+        ) from None
+    if until.tzinfo is None:
+        raise NodeFailedError("the timestamp has no time zone", type="InvalidTimestamp")
+    return until
+
+
+def _deadline(timeout: timedelta | None, parked: Parked | None) -> datetime | None:
+    if parked is not None and parked.wait is not None:
+        return parked.wait.until
+    return workflow.now() + timeout if timeout is not None else None
+
+
+async def _wait_until(condition: Callable[[], bool], deadline: datetime | None) -> bool:
+    """Whether `condition` came true before the deadline (None: wait as long as it takes)."""
+    left = None if deadline is None else deadline - workflow.now()
+    if left is not None and left <= timedelta():
+        # Picked up after its deadline passed (the run continued as new meanwhile).
+        return condition()
+    try:
+        await workflow.wait_condition(condition, timeout=left)
+    except TimeoutError:
+        return False
+    return True
