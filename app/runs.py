@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
 from typing import Any
 
 from temporalio.client import Client, WorkflowExecutionStatus, WorkflowFailureError
@@ -47,11 +48,16 @@ async def start_run(
     task_queue: str,
     run_id: str | None = None,
     trigger_node: str | None = None,
+    workflows: Mapping[str, Plan] | None = None,
 ) -> str:
-    """Start the interpreter on this exact version's plan; the run id is its Temporal id."""
+    """Start the interpreter on this exact version's plan; the run id is its Temporal id.
+
+    `workflows`: the plans its sub-workflows may start (`app.sub_workflows.plans_for`).
+    """
     run_id = run_id or new_run_id()
     plan = Plan.model_validate(version.plan)
     run_input = RunInput(
+        workflows=dict(workflows or {}),
         plan=plan,
         trigger=TriggerInput(
             kind=trigger, node_id=trigger_node or _trigger_of(plan, trigger), payload=payload

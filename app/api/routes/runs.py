@@ -2,9 +2,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
-from app import runs
+from app import runs, sub_workflows
 from app.api.deps import CallerDep, SessionDep, SettingsDep, TemporalDep, WriterDep
 from app.api.schemas import RunCreate, RunCreated, RunPublic
+from app.language.plan import Plan
 from app.store import workflows as store
 
 router = APIRouter(tags=["runs"])
@@ -37,6 +38,9 @@ async def start_run(
         trigger="manual",
         payload=body.input,
         task_queue=settings.temporal_task_queue,
+        workflows=await sub_workflows.plans_for(
+            session, organization_id=caller.organization_id, plan=Plan.model_validate(version.plan)
+        ),
     )
     return RunCreated(id=run_id, workflow_id=workflow_id, version=version.version)
 

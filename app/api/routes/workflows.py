@@ -5,6 +5,7 @@ from typing import Any
 from fastapi import APIRouter, status
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app import sub_workflows
 from app.api.deps import CallerDep, SessionDep, WriterDep
 from app.api.schemas import (
     GraphValidation,
@@ -37,11 +38,23 @@ def _details(issues: list[Issue]) -> list[ErrorDetail]:
 
 
 async def _check(
-    session: AsyncSession, organization_id: str, graph: dict[str, Any]
+    session: AsyncSession,
+    organization_id: str,
+    graph: dict[str, Any],
+    workflow_id: str | None = None,
 ) -> tuple[Plan | None, list[Issue]]:
+    """Validate and compile; `workflow_id` is the workflow a new version would belong to."""
     accounts = await account_platforms(session, organization_id=organization_id)
     checked, issues = validate(graph, accounts=accounts)
-    return (build_plan(checked) if checked else None), issues
+    if checked is None:
+        return None, issues
+    return await sub_workflows.link(
+        session,
+        organization_id=organization_id,
+        graph=checked.graph,
+        plan=build_plan(checked),
+        workflow_id=workflow_id,
+    )
 
 
 @router.post(

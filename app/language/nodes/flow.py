@@ -235,7 +235,10 @@ class SubWorkflowParameters(Parameters):
     version: int | None = Field(
         default=None,
         ge=1,
-        description="Which version to run. Empty: the latest, when this workflow is compiled.",
+        description=(
+            "Which version to run. Empty: the latest when this workflow is saved; a run "
+            "always runs the version its own workflow version was saved with."
+        ),
     )
     input: Any = Field(
         default=None,
@@ -388,9 +391,17 @@ NODE_TYPES: tuple[NodeType, ...] = (
         kind="control",
         category="flow",
         title="Run workflow",
-        description="Runs another workflow of the organization as a child run.",
+        description=(
+            "Runs another workflow of the organization as a child run, from its manual "
+            "trigger with `input` as the trigger's payload."
+        ),
         parameters=SubWorkflowParameters,
-        output={"description": "The child run's output (its run id when not waiting)."},
+        output={
+            "description": (
+                "The child run's output: the outputs of the nodes it ended on, by id. "
+                "When not waiting: `{run_id}`."
+            )
+        },
     ),
     NodeType(
         type="stop",

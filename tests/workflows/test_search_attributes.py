@@ -1,0 +1,104 @@
+"""Every run can be found through Temporal's visibility by organization, workflow, version,
+trigger kind and status (on the dev server: the time-skipping one has no visibility)."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import Any
+
+import pytest
+from temporalio.client import Client, WorkflowFailureError
+
+from app.db.models import WorkflowVersion
+from app.language.calls import plan_key
+from app.runs import start_run
+from tests.workflows.harness import compiled, graph, node, value
+from workflows.state import RunState
+
+
+def version_of(organization_id: str, workflow_id: str, document: dict[str, Any]) -> WorkflowVersion:
+    plan = compiled(document)
+    return WorkflowVersion(
+        workflow_id=workflow_id,
+        organization_id=organization_id,
+        version=3,
+        graph=document,
+        plan=plan.model_dump(mode="json"),
+        plan_hash=plan.content_hash(),
+    )
+
+
+async def listed(client: Client, query: str, expected: int) -> list[str]:
+    """The ids of the runs `query` finds, once visibility shows `expected` of them."""
+    async with asyncio.timeout(20):
+        while True:
+            ids = sorted([run.id async for run in client.list_workflows(query)])
+            if len(ids) >= expected:
+                return ids
+            await asyncio.sleep(0.1)
+
+
+@pytest.fixture
+def organization_id() -> str:
+    return f"org_{uuid.uuid4().hex[:24]}"
+
+
+async def test_runs_are_listed_by_organization_status_and_trigger_kind(
+    dev_client: Client, task_queue: str, organization_id: str
+) -> None:
+    fine = version_of(organization_id, "wf_fine", graph(value("ok", 1), edges=[("start", "ok")]))
+    failing = version_of(
+        organization_id,
+        "wf_failing",
+        graph(node("no", "fail", {"message": "no"}), edges=[("start", "no")]),
+    )
+    ok_run = await start_run(
+        dev_client, version=fine, trigger="manual", payload={}, task_queue=task_queue
+    )
+    failed_run = await start_run(
+        dev_client, version=failing, trigger="manual", payload={}, task_queue=task_queue
+    )
+    await dev_client.get_workflow_handle(ok_run).result()
+    with pytest.raises(WorkflowFailureError):
+        await dev_client.get_workflow_handle(failed_run).result()
+    mine = f'FlowOrganizationId="{organization_id}"'
+    assert await listed(dev_client, f'{mine} AND FlowRunStatus="failed"', 1) == [failed_run]
+    assert await listed(dev_client, f'{mine} AND FlowRunStatus="succeeded"', 1) == [ok_run]
+    assert await listed(
+        dev_client,
+        f'{mine} AND FlowWorkflowId="wf_fine" AND FlowWorkflowVersion=3 '
+        'AND FlowTriggerKind="manual"',
+        1,
+    ) == [ok_run]
+    assert await listed(dev_client, mine, 2) == sorted([ok_run, failed_run])
+
+
+async def test_a_child_run_is_listed_under_its_own_workflow_and_version(
+    dev_client: Client, task_queue: str, organization_id: str
+) -> None:
+    child = compiled(graph(value("ok", "child"), edges=[("start", "ok")]))
+    parent = version_of(
+        organization_id,
+        "wf_parent",
+        graph(
+            node("call", "sub_workflow", {"workflow_id": "wf_child", "version": 2}),
+            edges=[("start", "call")],
+        ),
+    )
+    run_id = await start_run(
+        dev_client,
+        version=parent,
+        trigger="manual",
+        payload={},
+        task_queue=task_queue,
+        workflows={plan_key("wf_child", 2): child},
+    )
+    state = await dev_client.get_workflow_handle(run_id, result_type=RunState).result()
+    assert state.output == {"call": {"ok": "child"}}
+    query = (
+        f'FlowOrganizationId="{organization_id}" AND FlowWorkflowId="wf_child" '
+        'AND FlowWorkflowVersion=2 AND FlowTriggerKind="sub_workflow" '
+        'AND FlowRunStatus="succeeded"'
+    )
+    assert await listed(dev_client, query, 1) == [f"{run_id}/call/0"]
