@@ -157,3 +157,34 @@ def node(
 
 def value(node_id: str, produced: Any, **fields: Any) -> dict[str, Any]:
     return node(node_id, "transform", {"value": produced}, **fields)
+
+
+# -- sub-workflows -----------------------------------------------------------------------
+
+DOUBLER = graph(value("double", {"doubled": "{{ trigger.n * 2 }}"}), edges=[("start", "double")])
+FAILER = graph(
+    node("boom", "fail", {"message": "no {{ trigger.n }}", "error_type": "NoGood"}),
+    edges=[("start", "boom")],
+)
+WAITER = graph(node("hold", "wait_for_event", {"event": "go"}), edges=[("start", "hold")])
+
+
+def calling(
+    workflow_id: str = "wf_child", *, input: Any = None, wait: bool = True, **fields: Any
+) -> dict[str, Any]:
+    """A graph whose node `call` runs `workflow_id`, then `after` reads its output; with
+    `on_error="route"`, `handled` reads the error."""
+    parameters: dict[str, Any] = {"workflow_id": workflow_id, "wait": wait}
+    if input is not None:
+        parameters["input"] = input
+    routed = fields.get("on_error") == "route"
+    return graph(
+        node("call", "sub_workflow", parameters, **fields),
+        value("after", "{{ nodes.call }}"),
+        *([value("handled", "{{ error.type }}: {{ error.message }}")] if routed else []),
+        edges=[
+            ("start", "call"),
+            ("call", "after"),
+            *([("call", "handled", "error")] if routed else []),
+        ],
+    )

@@ -2,43 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from temporalio.client import Client, WorkflowExecutionStatus, WorkflowFailureError
 from temporalio.exceptions import ApplicationError, CancelledError
 
 from app.language.calls import MAX_SUB_WORKFLOW_DEPTH
-from tests.workflows.harness import graph, node, start, state_of, value, wait_until_waiting
-from workflows.state import EVENT_SIGNAL, EventInput, RunState
-
-DOUBLER = graph(value("double", {"doubled": "{{ trigger.n * 2 }}"}), edges=[("start", "double")])
-WAITER = graph(node("hold", "wait_for_event", {"event": "go"}), edges=[("start", "hold")])
-FAILER = graph(
-    node("boom", "fail", {"message": "no {{ trigger.n }}", "error_type": "NoGood"}),
-    edges=[("start", "boom")],
+from tests.workflows.harness import (
+    DOUBLER,
+    FAILER,
+    WAITER,
+    calling,
+    graph,
+    node,
+    start,
+    state_of,
+    value,
+    wait_until_waiting,
 )
-
-
-def calling(
-    workflow_id: str = "wf_child", *, input: Any = None, wait: bool = True, **fields: Any
-) -> dict[str, Any]:
-    """A graph whose node `call` runs `workflow_id`, then `after` reads its output; with
-    `on_error="route"`, `handled` reads the error."""
-    parameters: dict[str, Any] = {"workflow_id": workflow_id, "wait": wait}
-    if input is not None:
-        parameters["input"] = input
-    routed = fields.get("on_error") == "route"
-    return graph(
-        node("call", "sub_workflow", parameters, **fields),
-        value("after", "{{ nodes.call }}"),
-        *([value("handled", "{{ error.type }}: {{ error.message }}")] if routed else []),
-        edges=[
-            ("start", "call"),
-            ("call", "after"),
-            *([("call", "handled", "error")] if routed else []),
-        ],
-    )
+from workflows.state import EVENT_SIGNAL, EventInput, RunState
 
 
 async def test_a_sub_workflow_runs_as_a_child_and_outputs_its_result(

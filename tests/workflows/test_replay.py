@@ -1,8 +1,8 @@
 """Replay tests: every recorded history must replay against the current interpreter.
 
 A change to `workflows/` that would issue different commands for a run already in flight
-(DESIGN.md, invariant 2) fails here. Histories are recorded by `record_histories.py`, the
-one place the scenarios are defined.
+(DESIGN.md, invariant 2) fails here. Histories are recorded by `record_histories.py` from
+the scenarios of `scenarios.py`.
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
-from tests.workflows.record_histories import HISTORIES, SCENARIOS
+from tests.workflows.record_histories import HISTORIES, scenario_of
+from tests.workflows.scenarios import SCENARIOS
 from workflows.interpreter import FlowRunWorkflow
 from workflows.state import INTERPRETER_WORKFLOW, RunInput, RunState
 
@@ -77,6 +78,6 @@ async def test_an_incompatible_change_is_reported(executor: ThreadPoolExecutor) 
 def test_every_scenario_has_a_recording_and_every_recording_a_scenario() -> None:
     names = [scenario.name for scenario in SCENARIOS]
     assert len(names) == len(set(names)), "scenario names must be unique"
-    recorded = {path.stem for path in RECORDED}
+    recorded = {scenario_of(path) for path in RECORDED}
     assert set(names) - recorded == set(), "run `python -m tests.workflows.record_histories`"
     assert recorded - set(names) == set(), "stale histories: no scenario records them"

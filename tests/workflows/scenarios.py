@@ -1,0 +1,433 @@
+"""The scenarios whose histories the replay tests replay: the one place they are defined.
+
+`record_histories.py` runs them and writes `histories/<name>.json` (plus one file per later
+run of a continue-as-new chain and per recorded child run); `test_replay.py` replays them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from temporalio.client import WorkflowExecutionStatus
+
+from tests.workflows.harness import (
+    DOUBLER,
+    FAILER,
+    Handle,
+    calling,
+    graph,
+    node,
+    value,
+    wait_until_waiting,
+)
+from workflows.state import (
+    DECIDE_UPDATE,
+    EVENT_SIGNAL,
+    DecisionInput,
+    EventInput,
+    RunLimits,
+)
+
+
+@dataclass(frozen=True)
+class Services:
+    """What the recorder runs next to Temporal for scenarios that need it."""
+
+    http_url: str
+    """Base URL of a local HTTP server (see `http_app`)."""
+    slow_called: asyncio.Event = field(default_factory=asyncio.Event)
+    """Set when that server's `/slow` is called (it answers when the caller gives up)."""
+
+
+Drive = Callable[[Handle, Services], Awaitable[None]]
+"""Interacts with a started run (signals, updates, cancel) before its result is awaited."""
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    """Also the history's file name: says what the recording shows."""
+    graph: dict[str, Any]
+    payload: Any = None
+    """The trigger payload, or a function of the recorder's `Services` that returns it."""
+    drive: Drive | None = None
+    expect: WorkflowExecutionStatus = WorkflowExecutionStatus.COMPLETED
+    """How the run must end; a run that ends otherwise is not recorded."""
+    workflows: Mapping[str, dict[str, Any]] = field(default_factory=dict)
+    """Graphs the run's `sub_workflow` nodes may start, by workflow id (version 1 each)."""
+    children: tuple[str, ...] = ()
+    """Child runs to record too, by what their id adds to the run's: `call/0`."""
+    limits: RunLimits | None = None
+
+    def payload_for(self, services: Services) -> Any:
+        return self.payload(services) if callable(self.payload) else self.payload
+
+
+# -- drives ------------------------------------------------------------------------------
+
+
+def send_event(node_id: str, name: str, payload: Any) -> Drive:
+    async def drive(handle: Handle, services: Services) -> None:
+        await wait_until_waiting(handle, node_id)
+        await handle.signal(EVENT_SIGNAL, EventInput(name=name, payload=payload))
+
+    return drive
+
+
+def decide(node_id: str, *, approved: bool) -> Drive:
+    async def drive(handle: Handle, services: Services) -> None:
+        await wait_until_waiting(handle, node_id)
+        await handle.execute_update(
+            DECIDE_UPDATE,
+            DecisionInput(node_id=node_id, approved=approved, by="ana@example.com", comment="ok"),
+            result_type=str,
+        )
+
+    return drive
+
+
+def cancel_while_waiting(node_id: str) -> Drive:
+    async def drive(handle: Handle, services: Services) -> None:
+        await wait_until_waiting(handle, node_id)
+        await handle.cancel()
+
+    return drive
+
+
+async def cancel_while_slow_call_runs(handle: Handle, services: Services) -> None:
+    await services.slow_called.wait()
+    await handle.cancel()
+
+
+def http_request(node_id: str, path: str, **fields: Any) -> dict[str, Any]:
+    """An `http.request` GET to the recorder's HTTP server (its URL comes from the trigger)."""
+    return node(node_id, "http.request", {"url": "{{ trigger.base_url }}" + path}, **fields)
+
+
+def with_http(payload: dict[str, Any]) -> Callable[[Services], dict[str, Any]]:
+    return lambda services: {"base_url": services.http_url, **payload}
+
+
+# -- scenarios ---------------------------------------------------------------------------
+
+_APPROVAL = graph(
+    node("review", "approval", {"message": "Publish {{ trigger.title }}?", "timeout": "P2D"}),
+    value("publish", "published"),
+    value("discard", "discarded"),
+    value("expired", "expired"),
+    edges=[
+        ("start", "review"),
+        ("review", "publish", "approved"),
+        ("review", "discard", "rejected"),
+        ("review", "expired", "timeout"),
+    ],
+)
+
+_IF = graph(
+    node("check", "if", {"condition": "trigger.ok"}),
+    value("yes", "Y"),
+    value("no", "N"),
+    value("after_no", "AN"),
+    edges=[
+        ("start", "check"),
+        ("check", "yes", "true"),
+        ("check", "no", "false"),
+        ("no", "after_no"),
+    ],
+)
+
+_SWITCH = graph(
+    node(
+        "route",
+        "switch",
+        {
+            "cases": [
+                {"handle": "big", "condition": "trigger.n > 100"},
+                {"handle": "some", "condition": "trigger.n > 0"},
+            ]
+        },
+    ),
+    value("big", "B"),
+    value("some", "S"),
+    value("none", "D"),
+    edges=[
+        ("start", "route"),
+        ("route", "big", "big"),
+        ("route", "some", "some"),
+        ("route", "none", "default"),
+    ],
+)
+
+_WAIT_FOR_EVENT = graph(
+    node("paid", "wait_for_event", {
+        "event": "payment.completed",
+        "match": "event.order == trigger.order",
+        "timeout": "P1D",
+    }),
+    value("ship", "ship {{ nodes.paid.amount }}"),
+    value("remind", "remind"),
+    edges=[("start", "paid"), ("paid", "ship", "out"), ("paid", "remind", "timeout")],
+)  # fmt: skip
+
+SCENARIOS: tuple[Scenario, ...] = (
+    Scenario(
+        "manual_trigger_transform_sequence",
+        graph(
+            value("a", {"n": "{{ trigger.n }}"}),
+            value("b", "{{ nodes.a.n * 2 }}"),
+            edges=[("start", "a"), ("a", "b")],
+        ),
+        {"n": 21},
+    ),
+    Scenario(
+        "set_variables_read_later",
+        graph(
+            node("count", "set", {"values": {"total": "{{ vars.total + trigger.add }}"}}),
+            value("report", "total={{ vars.total }}"),
+            edges=[("start", "count"), ("count", "report")],
+        )
+        | {"settings": {"variables": {"total": 10}}},
+        {"add": 5},
+    ),
+    Scenario("if_true_branch", _IF, {"ok": True}),
+    Scenario("if_false_branch", _IF, {"ok": False}),
+    Scenario("switch_matching_case", _SWITCH, {"n": 5}),
+    Scenario("switch_default", _SWITCH, {"n": -1}),
+    Scenario(
+        "parallel_fan_out_join_all",
+        graph(
+            value("left", "L"),
+            node("wait", "delay", {"duration": "PT1H"}),
+            value("right", "R"),
+            node("both", "join", {"mode": "all"}),
+            edges=[
+                ("start", "left"),
+                ("start", "wait"),
+                ("wait", "right"),
+                ("left", "both"),
+                ("right", "both"),
+            ],
+        ),
+    ),
+    Scenario(
+        "join_first_continues_with_fastest_branch",
+        graph(
+            node("slow", "delay", {"duration": "PT2H"}),
+            value("fast", "F"),
+            node("first", "join", {"mode": "first"}),
+            value("after", "{{ keys(nodes.first) }}"),
+            edges=[
+                ("start", "slow"),
+                ("start", "fast"),
+                ("slow", "first"),
+                ("fast", "first"),
+                ("first", "after"),
+            ],
+        ),
+    ),
+    Scenario(
+        "delay_duration_1h",
+        graph(
+            node("wait", "delay", {"duration": "PT1H"}),
+            value("after", "{{ nodes.wait.resumed_at }}"),
+            edges=[("start", "wait"), ("wait", "after")],
+        ),
+    ),
+    Scenario(
+        "delay_until_timestamp",
+        graph(
+            node("wait", "delay", {"until": "{{ add_duration(now, 'PT2H') }}"}),
+            value("after", "{{ nodes.wait.resumed_at }}"),
+            edges=[("start", "wait"), ("wait", "after")],
+        ),
+    ),
+    Scenario(
+        "delay_until_past_timestamp_continues_at_once",
+        graph(
+            node("wait", "delay", {"until": "2020-01-01T00:00:00Z"}),
+            value("after", "ran"),
+            edges=[("start", "wait"), ("wait", "after")],
+        ),
+    ),
+    Scenario(
+        "wait_for_event_received",
+        _WAIT_FOR_EVENT,
+        {"order": 7},
+        send_event("paid", "payment.completed", {"order": 7, "amount": 30}),
+    ),
+    Scenario("wait_for_event_timeout", _WAIT_FOR_EVENT, {"order": 7}),
+    Scenario("approval_approved", _APPROVAL, {"title": "post"}, decide("review", approved=True)),
+    Scenario("approval_rejected", _APPROVAL, {"title": "post"}, decide("review", approved=False)),
+    Scenario("approval_timeout", _APPROVAL, {"title": "post"}),
+    Scenario(
+        "loop_three_items_two_at_a_time",
+        graph(
+            node("each", "loop", {"items": "trigger.names", "max_concurrency": 2}),
+            node("pause", "delay", {"duration": "PT1M"}),
+            value("greet", "hi {{ item }} #{{ index }}"),
+            value("after", "{{ nodes.each.count }}"),
+            edges=[
+                ("start", "each"),
+                ("each", "pause", "body"),
+                ("pause", "greet"),
+                ("greet", "each"),
+                ("each", "after", "done"),
+            ],
+        ),
+        {"names": ["ann", "bob", "cy"]},
+    ),
+    Scenario(
+        "stop_ends_run_and_cancels_waiting_branch",
+        graph(
+            node("done", "stop", {"output": {"why": "{{ trigger.why }}"}}),
+            node("long", "delay", {"duration": "P3D"}),
+            value("never", "x"),
+            edges=[("start", "done"), ("start", "long"), ("long", "never")],
+        ),
+        {"why": "enough"},
+    ),
+    Scenario(
+        "fail_node_fails_run",
+        graph(
+            node(
+                "stop_here", "fail", {"message": "bad input {{ trigger.id }}", "error_type": "Bad"}
+            ),
+            edges=[("start", "stop_here")],
+        ),
+        {"id": 7},
+        expect=WorkflowExecutionStatus.FAILED,
+    ),
+    Scenario(
+        "on_error_continue_after_http_404",
+        graph(
+            http_request("call", "/missing", on_error="continue"),
+            value("after", "{{ nodes.call.error.type }}"),
+            edges=[("start", "call"), ("call", "after")],
+        ),
+        with_http({}),
+    ),
+    Scenario(
+        "on_error_route_fail_to_error_edge",
+        graph(
+            node(
+                "check", "fail", {"message": "no stock", "error_type": "NoStock"}, on_error="route"
+            ),
+            value("handled", "handled: {{ error.message }}"),
+            edges=[("start", "check"), ("check", "handled", "error")],
+        ),
+    ),
+    Scenario(
+        "disabled_node_passes_through",
+        graph(
+            value("off", "never", disabled=True),
+            value("after", "ran"),
+            edges=[("start", "off"), ("off", "after")],
+        ),
+    ),
+    Scenario(
+        "http_request_get_json",
+        graph(
+            http_request("fetch", "/items/{{ trigger.id }}"),
+            value("name", "{{ nodes.fetch.body.name }}"),
+            edges=[("start", "fetch"), ("fetch", "name")],
+        ),
+        with_http({"id": 7}),
+    ),
+    Scenario(
+        "cancelled_while_delay_waits",
+        graph(
+            node("wait", "delay", {"duration": "P1D"}),
+            value("never", "x"),
+            edges=[("start", "wait"), ("wait", "never")],
+        ),
+        drive=cancel_while_waiting("wait"),
+        expect=WorkflowExecutionStatus.CANCELED,
+    ),
+    Scenario(
+        "cancelled_while_action_runs",
+        graph(
+            http_request("call", "/slow"),
+            value("never", "x"),
+            edges=[("start", "call"), ("call", "never")],
+        ),
+        with_http({}),
+        drive=cancel_while_slow_call_runs,
+        expect=WorkflowExecutionStatus.CANCELED,
+    ),
+    Scenario(
+        "sub_workflow_waits_for_child",
+        calling(input={"n": "{{ trigger.n }}"}),
+        {"n": 21},
+        workflows={"wf_child": DOUBLER},
+        children=("call/0",),
+    ),
+    Scenario(
+        "sub_workflow_failure_follows_error_route",
+        calling(input={"n": 3}, on_error="route"),
+        workflows={"wf_child": FAILER},
+        children=("call/0",),
+    ),
+    Scenario(
+        "sub_workflow_not_waited_for",
+        calling(input={"n": 1}, wait=False),
+        workflows={"wf_child": DOUBLER},
+    ),
+    Scenario(
+        "continue_as_new_loop_and_parked_delay",
+        graph(
+            node("sleep", "delay", {"duration": "PT2H"}),
+            node("each", "loop", {"items": "trigger.items"}),
+            node("pause", "delay", {"duration": "PT1M"}),
+            node("count", "set", {"values": {"seen": "{{ vars.seen + 1 }}"}}),
+            value("greet", "hi {{ item }} #{{ index }}"),
+            node("both", "join", {"mode": "all"}),
+            value("after", "{{ nodes.each.count }} items, {{ vars.seen }} seen"),
+            edges=[
+                ("start", "sleep"),
+                ("start", "each"),
+                ("each", "pause", "body"),
+                ("pause", "count"),
+                ("count", "greet"),
+                ("greet", "each"),
+                ("sleep", "both"),
+                ("each", "both", "done"),
+                ("both", "after"),
+            ],
+        )
+        | {"settings": {"variables": {"seen": 0}}},
+        {"items": [f"n{i}" for i in range(12)]},
+        limits=RunLimits(history_events=30),
+    ),
+)
+
+
+# -- the HTTP API scenarios call ---------------------------------------------------------
+
+
+def http_app(slow_called: asyncio.Event) -> FastAPI:
+    """The HTTP API the `http.request` scenarios call: small, fixed answers, and `/slow`,
+    which answers only when the caller gives up."""
+    app = FastAPI()
+
+    @app.get("/slow")
+    async def slow(request: Request) -> dict[str, Any]:
+        slow_called.set()
+        while True:
+            if await request.is_disconnected():
+                return {}
+            await asyncio.sleep(0.05)
+
+    @app.get("/items/{item_id}")
+    async def item(item_id: int) -> dict[str, Any]:
+        return {"id": item_id, "name": f"item {item_id}"}
+
+    @app.get("/missing")
+    async def missing() -> JSONResponse:
+        return JSONResponse({"detail": "not found"}, status_code=404)
+
+    return app
