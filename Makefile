@@ -45,6 +45,7 @@ test: lint typecheck unit
 
 bench: $(DEV_STAMP)
 	$(PY) -m bench.compile_graphs
+	$(PY) -m bench.interpreter
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .pytest_cache .ruff_cache

@@ -1,176 +1,55 @@
 """The interpreter: one generic workflow that runs any compiled plan.
 
-Control nodes run here, in workflow code, and cost no activity; each action node is
-exactly one activity, called by its registered name with the node's retry policy.
-Before its history grows past what Temporal handles well, a run continues as new,
-handing its whole progress to the next run of the chain (`RunInput.resume`).
+Control nodes run in workflow code and cost no activity; each action node is exactly one
+activity, called by its registered name with the node's retry policy. Before its history
+grows past what Temporal handles well, a run continues as new, handing its whole progress
+to the next run of the chain (`RunInput.resume`). The logic is in `workflows.run`: the
+sandbox re-imports this module for every run, so it stays this small.
 """
 
 from __future__ import annotations
 
-import asyncio
-from typing import Any
-
 from temporalio import workflow
-from temporalio.exceptions import ApplicationError
 
 # Import names from modules (`from workflows.x import Y`), never modules from the package
 # (`from workflows import x`): the sandbox re-imports this module's package, and a module
 # reached through it would be a second copy whose exception classes never match.
 with workflow.unsafe.imports_passed_through():
-    from temporal import search_attributes as attributes
-    from workflows.control import RunStopped
-    from workflows.nodes import NodeFailure, NodeRunner
-    from workflows.scope import Gate, Scope
+    from workflows.run import Run
     from workflows.state import (
         DECIDE_UPDATE,
         EVENT_SIGNAL,
         INTERPRETER_WORKFLOW,
         STATE_QUERY,
-        Continuation,
         DecisionInput,
         EventInput,
-        NodeError,
-        NodeState,
         RunInput,
-        RunLimits,
         RunState,
-        RunStatus,
     )
-
-CONTINUE_AS_NEW_PATCH = "continue-as-new"
-"""Runs recorded before runs could continue as new never do (see INVARIANTS.md)."""
 
 
 @workflow.defn(name=INTERPRETER_WORKFLOW)
 class FlowRunWorkflow:
     @workflow.init
     def __init__(self, input: RunInput) -> None:
-        if input.resume is not None:
-            # Parked waits show themselves again when they are picked up.
-            self._state = input.resume.state.model_copy(deep=True, update={"waiting_for": []})
-        else:
-            self._state = RunState(
-                nodes={node_id: NodeState() for node_id in input.plan.nodes},
-                variables=dict(input.plan.variables),
-            )
-        self._gate = Gate(lambda: _history_too_long(input.limits))
-        self._runner = NodeRunner(input, self._state, self._gate)
+        self._run = Run(input)
 
     @workflow.query(name=STATE_QUERY)
     def state(self) -> RunState:
-        return self._state
+        return self._run.state
 
     @workflow.signal(name=EVENT_SIGNAL)
     def event(self, event: EventInput) -> None:
-        self._runner.waits.deliver(event)
+        self._run.waits.deliver(event)
 
     @workflow.update(name=DECIDE_UPDATE)
     def decide(self, decision: DecisionInput) -> str:
-        node_id = self._runner.waits.check_decision(decision)
-        self._runner.waits.decisions[node_id] = decision
-        return node_id
+        return self._run.decide(decision)
 
     @decide.validator
     def _check_decision(self, decision: DecisionInput) -> None:
-        self._runner.waits.check_decision(decision)
+        self._run.waits.check_decision(decision)
 
     @workflow.run
     async def run(self, input: RunInput) -> RunState:
-        if input.resume is None:
-            self._state.started_at = workflow.now()
-        plan = input.plan
-        top = Scope(
-            plan=plan,
-            members=frozenset(node_id for node_id, node in plan.nodes.items() if node.loop is None),
-            starts=(input.trigger.node_id,),
-            run_node=self._runner.run_node,
-            skip_node=self._runner.skip,
-            gate=self._gate,
-            resume=input.resume.scope if input.resume else None,
-        )
-        try:
-            output = await self._run_or_pause(top)
-        except RunStopped as stopped:
-            output = {stopped.node_id: self._state.nodes[stopped.node_id].output}
-            self._cancel_the_rest()
-        except NodeFailure as failure:
-            return self._end_failed(failure.error)
-        except asyncio.CancelledError:
-            self._end("cancelled")
-            raise
-        if output is None:
-            self._continue_as_new(input, top)
-        self._state.output = output
-        self._end("succeeded")
-        return self._state
-
-    async def _run_or_pause(self, top: Scope) -> dict[str, Any] | None:
-        """The top scope's outputs, or None once everything under way is parked and the
-        run should continue as new."""
-        task = asyncio.create_task(top.run())
-
-        def paused() -> bool:
-            return self._gate.closed and top.parkable() and workflow.all_handlers_finished()
-
-        try:
-            while not task.done():
-                await workflow.wait_condition(lambda: task.done() or paused())
-                # A node may have finished since the condition was checked.
-                if not task.done() and paused():
-                    return None
-        except asyncio.CancelledError:
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
-            raise
-        return task.result()
-
-    def _continue_as_new(self, input: RunInput, top: Scope) -> None:
-        waits = self._runner.waits
-        previous = input.resume.runs if input.resume else 0
-        continuation = Continuation(
-            state=self._state.model_copy(deep=True),
-            scope=top.snapshot(),
-            events=waits.events,
-            decisions=waits.decisions,
-            last_error=self._runner.last_error,
-            runs=previous + 1,
-        )
-        workflow.continue_as_new(input.model_copy(update={"resume": continuation}))
-
-    def _cancel_the_rest(self) -> None:
-        for node in self._state.nodes.values():
-            if node.status in ("running", "waiting"):
-                node.status = "cancelled"
-
-    def _end(self, status: RunStatus) -> None:
-        self._cancel_the_rest()
-        self._state.waiting_for.clear()
-        self._state.status = status
-        self._state.ended_at = workflow.now()
-        # Runs started without our search attributes (tests, tools) have none to update.
-        if workflow.info().typed_search_attributes.get(attributes.ORGANIZATION_ID) is not None:
-            workflow.upsert_search_attributes([attributes.RUN_STATUS.value_set(status)])
-
-    def _end_failed(self, error: NodeError) -> RunState:
-        self._state.error = NodeError(
-            type=error.type,
-            message=f"node '{error.node_id}' failed: {error.message}",
-            node_id=error.node_id,
-        )
-        self._end("failed")
-        raise ApplicationError(
-            self._state.error.message, self._state, type=error.type, non_retryable=True
-        )
-
-
-def _history_too_long(limits: RunLimits) -> bool:
-    """Whether to continue as new: the server suggests it, or a limit is reached. Runs
-    whose history was recorded before this existed go on as they did (`patched`)."""
-    info = workflow.info()
-    due = (
-        info.is_continue_as_new_suggested()
-        or info.get_current_history_length() >= limits.history_events
-        or info.get_current_history_size() >= limits.history_bytes
-    )
-    return due and workflow.patched(CONTINUE_AS_NEW_PATCH)
+        return await self._run.execute()

@@ -1,0 +1,47 @@
+"""The benchmark's hand-written workflow: what the graph in `bench.interpreter` does,
+written directly as Temporal code, calling the same activity with the same options."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from temporalio import workflow
+from temporalio.workflow import ActivityCancellationType
+
+with workflow.unsafe.imports_passed_through():
+    from activities.base import ActionInput
+    from workflows.nodes import DEFAULT_ACTION_TIMEOUT, DEFAULT_HEARTBEAT_TIMEOUT, retry_policy
+
+HAND_WRITTEN_WORKFLOW = "BenchHandWritten"
+
+
+@workflow.defn(name=HAND_WRITTEN_WORKFLOW)
+class HandWrittenWorkflow:
+    @workflow.run
+    async def run(self, base_url: str) -> dict[str, Any]:
+        first = await self._get(f"{base_url}/step/1", "a")
+        total = 0
+        if first["body"]["ok"]:
+            total = first["body"]["n"]
+            second = await self._get(f"{base_url}/step/2", "b")
+            total += second["body"]["n"]
+        third = await self._get(f"{base_url}/step/3", "c")
+        return {"total": total, "last": third["body"]["n"]}
+
+    async def _get(self, url: str, node_id: str) -> dict[str, Any]:
+        # No result_type: like the interpreter's, the result is decoded as plain JSON.
+        result: dict[str, Any] = await workflow.execute_activity(
+            "http.request",
+            ActionInput(
+                node_id=node_id,
+                node_type="http.request",
+                parameters={"url": url},
+                organization_id="org_bench",
+                idempotency_key=f"{workflow.info().workflow_id}/{node_id}/0",
+            ),
+            start_to_close_timeout=DEFAULT_ACTION_TIMEOUT,
+            heartbeat_timeout=DEFAULT_HEARTBEAT_TIMEOUT,
+            retry_policy=retry_policy(None),
+            cancellation_type=ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+        )
+        return result
