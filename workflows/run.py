@@ -35,18 +35,19 @@ CONTINUE_AS_NEW_PATCH = "continue-as-new"
 class Run:
     """A run's state and how it moves: what the interpreter workflow delegates to."""
 
-    def __init__(self, input: RunInput) -> None:
-        self.input = input
-        if input.resume is not None:
+    def __init__(self, run_input: RunInput) -> None:
+        self.input = run_input
+        if run_input.resume is not None:
             # Parked waits show themselves again when they are picked up.
-            self.state = input.resume.state.model_copy(deep=True, update={"waiting_for": []})
+            resumed = run_input.resume.state
+            self.state = resumed.model_copy(deep=True, update={"waiting_for": []})
         else:
             self.state = RunState(
-                nodes={node_id: NodeState() for node_id in input.plan.nodes},
-                variables=dict(input.plan.variables),
+                nodes={node_id: NodeState() for node_id in run_input.plan.nodes},
+                variables=dict(run_input.plan.variables),
             )
-        self._gate = Gate(lambda: _history_too_long(input.limits))
-        self._runner = NodeRunner(input, self.state, self._gate)
+        self._gate = Gate(lambda: _history_too_long(run_input.limits))
+        self._runner = NodeRunner(run_input, self.state, self._gate)
 
     @property
     def waits(self) -> Waits:
@@ -58,18 +59,18 @@ class Run:
         return node_id
 
     async def execute(self) -> RunState:
-        input = self.input
-        if input.resume is None:
+        resume = self.input.resume
+        if resume is None:
             self.state.started_at = workflow.now()
-        plan = input.plan
+        plan = self.input.plan
         top = Scope(
             plan=plan,
             members=frozenset(node_id for node_id, node in plan.nodes.items() if node.loop is None),
-            starts=(input.trigger.node_id,),
+            starts=(self.input.trigger.node_id,),
             run_node=self._runner.run_node,
             skip_node=self._runner.skip,
             gate=self._gate,
-            resume=input.resume.scope if input.resume else None,
+            resume=resume.scope if resume else None,
         )
         try:
             output = await self._run_or_pause(top)
@@ -108,9 +109,8 @@ class Run:
         return task.result()
 
     def _continue_as_new(self, top: Scope) -> None:
-        input = self.input
         waits = self._runner.waits
-        previous = input.resume.runs if input.resume else 0
+        previous = self.input.resume.runs if self.input.resume else 0
         continuation = Continuation(
             state=self.state.model_copy(deep=True),
             scope=top.snapshot(),
@@ -119,7 +119,7 @@ class Run:
             last_error=self._runner.last_error,
             runs=previous + 1,
         )
-        workflow.continue_as_new(input.model_copy(update={"resume": continuation}))
+        workflow.continue_as_new(self.input.model_copy(update={"resume": continuation}))
 
     def _cancel_the_rest(self) -> None:
         for node in self.state.nodes.values():
