@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 RUN_STAMP := $(VENV)/.installed-run
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test lint typecheck unit install key migrate bench clean
+.PHONY: run test lint typecheck unit install key migrate reencrypt bench clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,10 @@ migrate: $(RUN_STAMP)
 
 key: $(RUN_STAMP)
 	@$(PY) -m app.cli create-key
+
+# After putting a new key first in VAULT_KEYS: re-seal every secret with it.
+reencrypt: $(RUN_STAMP)
+	@$(PY) -m app.cli reencrypt
 
 lint: $(DEV_STAMP)
 	$(VENV)/bin/ruff check .

@@ -1,4 +1,4 @@
-"""Administrative commands: `python -m app.cli migrate | create-org NAME | create-key`."""
+"""Administrative commands: `python -m app.cli migrate | create-org | create-key | reencrypt`."""
 
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ from app.db.models import Organization
 from app.settings import get_settings
 from app.store.api_keys import issue_key
 from app.store.organizations import create_organization
+from app.vault import Vault
+from app.vault.rotation import reencrypt_all
 
 
 async def _create_org(name: str) -> None:
@@ -56,6 +58,29 @@ async def _create_key(organization_id: str | None, name: str, read_only: bool) -
         await database.dispose()
 
 
+async def _reencrypt() -> int:
+    settings = get_settings()
+    vault = Vault.from_spec(settings.vault_keys)
+    database = Database(settings.resolved_database_url)
+    try:
+        async with database.session() as session:
+            done = await reencrypt_all(session, vault)
+        print(
+            f"re-encrypted {done.credentials} credentials and {done.authorizations} pending "
+            f"authorizations under key {vault.current_key_id!r}"
+        )
+        if done.unreadable:
+            print(
+                "these accounts' credentials do not open with VAULT_KEYS and were left as they "
+                f"are (connect them again): {', '.join(done.unreadable)}",
+                file=sys.stderr,
+            )
+            return 1
+        return 0
+    finally:
+        await database.dispose()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m app.cli")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -66,6 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     key.add_argument("--organization", default=None)
     key.add_argument("--name", default="cli key")
     key.add_argument("--read-only", action="store_true")
+    commands.add_parser("reencrypt", help="re-seal every stored secret with the first vault key")
     args = parser.parse_args(argv)
     settings = get_settings()
     upgrade(settings.resolved_database_url)
@@ -73,6 +99,8 @@ def main(argv: list[str] | None = None) -> int:
         asyncio.run(_create_org(args.name))
     elif args.command == "create-key":
         return asyncio.run(_create_key(args.organization, args.name, args.read_only))
+    elif args.command == "reencrypt":
+        return asyncio.run(_reencrypt())
     return 0
 
 

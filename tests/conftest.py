@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -14,6 +15,7 @@ from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
+from activities.services import ActionServices
 from app.api.main import create_app
 from app.settings import Settings
 from temporal import search_attributes
@@ -23,6 +25,10 @@ from tests.utils.factories import new_organization
 from tests.utils.servers import serve
 
 BIN = Path(sys.executable).parent
+
+# Tests call HTTP servers on loopback. The private-network guard is tested in tests/activities
+# with services built without this engine-wide permission.
+os.environ.setdefault("HTTP_ALLOW_PRIVATE_NETWORKS", "true")
 
 
 @pytest.fixture(scope="session")
@@ -90,11 +96,13 @@ async def api(
     target = temporal_env.client.service_client.config.target_host
     settings = make_settings(database_url, target, task_queue, tmp_path)
     organization_id, api_key = await new_organization(settings, "Tests")
+    services = ActionServices.from_settings(settings)
     async with (
-        build_worker(temporal_env.client, task_queue),
+        build_worker(temporal_env.client, task_queue, services=services),
         serve(create_app(settings)) as url,
         httpx.AsyncClient(
             base_url=url, headers={"Authorization": f"Bearer {api_key}"}, timeout=30
         ) as client,
     ):
         yield ApiHarness(url, client, organization_id, api_key, settings, temporal_env.client)
+    await services.close()
