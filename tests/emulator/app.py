@@ -10,14 +10,21 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 from starlette.types import Message, Receive, Scope, Send
 
-from tests.emulator import control_api, meta_errors, x_api, x_oauth, x_problems
+from tests.emulator import (
+    control_api,
+    instagram,
+    instagram_insights,
+    meta_errors,
+    x_api,
+    x_oauth,
+    x_problems,
+)
 from tests.emulator.config import EmulatorConfig
 from tests.emulator.control import ControlError
 from tests.emulator.faults import Failure
 from tests.emulator.meta_errors import MetaError
 from tests.emulator.record import Exchange
-from tests.emulator.state import EmulatorState
-from tests.emulator.x_access import RATE_HEADERS
+from tests.emulator.state import EmulatorState, kept_headers
 from tests.emulator.x_oauth import OAuthError
 from tests.emulator.x_problems import PROBLEM_JSON, XProblem
 
@@ -91,12 +98,16 @@ def _failure_response(path: str, failure: Failure) -> Response:
 def _install_handlers(app: FastAPI) -> None:
     async def x_problem(request: Request, exc: Exception) -> Response:
         problem = cast(XProblem, exc)
-        # Rate-limit headers of an admitted call go on its error answers too.
-        problem.headers = getattr(request.state, RATE_HEADERS, {}) | problem.headers
+        problem.headers = kept_headers(request) | problem.headers
         return problem.response()
 
-    async def platform_error(request: Request, exc: Exception) -> Response:
-        return cast(OAuthError | MetaError, exc).response()
+    async def meta_error(request: Request, exc: Exception) -> Response:
+        error = cast(MetaError, exc)
+        error.headers = kept_headers(request) | error.headers
+        return error.response()
+
+    async def oauth_error(request: Request, exc: Exception) -> Response:
+        return cast(OAuthError, exc).response()
 
     async def http_error(request: Request, exc: Exception) -> Response:
         error = cast(HTTPException, exc)
@@ -117,8 +128,8 @@ def _install_handlers(app: FastAPI) -> None:
 
     app.add_exception_handler(XProblem, x_problem)
     app.add_exception_handler(ControlError, control_error)
-    app.add_exception_handler(OAuthError, platform_error)
-    app.add_exception_handler(MetaError, platform_error)
+    app.add_exception_handler(OAuthError, oauth_error)
+    app.add_exception_handler(MetaError, meta_error)
     app.add_exception_handler(HTTPException, http_error)
 
 
@@ -136,6 +147,8 @@ def create_app(config: EmulatorConfig | None = None) -> FastAPI:
     app.include_router(control_api.router)
     app.include_router(x_oauth.router)
     app.include_router(x_api.router)
+    app.include_router(instagram.router)
+    app.include_router(instagram_insights.router)
     return app
 
 

@@ -1,5 +1,5 @@
 """Fixtures of the emulator's own tests: an emulator over real HTTP, fresh for each test, an X user
-with a token, and HTTP clients for it."""
+and an Instagram account with tokens, and HTTP clients for them."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from tests.emulator.control import XAccount
-from tests.emulator.testing import EmulatorHandle, running_emulator
+from tests.emulator.control import InstagramAccount, XAccount
+from tests.emulator.testing import EmulatorHandle, http_client, running_emulator
 
 
 @pytest.fixture(scope="session")
@@ -35,7 +35,7 @@ def ada(emulator: EmulatorHandle) -> XAccount:
 @pytest.fixture
 async def http(emulator: EmulatorHandle) -> AsyncIterator[httpx.AsyncClient]:
     """A client without credentials."""
-    async with httpx.AsyncClient(base_url=emulator.url, timeout=10) as client:
+    async with http_client(emulator.url) as client:
         yield client
 
 
@@ -43,5 +43,21 @@ async def http(emulator: EmulatorHandle) -> AsyncIterator[httpx.AsyncClient]:
 async def x(emulator: EmulatorHandle, ada: XAccount) -> AsyncIterator[httpx.AsyncClient]:
     """A client calling X as ada."""
     headers = {"Authorization": f"Bearer {ada.access_token}"}
-    async with httpx.AsyncClient(base_url=emulator.url, headers=headers, timeout=10) as client:
+    async with http_client(emulator.url, headers=headers) as client:
+        yield client
+
+
+@pytest.fixture
+def account(emulator: EmulatorHandle) -> InstagramAccount:
+    """An Instagram account with a long-lived token."""
+    return emulator.add_instagram_user("ada.makes")
+
+
+@pytest.fixture
+async def graph(
+    emulator: EmulatorHandle, account: InstagramAccount
+) -> AsyncIterator[httpx.AsyncClient]:
+    """A Graph API client for the account (token in the query, as Meta's samples send it)."""
+    params = {"access_token": account.access_token}
+    async with http_client(emulator.graph_url(), params=params) as client:
         yield client

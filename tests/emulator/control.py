@@ -197,3 +197,35 @@ def queue_container_outcomes(state: EmulatorState, ig_user_id: str, outcomes: li
     if wrong:
         raise ControlError(f"outcome must be one of {', '.join(OUTCOMES)}, not {wrong[0]!r}", 422)
     state.instagram.next_outcomes.setdefault(ig_user_id, deque()).extend(outcomes)
+
+
+def set_container_status(state: EmulatorState, container_id: str, status: str) -> None:
+    """End a container's processing now: FINISHED, ERROR or EXPIRED."""
+    container = state.instagram.containers.get(container_id)
+    if container is None:
+        raise ControlError(f"no Instagram container {container_id}")
+    if status not in OUTCOMES:
+        raise ControlError(f"status must be one of {', '.join(OUTCOMES)}, not {status!r}", 422)
+    container.polls_left = 0
+    container.outcome = status
+
+
+def set_insights(state: EmulatorState, node_id: str, metrics: dict[str, int]) -> None:
+    """Fix metric values of a published media or of an account."""
+    instagram = state.instagram
+    if node_id in instagram.media:
+        instagram.media[node_id].insights.update(metrics)
+    elif node_id in instagram.users:
+        instagram.account_insights[node_id].update(metrics)
+    else:
+        raise ControlError(f"no Instagram media or account {node_id}")
+
+
+def set_instagram_usage(
+    state: EmulatorState, ig_user_id: str, *, remaining: int, reset_at: datetime
+) -> None:
+    """Force the account's hourly call budget, e.g. used up until `reset_at`."""
+    if ig_user_id not in state.instagram.users:
+        raise ControlError(f"no Instagram account {ig_user_id}")
+    usage = state.meta_usage
+    usage.windows.set((ig_user_id, "calls"), usage.calls_per_hour, remaining, reset_at)

@@ -205,3 +205,86 @@ async def set_post_metrics(
 ) -> JSONResponse:
     control.set_post_metrics(emulator_of(request), post_id, body)
     return _ok()
+
+
+class InstagramUserRequest(BaseModel):
+    username: str = Field(min_length=1, max_length=30, pattern=r"^[\w.]+$")
+    ig_user_id: str | None = Field(default=None, pattern=r"^[0-9]{1,32}$")
+    access_token: str | None = Field(default=None, min_length=8)
+
+
+class OutcomesRequest(BaseModel):
+    outcomes: list[Literal["FINISHED", "ERROR", "EXPIRED"]] = Field(min_length=1)
+
+
+class ContainerStatusRequest(BaseModel):
+    status_code: Literal["FINISHED", "ERROR", "EXPIRED"]
+
+
+class UsageRequest(BaseModel):
+    remaining: int = Field(ge=0, description="Calls left in the account's hourly budget.")
+    reset_in_seconds: float = Field(ge=0)
+
+
+@router.post("/instagram/users", status_code=201)
+async def add_instagram_user(body: InstagramUserRequest, request: Request) -> JSONResponse:
+    account = control.add_instagram_user(emulator_of(request), **body.model_dump())
+    return _ok(account.as_json(), status=201)
+
+
+@router.get("/instagram/users/{ig_user_id}/media")
+async def instagram_media(ig_user_id: str, request: Request) -> JSONResponse:
+    """Containers and published media of the account."""
+    instagram = emulator_of(request).instagram
+    if ig_user_id not in instagram.users:
+        raise control.ControlError(f"no Instagram account {ig_user_id}")
+    containers = [
+        {
+            "id": c.id,
+            "media_type": c.media_type,
+            "status_code": instagram.status(c, poll=False),
+            "children": list(c.children),
+            "media_id": c.media_id,
+        }
+        for c in instagram.containers.values()
+        if c.owner_id == ig_user_id
+    ]
+    published = [
+        {"id": m.id, "container_id": m.container_id, "permalink": m.permalink}
+        for m in instagram.media_of(ig_user_id)
+    ]
+    return _ok({"containers": containers, "media": published})
+
+
+@router.post("/instagram/users/{ig_user_id}/next-containers")
+async def queue_container_outcomes(
+    ig_user_id: str, body: OutcomesRequest, request: Request
+) -> JSONResponse:
+    control.queue_container_outcomes(emulator_of(request), ig_user_id, list(body.outcomes))
+    return _ok()
+
+
+@router.post("/instagram/containers/{container_id}/status")
+async def set_container_status(
+    container_id: str, body: ContainerStatusRequest, request: Request
+) -> JSONResponse:
+    control.set_container_status(emulator_of(request), container_id, body.status_code)
+    return _ok()
+
+
+@router.post("/instagram/users/{ig_user_id}/usage")
+async def set_instagram_usage(
+    ig_user_id: str, body: UsageRequest, request: Request
+) -> JSONResponse:
+    state = emulator_of(request)
+    reset_at = state.clock.now() + timedelta(seconds=body.reset_in_seconds)
+    control.set_instagram_usage(state, ig_user_id, remaining=body.remaining, reset_at=reset_at)
+    return _ok()
+
+
+@router.post("/instagram/insights/{node_id}")
+async def set_insights(
+    node_id: str, body: dict[str, Annotated[int, Field(ge=0)]], request: Request
+) -> JSONResponse:
+    control.set_insights(emulator_of(request), node_id, body)
+    return _ok()

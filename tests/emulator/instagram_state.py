@@ -218,10 +218,10 @@ class InstagramState:
         )
 
 
-def metric_value(node_id: str, metric: str, overrides: dict[str, int]) -> int:
-    """A metric of a media or account: the value set for it, else a stable made-up number
-    (the same id and metric always give the same value)."""
+def metric_value(node_id: str, metric: str, overrides: dict[str, int], *, when: str = "") -> int:
+    """A metric of a media or account (for a period or day `when`): the value set for it,
+    else a stable made-up number (the same arguments always give the same value)."""
     if metric in overrides:
         return overrides[metric]
-    digest = hashlib.sha256(f"{node_id}:{metric}".encode()).digest()
+    digest = hashlib.sha256(f"{node_id}:{metric}:{when}".encode()).digest()
     return int.from_bytes(digest[:2], "big") % 1000

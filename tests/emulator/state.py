@@ -33,3 +33,13 @@ class EmulatorState:
 
 def emulator_of(request: Request) -> EmulatorState:
     return cast(EmulatorState, request.app.state.emulator)
+
+
+def keep_headers(request: Request, headers: dict[str, str]) -> None:
+    """Headers every answer to this request carries, errors raised later included (X's
+    rate-limit headers, Meta's usage headers)."""
+    request.state.answer_headers = headers
+
+
+def kept_headers(request: Request) -> dict[str, str]:
+    return cast(dict[str, str], getattr(request.state, "answer_headers", {}))

@@ -196,3 +196,81 @@ async def test_reset_forgets_everything(emulator: EmulatorHandle, http: httpx.As
         await http.get("/2/users/me", headers=bearer(account["access_token"]))
     ).status_code == 401
     assert emulator.state.x.users == {}
+
+
+async def add_instagram_user(http: httpx.AsyncClient) -> dict[str, str]:
+    response = await http.post("/_emulator/instagram/users", json={"username": "ada.makes"})
+    assert response.status_code == 201, response.text
+    account: dict[str, str] = response.json()
+    return account
+
+
+async def test_an_instagram_account_added_over_http_can_publish(http: httpx.AsyncClient) -> None:
+    account = await add_instagram_user(http)
+    ig, token = account["ig_user_id"], {"access_token": account["access_token"]}
+    container = (
+        await http.post(
+            f"/v21.0/{ig}/media", params=token, data={"image_url": "https://a.example/1.jpg"}
+        )
+    ).json()["id"]
+
+    await http.post(
+        f"/_emulator/instagram/containers/{container}/status", json={"status_code": "FINISHED"}
+    )
+    media = (
+        await http.post(f"/v21.0/{ig}/media_publish", params=token | {"creation_id": container})
+    ).json()
+    listed = (await http.get(f"/_emulator/instagram/users/{ig}/media")).json()
+
+    assert listed["containers"][0]["status_code"] == "PUBLISHED"
+    assert [item["id"] for item in listed["media"]] == [media["id"]]
+
+
+async def test_queued_container_outcomes_apply_in_order_over_http(http: httpx.AsyncClient) -> None:
+    account = await add_instagram_user(http)
+    ig, token = account["ig_user_id"], {"access_token": account["access_token"]}
+    await http.post(
+        f"/_emulator/instagram/users/{ig}/next-containers", json={"outcomes": ["ERROR", "EXPIRED"]}
+    )
+
+    statuses = []
+    for _ in range(3):
+        container = (
+            await http.post(
+                f"/v21.0/{ig}/media", params=token, data={"image_url": "https://a.example/1.jpg"}
+            )
+        ).json()["id"]
+        await http.get(f"/v21.0/{container}", params=token | {"fields": "status_code"})
+        statuses.append(
+            (await http.get(f"/v21.0/{container}", params=token | {"fields": "status_code"})).json()
+        )
+
+    assert [status["status_code"] for status in statuses] == ["ERROR", "EXPIRED", "FINISHED"]
+
+
+async def test_an_unknown_outcome_is_unprocessable(http: httpx.AsyncClient) -> None:
+    account = await add_instagram_user(http)
+
+    response = await http.post(
+        f"/_emulator/instagram/users/{account['ig_user_id']}/next-containers",
+        json={"outcomes": ["LOST"]},
+    )
+
+    assert response.status_code == 422
+
+
+async def test_usage_and_insights_are_set_over_http(http: httpx.AsyncClient) -> None:
+    account = await add_instagram_user(http)
+    ig, token = account["ig_user_id"], {"access_token": account["access_token"]}
+
+    await http.post(f"/_emulator/instagram/insights/{ig}", json={"reach": 77})
+    insights = await http.get(
+        f"/v21.0/{ig}/insights", params=token | {"metric": "reach", "period": "day"}
+    )
+    await http.post(
+        f"/_emulator/instagram/users/{ig}/usage", json={"remaining": 0, "reset_in_seconds": 600}
+    )
+    throttled = await http.get(f"/v21.0/{ig}", params=token)
+
+    assert {v["value"] for v in insights.json()["data"][0]["values"]} == {77}
+    assert throttled.json()["error"]["code"] == 80002

@@ -6,11 +6,14 @@ loop (a test's coroutine), not from a worker thread."""
 
 from __future__ import annotations
 
+import functools
+import ssl
 from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Any, cast
 
+import httpx
 import requests
 from fastapi import FastAPI
 from requests.adapters import HTTPAdapter
@@ -142,6 +145,19 @@ class EmulatorHandle:
         """How the account's next containers end once processed: FINISHED, ERROR or EXPIRED."""
         control.queue_container_outcomes(self.state, ig_user_id, list(outcomes))
 
+    def set_container_status(self, container_id: str, status: str) -> None:
+        """End a container's processing now: FINISHED, ERROR or EXPIRED."""
+        control.set_container_status(self.state, container_id, status)
+
+    def set_insights(self, node_id: str, **metrics: int) -> None:
+        """Fix metric values of a published media or of an account."""
+        control.set_insights(self.state, node_id, metrics)
+
+    def set_instagram_usage(self, ig_user_id: str, *, remaining: int, reset_in: timedelta) -> None:
+        """Force the account's hourly Graph API call budget."""
+        reset_at = self.state.clock.now() + reset_in
+        control.set_instagram_usage(self.state, ig_user_id, remaining=remaining, reset_at=reset_at)
+
     # Failures
 
     def fail_next(
@@ -170,6 +186,17 @@ class EmulatorHandle:
 
     def requests(self, method: str | None = None, path: str | None = None) -> list[Exchange]:
         return self.state.record.requests(method, path)
+
+
+@functools.cache
+def _tls() -> ssl.SSLContext:
+    return ssl.create_default_context()
+
+
+def http_client(base_url: str, **kwargs: Any) -> httpx.AsyncClient:
+    """An httpx client for the emulator. Building the TLS context costs ~30 ms per client
+    though the emulator speaks plain HTTP, so all clients share one."""
+    return httpx.AsyncClient(base_url=base_url, verify=_tls(), timeout=10, **kwargs)
 
 
 @asynccontextmanager

@@ -10,7 +10,7 @@ from fastapi import Request
 from fastapi.responses import JSONResponse
 
 from tests.emulator.config import CREATE_POST, DELETE_POST, GET_ME, GET_POST, USER_POSTS
-from tests.emulator.state import EmulatorState, emulator_of
+from tests.emulator.state import EmulatorState, emulator_of, keep_headers
 from tests.emulator.x_problems import TOO_MANY_REQUESTS, UNAUTHORIZED, XProblem, about_blank
 from tests.emulator.x_state import AccessToken, XUser
 
@@ -22,11 +22,6 @@ REQUIRED_SCOPES = {
     USER_POSTS: frozenset({"tweet.read", "users.read"}),
 }
 """The OAuth 2.0 scopes each endpoint needs, as the spec's `security` lists them."""
-
-
-RATE_HEADERS = "x_rate_headers"
-"""Where an admitted request keeps its rate-limit headers (`request.state`), so that error
-answers raised later in the handler carry them too."""
 
 
 @dataclass(frozen=True)
@@ -57,5 +52,5 @@ def admit(request: Request, endpoint: str) -> XCall:
     admission = state.x_limits.admit(user.id, endpoint)
     if not admission.allowed:
         raise XProblem(429, TOO_MANY_REQUESTS, admission.headers)
-    setattr(request.state, RATE_HEADERS, admission.headers)
+    keep_headers(request, admission.headers)
     return XCall(state, user, token, admission.headers)

@@ -11,12 +11,13 @@ import hmac
 import re
 import secrets
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlencode, urlsplit, urlunsplit
+from urllib.parse import unquote, urlencode, urlsplit, urlunsplit
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse, RedirectResponse
 
 from tests.emulator import record as kinds
+from tests.emulator.forms import FORM, media_type, parse_form
 from tests.emulator.state import EmulatorState, emulator_of
 from tests.emulator.x_spec import oauth_scopes
 from tests.emulator.x_state import AuthorizationCode, TokenPair, XUser
@@ -43,21 +44,12 @@ class OAuthError(Exception):
 
 
 async def _form(request: Request) -> dict[str, str]:
-    content_type = request.headers.get("content-type", "").split(";")[0].strip()
-    if content_type != "application/x-www-form-urlencoded":
-        raise OAuthError(
-            "invalid_request", "Send the parameters as application/x-www-form-urlencoded."
-        )
+    if media_type(request.headers.get("content-type", "")) != FORM:
+        raise OAuthError("invalid_request", f"Send the parameters as {FORM}.")
     try:
-        parsed = parse_qs(
-            (await request.body()).decode(), keep_blank_values=True, strict_parsing=False
-        )
-    except UnicodeDecodeError:
-        raise OAuthError("invalid_request", "The request body is not UTF-8.") from None
-    repeated = sorted(name for name, values in parsed.items() if len(values) > 1)
-    if repeated:
-        raise OAuthError("invalid_request", f"The parameter {repeated[0]} is given more than once.")
-    return {name: values[0] for name, values in parsed.items()}
+        return parse_form(await request.body())
+    except ValueError as error:
+        raise OAuthError("invalid_request", str(error)) from None
 
 
 def _required(form: dict[str, str], name: str) -> str:
