@@ -21,12 +21,10 @@ class InstagramTokens:
     def __init__(self, endpoints: PlatformEndpoints) -> None:
         self.endpoints = endpoints
 
-    async def user(self, access_token: str, ig_user_id: str) -> InstagramUser:
-        """The account `ig_user_id`, read with the token: proves the token works for it."""
+    async def user(self, access_token: str) -> InstagramUser:
+        """The professional account the token is for."""
         body = await self._get(
-            f"{self.endpoints.instagram_graph_url}/{ig_user_id}",
-            {"fields": "id,username"},
-            access_token,
+            f"{self.endpoints.instagram_graph_url}/me", {"fields": "id,username"}, access_token
         )
         return InstagramUser(id=str(body["id"]), username=str(body.get("username", "")))
 
@@ -42,8 +40,9 @@ class InstagramTokens:
         response = await send(
             "GET",
             url,
-            # Meta takes the token in the query; httpx's request log is silenced for that.
-            params={**query, "access_token": access_token},
+            # In a header, not the query Meta's samples use: URLs end up in logs.
+            params=query,
+            headers={"Authorization": f"Bearer {access_token}"},
             platform="Instagram",
             time_limit=self.endpoints.request_timeout,
         )

@@ -24,7 +24,7 @@ from app.vault.credentials import CredentialKind
 TEST_VAULT_KEYS = "test:" + base64.b64encode(b"flowhold-tests-vault-key-32bytes").decode()
 
 
-def test_vault() -> Vault:
+def vault_for_tests() -> Vault:
     return Vault.from_spec(TEST_VAULT_KEYS)
 
 
@@ -36,7 +36,7 @@ def services_for(
 ) -> ActionServices:
     return ActionServices.create(
         Database(database_url),
-        test_vault(),
+        vault_for_tests(),
         endpoints or PlatformEndpoints(),
         allow_private_networks=allow_private,
     )
