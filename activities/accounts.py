@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from temporalio.exceptions import ApplicationError
 
+from activities.base import ActionInput
 from app.platforms.errors import GrantRevokedError, PlatformError, PlatformUnavailableError
 from app.platforms.tokens import AccountUnusableError
 
@@ -24,3 +25,14 @@ def account_failure(error: PlatformError) -> ApplicationError:
         delay = timedelta(seconds=error.retry_after) if error.retry_after is not None else None
         return ApplicationError(error.message, type="PlatformUnavailable", next_retry_delay=delay)
     return ApplicationError(error.message, type="PlatformRefused", non_retryable=True)
+
+
+def required_account(action: ActionInput, platform: str) -> str:
+    """The node's account id; a node without one fails for good."""
+    if action.account_id is None:
+        raise ApplicationError(
+            f"'{action.node_type}' needs a connected {platform} account",
+            type="AccountUnusable",
+            non_retryable=True,
+        )
+    return action.account_id

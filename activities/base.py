@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import copy
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
@@ -90,9 +91,12 @@ class Progress:
         self.details: Any = None
 
     def record(self, details: Any) -> None:
-        """Remember `details` and send them now (the SDK throttles and batches heartbeats)."""
-        self.details = details
-        activity.heartbeat(details)
+        """Remember `details` and send them now (the SDK throttles and batches heartbeats).
+
+        A copy is kept: the SDK converts details later, and the caller goes on changing its own.
+        """
+        self.details = copy.deepcopy(details)
+        activity.heartbeat(self.details)
 
     def beat(self) -> None:
         if self.details is None:

@@ -11,10 +11,17 @@ from collections.abc import Callable
 from typing import Any
 
 from activities.http.request import HttpActivities
+from activities.instagram.actions import InstagramActivities
 from activities.services import ActionServices
+from activities.x.actions import XActivities
 
 
 def all_activities(services: ActionServices) -> list[Callable[..., Any]]:
     """Every action activity, bound to `services`."""
-    http = HttpActivities(services)
-    return [http.request]
+    http, x = HttpActivities(services), XActivities(services)
+    instagram = InstagramActivities(services)
+    return [
+        http.request,
+        x.post, x.thread, x.delete, x.get_post, x.me,
+        instagram.publish, instagram.insights,
+    ]  # fmt: skip

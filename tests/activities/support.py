@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 import dataclasses
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from temporalio.testing import ActivityEnvironment
@@ -15,6 +15,7 @@ from activities.base import ActionInput
 from activities.services import ActionServices
 from app.db.engine import Database
 from app.db.models import Organization
+from app.db.types import utcnow
 from app.platforms.endpoints import PlatformEndpoints
 from app.store.accounts import connect_account
 from app.store.networks import allow_private_networks
@@ -98,18 +99,36 @@ def action(
 
 class Attempts:
     """Runs an activity as Temporal would on successive attempts: each attempt sees the
-    heartbeat details the previous one recorded last."""
+    heartbeat details the previous one recorded last (unless `forget` says they were lost),
+    and all share the time the activity was first scheduled."""
 
-    def __init__(self) -> None:
+    def __init__(
+        self,
+        scheduled: datetime | None = None,
+        on_progress: Callable[[Any], None] | None = None,
+    ) -> None:
         self.heartbeats: list[Any] = []
         self.attempt = 0
+        self.scheduled = scheduled or utcnow()
+        self.on_progress = on_progress
+        """Called with each heartbeat's details, as the activity records them."""
+        self.start_to_close = timedelta(minutes=5)
+
+    def forget(self) -> None:
+        """Lose the recorded heartbeat details, as a server may when an attempt fails."""
+        self.heartbeats.clear()
 
     async def run(self, function: Callable[..., Any], argument: ActionInput) -> Any:
         self.attempt += 1
         environment = ActivityEnvironment()
         previous = [self.heartbeats[-1]] if self.heartbeats else []
         environment.info = dataclasses.replace(
-            environment.info, attempt=self.attempt, heartbeat_details=previous
+            environment.info,
+            attempt=self.attempt,
+            heartbeat_details=previous,
+            scheduled_time=self.scheduled,
+            started_time=utcnow(),
+            start_to_close_timeout=self.start_to_close,
         )
         environment.on_heartbeat = self._beat
         return await environment.run(function, argument)
@@ -117,3 +136,5 @@ class Attempts:
     def _beat(self, *details: Any) -> None:
         if details:
             self.heartbeats.append(details[0])
+            if self.on_progress is not None:
+                self.on_progress(details[0])

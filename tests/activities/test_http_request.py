@@ -4,7 +4,7 @@ credentials from the vault, and the private-network guard."""
 from __future__ import annotations
 
 import base64
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from typing import Any
@@ -22,7 +22,6 @@ from activities.services import ActionServices
 from app.store.accounts import set_account_status
 from app.vault.credentials import CredentialKind
 from tests.activities.support import action, new_account, new_organization, services_for
-from tests.utils.databases import fresh_database
 from tests.utils.servers import serve
 
 
@@ -88,19 +87,6 @@ def _app() -> FastAPI:
 async def server() -> AsyncIterator[str]:
     async with serve(_app()) as base_url:
         yield base_url
-
-
-@pytest.fixture(scope="module")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with fresh_database("sqlite", tmp_path_factory.mktemp("http")) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-async def services(database_url: str) -> AsyncIterator[ActionServices]:
-    services = services_for(database_url)
-    yield services
-    await services.close()
 
 
 @pytest.fixture(scope="module")
@@ -358,10 +344,10 @@ async def test_a_loopback_destination_is_refused_unless_the_organization_allows_
 
 
 async def test_the_engine_wide_setting_allows_private_networks_for_everyone(
-    server: str, database_url: str, services: ActionServices
+    server: str, module_database_url: str, services: ActionServices
 ) -> None:
     organization = await new_organization(services.database)
-    allowing = services_for(database_url, allow_private=True)
+    allowing = services_for(module_database_url, allow_private=True)
     request = action("http.request", {"url": f"{server}/echo"}, organization_id=organization)
     try:
         result = await ActivityEnvironment().run(HttpActivities(allowing).request, request)
