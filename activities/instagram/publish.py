@@ -10,7 +10,7 @@ account's newest, by caption and time.
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from temporalio import activity
@@ -82,8 +82,9 @@ class Publishing:
             await self._until_finished(child)
         if "container" not in self.state:
             parameters = _container_parameters(self.params, self.state["children"])
+            created_at = datetime.now(UTC).timestamp()
             created = await self.graph.post(f"{ig_user_id}/media", parameters)
-            self._record(container=str(created["id"]))
+            self._record(container=str(created["id"]), created_at=created_at)
         container = self.state["container"]
         status = await self._until_finished(container)
         media_id = (
@@ -126,7 +127,7 @@ class Publishing:
                 )
             if status == "EXPIRED":
                 # Not published within 24 hours: the next attempt starts from new containers.
-                self._record(children=[], container=None)
+                self._record(children=[], container=None, created_at=None)
                 raise ApplicationError(
                     "the media container expired before it was published",
                     type="InstagramContainerExpired",
@@ -151,11 +152,18 @@ class Publishing:
         await asyncio.sleep(self.params.poll_interval.total_seconds())
 
     async def _published_media(self, ig_user_id: str) -> str:
-        """The media an earlier attempt published: the newest with our caption since then."""
+        """The media an earlier attempt published from our container: the newest with our
+        caption since the container was made (by this worker's clock, less some skew)."""
         listing = await self.graph.get(
             f"{ig_user_id}/media", {"fields": "id,caption,timestamp", "limit": "25"}
         )
-        since = self.first_scheduled - CLOCK_SKEW
+        created_at = self.state.get("created_at")
+        made = (
+            datetime.fromtimestamp(created_at, UTC)
+            if isinstance(created_at, int | float)
+            else self.first_scheduled
+        )
+        since = made - CLOCK_SKEW
         for media in listing.get("data", []):
             published = datetime.strptime(str(media.get("timestamp")), "%Y-%m-%dT%H:%M:%S%z")
             if published >= since and media.get("caption") == self.params.caption:
@@ -169,6 +177,7 @@ class Publishing:
 
     def _record(self, **changes: Any) -> None:
         self.state.update(changes)
-        if self.state.get("container") is None:
-            self.state.pop("container", None)
+        for name in ("container", "created_at"):
+            if self.state.get(name) is None:
+                self.state.pop(name, None)
         self.progress.record(self.state)
