@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 
 from app.api import errors
-from app.api.routes import health, language, runs, workflows
+from app.api.routes import accounts, health, language, runs, workflows
 from app.db.engine import Database
 from app.settings import Settings, get_settings
 from temporal.client import LazyClient
@@ -41,5 +41,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     router.include_router(language.router)
     router.include_router(workflows.router)
     router.include_router(runs.router)
+    router.include_router(accounts.router)
     app.include_router(router)
     return app
