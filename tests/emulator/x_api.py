@@ -26,6 +26,7 @@ from tests.emulator.x_render import (
     post_fields,
     post_json,
     requested,
+    user_expansions,
     user_fields,
     user_json,
 )
@@ -37,15 +38,22 @@ router = APIRouter()
 _ID = re.compile(r"[0-9]{1,19}")
 _FIELD_PARAMETERS = {"tweet.fields", "post.fields", "user.fields", "expansions"}
 _LOOKUP_PARAMETERS = _FIELD_PARAMETERS | {"media.fields", "poll.fields", "place.fields"}
-_TIMELINE_PARAMETERS = _LOOKUP_PARAMETERS | {
-    "max_results",
-    "pagination_token",
-    "since_id",
-    "until_id",
-    "start_time",
-    "end_time",
-    "exclude",
+QUERY_PARAMETERS = {
+    GET_ME: _FIELD_PARAMETERS,
+    GET_POST: _LOOKUP_PARAMETERS,
+    USER_POSTS: _LOOKUP_PARAMETERS
+    | {
+        "max_results",
+        "pagination_token",
+        "since_id",
+        "until_id",
+        "start_time",
+        "end_time",
+        "exclude",
+    },
 }
+"""The query parameters of each read: the spec's, and `tweet.fields`, the live API's name of
+`post.fields`. Others are refused, as X refuses them."""
 SUPPORTED_BODY = {"text", "reply", "quote_tweet_id", "media", "reply_settings"}
 """What the emulator acts on in a CreatePostsRequest; other valid members get a clear 400."""
 
@@ -76,15 +84,16 @@ class Fields(NamedTuple):
     expansions: set[str]
 
 
-def _reading(request: Request, endpoint: str, allowed: set[str]) -> tuple[XCall, Fields]:
+def _reading(request: Request, endpoint: str) -> tuple[XCall, Fields]:
     """Admit a read and check its query: known parameters, known field names."""
     call = admit(request, endpoint)
     query = dict(request.query_params)
-    _check_query(query, allowed)
+    _check_query(query, QUERY_PARAMETERS[endpoint])
+    expansions = user_expansions() if endpoint == GET_ME else post_expansions()
     fields = Fields(
         requested(query, ("tweet.fields", "post.fields"), post_fields()),
         requested(query, ("user.fields",), user_fields()),
-        requested(query, ("expansions",), post_expansions()),
+        requested(query, ("expansions",), expansions),
     )
     return call, fields
 
@@ -198,7 +207,7 @@ async def delete_post(post_id: str, request: Request) -> Response:
 
 @router.get("/2/tweets/{post_id}")
 async def get_post(post_id: str, request: Request) -> Response:
-    call, fields = _reading(request, GET_POST, _LOOKUP_PARAMETERS)
+    call, fields = _reading(request, GET_POST)
     _check_id("id", post_id)
     post = call.state.x.live_post(post_id)
     if post is None:
@@ -209,13 +218,13 @@ async def get_post(post_id: str, request: Request) -> Response:
 
 @router.get("/2/users/me")
 async def get_me(request: Request) -> Response:
-    call, fields = _reading(request, GET_ME, _FIELD_PARAMETERS)
+    call, fields = _reading(request, GET_ME)
     return call.answer({"data": user_json(call.user, fields.users, call.state.x)})
 
 
 @router.get("/2/users/{user_id}/tweets")
 async def user_posts(user_id: str, request: Request) -> Response:
-    call, fields = _reading(request, USER_POSTS, _TIMELINE_PARAMETERS)
+    call, fields = _reading(request, USER_POSTS)
     query = dict(request.query_params)
     _check_id("id", user_id)
     if user_id not in call.state.x.users:

@@ -37,6 +37,13 @@ def post_expansions() -> frozenset[str]:
 
 
 @functools.cache
+def user_expansions() -> frozenset[str]:
+    """GET /2/users/me's expansions, by the spec's names and the live API's."""
+    live = {"pinned_tweet_id", "most_recent_tweet_id"}
+    return parameter_enum("GET", "/2/users/me", "expansions") | live
+
+
+@functools.cache
 def user_fields() -> frozenset[str]:
     return parameter_enum("GET", "/2/users/me", "user.fields") | parameter_enum(
         *_STREAM, "user.fields"
