@@ -143,6 +143,8 @@ def create_app(config: EmulatorConfig | None = None) -> FastAPI:
         redoc_url=None,
         openapi_url=f"{CONTROL_PREFIX}/openapi.json",
         swagger_ui_oauth2_redirect_url=f"{CONTROL_PREFIX}/docs/oauth2-redirect",
+        # The platforms answer a trailing slash with an error, not a redirect.
+        redirect_slashes=False,
     )
     app.state.emulator = EmulatorState(config or EmulatorConfig())
     _install_handlers(app)

@@ -11,6 +11,8 @@ from pydantic import BaseModel, Field, model_validator
 
 from tests.emulator import control, meta_webhooks
 from tests.emulator.control_api import ok
+from tests.emulator.faults import Failure
+from tests.emulator.meta_errors import throttled
 from tests.emulator.meta_webhooks import instagram_change
 from tests.emulator.state import emulator_of
 
@@ -146,3 +148,21 @@ async def verify_webhook(body: VerificationRequest, request: Request) -> JSONRes
     state = emulator_of(request)
     verification = await meta_webhooks.verify(state, body.url, body.verify_token, body.challenge)
     return ok(verification.as_json())
+
+
+class ThrottleRequest(BaseModel):
+    method: str = Field(examples=["POST"])
+    path: str = Field(examples=["/v*/*/media_publish"])
+    code: Literal[4, 17, 32, 613, 80002] = 80002
+    regain_minutes: int = Field(default=5, ge=0)
+    ig_user_id: str = "0"
+    times: int = Field(default=1, ge=1)
+
+
+@router.post("/meta/throttle", status_code=201)
+async def throttle(body: ThrottleRequest, request: Request) -> JSONResponse:
+    """Queue Meta throttling errors, with usage headers, for matching Graph requests."""
+    error, headers = throttled(body.code, body.regain_minutes, body.ig_user_id)
+    failure = Failure(400, headers, error)
+    fault = emulator_of(request).faults.add(body.method, body.path, failure, body.times)
+    return ok(fault.as_json(), status=201)

@@ -22,6 +22,7 @@ from tests.emulator.config import EmulatorConfig
 from tests.emulator.control import InstagramAccount, XAccount
 from tests.emulator.faults import Failure, Fault, When
 from tests.emulator.instagram_state import Container, Media
+from tests.emulator.meta_errors import INSTAGRAM_ACCOUNT_LIMIT, throttled
 from tests.emulator.meta_webhooks import Delivery, Verification, deliver, tls_context, verify
 from tests.emulator.rate_limits import reset_seconds
 from tests.emulator.record import Exchange, SideEffect
@@ -188,6 +189,22 @@ class EmulatorHandle:
         """The next `times` requests matching `method` (or `*`) and the glob `path` fail."""
         failure = Failure(status, dict(headers or {}), body, network, when)
         return self.state.faults.add(method, path, failure, times)
+
+    def throttle_next(
+        self,
+        method: str,
+        path: str,
+        *,
+        code: int = INSTAGRAM_ACCOUNT_LIMIT,
+        regain_minutes: int = 5,
+        ig_user_id: str = "0",
+        times: int = 1,
+    ) -> Fault:
+        """The next `times` Graph requests matching `method` and `path` fail with Meta's
+        throttling error `code` (4, 17, 32, 613 or 80002) and usage headers saying when
+        access comes back."""
+        body, headers = throttled(code, regain_minutes, ig_user_id)
+        return self.fail_next(method, path, status=400, body=body, headers=headers, times=times)
 
     # The record
 

@@ -13,6 +13,7 @@ from typing import Any, NamedTuple
 from fastapi import APIRouter, Request, Response
 
 from tests.emulator.config import CREATE_POST, DELETE_POST, GET_ME, GET_POST, USER_POSTS
+from tests.emulator.params import number
 from tests.emulator.x_access import XCall, admit
 from tests.emulator.x_problems import (
     DUPLICATE_CONTENT,
@@ -262,10 +263,11 @@ def _timeline(call: XCall, user_id: str, query: Mapping[str, str]) -> list[Post]
 
 def _max_results(query: Mapping[str, str]) -> int:
     raw = query.get("max_results", "10")
-    if not raw.isdigit() or not 5 <= int(raw) <= 100:
+    size = number(raw)
+    if size is None or not 5 <= size <= 100:
         message = f"The `max_results` query parameter value [{raw}] is not between 5 and 100"
         raise _invalid("max_results", raw, message)
-    return int(raw)
+    return size
 
 
 def _moment(query: Mapping[str, str], name: str) -> datetime | None:

@@ -87,7 +87,7 @@ def post_json(post: Post, fields: set[str], viewer_id: str) -> dict[str, Any]:
         "conversation_id": lambda: post.conversation_id,
         "created_at": lambda: timestamp(post.created_at),
         "in_reply_to_user_id": lambda: post.in_reply_to_user_id,
-        "lang": lambda: "und",
+        "lang": lambda: "und",  # X's "undetermined": the emulator detects no language
         "possibly_sensitive": lambda: False,
         "reply_settings": lambda: post.reply_settings or "everyone",
         "public_metrics": lambda: post.metrics | {"retweet_count": post.metrics["repost_count"]},
