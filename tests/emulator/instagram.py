@@ -218,10 +218,10 @@ def _children(call: GraphCall) -> tuple[str, ...]:
             raise invalid_parameter(
                 f"The child {child_id} is not a carousel item container of this account", 2207028
             )
-        if instagram.status(child, poll=False) in (ERROR, EXPIRED):
+        child_status = instagram.status(child, poll=False)
+        if child_status in (ERROR, EXPIRED):
             raise invalid_parameter(
-                f"The child {child_id} cannot be used: it is {instagram.status(child, poll=False)}",
-                2207028,
+                f"The child {child_id} cannot be used: it is {child_status}", 2207028
             )
     return children
 

@@ -214,6 +214,10 @@ class EmulatorHandle:
     def count(self, kind: str) -> int:
         return len(self.state.record.of(kind))
 
+    def counts(self) -> dict[str, int]:
+        """How many side effects of each kind happened."""
+        return self.state.record.counts()
+
     def requests(self, method: str | None = None, path: str | None = None) -> list[Exchange]:
         return self.state.record.requests(method, path)
 
