@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 RUN_STAMP := $(VENV)/.installed-run
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test lint typecheck unit install key migrate reencrypt bench clean
+.PHONY: run test lint typecheck unit install key migrate reencrypt bench emulator clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,11 @@ test: lint typecheck unit
 
 bench: $(DEV_STAMP)
 	$(PY) -m bench.compile_graphs
+
+# The local X / Instagram / Meta webhooks emulator (README: Platform emulator).
+EMULATOR_PORT ?= 8900
+emulator: $(RUN_STAMP)
+	@$(PY) -m tests.emulator --host 127.0.0.1 --port $(EMULATOR_PORT)
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .pytest_cache .ruff_cache

@@ -12,6 +12,7 @@ from starlette.types import Message, Receive, Scope, Send
 
 from tests.emulator import (
     control_api,
+    control_meta_api,
     instagram,
     instagram_insights,
     meta_errors,
@@ -141,10 +142,14 @@ def create_app(config: EmulatorConfig | None = None) -> FastAPI:
         docs_url=f"{CONTROL_PREFIX}/docs",
         redoc_url=None,
         openapi_url=f"{CONTROL_PREFIX}/openapi.json",
+        swagger_ui_oauth2_redirect_url=f"{CONTROL_PREFIX}/docs/oauth2-redirect",
+        # The platforms answer a trailing slash with an error, not a redirect.
+        redirect_slashes=False,
     )
     app.state.emulator = EmulatorState(config or EmulatorConfig())
     _install_handlers(app)
     app.include_router(control_api.router)
+    app.include_router(control_meta_api.router)
     app.include_router(x_oauth.router)
     app.include_router(x_api.router)
     app.include_router(instagram.router)
@@ -153,11 +158,12 @@ def create_app(config: EmulatorConfig | None = None) -> FastAPI:
 
 
 def routes_of(app: FastAPI) -> list[tuple[str, str]]:
-    """(method, path) of every platform route the app serves (not the control API)."""
-    found: list[tuple[str, str]] = []
-    for route in app.routes:
-        path: Any = getattr(route, "path", "")
-        for method in sorted(getattr(route, "methods", None) or ()):
-            if method != "HEAD" and not path.startswith(CONTROL_PREFIX):
-                found.append((method, path))
-    return found
+    """(method, path) of every platform route the app serves (not the control API), as its
+    OpenAPI document lists them."""
+    paths: dict[str, dict[str, Any]] = app.openapi()["paths"]
+    return [
+        (method.upper(), path)
+        for path, operations in paths.items()
+        if not path.startswith(CONTROL_PREFIX)
+        for method in operations
+    ]

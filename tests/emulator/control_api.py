@@ -71,7 +71,7 @@ class ClientRequest(BaseModel):
     client_secret: str | None = Field(default=None, description="null: a public client.")
 
 
-def _ok(body: dict[str, Any] | None = None, status: int = 200) -> JSONResponse:
+def ok(body: dict[str, Any] | None = None, status: int = 200) -> JSONResponse:
     return JSONResponse(body or {"ok": True}, status_code=status)
 
 
@@ -80,38 +80,38 @@ async def reset(request: Request) -> JSONResponse:
     """Forget every user, post, container, token, fault and record; keep the configuration."""
     old = emulator_of(request)
     request.app.state.emulator = EmulatorState(old.config)
-    return _ok()
+    return ok()
 
 
 @router.get("/clock")
 async def read_clock(request: Request) -> JSONResponse:
     clock = emulator_of(request).clock
-    return _ok({"now": clock.now().isoformat(), "offset_seconds": clock.offset.total_seconds()})
+    return ok({"now": clock.now().isoformat(), "offset_seconds": clock.offset.total_seconds()})
 
 
 @router.post("/clock/advance")
 async def advance_clock(body: ClockAdvance, request: Request) -> JSONResponse:
     clock = emulator_of(request).clock
     clock.advance(timedelta(seconds=body.seconds))
-    return _ok({"now": clock.now().isoformat(), "offset_seconds": clock.offset.total_seconds()})
+    return ok({"now": clock.now().isoformat(), "offset_seconds": clock.offset.total_seconds()})
 
 
 @router.post("/faults", status_code=201)
 async def add_fault(body: FaultRequest, request: Request) -> JSONResponse:
     failure = Failure(body.status, body.headers, body.body, body.network, body.when)
     fault = emulator_of(request).faults.add(body.method, body.path, failure, body.times)
-    return _ok(fault.as_json(), status=201)
+    return ok(fault.as_json(), status=201)
 
 
 @router.get("/faults")
 async def list_faults(request: Request) -> JSONResponse:
-    return _ok({"faults": [fault.as_json() for fault in emulator_of(request).faults.pending()]})
+    return ok({"faults": [fault.as_json() for fault in emulator_of(request).faults.pending()]})
 
 
 @router.delete("/faults")
 async def clear_faults(request: Request) -> JSONResponse:
     emulator_of(request).faults.clear()
-    return _ok()
+    return ok()
 
 
 @router.get("/record")
@@ -121,7 +121,7 @@ async def read_record(
     """Side effects in order (filtered by kind and subject), and counts of every kind."""
     record = emulator_of(request).record
     effects = [effect.as_json() for effect in record.of(kind, subject)]
-    return _ok({"effects": effects, "counts": record.counts()})
+    return ok({"effects": effects, "counts": record.counts()})
 
 
 @router.get("/requests")
@@ -129,31 +129,31 @@ async def read_requests(
     request: Request, method: str | None = None, path: str | None = None
 ) -> JSONResponse:
     exchanges = emulator_of(request).record.requests(method, path)
-    return _ok({"requests": [exchange.as_json() for exchange in exchanges]})
+    return ok({"requests": [exchange.as_json() for exchange in exchanges]})
 
 
 @router.post("/x/clients", status_code=201)
 async def add_x_client(body: ClientRequest, request: Request) -> JSONResponse:
     emulator_of(request).x.clients[body.client_id] = body.client_secret
-    return _ok({"client_id": body.client_id}, status=201)
+    return ok({"client_id": body.client_id}, status=201)
 
 
 @router.post("/x/users", status_code=201)
 async def add_x_user(body: XUserRequest, request: Request) -> JSONResponse:
     account = control.add_x_user(emulator_of(request), **body.model_dump())
-    return _ok(account.as_json(), status=201)
+    return ok(account.as_json(), status=201)
 
 
 @router.post("/x/users/{user}/tokens", status_code=201)
 async def issue_x_tokens(user: str, body: TokensRequest, request: Request) -> JSONResponse:
     account = control.issue_x_tokens(emulator_of(request), user, **body.model_dump())
-    return _ok(account.as_json(), status=201)
+    return ok(account.as_json(), status=201)
 
 
 @router.post("/x/users/{user}/media", status_code=201)
 async def add_x_media(user: str, request: Request) -> JSONResponse:
     media_id = control.add_x_media(emulator_of(request), user)
-    return _ok({"media_id": media_id}, status=201)
+    return ok({"media_id": media_id}, status=201)
 
 
 @router.get("/x/users/{user}/posts")
@@ -169,19 +169,19 @@ async def x_posts(user: str, request: Request, include_deleted: bool = False) ->
         | ({"deleted_at": timestamp(post.deleted_at)} if post.deleted_at else {})
         for post in posts
     ]
-    return _ok({"posts": listed, "count": len(listed)})
+    return ok({"posts": listed, "count": len(listed)})
 
 
 @router.post("/tokens/expire")
 async def expire_token(body: TokenRequest, request: Request) -> JSONResponse:
     control.expire_token(emulator_of(request), body.token)
-    return _ok()
+    return ok()
 
 
 @router.post("/tokens/revoke")
 async def revoke_token(body: TokenRequest, request: Request) -> JSONResponse:
     control.revoke_token(emulator_of(request), body.token)
-    return _ok()
+    return ok()
 
 
 @router.post("/x/rate-limits")
@@ -196,7 +196,7 @@ async def set_x_rate_limit(body: RateLimitRequest, request: Request) -> JSONResp
         reset_at=reset_at,
         daily=body.daily,
     )
-    return _ok({"reset": reset_seconds(reset_at)})
+    return ok({"reset": reset_seconds(reset_at)})
 
 
 @router.post("/x/posts/{post_id}/metrics")
@@ -204,87 +204,4 @@ async def set_post_metrics(
     post_id: str, body: dict[str, Annotated[int, Field(ge=0)]], request: Request
 ) -> JSONResponse:
     control.set_post_metrics(emulator_of(request), post_id, body)
-    return _ok()
-
-
-class InstagramUserRequest(BaseModel):
-    username: str = Field(min_length=1, max_length=30, pattern=r"^[\w.]+$")
-    ig_user_id: str | None = Field(default=None, pattern=r"^[0-9]{1,32}$")
-    access_token: str | None = Field(default=None, min_length=8)
-
-
-class OutcomesRequest(BaseModel):
-    outcomes: list[Literal["FINISHED", "ERROR", "EXPIRED"]] = Field(min_length=1)
-
-
-class ContainerStatusRequest(BaseModel):
-    status_code: Literal["FINISHED", "ERROR", "EXPIRED"]
-
-
-class UsageRequest(BaseModel):
-    remaining: int = Field(ge=0, description="Calls left in the account's hourly budget.")
-    reset_in_seconds: float = Field(ge=0)
-
-
-@router.post("/instagram/users", status_code=201)
-async def add_instagram_user(body: InstagramUserRequest, request: Request) -> JSONResponse:
-    account = control.add_instagram_user(emulator_of(request), **body.model_dump())
-    return _ok(account.as_json(), status=201)
-
-
-@router.get("/instagram/users/{ig_user_id}/media")
-async def instagram_media(ig_user_id: str, request: Request) -> JSONResponse:
-    """Containers and published media of the account."""
-    instagram = emulator_of(request).instagram
-    if ig_user_id not in instagram.users:
-        raise control.ControlError(f"no Instagram account {ig_user_id}")
-    containers = [
-        {
-            "id": c.id,
-            "media_type": c.media_type,
-            "status_code": instagram.status(c, poll=False),
-            "children": list(c.children),
-            "media_id": c.media_id,
-        }
-        for c in instagram.containers.values()
-        if c.owner_id == ig_user_id
-    ]
-    published = [
-        {"id": m.id, "container_id": m.container_id, "permalink": m.permalink}
-        for m in instagram.media_of(ig_user_id)
-    ]
-    return _ok({"containers": containers, "media": published})
-
-
-@router.post("/instagram/users/{ig_user_id}/next-containers")
-async def queue_container_outcomes(
-    ig_user_id: str, body: OutcomesRequest, request: Request
-) -> JSONResponse:
-    control.queue_container_outcomes(emulator_of(request), ig_user_id, list(body.outcomes))
-    return _ok()
-
-
-@router.post("/instagram/containers/{container_id}/status")
-async def set_container_status(
-    container_id: str, body: ContainerStatusRequest, request: Request
-) -> JSONResponse:
-    control.set_container_status(emulator_of(request), container_id, body.status_code)
-    return _ok()
-
-
-@router.post("/instagram/users/{ig_user_id}/usage")
-async def set_instagram_usage(
-    ig_user_id: str, body: UsageRequest, request: Request
-) -> JSONResponse:
-    state = emulator_of(request)
-    reset_at = state.clock.now() + timedelta(seconds=body.reset_in_seconds)
-    control.set_instagram_usage(state, ig_user_id, remaining=body.remaining, reset_at=reset_at)
-    return _ok()
-
-
-@router.post("/instagram/insights/{node_id}")
-async def set_insights(
-    node_id: str, body: dict[str, Annotated[int, Field(ge=0)]], request: Request
-) -> JSONResponse:
-    control.set_insights(emulator_of(request), node_id, body)
-    return _ok()
+    return ok()

@@ -14,9 +14,9 @@ from fastapi.responses import JSONResponse
 from starlette.convertors import Convertor, register_url_convertor
 
 from tests.emulator import meta_errors
-from tests.emulator.forms import FORM, media_type, parse_form
 from tests.emulator.instagram_state import InstagramToken, InstagramUser
 from tests.emulator.meta_errors import MetaError, error_body, invalid_parameter
+from tests.emulator.params import FORM, media_type, parse_form
 from tests.emulator.state import EmulatorState, emulator_of, keep_headers
 
 
@@ -133,10 +133,8 @@ async def graph_call(request: Request) -> GraphCall:
         )
     admission = state.meta_usage.admit(token.ig_user_id, len(state.instagram.users))
     if not admission.allowed:
-        message = (
-            "There have been too many calls to this Instagram account. Wait a bit and try again."
-        )
-        body = error_body(meta_errors.INSTAGRAM_ACCOUNT_LIMIT, message, transient=True)
+        code = meta_errors.INSTAGRAM_ACCOUNT_LIMIT
+        body = error_body(code, meta_errors.THROTTLING[code], transient=True)
         raise MetaError(400, body, admission.headers)
     keep_headers(request, admission.headers)
     user = state.instagram.users[token.ig_user_id]

@@ -32,6 +32,7 @@ from tests.emulator.meta_errors import (
     invalid_parameter,
     unknown_object,
 )
+from tests.emulator.params import number
 from tests.emulator.rate_limits import DAY
 
 router = APIRouter()
@@ -217,10 +218,10 @@ def _children(call: GraphCall) -> tuple[str, ...]:
             raise invalid_parameter(
                 f"The child {child_id} is not a carousel item container of this account", 2207028
             )
-        if instagram.status(child, poll=False) in (ERROR, EXPIRED):
+        child_status = instagram.status(child, poll=False)
+        if child_status in (ERROR, EXPIRED):
             raise invalid_parameter(
-                f"The child {child_id} cannot be used: it is {instagram.status(child, poll=False)}",
-                2207028,
+                f"The child {child_id} cannot be used: it is {child_status}", 2207028
             )
     return children
 
@@ -274,14 +275,14 @@ async def list_media(ig_user_id: str, request: Request) -> Response:
     call = await graph_call(request)
     _own_account(call, ig_user_id)
     names = call.fields(MEDIA_FIELDS, "IGMedia")
-    raw_limit = call.params.get("limit", "25")
-    if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= 100:
+    limit = number(call.params.get("limit", "25"))
+    if limit is None or not 1 <= limit <= 100:
         raise invalid_parameter("Param limit must be a number from 1 to 100")
     media = call.state.instagram.media_of(call.user.id)
     if "after" in call.params:
         after = _cursor_id(call.params["after"])
         media = [item for item in media if int(item.id) < after]
-    page = media[: int(raw_limit)]
+    page = media[:limit]
     body: dict[str, Any] = {"data": [_media_fields(call, item, names) for item in page]}
     if page:
         cursors = {"before": _cursor(page[0].id), "after": _cursor(page[-1].id)}
@@ -298,9 +299,10 @@ def _cursor_id(cursor: str) -> int:
         value = base64.urlsafe_b64decode(cursor.encode()).decode()
     except ValueError:
         value = ""
-    if not value.isdigit():
+    media_id = number(value)
+    if media_id is None:
         raise invalid_parameter("Param after is not a valid cursor")
-    return int(value)
+    return media_id
 
 
 @router.get(GRAPH + "/{ig_user_id}/content_publishing_limit")

@@ -14,6 +14,7 @@ from tests.emulator.graph_access import GraphCall, graph_call
 from tests.emulator.instagram import GRAPH
 from tests.emulator.instagram_state import FEED, REELS, STORY, Media, metric_value
 from tests.emulator.meta_errors import invalid_parameter, unknown_object
+from tests.emulator.params import number
 
 router = APIRouter()
 
@@ -74,6 +75,8 @@ TIME_SERIES_METRICS = frozenset({"follower_count", "impressions", "reach"})
 """Account metrics that come as values per period; the others only as `total_value`."""
 PERIODS = ("day", "week", "days_28")
 MAX_RANGE = timedelta(days=30)
+MAX_TIMESTAMP = 253402300799
+"""9999-12-31T23:59:59Z, the last moment a datetime can hold."""
 
 
 def _metrics(call: GraphCall, allowed: frozenset[str]) -> list[str]:
@@ -176,7 +179,8 @@ def _day(call: GraphCall, name: str) -> datetime | None:
     raw = call.params.get(name)
     if raw is None:
         return None
-    if not raw.isdigit():
+    seconds = number(raw)
+    if seconds is None or seconds > MAX_TIMESTAMP:
         raise invalid_parameter(f"Param {name} must be a Unix timestamp")
-    moment = datetime.fromtimestamp(int(raw), UTC)
+    moment = datetime.fromtimestamp(seconds, UTC)
     return moment.replace(hour=0, minute=0, second=0, microsecond=0)

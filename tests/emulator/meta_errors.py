@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import secrets
 from collections.abc import Mapping
 from typing import Any
@@ -22,7 +23,15 @@ ACCESS_TOKEN = 190
 API_RATE_LIMIT = 613
 PUBLISH_NOT_READY = 9007
 INSTAGRAM_ACCOUNT_LIMIT = 80002
-THROTTLING = (APP_LIMIT, USER_LIMIT, PAGE_LIMIT, API_RATE_LIMIT, INSTAGRAM_ACCOUNT_LIMIT)
+THROTTLING = {
+    APP_LIMIT: "(#4) Application request limit reached",
+    USER_LIMIT: "(#17) User request limit reached",
+    PAGE_LIMIT: "(#32) Page request limit reached",
+    API_RATE_LIMIT: "(#613) Calls to this api have exceeded the rate limit.",
+    INSTAGRAM_ACCOUNT_LIMIT: "There have been too many calls to this Instagram account. "
+    "Wait a bit and try again.",
+}
+"""Meta's throttling codes and their messages."""
 
 
 def error_body(
@@ -91,3 +100,19 @@ def default_body(status: int) -> dict[str, Any]:
     if status in (401, 403):
         return error_body(ACCESS_TOKEN, "Invalid OAuth access token - Cannot parse access token")
     return error_body(INVALID_PARAMETER, "(#100) Invalid parameter")
+
+
+def throttled(
+    code: int, regain_minutes: int, ig_user_id: str
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """The body and usage headers of a throttling error: the budget used up, and
+    `estimated_time_to_regain_access` in minutes, as Meta reports them."""
+    if code not in THROTTLING:
+        raise ValueError(f"code must be one of {sorted(THROTTLING)}, not {code}")
+    full = {"call_count": 100, "total_cputime": 100, "total_time": 100}
+    account = full | {"type": "instagram", "estimated_time_to_regain_access": regain_minutes}
+    headers = {
+        "X-App-Usage": json.dumps(full),
+        "X-Business-Use-Case-Usage": json.dumps({ig_user_id: [account]}),
+    }
+    return error_body(code, THROTTLING[code], transient=True), headers

@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-# The kinds of side effect, one per thing a platform would keep or send.
+# The kinds of side effect, one per thing a platform would keep or send. Tokens count when
+# the platform issues them (token endpoint, refresh), not when a test adds them.
 X_POST_CREATED = "x.post.created"
 X_POST_DELETED = "x.post.deleted"
 X_TOKEN_ISSUED = "x.token.issued"

@@ -274,3 +274,18 @@ async def test_usage_and_insights_are_set_over_http(http: httpx.AsyncClient) -> 
 
     assert {v["value"] for v in insights.json()["data"][0]["values"]} == {77}
     assert throttled.json()["error"]["code"] == 80002
+
+
+async def test_throttling_is_queued_over_http(http: httpx.AsyncClient) -> None:
+    account = await add_instagram_user(http)
+    ig = account["ig_user_id"]
+
+    queued = await http.post(
+        "/_emulator/meta/throttle",
+        json={"method": "GET", "path": f"/v*/{ig}", "code": 613, "ig_user_id": ig},
+    )
+    throttled = await http.get(f"/v21.0/{ig}", params={"access_token": account["access_token"]})
+
+    assert queued.status_code == 201
+    assert throttled.json()["error"]["code"] == 613
+    assert ig in throttled.headers["x-business-use-case-usage"]

@@ -7,6 +7,7 @@ import json
 from datetime import timedelta
 
 import httpx
+import pytest
 
 from tests.emulator import record
 from tests.emulator.config import EmulatorConfig
@@ -189,3 +190,23 @@ async def test_a_queued_throttling_error_carries_the_chosen_headers(
     assert response.json()["error"]["code"] == 17
     assert json.loads(response.headers["x-business-use-case-usage"]) == usage
     assert emulator.containers_of(account.ig_user_id) == []
+
+
+@pytest.mark.parametrize("code", [4, 17, 32, 613, 80002])
+async def test_throttling_can_be_queued_with_metas_code_and_the_wait(
+    emulator: EmulatorHandle, account: InstagramAccount, http: httpx.AsyncClient, code: int
+) -> None:
+    emulator.throttle_next(
+        "POST", "/v*/*/media_publish", code=code, regain_minutes=9, ig_user_id=account.ig_user_id
+    )
+
+    response = await http.post(
+        f"/v21.0/{account.ig_user_id}/media_publish",
+        params={"creation_id": "1", "access_token": account.access_token},
+    )
+
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == code
+    assert json.loads(response.headers["x-app-usage"])["call_count"] == 100
+    [usage] = json.loads(response.headers["x-business-use-case-usage"])[account.ig_user_id]
+    assert usage["estimated_time_to_regain_access"] == 9

@@ -324,3 +324,18 @@ async def test_an_unknown_client_gets_no_redirect(http: httpx.AsyncClient) -> No
 
     assert response.status_code == 400
     assert "location" not in response.headers
+
+
+async def test_the_record_counts_what_the_token_endpoint_did(
+    emulator: EmulatorHandle, http: httpx.AsyncClient
+) -> None:
+    emulator.add_x_user("ada")  # tokens a test adds are set-up, not platform side effects
+    tokens = await connect(http)
+    await refresh(http, tokens["refresh_token"])
+    await refresh(http, tokens["refresh_token"])  # refused: spent
+
+    assert emulator.counts() == {
+        record.X_CODE_ISSUED: 1,
+        record.X_TOKEN_ISSUED: 1,
+        record.X_TOKEN_ROTATED: 1,
+    }

@@ -6,8 +6,6 @@ loop (a test's coroutine), not from a worker thread."""
 
 from __future__ import annotations
 
-import functools
-import ssl
 from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -24,6 +22,8 @@ from tests.emulator.config import EmulatorConfig
 from tests.emulator.control import InstagramAccount, XAccount
 from tests.emulator.faults import Failure, Fault, When
 from tests.emulator.instagram_state import Container, Media
+from tests.emulator.meta_errors import INSTAGRAM_ACCOUNT_LIMIT, throttled
+from tests.emulator.meta_webhooks import Delivery, Verification, deliver, tls_context, verify
 from tests.emulator.rate_limits import reset_seconds
 from tests.emulator.record import Exchange, SideEffect
 from tests.emulator.state import EmulatorState
@@ -158,6 +158,20 @@ class EmulatorHandle:
         reset_at = self.state.clock.now() + reset_in
         control.set_instagram_usage(self.state, ig_user_id, remaining=remaining, reset_at=reset_at)
 
+    # Meta webhooks
+
+    async def deliver_webhook(
+        self, url: str, payload: dict[str, Any], *, app_secret: str | None = None
+    ) -> Delivery:
+        """POST a signed webhook to `url` (signed with `app_secret`, default the config's)."""
+        return await deliver(self.state, url, payload, app_secret=app_secret)
+
+    async def verify_webhook(
+        self, url: str, verify_token: str, challenge: str | None = None
+    ) -> Verification:
+        """Run Meta's subscription check against `url`."""
+        return await verify(self.state, url, verify_token, challenge)
+
     # Failures
 
     def fail_next(
@@ -176,6 +190,22 @@ class EmulatorHandle:
         failure = Failure(status, dict(headers or {}), body, network, when)
         return self.state.faults.add(method, path, failure, times)
 
+    def throttle_next(
+        self,
+        method: str,
+        path: str,
+        *,
+        code: int = INSTAGRAM_ACCOUNT_LIMIT,
+        regain_minutes: int = 5,
+        ig_user_id: str = "0",
+        times: int = 1,
+    ) -> Fault:
+        """The next `times` Graph requests matching `method` and `path` fail with Meta's
+        throttling error `code` (4, 17, 32, 613 or 80002) and usage headers saying when
+        access comes back."""
+        body, headers = throttled(code, regain_minutes, ig_user_id)
+        return self.fail_next(method, path, status=400, body=body, headers=headers, times=times)
+
     # The record
 
     def effects(self, kind: str | None = None, subject: str | None = None) -> list[SideEffect]:
@@ -184,19 +214,18 @@ class EmulatorHandle:
     def count(self, kind: str) -> int:
         return len(self.state.record.of(kind))
 
+    def counts(self) -> dict[str, int]:
+        """How many side effects of each kind happened."""
+        return self.state.record.counts()
+
     def requests(self, method: str | None = None, path: str | None = None) -> list[Exchange]:
         return self.state.record.requests(method, path)
 
 
-@functools.cache
-def _tls() -> ssl.SSLContext:
-    return ssl.create_default_context()
-
-
 def http_client(base_url: str, **kwargs: Any) -> httpx.AsyncClient:
-    """An httpx client for the emulator. Building the TLS context costs ~30 ms per client
-    though the emulator speaks plain HTTP, so all clients share one."""
-    return httpx.AsyncClient(base_url=base_url, verify=_tls(), timeout=10, **kwargs)
+    """An httpx client for the emulator, sharing one TLS context with every other (httpx
+    builds one per client otherwise, though the emulator speaks plain HTTP)."""
+    return httpx.AsyncClient(base_url=base_url, verify=tls_context(), timeout=10, **kwargs)
 
 
 @asynccontextmanager

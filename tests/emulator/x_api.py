@@ -13,6 +13,7 @@ from typing import Any, NamedTuple
 from fastapi import APIRouter, Request, Response
 
 from tests.emulator.config import CREATE_POST, DELETE_POST, GET_ME, GET_POST, USER_POSTS
+from tests.emulator.params import number
 from tests.emulator.x_access import XCall, admit
 from tests.emulator.x_problems import (
     DUPLICATE_CONTENT,
@@ -26,6 +27,7 @@ from tests.emulator.x_render import (
     post_fields,
     post_json,
     requested,
+    user_expansions,
     user_fields,
     user_json,
 )
@@ -37,15 +39,22 @@ router = APIRouter()
 _ID = re.compile(r"[0-9]{1,19}")
 _FIELD_PARAMETERS = {"tweet.fields", "post.fields", "user.fields", "expansions"}
 _LOOKUP_PARAMETERS = _FIELD_PARAMETERS | {"media.fields", "poll.fields", "place.fields"}
-_TIMELINE_PARAMETERS = _LOOKUP_PARAMETERS | {
-    "max_results",
-    "pagination_token",
-    "since_id",
-    "until_id",
-    "start_time",
-    "end_time",
-    "exclude",
+QUERY_PARAMETERS = {
+    GET_ME: _FIELD_PARAMETERS,
+    GET_POST: _LOOKUP_PARAMETERS,
+    USER_POSTS: _LOOKUP_PARAMETERS
+    | {
+        "max_results",
+        "pagination_token",
+        "since_id",
+        "until_id",
+        "start_time",
+        "end_time",
+        "exclude",
+    },
 }
+"""The query parameters of each read: the spec's, and `tweet.fields`, the live API's name of
+`post.fields`. Others are refused, as X refuses them."""
 SUPPORTED_BODY = {"text", "reply", "quote_tweet_id", "media", "reply_settings"}
 """What the emulator acts on in a CreatePostsRequest; other valid members get a clear 400."""
 
@@ -76,15 +85,16 @@ class Fields(NamedTuple):
     expansions: set[str]
 
 
-def _reading(request: Request, endpoint: str, allowed: set[str]) -> tuple[XCall, Fields]:
+def _reading(request: Request, endpoint: str) -> tuple[XCall, Fields]:
     """Admit a read and check its query: known parameters, known field names."""
     call = admit(request, endpoint)
     query = dict(request.query_params)
-    _check_query(query, allowed)
+    _check_query(query, QUERY_PARAMETERS[endpoint])
+    expansions = user_expansions() if endpoint == GET_ME else post_expansions()
     fields = Fields(
         requested(query, ("tweet.fields", "post.fields"), post_fields()),
         requested(query, ("user.fields",), user_fields()),
-        requested(query, ("expansions",), post_expansions()),
+        requested(query, ("expansions",), expansions),
     )
     return call, fields
 
@@ -198,7 +208,7 @@ async def delete_post(post_id: str, request: Request) -> Response:
 
 @router.get("/2/tweets/{post_id}")
 async def get_post(post_id: str, request: Request) -> Response:
-    call, fields = _reading(request, GET_POST, _LOOKUP_PARAMETERS)
+    call, fields = _reading(request, GET_POST)
     _check_id("id", post_id)
     post = call.state.x.live_post(post_id)
     if post is None:
@@ -209,13 +219,13 @@ async def get_post(post_id: str, request: Request) -> Response:
 
 @router.get("/2/users/me")
 async def get_me(request: Request) -> Response:
-    call, fields = _reading(request, GET_ME, _FIELD_PARAMETERS)
+    call, fields = _reading(request, GET_ME)
     return call.answer({"data": user_json(call.user, fields.users, call.state.x)})
 
 
 @router.get("/2/users/{user_id}/tweets")
 async def user_posts(user_id: str, request: Request) -> Response:
-    call, fields = _reading(request, USER_POSTS, _TIMELINE_PARAMETERS)
+    call, fields = _reading(request, USER_POSTS)
     query = dict(request.query_params)
     _check_id("id", user_id)
     if user_id not in call.state.x.users:
@@ -253,10 +263,11 @@ def _timeline(call: XCall, user_id: str, query: Mapping[str, str]) -> list[Post]
 
 def _max_results(query: Mapping[str, str]) -> int:
     raw = query.get("max_results", "10")
-    if not raw.isdigit() or not 5 <= int(raw) <= 100:
+    size = number(raw)
+    if size is None or not 5 <= size <= 100:
         message = f"The `max_results` query parameter value [{raw}] is not between 5 and 100"
         raise _invalid("max_results", raw, message)
-    return int(raw)
+    return size
 
 
 def _moment(query: Mapping[str, str], name: str) -> datetime | None:

@@ -17,7 +17,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse, RedirectResponse
 
 from tests.emulator import record as kinds
-from tests.emulator.forms import FORM, media_type, parse_form
+from tests.emulator.params import FORM, media_type, parse_form
 from tests.emulator.state import EmulatorState, emulator_of
 from tests.emulator.x_spec import oauth_scopes
 from tests.emulator.x_state import AuthorizationCode, TokenPair, XUser

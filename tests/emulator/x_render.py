@@ -37,6 +37,13 @@ def post_expansions() -> frozenset[str]:
 
 
 @functools.cache
+def user_expansions() -> frozenset[str]:
+    """GET /2/users/me's expansions, by the spec's names and the live API's."""
+    live = {"pinned_tweet_id", "most_recent_tweet_id"}
+    return parameter_enum("GET", "/2/users/me", "expansions") | live
+
+
+@functools.cache
 def user_fields() -> frozenset[str]:
     return parameter_enum("GET", "/2/users/me", "user.fields") | parameter_enum(
         *_STREAM, "user.fields"
@@ -80,7 +87,7 @@ def post_json(post: Post, fields: set[str], viewer_id: str) -> dict[str, Any]:
         "conversation_id": lambda: post.conversation_id,
         "created_at": lambda: timestamp(post.created_at),
         "in_reply_to_user_id": lambda: post.in_reply_to_user_id,
-        "lang": lambda: "und",
+        "lang": lambda: "und",  # X's "undetermined": the emulator detects no language
         "possibly_sensitive": lambda: False,
         "reply_settings": lambda: post.reply_settings or "everyone",
         "public_metrics": lambda: post.metrics | {"retweet_count": post.metrics["repost_count"]},
