@@ -93,6 +93,12 @@ class Settings(BaseSettings):
     """Let every organization's HTTP requests reach private, loopback and link-local addresses
     (otherwise only organizations that allow it). For single-user machines and tests."""
 
+    sandbox: bool = False
+    """`make run` also starts the platform emulator and points X and Instagram at it."""
+
+    sandbox_port: int = Field(default=8900, ge=1, le=65535)
+    """Port of the sandbox's platform emulator."""
+
     @field_validator("vault_keys")
     @classmethod
     def _vault_keys_parse(cls, value: str) -> str:
