@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from app.db.engine import Database
@@ -22,6 +23,11 @@ class ActionServices:
     tokens: TokenKeeper
     allow_private_networks: bool = False
     """Every organization may reach private addresses (HTTP_ALLOW_PRIVATE_NETWORKS)."""
+    threads: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(max_workers=32, thread_name_prefix="platform")
+    )
+    """Where synchronous clients (tweepy) run, sized for waiting on the network rather than
+    the default executor's few threads per core."""
 
     @classmethod
     def create(
@@ -51,4 +57,5 @@ class ActionServices:
         )
 
     async def close(self) -> None:
+        self.threads.shutdown(wait=False, cancel_futures=True)
         await self.database.dispose()

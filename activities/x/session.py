@@ -28,10 +28,15 @@ class XSession:
         try once more. tweepy's exceptions (and requests') propagate."""
         token = await self._access_token()
         try:
-            return await asyncio.to_thread(operation, self._client(token.access_token))
+            return await self._in_thread(operation, token.access_token)
         except tweepy.Unauthorized:
             token = await self._access_token(refused=token.access_token)
-            return await asyncio.to_thread(operation, self._client(token.access_token))
+            return await self._in_thread(operation, token.access_token)
+
+    async def _in_thread(self, operation: Callable[[tweepy.Client], T], access_token: str) -> T:
+        client = self._client(access_token)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.services.threads, operation, client)
 
     async def user_id(self) -> str:
         """The account's X user id (stored when it was connected; asked of X otherwise)."""

@@ -20,6 +20,10 @@ class PlatformRefusedError(PlatformError):
     """The platform refused the request itself (a bad code, bad client credentials...)."""
 
 
+class ClientRejectedError(PlatformRefusedError):
+    """The platform refused our own OAuth client: this installation's configuration is wrong."""
+
+
 class PlatformUnavailableError(PlatformError):
     """The platform could not answer now (network, 5xx, rate limit): try again later."""
 

@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 import httpx
 
 from app.platforms.endpoints import PlatformEndpoints
-from app.platforms.errors import GrantRevokedError, PlatformRefusedError
+from app.platforms.errors import ClientRejectedError, GrantRevokedError, PlatformRefusedError
 from app.platforms.grants import TokenGrant, grant_from, json_object, send
 
 X_SCOPES = ("tweet.read", "tweet.write", "users.read", "offline.access")
@@ -114,7 +114,7 @@ class XOAuth:
                 f"X refused the grant: {description or error}", status=response.status_code
             )
         if error == "invalid_client":
-            raise PlatformRefusedError(
+            raise ClientRejectedError(
                 "X refused this app's client credentials: check X_CLIENT_ID and X_CLIENT_SECRET",
                 status=response.status_code,
             )

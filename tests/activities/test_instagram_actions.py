@@ -11,6 +11,7 @@ import pytest
 from temporalio.exceptions import ApplicationError
 
 from activities.instagram.actions import InstagramActivities
+from activities.instagram.errors import regain_delay
 from activities.services import ActionServices
 from app.db.models import Account
 from tests.activities.support import Attempts, action, new_account
@@ -249,3 +250,9 @@ async def test_other_errors_fail_for_good_with_metas_message(instagram: Instagra
     error = await instagram.fails("publish", **IMAGE_POST)
     assert (error.type, error.non_retryable) == ("InstagramRefused", True)
     assert "The image is too small." in error.message
+
+
+def test_a_usage_header_that_cannot_be_read_gives_no_delay() -> None:
+    assert regain_delay({"X-Business-Use-Case-Usage": "{not json"}) is None
+    assert regain_delay({"X-Business-Use-Case-Usage": '{"1": [{"call_count": 100}]}'}) is None
+    assert regain_delay({}) is None

@@ -13,6 +13,7 @@ from temporalio.exceptions import ApplicationError
 
 from activities.services import ActionServices
 from activities.x.actions import XActivities
+from activities.x.errors import DEFAULT_RATE_LIMIT_DELAY, MAX_JITTER_SECONDS, rate_limit_delay
 from tests.activities.support import Attempts, action, new_account
 from tests.emulator import record
 from tests.emulator.control import XAccount
@@ -304,3 +305,20 @@ async def test_tokens_reach_neither_logs_nor_errors(x: X, caplog: pytest.LogCapt
     assert str(x.user.refresh_token) not in caplog.text
     assert "Bearer" not in caplog.text
     assert x.user.access_token not in str(error)
+
+
+# The delay a 429 names
+
+
+def test_the_delay_is_to_the_latest_exhausted_window_plus_jitter() -> None:
+    headers = {
+        "x-rate-limit-remaining": "3", "x-rate-limit-reset": "1900",
+        "x-app-limit-24hour-remaining": "0", "x-app-limit-24hour-reset": "87000",
+        "x-user-limit-24hour-remaining": "0", "x-user-limit-24hour-reset": "5000",
+    }  # fmt: skip
+    delay = rate_limit_delay(headers, now=1000).total_seconds()
+    assert 86_000 + 1 <= delay <= 86_000 + MAX_JITTER_SECONDS
+
+
+def test_a_429_without_reset_headers_waits_a_minute() -> None:
+    assert rate_limit_delay({}, now=1000) == DEFAULT_RATE_LIMIT_DELAY

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from app.db.engine import sync_url
+from app.db.engine import Database, sync_url
 from app.store.api_keys import issue_key
 from tests.utils.accounts_api import AccountsApi, accounts, accounts_database, accounts_server
 from tests.utils.emulated import emulator, emulator_server
@@ -90,8 +90,6 @@ async def test_a_bad_credential_is_refused_naming_the_field_and_nothing_is_store
 
 
 async def test_a_read_only_key_cannot_connect_accounts(accounts: AccountsApi) -> None:
-    from app.db.engine import Database
-
     database = Database(accounts.settings.resolved_database_url)
     try:
         async with database.session() as session:

@@ -245,3 +245,15 @@ async def test_connecting_needs_an_api_key(accounts: AccountsApi, path: str) -> 
     async with httpx.AsyncClient(base_url=accounts.url) as anonymous:
         response = await anonymous.post(path, json={})
     assert response.status_code == 401
+
+
+async def test_x_refusing_this_installations_client_is_a_503_naming_the_settings(
+    accounts_database: str, emulator: EmulatorHandle, tmp_path: Path
+) -> None:
+    emulator.add_x_user("ada")
+    async with accounts_api(
+        accounts_database, emulator, tmp_path, x_client_secret="wrong-secret"
+    ) as misconfigured:
+        response = await callback(misconfigured, await consent(misconfigured))
+    assert response.status_code == 503
+    assert "X_CLIENT_SECRET" in response.json()["error"]["message"]

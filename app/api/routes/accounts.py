@@ -33,7 +33,12 @@ from app.platforms.connections import (
     NotRenewableError,
 )
 from app.platforms.endpoints import PlatformEndpoints
-from app.platforms.errors import GrantRevokedError, PlatformError, PlatformUnavailableError
+from app.platforms.errors import (
+    ClientRejectedError,
+    GrantRevokedError,
+    PlatformError,
+    PlatformUnavailableError,
+)
 from app.platforms.renewal import refresh_policies
 from app.platforms.tokens import AccountUnusableError, TokenKeeper
 from app.store import accounts as store
@@ -73,7 +78,7 @@ def _platform_errors(field: tuple[str | int, ...] = ()) -> Iterator[None]:
         yield
     except PlatformUnavailableError as error:
         raise ServiceUnavailableError(error.message) from None
-    except NotConfiguredError as error:
+    except (NotConfiguredError, ClientRejectedError) as error:
         raise ServiceUnavailableError(error.message) from None
     except (NotRenewableError, AccountUnusableError) as error:
         raise ConflictError(error.message) from None
