@@ -37,7 +37,7 @@ log = logging.getLogger(__name__)
 
 LEASE = timedelta(seconds=30)
 """How long one worker may take to refresh before another may try."""
-WAIT_STEP_SECONDS = 0.05
+WAIT_STEP_SECONDS = 0.1
 
 
 class AccountUnusableError(PlatformError):
