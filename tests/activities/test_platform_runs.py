@@ -24,6 +24,7 @@ from tests.emulator import record
 from tests.emulator.config import EmulatorConfig
 from tests.emulator.control import InstagramAccount, XAccount
 from tests.emulator.testing import EmulatorHandle
+from tests.utils.temporal import close_open_runs
 from workflows.state import INTERPRETER_WORKFLOW, RunInput, RunMetadata, RunState, TriggerInput
 
 WINDOW = timedelta(minutes=15)
@@ -105,6 +106,7 @@ async def platforms(
             time_skipping_env.client, task_queue, emulator, organization,
             x, x_account, instagram, instagram_account,
         )  # fmt: skip
+        await close_open_runs(time_skipping_env.client)
 
 
 async def retry_scheduled(handle: WorkflowHandle[Any, RunState], activity: str) -> None:
