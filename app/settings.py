@@ -64,6 +64,10 @@ class Settings(BaseSettings):
     worker_shutdown_grace_seconds: float = Field(default=30.0, ge=0)
     """How long a stopping worker lets running activities finish before cancelling them."""
 
+    public_url: str = Field(default="", max_length=500)
+    """Base URL the API is reached at from outside (e.g. `https://flows.example.com`), used in
+    webhook URLs; empty: the URL of the request that asks for them."""
+
     @model_validator(mode="after")
     def _refuse_default_secrets_in_production(self) -> Settings:
         if self.environment != "production":
