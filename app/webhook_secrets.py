@@ -19,6 +19,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 NONCE_BYTES = 12
+_PURPOSE = b"flowhold webhook secrets v1"
 
 
 class SealError(ValueError):
@@ -26,13 +27,19 @@ class SealError(ValueError):
 
 
 def _keys(vault_keys: str) -> list[tuple[str, bytes]]:
+    """(key id, 32-byte subkey) for each vault key, first first.
+
+    The subkey is derived for this one purpose, so webhook secrets and credentials are never
+    sealed under the very same key bytes.
+    """
     keys = []
     for entry in vault_keys.split(","):
         key_id, _, encoded = entry.strip().partition(":")
-        key = base64.b64decode(encoded)
-        if len(key) != 32:
-            raise SealError(f"vault key '{key_id}' is not 32 bytes")
-        keys.append((key_id, key))
+        try:
+            material = base64.b64decode(encoded, validate=True)
+        except (binascii.Error, ValueError):
+            raise SealError(f"vault key '{key_id}' is not base64") from None
+        keys.append((key_id, hmac.new(material, _PURPOSE, hashlib.sha256).digest()))
     return keys
 
 

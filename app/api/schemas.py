@@ -54,7 +54,9 @@ class WorkflowUpdate(BaseModel):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     description: str | None = Field(default=None, max_length=2000)
     graph: dict[str, Any] | None = Field(
-        default=None, description="The new graph: stored as the next version."
+        default=None,
+        description="The new graph: stored as the next version.",
+        examples=[GRAPH_EXAMPLE],
     )
     base_version: int | None = Field(
         default=None,
@@ -68,14 +70,20 @@ class WorkflowDuplicate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str | None = Field(
-        default=None, min_length=1, max_length=200, description="Default: '<name> (copy)'."
+        default=None,
+        min_length=1,
+        max_length=200,
+        description="Default: '<name> (copy)'.",
+        examples=["Greet a user, in French"],
     )
 
 
 class WorkflowValidate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    graph: dict[str, Any] = Field(description="The graph to check, as for create.")
+    graph: dict[str, Any] = Field(
+        description="The graph to check, as for create.", examples=[GRAPH_EXAMPLE]
+    )
 
 
 class GraphValidation(BaseModel):

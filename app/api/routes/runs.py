@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Response, status
+from fastapi import APIRouter, Body, Header, Query, Response, status
 
 from app import run_control, run_listing, runs
 from app.api.deps import CallerDep, SessionDep, SettingsDep, TemporalDep, WriterDep
@@ -108,6 +108,7 @@ async def start_run(
 async def list_runs(
     caller: CallerDep,
     temporal: TemporalDep,
+    settings: SettingsDep,
     workflow_id: Annotated[str | None, Query(max_length=100)] = None,
     status_: Annotated[RunStatus | None, Query(alias="status")] = None,
     trigger: Annotated[TriggerKind | None, Query()] = None,
@@ -134,6 +135,7 @@ async def list_runs(
         ),
         page_size=page_size,
         page_token=page_token,
+        signing_key=settings.secret_key,
     )
     return RunsPublic(
         data=[RunSummaryPublic.model_validate(run, from_attributes=True) for run in page.runs],
@@ -159,7 +161,20 @@ async def get_run(run_id: str, caller: CallerDep, temporal: TemporalDep) -> RunP
     responses={**WRITES, **errors(404, 409)},
 )
 async def send_run_event(
-    run_id: str, body: EventInput, caller: WriterDep, temporal: TemporalDep
+    run_id: str,
+    body: Annotated[
+        EventInput,
+        Body(
+            openapi_examples={
+                "paid": {
+                    "summary": "An order was paid",
+                    "value": {"name": "paid", "payload": {"order_id": 42, "amount": 30}},
+                }
+            }
+        ),
+    ],
+    caller: WriterDep,
+    temporal: TemporalDep,
 ) -> RunAccepted:
     """Deliver a named event (a Temporal signal): `wait_for_event` nodes waiting for this name,
     now or later in the run, receive its payload."""
@@ -176,7 +191,29 @@ async def send_run_event(
     responses={**WRITES, **errors(404, 409)},
 )
 async def decide_run_approval(
-    run_id: str, body: DecisionInput, caller: WriterDep, temporal: TemporalDep
+    run_id: str,
+    body: Annotated[
+        DecisionInput,
+        Body(
+            openapi_examples={
+                "approve": {
+                    "summary": "Approve the only waiting approval",
+                    "value": {"approved": True, "by": "ann@example.com"},
+                },
+                "reject": {
+                    "summary": "Reject a named approval node",
+                    "value": {
+                        "node_id": "review",
+                        "approved": False,
+                        "by": "ann@example.com",
+                        "comment": "wrong date",
+                    },
+                },
+            }
+        ),
+    ],
+    caller: WriterDep,
+    temporal: TemporalDep,
 ) -> DecisionPublic:
     """Approve or reject a waiting `approval` node (a Temporal update, so the answer says
     whether the run took it): 409 when nothing waits, or `by` is not an allowed approver."""
