@@ -9,6 +9,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from workflows.state import RunState, RunStatus
 
+MAX_VERSION = 1_000_000
+"""No workflow has more versions; larger numbers are refused before they reach a database."""
+
 GRAPH_EXAMPLE: dict[str, Any] = {
     "nodes": [
         {
@@ -61,6 +64,7 @@ class WorkflowUpdate(BaseModel):
     base_version: int | None = Field(
         default=None,
         ge=1,
+        le=MAX_VERSION,
         description="The version this edit started from: 409 if someone saved another since.",
         examples=[1],
     )
@@ -161,7 +165,9 @@ class RunCreate(BaseModel):
         description="The trigger payload, readable as `trigger`; checked against the manual "
         "trigger's `input_schema` when it has one.",
     )
-    version: int | None = Field(default=None, ge=1, description="Defaults to the latest version.")
+    version: int | None = Field(
+        default=None, ge=1, le=MAX_VERSION, description="Defaults to the latest version."
+    )
 
 
 class RunCreated(BaseModel):

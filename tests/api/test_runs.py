@@ -105,3 +105,10 @@ async def test_an_unknown_version_is_a_404(api: ApiHarness) -> None:
     workflow_id = await create_workflow(api.client)
     response = await api.client.post(f"/workflows/{workflow_id}/runs", json={"version": 9})
     assert response.status_code == 404
+
+
+async def test_a_version_number_too_large_for_a_database_is_a_422(api: ApiHarness) -> None:
+    workflow_id = await create_workflow(api.client)
+    response = await api.client.post(f"/workflows/{workflow_id}/runs", json={"version": 2**70})
+    assert response.status_code == 422
+    assert response.json()["error"]["details"][0]["path"] == ["body", "version"]

@@ -72,6 +72,18 @@ async def test_calendar_times_are_read_in_the_time_zone(api: ApiHarness) -> None
     assert {(t.isoweekday(), t.hour, t.minute) for t in local} == {(1, 9, 30), (1, 17, 30)}
 
 
+async def test_no_fire_time_falls_outside_start_and_end(api: ApiHarness) -> None:
+    midnight = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    start = midnight + timedelta(days=2)
+    end = start + timedelta(days=2, hours=12)
+    graph = scheduled_graph(start_at=start.isoformat(), end_at=end.isoformat())
+    workflow_id = await create_workflow(api.client, graph)
+    await api.client.post(f"/workflows/{workflow_id}/activate")
+    [schedule] = await schedules_of(api, workflow_id)
+    fire_times = [datetime.fromisoformat(t) for t in schedule["next_fire_times"]]
+    assert fire_times == [start + timedelta(days=day, hours=9) for day in range(3)]
+
+
 async def test_deactivation_pauses_the_schedule(api: ApiHarness) -> None:
     workflow_id = await create_workflow(api.client, scheduled_graph())
     await api.client.post(f"/workflows/{workflow_id}/activate")

@@ -210,3 +210,28 @@ async def test_the_url_stays_across_versions_and_goes_with_the_node(api: ApiHarn
     manual = {"nodes": [{"id": "start", "type": "trigger.manual"}], "edges": []}
     await api.client.patch(f"/workflows/{workflow_id}", json={"graph": manual})
     assert (await deliver(url, b"{}")).status_code == 404
+
+
+async def test_wait_for_result_answers_202_when_the_run_outlasts_the_timeout(
+    api: ApiHarness,
+) -> None:
+    parameters = {"authentication": "none", "response_mode": "wait_for_result"}
+    graph = {
+        "nodes": [
+            {
+                "id": "hook",
+                "type": "trigger.webhook",
+                "parameters": {**parameters, "response_timeout": "PT1S"},
+            },
+            {"id": "pay", "type": "wait_for_event", "parameters": {"event": "paid"}},
+        ],
+        "edges": [{"source": "hook", "target": "pay"}],
+    }
+    workflow_id = await create_workflow(api.client, graph)
+    await api.client.post(f"/workflows/{workflow_id}/activate")
+    [hook] = (await api.client.get(f"/workflows/{workflow_id}/webhooks")).json()["data"]
+    response = await deliver(hook["url"], b"{}")
+    assert response.status_code == 202
+    run_id = response.json()["run_id"]
+    assert (await api.client.get(f"/runs/{run_id}")).json()["status"] == "running"
+    await api.client.post(f"/runs/{run_id}/cancel")

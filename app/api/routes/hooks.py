@@ -99,6 +99,8 @@ async def deliver_webhook(
         if parameters.delivery_id_header
         else None
     )
+    # Starting the run and waiting for it need no database connection: give it back.
+    await session.close()
     temporal = await connect_temporal(lazy_temporal)
     started = await runs.start_run(
         temporal,

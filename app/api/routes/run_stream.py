@@ -10,7 +10,7 @@ from fastapi.sse import EventSourceResponse, format_sse_event
 from temporalio.client import Client
 
 from app import run_control, runs
-from app.api.deps import CallerDep, TemporalDep
+from app.api.deps import CallerDep, SessionDep, TemporalDep
 from app.api.responses import AUTHENTICATED, errors
 
 router = APIRouter(tags=["runs"], responses={**AUTHENTICATED, **errors(503)})
@@ -48,8 +48,12 @@ async def _events(client: Client, organization_id: str, run_id: str) -> AsyncIte
         },
     },
 )
-async def stream_run(run_id: str, caller: CallerDep, temporal: TemporalDep) -> EventSourceResponse:
+async def stream_run(
+    run_id: str, caller: CallerDep, session: SessionDep, temporal: TemporalDep
+) -> EventSourceResponse:
     """Follow a run: its state now and after every step, until it ends."""
     # Check before the stream starts, so a wrong id is a plain 404, not a broken stream.
     await runs.describe_run(temporal, organization_id=caller.organization_id, run_id=run_id)
+    # A stream may last long: it must not hold a database connection (the key is checked).
+    await session.close()
     return EventSourceResponse(_events(temporal, caller.organization_id, run_id))

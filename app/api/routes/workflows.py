@@ -19,6 +19,7 @@ from app.api.deps import (
 from app.api.graphs import check_graph, compile_graph, issue_details
 from app.api.responses import AUTHENTICATED, WRITES, errors
 from app.api.schemas import (
+    MAX_VERSION,
     GraphValidation,
     WorkflowCreate,
     WorkflowPublic,
@@ -36,7 +37,7 @@ router = APIRouter(prefix="/workflows", tags=["workflows"], responses=AUTHENTICA
 
 Limit = Annotated[int, Query(ge=1, le=200, description="Page size.")]
 Offset = Annotated[int, Query(ge=0, le=1_000_000, description="How many to skip.")]
-VersionNumber = Annotated[int, Path(ge=1, le=1_000_000, description="A version number.")]
+VersionNumber = Annotated[int, Path(ge=1, le=MAX_VERSION, description="A version number.")]
 
 
 def public(workflow: Workflow) -> WorkflowPublic:
