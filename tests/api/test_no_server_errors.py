@@ -17,7 +17,7 @@ ST = Path(sys.executable).parent / "st"
 FULL = os.environ.get("FLOWHOLD_FUZZ") == "full"
 
 
-async def test_no_generated_request_gets_a_server_error(api: ApiHarness) -> None:
+async def test_no_generated_request_gets_a_server_error(api: ApiHarness, tmp_path: Path) -> None:
     process = await asyncio.create_subprocess_exec(
         str(ST), "run", f"{api.url}/openapi.json",
         "--header", f"Authorization: Bearer {api.api_key}",
@@ -28,6 +28,8 @@ async def test_no_generated_request_gets_a_server_error(api: ApiHarness) -> None
         "--seed", "20251122",
         "--request-timeout", "20",
         "--continue-on-failure",
+        # schemathesis keeps a cache where it runs: not in the repository.
+        cwd=tmp_path,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
     )  # fmt: skip
