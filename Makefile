@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 RUN_STAMP := $(VENV)/.installed-run
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test lint typecheck unit install key migrate reencrypt bench emulator clean
+.PHONY: run test lint typecheck unit install key migrate reencrypt bench emulator fuzz clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,10 @@ unit: $(DEV_STAMP)
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 test: lint typecheck unit
+
+# Every schemathesis phase against the API, on each configured database (a few minutes).
+fuzz: $(DEV_STAMP)
+	FLOWHOLD_FUZZ=full $(VENV)/bin/pytest tests/api/test_no_server_errors.py
 
 bench: $(DEV_STAMP)
 	$(PY) -m bench.compile_graphs

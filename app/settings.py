@@ -99,6 +99,10 @@ class Settings(BaseSettings):
     sandbox_port: int = Field(default=8900, ge=1, le=65535)
     """Port of the sandbox's platform emulator."""
 
+    public_url: str = Field(default="", max_length=500)
+    """Base URL the API is reached at from outside (e.g. `https://flows.example.com`), used in
+    webhook URLs; empty: the URL of the request that asks for them."""
+
     @field_validator("vault_keys")
     @classmethod
     def _vault_keys_parse(cls, value: str) -> str:

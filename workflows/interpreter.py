@@ -19,6 +19,7 @@ with workflow.unsafe.imports_passed_through():
     from temporal import search_attributes as attributes
     from workflows.control import RunStopped
     from workflows.nodes import NodeFailure, NodeRunner
+    from workflows.scheduled import with_scheduled_time
     from workflows.scope import Scope
     from workflows.state import (
         DECIDE_UPDATE,
@@ -39,6 +40,8 @@ with workflow.unsafe.imports_passed_through():
 class FlowRunWorkflow:
     @workflow.init
     def __init__(self, input: RunInput) -> None:
+        info = workflow.info()
+        input = with_scheduled_time(input, info.typed_search_attributes, info.workflow_start_time)
         self._state = RunState(
             nodes={node_id: NodeState() for node_id in input.plan.nodes},
             variables=dict(input.plan.variables),

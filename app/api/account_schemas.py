@@ -28,7 +28,25 @@ def _one_line(value: str) -> str:
     return value
 
 
+def _header_safe(value: str) -> str:
+    # What HTTP can carry in a header value: visible ASCII, spaces and tabs (RFC 9110).
+    if not all(char == "\t" or " " <= char <= "~" for char in value):
+        raise ValueError("must be printable ASCII: it is sent in an HTTP header")
+    return value
+
+
+def _token68(value: str) -> str:
+    if not all("!" <= char <= "~" for char in value):
+        raise ValueError("must be printable ASCII without spaces, as tokens are")
+    return value
+
+
 Secret = Annotated[str, Field(min_length=1, max_length=4096), AfterValidator(_one_line)]
+"""A secret sent in a way that encodes any text (a query parameter, a Basic password)."""
+HeaderSecret = Annotated[Secret, AfterValidator(_header_safe)]
+"""A secret sent as an HTTP header value."""
+Token = Annotated[Secret, AfterValidator(_token68)]
+"""An access, refresh or bearer token."""
 HeaderName = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_header_name)]
 DisplayName = Annotated[str, Field(min_length=1, max_length=200)]
 
@@ -64,8 +82,19 @@ class AccountsPublic(BaseModel):
 class XTokensCreate(_Input):
     """Tokens of an X bot account obtained elsewhere (e.g. X's developer portal)."""
 
-    access_token: Secret
-    refresh_token: Secret | None = Field(
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"access_token": "bWFkZS11cC1hY2Nlc3M", "refresh_token": "bWFkZS11cC1yZWZyZXNo",
+                 "expires_in": 7200, "scopes": ["tweet.read", "tweet.write", "users.read",
+                 "offline.access"]}
+            ]
+        },
+    )  # fmt: skip
+
+    access_token: Token
+    refresh_token: Token | None = Field(
         default=None, description="With it, the engine renews the access token itself."
     )
     expires_in: int | None = Field(
@@ -86,7 +115,14 @@ class XAuthorizationStarted(BaseModel):
 class InstagramConnect(_Input):
     """A long-lived Instagram token (60 days, renewed by the engine before it runs out)."""
 
-    access_token: Secret
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"access_token": "IGQVJ-made-up", "expires_in": 5_184_000}]
+        },
+    )
+
+    access_token: Token
     expires_in: int | None = Field(
         default=None, gt=0, le=60 * 86_400,
         description="Seconds the token has left, if known (default: a fresh token's 60 days).",
@@ -96,7 +132,7 @@ class InstagramConnect(_Input):
 
 class BearerCredential(_Input):
     type: Literal["bearer"]
-    token: Secret
+    token: Token
 
 
 def _no_colon(value: str) -> str:
@@ -121,7 +157,7 @@ class BasicCredential(_Input):
 class HeaderCredential(_Input):
     type: Literal["header"]
     name: HeaderName
-    value: Secret
+    value: HeaderSecret
 
 
 class QueryCredential(_Input):

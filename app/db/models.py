@@ -151,3 +151,31 @@ class OAuthAuthorization(SQLModel, table=True):
     """The sealed PKCE code verifier."""
     expires_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     created_at: datetime = _created_at()
+
+
+class Webhook(SQLModel, table=True):
+    """The endpoint of one `trigger.webhook` node, stable across the workflow's versions.
+
+    `id` is the unguessable part of the public URL. The secret is stored sealed
+    (`app.webhook_secrets`) and the Meta verify token only as a keyed hash.
+    """
+
+    __table_args__ = (
+        UniqueConstraint("workflow_id", "node_id"),
+        Index("ix_webhook_organization_id", "organization_id"),
+    )
+
+    id: str = Field(
+        default_factory=lambda: f"wh_{secrets.token_urlsafe(24)}", primary_key=True, max_length=64
+    )
+    organization_id: str = _org_fk()
+    workflow_id: str = Field(
+        sa_column=Column(
+            String(40), ForeignKey("workflow.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    node_id: str = Field(max_length=100)
+    secret_sealed: str | None = Field(default=None, max_length=500)
+    verify_token_hash: str | None = Field(default=None, max_length=64)
+    created_at: datetime = _created_at()
+    updated_at: datetime = _created_at()

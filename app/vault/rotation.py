@@ -7,11 +7,12 @@ from dataclasses import dataclass, field
 from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.db.models import Credential, OAuthAuthorization
+from app.db.models import Credential, OAuthAuthorization, Webhook
 from app.vault._cipher import Sealed, Vault
 from app.vault._errors import VaultError
 from app.vault.authorizations import authorization_binding
 from app.vault.credentials import open_row, swap_credential
+from app.webhook_secrets import binding, from_text, to_text
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,8 @@ class Reencrypted:
     """Credentials re-sealed with the current key."""
     authorizations: int
     """Pending OAuth authorizations re-sealed."""
+    webhooks: int = 0
+    """Webhook secrets re-sealed."""
     unreadable: list[str] = field(default_factory=list)
     """Accounts whose credential does not open (unknown key, or altered): left as they are."""
 
@@ -74,4 +77,32 @@ async def reencrypt_all(session: AsyncSession, vault: Vault) -> Reencrypted:
         )
         await session.commit()
         authorizations += result.rowcount
-    return Reencrypted(credentials, authorizations, unreadable)
+    webhooks = await _reseal_webhook_secrets(session, vault, unreadable)
+    return Reencrypted(credentials, authorizations, webhooks, unreadable)
+
+
+async def _reseal_webhook_secrets(
+    session: AsyncSession, vault: Vault, unreadable: list[str]
+) -> int:
+    resealed_count = 0
+    sealed_rows = select(Webhook).where(col(Webhook.secret_sealed).is_not(None))
+    for webhook in (await session.exec(sealed_rows)).all():
+        assert webhook.secret_sealed is not None
+        try:
+            resealed = vault.reseal(from_text(webhook.secret_sealed), binding=binding(webhook.id))
+        except (VaultError, ValueError):
+            unreadable.append(webhook.id)
+            continue
+        if resealed is None:
+            continue
+        result = await session.exec(
+            update(Webhook)
+            .where(
+                col(Webhook.id) == webhook.id,
+                col(Webhook.secret_sealed) == webhook.secret_sealed,
+            )
+            .values(secret_sealed=to_text(resealed))
+        )
+        await session.commit()
+        resealed_count += result.rowcount
+    return resealed_count

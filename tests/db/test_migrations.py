@@ -11,8 +11,8 @@ from app.db.engine import sync_url
 from app.db.migrate import alembic_config, upgrade
 
 TABLES = {
-    "organization", "api_key", "workflow", "workflow_version", "account", "alembic_version",
-    "credential", "oauth_authorization",
+    "organization", "api_key", "workflow", "workflow_version", "account", "webhook",
+    "credential", "oauth_authorization", "alembic_version",
 }  # fmt: skip
 
 

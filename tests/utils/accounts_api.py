@@ -13,9 +13,9 @@ import pytest
 
 from app.api.main import create_app
 from app.settings import Settings
-from tests.emulator.config import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET
-from tests.emulator.testing import GRAPH_VERSION, EmulatorHandle
+from tests.emulator.testing import EmulatorHandle
 from tests.utils.databases import backends, fresh_database
+from tests.utils.emulated import emulator_settings
 from tests.utils.factories import new_organization
 from tests.utils.servers import serve
 
@@ -42,12 +42,7 @@ def accounts_settings(
         "environment": "test",
         "database_url": database_url,
         "data_dir": tmp,
-        "x_api_base_url": emulator.url,
-        "x_authorize_url": f"{emulator.url}/i/oauth2/authorize",
-        "x_client_id": SANDBOX_CLIENT_ID,
-        "x_client_secret": SANDBOX_CLIENT_SECRET,
-        "instagram_api_base_url": emulator.url,
-        "instagram_api_version": GRAPH_VERSION,
+        **emulator_settings(emulator),
         "oauth_redirect_base_url": CALLBACK_BASE,
     }
     return Settings(**(values | extra))  # type: ignore[arg-type]

@@ -4,6 +4,7 @@ the platform endpoints that point the engine at it. Import the fixtures into a c
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 
@@ -26,6 +27,18 @@ def emulator_endpoints(
         redirect_base_url=redirect_base_url,
         request_timeout=10,
     )
+
+
+def emulator_settings(emulator: EmulatorHandle) -> dict[str, Any]:
+    """Settings that point the engine's platforms and sandbox OAuth client at the emulator."""
+    return {
+        "x_api_base_url": emulator.url,
+        "x_authorize_url": f"{emulator.url}/i/oauth2/authorize",
+        "x_client_id": SANDBOX_CLIENT_ID,
+        "x_client_secret": SANDBOX_CLIENT_SECRET,
+        "instagram_api_base_url": emulator.url,
+        "instagram_api_version": GRAPH_VERSION,
+    }
 
 
 @pytest.fixture(scope="session")

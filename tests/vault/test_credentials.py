@@ -15,11 +15,12 @@ import pytest
 import sqlalchemy as sa
 
 from app.db.engine import Database, sync_url
-from app.db.models import Credential
+from app.db.models import Credential, Webhook, Workflow
 from app.store.accounts import connect_account
 from app.vault import TamperedError, Vault
 from app.vault.credentials import load_credential, swap_credential
 from app.vault.rotation import reencrypt_all
+from app.webhook_secrets import seal, unseal
 from tests.activities.support import new_organization
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -145,6 +146,29 @@ async def test_reencrypt_moves_every_credential_to_the_new_key(
             )
             assert opened is not None
             assert dict(opened.secret) == TOKENS
+
+
+async def test_reencrypt_moves_webhook_secrets_to_the_new_key(database: Database) -> None:
+    organization = await new_organization(database)
+    async with database.session() as session:
+        workflow = Workflow(organization_id=organization, name="hooked")
+        session.add(workflow)
+        await session.flush()
+        webhook = Webhook(organization_id=organization, workflow_id=workflow.id, node_id="hook")
+        webhook.secret_sealed = seal("whsec_abc", bound_to=webhook.id, vault_keys=OLD)
+        session.add(webhook)
+        await session.commit()
+        webhook_id = webhook.id
+    async with database.session() as session:
+        done = await reencrypt_all(session, Vault.from_spec(f"{NEW},{OLD}"))
+        again = await reencrypt_all(session, Vault.from_spec(f"{NEW},{OLD}"))
+    assert (done.webhooks, again.webhooks) == (1, 0)
+    async with database.session() as session:
+        row = await session.get(Webhook, webhook_id)
+    assert row is not None
+    assert row.secret_sealed is not None
+    assert row.secret_sealed.startswith("new:")
+    assert unseal(row.secret_sealed, bound_to=webhook_id, vault_keys=NEW) == "whsec_abc"
 
 
 async def test_the_reencrypt_command_rotates_and_reports(

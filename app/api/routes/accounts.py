@@ -19,6 +19,7 @@ from app.api.account_schemas import (
     XTokensCreate,
 )
 from app.api.deps import CallerDep, DatabaseDep, SessionDep, SettingsDep, WriterDep
+from app.api.responses import errors
 from app.db.models import Account
 from app.errors import (
     ConflictError,
@@ -47,12 +48,13 @@ from app.vault import Vault
 router = APIRouter(prefix="/accounts", tags=["accounts"])
 
 Responses = dict[int | str, dict[str, Any]]
-_ERROR = {"description": "An error in the API's one error format."}
-_READS: Responses = {401: _ERROR, 422: _ERROR}
-_WRITES: Responses = {401: _ERROR, 403: _ERROR, 422: _ERROR}
-_ONE: Responses = {404: _ERROR}
-_PLATFORM: Responses = {
-    503: {"description": "The platform (or its configuration here) is unavailable."}
+_READS: Responses = errors(401, 422)
+_WRITES: Responses = errors(401, 403, 422)
+_ONE: Responses = errors(404)
+_PLATFORM: Responses = errors(503)
+_PLATFORM[503] = {
+    **_PLATFORM[503],
+    "description": "The platform does not answer, or is not configured here; retry later.",
 }
 
 
@@ -123,7 +125,7 @@ async def list_accounts(
     "/x/callback",
     operation_id="finish_x_authorization",
     response_model=AccountPublic,
-    responses={422: _ERROR, **_PLATFORM},
+    responses={**errors(422), **_PLATFORM},
 )
 async def finish_x_authorization(
     session: SessionDep,
@@ -229,6 +231,7 @@ async def create_http_account(
     responses={**_READS, **_ONE},
 )
 async def get_account(account_id: str, caller: CallerDep, session: SessionDep) -> AccountPublic:
+    """One connected account: its platform, status and what kind of credential it has."""
     account = await store.get_account(
         session, organization_id=caller.organization_id, account_id=account_id
     )
@@ -239,7 +242,7 @@ async def get_account(account_id: str, caller: CallerDep, session: SessionDep) -
     "/{account_id}/refresh",
     operation_id="refresh_account",
     response_model=AccountPublic,
-    responses={**_WRITES, **_ONE, 409: _ERROR, **_PLATFORM},
+    responses={**_WRITES, **_ONE, **errors(409), **_PLATFORM},
 )
 async def refresh_account(
     account_id: str, caller: WriterDep, session: SessionDep, connections: ConnectionsDep
