@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlmodel import col, select, update
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.db.models import Organization
@@ -15,16 +15,3 @@ async def private_networks_allowed(session: AsyncSession, *, organization_id: st
         )
     ).first()
     return bool(allowed)
-
-
-async def allow_private_networks(
-    session: AsyncSession, *, organization_id: str, allowed: bool
-) -> None:
-    """Let (or stop) the organization's `http.request` nodes reach private, loopback and
-    link-local addresses, e.g. services on its own network; commits."""
-    await session.exec(
-        update(Organization)
-        .where(col(Organization.id) == organization_id)
-        .values(allow_private_networks=allowed)
-    )
-    await session.commit()

@@ -31,11 +31,19 @@ async def get_organization(session: AsyncSession, *, organization_id: str) -> Or
     return organization
 
 
-async def rename_organization(
-    session: AsyncSession, *, organization_id: str, name: str
+async def update_organization(
+    session: AsyncSession,
+    *,
+    organization_id: str,
+    name: str | None = None,
+    allow_private_networks: bool | None = None,
 ) -> Organization:
+    """Change what is given; None leaves a field as it is."""
     organization = await get_organization(session, organization_id=organization_id)
-    organization.name = name
+    if name is not None:
+        organization.name = name
+    if allow_private_networks is not None:
+        organization.allow_private_networks = allow_private_networks
     session.add(organization)
     await session.commit()
     return organization

@@ -18,7 +18,7 @@ from app.db.models import Organization
 from app.db.types import utcnow
 from app.platforms.endpoints import PlatformEndpoints
 from app.store.accounts import connect_account
-from app.store.networks import allow_private_networks
+from app.store.organizations import update_organization
 from app.vault import Vault
 from app.vault.credentials import CredentialKind
 
@@ -49,7 +49,9 @@ async def new_organization(database: Database, *, private_networks: bool = False
         session.add(organization)
         await session.commit()
         if private_networks:
-            await allow_private_networks(session, organization_id=organization.id, allowed=True)
+            await update_organization(
+                session, organization_id=organization.id, allow_private_networks=True
+            )
         return organization.id
 
 

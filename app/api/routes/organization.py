@@ -15,14 +15,25 @@ router = APIRouter(prefix="/organization", tags=["organization"], responses=AUTH
 
 
 class OrganizationUpdate(BaseModel):
+    """Fields left out stay as they are."""
+
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=200, examples=["Acme social team"])
+    name: str | None = Field(
+        default=None, min_length=1, max_length=200, examples=["Acme social team"]
+    )
+    allow_private_networks: bool | None = Field(
+        default=None,
+        description="Let `http.request` nodes reach private, loopback and link-local addresses "
+        "(services on the organization's own network). Off by default.",
+        examples=[True],
+    )
 
 
 class OrganizationPublic(BaseModel):
     id: str
     name: str
+    allow_private_networks: bool
     created_at: datetime
 
 
@@ -39,8 +50,11 @@ async def get_organization(caller: CallerDep, session: SessionDep) -> Organizati
 async def update_organization(
     body: OrganizationUpdate, caller: WriterDep, session: SessionDep
 ) -> OrganizationPublic:
-    """Rename the organization."""
-    organization = await store.rename_organization(
-        session, organization_id=caller.organization_id, name=body.name
+    """Rename the organization, or let its HTTP requests reach private networks."""
+    organization = await store.update_organization(
+        session,
+        organization_id=caller.organization_id,
+        name=body.name,
+        allow_private_networks=body.allow_private_networks,
     )
     return OrganizationPublic.model_validate(organization, from_attributes=True)
