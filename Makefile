@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 RUN_STAMP := $(VENV)/.installed-run
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test lint typecheck unit install key migrate bench clean
+.PHONY: run test lint typecheck unit install key migrate reencrypt bench emulator fuzz clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,10 @@ migrate: $(RUN_STAMP)
 key: $(RUN_STAMP)
 	@$(PY) -m app.cli create-key
 
+# After putting a new key first in VAULT_KEYS: re-seal every secret with it.
+reencrypt: $(RUN_STAMP)
+	@$(PY) -m app.cli reencrypt
+
 lint: $(DEV_STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
@@ -43,9 +47,18 @@ unit: $(DEV_STAMP)
 
 test: lint typecheck unit
 
+# Every schemathesis phase against the API, on each configured database (a few minutes).
+fuzz: $(DEV_STAMP)
+	FLOWHOLD_FUZZ=full $(VENV)/bin/pytest tests/api/test_no_server_errors.py
+
 bench: $(DEV_STAMP)
 	$(PY) -m bench.compile_graphs
 	$(PY) -m bench.interpreter
+
+# The local X / Instagram / Meta webhooks emulator (README: Platform emulator).
+EMULATOR_PORT ?= 8900
+emulator: $(RUN_STAMP)
+	@$(PY) -m tests.emulator --host 127.0.0.1 --port $(EMULATOR_PORT)
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .pytest_cache .ruff_cache

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import copy
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, ValidationError
 from temporalio import activity
+from temporalio.exceptions import ApplicationError
 
 from app.language.node_type import NodeType, Parameters
+
+P = TypeVar("P", bound=Parameters)
 
 
 class ActionInput(BaseModel):
@@ -57,19 +61,71 @@ def action_node_type(
     )
 
 
+def parse_parameters(model: type[P], action: ActionInput) -> P:
+    """The node's rendered parameters as `model`, or a non-retryable `InvalidParameters`.
+
+    Templates are rendered just before the activity runs, so their values are only checked
+    here; the message names the fields and what is wrong, never the values.
+    """
+    try:
+        return model.model_validate(action.parameters)
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in issue['loc'])}: {issue['msg']}"
+            for issue in error.errors(include_url=False)
+        )
+        raise ApplicationError(
+            f"invalid parameters: {problems}", type="InvalidParameters", non_retryable=True
+        ) from None
+
+
 HEARTBEAT_EVERY_SECONDS = 1.0
 """Often: a beat only reaches the server when the SDK's throttle (0.8 x the heartbeat timeout,
 at most the worker's `max_heartbeat_throttle_interval`) lets it, and a cancellation reaches
 the activity in the answer to a beat, so beating often costs nothing and bounds that delay."""
 
 
+class Progress:
+    """What an activity has done so far, sent with every heartbeat: a retry reads it back
+    (`previous`) and resumes after the side effects already made instead of repeating them."""
+
+    def __init__(self) -> None:
+        self.details: Any = None
+
+    def record(self, details: Any) -> None:
+        """Remember `details` and send them now (the SDK throttles and batches heartbeats).
+
+        A copy is kept: the SDK converts details later, and the caller goes on changing its own.
+        """
+        self.details = copy.deepcopy(details)
+        activity.heartbeat(self.details)
+
+    def beat(self) -> None:
+        if self.details is None:
+            activity.heartbeat()
+        else:
+            activity.heartbeat(self.details)
+
+    @staticmethod
+    def previous() -> Any:
+        """The details the last attempt recorded, or None."""
+        details = activity.info().heartbeat_details
+        return details[0] if details else None
+
+
 @asynccontextmanager
-async def heartbeating(every: float = HEARTBEAT_EVERY_SECONDS) -> AsyncIterator[None]:
-    """Heartbeat while the body runs, so cancellation reaches it and a dead worker is noticed."""
+async def heartbeating(
+    every: float = HEARTBEAT_EVERY_SECONDS, progress: Progress | None = None
+) -> AsyncIterator[None]:
+    """Heartbeat while the body runs, so cancellation reaches it and a dead worker is noticed.
+
+    With `progress`, every heartbeat carries its details, so a plain beat never erases them.
+    """
+    progress = progress or Progress()
 
     async def beat() -> None:
         while True:
-            activity.heartbeat()
+            progress.beat()
             await asyncio.sleep(every)
 
     beater = asyncio.create_task(beat())

@@ -1,17 +1,27 @@
-"""Which activity runs each action node type. A new platform is one new module plus a line here."""
+"""Which activity runs each action node type. A new platform is one new module plus a line here.
+
+Activities are methods of per-platform classes that receive the worker's `ActionServices`
+(database, vault, platform endpoints), as in temporalio's samples; each is registered under
+its node type's name.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
-from activities.http import http_request
-
-ACTIVITIES: Mapping[str, Callable[..., Any]] = {
-    "http.request": http_request,
-}
-"""Node type → activity function; the activity is registered under the node type's name."""
+from activities.http.request import HttpActivities
+from activities.instagram.actions import InstagramActivities
+from activities.services import ActionServices
+from activities.x.actions import XActivities
 
 
-def all_activities() -> list[Callable[..., Any]]:
-    return list(ACTIVITIES.values())
+def all_activities(services: ActionServices) -> list[Callable[..., Any]]:
+    """Every action activity, bound to `services`."""
+    http, x = HttpActivities(services), XActivities(services)
+    instagram = InstagramActivities(services)
+    return [
+        http.request,
+        x.post, x.thread, x.delete, x.get_post, x.me,
+        instagram.publish, instagram.insights,
+    ]  # fmt: skip

@@ -1,79 +1,146 @@
-"""Administrative commands: `python -m app.cli migrate | create-org NAME | create-key`."""
+"""Administrative commands: `python -m app.cli COMMAND` (migrate, create-org, list-orgs,
+create-key, list-keys, revoke-key, reencrypt). Keys are printed once, when they are created."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import sys
+from collections.abc import Awaitable, Callable
 
-from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.db.engine import Database
 from app.db.migrate import upgrade
-from app.db.models import Organization
-from app.settings import get_settings
-from app.store.api_keys import issue_key
-from app.store.organizations import create_organization
+from app.errors import NotFoundError
+from app.settings import Settings, get_settings
+from app.store.api_keys import create_key, list_keys, revoke_key
+from app.store.organizations import create_organization, list_organizations
+from app.vault import Vault
+from app.vault.rotation import reencrypt_all
 
 
-async def _create_org(name: str) -> None:
-    settings = get_settings()
+async def _in_session(settings: Settings, work: Callable[[AsyncSession], Awaitable[int]]) -> int:
     database = Database(settings.resolved_database_url)
     try:
         async with database.session() as session:
-            organization, key = await create_organization(
-                session, name=name, key_name="first key", secret_key=settings.secret_key
-            )
+            return await work(session)
+    except NotFoundError as error:
+        print(error.message, file=sys.stderr)
+        return 1
+    finally:
+        await database.dispose()
+
+
+async def _organization_id(session: AsyncSession, given: str | None) -> str:
+    """The organization named, or the first one created."""
+    organizations = await list_organizations(session)
+    for organization in organizations:
+        if given is None or organization.id == given:
+            return organization.id
+    raise NotFoundError(
+        f"no organization '{given}'" if given else "no organization yet: run create-org NAME"
+    )
+
+
+def _commands(
+    args: argparse.Namespace, settings: Settings
+) -> Callable[[AsyncSession], Awaitable[int]]:
+    async def create_org(session: AsyncSession) -> int:
+        organization, key = await create_organization(
+            session, name=args.name, key_name="first key", secret_key=settings.secret_key
+        )
         print(f"organization {organization.id} ({organization.name})")
         print(f"API key (shown once): {key.secret}")
-    finally:
-        await database.dispose()
-
-
-async def _create_key(organization_id: str | None, name: str, read_only: bool) -> int:
-    settings = get_settings()
-    database = Database(settings.resolved_database_url)
-    try:
-        async with database.session() as session:
-            query = select(Organization).order_by(Organization.created_at)  # type: ignore[arg-type]
-            if organization_id:
-                query = query.where(Organization.id == organization_id)
-            organization = (await session.exec(query)).first()
-            if organization is None:
-                print("no such organization: create one with 'create-org NAME'", file=sys.stderr)
-                return 1
-            key = await issue_key(
-                session,
-                organization_id=organization.id,
-                name=name,
-                read_only=read_only,
-                secret_key=settings.secret_key,
-            )
-            await session.commit()
-        print(f"API key for {organization.id} (shown once): {key.secret}")
         return 0
-    finally:
-        await database.dispose()
+
+    async def list_orgs(session: AsyncSession) -> int:
+        for organization in await list_organizations(session):
+            print(f"{organization.id}  {organization.created_at:%Y-%m-%d}  {organization.name}")
+        return 0
+
+    async def new_key(session: AsyncSession) -> int:
+        organization_id = await _organization_id(session, args.organization)
+        issued = await create_key(
+            session,
+            organization_id=organization_id,
+            name=args.name,
+            read_only=args.read_only,
+            secret_key=settings.secret_key,
+        )
+        mode = "read-only " if args.read_only else ""
+        print(
+            f"{mode}API key {issued.record.id} for {organization_id} (shown once): {issued.secret}"
+        )
+        return 0
+
+    async def keys(session: AsyncSession) -> int:
+        organization_id = await _organization_id(session, args.organization)
+        for key in await list_keys(session, organization_id=organization_id):
+            state = f"revoked {key.revoked_at:%Y-%m-%d}" if key.revoked_at else "active"
+            mode = "read-only" if key.read_only else "read-write"
+            print(f"{key.id}  {key.prefix}…  {mode}  {state}  {key.name}")
+        return 0
+
+    async def revoke(session: AsyncSession) -> int:
+        organization_id = await _organization_id(session, args.organization)
+        key = await revoke_key(session, organization_id=organization_id, key_id=args.key_id)
+        print(f"revoked {key.id} ({key.name})")
+        return 0
+
+    async def reencrypt(session: AsyncSession) -> int:
+        vault = Vault.from_spec(settings.vault_keys)
+        done = await reencrypt_all(session, vault)
+        print(
+            f"re-encrypted {done.credentials} credentials, {done.authorizations} pending "
+            f"authorizations and {done.webhooks} webhook secrets under key "
+            f"{vault.current_key_id!r}"
+        )
+        if done.unreadable:
+            print(
+                "these accounts' credentials or webhooks' secrets do not open with VAULT_KEYS "
+                f"and were left as they are (set them again): {', '.join(done.unreadable)}",
+                file=sys.stderr,
+            )
+            return 1
+        return 0
+
+    return {
+        "reencrypt": reencrypt,
+        "create-org": create_org,
+        "list-orgs": list_orgs,
+        "create-key": new_key,
+        "list-keys": keys,
+        "revoke-key": revoke,
+    }[args.command]
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m app.cli")
-    commands = parser.add_subparsers(dest="command", required=True)
+def parser() -> argparse.ArgumentParser:
+    main = argparse.ArgumentParser(prog="python -m app.cli")
+    commands = main.add_subparsers(dest="command", required=True)
     commands.add_parser("migrate", help="apply database migrations")
     org = commands.add_parser("create-org", help="create an organization and its first API key")
     org.add_argument("name")
+    commands.add_parser("list-orgs", help="list organizations")
     key = commands.add_parser("create-key", help="issue an API key (default: first organization)")
-    key.add_argument("--organization", default=None)
     key.add_argument("--name", default="cli key")
     key.add_argument("--read-only", action="store_true")
-    args = parser.parse_args(argv)
+    listing = commands.add_parser("list-keys", help="list an organization's API keys")
+    revoke = commands.add_parser("revoke-key", help="revoke an API key for good")
+    revoke.add_argument("key_id")
+    commands.add_parser("reencrypt", help="re-seal every stored secret with the first vault key")
+    for command in (key, listing, revoke):
+        command.add_argument("--organization", default=None, help="default: the first one")
+    return main
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
     settings = get_settings()
     upgrade(settings.resolved_database_url)
-    if args.command == "create-org":
-        asyncio.run(_create_org(args.name))
-    elif args.command == "create-key":
-        return asyncio.run(_create_key(args.organization, args.name, args.read_only))
-    return 0
+    if args.command == "migrate":
+        return 0
+    return asyncio.run(_in_session(settings, _commands(args, settings)))
 
 
 if __name__ == "__main__":

@@ -65,3 +65,8 @@ class ConflictError(AppError):
 class ServiceUnavailableError(AppError):
     status_code = 503
     type = "service_unavailable"
+
+
+class PayloadTooLargeError(AppError):
+    status_code = 413
+    type = "too_large"

@@ -19,6 +19,7 @@ from pathlib import Path
 import httpx
 from pydantic import ValidationError
 
+from app import sandbox
 from app.bootstrap import ensure_first_organization
 from app.db.migrate import upgrade
 from app.settings import PROJECT_ROOT, Settings, get_settings
@@ -45,6 +46,8 @@ def port_is_free(host: str, port: int) -> bool:
 
 def check_ports(settings: Settings) -> None:
     wanted = [("API_PORT", settings.api_host, settings.api_port)]
+    if settings.sandbox:
+        wanted.append(("SANDBOX_PORT", "127.0.0.1", settings.sandbox_port))
     if not settings.temporal_address:
         wanted += [
             ("TEMPORAL_PORT", "127.0.0.1", settings.temporal_port),
@@ -55,11 +58,14 @@ def check_ports(settings: Settings) -> None:
             raise LaunchError(f"port {port} on {host} is already in use: set {name} to a free port")
 
 
-def _spawn(args: list[str], log_file: Path) -> subprocess.Popen[bytes]:
+def _spawn(
+    args: list[str], log_file: Path, env: dict[str, str] | None = None
+) -> subprocess.Popen[bytes]:
     log = log_file.open("ab")
     return subprocess.Popen(  # noqa: S603 (our own entry points)
         args,
         cwd=PROJECT_ROOT,
+        env={**os.environ, **env} if env else None,
         stdout=log,
         stderr=subprocess.STDOUT,
         stdin=subprocess.DEVNULL,
@@ -138,8 +144,13 @@ def launch(settings: Settings) -> int:
                 ),
                 logs / "temporal.log",
             )
+        engine_env: dict[str, str] = {}
+        if settings.sandbox:
+            processes["emulator"] = sandbox.start_emulator(settings, logs / "emulator.log")
+            prepared = asyncio.run(sandbox.prepare(settings))
+            engine_env = prepared.environment
         asyncio.run(_wait_for_temporal(settings.temporal_target, settings.temporal_namespace))
-        processes["worker"] = _spawn([sys.executable, "worker.py"], logs / "worker.log")
+        processes["worker"] = _spawn([sys.executable, "worker.py"], logs / "worker.log", engine_env)
         processes["api"] = _spawn(
             [
                 sys.executable, "-m", "uvicorn", "api:app",
@@ -147,10 +158,13 @@ def launch(settings: Settings) -> int:
                 "--no-access-log",
             ],
             logs / "api.log",
+            engine_env,
         )  # fmt: skip
         api_url = f"http://{settings.api_host}:{settings.api_port}"
         _wait_for_api(f"{api_url}/healthz", processes, 60)
         _print_ready(settings, api_url, time.monotonic() - started, first_key)
+        if settings.sandbox:
+            _print_sandbox(prepared)
         while True:
             for name, process in processes.items():
                 if process.poll() is not None:
@@ -161,6 +175,8 @@ def launch(settings: Settings) -> int:
     except KeyboardInterrupt:
         print("\nstopping: api, worker, temporal ...", flush=True)
         return 0
+    except sandbox.SandboxError as error:
+        raise LaunchError(f"sandbox: {error} (see var/emulator.log)") from None
     finally:
         stop_all(processes)
         if interrupted or processes:
@@ -191,6 +207,18 @@ def _print_ready(settings: Settings, api_url: str, seconds: float, first_key: st
     else:
         lines += ["", "New API key for your organization: make key"]
     lines += ["", "Ctrl-C stops everything."]
+    print("\n".join(lines), flush=True)
+
+
+def _print_sandbox(prepared: sandbox.Sandbox) -> None:
+    lines = [
+        "",
+        f"Sandbox: X and Instagram are the emulator at {prepared.url} (nothing is posted for real)",
+        f"  record of what workflows did: {prepared.url}/_emulator/record",
+    ]
+    lines += [
+        f"  {platform:<10} {name:<28} account_id {id_}" for platform, name, id_ in prepared.accounts
+    ]
     print("\n".join(lines), flush=True)
 
 

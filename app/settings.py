@@ -9,14 +9,16 @@ import functools
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from app.vault import parse_keys
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 # Development defaults that must never protect real data: production refuses them.
 INSECURE_SECRET = "change-this-development-secret"  # noqa: S105
-INSECURE_VAULT_KEY = "dev:ZGV2ZWxvcG1lbnQta2V5LW5vdC1mb3ItcHJvZHVjdGlvbiE="
+INSECURE_VAULT_KEY = "dev:Zmxvd2hvbGQtZGV2ZWxvcG1lbnQtdmF1bHQta2V5ISE="
 
 
 class InsecureSettingsError(ValueError):
@@ -64,6 +66,49 @@ class Settings(BaseSettings):
     worker_shutdown_grace_seconds: float = Field(default=30.0, ge=0)
     """How long a stopping worker lets running activities finish before cancelling them."""
 
+    # -- platforms, accounts and the vault ---------------------------------------------
+
+    x_api_base_url: str = "https://api.x.com"
+    """Where X API v2 calls and the OAuth token endpoint go (the sandbox points it elsewhere)."""
+
+    x_authorize_url: str = "https://x.com/i/oauth2/authorize"
+    """X's OAuth 2.0 consent page."""
+
+    x_client_id: str = ""
+    """OAuth 2.0 client id of your X app; connecting X accounts needs it."""
+
+    x_client_secret: str = ""
+    """OAuth 2.0 client secret of a confidential X app; empty for a public (PKCE-only) client."""
+
+    instagram_api_base_url: str = "https://graph.instagram.com"
+    """Instagram Graph API host (the sandbox points it elsewhere)."""
+
+    instagram_api_version: str = Field(default="v21.0", pattern=r"^v[0-9]+\.[0-9]+$")
+    """Graph API version in request paths."""
+
+    oauth_redirect_base_url: str = ""
+    """Public base URL of this API for OAuth callbacks; empty: `http://API_HOST:API_PORT`."""
+
+    http_allow_private_networks: bool = False
+    """Let every organization's HTTP requests reach private, loopback and link-local addresses
+    (otherwise only organizations that allow it). For single-user machines and tests."""
+
+    sandbox: bool = False
+    """`make run` also starts the platform emulator and points X and Instagram at it."""
+
+    sandbox_port: int = Field(default=8900, ge=1, le=65535)
+    """Port of the sandbox's platform emulator."""
+
+    public_url: str = Field(default="", max_length=500)
+    """Base URL the API is reached at from outside (e.g. `https://flows.example.com`), used in
+    webhook URLs; empty: the URL of the request that asks for them."""
+
+    @field_validator("vault_keys")
+    @classmethod
+    def _vault_keys_parse(cls, value: str) -> str:
+        parse_keys(value)
+        return value
+
     @model_validator(mode="after")
     def _refuse_default_secrets_in_production(self) -> Settings:
         if self.environment != "production":
@@ -94,6 +139,12 @@ class Settings(BaseSettings):
     @property
     def temporal_target(self) -> str:
         return self.temporal_address or f"127.0.0.1:{self.temporal_port}"
+
+    @property
+    def oauth_redirect_base(self) -> str:
+        return (self.oauth_redirect_base_url or f"http://{self.api_host}:{self.api_port}").rstrip(
+            "/"
+        )
 
 
 @functools.cache

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.db.models import WorkflowVersion
 from app.errors import ConflictError, ErrorDetail, NotFoundError
 from app.language.calls import (
     MAX_SUB_WORKFLOW_DEPTH,
@@ -167,13 +168,14 @@ async def _resolve(
     return pinned, None
 
 
-async def plans_for(session: AsyncSession, *, organization_id: str, plan: Plan) -> dict[str, Plan]:
-    """Every plan a run of `plan` may start, its children's included, by `plan_key`.
+async def plans_for(session: AsyncSession, version: WorkflowVersion) -> dict[str, Plan]:
+    """Every plan a run of `version` may start, its children's included, by `plan_key`.
 
     Raises:
         ConflictError: A pinned version no longer exists (its workflow was deleted).
     """
-    plans = _StoredPlans(session, organization_id)
+    plan = Plan.model_validate(version.plan)
+    plans = _StoredPlans(session, version.organization_id)
     carried: dict[str, Plan] = {}
     # (a plan to look into, the ids of the workflows that lead to it, the caller's node)
     pending: list[tuple[Plan, tuple[str, ...], str | None]] = [(plan, (), None)]

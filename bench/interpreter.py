@@ -34,7 +34,9 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from activities.registry import all_activities
+from activities.services import ActionServices
 from app.language.compiler import compile_workflow
+from app.settings import Settings
 from bench.handwritten import HAND_WRITTEN_WORKFLOW, HandWrittenWorkflow
 from temporal import search_attributes
 from tests.utils.servers import serve
@@ -195,6 +197,10 @@ def quantile(values: list[float], q: float) -> float:
 
 
 async def main(runs: int, concurrency: int, rounds: int) -> None:
+    # The local HTTP server is on loopback; no call uses an account, so no database is read.
+    services = ActionServices.from_settings(
+        Settings(environment="test", http_allow_private_networks=True)
+    )
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=str(Path(sys.executable).parent / "temporal"),
         data_converter=pydantic_data_converter,
@@ -208,7 +214,7 @@ async def main(runs: int, concurrency: int, rounds: int) -> None:
                 env.client,
                 task_queue=TASK_QUEUE,
                 workflows=[FlowRunWorkflow, HandWrittenWorkflow],
-                activities=all_activities(),
+                activities=all_activities(services),
                 activity_executor=ThreadPoolExecutor(max_workers=32),
             ),
         ):
@@ -222,6 +228,7 @@ async def main(runs: int, concurrency: int, rounds: int) -> None:
             }
     finally:
         await env.shutdown()
+        await services.close()
     report(timed, rates, events, runs, concurrency)
 
 

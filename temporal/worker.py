@@ -13,7 +13,8 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from activities.registry import all_activities
-from app.settings import Settings
+from activities.services import ActionServices
+from app.settings import Settings, get_settings
 from temporal.client import connect, register_search_attributes
 from workflows.interpreter import FlowRunWorkflow
 
@@ -25,15 +26,20 @@ def build_worker(
     task_queue: str,
     *,
     graceful_shutdown: timedelta = timedelta(seconds=30),
+    services: ActionServices | None = None,
     **options: Any,
 ) -> Worker:
-    """The worker for our workflows and activities; `options` go to `temporalio.worker.Worker`."""
+    """The worker for our workflows and activities; `options` go to `temporalio.worker.Worker`.
+
+    `services` (database, vault, platform endpoints) default to those of the process settings.
+    """
     return Worker(
         client,
         task_queue=task_queue,
         workflows=[FlowRunWorkflow],
-        activities=all_activities(),
-        # tweepy is synchronous: its calls run in threads from async activities.
+        activities=all_activities(services or ActionServices.from_settings(get_settings())),
+        # Only for synchronous activities, should one be added: ours are async and run
+        # tweepy's synchronous calls in threads themselves.
         activity_executor=ThreadPoolExecutor(max_workers=32),
         graceful_shutdown_timeout=graceful_shutdown,
         **options,
@@ -44,10 +50,12 @@ async def run_worker(settings: Settings) -> None:
     """Poll until SIGTERM or SIGINT, then drain: running activities get the grace period."""
     client = await connect(settings.temporal_target, settings.temporal_namespace)
     await register_search_attributes(client)
+    services = ActionServices.from_settings(settings)
     worker = build_worker(
         client,
         settings.temporal_task_queue,
         graceful_shutdown=timedelta(seconds=settings.worker_shutdown_grace_seconds),
+        services=services,
     )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -59,4 +67,5 @@ async def run_worker(settings: Settings) -> None:
         )
         await stop.wait()
         log.info("worker draining")
+    await services.close()
     log.info("worker stopped")

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -14,6 +17,7 @@ from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
+from activities.services import ActionServices
 from app.api.main import create_app
 from app.settings import Settings
 from temporal import search_attributes
@@ -23,6 +27,10 @@ from tests.utils.factories import new_organization
 from tests.utils.servers import serve
 
 BIN = Path(sys.executable).parent
+
+# Tests call HTTP servers on loopback. The private-network guard is tested in tests/activities
+# with services built without this engine-wide permission.
+os.environ.setdefault("HTTP_ALLOW_PRIVATE_NETWORKS", "true")
 
 
 @pytest.fixture(scope="session")
@@ -73,28 +81,46 @@ class ApiHarness:
     temporal: Client
 
 
-def make_settings(database_url: str, temporal_target: str, task_queue: str, tmp: Path) -> Settings:
+def make_settings(
+    database_url: str, temporal_target: str, task_queue: str, tmp: Path, **extra: Any
+) -> Settings:
     return Settings(
         environment="test",
         database_url=database_url,
         temporal_address=temporal_target,
         temporal_task_queue=task_queue,
         data_dir=tmp,
+        **extra,
     )
+
+
+@asynccontextmanager
+async def serve_api(
+    database_url: str,
+    temporal_env: WorkflowEnvironment,
+    task_queue: str,
+    tmp_path: Path,
+    **settings: Any,
+) -> AsyncIterator[ApiHarness]:
+    """The API over real HTTP with a worker, for a new organization; `settings` override."""
+    target = temporal_env.client.service_client.config.target_host
+    resolved = make_settings(database_url, target, task_queue, tmp_path, **settings)
+    organization_id, api_key = await new_organization(resolved, "Tests")
+    services = ActionServices.from_settings(resolved)
+    async with (
+        build_worker(temporal_env.client, task_queue, services=services),
+        serve(create_app(resolved)) as url,
+        httpx.AsyncClient(
+            base_url=url, headers={"Authorization": f"Bearer {api_key}"}, timeout=30
+        ) as client,
+    ):
+        yield ApiHarness(url, client, organization_id, api_key, resolved, temporal_env.client)
+    await services.close()
 
 
 @pytest.fixture
 async def api(
     database_url: str, temporal_env: WorkflowEnvironment, task_queue: str, tmp_path: Path
 ) -> AsyncIterator[ApiHarness]:
-    target = temporal_env.client.service_client.config.target_host
-    settings = make_settings(database_url, target, task_queue, tmp_path)
-    organization_id, api_key = await new_organization(settings, "Tests")
-    async with (
-        build_worker(temporal_env.client, task_queue),
-        serve(create_app(settings)) as url,
-        httpx.AsyncClient(
-            base_url=url, headers={"Authorization": f"Bearer {api_key}"}, timeout=30
-        ) as client,
-    ):
-        yield ApiHarness(url, client, organization_id, api_key, settings, temporal_env.client)
+    async with serve_api(database_url, temporal_env, task_queue, tmp_path) as harness:
+        yield harness

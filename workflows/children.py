@@ -2,9 +2,9 @@
 
 The child's plan is the version pinned when the parent was stored, carried by the parent
 run (`RunInput.workflows`): starting it reads nothing. Its id derives from the parent
-run, the node and the loop iteration, so a replayed or retried parent never starts it
-twice. Cancelling the parent cancels the child and waits for it; a child cancelled on its
-own fails its node, which then follows the node's failure policy like any failure.
+run, the node and the loop iteration (`child_run_id`), so a replayed or retried parent
+never starts it twice. Cancelling the parent cancels the child and waits for it; a child
+cancelled on its own fails its node, which then follows the node's failure policy.
 """
 
 from __future__ import annotations
@@ -46,6 +46,12 @@ with workflow.unsafe.imports_passed_through():
         RunState,
         TriggerInput,
     )
+
+
+def child_run_id(parent_run_id: str, node_id: str, iteration: str) -> str:
+    """`<parent>~<node>~<iteration>` (`run_x~call~2-0`): unique, since node ids never hold a
+    `~`, and one URL path segment, so the API can address a child like any run."""
+    return f"{parent_run_id}~{node_id}~{iteration.replace('/', '-')}"
 
 
 def child_input(parent: RunInput, parameters: SubWorkflowParameters) -> RunInput:
@@ -110,7 +116,7 @@ async def run_sub_workflow(
     node: PlanNode, parameters: SubWorkflowParameters, scope: Scope, parent: RunInput
 ) -> Outcome:
     run_input = child_input(parent, parameters)
-    child_id = f"{workflow.info().workflow_id}/{node.id}/{scope.iteration()}"
+    child_id = child_run_id(workflow.info().workflow_id, node.id, scope.iteration())
     options: dict[str, Any] = {"id": child_id, "result_type": RunState}
     if node.timeout_seconds:
         options["execution_timeout"] = timedelta(seconds=node.timeout_seconds)

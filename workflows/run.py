@@ -15,6 +15,7 @@ from temporalio.exceptions import ApplicationError
 from temporal import search_attributes as attributes
 from workflows.control import RunStopped
 from workflows.nodes import NodeFailure, NodeRunner
+from workflows.scheduled import with_scheduled_time
 from workflows.scope import Gate, Scope
 from workflows.state import (
     Continuation,
@@ -36,7 +37,12 @@ class Run:
     """A run's state and how it moves: what the interpreter workflow delegates to."""
 
     def __init__(self, run_input: RunInput) -> None:
+        info = workflow.info()
+        run_input = with_scheduled_time(
+            run_input, info.typed_search_attributes, info.workflow_start_time
+        )
         self.input = run_input
+        """What the run started with (and hands on when it continues as new)."""
         if run_input.resume is not None:
             # Parked waits show themselves again when they are picked up.
             resumed = run_input.resume.state

@@ -1,6 +1,9 @@
-"""HTTP: the `http.request` node type in `nodes`, its activity in `request`."""
+"""HTTP: the `http.request` node type in `nodes`, its activity in `request`.
+
+Only the node types are imported here: the catalog (and so the workflow sandbox) loads this
+package, and the activity's dependencies have no business there.
+"""
 
 from activities.http.nodes import NODE_TYPES, HttpRequestParameters
-from activities.http.request import http_request
 
-__all__ = ["NODE_TYPES", "HttpRequestParameters", "http_request"]
+__all__ = ["NODE_TYPES", "HttpRequestParameters"]

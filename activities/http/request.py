@@ -2,6 +2,7 @@
 
 Error mapping lives here, in one place: 429/5xx/network problems retry (honouring
 Retry-After), other 4xx fail without retry and carry the status and a short reason.
+Destinations on private networks are refused unless the organization allows them.
 """
 
 from __future__ import annotations
@@ -15,12 +16,21 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
-from pydantic import ValidationError
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.base import ActionInput, heartbeating
+from activities.accounts import account_failure
+from activities.base import ActionInput, heartbeating, parse_parameters
+from activities.http.credentials import (
+    AppliedCredential,
+    apply_credential,
+    strip_on_other_origins,
+)
+from activities.http.network import AddressNotAllowedError, guarded_transport
 from activities.http.nodes import FormBody, HttpBody, HttpRequestParameters, JsonBody, RawBody
+from activities.services import ActionServices
+from app.platforms.errors import PlatformError
+from app.store.networks import private_networks_allowed
 
 RETRYABLE_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
 
@@ -36,21 +46,9 @@ def retry_after_seconds(value: str | None, now: datetime) -> float | None:
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return None
+    if when.tzinfo is None:
+        return None
     return max(0.0, (when - now).total_seconds())
-
-
-def _parameters(action: ActionInput) -> HttpRequestParameters:
-    try:
-        return HttpRequestParameters.model_validate(action.parameters)
-    except ValidationError as error:
-        # Rendered templates are only checked here; the values stay out of the message.
-        problems = "; ".join(
-            f"{'.'.join(str(part) for part in issue['loc'])}: {issue['msg']}"
-            for issue in error.errors(include_url=False)
-        )
-        raise ApplicationError(
-            f"invalid parameters: {problems}", type="InvalidParameters", non_retryable=True
-        ) from None
 
 
 def _body_arguments(
@@ -123,56 +121,101 @@ def _raise_for_status(response: httpx.Response) -> None:
         )
 
 
-async def _send(params: HttpRequestParameters) -> dict[str, Any]:
-    headers, body = _body_arguments(params.body, params.headers)
-    # The account's credential (from ActionInput.account_id) will be applied to `headers` here.
-    async with (
-        httpx.AsyncClient(
-            timeout=params.timeout.total_seconds(),
-            follow_redirects=params.follow_redirects,
-            max_redirects=params.max_redirects,
-        ) as client,
-        client.stream(
-            params.method, params.url, params=params.query, headers=headers, **body
-        ) as response,
-    ):
-        if params.fail_on_status:
-            _raise_for_status(response)
-        content = await _read_limited(response, params.max_response_bytes)
-        return {
-            "status": response.status_code,
-            "headers": dict(response.headers),
-            "body": _decode(content, response, params.response_format),
-        }
+class HttpActivities:
+    """`http.request`, with the services it needs: the vault for credentials, the database
+    for the organization's network policy."""
 
+    def __init__(self, services: ActionServices) -> None:
+        self.services = services
 
-@activity.defn(name="http.request")
-async def http_request(action: ActionInput) -> dict[str, Any]:
-    """Send one HTTP request and return its status, headers and body.
+    @activity.defn(name="http.request")
+    async def request(self, action: ActionInput) -> dict[str, Any]:
+        """Send one HTTP request and return its status, headers and body.
 
-    Raises:
-        ApplicationError: Retryable for network problems, timeouts, 408/425/429/5xx
-            (with Retry-After as the next delay); non-retryable for other 4xx, bad
-            URLs, too many redirects and oversized or malformed responses.
-    """
-    params = _parameters(action)
-    host = urlsplit(params.url).hostname or "the server"
-    try:
-        async with heartbeating(), asyncio.timeout(params.timeout.total_seconds()):
-            return await _send(params)
-    except (TimeoutError, httpx.TimeoutException):
-        raise ApplicationError(f"{host} did not answer in time", type="Timeout") from None
-    except (httpx.UnsupportedProtocol, httpx.InvalidURL) as error:
-        raise ApplicationError(
-            f"cannot request {host}: {error}", type="InvalidUrl", non_retryable=True
-        ) from None
-    except httpx.TransportError as error:
-        raise ApplicationError(
-            f"could not reach {host}: {type(error).__name__}", type="NetworkError"
-        ) from None
-    except httpx.RequestError as error:
-        raise ApplicationError(
-            f"request to {host} failed: {type(error).__name__}",
-            type=type(error).__name__,
-            non_retryable=True,
-        ) from None
+        Raises:
+            ApplicationError: Retryable for network problems, timeouts, 408/425/429/5xx
+                (with Retry-After as the next delay); non-retryable for other 4xx, bad
+                URLs, refused destinations, unusable accounts, too many redirects and
+                oversized or malformed responses.
+        """
+        params = parse_parameters(HttpRequestParameters, action)
+        host = urlsplit(params.url).hostname or "the server"
+        try:
+            credential = await self._credential(action)
+            async with heartbeating(), asyncio.timeout(params.timeout.total_seconds()):
+                return await self._send(params, credential, action.organization_id)
+        except PlatformError as error:
+            raise account_failure(error) from None
+        except AddressNotAllowedError as error:
+            raise ApplicationError(
+                f"{error}: this organization may not call private networks",
+                type="AddressNotAllowed",
+                non_retryable=True,
+            ) from None
+        except (TimeoutError, httpx.TimeoutException):
+            raise ApplicationError(f"{host} did not answer in time", type="Timeout") from None
+        except (httpx.UnsupportedProtocol, httpx.InvalidURL) as error:
+            raise ApplicationError(
+                f"cannot request {host}: {error}", type="InvalidUrl", non_retryable=True
+            ) from None
+        except httpx.TooManyRedirects:
+            raise ApplicationError(
+                f"{host} redirected more than {params.max_redirects} times",
+                type="TooManyRedirects",
+                non_retryable=True,
+            ) from None
+        except httpx.TransportError as error:
+            raise ApplicationError(
+                f"could not reach {host}: {type(error).__name__}", type="NetworkError"
+            ) from None
+        except httpx.RequestError as error:
+            raise ApplicationError(
+                f"request to {host} failed: {type(error).__name__}",
+                type=type(error).__name__,
+                non_retryable=True,
+            ) from None
+
+    async def _credential(self, action: ActionInput) -> AppliedCredential:
+        if action.account_id is None:
+            return AppliedCredential()
+        usable = await self.services.tokens.credential(
+            organization_id=action.organization_id, account_id=action.account_id, platform="http"
+        )
+        return apply_credential(usable.credential.kind, usable.credential.secret)
+
+    async def _private_allowed(self, organization_id: str) -> bool:
+        if self.services.allow_private_networks:
+            return True
+        async with self.services.database.session() as session:
+            return await private_networks_allowed(session, organization_id=organization_id)
+
+    async def _send(
+        self, params: HttpRequestParameters, credential: AppliedCredential, organization_id: str
+    ) -> dict[str, Any]:
+        headers, body = _body_arguments(params.body, params.headers)
+        first = httpx.URL(params.url)
+        async with (
+            httpx.AsyncClient(
+                transport=guarded_transport(lambda: self._private_allowed(organization_id)),
+                timeout=params.timeout.total_seconds(),
+                follow_redirects=params.follow_redirects,
+                max_redirects=params.max_redirects,
+                event_hooks={"request": [strip_on_other_origins(credential, first)]},
+                trust_env=False,
+            ) as client,
+            client.stream(
+                params.method,
+                first,
+                params={**params.query, **credential.query},
+                headers={**headers, **credential.headers},
+                **body,
+            ) as response,
+        ):
+            if params.fail_on_status:
+                _raise_for_status(response)
+            content = await _read_limited(response, params.max_response_bytes)
+            return {
+                "status": response.status_code,
+                "headers": dict(response.headers),
+                "body": _decode(content, response, params.response_format),
+            }

@@ -1,4 +1,5 @@
-"""X (Twitter): node types here; activities live in `actions`."""
+"""X (Twitter): node types here; activities live in `actions` (not imported here: the catalog,
+and so the workflow sandbox, loads this package)."""
 
 from activities.x.nodes import NODE_TYPES
 

@@ -40,11 +40,16 @@ def get_lazy_temporal(request: Request) -> LazyClient:
     return client
 
 
-async def get_temporal(lazy: Annotated[LazyClient, Depends(get_lazy_temporal)]) -> Client:
+async def connect_temporal(lazy: LazyClient) -> Client:
+    """The client, or a 503 naming where Temporal was expected."""
     try:
         return await lazy.get()
     except Exception:
         raise ServiceUnavailableError(f"Temporal is not reachable at {lazy.target}") from None
+
+
+async def get_temporal(lazy: Annotated[LazyClient, Depends(get_lazy_temporal)]) -> Client:
+    return await connect_temporal(lazy)
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]

@@ -9,10 +9,17 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
+from temporalio.service import RPCError, RPCStatusCode
 
 from app.errors import AppError, ErrorDetail
 
 log = logging.getLogger(__name__)
+
+_UNAVAILABLE = (
+    RPCStatusCode.UNAVAILABLE,
+    RPCStatusCode.DEADLINE_EXCEEDED,
+    RPCStatusCode.RESOURCE_EXHAUSTED,
+)
 
 
 def error_body(
@@ -56,6 +63,16 @@ async def _http_error(_request: Request, error: Exception) -> JSONResponse:
     )
 
 
+async def _temporal_error(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, RPCError)
+    if error.status in _UNAVAILABLE:
+        return JSONResponse(
+            error_body("service_unavailable", "Temporal does not answer; retry later"),
+            status_code=503,
+        )
+    return await _unexpected(request, error)
+
+
 async def _unexpected(_request: Request, error: Exception) -> JSONResponse:
     # The message of an unexpected error may carry anything: log it, answer without it.
     log.exception("unhandled error", exc_info=error)
@@ -68,4 +85,5 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(AppError, _app_error)
     app.add_exception_handler(RequestValidationError, _request_validation)
     app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(RPCError, _temporal_error)
     app.add_exception_handler(Exception, _unexpected)

@@ -8,7 +8,20 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 
 from app.api import errors
-from app.api.routes import health, language, runs, workflows
+from app.api.routes import (
+    accounts,
+    api_keys,
+    health,
+    hooks,
+    language,
+    organization,
+    run_stream,
+    runs,
+    schedules,
+    webhooks,
+    workflow_actions,
+    workflows,
+)
 from app.db.engine import Database
 from app.settings import Settings, get_settings
 from temporal.client import LazyClient
@@ -41,5 +54,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     router.include_router(language.router)
     router.include_router(workflows.router)
     router.include_router(runs.router)
+    router.include_router(accounts.router)
+    router.include_router(run_stream.router)
+    router.include_router(workflow_actions.router)
+    router.include_router(schedules.router)
+    router.include_router(webhooks.router)
+    router.include_router(hooks.router)
+    router.include_router(organization.router)
+    router.include_router(api_keys.router)
     app.include_router(router)
     return app

@@ -3,40 +3,91 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from workflows.state import RunState
+from workflows.state import RunState, RunStatus
+
+MAX_VERSION = 1_000_000
+"""No workflow has more versions; larger numbers are refused before they reach a database."""
+
+GRAPH_EXAMPLE: dict[str, Any] = {
+    "nodes": [
+        {
+            "id": "start",
+            "type": "trigger.manual",
+            "parameters": {
+                "input_schema": {
+                    "type": "object",
+                    "properties": {"name": {"type": "string"}},
+                    "required": ["name"],
+                }
+            },
+        },
+        {
+            "id": "greet",
+            "type": "transform",
+            "parameters": {"value": {"greeting": "Hello {{ trigger.name }}"}},
+        },
+    ],
+    "edges": [{"source": "start", "target": "greet"}],
+}
 
 
-class WorkflowCreate(BaseModel):
+class WorkflowBase(BaseModel):
+    name: str = Field(min_length=1, max_length=200, examples=["Greet a user"])
+    description: str = Field(default="", max_length=2000, examples=["Says hello."])
+
+
+class WorkflowCreate(WorkflowBase):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=200)
-    description: str = Field(default="", max_length=2000)
     graph: dict[str, Any] = Field(
         description="The graph: React Flow's `toObject()` or the native form.",
-        examples=[
-            {
-                "nodes": [
-                    {"id": "start", "type": "trigger.manual"},
-                    {
-                        "id": "greet",
-                        "type": "transform",
-                        "parameters": {"value": {"greeting": "Hello {{ trigger.name }}"}},
-                    },
-                ],
-                "edges": [{"source": "start", "target": "greet"}],
-            }
-        ],
+        examples=[GRAPH_EXAMPLE],
+    )
+
+
+class WorkflowUpdate(BaseModel):
+    """Every field is optional; a `graph` makes a new version, earlier ones stay readable."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    description: str | None = Field(default=None, max_length=2000)
+    graph: dict[str, Any] | None = Field(
+        default=None,
+        description="The new graph: stored as the next version.",
+        examples=[GRAPH_EXAMPLE],
+    )
+    base_version: int | None = Field(
+        default=None,
+        ge=1,
+        le=MAX_VERSION,
+        description="The version this edit started from: 409 if someone saved another since.",
+        examples=[1],
+    )
+
+
+class WorkflowDuplicate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        description="Default: '<name> (copy)'.",
+        examples=["Greet a user, in French"],
     )
 
 
 class WorkflowValidate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    graph: dict[str, Any] = Field(description="The graph to check, as for create.")
+    graph: dict[str, Any] = Field(
+        description="The graph to check, as for create.", examples=[GRAPH_EXAMPLE]
+    )
 
 
 class GraphValidation(BaseModel):
@@ -47,39 +98,128 @@ class GraphValidation(BaseModel):
     )
 
 
-class WorkflowPublic(BaseModel):
+class WorkflowPublic(WorkflowBase):
     id: str
-    name: str
-    description: str
     active: bool
     latest_version: int
     created_at: datetime
     updated_at: datetime
 
 
-class WorkflowVersionPublic(BaseModel):
+class WorkflowsPublic(BaseModel):
+    data: list[WorkflowPublic]
+    count: int = Field(description="How many workflows match, on every page.")
+
+
+class WorkflowVersionSummary(BaseModel):
     workflow_id: str
     version: int
-    graph: dict[str, Any]
     plan_hash: str
     created_at: datetime
 
 
-class RunCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class WorkflowVersionPublic(WorkflowVersionSummary):
+    graph: dict[str, Any]
 
-    input: Any = Field(default=None, description="The trigger payload, readable as `trigger`.")
-    version: int | None = Field(default=None, ge=1, description="Defaults to the latest version.")
+
+class WorkflowVersionsPublic(BaseModel):
+    data: list[WorkflowVersionSummary]
+    count: int
+
+
+EXPORT_FORMAT: Literal["flowhold.workflow"] = "flowhold.workflow"
+
+
+class WorkflowExport(BaseModel):
+    """A workflow as a file: import it into any organization to get the same workflow."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "format": EXPORT_FORMAT,
+                    "format_version": 1,
+                    "name": "Greet a user",
+                    "description": "Says hello.",
+                    "graph": GRAPH_EXAMPLE,
+                }
+            ]
+        },
+    )
+
+    format: Literal["flowhold.workflow"] = EXPORT_FORMAT
+    format_version: Literal[1] = 1
+    name: str = Field(min_length=1, max_length=200)
+    description: str = Field(default="", max_length=2000)
+    graph: dict[str, Any]
+
+
+class RunCreate(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"input": {"name": "Ada"}}]}
+    )
+
+    input: Any = Field(
+        default=None,
+        description="The trigger payload, readable as `trigger`; checked against the manual "
+        "trigger's `input_schema` when it has one.",
+    )
+    version: int | None = Field(
+        default=None, ge=1, le=MAX_VERSION, description="Defaults to the latest version."
+    )
 
 
 class RunCreated(BaseModel):
     id: str
     workflow_id: str
     version: int
+    created: bool = Field(
+        default=True,
+        description="False when an Idempotency-Key named a run started before: that run.",
+    )
 
 
 class RunPublic(RunState):
     id: str
+    workflow_id: str | None = None
+    workflow_version: int | None = None
+    trigger: str | None = Field(default=None, description="`manual`, `schedule` or `webhook`.")
+    rerun_of: str | None = Field(default=None, description="The run this one re-runs.")
+
+
+class RunSummaryPublic(BaseModel):
+    id: str
+    workflow_id: str | None
+    workflow_version: int | None
+    trigger: str | None
+    status: RunStatus
+    started_at: datetime
+    ended_at: datetime | None
+
+
+class RunsPublic(BaseModel):
+    data: list[RunSummaryPublic]
+    count: int = Field(description="How many runs match, on every page.")
+    next_page_token: str | None = Field(
+        description="Pass as `page_token` for the next page; null on the last page."
+    )
+
+
+class DecisionPublic(BaseModel):
+    run_id: str
+    node_id: str = Field(description="The approval node that was decided.")
+
+
+class RunTerminate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(default="", max_length=500, examples=["posted by mistake"])
+
+
+class RunAccepted(BaseModel):
+    run_id: str
+    action: Literal["event", "cancel", "terminate"]
 
 
 class Health(BaseModel):

@@ -10,7 +10,7 @@ import secrets
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, Index, LargeBinary, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.db.types import JSONColumn, UTCDateTime, utcnow
@@ -37,6 +37,8 @@ class Organization(SQLModel, table=True):
     id: str = Field(default_factory=lambda: new_id("org"), primary_key=True, max_length=40)
     name: str = Field(max_length=200)
     created_at: datetime = _created_at()
+    allow_private_networks: bool = False
+    """Let `http.request` reach private, loopback and link-local addresses (off: only public)."""
 
 
 class ApiKey(SQLModel, table=True):
@@ -102,5 +104,78 @@ class Account(SQLModel, table=True):
     status: str = Field(default="active", max_length=20)
     """`active`, `expired` or `revoked`."""
     scopes: list[str] = Field(default_factory=list, sa_column=Column(JSONColumn, nullable=False))
+    created_at: datetime = _created_at()
+    updated_at: datetime = _created_at()
+    external_id: str | None = Field(default=None, max_length=64)
+    """The platform's id of the account (X user id, Instagram user id), when it has one."""
+
+
+class Credential(SQLModel, table=True):
+    """An account's secret, sealed by `app.vault`: one row per account.
+
+    `version` grows with every change, so writers compare-and-swap instead of overwriting
+    each other (rotating refresh tokens must never be lost to a concurrent write).
+    """
+
+    account_id: str = Field(
+        sa_column=Column(String(40), ForeignKey("account.id", ondelete="CASCADE"), primary_key=True)
+    )
+    organization_id: str = _org_fk()
+    kind: str = Field(max_length=20)
+    """`oauth2`, `token`, `bearer`, `basic`, `header` or `query`."""
+    key_id: str = Field(max_length=32)
+    """The vault key that sealed `ciphertext`."""
+    ciphertext: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    """When the access token stops working, if it does."""
+    refreshing_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    """A worker holds the refresh lease until then; others wait for its result."""
+    version: int = 1
+    updated_at: datetime = _created_at()
+
+
+class OAuthAuthorization(SQLModel, table=True):
+    """An authorization in progress: the PKCE verifier waits here for the callback's code."""
+
+    __tablename__ = "oauth_authorization"
+    __table_args__ = (Index("ix_oauth_authorization_organization_id", "organization_id"),)
+
+    state_hash: str = Field(primary_key=True, max_length=64)
+    """SHA-256 of the `state` parameter; the state itself is not stored."""
+    organization_id: str = _org_fk()
+    platform: str = Field(max_length=40)
+    redirect_uri: str = Field(max_length=2000)
+    scopes: list[str] = Field(default_factory=list, sa_column=Column(JSONColumn, nullable=False))
+    key_id: str = Field(max_length=32)
+    ciphertext: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    """The sealed PKCE code verifier."""
+    expires_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    created_at: datetime = _created_at()
+
+
+class Webhook(SQLModel, table=True):
+    """The endpoint of one `trigger.webhook` node, stable across the workflow's versions.
+
+    `id` is the unguessable part of the public URL. The secret is stored sealed
+    (`app.webhook_secrets`) and the Meta verify token only as a keyed hash.
+    """
+
+    __table_args__ = (
+        UniqueConstraint("workflow_id", "node_id"),
+        Index("ix_webhook_organization_id", "organization_id"),
+    )
+
+    id: str = Field(
+        default_factory=lambda: f"wh_{secrets.token_urlsafe(24)}", primary_key=True, max_length=64
+    )
+    organization_id: str = _org_fk()
+    workflow_id: str = Field(
+        sa_column=Column(
+            String(40), ForeignKey("workflow.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    node_id: str = Field(max_length=100)
+    secret_sealed: str | None = Field(default=None, max_length=500)
+    verify_token_hash: str | None = Field(default=None, max_length=64)
     created_at: datetime = _created_at()
     updated_at: datetime = _created_at()

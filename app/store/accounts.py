@@ -1,11 +1,25 @@
-"""Connected accounts of an organization (their secrets live in the vault)."""
+"""Connected accounts of an organization. Their secrets live in the vault (`Credential`),
+written in the same transaction as the account, so an account never exists half connected."""
 
 from __future__ import annotations
 
-from sqlmodel import select
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any, Literal
+
+from sqlalchemy import func
+from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.db.models import Account
+from app.db.models import Account, Credential
+from app.db.types import utcnow
+from app.errors import NotFoundError
+from app.vault import Vault
+from app.vault.credentials import CredentialKind, credential_row
+
+AccountStatus = Literal["active", "expired", "revoked"]
+"""`expired`: the token ran out and cannot be renewed; `revoked`: the platform no longer honours
+the grant. Either way the account must be connected again; connecting makes it `active`."""
 
 
 async def create_account(
@@ -25,6 +39,136 @@ async def create_account(
     session.add(account)
     await session.commit()
     return account
+
+
+async def connect_account(
+    session: AsyncSession,
+    vault: Vault,
+    *,
+    organization_id: str,
+    platform: str,
+    display_name: str,
+    kind: CredentialKind,
+    secret: Mapping[str, Any],
+    external_id: str | None = None,
+    scopes: list[str] | None = None,
+    expires_at: datetime | None = None,
+) -> Account:
+    """Store an account with its sealed credential in one commit.
+
+    The same platform account connected again (same `external_id`) is updated in place and
+    made active, so workflows that name it keep working."""
+    account: Account | None = None
+    if external_id is not None:
+        account = (
+            await session.exec(
+                select(Account).where(
+                    Account.organization_id == organization_id,
+                    Account.platform == platform,
+                    Account.external_id == external_id,
+                )
+            )
+        ).first()
+    if account is None:
+        account = Account(organization_id=organization_id, platform=platform, display_name="")
+    account.display_name = display_name
+    account.external_id = external_id
+    account.scopes = scopes or []
+    account.status = "active"
+    account.updated_at = utcnow()
+    session.add(account)
+    await session.flush()
+    fresh = credential_row(
+        vault,
+        organization_id=organization_id,
+        account_id=account.id,
+        kind=kind,
+        secret=secret,
+        expires_at=expires_at,
+    )
+    existing = await session.get(Credential, account.id)
+    if existing is None:
+        session.add(fresh)
+    else:
+        # A new version, so a refresh that read the old grant cannot swap over the new one.
+        existing.kind, existing.key_id, existing.ciphertext = kind, fresh.key_id, fresh.ciphertext
+        existing.expires_at, existing.refreshing_until = expires_at, None
+        existing.version += 1
+        existing.updated_at = utcnow()
+        session.add(existing)
+    await session.commit()
+    await session.refresh(account)
+    return account
+
+
+async def list_accounts(
+    session: AsyncSession,
+    *,
+    organization_id: str,
+    platform: str | None = None,
+    offset: int = 0,
+    limit: int = 100,
+) -> tuple[list[Account], int]:
+    """A page of the organization's accounts, oldest first, and how many there are."""
+    where = [Account.organization_id == organization_id]
+    if platform is not None:
+        where.append(Account.platform == platform)
+    total = (await session.exec(select(func.count()).select_from(Account).where(*where))).one()
+    rows = await session.exec(
+        select(Account)
+        .where(*where)
+        .order_by(col(Account.created_at), col(Account.id))
+        .offset(offset)
+        .limit(limit)
+    )
+    return list(rows.all()), total
+
+
+async def get_account(session: AsyncSession, *, organization_id: str, account_id: str) -> Account:
+    """The organization's account; another organization's is as unknown as a missing one."""
+    account = (
+        await session.exec(
+            select(Account)
+            .where(Account.id == account_id, Account.organization_id == organization_id)
+            .execution_options(populate_existing=True)
+        )
+    ).first()
+    if account is None:
+        raise NotFoundError(f"account '{account_id}' does not exist")
+    return account
+
+
+async def credential_summary(
+    session: AsyncSession, *, account_id: str
+) -> tuple[str, datetime | None] | None:
+    """The kind and expiry of the account's credential (never the secret), if it has one."""
+    row = (
+        await session.exec(
+            select(Credential.kind, Credential.expires_at).where(
+                Credential.account_id == account_id
+            )
+        )
+    ).first()
+    return (row[0], row[1]) if row is not None else None
+
+
+async def delete_account(session: AsyncSession, *, organization_id: str, account_id: str) -> None:
+    """Delete the account and, with it, its credential."""
+    account = await get_account(session, organization_id=organization_id, account_id=account_id)
+    await session.delete(account)
+    await session.commit()
+
+
+async def set_account_status(
+    session: AsyncSession, *, organization_id: str, account_id: str, status: AccountStatus
+) -> None:
+    """Record what the platform said about the account; commits."""
+    await session.exec(
+        update(Account)
+        .where(col(Account.id) == account_id, col(Account.organization_id) == organization_id)
+        .values(status=status, updated_at=utcnow())
+    )
+    await session.commit()
 
 
 async def account_platforms(session: AsyncSession, *, organization_id: str) -> dict[str, str]:

@@ -12,6 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.db.models import ApiKey, Organization
 from app.db.types import utcnow
+from app.errors import NotFoundError
 
 KEY_PREFIX = "fh_"
 
@@ -68,3 +69,54 @@ async def authenticate(
     session.add(api_key)
     await session.commit()
     return api_key, organization
+
+
+async def list_keys(session: AsyncSession, *, organization_id: str) -> list[ApiKey]:
+    """Every key of the organization, revoked ones included, oldest first."""
+    rows = await session.exec(
+        select(ApiKey)
+        .where(ApiKey.organization_id == organization_id)
+        .order_by(ApiKey.created_at, ApiKey.id)  # type: ignore[arg-type]
+    )
+    return list(rows.all())
+
+
+async def get_key(session: AsyncSession, *, organization_id: str, key_id: str) -> ApiKey:
+    key = (
+        await session.exec(
+            select(ApiKey).where(ApiKey.id == key_id, ApiKey.organization_id == organization_id)
+        )
+    ).first()
+    if key is None:
+        raise NotFoundError(f"API key '{key_id}' not found")
+    return key
+
+
+async def revoke_key(session: AsyncSession, *, organization_id: str, key_id: str) -> ApiKey:
+    """Revoke a key for good; revoking it again changes nothing."""
+    key = await get_key(session, organization_id=organization_id, key_id=key_id)
+    if key.revoked_at is None:
+        key.revoked_at = utcnow()
+        session.add(key)
+        await session.commit()
+    return key
+
+
+async def create_key(
+    session: AsyncSession,
+    *,
+    organization_id: str,
+    name: str,
+    read_only: bool = False,
+    secret_key: str,
+) -> IssuedKey:
+    """Issue and store a key for an existing organization."""
+    issued = await issue_key(
+        session,
+        organization_id=organization_id,
+        name=name,
+        read_only=read_only,
+        secret_key=secret_key,
+    )
+    await session.commit()
+    return issued

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.db.models import Organization
+from app.errors import NotFoundError
 from app.store.api_keys import IssuedKey, issue_key
 
 
@@ -20,3 +22,36 @@ async def create_organization(
     )
     await session.commit()
     return organization, key
+
+
+async def get_organization(session: AsyncSession, *, organization_id: str) -> Organization:
+    organization = await session.get(Organization, organization_id)
+    if organization is None:
+        raise NotFoundError(f"organization '{organization_id}' not found")
+    return organization
+
+
+async def update_organization(
+    session: AsyncSession,
+    *,
+    organization_id: str,
+    name: str | None = None,
+    allow_private_networks: bool | None = None,
+) -> Organization:
+    """Change what is given; None leaves a field as it is."""
+    organization = await get_organization(session, organization_id=organization_id)
+    if name is not None:
+        organization.name = name
+    if allow_private_networks is not None:
+        organization.allow_private_networks = allow_private_networks
+    session.add(organization)
+    await session.commit()
+    return organization
+
+
+async def list_organizations(session: AsyncSession) -> list[Organization]:
+    """Every organization, oldest first (for the administrative command line)."""
+    rows = await session.exec(
+        select(Organization).order_by(Organization.created_at, Organization.id)  # type: ignore[arg-type]
+    )
+    return list(rows.all())

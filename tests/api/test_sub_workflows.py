@@ -6,20 +6,16 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import httpx
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.db.engine import Database
-from app.db.models import WorkflowVersion
 from app.language.calls import MAX_SUB_WORKFLOW_DEPTH
-from app.language.compiler import build_plan, compile_workflow
-from app.language.errors import Issue
-from app.language.plan import Plan
-from app.language.validation import validate
 from app.settings import Settings
 from app.store import workflows as store
-from app.sub_workflows import link
-from tests.api.test_walking_skeleton import wait_for_end
+from tests.api.test_webhooks import deliver, signed
 from tests.conftest import ApiHarness
+from tests.utils.api import eventually, wait_for_end
 from tests.utils.factories import new_organization
 
 
@@ -81,42 +77,9 @@ async def session_of(settings: Settings) -> AsyncIterator[AsyncSession]:
         await database.dispose()
 
 
-async def add_version(api: ApiHarness, workflow_id: str, graph: dict[str, Any]) -> None:
-    """Store `graph` as the workflow's next version, as an update will (issue 5)."""
-    plan = compile_workflow(graph)
-    async with session_of(api.settings) as session:
-        workflow = await store.get_workflow(
-            session, organization_id=api.organization_id, workflow_id=workflow_id
-        )
-        workflow.latest_version += 1
-        session.add(workflow)
-        session.add(
-            WorkflowVersion(
-                workflow_id=workflow_id,
-                organization_id=api.organization_id,
-                version=workflow.latest_version,
-                graph=graph,
-                plan=plan.model_dump(mode="json"),
-                plan_hash=plan.content_hash(),
-            )
-        )
-        await session.commit()
-
-
-async def link_as_version_of(
-    api: ApiHarness, workflow_id: str, graph: dict[str, Any]
-) -> tuple[Plan | None, list[Issue]]:
-    """What storing `graph` as a new version of `workflow_id` would give (issue 5's update)."""
-    checked, _ = validate(graph, accounts={})
-    assert checked is not None
-    async with session_of(api.settings) as session:
-        return await link(
-            session,
-            organization_id=api.organization_id,
-            graph=checked.graph,
-            plan=build_plan(checked),
-            workflow_id=workflow_id,
-        )
+async def edit(api: ApiHarness, workflow_id: str, graph: dict[str, Any]) -> httpx.Response:
+    """Save `graph` as the workflow's next version."""
+    return await api.client.patch(f"/workflows/{workflow_id}", json={"graph": graph})
 
 
 async def test_a_sub_workflow_runs_the_version_that_was_latest_when_its_caller_was_saved(
@@ -129,7 +92,7 @@ async def test_a_sub_workflow_runs_the_version_that_was_latest_when_its_caller_w
             session, organization_id=api.organization_id, workflow_id=parent
         )
     assert stored.plan["nodes"]["call"]["parameters"]["version"] == 1
-    await add_version(api, child, plain({"v": 2}))
+    assert (await edit(api, child, plain({"v": 2}))).status_code == 200
     final = await run(api, parent, {"n": 7})
     assert final["status"] == "succeeded"
     assert final["output"] == {"call": {"out": {"v": 1, "got": 7}}}
@@ -137,7 +100,7 @@ async def test_a_sub_workflow_runs_the_version_that_was_latest_when_its_caller_w
 
 async def test_a_sub_workflow_may_name_its_version(api: ApiHarness) -> None:
     child = await create(api, plain({"v": 1}))
-    await add_version(api, child, plain({"v": 2}))
+    assert (await edit(api, child, plain({"v": 2}))).status_code == 200
     parent = await create(api, calling(child, version=1))
     assert (await run(api, parent, {}))["output"] == {"call": {"out": {"v": 1}}}
 
@@ -208,23 +171,26 @@ async def test_a_cycle_of_workflows_is_refused_naming_the_node(api: ApiHarness) 
     first = await create(api, plain(1))
     second = await create(api, calling(first))
     third = await create(api, calling(second))
-    # A new version of `first` that runs `third` would close the cycle first → third →
-    # second → first; the update route (issue 5) checks it with `link(workflow_id=first)`.
-    plan, issues = await link_as_version_of(api, first, calling(third))
-    assert plan is None
-    [issue] = issues
-    assert issue.code == "sub_workflow_cycle"
-    assert issue.node_id == "call"
-    assert issue.path == ("nodes", 1, "parameters", "workflow_id")
-    assert f"{third} → {second} → {first}" in issue.message
+    response = await edit(api, first, calling(third))
+    assert response.status_code == 422, response.text
+    [detail] = response.json()["error"]["details"]
+    assert detail["code"] == "sub_workflow_cycle"
+    assert detail["node_id"] == "call"
+    assert detail["path"] == ["graph", "nodes", 1, "parameters", "workflow_id"]
+    assert f"{third} → {second} → {first}" in detail["message"]
+    stored = await api.client.get(f"/workflows/{first}")
+    assert stored.json()["latest_version"] == 1
 
 
 async def test_a_workflow_may_not_run_itself(api: ApiHarness) -> None:
     first = await create(api, plain(1))
-    _, issues = await link_as_version_of(api, first, calling(first))
-    assert [(issue.code, issue.message) for issue in issues] == [
-        ("sub_workflow_cycle", "a workflow may not run itself")
-    ]
+    response = await edit(api, first, calling(first))
+    assert response.status_code == 422, response.text
+    [detail] = response.json()["error"]["details"]
+    assert (detail["code"], detail["message"]) == (
+        "sub_workflow_cycle",
+        "a workflow may not run itself",
+    )
 
 
 async def test_a_run_carries_its_childrens_children(api: ApiHarness) -> None:
@@ -240,14 +206,71 @@ async def test_starting_a_run_whose_sub_workflow_was_deleted_is_a_conflict(
 ) -> None:
     child = await create(api, plain(1))
     parent = await create(api, calling(child))
-    async with session_of(api.settings) as session:
-        workflow = await store.get_workflow(
-            session, organization_id=api.organization_id, workflow_id=child
-        )
-        await session.delete(workflow)
-        await session.commit()
+    assert (await api.client.delete(f"/workflows/{child}")).status_code == 204
     response = await api.client.post(f"/workflows/{parent}/runs", json={"input": {}})
     assert response.status_code == 409, response.text
     error = response.json()["error"]
     assert error["details"][0]["node_id"] == "call"
     assert child in error["message"]
+
+
+# Every way a run starts carries the plans of its sub-workflows.
+
+
+def triggered_by(trigger: dict[str, Any], child: str) -> dict[str, Any]:
+    graph = calling(child, input={"n": 5})
+    graph["nodes"][0] = trigger
+    graph["edges"][0]["source"] = trigger["id"]
+    return graph
+
+
+async def test_a_scheduled_run_carries_its_sub_workflows(api: ApiHarness) -> None:
+    child = await create(api, plain({"got": "{{ trigger.n }}"}))
+    tick = {"id": "tick", "type": "trigger.schedule", "parameters": {"interval": {"every": "P1D"}}}
+    parent = await create(api, triggered_by(tick, child))
+    await api.client.post(f"/workflows/{parent}/activate")
+    response = await api.client.post(f"/workflows/{parent}/schedules/tick/trigger")
+    assert response.status_code == 202, response.text
+    listed = await eventually(
+        lambda: api.client.get("/runs", params={"workflow_id": parent, "trigger": "schedule"}),
+        lambda response: response.json()["count"] >= 1,
+    )
+    final = await wait_for_end(api.client, listed.json()["data"][0]["id"])
+    assert final["output"] == {"call": {"out": {"got": 5}}}
+
+
+async def test_a_webhook_run_carries_its_sub_workflows(api: ApiHarness) -> None:
+    child = await create(api, plain({"got": "{{ trigger.n }}"}))
+    hook = {"id": "hook", "type": "trigger.webhook", "parameters": {}}
+    parent = await create(api, triggered_by(hook, child))
+    secret = (await api.client.put(f"/workflows/{parent}/webhooks/hook/secret", json={})).json()
+    await api.client.post(f"/workflows/{parent}/activate")
+    response = await deliver(
+        secret["url"], b"{}", **{"X-Hub-Signature-256": signed(secret["secret"], b"{}")}
+    )
+    assert response.status_code == 202, response.text
+    final = await wait_for_end(api.client, response.json()["run_id"])
+    assert final["output"] == {"call": {"out": {"got": 5}}}
+
+
+async def test_a_re_run_carries_its_sub_workflows(api: ApiHarness) -> None:
+    failing = plain(1)
+    failing["nodes"][1] = {"id": "out", "type": "fail", "parameters": {"message": "no"}}
+    child = await create(api, failing)
+    parent = await create(api, calling(child))
+    first = await run(api, parent, {})
+    assert first["status"] == "failed"
+    rerun = await api.client.post(f"/runs/{first['id']}/rerun")
+    assert rerun.status_code == 201, rerun.text
+    again = await wait_for_end(api.client, rerun.json()["id"])
+    assert again["error"]["message"].startswith("node 'call' failed: run ")
+    assert again["error"]["message"].endswith("failed: node 'out' failed: no")
+
+
+async def test_a_sub_workflow_run_is_re_run_through_its_parent(api: ApiHarness) -> None:
+    failing = plain(1)
+    failing["nodes"][1] = {"id": "out", "type": "fail", "parameters": {"message": "no"}}
+    parent = await create(api, calling(await create(api, failing)))
+    first = await run(api, parent, {})
+    response = await api.client.post(f"/runs/{first['id']}~call~0/rerun")
+    assert response.status_code == 409, response.text

@@ -10,7 +10,10 @@ import app.db.models  # noqa: F401
 from app.db.engine import sync_url
 from app.db.migrate import alembic_config, upgrade
 
-TABLES = {"organization", "api_key", "workflow", "workflow_version", "account", "alembic_version"}
+TABLES = {
+    "organization", "api_key", "workflow", "workflow_version", "account", "webhook",
+    "credential", "oauth_authorization", "alembic_version",
+}  # fmt: skip
 
 
 def _tables(url: str) -> set[str]:

@@ -1,23 +1,15 @@
-"""The `http.request` node: its parameters, and its activity against a real local HTTP server."""
+"""The `http.request` node's parameters (its activity: tests/activities/test_http_request.py)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
-from urllib.parse import parse_qsl
 
 import pytest
-from fastapi import FastAPI, Request, Response
-from fastapi.responses import JSONResponse, RedirectResponse
 from pydantic import ValidationError
-from temporalio.exceptions import ApplicationError
-from temporalio.testing import ActivityEnvironment
 
-from activities.base import ActionInput
-from activities.http import NODE_TYPES, HttpRequestParameters, http_request
+from activities.http import NODE_TYPES, HttpRequestParameters
 from tests.utils.parameters import locs
-from tests.utils.servers import serve
 
 
 def error_locs(data: dict[str, Any]) -> list[tuple[str | int, ...]]:
@@ -164,143 +156,3 @@ def test_max_response_bytes_is_at_most_ten_megabytes(size: int) -> None:
 
 def test_unknown_response_format_is_refused() -> None:
     assert error_locs({"url": URL, "response_format": "xml"}) == [("response_format",)]
-
-
-# The activity, against a real server
-
-
-def _app() -> FastAPI:
-    app = FastAPI()
-
-    @app.post("/json")
-    async def echo_json(request: Request) -> dict[str, Any]:
-        return {"received": await request.json(), "content_type": request.headers["content-type"]}
-
-    @app.post("/form")
-    async def echo_form(request: Request) -> dict[str, Any]:
-        return {
-            "received": dict(parse_qsl((await request.body()).decode())),
-            "content_type": request.headers["content-type"],
-        }
-
-    @app.post("/raw")
-    async def echo_raw(request: Request) -> dict[str, Any]:
-        return {
-            "received": (await request.body()).decode(),
-            "content_type": request.headers["content-type"],
-        }
-
-    @app.get("/missing")
-    async def missing() -> Response:
-        return JSONResponse({"detail": "no such item"}, status_code=404)
-
-    @app.get("/busy")
-    async def busy() -> Response:
-        return Response("try later", status_code=503, headers={"Retry-After": "7"})
-
-    @app.get("/text")
-    async def text(request: Request) -> Response:
-        return Response(f"q={request.query_params['q']}", media_type="text/plain")
-
-    @app.get("/big")
-    async def big() -> Response:
-        return Response(b"x" * 2000, media_type="application/octet-stream")
-
-    @app.get("/moved")
-    async def moved() -> Response:
-        return RedirectResponse("/text?q=moved", status_code=302)
-
-    return app
-
-
-@pytest.fixture(scope="module")
-async def server() -> AsyncIterator[str]:
-    async with serve(_app()) as base_url:
-        yield base_url
-
-
-async def run(**parameters: Any) -> dict[str, Any]:
-    action = ActionInput(
-        node_id="call",
-        node_type="http.request",
-        parameters=parameters,
-        organization_id="org",
-        idempotency_key="run/call/0",
-    )
-    result: dict[str, Any] = await ActivityEnvironment().run(http_request, action)
-    return result
-
-
-async def test_json_body_round_trip(server: str) -> None:
-    payload = {"name": "Ada", "tags": ["a", "b"], "n": 1.5, "ok": True, "none": None}
-    result = await run(method="POST", url=f"{server}/json", body={"type": "json", "json": payload})
-    assert result["status"] == 200
-    assert result["headers"]["content-type"] == "application/json"
-    assert result["body"] == {"received": payload, "content_type": "application/json"}
-
-
-async def test_form_body_is_sent_url_encoded(server: str) -> None:
-    form = {"grant_type": "client_credentials", "scope": "a b&c"}
-    result = await run(method="POST", url=f"{server}/form", body={"type": "form", "form": form})
-    assert result["body"] == {
-        "received": form,
-        "content_type": "application/x-www-form-urlencoded",
-    }
-
-
-async def test_raw_body_is_sent_as_is_with_its_content_type(server: str) -> None:
-    body = {"type": "raw", "raw": "<ping/>", "content_type": "application/xml"}
-    result = await run(method="POST", url=f"{server}/raw", body=body)
-    assert result["body"] == {"received": "<ping/>", "content_type": "application/xml"}
-
-
-async def test_query_is_added_and_text_is_returned_as_text(server: str) -> None:
-    result = await run(url=f"{server}/text", query={"q": "a b"})
-    assert result["body"] == "q=a b"
-
-
-async def test_redirects_are_followed(server: str) -> None:
-    assert (await run(url=f"{server}/moved"))["body"] == "q=moved"
-
-
-async def test_too_many_redirects_fail_without_retry(server: str) -> None:
-    with pytest.raises(ApplicationError) as caught:
-        await run(url=f"{server}/moved", max_redirects=0)
-    assert caught.value.non_retryable
-
-
-async def test_client_error_fails_without_retry(server: str) -> None:
-    with pytest.raises(ApplicationError) as caught:
-        await run(url=f"{server}/missing")
-    assert caught.value.non_retryable
-    assert caught.value.type == "HTTP404"
-
-
-async def test_unavailable_retries_after_the_servers_delay(server: str) -> None:
-    with pytest.raises(ApplicationError) as caught:
-        await run(url=f"{server}/busy")
-    assert not caught.value.non_retryable
-    assert caught.value.next_retry_delay == timedelta(seconds=7)
-
-
-async def test_error_status_is_output_when_fail_on_status_is_false(server: str) -> None:
-    result = await run(url=f"{server}/missing", fail_on_status=False)
-    assert (result["status"], result["body"]) == (404, {"detail": "no such item"})
-
-
-async def test_response_larger_than_the_limit_fails_without_retry(server: str) -> None:
-    with pytest.raises(ApplicationError) as caught:
-        await run(url=f"{server}/big", max_response_bytes=1000)
-    assert (caught.value.type, caught.value.non_retryable) == ("ResponseTooLarge", True)
-
-
-async def test_json_format_refuses_a_body_that_is_not_json(server: str) -> None:
-    with pytest.raises(ApplicationError) as caught:
-        await run(url=f"{server}/text", query={"q": "1"}, response_format="json")
-    assert (caught.value.type, caught.value.non_retryable) == ("InvalidJson", True)
-
-
-async def test_rendered_parameters_are_checked_before_sending() -> None:
-    with pytest.raises(ApplicationError) as caught:
-        await run(url="ftp://example.com/file")
-    assert (caught.value.type, caught.value.non_retryable) == ("InvalidParameters", True)

@@ -22,6 +22,9 @@ def free_port() -> int:
 async def serve(app: FastAPI) -> AsyncIterator[str]:
     """Serve `app` over real HTTP on 127.0.0.1; yields its base URL."""
     sock = socket.socket()
+    # asyncio sets TCP_NODELAY only on sockets made with proto IPPROTO_TCP; without it every
+    # answer waits ~40 ms for the client's delayed ACK. Accepted sockets inherit it.
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))

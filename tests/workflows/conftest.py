@@ -6,6 +6,7 @@ import pytest
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
+from tests.utils.temporal import close_open_runs
 from tests.workflows.harness import worker
 
 
@@ -14,6 +15,7 @@ async def client(time_skipping_env: WorkflowEnvironment, task_queue: str) -> Asy
     """A time-skipping server's client with a worker polling this test's task queue."""
     async with worker(time_skipping_env.client, task_queue):
         yield time_skipping_env.client
+        await close_open_runs(time_skipping_env.client)
 
 
 @pytest.fixture

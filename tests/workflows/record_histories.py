@@ -77,8 +77,8 @@ async def record(client: Client, scenario: Scenario, services: Services) -> dict
         )
     histories = await _chain(client, handle, scenario.name)
     for child in scenario.children:
-        history = await client.get_workflow_handle(f"{handle.id}/{child}").fetch_history()
-        histories[f"{scenario.name}.child.{child.replace('/', '-')}"] = history.to_json()
+        history = await client.get_workflow_handle(f"{handle.id}{child}").fetch_history()
+        histories[f"{scenario.name}.child.{child.strip('~').replace('~', '-')}"] = history.to_json()
     print(f"  {scenario.name}: {outcome} ({len(histories)} histories)")
     return histories
 

@@ -61,7 +61,7 @@ class Scenario:
     workflows: Mapping[str, dict[str, Any]] = field(default_factory=dict)
     """Graphs the run's `sub_workflow` nodes may start, by workflow id (version 1 each)."""
     children: tuple[str, ...] = ()
-    """Child runs to record too, by what their id adds to the run's: `call/0`."""
+    """Child runs to record too, by what their id adds to the run's: `~call~0`."""
     limits: RunLimits | None = None
 
     def payload_for(self, services: Services) -> Any:
@@ -364,13 +364,13 @@ SCENARIOS: tuple[Scenario, ...] = (
         calling(input={"n": "{{ trigger.n }}"}),
         {"n": 21},
         workflows={"wf_child": DOUBLER},
-        children=("call/0",),
+        children=("~call~0",),
     ),
     Scenario(
         "sub_workflow_failure_follows_error_route",
         calling(input={"n": 3}, on_error="route"),
         workflows={"wf_child": FAILER},
-        children=("call/0",),
+        children=("~call~0",),
     ),
     Scenario(
         "sub_workflow_not_waited_for",

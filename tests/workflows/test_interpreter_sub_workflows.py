@@ -29,7 +29,7 @@ async def test_a_sub_workflow_runs_as_a_child_and_outputs_its_result(
     handle = await start(client, task_queue, document, {"n": 21}, workflows={"wf_child": DOUBLER})
     state = await handle.result()
     assert state.output == {"after": {"double": {"doubled": 42}}}
-    child = client.get_workflow_handle(f"{handle.id}/call/0", result_type=RunState)
+    child = client.get_workflow_handle(f"{handle.id}~call~0", result_type=RunState)
     described = await child.describe()
     assert described.status == WorkflowExecutionStatus.COMPLETED
     assert described.parent_id == handle.id
@@ -49,7 +49,7 @@ async def test_each_loop_iteration_runs_its_own_child(client: Client, task_queue
     state = await handle.result()
     assert state.nodes["each"].output["results"] == [{"double": {"doubled": n}} for n in (2, 4, 6)]
     for index in range(3):
-        described = await client.get_workflow_handle(f"{handle.id}/call/{index}").describe()
+        described = await client.get_workflow_handle(f"{handle.id}~call~{index}").describe()
         assert described.parent_id == handle.id
 
 
@@ -70,8 +70,8 @@ async def test_children_of_nested_loops_get_distinct_ids(client: Client, task_qu
         client, task_queue, document, {"rows": [[1, 2], [3]]}, workflows={"wf_child": DOUBLER}
     )
     await handle.result()
-    for path, n in (("0/0", 1), ("0/1", 2), ("1/0", 3)):
-        child = client.get_workflow_handle(f"{handle.id}/call/{path}", result_type=RunState)
+    for path, n in (("0-0", 1), ("0-1", 2), ("1-0", 3)):
+        child = client.get_workflow_handle(f"{handle.id}~call~{path}", result_type=RunState)
         assert (await child.result()).output == {"double": {"doubled": 2 * n}}
 
 
@@ -87,7 +87,7 @@ async def test_a_failed_child_fails_the_run_naming_the_node_and_the_cause(
     assert isinstance(cause, ApplicationError)
     assert cause.type == "NoGood"
     assert cause.message == (
-        f"node 'call' failed: run {handle.id}/call/0 failed: node 'boom' failed: no 3"
+        f"node 'call' failed: run {handle.id}~call~0 failed: node 'boom' failed: no 3"
     )
 
 
@@ -112,7 +112,7 @@ async def test_a_child_not_waited_for_outputs_its_run_id_and_outlives_the_parent
         dev_client, task_queue, calling(wait=False), workflows={"wf_child": WAITER}
     )
     state = await handle.result()
-    child_id = f"{handle.id}/call/0"
+    child_id = f"{handle.id}~call~0"
     assert state.nodes["call"].output == {"run_id": child_id}
     child = dev_client.get_workflow_handle(child_id, result_type=RunState)
     await wait_until_waiting(child, "hold")
@@ -125,7 +125,7 @@ async def test_cancelling_the_parent_cancels_the_child_it_waits_for(
 ) -> None:
     # On the dev server: the time-skipping one never reports the child's cancellation.
     handle = await start(dev_client, task_queue, calling(), workflows={"wf_child": WAITER})
-    child = dev_client.get_workflow_handle(f"{handle.id}/call/0", result_type=RunState)
+    child = dev_client.get_workflow_handle(f"{handle.id}~call~0", result_type=RunState)
     await wait_until_waiting(child, "hold")
     await handle.cancel()
     with pytest.raises(WorkflowFailureError) as failure:
@@ -140,13 +140,13 @@ async def test_a_child_cancelled_on_its_own_fails_its_node(client: Client, task_
     handle = await start(
         client, task_queue, calling(on_error="route"), workflows={"wf_child": WAITER}
     )
-    child = client.get_workflow_handle(f"{handle.id}/call/0", result_type=RunState)
+    child = client.get_workflow_handle(f"{handle.id}~call~0", result_type=RunState)
     await wait_until_waiting(child, "hold")
     await child.cancel()
     state = await handle.result()
     assert state.status == "succeeded"
     assert state.nodes["call"].status == "failed"
-    assert state.output == {"handled": f"Cancelled: run {handle.id}/call/0 was cancelled"}
+    assert state.output == {"handled": f"Cancelled: run {handle.id}~call~0 was cancelled"}
 
 
 async def test_an_input_that_breaks_the_childs_schema_fails_before_it_starts(

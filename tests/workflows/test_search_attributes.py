@@ -12,7 +12,8 @@ from temporalio.client import Client, WorkflowFailureError
 
 from app.db.models import WorkflowVersion
 from app.language.calls import plan_key
-from app.runs import start_run
+from app.language.plan import Plan
+from app.runs import build_run_input, run_search_attributes, start_run
 from tests.workflows.harness import compiled, graph, node, value
 from workflows.state import RunState
 
@@ -27,6 +28,22 @@ def version_of(organization_id: str, workflow_id: str, document: dict[str, Any])
         plan=plan.model_dump(mode="json"),
         plan_hash=plan.content_hash(),
     )
+
+
+async def started(
+    client: Client,
+    task_queue: str,
+    version: WorkflowVersion,
+    workflows: dict[str, Plan] | None = None,
+) -> str:
+    """A manual run of `version`, started as the API starts one."""
+    run = await start_run(
+        client,
+        run_input=build_run_input(version, trigger="manual", payload={}, workflows=workflows or {}),
+        search_attributes=run_search_attributes(version, "manual"),
+        task_queue=task_queue,
+    )
+    return run.id
 
 
 async def listed(client: Client, query: str, expected: int) -> list[str]:
@@ -53,12 +70,8 @@ async def test_runs_are_listed_by_organization_status_and_trigger_kind(
         "wf_failing",
         graph(node("no", "fail", {"message": "no"}), edges=[("start", "no")]),
     )
-    ok_run = await start_run(
-        dev_client, version=fine, trigger="manual", payload={}, task_queue=task_queue
-    )
-    failed_run = await start_run(
-        dev_client, version=failing, trigger="manual", payload={}, task_queue=task_queue
-    )
+    ok_run = await started(dev_client, task_queue, fine)
+    failed_run = await started(dev_client, task_queue, failing)
     await dev_client.get_workflow_handle(ok_run).result()
     with pytest.raises(WorkflowFailureError):
         await dev_client.get_workflow_handle(failed_run).result()
@@ -86,14 +99,7 @@ async def test_a_child_run_is_listed_under_its_own_workflow_and_version(
             edges=[("start", "call")],
         ),
     )
-    run_id = await start_run(
-        dev_client,
-        version=parent,
-        trigger="manual",
-        payload={},
-        task_queue=task_queue,
-        workflows={plan_key("wf_child", 2): child},
-    )
+    run_id = await started(dev_client, task_queue, parent, {plan_key("wf_child", 2): child})
     state = await dev_client.get_workflow_handle(run_id, result_type=RunState).result()
     assert state.output == {"call": {"ok": "child"}}
     query = (
@@ -101,4 +107,4 @@ async def test_a_child_run_is_listed_under_its_own_workflow_and_version(
         'AND FlowWorkflowVersion=2 AND FlowTriggerKind="sub_workflow" '
         'AND FlowRunStatus="succeeded"'
     )
-    assert await listed(dev_client, query, 1) == [f"{run_id}/call/0"]
+    assert await listed(dev_client, query, 1) == [f"{run_id}~call~0"]

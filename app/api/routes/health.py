@@ -8,6 +8,7 @@ from sqlalchemy import text
 
 from app.api.deps import DatabaseDep, LazyTemporalDep
 from app.api.errors import error_body
+from app.api.responses import errors
 from app.api.schemas import Health
 from app.errors import ErrorDetail
 
@@ -18,7 +19,7 @@ router = APIRouter(tags=["health"])
     "/healthz",
     operation_id="health",
     response_model=Health,
-    responses={503: {"description": "The database or Temporal does not answer."}},
+    responses=errors(503),
 )
 async def health(database: DatabaseDep, temporal: LazyTemporalDep) -> JSONResponse:
     """200 when the database and Temporal both answer; otherwise 503 naming which failed."""

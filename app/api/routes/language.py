@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel
 
+from app.api.deps import get_caller
+from app.api.responses import errors
 from app.language import catalog
 from app.language.expressions import FUNCTIONS_DOC, ROOTS
 from app.language.graph import WorkflowGraph
 from app.language.node_type import ERROR_HANDLE, NodeType
 
-router = APIRouter(tags=["language"])
+router = APIRouter(
+    tags=["language"], dependencies=[Depends(get_caller)], responses=errors(401, 422)
+)
 
 
 class AccountNeed(BaseModel):

@@ -1,14 +1,61 @@
+"""Runs: start by hand, list, read, and act on one (events, decisions, cancel, re-run)."""
+
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from datetime import datetime
+from typing import Annotated
 
-from app import runs, sub_workflows
+from fastapi import APIRouter, Body, Header, Query, Response, status
+
+from app import run_control, run_listing, runs, sub_workflows
 from app.api.deps import CallerDep, SessionDep, SettingsDep, TemporalDep, WriterDep
-from app.api.schemas import RunCreate, RunCreated, RunPublic
-from app.language.plan import Plan
+from app.api.responses import AUTHENTICATED, WRITES, errors
+from app.api.schemas import (
+    DecisionPublic,
+    RunAccepted,
+    RunCreate,
+    RunCreated,
+    RunPublic,
+    RunsPublic,
+    RunSummaryPublic,
+    RunTerminate,
+)
+from app.errors import ConflictError
 from app.store import workflows as store
+from workflows.state import (
+    SUB_WORKFLOW_TRIGGER,
+    DecisionInput,
+    EventInput,
+    RunStatus,
+    TriggerKind,
+)
 
-router = APIRouter(tags=["runs"])
+router = APIRouter(tags=["runs"], responses={**AUTHENTICATED, **errors(503)})
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=200,
+        description=(
+            "Any unique string (a UUID): repeating the request with the same key returns the "
+            "run it started instead of starting another; the same key with a different body "
+            "is a 409."
+        ),
+    ),
+]
+
+
+def public_run(view: runs.RunView) -> RunPublic:
+    return RunPublic(
+        id=view.id,
+        workflow_id=view.workflow_id,
+        workflow_version=view.workflow_version,
+        trigger=view.trigger,
+        rerun_of=view.rerun_of,
+        **view.state.model_dump(),
+    )
 
 
 @router.post(
@@ -16,37 +63,247 @@ router = APIRouter(tags=["runs"])
     operation_id="start_run",
     status_code=status.HTTP_201_CREATED,
     response_model=RunCreated,
+    responses={
+        **WRITES,
+        **errors(404, 409),
+        200: {
+            "model": RunCreated,
+            "description": "The run an earlier request with this Idempotency-Key started.",
+        },
+    },
 )
 async def start_run(
     workflow_id: str,
     body: RunCreate,
+    response: Response,
     caller: WriterDep,
     session: SessionDep,
     temporal: TemporalDep,
     settings: SettingsDep,
+    idempotency_key: IdempotencyKey = None,
 ) -> RunCreated:
-    """Start a run by hand; the run carries the compiled plan of the chosen version."""
+    """Start a run from the manual trigger; it carries the compiled plan of the chosen version.
+    The input is checked against the trigger's `input_schema` (422 naming each field)."""
     version = await store.get_version(
         session,
         organization_id=caller.organization_id,
         workflow_id=workflow_id,
         version=body.version,
     )
-    run_id = await runs.start_run(
-        temporal,
-        version=version,
+    run_input = runs.build_run_input(
+        version,
         trigger="manual",
         payload=body.input,
-        task_queue=settings.temporal_task_queue,
-        workflows=await sub_workflows.plans_for(
-            session, organization_id=caller.organization_id, plan=Plan.model_validate(version.plan)
-        ),
+        workflows=await sub_workflows.plans_for(session, version),
     )
-    return RunCreated(id=run_id, workflow_id=workflow_id, version=version.version)
+    runs.check_manual_input(run_input, body.input)
+    started = await runs.start_run(
+        temporal,
+        run_input=run_input,
+        search_attributes=runs.run_search_attributes(version, "manual"),
+        task_queue=settings.temporal_task_queue,
+        run_id=(
+            runs.keyed_run_id(caller.organization_id, "key", idempotency_key)
+            if idempotency_key
+            else None
+        ),
+        fingerprint=runs.request_hash(workflow_id, body.version, body.input),
+    )
+    if not started.created:
+        response.status_code = status.HTTP_200_OK
+    return RunCreated(
+        id=started.id, workflow_id=workflow_id, version=version.version, created=started.created
+    )
 
 
-@router.get("/runs/{run_id}", operation_id="get_run", response_model=RunPublic)
+@router.get("/runs", operation_id="list_runs", response_model=RunsPublic)
+async def list_runs(
+    caller: CallerDep,
+    temporal: TemporalDep,
+    settings: SettingsDep,
+    workflow_id: Annotated[str | None, Query(max_length=100)] = None,
+    status_: Annotated[RunStatus | None, Query(alias="status")] = None,
+    trigger: Annotated[TriggerKind | None, Query()] = None,
+    started_after: Annotated[
+        datetime | None, Query(description="ISO 8601 with a time zone, inclusive.")
+    ] = None,
+    started_before: Annotated[
+        datetime | None, Query(description="ISO 8601 with a time zone, exclusive.")
+    ] = None,
+    page_size: Annotated[int, Query(ge=1, le=200)] = 50,
+    page_token: Annotated[str | None, Query(max_length=4000)] = None,
+) -> RunsPublic:
+    """Runs of the organization from Temporal's visibility store, newest first. Visibility is
+    updated a moment after a run starts or ends."""
+    page = await run_listing.list_runs(
+        temporal,
+        organization_id=caller.organization_id,
+        where=run_listing.RunFilter(
+            workflow_id=workflow_id,
+            status=status_,
+            trigger=trigger,
+            started_after=started_after,
+            started_before=started_before,
+        ),
+        page_size=page_size,
+        page_token=page_token,
+        signing_key=settings.secret_key,
+    )
+    return RunsPublic(
+        data=[RunSummaryPublic.model_validate(run, from_attributes=True) for run in page.runs],
+        count=page.count,
+        next_page_token=page.next_page_token,
+    )
+
+
+@router.get(
+    "/runs/{run_id}", operation_id="get_run", response_model=RunPublic, responses=errors(404)
+)
 async def get_run(run_id: str, caller: CallerDep, temporal: TemporalDep) -> RunPublic:
     """A run's state: every node's status and output, and the result once it has ended."""
-    state = await runs.read_run(temporal, organization_id=caller.organization_id, run_id=run_id)
-    return RunPublic(id=run_id, **state.model_dump())
+    view = await runs.read_run(temporal, organization_id=caller.organization_id, run_id=run_id)
+    return public_run(view)
+
+
+@router.post(
+    "/runs/{run_id}/events",
+    operation_id="send_run_event",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=RunAccepted,
+    responses={**WRITES, **errors(404, 409)},
+)
+async def send_run_event(
+    run_id: str,
+    body: Annotated[
+        EventInput,
+        Body(
+            openapi_examples={
+                "paid": {
+                    "summary": "An order was paid",
+                    "value": {"name": "paid", "payload": {"order_id": 42, "amount": 30}},
+                }
+            }
+        ),
+    ],
+    caller: WriterDep,
+    temporal: TemporalDep,
+) -> RunAccepted:
+    """Deliver a named event (a Temporal signal): `wait_for_event` nodes waiting for this name,
+    now or later in the run, receive its payload."""
+    await run_control.send_event(
+        temporal, organization_id=caller.organization_id, run_id=run_id, event=body
+    )
+    return RunAccepted(run_id=run_id, action="event")
+
+
+@router.post(
+    "/runs/{run_id}/decisions",
+    operation_id="decide_run_approval",
+    response_model=DecisionPublic,
+    responses={**WRITES, **errors(404, 409)},
+)
+async def decide_run_approval(
+    run_id: str,
+    body: Annotated[
+        DecisionInput,
+        Body(
+            openapi_examples={
+                "approve": {
+                    "summary": "Approve the only waiting approval",
+                    "value": {"approved": True, "by": "ann@example.com"},
+                },
+                "reject": {
+                    "summary": "Reject a named approval node",
+                    "value": {
+                        "node_id": "review",
+                        "approved": False,
+                        "by": "ann@example.com",
+                        "comment": "wrong date",
+                    },
+                },
+            }
+        ),
+    ],
+    caller: WriterDep,
+    temporal: TemporalDep,
+) -> DecisionPublic:
+    """Approve or reject a waiting `approval` node (a Temporal update, so the answer says
+    whether the run took it): 409 when nothing waits, or `by` is not an allowed approver."""
+    node_id = await run_control.decide(
+        temporal, organization_id=caller.organization_id, run_id=run_id, decision=body
+    )
+    return DecisionPublic(run_id=run_id, node_id=node_id)
+
+
+@router.post(
+    "/runs/{run_id}/cancel",
+    operation_id="cancel_run",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=RunAccepted,
+    responses={**WRITES, **errors(404, 409)},
+)
+async def cancel_run(run_id: str, caller: WriterDep, temporal: TemporalDep) -> RunAccepted:
+    """Ask the run to stop: waits and running actions are cancelled, the run ends `cancelled`."""
+    await run_control.cancel(temporal, organization_id=caller.organization_id, run_id=run_id)
+    return RunAccepted(run_id=run_id, action="cancel")
+
+
+@router.post(
+    "/runs/{run_id}/terminate",
+    operation_id="terminate_run",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=RunAccepted,
+    responses={**WRITES, **errors(404, 409)},
+)
+async def terminate_run(
+    run_id: str, body: RunTerminate, caller: WriterDep, temporal: TemporalDep
+) -> RunAccepted:
+    """Stop the run at once, without letting running actions finish (prefer cancel)."""
+    await run_control.terminate(
+        temporal, organization_id=caller.organization_id, run_id=run_id, reason=body.reason
+    )
+    return RunAccepted(run_id=run_id, action="terminate")
+
+
+@router.post(
+    "/runs/{run_id}/rerun",
+    operation_id="rerun_run",
+    status_code=status.HTTP_201_CREATED,
+    response_model=RunCreated,
+    responses={**WRITES, **errors(404, 409)},
+)
+async def rerun_run(
+    run_id: str,
+    caller: WriterDep,
+    session: SessionDep,
+    temporal: TemporalDep,
+    settings: SettingsDep,
+) -> RunCreated:
+    """Start a new run of a failed, cancelled or terminated run: the same version, trigger and
+    input. The new run's `rerun_of` names the original."""
+    original = await run_control.original_input(
+        temporal, organization_id=caller.organization_id, run_id=run_id
+    )
+    version = await store.get_version(
+        session,
+        organization_id=caller.organization_id,
+        workflow_id=original.metadata.workflow_id,
+        version=original.metadata.workflow_version,
+    )
+    trigger = original.trigger
+    if trigger.kind == SUB_WORKFLOW_TRIGGER:
+        raise ConflictError(f"run '{run_id}' is a sub-workflow run: re-run the run that started it")
+    started = await runs.start_run(
+        temporal,
+        run_input=runs.build_run_input(
+            version,
+            trigger=trigger.kind,
+            payload=trigger.payload,
+            workflows=await sub_workflows.plans_for(session, version),
+            trigger_node=trigger.node_id,
+        ),
+        search_attributes=runs.run_search_attributes(version, trigger.kind),
+        task_queue=settings.temporal_task_queue,
+        rerun_of=run_id,
+    )
+    return RunCreated(id=started.id, workflow_id=version.workflow_id, version=version.version)

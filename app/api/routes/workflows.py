@@ -1,60 +1,69 @@
+"""Workflows and their versions: create, list, read, edit (a new version), validate, delete."""
+
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Path, Query, Response, status
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app import sub_workflows
-from app.api.deps import CallerDep, SessionDep, WriterDep
+from app import schedules, sub_workflows
+from app.api.deps import (
+    CallerDep,
+    LazyTemporalDep,
+    SessionDep,
+    SettingsDep,
+    WriterDep,
+    connect_temporal,
+)
+from app.api.graphs import check_graph, compile_graph, issue_details
+from app.api.responses import AUTHENTICATED, WRITES, errors
 from app.api.schemas import (
+    MAX_VERSION,
     GraphValidation,
     WorkflowCreate,
     WorkflowPublic,
+    WorkflowsPublic,
+    WorkflowUpdate,
     WorkflowValidate,
     WorkflowVersionPublic,
+    WorkflowVersionsPublic,
+    WorkflowVersionSummary,
 )
-from app.errors import ErrorDetail, InvalidInputError
-from app.language.compiler import build_plan
-from app.language.errors import Issue
-from app.language.plan import Plan
-from app.language.validation import validate
+from app.db.models import Workflow, WorkflowVersion
 from app.store import workflows as store
-from app.store.accounts import account_platforms
 
-router = APIRouter(prefix="/workflows", tags=["workflows"])
+router = APIRouter(prefix="/workflows", tags=["workflows"], responses=AUTHENTICATED)
 
-
-def _details(issues: list[Issue]) -> list[ErrorDetail]:
-    return [
-        ErrorDetail(
-            message=issue.message,
-            path=("graph", *issue.path),
-            node_id=issue.node_id,
-            code=issue.code,
-        )
-        for issue in issues
-    ]
+Limit = Annotated[int, Query(ge=1, le=200, description="Page size.")]
+Offset = Annotated[int, Query(ge=0, le=1_000_000, description="How many to skip.")]
+VersionNumber = Annotated[int, Path(ge=1, le=MAX_VERSION, description="A version number.")]
 
 
-async def _check(
+def public(workflow: Workflow) -> WorkflowPublic:
+    return WorkflowPublic.model_validate(workflow, from_attributes=True)
+
+
+async def new_workflow(
     session: AsyncSession,
     organization_id: str,
+    *,
+    name: str,
+    description: str,
     graph: dict[str, Any],
-    workflow_id: str | None = None,
-) -> tuple[Plan | None, list[Issue]]:
-    """Validate and compile; `workflow_id` is the workflow a new version would belong to."""
-    accounts = await account_platforms(session, organization_id=organization_id)
-    checked, issues = validate(graph, accounts=accounts)
-    if checked is None:
-        return None, issues
-    return await sub_workflows.link(
+    under: tuple[str, ...] = ("graph",),
+) -> WorkflowPublic:
+    """Check `graph` (422 with every problem at `under`) and store it as a new workflow."""
+    plan = await compile_graph(session, organization_id, graph, under=under)
+    workflow, _ = await store.create_workflow(
         session,
         organization_id=organization_id,
-        graph=checked.graph,
-        plan=build_plan(checked),
-        workflow_id=workflow_id,
+        name=name,
+        description=description,
+        graph=graph,
+        plan=plan,
     )
+    return public(workflow)
 
 
 @router.post(
@@ -62,23 +71,43 @@ async def _check(
     operation_id="create_workflow",
     status_code=status.HTTP_201_CREATED,
     response_model=WorkflowPublic,
+    responses=WRITES,
 )
 async def create_workflow(
     body: WorkflowCreate, caller: WriterDep, session: SessionDep
 ) -> WorkflowPublic:
-    """Validate the graph completely and store it as version 1, or answer 422 with every problem."""
-    plan, issues = await _check(session, caller.organization_id, body.graph)
-    if plan is None:
-        raise InvalidInputError("the workflow graph is not valid", _details(issues))
-    workflow, _ = await store.create_workflow(
+    """Validate the graph completely and store it as version 1 (inactive), or answer 422 with
+    every problem, each naming its node and field."""
+    return await new_workflow(
         session,
-        organization_id=caller.organization_id,
+        caller.organization_id,
         name=body.name,
         description=body.description,
         graph=body.graph,
-        plan=plan,
     )
-    return WorkflowPublic.model_validate(workflow, from_attributes=True)
+
+
+@router.get("", operation_id="list_workflows", response_model=WorkflowsPublic)
+async def list_workflows(
+    caller: CallerDep,
+    session: SessionDep,
+    name: Annotated[
+        str | None, Query(max_length=200, description="Part of the name, any case.")
+    ] = None,
+    active: Annotated[bool | None, Query(description="Only active or inactive ones.")] = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> WorkflowsPublic:
+    """The organization's workflows, newest first."""
+    rows, count = await store.list_workflows(
+        session,
+        organization_id=caller.organization_id,
+        name=name,
+        active=active,
+        limit=limit,
+        offset=offset,
+    )
+    return WorkflowsPublic(data=[public(row) for row in rows], count=count)
 
 
 @router.post("/validate", operation_id="validate_workflow", response_model=GraphValidation)
@@ -86,30 +115,153 @@ async def validate_workflow(
     body: WorkflowValidate, caller: CallerDep, session: SessionDep
 ) -> GraphValidation:
     """Check a graph without storing it: every problem, each naming its node and field."""
-    plan, issues = await _check(session, caller.organization_id, body.graph)
+    plan, issues = await check_graph(session, caller.organization_id, body.graph)
     return GraphValidation(
         valid=plan is not None,
         plan_hash=plan.content_hash() if plan else None,
-        errors=[detail.as_json() for detail in _details(issues)],
+        errors=[detail.as_json() for detail in issue_details(issues)],
     )
 
 
-@router.get("/{workflow_id}", operation_id="get_workflow", response_model=WorkflowPublic)
+@router.get(
+    "/{workflow_id}",
+    operation_id="get_workflow",
+    response_model=WorkflowPublic,
+    responses=errors(404),
+)
 async def get_workflow(workflow_id: str, caller: CallerDep, session: SessionDep) -> WorkflowPublic:
+    """A workflow's name, state and latest version number."""
     workflow = await store.get_workflow(
         session, organization_id=caller.organization_id, workflow_id=workflow_id
     )
-    return WorkflowPublic.model_validate(workflow, from_attributes=True)
+    return public(workflow)
+
+
+@router.patch(
+    "/{workflow_id}",
+    operation_id="update_workflow",
+    response_model=WorkflowPublic,
+    responses={**WRITES, **errors(404, 409, 503)},
+)
+async def update_workflow(
+    workflow_id: str,
+    body: WorkflowUpdate,
+    caller: WriterDep,
+    session: SessionDep,
+    lazy_temporal: LazyTemporalDep,
+    settings: SettingsDep,
+) -> WorkflowPublic:
+    """Rename or describe a workflow; with a `graph`, store it as a new immutable version.
+
+    Runs already started keep their version. When the workflow is active its schedules move
+    to the new version (and those of removed schedule triggers are deleted) before the
+    version is stored; if Temporal cannot be reached, nothing is stored.
+    """
+    new_version = None
+    if body.graph is not None:
+        plan = await compile_graph(
+            session, caller.organization_id, body.graph, workflow_id=workflow_id
+        )
+        new_version = (body.graph, plan)
+    previous = await store.get_version(
+        session, organization_id=caller.organization_id, workflow_id=workflow_id
+    )
+    removed = schedules.schedule_nodes(previous.plan)
+
+    async def follow_schedules(workflow: Workflow, version: WorkflowVersion) -> None:
+        if not removed and not schedules.schedule_nodes(version.plan):
+            return
+        await schedules.sync(
+            await connect_temporal(lazy_temporal),
+            version=version,
+            workflows=await sub_workflows.plans_for(session, version),
+            active=workflow.active,
+            task_queue=settings.temporal_task_queue,
+            removed_nodes=removed,
+            create=workflow.active,
+        )
+
+    workflow, _ = await store.update_workflow(
+        session,
+        organization_id=caller.organization_id,
+        workflow_id=workflow_id,
+        name=body.name,
+        description=body.description,
+        new_version=new_version,
+        base_version=body.base_version,
+        before_commit=follow_schedules,
+    )
+    return public(workflow)
+
+
+@router.delete(
+    "/{workflow_id}",
+    operation_id="delete_workflow",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    responses={**WRITES, **errors(404, 503)},
+)
+async def delete_workflow(
+    workflow_id: str, caller: WriterDep, session: SessionDep, lazy_temporal: LazyTemporalDep
+) -> Response:
+    """Delete a workflow, its versions, webhooks and schedules. Runs in flight are untouched:
+    each carries its own plan and finishes as it would have."""
+    versions = await store.all_versions(
+        session, organization_id=caller.organization_id, workflow_id=workflow_id
+    )
+
+    async def remove_schedules(workflow: Workflow) -> None:
+        if any(schedules.schedule_nodes(version.plan) for version in versions):
+            await schedules.delete_all(
+                await connect_temporal(lazy_temporal), workflow_id=workflow.id, versions=versions
+            )
+
+    await store.delete_workflow(
+        session,
+        organization_id=caller.organization_id,
+        workflow_id=workflow_id,
+        before_commit=remove_schedules,
+    )
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get(
+    "/{workflow_id}/versions",
+    operation_id="list_workflow_versions",
+    response_model=WorkflowVersionsPublic,
+    responses=errors(404),
+)
+async def list_workflow_versions(
+    workflow_id: str,
+    caller: CallerDep,
+    session: SessionDep,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> WorkflowVersionsPublic:
+    """Every version of the workflow, newest first (their graphs: get one version)."""
+    rows, count = await store.list_versions(
+        session,
+        organization_id=caller.organization_id,
+        workflow_id=workflow_id,
+        limit=limit,
+        offset=offset,
+    )
+    return WorkflowVersionsPublic(
+        data=[WorkflowVersionSummary.model_validate(row, from_attributes=True) for row in rows],
+        count=count,
+    )
 
 
 @router.get(
     "/{workflow_id}/versions/{version}",
     operation_id="get_workflow_version",
     response_model=WorkflowVersionPublic,
+    responses=errors(404),
 )
 async def get_workflow_version(
-    workflow_id: str, version: int, caller: CallerDep, session: SessionDep
+    workflow_id: str, version: VersionNumber, caller: CallerDep, session: SessionDep
 ) -> WorkflowVersionPublic:
+    """One version exactly as it was stored, graph included."""
     row = await store.get_version(
         session, organization_id=caller.organization_id, workflow_id=workflow_id, version=version
     )

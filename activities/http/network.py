@@ -1,0 +1,94 @@
+"""Connections that refuse private, loopback and link-local addresses unless allowed.
+
+The check runs where the socket is opened, on the addresses the name resolves to, and the
+connection goes to the address that was checked: a name that resolves to a public address
+for a check and a private one for the connection (DNS rebinding) gains nothing, and every
+redirect hop is checked the same way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import socket
+from collections.abc import Awaitable, Callable, Iterable
+
+import httpcore
+import httpx
+
+
+class AddressNotAllowedError(Exception):
+    """The destination is on a private network the organization may not reach."""
+
+    def __init__(self, host: str, address: str) -> None:
+        super().__init__(f"{host} resolves to {address}, a private or local address")
+        self.host = host
+        self.address = address
+
+
+def is_public(address: str) -> bool:
+    ip = ipaddress.ip_address(address)
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_global and not ip.is_multicast
+
+
+async def _resolve(host: str, port: int) -> list[str]:
+    try:
+        infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError) as error:
+        raise httpcore.ConnectError(f"cannot resolve {host}: {error}") from None
+    # Keep the resolver's order (it prefers what works here) but drop repeats.
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
+
+
+class _GuardedBackend(httpcore.AsyncNetworkBackend):
+    def __init__(self, permit_private: Callable[[], Awaitable[bool]]) -> None:
+        self._inner = httpcore.AnyIOBackend()
+        self._permit_private = permit_private
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,  # noqa: ASYNC109 (httpcore's interface)
+        local_address: str | None = None,
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        addresses = await _resolve(host, port)
+        for address in addresses:
+            if not is_public(address) and not await self._permit_private():
+                raise AddressNotAllowedError(host, address)
+        failure: Exception = httpcore.ConnectError(f"{host} has no address")
+        for address in addresses:
+            try:
+                return await self._inner.connect_tcp(
+                    address, port, timeout=timeout, local_address=local_address,
+                    socket_options=socket_options,
+                )  # fmt: skip
+            except (httpcore.ConnectError, httpcore.ConnectTimeout) as error:
+                failure = error
+        raise failure
+
+    async def connect_unix_socket(
+        self,
+        path: str,
+        timeout: float | None = None,  # noqa: ASYNC109 (httpcore's interface)
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        raise httpcore.ConnectError("unix sockets are not reachable from workflows")
+
+    async def sleep(self, seconds: float) -> None:
+        await self._inner.sleep(seconds)
+
+
+def guarded_transport(permit_private: Callable[[], Awaitable[bool]]) -> httpx.AsyncHTTPTransport:
+    """An httpx transport whose connections pass the check; `permit_private` is asked (at
+    most once per connection) whether a private address may be reached. No proxies."""
+    transport = httpx.AsyncHTTPTransport(trust_env=False)
+    # httpx offers no public hook for the network backend; its pool takes one.
+    transport._pool = httpcore.AsyncConnectionPool(
+        ssl_context=httpx.create_ssl_context(trust_env=False),
+        network_backend=_GuardedBackend(permit_private),
+    )
+    return transport

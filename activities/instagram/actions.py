@@ -1,0 +1,85 @@
+"""The Instagram activities: publish and insights. Errors map in `errors`."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import httpx
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from activities.accounts import account_failure, required_account
+from activities.base import ActionInput, Progress, heartbeating, parse_parameters
+from activities.instagram.errors import GraphError, graph_failure
+from activities.instagram.graph import GraphSession
+from activities.instagram.nodes import InstagramInsightsParameters, InstagramPublishParameters
+from activities.instagram.publish import Publishing
+from activities.services import ActionServices
+from app.platforms.errors import PlatformError
+
+T = TypeVar("T")
+
+
+def _metric_value(entry: dict[str, Any]) -> float:
+    total = entry.get("total_value")
+    if isinstance(total, dict) and isinstance(total.get("value"), int | float):
+        return float(total["value"])
+    values = entry.get("values") or [{}]
+    value = values[-1].get("value", 0)
+    return float(value) if isinstance(value, int | float) else 0.0
+
+
+class InstagramActivities:
+    """Instagram actions through the Graph API, for the account the node names."""
+
+    def __init__(self, services: ActionServices) -> None:
+        self.services = services
+
+    @activity.defn(name="instagram.publish")
+    async def publish(self, action: ActionInput) -> dict[str, Any]:
+        """Create the container(s), wait until Instagram has processed them, publish."""
+        params = parse_parameters(InstagramPublishParameters, action)
+        graph = self._graph(action)
+        progress = Progress()
+        publishing = Publishing(graph, params, progress)
+        return await self._mapped(publishing.run, progress)
+
+    @activity.defn(name="instagram.insights")
+    async def insights(self, action: ActionInput) -> dict[str, Any]:
+        """The requested metrics of one media or of the account."""
+        params = parse_parameters(InstagramInsightsParameters, action)
+        graph = self._graph(action)
+
+        async def read() -> dict[str, Any]:
+            query = {"metric": ",".join(params.metrics)}
+            if params.target == "media":
+                node = str(params.media_id)
+            else:
+                node = await graph.ig_user_id()
+                query |= {"period": params.period or "day", "metric_type": "total_value"}
+            answer = await graph.get(f"{node}/insights", query)
+            return {"metrics": {str(e["name"]): _metric_value(e) for e in answer.get("data", [])}}
+
+        return await self._mapped(read)
+
+    def _graph(self, action: ActionInput) -> GraphSession:
+        account_id = required_account(action, "Instagram")
+        return GraphSession(self.services, action.organization_id, account_id)
+
+    async def _mapped(
+        self, body: Callable[[], Awaitable[T]], progress: Progress | None = None
+    ) -> T:
+        try:
+            async with heartbeating(progress=progress):
+                return await body()
+        except PlatformError as error:
+            raise account_failure(error) from None
+        except GraphError as error:
+            raise graph_failure(error) from None
+        except httpx.TimeoutException:
+            raise ApplicationError("Instagram did not answer in time", type="Timeout") from None
+        except httpx.HTTPError as error:
+            raise ApplicationError(
+                f"could not reach Instagram: {type(error).__name__}", type="NetworkError"
+            ) from None

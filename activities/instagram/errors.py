@@ -1,0 +1,105 @@
+"""Meta's Graph API errors mapped to what the workflow should do, in one place.
+
+Throttling (codes 4, 17, 32, 613, 80002) retries when `X-Business-Use-Case-Usage` says access
+returns (`estimated_time_to_regain_access`, in minutes); 1 and 2 (and anything Meta marks
+`is_transient`) retry with the node's backoff, as do 5xx answers without a Graph error; 190
+means the token is expired or invalid and fails for good; everything else fails for good with
+Meta's message.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
+
+from temporalio.exceptions import ApplicationError
+
+THROTTLING_CODES = frozenset({4, 17, 32, 613, 80002})
+TRANSIENT_CODES = frozenset({1, 2})
+EXPIRED_TOKEN_CODE = 190
+NOT_READY_CODE = 9007
+"""media_publish before the container finished processing."""
+
+
+class GraphError(Exception):
+    """A Graph API error answer."""
+
+    def __init__(
+        self,
+        *,
+        status: int,
+        code: int | None,
+        message: str,
+        transient: bool,
+        headers: Mapping[str, str],
+    ) -> None:
+        super().__init__(f"Instagram error {code}: {message}")
+        self.status = status
+        self.code = code
+        self.message = message
+        self.transient = transient
+        self.headers = headers
+
+    @classmethod
+    def from_answer(
+        cls, status: int, body: Mapping[str, Any], headers: Mapping[str, str]
+    ) -> GraphError:
+        error = body.get("error")
+        detail: Mapping[str, Any] = error if isinstance(error, dict) else {}
+        code = detail.get("code")
+        message = str(detail.get("error_user_msg") or detail.get("message") or f"HTTP {status}")
+        return cls(
+            status=status,
+            code=code if isinstance(code, int) else None,
+            message=message,
+            transient=bool(detail.get("is_transient")),
+            headers=dict(headers),
+        )
+
+
+def regain_delay(headers: Mapping[str, str]) -> timedelta | None:
+    """The longest `estimated_time_to_regain_access` in X-Business-Use-Case-Usage, if any."""
+    raw = {name.lower(): value for name, value in headers.items()}.get("x-business-use-case-usage")
+    try:
+        usage = json.loads(raw) if raw else {}
+    except ValueError:
+        return None
+    minutes = [
+        entry.get("estimated_time_to_regain_access", 0)
+        for entries in (usage.values() if isinstance(usage, dict) else ())
+        if isinstance(entries, list)
+        for entry in entries
+        if isinstance(entry, dict)
+    ]
+    longest = max((m for m in minutes if isinstance(m, int | float)), default=0)
+    return timedelta(minutes=longest) if longest > 0 else None
+
+
+def graph_failure(error: GraphError) -> ApplicationError:
+    if error.code in THROTTLING_CODES:
+        return ApplicationError(
+            f"Instagram is throttling this account: {error.message}",
+            type="InstagramRateLimited",
+            next_retry_delay=regain_delay(error.headers),
+        )
+    if error.code == EXPIRED_TOKEN_CODE:
+        return ApplicationError(
+            f"Instagram refused the account's token: {error.message}; connect it again",
+            type="InstagramTokenExpired",
+            non_retryable=True,
+        )
+    if (
+        error.code in TRANSIENT_CODES
+        or error.transient
+        or (error.code is None and error.status >= 500)
+    ):
+        return ApplicationError(
+            f"Instagram could not answer now: {error.message}", type="InstagramTransient"
+        )
+    return ApplicationError(
+        f"Instagram refused the request: {error.message}",
+        type="InstagramRefused",
+        non_retryable=True,
+    )

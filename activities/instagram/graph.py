@@ -1,0 +1,70 @@
+"""One activity's conversation with the Graph API as one Instagram account."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from activities.instagram.errors import EXPIRED_TOKEN_CODE, GraphError
+from activities.services import ActionServices
+from app.platforms.grants import json_object
+from app.platforms.tokens import AccountToken
+from app.store.accounts import set_account_status
+
+
+class GraphSession:
+    """Graph calls with the account's token in the `Authorization` header (never the URL)."""
+
+    def __init__(self, services: ActionServices, organization_id: str, account_id: str) -> None:
+        self.services = services
+        self.organization_id = organization_id
+        self.account_id = account_id
+        self._token: AccountToken | None = None
+
+    async def ig_user_id(self) -> str:
+        token = await self._access_token()
+        if token.external_id:
+            return token.external_id
+        return str((await self.get("me", {"fields": "id"}))["id"])
+
+    async def get(self, path: str, params: dict[str, str]) -> dict[str, Any]:
+        return await self._call("GET", path, params)
+
+    async def post(self, path: str, params: dict[str, str]) -> dict[str, Any]:
+        return await self._call("POST", path, params)
+
+    async def _call(self, method: str, path: str, params: dict[str, str]) -> dict[str, Any]:
+        token = await self._access_token()
+        endpoints = self.services.endpoints
+        async with httpx.AsyncClient(timeout=endpoints.request_timeout, trust_env=False) as client:
+            response = await client.request(
+                method,
+                f"{endpoints.instagram_graph_url}/{path}",
+                # Parameters as a form body for POST, as Meta documents them; query for GET.
+                params=params if method == "GET" else None,
+                data=params if method == "POST" else None,
+                headers={"Authorization": f"Bearer {token.access_token}"},
+            )
+        body = json_object(response)
+        if response.status_code == 200 and "error" not in body:
+            return body
+        error = GraphError.from_answer(response.status_code, body, response.headers)
+        if error.code == EXPIRED_TOKEN_CODE:
+            async with self.services.database.session() as session:
+                await set_account_status(
+                    session,
+                    organization_id=self.organization_id,
+                    account_id=self.account_id,
+                    status="expired",
+                )
+        raise error
+
+    async def _access_token(self) -> AccountToken:
+        if self._token is None:
+            self._token = await self.services.tokens.access_token(
+                organization_id=self.organization_id,
+                account_id=self.account_id,
+                platform="instagram",
+            )
+        return self._token

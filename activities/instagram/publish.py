@@ -1,0 +1,183 @@
+"""Publishing: create the container(s), wait for processing, publish, without repeating a step
+a previous attempt already took.
+
+Progress (heartbeat details) holds the carousel's item containers, the container and whether
+publishing was attempted; a retry picks up there. If an earlier attempt's publish went through
+but its answer was lost, the container reads PUBLISHED and the media is found among the
+account's newest, by caption and time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from activities.base import Progress
+from activities.instagram.errors import NOT_READY_CODE, GraphError
+from activities.instagram.graph import GraphSession
+from activities.instagram.nodes import CarouselItem, InstagramPublishParameters
+
+ATTEMPT_MARGIN = timedelta(seconds=15)
+"""Stop waiting this long before the attempt's own timeout, to hand over to the next attempt."""
+CLOCK_SKEW = timedelta(minutes=2)
+
+
+def _container_parameters(
+    params: InstagramPublishParameters, children: list[str]
+) -> dict[str, str]:
+    if params.kind == "image":
+        fields = {"image_url": params.image_url}
+    elif params.kind == "reel":
+        fields = {
+            "media_type": "REELS", "video_url": params.video_url, "cover_url": params.cover_url,
+            "share_to_feed": "true" if params.share_to_feed else "false",
+        }  # fmt: skip
+    elif params.kind == "story":
+        fields = {"media_type": "STORIES", "image_url": params.image_url,
+                  "video_url": params.video_url}  # fmt: skip
+    else:
+        fields = {"media_type": "CAROUSEL", "children": ",".join(children)}
+    if params.kind != "story":
+        fields["caption"] = params.caption
+    return {name: value for name, value in fields.items() if value is not None}
+
+
+def _item_parameters(item: CarouselItem) -> dict[str, str]:
+    if item.image_url is not None:
+        return {"is_carousel_item": "true", "image_url": item.image_url}
+    return {"is_carousel_item": "true", "media_type": "VIDEO", "video_url": str(item.video_url)}
+
+
+class Publishing:
+    """One publish of one account, resumable from `Progress`."""
+
+    def __init__(
+        self, graph: GraphSession, params: InstagramPublishParameters, progress: Progress
+    ) -> None:
+        self.graph = graph
+        self.params = params
+        self.progress = progress
+        previous = Progress.previous()
+        self.state: dict[str, Any] = dict(previous) if isinstance(previous, dict) else {}
+        self.state.setdefault("children", [])
+        progress.details = dict(self.state)
+        info = activity.info()
+        self.first_scheduled = info.scheduled_time
+        self.attempt_ends = (
+            info.started_time + info.start_to_close_timeout - ATTEMPT_MARGIN
+            if info.start_to_close_timeout
+            else None
+        )
+
+    async def run(self) -> dict[str, Any]:
+        ig_user_id = await self.graph.ig_user_id()
+        for item in self.params.items[len(self.state["children"]) :]:
+            created = await self.graph.post(f"{ig_user_id}/media", _item_parameters(item))
+            self._record(children=[*self.state["children"], str(created["id"])])
+        for child in self.state["children"]:
+            await self._until_finished(child)
+        if "container" not in self.state:
+            parameters = _container_parameters(self.params, self.state["children"])
+            created_at = datetime.now(UTC).timestamp()
+            created = await self.graph.post(f"{ig_user_id}/media", parameters)
+            self._record(container=str(created["id"]), created_at=created_at)
+        container = self.state["container"]
+        status = await self._until_finished(container)
+        media_id = (
+            await self._published_media(ig_user_id)
+            if status == "PUBLISHED"
+            else await self._publish(ig_user_id, container)
+        )
+        media = await self.graph.get(media_id, {"fields": "permalink"})
+        return {
+            "media_id": media_id,
+            "container_id": container,
+            "permalink": media.get("permalink", ""),
+        }
+
+    async def _publish(self, ig_user_id: str, container: str) -> str:
+        self._record(publishing=True)
+        while True:
+            try:
+                published = await self.graph.post(
+                    f"{ig_user_id}/media_publish", {"creation_id": container}
+                )
+                return str(published["id"])
+            except GraphError as error:
+                if error.code != NOT_READY_CODE:
+                    raise
+            await self._pause()
+
+    async def _until_finished(self, container: str) -> str:
+        """Poll until the container is FINISHED (or PUBLISHED by an earlier attempt)."""
+        while True:
+            answer = await self.graph.get(container, {"fields": "status_code,status"})
+            status = str(answer.get("status_code"))
+            if status in ("FINISHED", "PUBLISHED"):
+                return status
+            if status == "ERROR":
+                raise ApplicationError(
+                    f"Instagram could not process the media: {answer.get('status', status)}",
+                    type="InstagramMediaFailed",
+                    non_retryable=True,
+                )
+            if status == "EXPIRED":
+                # Not published within 24 hours: the next attempt starts from new containers.
+                self._record(children=[], container=None, created_at=None)
+                raise ApplicationError(
+                    "the media container expired before it was published",
+                    type="InstagramContainerExpired",
+                )
+            await self._pause()
+
+    async def _pause(self) -> None:
+        now = datetime.now(self.first_scheduled.tzinfo)
+        if now - self.first_scheduled >= self.params.max_wait:
+            raise ApplicationError(
+                f"Instagram did not finish processing within {self.params.max_wait}",
+                type="InstagramProcessingTimeout",
+                non_retryable=True,
+            )
+        if self.attempt_ends is not None and now + self.params.poll_interval > self.attempt_ends:
+            # This attempt's time is up; the next one resumes with the same container.
+            raise ApplicationError(
+                "Instagram is still processing the media",
+                type="InstagramStillProcessing",
+                next_retry_delay=self.params.poll_interval,
+            )
+        await asyncio.sleep(self.params.poll_interval.total_seconds())
+
+    async def _published_media(self, ig_user_id: str) -> str:
+        """The media an earlier attempt published from our container: the newest with our
+        caption since the container was made (by this worker's clock, less some skew)."""
+        listing = await self.graph.get(
+            f"{ig_user_id}/media", {"fields": "id,caption,timestamp", "limit": "25"}
+        )
+        created_at = self.state.get("created_at")
+        made = (
+            datetime.fromtimestamp(created_at, UTC)
+            if isinstance(created_at, int | float)
+            else self.first_scheduled
+        )
+        since = made - CLOCK_SKEW
+        for media in listing.get("data", []):
+            published = datetime.strptime(str(media.get("timestamp")), "%Y-%m-%dT%H:%M:%S%z")
+            if published >= since and media.get("caption") == self.params.caption:
+                return str(media["id"])
+        raise ApplicationError(
+            "Instagram published the media in an earlier attempt, but it cannot be found "
+            "among the account's newest",
+            type="InstagramMediaNotFound",
+            non_retryable=True,
+        )
+
+    def _record(self, **changes: Any) -> None:
+        self.state.update(changes)
+        for name in ("container", "created_at"):
+            if self.state.get(name) is None:
+                self.state.pop(name, None)
+        self.progress.record(self.state)

@@ -1,0 +1,40 @@
+"""tweepy, pointed where settings say and kept from blocking or sleeping.
+
+tweepy 4 hard-codes `https://api.twitter.com` in `Client.request`; a transport adapter
+mounted on its public `session` sends those requests to the configured X base URL instead
+(the real API, or the emulator). Every request gets a timeout, proxies from the environment
+are ignored, and `wait_on_rate_limit` stays off: a rate limit is the activity's to report.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import requests
+import tweepy
+from requests.adapters import HTTPAdapter
+
+TWEEPY_ORIGIN = "https://api.twitter.com"
+
+
+class _Rerouted(HTTPAdapter):
+    def __init__(self, base_url: str, timeout: float) -> None:
+        super().__init__(max_retries=0)
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+
+    def send(
+        self, request: requests.PreparedRequest, *args: Any, **kwargs: Any
+    ) -> requests.Response:
+        if request.url is not None and request.url.startswith(TWEEPY_ORIGIN):
+            request.url = self.base_url + request.url[len(TWEEPY_ORIGIN) :]
+        kwargs["timeout"] = kwargs.get("timeout") or self.timeout
+        return super().send(request, *args, **kwargs)
+
+
+def x_client(base_url: str, access_token: str, *, timeout: float) -> tweepy.Client:
+    """A tweepy client acting with an OAuth 2.0 user token, answering plain dicts."""
+    client = tweepy.Client(bearer_token=access_token, return_type=dict, wait_on_rate_limit=False)
+    client.session.trust_env = False
+    client.session.mount(TWEEPY_ORIGIN, _Rerouted(base_url, timeout))
+    return client

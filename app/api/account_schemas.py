@@ -1,0 +1,180 @@
+"""What the accounts API accepts and returns. No model here has a field that carries a secret
+out: tokens and passwords come in, and only their kind and expiry go back."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+_TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
+"""An HTTP token (RFC 9110): what a header name may be made of."""
+_RESERVED_HEADERS = frozenset({"host", "content-length", "transfer-encoding", "connection"})
+
+
+def _header_name(value: str) -> str:
+    if not _TOKEN.fullmatch(value):
+        raise ValueError("is not a valid header name")
+    if value.lower() in _RESERVED_HEADERS:
+        raise ValueError(f"{value} is set by the HTTP client and cannot carry a credential")
+    return value
+
+
+def _one_line(value: str) -> str:
+    if any(char in value for char in "\r\n\0"):
+        raise ValueError("must not contain line breaks or NUL characters")
+    return value
+
+
+def _header_safe(value: str) -> str:
+    # What HTTP can carry in a header value: visible ASCII, spaces and tabs (RFC 9110).
+    if not all(char == "\t" or " " <= char <= "~" for char in value):
+        raise ValueError("must be printable ASCII: it is sent in an HTTP header")
+    return value
+
+
+def _token68(value: str) -> str:
+    if not all("!" <= char <= "~" for char in value):
+        raise ValueError("must be printable ASCII without spaces, as tokens are")
+    return value
+
+
+Secret = Annotated[str, Field(min_length=1, max_length=4096), AfterValidator(_one_line)]
+"""A secret sent in a way that encodes any text (a query parameter, a Basic password)."""
+HeaderSecret = Annotated[Secret, AfterValidator(_header_safe)]
+"""A secret sent as an HTTP header value."""
+Token = Annotated[Secret, AfterValidator(_token68)]
+"""An access, refresh or bearer token."""
+HeaderName = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_header_name)]
+DisplayName = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class _Input(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class CredentialPublic(BaseModel):
+    kind: str = Field(description="`oauth2`, `token`, `bearer`, `basic`, `header` or `query`.")
+    expires_at: datetime | None = Field(description="When the access token stops working.")
+
+
+class AccountPublic(BaseModel):
+    id: str
+    platform: str = Field(description="`x`, `instagram` or `http`.")
+    display_name: str
+    status: str = Field(
+        description="`active`; `expired` or `revoked` when it must be connected again."
+    )
+    scopes: list[str]
+    external_id: str | None = Field(description="The platform's id of the account.")
+    credential: CredentialPublic | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class AccountsPublic(BaseModel):
+    data: list[AccountPublic]
+    count: int
+
+
+class XTokensCreate(_Input):
+    """Tokens of an X bot account obtained elsewhere (e.g. X's developer portal)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"access_token": "bWFkZS11cC1hY2Nlc3M", "refresh_token": "bWFkZS11cC1yZWZyZXNo",
+                 "expires_in": 7200, "scopes": ["tweet.read", "tweet.write", "users.read",
+                 "offline.access"]}
+            ]
+        },
+    )  # fmt: skip
+
+    access_token: Token
+    refresh_token: Token | None = Field(
+        default=None, description="With it, the engine renews the access token itself."
+    )
+    expires_in: int | None = Field(
+        default=None, gt=0, le=10 * 365 * 86_400,
+        description="Seconds until the access token expires, if known.",
+    )  # fmt: skip
+    scopes: list[Annotated[str, Field(min_length=1, max_length=100)]] = Field(
+        default_factory=list, max_length=20
+    )
+    display_name: DisplayName | None = Field(default=None, description="Default: @username.")
+
+
+class XAuthorizationStarted(BaseModel):
+    authorize_url: str = Field(description="Send the person here to approve on X.")
+    expires_at: datetime = Field(description="Approve before this; start again after.")
+
+
+class InstagramConnect(_Input):
+    """A long-lived Instagram token (60 days, renewed by the engine before it runs out)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"access_token": "IGQVJ-made-up", "expires_in": 5_184_000}]
+        },
+    )
+
+    access_token: Token
+    expires_in: int | None = Field(
+        default=None, gt=0, le=60 * 86_400,
+        description="Seconds the token has left, if known (default: a fresh token's 60 days).",
+    )  # fmt: skip
+    display_name: DisplayName | None = Field(default=None, description="Default: the username.")
+
+
+class BearerCredential(_Input):
+    type: Literal["bearer"]
+    token: Token
+
+
+def _no_colon(value: str) -> str:
+    if ":" in value:
+        raise ValueError(
+            "must not contain ':' (Basic authentication joins user and password by it)"
+        )
+    return value
+
+
+class BasicCredential(_Input):
+    type: Literal["basic"]
+    username: Annotated[
+        str,
+        Field(min_length=1, max_length=500),
+        AfterValidator(_one_line),
+        AfterValidator(_no_colon),
+    ]
+    password: Secret
+
+
+class HeaderCredential(_Input):
+    type: Literal["header"]
+    name: HeaderName
+    value: HeaderSecret
+
+
+class QueryCredential(_Input):
+    type: Literal["query"]
+    name: Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_one_line)]
+    value: Secret
+
+
+HttpCredential = Annotated[
+    BearerCredential | BasicCredential | HeaderCredential | QueryCredential,
+    Field(discriminator="type"),
+]
+
+
+class HttpAccountCreate(_Input):
+    display_name: DisplayName
+    credential: HttpCredential = Field(
+        description="How `http.request` nodes using this account authenticate.",
+        examples=[{"type": "header", "name": "X-Api-Key", "value": "..."}],
+    )

@@ -1,0 +1,69 @@
+"""Checking a submitted graph for the routes that store or validate one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app import sub_workflows
+from app.errors import ErrorDetail, InvalidInputError
+from app.language.compiler import build_plan
+from app.language.errors import Issue
+from app.language.plan import Plan
+from app.language.validation import validate
+from app.store.accounts import account_platforms
+
+
+def issue_details(issues: list[Issue], *, under: tuple[str, ...] = ("graph",)) -> list[ErrorDetail]:
+    return [
+        ErrorDetail(
+            message=issue.message,
+            path=(*under, *issue.path),
+            node_id=issue.node_id,
+            code=issue.code,
+        )
+        for issue in issues
+    ]
+
+
+async def check_graph(
+    session: AsyncSession,
+    organization_id: str,
+    graph: dict[str, Any],
+    *,
+    workflow_id: str | None = None,
+) -> tuple[Plan | None, list[Issue]]:
+    """The compiled plan, or None and every problem (accounts are the caller's own).
+
+    `workflow_id`: the workflow the graph would become a version of (None: a new one), so
+    that a sub-workflow calling back into it is refused; sub-workflow versions are pinned.
+    """
+    accounts = await account_platforms(session, organization_id=organization_id)
+    checked, issues = validate(graph, accounts=accounts)
+    if checked is None:
+        return None, issues
+    return await sub_workflows.link(
+        session,
+        organization_id=organization_id,
+        graph=checked.graph,
+        plan=build_plan(checked),
+        workflow_id=workflow_id,
+    )
+
+
+async def compile_graph(
+    session: AsyncSession,
+    organization_id: str,
+    graph: dict[str, Any],
+    *,
+    under: tuple[str, ...] = ("graph",),
+    workflow_id: str | None = None,
+) -> Plan:
+    """The plan of a graph about to be stored, or a 422 listing every problem."""
+    plan, issues = await check_graph(session, organization_id, graph, workflow_id=workflow_id)
+    if plan is None:
+        raise InvalidInputError(
+            "the workflow graph is not valid", issue_details(issues, under=under)
+        )
+    return plan

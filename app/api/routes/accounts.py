@@ -1,0 +1,272 @@
+"""Connected accounts: list, read, delete, renew; connect X (OAuth 2.0 with PKCE, or pasted bot
+tokens), Instagram (long-lived token) and HTTP credentials. Secrets go in, never out."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request, Response, status
+
+from app.api.account_schemas import (
+    AccountPublic,
+    AccountsPublic,
+    CredentialPublic,
+    HttpAccountCreate,
+    InstagramConnect,
+    XAuthorizationStarted,
+    XTokensCreate,
+)
+from app.api.deps import CallerDep, DatabaseDep, SessionDep, SettingsDep, WriterDep
+from app.api.responses import errors
+from app.db.models import Account
+from app.errors import (
+    ConflictError,
+    ErrorDetail,
+    InvalidInputError,
+    ServiceUnavailableError,
+)
+from app.platforms.connections import (
+    AuthorizationUnknownError,
+    Connections,
+    NotConfiguredError,
+    NotRenewableError,
+)
+from app.platforms.endpoints import PlatformEndpoints
+from app.platforms.errors import (
+    ClientRejectedError,
+    GrantRevokedError,
+    PlatformError,
+    PlatformUnavailableError,
+)
+from app.platforms.renewal import refresh_policies
+from app.platforms.tokens import AccountUnusableError, TokenKeeper
+from app.store import accounts as store
+from app.vault import Vault
+
+router = APIRouter(prefix="/accounts", tags=["accounts"])
+
+Responses = dict[int | str, dict[str, Any]]
+_READS: Responses = errors(401, 422)
+_WRITES: Responses = errors(401, 403, 422)
+_ONE: Responses = errors(404)
+_PLATFORM: Responses = errors(503)
+_PLATFORM[503] = {
+    **_PLATFORM[503],
+    "description": "The platform does not answer, or is not configured here; retry later.",
+}
+
+
+def get_connections(request: Request, database: DatabaseDep, settings: SettingsDep) -> Connections:
+    """The app's platform connections, built on first use from its settings."""
+    connections: Connections | None = getattr(request.app.state, "connections", None)
+    if connections is None:
+        endpoints = PlatformEndpoints.from_settings(settings)
+        vault = Vault.from_spec(settings.vault_keys)
+        keeper = TokenKeeper(database, vault, refresh_policies(endpoints))
+        connections = Connections(vault, endpoints, keeper)
+        request.app.state.connections = connections
+    return connections
+
+
+ConnectionsDep = Annotated[Connections, Depends(get_connections)]
+
+
+@contextmanager
+def _platform_errors(field: tuple[str | int, ...] = ()) -> Iterator[None]:
+    """The platform's answers as API errors; `field` is what a refused token came in."""
+    try:
+        yield
+    except PlatformUnavailableError as error:
+        raise ServiceUnavailableError(error.message) from None
+    except (NotConfiguredError, ClientRejectedError) as error:
+        raise ServiceUnavailableError(error.message) from None
+    except (NotRenewableError, AccountUnusableError) as error:
+        raise ConflictError(error.message) from None
+    except (GrantRevokedError, AuthorizationUnknownError, PlatformError) as error:
+        raise InvalidInputError(
+            error.message, [ErrorDetail(message=error.message, path=field)]
+        ) from None
+
+
+async def _public(session: SessionDep, account: Account) -> AccountPublic:
+    summary = await store.credential_summary(session, account_id=account.id)
+    return AccountPublic(
+        id=account.id,
+        platform=account.platform,
+        display_name=account.display_name,
+        status=account.status,
+        scopes=list(account.scopes),
+        external_id=account.external_id,
+        credential=CredentialPublic(kind=summary[0], expires_at=summary[1]) if summary else None,
+        created_at=account.created_at,
+        updated_at=account.updated_at,
+    )
+
+
+@router.get("", operation_id="list_accounts", response_model=AccountsPublic, responses=_READS)
+async def list_accounts(
+    caller: CallerDep,
+    session: SessionDep,
+    platform: Annotated[str | None, Query(pattern="^(x|instagram|http)$")] = None,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+) -> AccountsPublic:
+    """The organization's connected accounts, oldest first."""
+    accounts, count = await store.list_accounts(
+        session, organization_id=caller.organization_id, platform=platform,
+        offset=offset, limit=limit,
+    )  # fmt: skip
+    return AccountsPublic(data=[await _public(session, a) for a in accounts], count=count)
+
+
+@router.get(
+    "/x/callback",
+    operation_id="finish_x_authorization",
+    response_model=AccountPublic,
+    responses={**errors(422), **_PLATFORM},
+)
+async def finish_x_authorization(
+    session: SessionDep,
+    connections: ConnectionsDep,
+    state: Annotated[str, Query(min_length=1, max_length=200)],
+    code: Annotated[str | None, Query(max_length=2000)] = None,
+    error: Annotated[str | None, Query(max_length=200)] = None,
+    error_description: Annotated[str | None, Query(max_length=2000)] = None,
+) -> AccountPublic:
+    """Where X sends the person back. No API key: `state` ties it to the authorization (and
+    organization) it started, once, within ten minutes; the code is exchanged with PKCE."""
+    if error is not None or not code:
+        # Used up either way, so the same state cannot be tried again.
+        await connections.finish_x_authorization_refused(session, state=state)
+        message = f"X did not authorize: {error_description or error or 'no code'}"
+        raise InvalidInputError(message, [ErrorDetail(message=message, path=("query", "error"))])
+    with _platform_errors(("query", "state")):
+        account = await connections.finish_x_authorization(session, state=state, code=code)
+    return await _public(session, account)
+
+
+@router.post(
+    "/x/authorize",
+    operation_id="start_x_authorization",
+    status_code=status.HTTP_201_CREATED,
+    response_model=XAuthorizationStarted,
+    responses={**_WRITES, **_PLATFORM},
+)
+async def start_x_authorization(
+    caller: WriterDep, session: SessionDep, connections: ConnectionsDep
+) -> XAuthorizationStarted:
+    """Start connecting an X account: send the person to `authorize_url`; X brings them back
+    to `/accounts/x/callback`, which stores the account."""
+    with _platform_errors():
+        started = await connections.start_x_authorization(
+            session, organization_id=caller.organization_id
+        )
+    return XAuthorizationStarted(authorize_url=started.authorize_url, expires_at=started.expires_at)
+
+
+@router.post(
+    "/x/tokens",
+    operation_id="connect_x_tokens",
+    status_code=status.HTTP_201_CREATED,
+    response_model=AccountPublic,
+    responses={**_WRITES, **_PLATFORM},
+)
+async def connect_x_tokens(
+    body: XTokensCreate, caller: WriterDep, session: SessionDep, connections: ConnectionsDep
+) -> AccountPublic:
+    """Connect a bot account by pasting its tokens; they are checked with X first."""
+    with _platform_errors(("body", "access_token")):
+        account = await connections.paste_x_tokens(
+            session, organization_id=caller.organization_id, access_token=body.access_token,
+            refresh_token=body.refresh_token, expires_in=body.expires_in, scopes=body.scopes,
+            display_name=body.display_name,
+        )  # fmt: skip
+    return await _public(session, account)
+
+
+@router.post(
+    "/instagram",
+    operation_id="connect_instagram",
+    status_code=status.HTTP_201_CREATED,
+    response_model=AccountPublic,
+    responses={**_WRITES, **_PLATFORM},
+)
+async def connect_instagram(
+    body: InstagramConnect, caller: WriterDep, session: SessionDep, connections: ConnectionsDep
+) -> AccountPublic:
+    """Connect an Instagram professional account with a long-lived token, checked with Meta."""
+    with _platform_errors(("body", "access_token")):
+        account = await connections.connect_instagram(
+            session, organization_id=caller.organization_id, access_token=body.access_token,
+            expires_in=body.expires_in, display_name=body.display_name,
+        )  # fmt: skip
+    return await _public(session, account)
+
+
+@router.post(
+    "/http",
+    operation_id="create_http_account",
+    status_code=status.HTTP_201_CREATED,
+    response_model=AccountPublic,
+    responses=_WRITES,
+)
+async def create_http_account(
+    body: HttpAccountCreate, caller: WriterDep, session: SessionDep, connections: ConnectionsDep
+) -> AccountPublic:
+    """Store a credential for `http.request` nodes: bearer token, basic, header or query."""
+    secret = body.credential.model_dump(exclude={"type"})
+    account = await store.connect_account(
+        session, connections.vault, organization_id=caller.organization_id, platform="http",
+        display_name=body.display_name, kind=body.credential.type, secret=secret,
+    )  # fmt: skip
+    return await _public(session, account)
+
+
+@router.get(
+    "/{account_id}",
+    operation_id="get_account",
+    response_model=AccountPublic,
+    responses={**_READS, **_ONE},
+)
+async def get_account(account_id: str, caller: CallerDep, session: SessionDep) -> AccountPublic:
+    """One connected account: its platform, status and what kind of credential it has."""
+    account = await store.get_account(
+        session, organization_id=caller.organization_id, account_id=account_id
+    )
+    return await _public(session, account)
+
+
+@router.post(
+    "/{account_id}/refresh",
+    operation_id="refresh_account",
+    response_model=AccountPublic,
+    responses={**_WRITES, **_ONE, **errors(409), **_PLATFORM},
+)
+async def refresh_account(
+    account_id: str, caller: WriterDep, session: SessionDep, connections: ConnectionsDep
+) -> AccountPublic:
+    """Renew the account's token now (the engine also does it before expiry and after a 401)."""
+    with _platform_errors():
+        account = await connections.renew(
+            session, organization_id=caller.organization_id, account_id=account_id
+        )
+    return await _public(session, account)
+
+
+@router.delete(
+    "/{account_id}",
+    operation_id="delete_account",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses={**_WRITES, **_ONE},
+)
+async def delete_account(
+    account_id: str, caller: WriterDep, session: SessionDep, connections: ConnectionsDep
+) -> Response:
+    """Delete the account and its credential (an X grant is revoked at X as well). Workflows
+    that use it fail at that node until they name another account."""
+    await connections.disconnect(
+        session, organization_id=caller.organization_id, account_id=account_id
+    )
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

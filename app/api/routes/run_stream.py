@@ -1,0 +1,59 @@
+"""A run's progress as Server-Sent Events."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+from fastapi import APIRouter
+from fastapi.sse import EventSourceResponse, format_sse_event
+from temporalio.client import Client
+
+from app import run_control, runs
+from app.api.deps import CallerDep, SessionDep, TemporalDep
+from app.api.responses import AUTHENTICATED, errors
+
+router = APIRouter(tags=["runs"], responses={**AUTHENTICATED, **errors(503)})
+
+POLL = timedelta(milliseconds=250)
+
+
+async def _events(client: Client, organization_id: str, run_id: str) -> AsyncIterator[bytes]:
+    sequence = 0
+    async for state in run_control.follow(
+        client, organization_id=organization_id, run_id=run_id, poll=POLL
+    ):
+        sequence += 1
+        yield format_sse_event(data_str=state.model_dump_json(), event="state", id=str(sequence))
+    yield format_sse_event(data_str="{}", event="end", id=str(sequence + 1))
+
+
+@router.get(
+    "/runs/{run_id}/stream",
+    operation_id="stream_run",
+    response_model=None,
+    responses={
+        **errors(404),
+        200: {
+            "description": (
+                "`text/event-stream`: a `state` event (data: the run's state as in get_run) "
+                "at once and at every change, then one `end` event when the run has ended."
+            ),
+            "content": {
+                "text/event-stream": {
+                    "example": 'event: state\ndata: {"status": "running", ...}\nid: 1\n\n'
+                    "event: end\ndata: {}\nid: 2\n\n"
+                }
+            },
+        },
+    },
+)
+async def stream_run(
+    run_id: str, caller: CallerDep, session: SessionDep, temporal: TemporalDep
+) -> EventSourceResponse:
+    """Follow a run: its state now and after every step, until it ends."""
+    # Check before the stream starts, so a wrong id is a plain 404, not a broken stream.
+    await runs.describe_run(temporal, organization_id=caller.organization_id, run_id=run_id)
+    # A stream may last long: it must not hold a database connection (the key is checked).
+    await session.close()
+    return EventSourceResponse(_events(temporal, caller.organization_id, run_id))

@@ -1,0 +1,49 @@
+"""Where the platforms are, and who we are to them: from settings, so the sandbox and the
+tests can point everything at the emulator by changing base URLs only."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from app.settings import Settings
+
+X_CALLBACK_PATH = "/accounts/x/callback"
+
+
+@dataclass(frozen=True)
+class PlatformEndpoints:
+    """Base URLs and OAuth client of every platform we call."""
+
+    x_api_base_url: str = "https://api.x.com"
+    """X API v2 and its OAuth 2.0 token endpoint."""
+    x_authorize_url: str = "https://x.com/i/oauth2/authorize"
+    x_client_id: str = ""
+    x_client_secret: str = field(default="", repr=False)
+    """Empty for a public client."""
+    instagram_api_base_url: str = "https://graph.instagram.com"
+    instagram_api_version: str = "v21.0"
+    redirect_base_url: str = "http://127.0.0.1:8000"
+    """Public base URL of our API, where OAuth callbacks come back."""
+    request_timeout: float = 30.0
+    """Seconds any one platform call may take."""
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> PlatformEndpoints:
+        return cls(
+            x_api_base_url=settings.x_api_base_url.rstrip("/"),
+            x_authorize_url=settings.x_authorize_url,
+            x_client_id=settings.x_client_id,
+            x_client_secret=settings.x_client_secret,
+            instagram_api_base_url=settings.instagram_api_base_url.rstrip("/"),
+            instagram_api_version=settings.instagram_api_version,
+            redirect_base_url=settings.oauth_redirect_base,
+        )
+
+    @property
+    def x_redirect_uri(self) -> str:
+        return self.redirect_base_url + X_CALLBACK_PATH
+
+    @property
+    def instagram_graph_url(self) -> str:
+        """Versioned Graph API root, e.g. `https://graph.instagram.com/v21.0`."""
+        return f"{self.instagram_api_base_url}/{self.instagram_api_version}"

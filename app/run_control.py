@@ -1,0 +1,134 @@
+"""Acting on a running run: events (signal), decisions (update), cancel, terminate; and the
+original trigger of an ended run, for re-running it."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from typing import Any
+
+from temporalio.client import (
+    Client,
+    WorkflowExecutionDescription,
+    WorkflowExecutionStatus,
+    WorkflowHandle,
+    WorkflowUpdateFailedError,
+)
+from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError, RPCStatusCode
+
+from app.errors import ConflictError
+from app.runs import describe_run, read_state
+from workflows.state import (
+    DECIDE_UPDATE,
+    EVENT_SIGNAL,
+    DecisionInput,
+    EventInput,
+    RunInput,
+    RunState,
+)
+
+RERUNNABLE = (
+    WorkflowExecutionStatus.FAILED,
+    WorkflowExecutionStatus.TIMED_OUT,
+    WorkflowExecutionStatus.CANCELED,
+    WorkflowExecutionStatus.TERMINATED,
+)
+
+
+async def _running(
+    client: Client, organization_id: str, run_id: str
+) -> tuple[WorkflowHandle[Any, RunState], WorkflowExecutionDescription]:
+    handle, description = await describe_run(client, organization_id=organization_id, run_id=run_id)
+    if description.status != WorkflowExecutionStatus.RUNNING:
+        raise ConflictError(f"run '{run_id}' has already ended")
+    return handle, description
+
+
+async def _ended_meanwhile(run_id: str, call: Any) -> None:
+    try:
+        await call
+    except RPCError as error:
+        if error.status == RPCStatusCode.NOT_FOUND:
+            raise ConflictError(f"run '{run_id}' has already ended") from None
+        raise
+
+
+async def send_event(
+    client: Client, *, organization_id: str, run_id: str, event: EventInput
+) -> None:
+    """Deliver a named event; `wait_for_event` nodes waiting for it (now or later) receive it."""
+    handle, _ = await _running(client, organization_id, run_id)
+    await _ended_meanwhile(run_id, handle.signal(EVENT_SIGNAL, event))
+
+
+async def decide(
+    client: Client, *, organization_id: str, run_id: str, decision: DecisionInput
+) -> str:
+    """Approve or reject a waiting approval; returns the node decided. The run refuses a
+    decision nothing waits for, or from someone not among the approvers (409)."""
+    handle, _ = await _running(client, organization_id, run_id)
+    try:
+        node_id: str = await handle.execute_update(DECIDE_UPDATE, decision, result_type=str)
+    except WorkflowUpdateFailedError as failure:
+        cause = failure.cause
+        message = cause.message if isinstance(cause, ApplicationError) else str(cause)
+        raise ConflictError(f"decision refused: {message}") from None
+    except RPCError as error:
+        if error.status == RPCStatusCode.NOT_FOUND:
+            raise ConflictError(f"run '{run_id}' has already ended") from None
+        raise
+    return node_id
+
+
+async def cancel(client: Client, *, organization_id: str, run_id: str) -> None:
+    """Ask the run to stop: waits and running actions are cancelled, the run ends `cancelled`."""
+    handle, _ = await _running(client, organization_id, run_id)
+    await _ended_meanwhile(run_id, handle.cancel())
+
+
+async def terminate(client: Client, *, organization_id: str, run_id: str, reason: str) -> None:
+    """Stop the run at once, without letting it clean up."""
+    handle, _ = await _running(client, organization_id, run_id)
+    await _ended_meanwhile(run_id, handle.terminate(reason=reason or None))
+
+
+async def original_input(client: Client, *, organization_id: str, run_id: str) -> RunInput:
+    """The input an ended, unsuccessful run was started with (from its history)."""
+    handle, description = await describe_run(client, organization_id=organization_id, run_id=run_id)
+    if description.status not in RERUNNABLE:
+        raise ConflictError(
+            f"run '{run_id}' is {description.status.name.lower() if description.status else '?'}"
+            ": only a failed, cancelled or terminated run can be re-run"
+        )
+    async for event in handle.fetch_history_events():
+        payloads = event.workflow_execution_started_event_attributes.input.payloads
+        [decoded] = await client.data_converter.decode(payloads, [RunInput])
+        assert isinstance(decoded, RunInput)
+        return decoded
+    raise ConflictError(f"run '{run_id}' has no history to re-run from")
+
+
+async def follow(
+    client: Client, *, organization_id: str, run_id: str, poll: timedelta
+) -> AsyncIterator[RunState]:
+    """Each new state of the run until it ends, the first one at once.
+
+    Temporal pushes nothing to clients: the run's history length is polled, and the state is
+    queried only when the history grew (every step of a run adds events).
+    """
+    handle, description = await describe_run(client, organization_id=organization_id, run_id=run_id)
+    seen_length = -1
+    last: RunState | None = None
+    while True:
+        if description.history_length != seen_length:
+            seen_length = description.history_length
+            state = await read_state(handle, description)
+            if state != last:
+                last = state
+                yield state
+        if description.status != WorkflowExecutionStatus.RUNNING:
+            return
+        await asyncio.sleep(poll.total_seconds())
+        description = await handle.describe()

@@ -1,0 +1,100 @@
+"""Webhook endpoints: one per `trigger.webhook` node of a workflow's latest version."""
+
+from __future__ import annotations
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.db.models import Webhook, Workflow
+from app.db.types import utcnow
+from app.errors import NotFoundError
+from app.language.plan import Plan
+
+WEBHOOK_TRIGGER = "trigger.webhook"
+
+
+def webhook_nodes(plan: Plan) -> list[str]:
+    return [node_id for node_id in plan.triggers if plan.nodes[node_id].type == WEBHOOK_TRIGGER]
+
+
+async def sync_webhooks(
+    session: AsyncSession, *, organization_id: str, workflow_id: str, plan: Plan
+) -> None:
+    """Give every webhook node of `plan` an endpoint, keeping the URLs of nodes that stay;
+    endpoints of removed nodes go with their secrets. Flushes; the caller commits."""
+    wanted = set(webhook_nodes(plan))
+    existing = await list_webhooks(
+        session, organization_id=organization_id, workflow_id=workflow_id
+    )
+    for webhook in existing:
+        if webhook.node_id not in wanted:
+            await session.delete(webhook)
+    for node_id in sorted(wanted - {webhook.node_id for webhook in existing}):
+        session.add(
+            Webhook(organization_id=organization_id, workflow_id=workflow_id, node_id=node_id)
+        )
+    await session.flush()
+
+
+async def list_webhooks(
+    session: AsyncSession, *, organization_id: str, workflow_id: str
+) -> list[Webhook]:
+    rows = await session.exec(
+        select(Webhook)
+        .where(Webhook.organization_id == organization_id, Webhook.workflow_id == workflow_id)
+        .order_by(col(Webhook.node_id))
+    )
+    return list(rows.all())
+
+
+async def get_webhook(
+    session: AsyncSession, *, organization_id: str, workflow_id: str, node_id: str
+) -> Webhook:
+    webhook = (
+        await session.exec(
+            select(Webhook).where(
+                Webhook.organization_id == organization_id,
+                Webhook.workflow_id == workflow_id,
+                Webhook.node_id == node_id,
+            )
+        )
+    ).first()
+    if webhook is None:
+        raise NotFoundError(f"workflow '{workflow_id}' has no webhook trigger '{node_id}'")
+    return webhook
+
+
+async def set_webhook_secret(
+    session: AsyncSession,
+    *,
+    organization_id: str,
+    workflow_id: str,
+    node_id: str,
+    secret_sealed: str | None,
+    verify_token_hash: str | None,
+) -> Webhook:
+    """Replace the webhook's secret and (when given) its verify token."""
+    webhook = await get_webhook(
+        session, organization_id=organization_id, workflow_id=workflow_id, node_id=node_id
+    )
+    webhook.secret_sealed = secret_sealed
+    if verify_token_hash is not None:
+        webhook.verify_token_hash = verify_token_hash
+    webhook.updated_at = utcnow()
+    session.add(webhook)
+    await session.commit()
+    return webhook
+
+
+async def find_delivery_target(
+    session: AsyncSession, *, webhook_id: str
+) -> tuple[Webhook, Workflow] | None:
+    """The webhook and its workflow, for a delivery to its public URL."""
+    row = (
+        await session.exec(
+            select(Webhook, Workflow)
+            .join(Workflow, col(Workflow.id) == col(Webhook.workflow_id))
+            .where(Webhook.id == webhook_id)
+        )
+    ).first()
+    return (row[0], row[1]) if row else None

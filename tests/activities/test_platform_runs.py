@@ -1,0 +1,217 @@
+"""Whole runs on a real (time-skipping) Temporal server, with the worker's activities calling
+the emulator over real HTTP: a rate limit waited out to the window's reset, a thread that
+resumes without duplicates, and issue 6's acceptance workflow."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import uuid
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from temporalio.api.enums.v1 import EventType
+from temporalio.client import Client, WorkflowHandle
+from temporalio.testing import WorkflowEnvironment
+
+from activities.services import ActionServices
+from app.language.compiler import compile_workflow
+from temporal.worker import build_worker
+from tests.activities.support import new_account
+from tests.emulator import record
+from tests.emulator.config import EmulatorConfig
+from tests.emulator.control import InstagramAccount, XAccount
+from tests.emulator.testing import EmulatorHandle
+from tests.utils.temporal import close_open_runs
+from workflows.state import INTERPRETER_WORKFLOW, RunInput, RunMetadata, RunState, TriggerInput
+
+WINDOW = timedelta(minutes=15)
+IMAGE = "https://cdn.example.com/photo.jpg"
+
+
+class Platforms:
+    """A worker on a time-skipping server, an X user and an Instagram account connected."""
+
+    def __init__(
+        self, client: Client, task_queue: str, emulator: EmulatorHandle, organization: str,
+        x: XAccount, x_account: str, instagram: InstagramAccount, instagram_account: str,
+    ) -> None:  # fmt: skip
+        self.client = client
+        self.task_queue = task_queue
+        self.emulator = emulator
+        self.organization = organization
+        self.x, self.x_account = x, x_account
+        self.instagram, self.instagram_account = instagram, instagram_account
+
+    async def start(self, *nodes: dict[str, Any]) -> WorkflowHandle[Any, RunState]:
+        """Start a run of the nodes, chained in order after a manual trigger."""
+        ids = ["start", *(node["id"] for node in nodes)]
+        graph = {
+            "nodes": [{"id": "start", "type": "trigger.manual"}, *nodes],
+            "edges": [{"source": a, "target": b} for a, b in itertools.pairwise(ids)],
+        }
+        plan = compile_workflow(
+            graph, accounts={self.x_account: "x", self.instagram_account: "instagram"}
+        )
+        run = RunInput(
+            plan=plan,
+            trigger=TriggerInput(kind="manual", node_id="start", payload=None),
+            metadata=RunMetadata(
+                organization_id=self.organization, workflow_id="wf_platforms",
+                workflow_version=1, plan_hash=plan.content_hash(),
+            ),
+        )  # fmt: skip
+        return await self.client.start_workflow(
+            INTERPRETER_WORKFLOW, run, id=f"run_{uuid.uuid4().hex}",
+            task_queue=self.task_queue, result_type=RunState,
+        )  # fmt: skip
+
+    def x_node(self, node_id: str, type_: str, **parameters: Any) -> dict[str, Any]:
+        return {
+            "id": node_id,
+            "type": type_,
+            "account_id": self.x_account,
+            "parameters": parameters,
+        }
+
+    def x_posts(self) -> list[Any]:
+        return list(reversed(self.emulator.posts_by(self.x.user_id)))
+
+
+@pytest.fixture
+async def platforms(
+    time_skipping_env: WorkflowEnvironment,
+    task_queue: str,
+    emulator: EmulatorHandle,
+    services: ActionServices,
+    organization: str,
+) -> AsyncIterator[Platforms]:
+    emulator.reset(EmulatorConfig(instagram_polls_in_progress=1))
+    x = emulator.add_x_user("ada", name="Ada Lovelace")
+    instagram = emulator.add_instagram_user("ada.makes")
+    x_account = await new_account(
+        services, organization_id=organization, platform="x", kind="oauth2",
+        secret={"access_token": x.access_token, "refresh_token": str(x.refresh_token)},
+        external_id=x.user_id, expires_at=x.expires_at,
+    )  # fmt: skip
+    instagram_account = await new_account(
+        services, organization_id=organization, platform="instagram", kind="token",
+        secret={"access_token": instagram.access_token}, external_id=instagram.ig_user_id,
+        expires_at=instagram.expires_at,
+    )  # fmt: skip
+    async with build_worker(time_skipping_env.client, task_queue, services=services):
+        yield Platforms(
+            time_skipping_env.client, task_queue, emulator, organization,
+            x, x_account, instagram, instagram_account,
+        )  # fmt: skip
+        await close_open_runs(time_skipping_env.client)
+
+
+async def retry_scheduled(handle: WorkflowHandle[Any, RunState], activity: str) -> None:
+    """Wait (without letting time skip) until `activity` failed once and waits for a retry."""
+    async with asyncio.timeout(30):
+        while True:
+            description = await handle.describe()
+            for pending in description.raw_description.pending_activities:
+                if pending.activity_type.name == activity and pending.attempt >= 2:
+                    return
+            await asyncio.sleep(0.05)
+
+
+async def started_after_scheduled(handle: WorkflowHandle[Any, RunState], activity: str) -> float:
+    """Seconds of (server) time between the activity's scheduling and its last attempt's start."""
+    scheduled: dict[int, tuple[str, float]] = {}
+    async for event in handle.fetch_history_events():
+        if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
+            attributes = event.activity_task_scheduled_event_attributes
+            scheduled[event.event_id] = (
+                attributes.activity_type.name,
+                event.event_time.ToDatetime().timestamp(),
+            )
+        if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED:
+            name, at = scheduled[event.activity_task_started_event_attributes.scheduled_event_id]
+            if name == activity:
+                return event.event_time.ToDatetime().timestamp() - at
+    raise AssertionError(f"{activity} never started")
+
+
+async def test_a_run_meets_a_rate_limit_waits_for_the_reset_and_posts_once(
+    platforms: Platforms,
+) -> None:
+    platforms.emulator.set_x_rate_limit(
+        platforms.x.user_id, "POST /2/tweets", remaining=0, reset_in=WINDOW
+    )
+    handle = await platforms.start(platforms.x_node("post", "x.post", text="worth the wait"))
+    await retry_scheduled(handle, "x.post")
+    platforms.emulator.advance(WINDOW)  # the emulator's clock follows the server's skip
+    state = await handle.result()
+    assert state.status == "succeeded"
+    [post] = platforms.x_posts()
+    assert state.nodes["post"].output == {"id": post.id, "text": "worth the wait"}
+    assert platforms.emulator.count(record.X_POST_CREATED) == 1
+    assert await started_after_scheduled(handle, "x.post") >= WINDOW.total_seconds() - 5
+
+
+async def test_a_thread_that_fails_halfway_resumes_without_duplicates(
+    platforms: Platforms,
+) -> None:
+    platforms.emulator.set_x_rate_limit(
+        platforms.x.user_id, "POST /2/tweets", remaining=2, reset_in=WINDOW
+    )
+    texts = [f"{n}/4 a thread that survives" for n in range(1, 5)]
+    handle = await platforms.start(
+        platforms.x_node("thread", "x.thread", posts=[{"text": text} for text in texts])
+    )
+    await retry_scheduled(handle, "x.thread")
+    assert len(platforms.x_posts()) == 2
+    platforms.emulator.advance(WINDOW)
+    state = await handle.result()
+    posts = platforms.x_posts()
+    assert [post.text for post in posts] == texts
+    assert [post.reply_to for post in posts] == [None, *(post.id for post in posts[:-1])]
+    assert state.nodes["thread"].output["ids"] == [post.id for post in posts]
+    assert platforms.emulator.count(record.X_POST_CREATED) == 4
+
+
+async def test_acceptance_thread_wait_metrics_and_instagram_with_failures_handled(
+    platforms: Platforms,
+) -> None:
+    """Issue 6: post a thread, wait, read its metrics and publish to Instagram, against the
+    emulator, meeting a rate limit halfway through the thread, an Instagram outage, media
+    still processing, and a publish whose answer is lost."""
+    emulator = platforms.emulator
+    emulator.set_x_rate_limit(platforms.x.user_id, "POST /2/tweets", remaining=1, reset_in=WINDOW)
+    emulator.fail_next("POST", "/v21.0/*/media", status=503)
+    emulator.fail_next("POST", "/v21.0/*/media_publish", network=True, when="after")
+    handle = await platforms.start(
+        platforms.x_node(
+            "thread", "x.thread",
+            posts=[{"text": "Launching today (1/2)"}, {"text": "Details inside (2/2)"}],
+        ),
+        {"id": "wait", "type": "delay", "parameters": {"duration": "PT6H"}},
+        platforms.x_node("metrics", "x.get_post", post_id="{{ nodes.thread.first_id }}"),
+        {
+            "id": "publish", "type": "instagram.publish", "account_id": platforms.instagram_account,
+            "parameters": {
+                "kind": "image", "image_url": IMAGE, "poll_interval": "PT1S",
+                "caption": "{{ nodes.metrics.public_metrics.like_count }} likes on X so far",
+            },
+        },
+    )  # fmt: skip
+    await retry_scheduled(handle, "x.thread")
+    [first] = platforms.x_posts()
+    emulator.set_post_metrics(first.id, like_count=42)
+    emulator.advance(WINDOW)
+    state = await handle.result()
+
+    assert state.status == "succeeded"
+    posts = platforms.x_posts()
+    assert [post.reply_to for post in posts] == [None, first.id]
+    assert state.nodes["metrics"].output["public_metrics"]["like_count"] == 42
+    [media] = emulator.published_by(platforms.instagram.ig_user_id)
+    assert media.caption == "42 likes on X so far"
+    assert state.nodes["publish"].output["media_id"] == media.id
+    assert emulator.count(record.X_POST_CREATED) == 2
+    assert emulator.count(record.INSTAGRAM_MEDIA_PUBLISHED) == 1

@@ -1,0 +1,237 @@
+"""Webhook triggers: unguessable URLs, signed or token deliveries, Meta's challenge, dedup, caps."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from typing import Any
+
+import httpx
+import sqlalchemy as sa
+
+from app.db.engine import sync_url
+from tests.conftest import ApiHarness
+from tests.utils.api import create_workflow, wait_for_end
+
+ECHO = {
+    "id": "echo",
+    "type": "transform",
+    "parameters": {"value": {"body": "{{ trigger.body }}", "headers": "{{ trigger.headers }}"}},
+}
+
+
+def hook_graph(**parameters: Any) -> dict[str, Any]:
+    return {
+        "nodes": [{"id": "hook", "type": "trigger.webhook", "parameters": parameters}, ECHO],
+        "edges": [{"source": "hook", "target": "echo"}],
+    }
+
+
+async def webhook(api: ApiHarness, **parameters: Any) -> tuple[str, str, str]:
+    """An active workflow with one webhook trigger: its id, its URL and its secret."""
+    workflow_id = await create_workflow(api.client, hook_graph(**parameters))
+    secret = (
+        await api.client.put(f"/workflows/{workflow_id}/webhooks/hook/secret", json={})
+    ).json()
+    await api.client.post(f"/workflows/{workflow_id}/activate")
+    return workflow_id, secret["url"], secret["secret"]
+
+
+def signed(secret: str, body: bytes) -> str:
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+async def deliver(url: str, body: bytes, **headers: str) -> httpx.Response:
+    async with httpx.AsyncClient(timeout=30) as anonymous:
+        return await anonymous.post(url, content=body, headers=headers)
+
+
+async def test_a_webhook_gets_an_unguessable_url_and_no_secret_until_one_is_set(
+    api: ApiHarness,
+) -> None:
+    workflow_id = await create_workflow(api.client, hook_graph())
+    [hook] = (await api.client.get(f"/workflows/{workflow_id}/webhooks")).json()["data"]
+    assert hook["url"].startswith(f"{api.url}/hooks/wh_")
+    assert len(hook["url"].rsplit("/", 1)[1]) >= 32
+    assert (hook["authentication"], hook["secret_set"]) == ("hmac_sha256", False)
+    set_ = await api.client.put(f"/workflows/{workflow_id}/webhooks/hook/secret", json={})
+    assert set_.json()["secret"].startswith("whsec_")
+    [again] = (await api.client.get(f"/workflows/{workflow_id}/webhooks")).json()["data"]
+    assert again["secret_set"] is True
+    assert "secret" not in again
+
+
+async def test_a_signed_delivery_starts_a_run_with_the_request(api: ApiHarness) -> None:
+    _, url, secret = await webhook(api)
+    body = json.dumps({"entry": [1, 2]}).encode()
+    response = await deliver(url, body, **{"X-Hub-Signature-256": signed(secret, body)})
+    assert response.status_code == 202, response.text
+    final = await wait_for_end(api.client, response.json()["run_id"])
+    assert final["trigger"] == "webhook"
+    assert final["output"]["echo"]["body"] == {"entry": [1, 2]}
+    assert "x-hub-signature-256" in final["output"]["echo"]["headers"]
+
+
+async def test_a_wrong_signature_is_refused(api: ApiHarness) -> None:
+    _, url, _ = await webhook(api)
+    body = b'{"a": 1}'
+    response = await deliver(url, body, **{"X-Hub-Signature-256": signed("not-the-secret", body)})
+    assert response.status_code == 401
+    assert "does not match the body" in response.json()["error"]["message"]
+
+
+async def test_a_missing_signature_is_refused(api: ApiHarness) -> None:
+    _, url, _ = await webhook(api)
+    response = await deliver(url, b"{}")
+    assert response.status_code == 401
+    assert response.json()["error"]["message"] == "missing X-Hub-Signature-256 header"
+
+
+async def test_a_signature_replayed_on_another_body_is_refused(api: ApiHarness) -> None:
+    _, url, secret = await webhook(api)
+    signature = signed(secret, b'{"amount": 1}')
+    first = await deliver(url, b'{"amount": 1}', **{"X-Hub-Signature-256": signature})
+    replayed = await deliver(url, b'{"amount": 1000}', **{"X-Hub-Signature-256": signature})
+    assert (first.status_code, replayed.status_code) == (202, 401)
+
+
+async def test_a_replayed_delivery_starts_nothing_new(api: ApiHarness) -> None:
+    _, url, secret = await webhook(api)
+    body = b'{"event": "x"}'
+    headers = {"X-Hub-Signature-256": signed(secret, body), "X-Delivery-Id": "d-1"}
+    first = await deliver(url, body, **headers)
+    await wait_for_end(api.client, first.json()["run_id"])
+    again = await deliver(url, body, **headers)
+    assert again.status_code == 202
+    assert again.json() == {"run_id": first.json()["run_id"], "created": False}
+    assert first.json()["created"] is True
+
+
+async def test_a_token_delivery_is_checked_and_the_token_kept_out_of_the_run(
+    api: ApiHarness,
+) -> None:
+    _, url, secret = await webhook(api, authentication="token")
+    assert (await deliver(url, b"hi", **{"X-Webhook-Token": "wrong"})).status_code == 401
+    accepted = await deliver(url, b"hi", **{"X-Webhook-Token": secret})
+    assert accepted.status_code == 202
+    final = await wait_for_end(api.client, accepted.json()["run_id"])
+    assert final["output"]["echo"]["body"] == "hi"
+    assert secret not in json.dumps(final)
+
+
+async def test_metas_verification_challenge_is_answered_with_the_right_token(
+    api: ApiHarness,
+) -> None:
+    workflow_id, url, _ = await webhook(api)
+    await api.client.put(
+        f"/workflows/{workflow_id}/webhooks/hook/secret",
+        json={"secret": "my-meta-app-secret", "verify_token": "meta-verify-1"},
+    )
+    query = {"hub.mode": "subscribe", "hub.challenge": "1158201444"}
+    async with httpx.AsyncClient() as meta:
+        good = await meta.get(url, params={**query, "hub.verify_token": "meta-verify-1"})
+        bad = await meta.get(url, params={**query, "hub.verify_token": "guess"})
+    assert (good.status_code, good.text) == (200, "1158201444")
+    assert bad.status_code == 403
+
+
+async def test_a_secret_of_ones_own_is_used_and_not_echoed(api: ApiHarness) -> None:
+    workflow_id, url, _ = await webhook(api)
+    answer = await api.client.put(
+        f"/workflows/{workflow_id}/webhooks/hook/secret", json={"secret": "my-meta-app-secret"}
+    )
+    assert answer.json()["secret"] is None
+    body = b"{}"
+    response = await deliver(
+        url, body, **{"X-Hub-Signature-256": signed("my-meta-app-secret", body)}
+    )
+    assert response.status_code == 202
+
+
+async def test_the_secret_is_stored_encrypted(api: ApiHarness) -> None:
+    _, _, secret = await webhook(api)
+    engine = sa.create_engine(sync_url(api.settings.resolved_database_url))
+    try:
+        with engine.connect() as connection:
+            stored = connection.execute(sa.text("SELECT secret_sealed FROM webhook")).scalar_one()
+    finally:
+        engine.dispose()
+    assert secret not in stored
+    assert secret.removeprefix("whsec_") not in stored
+
+
+async def test_a_body_over_the_cap_is_refused_with_413(api: ApiHarness) -> None:
+    _, url, secret = await webhook(api, max_body_bytes=16)
+    body = b"x" * 17
+    response = await deliver(url, body, **{"X-Hub-Signature-256": signed(secret, body)})
+    assert response.status_code == 413
+    assert response.json()["error"]["type"] == "too_large"
+
+
+async def test_an_inactive_workflows_webhook_is_not_found(api: ApiHarness) -> None:
+    workflow_id, url, secret = await webhook(api)
+    await api.client.post(f"/workflows/{workflow_id}/deactivate")
+    response = await deliver(url, b"{}", **{"X-Hub-Signature-256": signed(secret, b"{}")})
+    assert response.status_code == 404
+    assert (await deliver(f"{api.url}/hooks/wh_unknown", b"{}")).status_code == 404
+
+
+async def test_another_method_than_the_triggers_is_a_405(api: ApiHarness) -> None:
+    _, url, _ = await webhook(api, method="PUT")
+    response = await deliver(url, b"{}")
+    assert response.status_code == 405
+
+
+async def test_wait_for_result_answers_with_the_runs_output(api: ApiHarness) -> None:
+    _, url, _ = await webhook(api, authentication="none", response_mode="wait_for_result")
+    response = await deliver(url, b'{"q": 1}')
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["status"] == "succeeded"
+    assert body["output"]["echo"]["body"] == {"q": 1}
+
+
+async def test_a_webhook_without_a_secret_refuses_deliveries(api: ApiHarness) -> None:
+    workflow_id = await create_workflow(api.client, hook_graph())
+    await api.client.post(f"/workflows/{workflow_id}/activate")
+    [hook] = (await api.client.get(f"/workflows/{workflow_id}/webhooks")).json()["data"]
+    response = await deliver(hook["url"], b"{}", **{"X-Hub-Signature-256": "sha256=00"})
+    assert response.status_code == 401
+    assert "no secret yet" in response.json()["error"]["message"]
+
+
+async def test_the_url_stays_across_versions_and_goes_with_the_node(api: ApiHarness) -> None:
+    workflow_id, url, _ = await webhook(api, authentication="none")
+    edited = hook_graph(authentication="none", method="POST")
+    await api.client.patch(f"/workflows/{workflow_id}", json={"graph": edited})
+    [hook] = (await api.client.get(f"/workflows/{workflow_id}/webhooks")).json()["data"]
+    assert hook["url"] == url
+    manual = {"nodes": [{"id": "start", "type": "trigger.manual"}], "edges": []}
+    await api.client.patch(f"/workflows/{workflow_id}", json={"graph": manual})
+    assert (await deliver(url, b"{}")).status_code == 404
+
+
+async def test_wait_for_result_answers_202_when_the_run_outlasts_the_timeout(
+    api: ApiHarness,
+) -> None:
+    parameters = {"authentication": "none", "response_mode": "wait_for_result"}
+    graph = {
+        "nodes": [
+            {
+                "id": "hook",
+                "type": "trigger.webhook",
+                "parameters": {**parameters, "response_timeout": "PT1S"},
+            },
+            {"id": "pay", "type": "wait_for_event", "parameters": {"event": "paid"}},
+        ],
+        "edges": [{"source": "hook", "target": "pay"}],
+    }
+    workflow_id = await create_workflow(api.client, graph)
+    await api.client.post(f"/workflows/{workflow_id}/activate")
+    [hook] = (await api.client.get(f"/workflows/{workflow_id}/webhooks")).json()["data"]
+    response = await deliver(hook["url"], b"{}")
+    assert response.status_code == 202
+    run_id = response.json()["run_id"]
+    assert (await api.client.get(f"/runs/{run_id}")).json()["status"] == "running"
+    await api.client.post(f"/runs/{run_id}/cancel")

@@ -1,0 +1,256 @@
+"""What the emulated X keeps: users, posts, uploaded media ids, and OAuth 2.0 tokens and codes."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from tests.emulator import record as kinds
+from tests.emulator.clock import Clock
+from tests.emulator.config import EmulatorConfig
+from tests.emulator.record import Record, SideEffect
+
+DEFAULT_SCOPES = frozenset({"tweet.read", "tweet.write", "users.read", "offline.access"})
+"""The scopes a user or token added through the control API gets unless told otherwise."""
+
+PUBLIC_METRICS = (
+    "repost_count",
+    "reply_count",
+    "like_count",
+    "quote_count",
+    "bookmark_count",
+    "impression_count",
+)
+
+_TWITTER_EPOCH_MS = 1288834974657
+
+
+class Snowflakes:
+    """X-style ids: milliseconds since X's epoch shifted left 22 bits, so they grow with
+    time (what `since_id` relies on); strictly increasing even within one millisecond."""
+
+    def __init__(self, clock: Clock) -> None:
+        self._clock = clock
+        self._last = 0
+
+    def next(self) -> str:
+        millis = int(self._clock.now().timestamp() * 1000) - _TWITTER_EPOCH_MS
+        self._last = max(millis << 22, self._last + 1)
+        return str(self._last)
+
+
+@dataclass
+class XUser:
+    id: str
+    username: str
+    name: str
+    created_at: datetime
+    description: str = ""
+
+
+@dataclass
+class Post:
+    id: str
+    author_id: str
+    text: str
+    created_at: datetime
+    conversation_id: str
+    reply_to: str | None = None
+    in_reply_to_user_id: str | None = None
+    quote_of: str | None = None
+    media_ids: tuple[str, ...] = ()
+    reply_settings: str | None = None
+    deleted_at: datetime | None = None
+    metrics: dict[str, int] = field(default_factory=lambda: dict.fromkeys(PUBLIC_METRICS, 0))
+
+
+@dataclass
+class AccessToken:
+    value: str
+    user_id: str
+    client_id: str | None
+    scopes: frozenset[str]
+    expires_at: datetime
+    revoked: bool = False
+
+
+@dataclass
+class RefreshToken:
+    value: str
+    user_id: str
+    client_id: str | None
+    scopes: frozenset[str]
+    spent: bool = False
+    """Used once already: refresh tokens are single-use and rotate."""
+    revoked: bool = False
+
+
+@dataclass
+class AuthorizationCode:
+    value: str
+    client_id: str
+    redirect_uri: str
+    user_id: str
+    scopes: frozenset[str]
+    challenge: str
+    challenge_method: str
+    expires_at: datetime
+    used: bool = False
+
+
+@dataclass(frozen=True)
+class TokenPair:
+    """What the token endpoint (or the control API) hands out."""
+
+    access_token: str
+    refresh_token: str | None
+    expires_at: datetime
+    scopes: frozenset[str]
+
+
+class XState:
+    def __init__(self, config: EmulatorConfig, record: Record) -> None:
+        self.config = config
+        self.clock = config.clock
+        self.record = record
+        self.ids = Snowflakes(config.clock)
+        self.users: dict[str, XUser] = {}
+        self.posts: dict[str, Post] = {}
+        self.media: dict[str, str] = {}
+        """Uploaded media id to the id of the user who may attach it."""
+        self.access_tokens: dict[str, AccessToken] = {}
+        self.refresh_tokens: dict[str, RefreshToken] = {}
+        self.codes: dict[str, AuthorizationCode] = {}
+        self.clients: dict[str, str | None] = dict(config.x_clients)
+        """OAuth 2.0 clients: id to secret, or None for a public client."""
+
+    def effect(self, kind: str, subject: str, **details: object) -> None:
+        self.record.add(SideEffect(kind, subject, self.clock.now(), dict(details)))
+
+    # Users and media
+
+    def add_user(self, username: str, name: str | None = None, user_id: str | None = None) -> XUser:
+        if self.find_user(username) is not None:
+            raise ValueError(f"an X user named {username!r} exists already")
+        if user_id is not None and user_id in self.users:
+            raise ValueError(f"an X user with id {user_id} exists already")
+        user = XUser(user_id or self.ids.next(), username, name or username, self.clock.now())
+        self.users[user.id] = user
+        return user
+
+    def find_user(self, id_or_username: str) -> XUser | None:
+        if id_or_username in self.users:
+            return self.users[id_or_username]
+        wanted = id_or_username.removeprefix("@").lower()
+        return next((u for u in self.users.values() if u.username.lower() == wanted), None)
+
+    def add_media(self, user_id: str) -> str:
+        media_id = self.ids.next()
+        self.media[media_id] = user_id
+        return media_id
+
+    # Tokens
+
+    def issue(
+        self,
+        user_id: str,
+        client_id: str | None,
+        scopes: frozenset[str],
+        *,
+        access_token: str | None = None,
+        refresh_token: str | None = None,
+    ) -> TokenPair:
+        """A new access token, and a refresh token when `offline.access` was granted."""
+        expires_at = self.clock.now() + self.config.x_access_token_ttl
+        access = AccessToken(
+            access_token or secrets.token_urlsafe(48), user_id, client_id, scopes, expires_at
+        )
+        if access.value in self.access_tokens:
+            raise ValueError("that access token is in use already")
+        self.access_tokens[access.value] = access
+        refresh_value = None
+        if "offline.access" in scopes:
+            refresh_value = refresh_token or secrets.token_urlsafe(48)
+            if refresh_value in self.refresh_tokens:
+                raise ValueError("that refresh token is in use already")
+            self.refresh_tokens[refresh_value] = RefreshToken(
+                refresh_value, user_id, client_id, scopes
+            )
+        return TokenPair(access.value, refresh_value, expires_at, scopes)
+
+    def rotate(self, old: RefreshToken) -> TokenPair:
+        old.spent = True
+        return self.issue(old.user_id, old.client_id, old.scopes)
+
+    def usable_access(self, value: str) -> AccessToken | None:
+        token = self.access_tokens.get(value)
+        if token is None or token.revoked or token.expires_at <= self.clock.now():
+            return None
+        return token
+
+    def revoke(self, value: str) -> bool:
+        """Revoke an access or refresh token; False when the emulator never issued it."""
+        if value in self.access_tokens:
+            self.access_tokens[value].revoked = True
+            return True
+        if value in self.refresh_tokens:
+            self.refresh_tokens[value].revoked = True
+            return True
+        return False
+
+    def expire(self, value: str) -> bool:
+        """Make an access token expire now; False when the emulator never issued it."""
+        token = self.access_tokens.get(value)
+        if token is None:
+            return False
+        token.expires_at = min(token.expires_at, self.clock.now())
+        return True
+
+    # Posts
+
+    def live_post(self, post_id: str) -> Post | None:
+        post = self.posts.get(post_id)
+        return post if post is not None and post.deleted_at is None else None
+
+    def posts_by(self, user_id: str, *, include_deleted: bool = False) -> list[Post]:
+        """The user's posts, newest first."""
+        return sorted(
+            (
+                post
+                for post in self.posts.values()
+                if post.author_id == user_id and (include_deleted or post.deleted_at is None)
+            ),
+            key=lambda post: int(post.id),
+            reverse=True,
+        )
+
+    def duplicate_of(self, user_id: str, text: str) -> Post | None:
+        """A live post of the user with the same text within the duplicate window."""
+        if not text:
+            return None
+        window = self.config.x_duplicate_window
+        since = self.clock.now() - window if window is not None else None
+        for post in self.posts_by(user_id):
+            if since is not None and post.created_at < since:
+                return None
+            if post.text == text:
+                return post
+        return None
+
+    def add_post(self, post: Post) -> Post:
+        self.posts[post.id] = post
+        self.effect(
+            kinds.X_POST_CREATED,
+            post.id,
+            author_id=post.author_id,
+            text=post.text,
+            reply_to=post.reply_to,
+            quote_of=post.quote_of,
+            media_ids=list(post.media_ids),
+        )
+        return post
+
+    def delete_post(self, post: Post) -> None:
+        post.deleted_at = self.clock.now()
+        self.effect(kinds.X_POST_DELETED, post.id, author_id=post.author_id)

@@ -1,0 +1,69 @@
+"""The administrative command line: organizations and keys, against a real database."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from app import cli
+from app.settings import get_settings
+
+
+@pytest.fixture
+def database(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("DATA_DIR", str(tmp_path))
+    get_settings.cache_clear()
+    yield database_url
+    get_settings.cache_clear()
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
+    code = cli.main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out + captured.err
+
+
+def test_an_organization_is_created_with_a_key_shown_once(
+    database: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out = run(capsys, "create-org", "Acme")
+    assert code == 0
+    assert re.search(r"API key \(shown once\): fh_\S+", out)
+    code, listed = run(capsys, "list-orgs")
+    assert "Acme" in listed
+
+
+def test_keys_are_created_listed_and_revoked(
+    database: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(capsys, "create-org", "Acme")
+    code, out = run(capsys, "create-key", "--name", "reader", "--read-only")
+    assert code == 0
+    key_id = re.search(r"API key (key_\w+)", out)
+    assert key_id is not None
+    secret = out.rsplit(" ", 1)[1].strip()
+    _, listed = run(capsys, "list-keys")
+    assert "read-only  active  reader" in listed
+    assert secret not in listed
+    code, _ = run(capsys, "revoke-key", key_id[1])
+    assert code == 0
+    _, listed = run(capsys, "list-keys")
+    assert "read-only  revoked" in listed
+
+
+def test_a_key_without_an_organization_is_refused(
+    database: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out = run(capsys, "create-key")
+    assert code == 1
+    assert "no organization yet" in out
+
+
+def test_revoking_an_unknown_key_fails(database: str, capsys: pytest.CaptureFixture[str]) -> None:
+    run(capsys, "create-org", "Acme")
+    code, out = run(capsys, "revoke-key", "key_nope")
+    assert (code, out.strip()) == (1, "API key 'key_nope' not found")
