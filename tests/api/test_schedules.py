@@ -40,7 +40,8 @@ async def scheduled_runs(api: ApiHarness, workflow_id: str, count: int) -> list[
     """The workflow's schedule-triggered runs once there are `count` of them, each ended."""
     listed = await eventually(
         lambda: api.client.get("/runs", params={"workflow_id": workflow_id, "trigger": "schedule"}),
-        lambda response: response.json()["count"] >= count,
+        # The page is read before the count: wait until the page itself holds them all.
+        lambda response: len(response.json()["data"]) >= count,
     )
     return [await wait_for_end(api.client, run["id"]) for run in listed.json()["data"]]
 

@@ -233,7 +233,7 @@ async def test_a_scheduled_run_carries_its_sub_workflows(api: ApiHarness) -> Non
     assert response.status_code == 202, response.text
     listed = await eventually(
         lambda: api.client.get("/runs", params={"workflow_id": parent, "trigger": "schedule"}),
-        lambda response: response.json()["count"] >= 1,
+        lambda response: len(response.json()["data"]) >= 1,
     )
     final = await wait_for_end(api.client, listed.json()["data"][0]["id"])
     assert final["output"] == {"call": {"out": {"got": 5}}}
