@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -33,6 +34,27 @@ from app.platforms.errors import PlatformError
 from app.store.networks import private_networks_allowed
 
 RETRYABLE_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+"""Methods whose retry may change the remote twice: they carry an `Idempotency-Key`."""
+IDEMPOTENCY_KEY_HEADER = "Idempotency-Key"
+_IDEMPOTENCY_NAMESPACE = uuid.UUID("5b1f7c3e-8d2a-4f6b-9c1e-0a7d3e5f9b24")
+
+
+def idempotency_key(action_key: str) -> str:
+    """The `Idempotency-Key` of one node execution: the same on every retry, different for
+    every step, and a UUID (what remote APIs expect) that does not show our run ids."""
+    return str(uuid.uuid5(_IDEMPOTENCY_NAMESPACE, action_key))
+
+
+def _with_idempotency_key(
+    method: str, headers: Mapping[str, str], action_key: str
+) -> dict[str, str]:
+    """`headers` plus our key on unsafe methods, unless the user set one (any spelling)."""
+    if method not in UNSAFE_METHODS or any(
+        name.lower() == IDEMPOTENCY_KEY_HEADER.lower() for name in headers
+    ):
+        return dict(headers)
+    return {**headers, IDEMPOTENCY_KEY_HEADER: idempotency_key(action_key)}
 
 
 def retry_after_seconds(value: str | None, now: datetime) -> float | None:
@@ -85,6 +107,8 @@ async def _read_limited(response: httpx.Response, limit: int) -> bytes:
 
 
 def _decode(content: bytes, response: httpx.Response, response_format: str) -> Any:
+    """The body as `response_format` says. A body that is not what was asked for fails for
+    good: the same request would read the same body again."""
     if not content:
         return None
     text = content.decode(response.encoding or "utf-8", errors="replace")
@@ -92,10 +116,15 @@ def _decode(content: bytes, response: httpx.Response, response_format: str) -> A
     if response_format == "json" or (response_format == "auto" and looks_json):
         try:
             return json.loads(text)
-        except json.JSONDecodeError:
+        # ValueError covers JSONDecodeError and integers past Python's digit limit;
+        # RecursionError, nesting deeper than the interpreter's stack.
+        except (ValueError, RecursionError):
             if response_format == "json":
+                kind = response.headers.get("content-type", "").split(";")[0].strip()
                 raise ApplicationError(
-                    f"the response from {response.url.host} is not JSON",
+                    f"the response from {response.url.host} is not JSON Python can read"
+                    + (f" (Content-Type: {kind[:100]})" if kind else "")
+                    + ": set response_format to `text` to take it as text",
                     type="InvalidJson",
                     non_retryable=True,
                 ) from None
@@ -143,7 +172,7 @@ class HttpActivities:
         try:
             credential = await self._credential(action)
             async with heartbeating(), asyncio.timeout(params.timeout.total_seconds()):
-                return await self._send(params, credential, action.organization_id)
+                return await self._send(params, credential, action)
         except PlatformError as error:
             raise account_failure(error) from None
         except AddressNotAllowedError as error:
@@ -190,9 +219,11 @@ class HttpActivities:
             return await private_networks_allowed(session, organization_id=organization_id)
 
     async def _send(
-        self, params: HttpRequestParameters, credential: AppliedCredential, organization_id: str
+        self, params: HttpRequestParameters, credential: AppliedCredential, action: ActionInput
     ) -> dict[str, Any]:
-        headers, body = _body_arguments(params.body, params.headers)
+        organization_id = action.organization_id
+        keyed = _with_idempotency_key(params.method, params.headers, action.idempotency_key)
+        headers, body = _body_arguments(params.body, keyed)
         first = httpx.URL(params.url)
         async with (
             httpx.AsyncClient(

@@ -4,7 +4,9 @@ credentials from the vault, and the private-network guard."""
 from __future__ import annotations
 
 import base64
+from collections import defaultdict
 from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from typing import Any
@@ -21,7 +23,13 @@ from activities.http.request import HttpActivities, retry_after_seconds
 from activities.services import ActionServices
 from app.store.accounts import set_account_status
 from app.vault.credentials import CredentialKind
-from tests.activities.support import action, new_account, new_organization, services_for
+from tests.activities.support import (
+    Attempts,
+    action,
+    new_account,
+    new_organization,
+    services_for,
+)
 from tests.utils.servers import serve
 
 
@@ -80,7 +88,51 @@ def _app() -> FastAPI:
         later = format_datetime(datetime.now(UTC) + timedelta(hours=1), usegmt=True)
         return Response("slow down", status_code=429, headers={"Retry-After": later})
 
+    every_method = ["POST", "PUT", "PATCH", "DELETE", "GET", "HEAD", "OPTIONS"]
+
+    @app.api_route("/ledgers/{ledger}", methods=every_method)
+    async def apply(ledger: str, request: Request) -> Response:
+        return LEDGERS[ledger].apply(request)
+
+    @app.get("/html")
+    async def html() -> Response:
+        return Response("<html><body>Bad gateway</body></html>", media_type="text/html")
+
+    @app.get("/nested")
+    async def nested() -> Response:
+        return Response("[" * 100_000 + "]" * 100_000, media_type="application/json")
+
+    @app.get("/huge-number")
+    async def huge_number() -> Response:
+        return Response("1" * 5000, media_type="application/json")
+
     return app
+
+
+@dataclass
+class Ledger:
+    """A remote API that honours `Idempotency-Key`: a repeated key answers what the first
+    request got instead of applying again. `lose_next` applies, then answers 503."""
+
+    applied: int = 0
+    keys: list[str | None] = field(default_factory=list)
+    answers: dict[str, int] = field(default_factory=dict)
+    lose_next: int = 0
+
+    def apply(self, request: Request) -> Response:
+        key = request.headers.get("idempotency-key")
+        self.keys.append(key)
+        if key is None or key not in self.answers:
+            self.applied += 1
+            if key is not None:
+                self.answers[key] = self.applied
+        if self.lose_next:
+            self.lose_next -= 1
+            return Response("try again", status_code=503)
+        return JSONResponse({"applied": self.applied})
+
+
+LEDGERS: defaultdict[str, Ledger] = defaultdict(Ledger)
 
 
 @pytest.fixture(scope="module")
@@ -181,6 +233,101 @@ async def test_rendered_parameters_are_checked_before_sending(call: Any) -> None
     with pytest.raises(ApplicationError) as caught:
         await call(url="ftp://example.com/file")
     assert (caught.value.type, caught.value.non_retryable) == ("InvalidParameters", True)
+
+
+async def test_a_body_that_is_not_the_requested_json_fails_without_retry(
+    server: str, call: Any
+) -> None:
+    with pytest.raises(ApplicationError) as caught:
+        await call(url=f"{server}/html", response_format="json")
+    assert (caught.value.type, caught.value.non_retryable) == ("InvalidJson", True)
+    assert "not JSON" in caught.value.message
+
+
+@pytest.mark.parametrize("path", ["/nested", "/huge-number"])
+async def test_json_python_cannot_read_fails_without_retry(
+    server: str, call: Any, path: str
+) -> None:
+    # Nesting past the recursion limit and integers past Python's digit limit raise other
+    # errors than JSONDecodeError; retrying would read the same body again.
+    with pytest.raises(ApplicationError) as caught:
+        await call(url=f"{server}{path}", response_format="json")
+    assert (caught.value.type, caught.value.non_retryable) == ("InvalidJson", True)
+
+
+@pytest.mark.parametrize("path", ["/nested", "/huge-number"])
+async def test_auto_format_keeps_json_python_cannot_read_as_text(
+    server: str, call: Any, path: str
+) -> None:
+    result = await call(url=f"{server}{path}")
+    assert isinstance(result["body"], str)
+
+
+# Idempotency-Key
+
+
+async def _attempts_until_success(
+    services: ActionServices, organization: str, parameters: dict[str, Any], *, node_id: str
+) -> tuple[Attempts, dict[str, Any]]:
+    """The activity run as Temporal retries it: the same input until an attempt succeeds."""
+    attempts = Attempts()
+    request = action("http.request", parameters, organization_id=organization, node_id=node_id)
+    for _ in range(3):
+        try:
+            result: dict[str, Any] = await attempts.run(HttpActivities(services).request, request)
+        except ApplicationError as error:
+            if error.non_retryable:
+                raise
+            continue
+        return attempts, result
+    raise AssertionError("no attempt succeeded")
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE"])
+async def test_a_retry_after_a_lost_answer_does_not_apply_twice(
+    server: str, services: ActionServices, organization: str, method: str
+) -> None:
+    ledger = LEDGERS[f"retry-{method}"]
+    ledger.lose_next = 1
+    parameters = {"method": method, "url": f"{server}/ledgers/retry-{method}"}
+    attempts, result = await _attempts_until_success(
+        services, organization, parameters, node_id=f"node-{method}"
+    )
+    assert attempts.attempt == 2
+    assert (result["status"], result["body"], ledger.applied) == (200, {"applied": 1}, 1)
+    first, second = ledger.keys
+    assert first is not None
+    assert first == second
+
+
+async def test_the_key_is_the_same_for_one_step_and_differs_between_steps(
+    server: str, services: ActionServices, organization: str
+) -> None:
+    url = f"{server}/ledgers/steps"
+    for node_id in ("a", "a", "b"):
+        await _attempts_until_success(
+            services, organization, {"method": "POST", "url": url}, node_id=node_id
+        )
+    first, again, other = LEDGERS["steps"].keys
+    assert first == again != other
+    assert first is not None
+    assert "run/" not in first  # our ids stay ours
+
+
+async def test_a_key_the_user_set_is_sent_as_it_is(server: str, call: Any) -> None:
+    url = f"{server}/ledgers/own-key"
+    await call(method="POST", url=url, headers={"idempotency-key": "mine-1"})
+    assert LEDGERS["own-key"].keys == ["mine-1"]
+
+
+@pytest.mark.parametrize("method", ["GET", "HEAD", "OPTIONS"])
+async def test_safe_methods_carry_no_key(
+    server: str, services: ActionServices, organization: str, method: str
+) -> None:
+    url = f"{server}/ledgers/safe-{method}"
+    parameters = {"method": method, "url": url}
+    await _attempts_until_success(services, organization, parameters, node_id="safe")
+    assert LEDGERS[f"safe-{method}"].keys == [None]
 
 
 # Retry-After
