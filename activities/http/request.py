@@ -57,12 +57,16 @@ def _with_idempotency_key(
     return {**headers, IDEMPOTENCY_KEY_HEADER: idempotency_key(action_key)}
 
 
+DEFAULT_LONGEST_RETRY_DELAY = timedelta(hours=1)
+"""The longest wait a Retry-After may ask for when the node's retry policy names none."""
+
+
 def retry_after_seconds(value: str | None, now: datetime) -> float | None:
     """Retry-After as seconds, from either of its forms (delta-seconds or an HTTP date)."""
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
+    if value.isascii() and value.isdigit():
         return float(value)
     try:
         when = parsedate_to_datetime(value)
@@ -131,15 +135,30 @@ def _decode(content: bytes, response: httpx.Response, response_format: str) -> A
     return text
 
 
+def retry_delay(seconds: float | None, longest: timedelta | None) -> timedelta | None:
+    """The server's wait clamped to [0, `longest`] (the node's maximum interval, or an hour):
+    a date in the past retries now, and a server cannot park the step for years (nor overflow
+    timedelta with a 400-digit number)."""
+    if seconds is None:
+        return None
+    limit = longest or DEFAULT_LONGEST_RETRY_DELAY
+    return timedelta(seconds=max(0.0, min(seconds, limit.total_seconds())))
+
+
+def _longest_retry_delay() -> timedelta | None:
+    policy = activity.info().retry_policy
+    return policy.maximum_interval if policy is not None else None
+
+
 def _raise_for_status(response: httpx.Response) -> None:
     status = response.status_code
     if status in RETRYABLE_STATUSES:
-        delay = retry_after_seconds(response.headers.get("retry-after"), datetime.now(UTC))
+        seconds = retry_after_seconds(response.headers.get("retry-after"), datetime.now(UTC))
         raise ApplicationError(
             f"HTTP {status} from {response.url.host}",
             {"status": status},
             type=f"HTTP{status}",
-            next_retry_delay=timedelta(seconds=delay) if delay is not None else None,
+            next_retry_delay=retry_delay(seconds, _longest_retry_delay()),
         )
     if status >= 400:
         raise ApplicationError(

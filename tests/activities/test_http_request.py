@@ -15,6 +15,7 @@ from urllib.parse import parse_qsl
 import pytest
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse, RedirectResponse
+from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
@@ -87,6 +88,10 @@ def _app() -> FastAPI:
     async def limited() -> Response:
         later = format_datetime(datetime.now(UTC) + timedelta(hours=1), usegmt=True)
         return Response("slow down", status_code=429, headers={"Retry-After": later})
+
+    @app.get("/throttled")
+    async def throttled(after: str) -> Response:
+        return Response("slow down", status_code=429, headers={"Retry-After": after})
 
     every_method = ["POST", "PUT", "PATCH", "DELETE", "GET", "HEAD", "OPTIONS"]
 
@@ -344,12 +349,48 @@ async def test_too_many_requests_retries_at_the_http_date_the_server_names(
     assert timedelta(minutes=59) < delay <= timedelta(hours=1)
 
 
+def _in(delta: timedelta) -> str:
+    return format_datetime(datetime.now(UTC) + delta, usegmt=True)
+
+
+@pytest.mark.parametrize(
+    ("after", "expected"),
+    [
+        (_in(-timedelta(days=3)), timedelta(0)),
+        ("Fri, 31 Dec 9999 23:59:59 GMT", timedelta(hours=1)),
+        ("9" * 400, timedelta(hours=1)),
+        ("99999999999999", timedelta(hours=1)),
+        (str(7 * 24 * 3600), timedelta(hours=1)),
+    ],
+    ids=["date-in-the-past", "year-9999", "400-digits", "past-timedelta", "a-week"],
+)
+async def test_retry_after_is_clamped_to_an_hour_without_a_retry_policy(
+    server: str, call: Any, after: str, expected: timedelta
+) -> None:
+    with pytest.raises(ApplicationError) as caught:
+        await call(url=f"{server}/throttled", query={"after": after})
+    assert (caught.value.type, caught.value.non_retryable) == ("HTTP429", False)
+    assert caught.value.next_retry_delay == expected
+
+
+async def test_retry_after_is_clamped_to_the_nodes_maximum_interval(
+    server: str, services: ActionServices, organization: str
+) -> None:
+    attempts = Attempts(retry_policy=RetryPolicy(maximum_interval=timedelta(minutes=5)))
+    parameters = {"url": f"{server}/throttled", "query": {"after": _in(timedelta(days=365))}}
+    request = action("http.request", parameters, organization_id=organization)
+    with pytest.raises(ApplicationError) as caught:
+        await attempts.run(HttpActivities(services).request, request)
+    assert caught.value.next_retry_delay == timedelta(minutes=5)
+
+
 def test_retry_after_reads_seconds_and_dates_and_ignores_nonsense() -> None:
     now = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
     assert retry_after_seconds("120", now) == 120
     assert retry_after_seconds("Thu, 01 Jan 2026 12:00:30 GMT", now) == 30
     assert retry_after_seconds("Thu, 01 Jan 2026 11:00:00 GMT", now) == 0
     assert retry_after_seconds("soon", now) is None
+    assert retry_after_seconds("\u00b2", now) is None  # a digit to str.isdigit, not to float
     assert retry_after_seconds(None, now) is None
 
 
