@@ -24,6 +24,7 @@ from activities.accounts import account_failure
 from activities.base import ActionInput, heartbeating, parse_parameters
 from activities.http.credentials import (
     AppliedCredential,
+    HostNotAllowedError,
     apply_credential,
     strip_on_other_origins,
 )
@@ -183,7 +184,8 @@ class HttpActivities:
         Raises:
             ApplicationError: Retryable for network problems, timeouts, 408/425/429/5xx
                 (with Retry-After as the next delay); non-retryable for other 4xx, bad
-                URLs, refused destinations, unusable accounts, too many redirects and
+                URLs, refused destinations, hosts the account's credential is not for,
+                unusable accounts, too many redirects and
                 oversized or malformed responses.
         """
         params = parse_parameters(HttpRequestParameters, action)
@@ -194,6 +196,8 @@ class HttpActivities:
                 return await self._send(params, credential, action)
         except PlatformError as error:
             raise account_failure(error) from None
+        except HostNotAllowedError as error:
+            raise ApplicationError(str(error), type="HostNotAllowed", non_retryable=True) from None
         except AddressNotAllowedError as error:
             raise ApplicationError(
                 f"{error}: this organization may not call private networks",
@@ -244,6 +248,7 @@ class HttpActivities:
         keyed = _with_idempotency_key(params.method, params.headers, action.idempotency_key)
         headers, body = _body_arguments(params.body, keyed)
         first = httpx.URL(params.url)
+        credential.check_host(first)
         async with (
             httpx.AsyncClient(
                 transport=guarded_transport(lambda: self._private_allowed(organization_id)),

@@ -22,6 +22,7 @@ from temporalio.testing import ActivityEnvironment
 from activities.http.network import is_public
 from activities.http.request import HttpActivities, retry_after_seconds
 from activities.services import ActionServices
+from app.platforms.http_hosts import ALLOWED_HOSTS_FIELD
 from app.store.accounts import set_account_status
 from app.vault.credentials import CredentialKind
 from tests.activities.support import (
@@ -83,6 +84,11 @@ def _app() -> FastAPI:
     async def elsewhere(request: Request) -> Response:
         # Same server, another origin: the name instead of the address.
         return RedirectResponse(f"http://localhost:{request.url.port}/echo", status_code=302)
+
+    @app.get("/elsewhere-with-query")
+    async def elsewhere_with_query(request: Request) -> Response:
+        port, query = request.url.port, request.url.query
+        return RedirectResponse(f"http://localhost:{port}/echo?{query}", status_code=307)
 
     @app.get("/limited")
     async def limited() -> Response:
@@ -397,6 +403,20 @@ def test_retry_after_reads_seconds_and_dates_and_ignores_nonsense() -> None:
 # Credentials from the vault
 
 
+async def http_account(
+    services: ActionServices,
+    organization: str,
+    kind: CredentialKind,
+    secret: dict[str, str],
+    hosts: tuple[str, ...] | None = ("127.0.0.1",),
+) -> str:
+    """An HTTP account for `hosts` (None: one stored before accounts named their hosts)."""
+    bound = secret if hosts is None else {**secret, ALLOWED_HOSTS_FIELD: list(hosts)}
+    return await new_account(
+        services, organization_id=organization, platform="http", kind=kind, secret=bound
+    )
+
+
 CREDENTIALS: list[tuple[CredentialKind, dict[str, str], str, str]] = [
     ("bearer", {"token": "tok-123"}, "authorization", "Bearer tok-123"),
     ("basic", {"username": "ada", "password": "pa:ss"}, "authorization",
@@ -406,7 +426,7 @@ CREDENTIALS: list[tuple[CredentialKind, dict[str, str], str, str]] = [
 
 
 @pytest.mark.parametrize(("kind", "secret", "header", "sent"), CREDENTIALS)
-async def test_a_credential_is_sent_as_its_kind_says(
+async def test_a_credential_is_sent_as_its_kind_says_and_not_to_another_host(
     server: str,
     call: Any,
     services: ActionServices,
@@ -416,35 +436,61 @@ async def test_a_credential_is_sent_as_its_kind_says(
     header: str,
     sent: str,
 ) -> None:
-    account = await new_account(
-        services, organization_id=organization, platform="http", kind=kind, secret=secret
-    )
+    account = await http_account(services, organization, kind, secret)
     result = await call(account, url=f"{server}/echo")
+    moved = await call(account, url=f"{server}/elsewhere")
     assert result["body"]["headers"][header] == sent
+    assert moved["status"] == 200
+    assert header not in moved["body"]["headers"]
+    assert sent not in str(moved["body"])
 
 
 async def test_a_query_credential_is_added_to_the_query(
     server: str, call: Any, services: ActionServices, organization: str
 ) -> None:
-    account = await new_account(
-        services, organization_id=organization, platform="http", kind="query",
-        secret={"name": "api_key", "value": "q-789"},
-    )  # fmt: skip
+    secret = {"name": "api_key", "value": "q-789"}
+    account = await http_account(services, organization, "query", secret)
     result = await call(account, url=f"{server}/echo", query={"page": "2"})
     assert result["body"]["query"] == {"page": "2", "api_key": "q-789"}
 
 
-async def test_a_credential_header_does_not_follow_a_redirect_to_another_origin(
+async def test_a_query_credential_does_not_follow_a_redirect_that_repeats_the_query(
     server: str, call: Any, services: ActionServices, organization: str
 ) -> None:
-    account = await new_account(
-        services, organization_id=organization, platform="http", kind="header",
-        secret={"name": "X-Api-Key", "value": "k-456"},
-    )  # fmt: skip
-    same_origin = await call(account, url=f"{server}/echo")
-    moved = await call(account, url=f"{server}/elsewhere")
-    assert "x-api-key" in same_origin["body"]["headers"]
-    assert "x-api-key" not in moved["body"]["headers"]
+    secret = {"name": "api_key", "value": "q-789"}
+    account = await http_account(services, organization, "query", secret)
+    moved = await call(account, url=f"{server}/elsewhere-with-query", query={"page": "2"})
+    assert moved["body"]["query"] == {"page": "2"}
+
+
+@pytest.mark.parametrize(
+    "hosts", [("api.example.com",), ("*.0.0.1",), ("localhost",)], ids=lambda h: h[0]
+)
+async def test_a_host_the_credential_is_not_for_is_refused_before_sending(
+    server: str, call: Any, services: ActionServices, organization: str, hosts: tuple[str, ...]
+) -> None:
+    account = await http_account(services, organization, "bearer", {"token": "t-1"}, hosts)
+    with pytest.raises(ApplicationError) as caught:
+        await call(account, method="POST", url=f"{server}/ledgers/wrong-host")
+    assert (caught.value.type, caught.value.non_retryable) == ("HostNotAllowed", True)
+    assert f"for {hosts[0]}, not 127.0.0.1" in caught.value.message
+    assert "t-1" not in str(caught.value)
+    assert LEDGERS["wrong-host"].keys == []
+
+
+async def test_a_credential_without_allowed_hosts_is_not_sent_anywhere(
+    server: str, call: Any, services: ActionServices, organization: str
+) -> None:
+    account = await http_account(services, organization, "bearer", {"token": "t-2"}, None)
+    with pytest.raises(ApplicationError) as caught:
+        await call(account, url=f"{server}/ledgers/legacy")
+    assert (caught.value.type, caught.value.non_retryable) == ("HostNotAllowed", True)
+    assert "connect it again with allowed_hosts" in caught.value.message
+    assert LEDGERS["legacy"].keys == []
+
+
+async def test_a_request_without_an_account_may_go_to_any_host(server: str, call: Any) -> None:
+    assert (await call(url=f"{server.replace('127.0.0.1', 'localhost')}/echo"))["status"] == 200
 
 
 async def test_an_account_of_another_platform_is_refused(
@@ -464,10 +510,7 @@ async def test_an_account_of_another_organization_is_unknown(
     server: str, call: Any, services: ActionServices
 ) -> None:
     other = await new_organization(services.database)
-    account = await new_account(
-        services, organization_id=other, platform="http", kind="bearer",
-        secret={"token": "theirs"},
-    )  # fmt: skip
+    account = await http_account(services, other, "bearer", {"token": "theirs"})
     with pytest.raises(ApplicationError) as caught:
         await call(account, url=f"{server}/echo")
     assert caught.value.type == "AccountUnusable"
@@ -477,10 +520,7 @@ async def test_an_account_of_another_organization_is_unknown(
 async def test_a_revoked_account_is_not_used(
     server: str, call: Any, services: ActionServices, organization: str
 ) -> None:
-    account = await new_account(
-        services, organization_id=organization, platform="http", kind="bearer",
-        secret={"token": "old"},
-    )  # fmt: skip
+    account = await http_account(services, organization, "bearer", {"token": "old"})
     async with services.database.session() as session:
         await set_account_status(
             session, organization_id=organization, account_id=account, status="revoked"
