@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -28,7 +28,7 @@ from activities.http.credentials import (
     apply_credential,
     strip_on_other_origins,
 )
-from activities.http.network import AddressNotAllowedError, guarded_transport
+from activities.http.network import PERMIT_PRIVATE, AddressNotAllowedError
 from activities.http.nodes import FormBody, HttpBody, HttpRequestParameters, JsonBody, RawBody
 from activities.services import ActionServices
 from app.platforms.errors import PlatformError
@@ -170,6 +170,18 @@ def _raise_for_status(response: httpx.Response) -> None:
         )
 
 
+def _once(ask: Callable[[], Awaitable[bool]]) -> Callable[[], Awaitable[bool]]:
+    """`ask`, asked at most once however many redirect hops need the answer."""
+    answer: list[bool] = []
+
+    async def asked() -> bool:
+        if not answer:
+            answer.append(await ask())
+        return answer[0]
+
+    return asked
+
+
 class HttpActivities:
     """`http.request`, with the services it needs: the vault for credentials, the database
     for the organization's network policy."""
@@ -251,7 +263,7 @@ class HttpActivities:
         credential.check_host(first)
         async with (
             httpx.AsyncClient(
-                transport=guarded_transport(lambda: self._private_allowed(organization_id)),
+                transport=self.services.transports.for_http(),
                 timeout=params.timeout.total_seconds(),
                 follow_redirects=params.follow_redirects,
                 max_redirects=params.max_redirects,
@@ -263,6 +275,7 @@ class HttpActivities:
                 first,
                 params={**params.query, **credential.query},
                 headers={**headers, **credential.headers},
+                extensions={PERMIT_PRIVATE: _once(lambda: self._private_allowed(organization_id))},
                 **body,
             ) as response,
         ):
