@@ -54,6 +54,7 @@ fuzz: $(DEV_STAMP)
 bench: $(DEV_STAMP)
 	$(PY) -m bench.compile_graphs
 	$(PY) -m bench.interpreter
+	$(PY) -m bench.http_clients
 
 # The local X / Instagram / Meta webhooks emulator (README: Platform emulator).
 EMULATOR_PORT ?= 8900

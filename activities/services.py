@@ -5,6 +5,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+from activities.transports import Transports
 from app.db.engine import Database
 from app.platforms.endpoints import PlatformEndpoints
 from app.platforms.renewal import refresh_policies
@@ -21,6 +22,8 @@ class ActionServices:
     vault: Vault = field(repr=False)
     endpoints: PlatformEndpoints
     tokens: TokenKeeper
+    transports: Transports
+    """The worker's connection pools (X, Instagram, HTTP), closed with the services."""
     allow_private_networks: bool = False
     """Every organization may reach private addresses (HTTP_ALLOW_PRIVATE_NETWORKS)."""
     threads: ThreadPoolExecutor = field(
@@ -43,6 +46,7 @@ class ActionServices:
             vault=vault,
             endpoints=endpoints,
             tokens=TokenKeeper(database, vault, refresh_policies(endpoints)),
+            transports=Transports.create(endpoints),
             allow_private_networks=allow_private_networks,
         )
 
@@ -58,4 +62,5 @@ class ActionServices:
 
     async def close(self) -> None:
         self.threads.shutdown(wait=False, cancel_futures=True)
+        await self.transports.aclose()
         await self.database.dispose()

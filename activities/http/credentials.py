@@ -1,4 +1,10 @@
-"""Applying an HTTP account's credential to a request, and keeping it off other hosts."""
+"""Applying an HTTP account's credential to a request, and keeping it off other hosts.
+
+A credential goes only to the hosts its account names (`allowed_hosts`, sealed with it): a
+request to any other host is refused before anything is sent. Within one request it stays
+on the origin it was first sent to: a redirect elsewhere loses its headers and its query
+parameters (httpx itself drops only `Authorization`, and only on a change of host).
+"""
 
 from __future__ import annotations
 
@@ -9,29 +15,54 @@ from typing import Any
 
 import httpx
 
+from app.platforms.http_hosts import ALLOWED_HOSTS_FIELD, host_allowed
+
+
+class HostNotAllowedError(Exception):
+    """The request's host is not one the account's credential is for."""
+
 
 @dataclass(frozen=True)
 class AppliedCredential:
-    """Headers and query parameters that carry a credential, for one origin only."""
+    """Headers and query parameters that carry a credential, and the hosts it is for."""
 
     headers: Mapping[str, str] = field(default_factory=dict, repr=False)
     query: Mapping[str, str] = field(default_factory=dict, repr=False)
+    allowed_hosts: tuple[str, ...] | None = None
+    """Host patterns (`app.platforms.http_hosts`); None: no credential, any host."""
+
+    def check_host(self, url: httpx.URL) -> None:
+        """Raise `HostNotAllowedError` unless the credential may go to `url`'s host."""
+        if self.allowed_hosts is None or host_allowed(url.host, self.allowed_hosts):
+            return
+        if not self.allowed_hosts:
+            raise HostNotAllowedError(
+                "the account's credential names no allowed hosts (it was stored before they "
+                "were required): connect it again with allowed_hosts"
+            )
+        shown = ", ".join(self.allowed_hosts[:5]) + (", ..." if len(self.allowed_hosts) > 5 else "")
+        raise HostNotAllowedError(
+            f"the account's credential is for {shown}, not {url.host}: add the host to a new "
+            "account's allowed_hosts or call it without the account"
+        )
 
 
 def apply_credential(kind: str, secret: Mapping[str, Any]) -> AppliedCredential:
     """What a credential of `kind` adds to a request (see `app.api.routes.accounts`)."""
+    hosts = tuple(str(host) for host in secret.get(ALLOWED_HOSTS_FIELD) or ())
     if kind == "bearer":
-        return AppliedCredential(headers={"Authorization": f"Bearer {secret['token']}"})
-    if kind == "basic":
-        pair = f"{secret['username']}:{secret['password']}".encode()
-        return AppliedCredential(
-            headers={"Authorization": f"Basic {base64.b64encode(pair).decode()}"}
-        )
-    if kind == "header":
-        return AppliedCredential(headers={str(secret["name"]): str(secret["value"])})
-    if kind == "query":
-        return AppliedCredential(query={str(secret["name"]): str(secret["value"])})
-    raise ValueError(f"an http account cannot hold a {kind} credential")
+        headers = {"Authorization": f"Bearer {secret['token']}"}
+    elif kind == "basic":
+        pair = base64.b64encode(f"{secret['username']}:{secret['password']}".encode()).decode()
+        headers = {"Authorization": f"Basic {pair}"}
+    elif kind == "header":
+        headers = {str(secret["name"]): str(secret["value"])}
+    elif kind == "query":
+        query = {str(secret["name"]): str(secret["value"])}
+        return AppliedCredential(query=query, allowed_hosts=hosts)
+    else:
+        raise ValueError(f"an http account cannot hold a {kind} credential")
+    return AppliedCredential(headers=headers, allowed_hosts=hosts)
 
 
 def origin(url: httpx.URL) -> tuple[str, str, int | None]:
@@ -39,12 +70,16 @@ def origin(url: httpx.URL) -> tuple[str, str, int | None]:
 
 
 def strip_on_other_origins(credential: AppliedCredential, first: httpx.URL) -> Any:
-    """A request hook that removes the credential's headers when a redirect leaves the origin
-    the credential was given for (httpx drops `Authorization` itself, not custom headers)."""
+    """A request hook that removes the credential's headers and query parameters when a
+    redirect leaves the origin the credential was given for."""
 
     async def hook(request: httpx.Request) -> None:
-        if origin(request.url) != origin(first):
-            for name in credential.headers:
-                request.headers.pop(name, None)
+        if origin(request.url) == origin(first):
+            return
+        for name in credential.headers:
+            request.headers.pop(name, None)
+        for name in credential.query:
+            # A Location that repeats our query would hand the parameter on otherwise.
+            request.url = request.url.copy_remove_param(name)
 
     return hook

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
+import ssl
 from collections.abc import Awaitable, Callable, Iterable
 
 import httpcore
@@ -82,13 +83,64 @@ class _GuardedBackend(httpcore.AsyncNetworkBackend):
         await self._inner.sleep(seconds)
 
 
-def guarded_transport(permit_private: Callable[[], Awaitable[bool]]) -> httpx.AsyncHTTPTransport:
-    """An httpx transport whose connections pass the check; `permit_private` is asked (at
-    most once per connection) whether a private address may be reached. No proxies."""
-    transport = httpx.AsyncHTTPTransport(trust_env=False)
+PERMIT_PRIVATE = "flowhold.permit_private"
+"""Request extension: `async () -> bool`, whether this request may reach a private address.
+httpx copies extensions onto every redirect hop."""
+
+LIMITS = httpx.Limits(max_connections=500, max_keepalive_connections=100, keepalive_expiry=30)
+"""One worker's pool: many activities at once, idle connections kept half a minute."""
+
+
+async def _never() -> bool:
+    return False
+
+
+async def _always() -> bool:
+    return True
+
+
+def _pool(
+    ssl_context: ssl.SSLContext, permit: Callable[[], Awaitable[bool]]
+) -> httpx.AsyncHTTPTransport:
+    transport = httpx.AsyncHTTPTransport(trust_env=False, limits=LIMITS)
     # httpx offers no public hook for the network backend; its pool takes one.
     transport._pool = httpcore.AsyncConnectionPool(
-        ssl_context=httpx.create_ssl_context(trust_env=False),
-        network_backend=_GuardedBackend(permit_private),
+        ssl_context=ssl_context,
+        max_connections=LIMITS.max_connections,
+        max_keepalive_connections=LIMITS.max_keepalive_connections,
+        keepalive_expiry=LIMITS.keepalive_expiry,
+        network_backend=_GuardedBackend(permit),
     )
     return transport
+
+
+class GuardedTransport(httpx.AsyncBaseTransport):
+    """The worker's connections for `http.request`, shared by every organization. No proxies.
+
+    Connections are pooled by origin, and a pooled connection is reused without a new check,
+    so connections to private addresses must never serve an organization that may not reach
+    them: they live in a pool of their own. A request first goes through the public pool,
+    whose connections only ever reach public addresses; if its destination turns out to be
+    private (refused at connect, before anything is sent), the request's `PERMIT_PRIVATE`
+    extension is asked, and only a yes sends it through the private pool.
+    """
+
+    def __init__(self) -> None:
+        context = httpx.create_ssl_context(trust_env=False)
+        self._public = _pool(context, _never)
+        self._private = _pool(context, _always)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        try:
+            response: httpx.Response = await self._public.handle_async_request(request)
+            return response
+        except AddressNotAllowedError:
+            permit = request.extensions.get(PERMIT_PRIVATE)
+            if permit is None or not await permit():
+                raise
+        response = await self._private.handle_async_request(request)
+        return response
+
+    async def aclose(self) -> None:
+        await self._public.aclose()
+        await self._private.aclose()

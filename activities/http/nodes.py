@@ -92,7 +92,10 @@ class HttpRequestParameters(Parameters):
     """Parameters of the `http.request` node."""
 
     method: Literal["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"] = Field(
-        default="GET", description="The HTTP method."
+        default="GET",
+        description="The HTTP method. POST, PUT, PATCH and DELETE carry an `Idempotency-Key` "
+        "header that is the same on every retry of this step, so an API that honours it "
+        "applies the request once; an `Idempotency-Key` in `headers` replaces ours.",
     )
     url: HttpUrl = Field(
         description=f"An absolute http or https URL, at most {MAX_URL_LENGTH} characters.",
@@ -180,7 +183,9 @@ NODE_TYPES = (
         "http",
         "http.request",
         "HTTP request",
-        "Call any HTTP API and use its status, headers and body in later steps.",
+        "Call any HTTP API and use its status, headers and body in later steps. A timeout, "
+        "429 or 5xx is retried; POST, PUT, PATCH and DELETE send an `Idempotency-Key` header, "
+        "the same on every retry of the step, so an API that honours it applies them once.",
         HttpRequestParameters,
         _OUTPUT,
         # Public APIs need no credentials; a connected account only adds them.

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Mapping
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -23,16 +24,42 @@ from activities.accounts import account_failure
 from activities.base import ActionInput, heartbeating, parse_parameters
 from activities.http.credentials import (
     AppliedCredential,
+    HostNotAllowedError,
     apply_credential,
     strip_on_other_origins,
 )
-from activities.http.network import AddressNotAllowedError, guarded_transport
+from activities.http.network import PERMIT_PRIVATE, AddressNotAllowedError
 from activities.http.nodes import FormBody, HttpBody, HttpRequestParameters, JsonBody, RawBody
 from activities.services import ActionServices
 from app.platforms.errors import PlatformError
 from app.store.networks import private_networks_allowed
 
 RETRYABLE_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+"""Methods whose retry may change the remote twice: they carry an `Idempotency-Key`."""
+IDEMPOTENCY_KEY_HEADER = "Idempotency-Key"
+_IDEMPOTENCY_NAMESPACE = uuid.UUID("5b1f7c3e-8d2a-4f6b-9c1e-0a7d3e5f9b24")
+
+
+def idempotency_key(action_key: str) -> str:
+    """The `Idempotency-Key` of one node execution: the same on every retry, different for
+    every step, and a UUID (what remote APIs expect) that does not show our run ids."""
+    return str(uuid.uuid5(_IDEMPOTENCY_NAMESPACE, action_key))
+
+
+def _with_idempotency_key(
+    method: str, headers: Mapping[str, str], action_key: str
+) -> dict[str, str]:
+    """`headers` plus our key on unsafe methods, unless the user set one (any spelling)."""
+    if method not in UNSAFE_METHODS or any(
+        name.lower() == IDEMPOTENCY_KEY_HEADER.lower() for name in headers
+    ):
+        return dict(headers)
+    return {**headers, IDEMPOTENCY_KEY_HEADER: idempotency_key(action_key)}
+
+
+DEFAULT_LONGEST_RETRY_DELAY = timedelta(hours=1)
+"""The longest wait a Retry-After may ask for when the node's retry policy names none."""
 
 
 def retry_after_seconds(value: str | None, now: datetime) -> float | None:
@@ -40,7 +67,7 @@ def retry_after_seconds(value: str | None, now: datetime) -> float | None:
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
+    if value.isascii() and value.isdigit():
         return float(value)
     try:
         when = parsedate_to_datetime(value)
@@ -85,6 +112,8 @@ async def _read_limited(response: httpx.Response, limit: int) -> bytes:
 
 
 def _decode(content: bytes, response: httpx.Response, response_format: str) -> Any:
+    """The body as `response_format` says. A body that is not what was asked for fails for
+    good: the same request would read the same body again."""
     if not content:
         return None
     text = content.decode(response.encoding or "utf-8", errors="replace")
@@ -92,25 +121,45 @@ def _decode(content: bytes, response: httpx.Response, response_format: str) -> A
     if response_format == "json" or (response_format == "auto" and looks_json):
         try:
             return json.loads(text)
-        except json.JSONDecodeError:
+        # ValueError covers JSONDecodeError and integers past Python's digit limit;
+        # RecursionError, nesting deeper than the interpreter's stack.
+        except (ValueError, RecursionError):
             if response_format == "json":
+                kind = response.headers.get("content-type", "").split(";")[0].strip()
                 raise ApplicationError(
-                    f"the response from {response.url.host} is not JSON",
+                    f"the response from {response.url.host} is not JSON Python can read"
+                    + (f" (Content-Type: {kind[:100]})" if kind else "")
+                    + ": set response_format to `text` to take it as text",
                     type="InvalidJson",
                     non_retryable=True,
                 ) from None
     return text
 
 
+def retry_delay(seconds: float | None, longest: timedelta | None) -> timedelta | None:
+    """The server's wait clamped to [0, `longest`] (the node's maximum interval, or an hour):
+    a date in the past retries now, and a server cannot park the step for years (nor overflow
+    timedelta with a 400-digit number)."""
+    if seconds is None:
+        return None
+    limit = longest or DEFAULT_LONGEST_RETRY_DELAY
+    return timedelta(seconds=max(0.0, min(seconds, limit.total_seconds())))
+
+
+def _longest_retry_delay() -> timedelta | None:
+    policy = activity.info().retry_policy
+    return policy.maximum_interval if policy is not None else None
+
+
 def _raise_for_status(response: httpx.Response) -> None:
     status = response.status_code
     if status in RETRYABLE_STATUSES:
-        delay = retry_after_seconds(response.headers.get("retry-after"), datetime.now(UTC))
+        seconds = retry_after_seconds(response.headers.get("retry-after"), datetime.now(UTC))
         raise ApplicationError(
             f"HTTP {status} from {response.url.host}",
             {"status": status},
             type=f"HTTP{status}",
-            next_retry_delay=timedelta(seconds=delay) if delay is not None else None,
+            next_retry_delay=retry_delay(seconds, _longest_retry_delay()),
         )
     if status >= 400:
         raise ApplicationError(
@@ -119,6 +168,18 @@ def _raise_for_status(response: httpx.Response) -> None:
             type=f"HTTP{status}",
             non_retryable=True,
         )
+
+
+def _once(ask: Callable[[], Awaitable[bool]]) -> Callable[[], Awaitable[bool]]:
+    """`ask`, asked at most once however many redirect hops need the answer."""
+    answer: list[bool] = []
+
+    async def asked() -> bool:
+        if not answer:
+            answer.append(await ask())
+        return answer[0]
+
+    return asked
 
 
 class HttpActivities:
@@ -135,7 +196,8 @@ class HttpActivities:
         Raises:
             ApplicationError: Retryable for network problems, timeouts, 408/425/429/5xx
                 (with Retry-After as the next delay); non-retryable for other 4xx, bad
-                URLs, refused destinations, unusable accounts, too many redirects and
+                URLs, refused destinations, hosts the account's credential is not for,
+                unusable accounts, too many redirects and
                 oversized or malformed responses.
         """
         params = parse_parameters(HttpRequestParameters, action)
@@ -143,9 +205,11 @@ class HttpActivities:
         try:
             credential = await self._credential(action)
             async with heartbeating(), asyncio.timeout(params.timeout.total_seconds()):
-                return await self._send(params, credential, action.organization_id)
+                return await self._send(params, credential, action)
         except PlatformError as error:
             raise account_failure(error) from None
+        except HostNotAllowedError as error:
+            raise ApplicationError(str(error), type="HostNotAllowed", non_retryable=True) from None
         except AddressNotAllowedError as error:
             raise ApplicationError(
                 f"{error}: this organization may not call private networks",
@@ -190,13 +254,16 @@ class HttpActivities:
             return await private_networks_allowed(session, organization_id=organization_id)
 
     async def _send(
-        self, params: HttpRequestParameters, credential: AppliedCredential, organization_id: str
+        self, params: HttpRequestParameters, credential: AppliedCredential, action: ActionInput
     ) -> dict[str, Any]:
-        headers, body = _body_arguments(params.body, params.headers)
+        organization_id = action.organization_id
+        keyed = _with_idempotency_key(params.method, params.headers, action.idempotency_key)
+        headers, body = _body_arguments(params.body, keyed)
         first = httpx.URL(params.url)
+        credential.check_host(first)
         async with (
             httpx.AsyncClient(
-                transport=guarded_transport(lambda: self._private_allowed(organization_id)),
+                transport=self.services.transports.for_http(),
                 timeout=params.timeout.total_seconds(),
                 follow_redirects=params.follow_redirects,
                 max_redirects=params.max_redirects,
@@ -208,6 +275,7 @@ class HttpActivities:
                 first,
                 params={**params.query, **credential.query},
                 headers={**headers, **credential.headers},
+                extensions={PERMIT_PRIVATE: _once(lambda: self._private_allowed(organization_id))},
                 **body,
             ) as response,
         ):

@@ -37,7 +37,11 @@ class GraphSession:
     async def _call(self, method: str, path: str, params: dict[str, str]) -> dict[str, Any]:
         token = await self._access_token()
         endpoints = self.services.endpoints
-        async with httpx.AsyncClient(timeout=endpoints.request_timeout, trust_env=False) as client:
+        async with httpx.AsyncClient(
+            transport=self.services.transports.for_graph(),
+            timeout=endpoints.request_timeout,
+            trust_env=False,
+        ) as client:
             response = await client.request(
                 method,
                 f"{endpoints.instagram_graph_url}/{path}",

@@ -24,7 +24,7 @@ from activities.x.nodes import (
     XThreadParameters,
 )
 from activities.x.session import XSession
-from activities.x.timeline import find_earlier_post
+from activities.x.timeline import EarlierAttempts, find_earlier_post
 from app.platforms.errors import PlatformError
 
 T = TypeVar("T")
@@ -43,14 +43,15 @@ class XActivities:
 
     @activity.defn(name="x.post")
     async def post(self, action: ActionInput) -> dict[str, Any]:
-        """Publish one post; a retry refused as duplicate finds the earlier attempt's post."""
+        """Publish one post. A retry first looks on the timeline for the post an earlier
+        attempt may have made (not possible for a post without text)."""
         params = parse_parameters(XPostParameters, action)
         session = self._session(action)
 
         async def publish() -> dict[str, Any]:
             return await _create(
-                session, params, reply_to=params.reply_to, quote_post_id=params.quote_post_id,
-                reply_settings=params.reply_settings,
+                session, params, _earlier_attempts(session), reply_to=params.reply_to,
+                quote_post_id=params.quote_post_id, reply_settings=params.reply_settings,
             )  # fmt: skip
 
         return await self._mapped(publish)
@@ -58,8 +59,8 @@ class XActivities:
     @activity.defn(name="x.thread")
     async def thread(self, action: ActionInput) -> dict[str, Any]:
         """Publish the posts in order, each replying to the one before. Posted ids go out with
-        every heartbeat, so a retry resumes after the last post it knows of; a post whose
-        answer was lost is found on the timeline instead of being posted twice."""
+        every heartbeat, so a retry resumes after the last post it knows of; posts whose
+        answers were lost are found on the timeline instead of being posted twice."""
         params = parse_parameters(XThreadParameters, action)
         session = self._session(action)
         progress = Progress()
@@ -73,8 +74,11 @@ class XActivities:
         progress.details = {"ids": list(ids)}
 
         async def publish() -> dict[str, Any]:
+            earlier = _earlier_attempts(session)
             for content in params.posts[len(ids) :]:
-                created = await _create(session, content, reply_to=ids[-1] if ids else None)
+                created = await _create(
+                    session, content, earlier, reply_to=ids[-1] if ids else None
+                )
                 ids.append(created["id"])
                 progress.record({"ids": ids})
             return {"ids": ids, "first_id": ids[0], "last_id": ids[-1]}
@@ -157,15 +161,25 @@ class XActivities:
             raise x_failure(error, time.time()) from None
 
 
+def _earlier_attempts(session: XSession) -> EarlierAttempts:
+    info = activity.info()
+    return EarlierAttempts(session, attempt=info.attempt, since=info.scheduled_time)
+
+
 async def _create(
     session: XSession,
     content: PostContent,
+    earlier: EarlierAttempts,
     *,
     reply_to: str | None,
     quote_post_id: str | None = None,
     reply_settings: str | None = None,
 ) -> dict[str, Any]:
+    """Post `content`, unless an earlier attempt did already (see `timeline`)."""
     text = content.text if content.text.strip() else None
+    found = await earlier.find(text=text, reply_to=reply_to, quote_of=quote_post_id)
+    if found is not None:
+        return found
     try:
         created: dict[str, Any] = await session.call(
             lambda client: client.create_tweet(
@@ -178,15 +192,18 @@ async def _create(
             )
         )
     except tweepy.Forbidden as error:
+        # Refused as duplicate on a retry: the timeline may have lagged behind our post.
         info = activity.info()
         if not is_duplicate(error) or info.attempt == 1 or text is None:
             raise
-        earlier = await find_earlier_post(
-            session, text=text, reply_to=reply_to, since=info.scheduled_time
-        )
-        if earlier is None:
+        again = await find_earlier_post(
+            session, text=text, reply_to=reply_to, since=info.scheduled_time,
+            quote_of=quote_post_id,
+        )  # fmt: skip
+        if again is None:
             raise
-        return earlier
+        return again
+    earlier.posted()
     return _post_output(created)
 
 

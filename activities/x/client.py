@@ -4,6 +4,9 @@ tweepy 4 hard-codes `https://api.twitter.com` in `Client.request`; a transport a
 mounted on its public `session` sends those requests to the configured X base URL instead
 (the real API, or the emulator). Every request gets a timeout, proxies from the environment
 are ignored, and `wait_on_rate_limit` stays off: a rate limit is the activity's to report.
+
+One adapter serves the whole worker: its connection pool (urllib3's, safe across threads)
+outlives the per-call clients, each of which carries its own account's token.
 """
 
 from __future__ import annotations
@@ -15,11 +18,13 @@ import tweepy
 from requests.adapters import HTTPAdapter
 
 TWEEPY_ORIGIN = "https://api.twitter.com"
+POOL_SIZE = 32
+"""Connections kept per host: as many as the threads that run tweepy (`ActionServices`)."""
 
 
-class _Rerouted(HTTPAdapter):
+class XAdapter(HTTPAdapter):
     def __init__(self, base_url: str, timeout: float) -> None:
-        super().__init__(max_retries=0)
+        super().__init__(max_retries=0, pool_connections=4, pool_maxsize=POOL_SIZE)
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
 
@@ -31,10 +36,18 @@ class _Rerouted(HTTPAdapter):
         kwargs["timeout"] = kwargs.get("timeout") or self.timeout
         return super().send(request, *args, **kwargs)
 
+    def close(self) -> None:
+        """A client's session closing leaves the shared pool alone; see `shutdown`."""
 
-def x_client(base_url: str, access_token: str, *, timeout: float) -> tweepy.Client:
-    """A tweepy client acting with an OAuth 2.0 user token, answering plain dicts."""
+    def shutdown(self) -> None:
+        """Close the pool's connections (the worker is stopping)."""
+        super().close()
+
+
+def x_client(access_token: str, adapter: XAdapter) -> tweepy.Client:
+    """A tweepy client acting with an OAuth 2.0 user token, answering plain dicts, over the
+    worker's shared `adapter`."""
     client = tweepy.Client(bearer_token=access_token, return_type=dict, wait_on_rate_limit=False)
     client.session.trust_env = False
-    client.session.mount(TWEEPY_ORIGIN, _Rerouted(base_url, timeout))
+    client.session.mount(TWEEPY_ORIGIN, adapter)
     return client

@@ -232,7 +232,11 @@ NODE_TYPES = (
         "x",
         "x.post",
         "Post to X",
-        "Publish a post on X, optionally as a reply, a quote or with media.",
+        "Publish a post on X, optionally as a reply, a quote or with media. Before a retry "
+        "posts again, it looks on the account's timeline for a post with the same text, "
+        "parent and quote made since the step started, and takes that one: the earlier "
+        "attempt may have posted without hearing back. A post without text (media only) "
+        "cannot be recognised this way, so a retry after a lost answer may post it twice.",
         XPostParameters,
         _POST_OUTPUT,
     ),
@@ -240,7 +244,9 @@ NODE_TYPES = (
         "x",
         "x.thread",
         "Post a thread to X",
-        "Publish several posts on X, each replying to the one before.",
+        "Publish several posts on X, each replying to the one before. A retry resumes after "
+        "the posts already made, finding those whose answers were lost on the account's "
+        "timeline by text and parent (posts without text cannot be found this way).",
         XThreadParameters,
         _THREAD_OUTPUT,
     ),

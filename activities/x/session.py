@@ -57,5 +57,4 @@ class XSession:
         return self._token
 
     def _client(self, access_token: str) -> tweepy.Client:
-        endpoints = self.services.endpoints
-        return x_client(endpoints.x_api_base_url, access_token, timeout=endpoints.request_timeout)
+        return x_client(access_token, self.services.transports.x)

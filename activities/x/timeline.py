@@ -1,14 +1,16 @@
 """Finding a post an earlier attempt made, when X's answer to it was lost.
 
-X has no idempotency key for POST /2/tweets. When a retry is refused as duplicate content,
-our earlier attempt may have posted after all: the account's recent timeline tells, by text
-and by what the post replies to, among posts made since the activity was first scheduled.
+X has no idempotency key for POST /2/tweets, and its duplicate-content check is fuzzy and not
+promised. So a retry reads the account's recent timeline before it posts again, and takes a
+post made since the activity was first scheduled with the same text, parent and quoted post
+for its own. A post without text (media only) cannot be told apart this way and is posted
+again: its retry may duplicate it.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -22,17 +24,23 @@ PAGES = 3
 PAGE_SIZE = 100
 _URL = re.compile(r"https?://\S+")
 
+Post = dict[str, Any]
+
 
 def same_text(ours: str, theirs: str) -> bool:
     """X rewrites links to t.co; compare texts with every link standing for any other."""
     return _URL.sub("<link>", ours.strip()) == _URL.sub("<link>", theirs.strip())
 
 
-def replies_to(post: dict[str, Any]) -> str | None:
+def _referenced(post: Post, kind: str) -> str | None:
     for reference in post.get("referenced_tweets") or ():
-        if reference.get("type") == "replied_to":
+        if reference.get("type") == kind:
             return str(reference["id"])
     return None
+
+
+def replies_to(post: Post) -> str | None:
+    return _referenced(post, "replied_to")
 
 
 def _timeline_page(
@@ -52,18 +60,71 @@ def _timeline_page(
     return read
 
 
-async def find_earlier_post(
-    session: XSession, *, text: str, reply_to: str | None, since: datetime
-) -> dict[str, Any] | None:
-    """The newest post of the account since `since` with this text and parent, if any."""
+async def recent_posts(session: XSession, *, since: datetime) -> list[Post]:
+    """The account's posts since `since` (less the clock skew), newest first, at most
+    `PAGES` pages of them."""
     user_id = await session.user_id()
+    posts: list[Post] = []
     token: str | None = None
     for _ in range(PAGES):
         page = await session.call(_timeline_page(user_id, since - CLOCK_SKEW, token))
-        for post in page.get("data") or ():
-            if same_text(text, str(post.get("text", ""))) and replies_to(post) == reply_to:
-                return {"id": str(post["id"]), "text": str(post["text"])}
+        posts.extend(page.get("data") or ())
         token = (page.get("meta") or {}).get("next_token")
         if not token:
-            return None
+            break
+    return posts
+
+
+def find_post(
+    posts: Sequence[Post], *, text: str, reply_to: str | None, quote_of: str | None = None
+) -> Post | None:
+    """The newest of `posts` with this text, parent and quoted post, as an action's output."""
+    for post in posts:
+        if (
+            same_text(text, str(post.get("text", "")))
+            and replies_to(post) == reply_to
+            and _referenced(post, "quoted") == quote_of
+        ):
+            return {"id": str(post["id"]), "text": str(post["text"])}
     return None
+
+
+class EarlierAttempts:
+    """What earlier attempts of this activity may have posted without hearing back.
+
+    Only a retry looks, it reads the timeline once, and it stops looking once it has posted
+    something itself: every later post of a thread replies to that new one, which no earlier
+    attempt can have answered.
+    """
+
+    def __init__(self, session: XSession, *, attempt: int, since: datetime) -> None:
+        self._session = session
+        self._since = since
+        self._looking = attempt > 1
+        self._posts: list[Post] | None = None
+
+    async def find(
+        self, *, text: str | None, reply_to: str | None, quote_of: str | None = None
+    ) -> Post | None:
+        if not self._looking or text is None:
+            return None
+        if self._posts is None:
+            self._posts = await recent_posts(self._session, since=self._since)
+        return find_post(self._posts, text=text, reply_to=reply_to, quote_of=quote_of)
+
+    def posted(self) -> None:
+        """This attempt made a post of its own."""
+        self._looking = False
+
+
+async def find_earlier_post(
+    session: XSession,
+    *,
+    text: str,
+    reply_to: str | None,
+    since: datetime,
+    quote_of: str | None = None,
+) -> Post | None:
+    """The newest post of the account since `since` with this text and parent, if any."""
+    posts = await recent_posts(session, since=since)
+    return find_post(posts, text=text, reply_to=reply_to, quote_of=quote_of)

@@ -5,9 +5,16 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from app.platforms.http_hosts import (
+    ALLOWED_HOSTS_FIELD,
+    MAX_ALLOWED_HOSTS,
+    MAX_HOST_LENGTH,
+    normalize_host_pattern,
+)
 
 _TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 """An HTTP token (RFC 9110): what a header name may be made of."""
@@ -172,9 +179,31 @@ HttpCredential = Annotated[
 ]
 
 
+def _distinct(hosts: list[str]) -> list[str]:
+    return list(dict.fromkeys(hosts))
+
+
+HostPattern = Annotated[
+    str, Field(min_length=1, max_length=MAX_HOST_LENGTH), AfterValidator(normalize_host_pattern)
+]
+
+
 class HttpAccountCreate(_Input):
     display_name: DisplayName
     credential: HttpCredential = Field(
         description="How `http.request` nodes using this account authenticate.",
         examples=[{"type": "header", "name": "X-Api-Key", "value": "..."}],
     )
+    allowed_hosts: Annotated[list[HostPattern], AfterValidator(_distinct)] = Field(
+        min_length=1,
+        max_length=MAX_ALLOWED_HOSTS,
+        description="The hosts the credential is for: `api.example.com`, or `*.example.com` for "
+        "every host below example.com. A request to another host is refused, and a redirect "
+        "to another origin loses the credential. Sealed with the credential.",
+        examples=[["api.example.com", "*.example.org"]],
+    )
+
+    def secret(self) -> dict[str, Any]:
+        """What is sealed: the credential's fields and the hosts it is bound to."""
+        fields = self.credential.model_dump(exclude={"type"})
+        return {**fields, ALLOWED_HOSTS_FIELD: list(self.allowed_hosts)}

@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
+from temporalio.common import RetryPolicy
 from temporalio.testing import ActivityEnvironment
 
 from activities.base import ActionInput
@@ -108,6 +109,7 @@ class Attempts:
         self,
         scheduled: datetime | None = None,
         on_progress: Callable[[Any], None] | None = None,
+        retry_policy: RetryPolicy | None = None,
     ) -> None:
         self.heartbeats: list[Any] = []
         self.attempt = 0
@@ -115,6 +117,8 @@ class Attempts:
         self.on_progress = on_progress
         """Called with each heartbeat's details, as the activity records them."""
         self.start_to_close = timedelta(minutes=5)
+        self.retry_policy = retry_policy
+        """The node's retry policy, as the activity reads it from its info."""
 
     def forget(self) -> None:
         """Lose the recorded heartbeat details, as a server may when an attempt fails."""
@@ -131,6 +135,7 @@ class Attempts:
             scheduled_time=self.scheduled,
             started_time=utcnow(),
             start_to_close_timeout=self.start_to_close,
+            retry_policy=self.retry_policy,
         )
         environment.on_heartbeat = self._beat
         return await environment.run(function, argument)

@@ -4,7 +4,9 @@ credentials from the vault, and the private-network guard."""
 from __future__ import annotations
 
 import base64
+from collections import defaultdict
 from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from typing import Any
@@ -13,15 +15,23 @@ from urllib.parse import parse_qsl
 import pytest
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse, RedirectResponse
+from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
 from activities.http.network import is_public
 from activities.http.request import HttpActivities, retry_after_seconds
 from activities.services import ActionServices
+from app.platforms.http_hosts import ALLOWED_HOSTS_FIELD
 from app.store.accounts import set_account_status
 from app.vault.credentials import CredentialKind
-from tests.activities.support import action, new_account, new_organization, services_for
+from tests.activities.support import (
+    Attempts,
+    action,
+    new_account,
+    new_organization,
+    services_for,
+)
 from tests.utils.servers import serve
 
 
@@ -75,12 +85,65 @@ def _app() -> FastAPI:
         # Same server, another origin: the name instead of the address.
         return RedirectResponse(f"http://localhost:{request.url.port}/echo", status_code=302)
 
+    @app.get("/elsewhere-with-query")
+    async def elsewhere_with_query(request: Request) -> Response:
+        port, query = request.url.port, request.url.query
+        return RedirectResponse(f"http://localhost:{port}/echo?{query}", status_code=307)
+
     @app.get("/limited")
     async def limited() -> Response:
         later = format_datetime(datetime.now(UTC) + timedelta(hours=1), usegmt=True)
         return Response("slow down", status_code=429, headers={"Retry-After": later})
 
+    @app.get("/throttled")
+    async def throttled(after: str) -> Response:
+        return Response("slow down", status_code=429, headers={"Retry-After": after})
+
+    every_method = ["POST", "PUT", "PATCH", "DELETE", "GET", "HEAD", "OPTIONS"]
+
+    @app.api_route("/ledgers/{ledger}", methods=every_method)
+    async def apply(ledger: str, request: Request) -> Response:
+        return LEDGERS[ledger].apply(request)
+
+    @app.get("/html")
+    async def html() -> Response:
+        return Response("<html><body>Bad gateway</body></html>", media_type="text/html")
+
+    @app.get("/nested")
+    async def nested() -> Response:
+        return Response("[" * 100_000 + "]" * 100_000, media_type="application/json")
+
+    @app.get("/huge-number")
+    async def huge_number() -> Response:
+        return Response("1" * 5000, media_type="application/json")
+
     return app
+
+
+@dataclass
+class Ledger:
+    """A remote API that honours `Idempotency-Key`: a repeated key answers what the first
+    request got instead of applying again. `lose_next` applies, then answers 503."""
+
+    applied: int = 0
+    keys: list[str | None] = field(default_factory=list)
+    answers: dict[str, int] = field(default_factory=dict)
+    lose_next: int = 0
+
+    def apply(self, request: Request) -> Response:
+        key = request.headers.get("idempotency-key")
+        self.keys.append(key)
+        if key is None or key not in self.answers:
+            self.applied += 1
+            if key is not None:
+                self.answers[key] = self.applied
+        if self.lose_next:
+            self.lose_next -= 1
+            return Response("try again", status_code=503)
+        return JSONResponse({"applied": self.applied})
+
+
+LEDGERS: defaultdict[str, Ledger] = defaultdict(Ledger)
 
 
 @pytest.fixture(scope="module")
@@ -183,6 +246,101 @@ async def test_rendered_parameters_are_checked_before_sending(call: Any) -> None
     assert (caught.value.type, caught.value.non_retryable) == ("InvalidParameters", True)
 
 
+async def test_a_body_that_is_not_the_requested_json_fails_without_retry(
+    server: str, call: Any
+) -> None:
+    with pytest.raises(ApplicationError) as caught:
+        await call(url=f"{server}/html", response_format="json")
+    assert (caught.value.type, caught.value.non_retryable) == ("InvalidJson", True)
+    assert "not JSON" in caught.value.message
+
+
+@pytest.mark.parametrize("path", ["/nested", "/huge-number"])
+async def test_json_python_cannot_read_fails_without_retry(
+    server: str, call: Any, path: str
+) -> None:
+    # Nesting past the recursion limit and integers past Python's digit limit raise other
+    # errors than JSONDecodeError; retrying would read the same body again.
+    with pytest.raises(ApplicationError) as caught:
+        await call(url=f"{server}{path}", response_format="json")
+    assert (caught.value.type, caught.value.non_retryable) == ("InvalidJson", True)
+
+
+@pytest.mark.parametrize("path", ["/nested", "/huge-number"])
+async def test_auto_format_keeps_json_python_cannot_read_as_text(
+    server: str, call: Any, path: str
+) -> None:
+    result = await call(url=f"{server}{path}")
+    assert isinstance(result["body"], str)
+
+
+# Idempotency-Key
+
+
+async def _attempts_until_success(
+    services: ActionServices, organization: str, parameters: dict[str, Any], *, node_id: str
+) -> tuple[Attempts, dict[str, Any]]:
+    """The activity run as Temporal retries it: the same input until an attempt succeeds."""
+    attempts = Attempts()
+    request = action("http.request", parameters, organization_id=organization, node_id=node_id)
+    for _ in range(3):
+        try:
+            result: dict[str, Any] = await attempts.run(HttpActivities(services).request, request)
+        except ApplicationError as error:
+            if error.non_retryable:
+                raise
+            continue
+        return attempts, result
+    raise AssertionError("no attempt succeeded")
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE"])
+async def test_a_retry_after_a_lost_answer_does_not_apply_twice(
+    server: str, services: ActionServices, organization: str, method: str
+) -> None:
+    ledger = LEDGERS[f"retry-{method}"]
+    ledger.lose_next = 1
+    parameters = {"method": method, "url": f"{server}/ledgers/retry-{method}"}
+    attempts, result = await _attempts_until_success(
+        services, organization, parameters, node_id=f"node-{method}"
+    )
+    assert attempts.attempt == 2
+    assert (result["status"], result["body"], ledger.applied) == (200, {"applied": 1}, 1)
+    first, second = ledger.keys
+    assert first is not None
+    assert first == second
+
+
+async def test_the_key_is_the_same_for_one_step_and_differs_between_steps(
+    server: str, services: ActionServices, organization: str
+) -> None:
+    url = f"{server}/ledgers/steps"
+    for node_id in ("a", "a", "b"):
+        await _attempts_until_success(
+            services, organization, {"method": "POST", "url": url}, node_id=node_id
+        )
+    first, again, other = LEDGERS["steps"].keys
+    assert first == again != other
+    assert first is not None
+    assert "run/" not in first  # our ids stay ours
+
+
+async def test_a_key_the_user_set_is_sent_as_it_is(server: str, call: Any) -> None:
+    url = f"{server}/ledgers/own-key"
+    await call(method="POST", url=url, headers={"idempotency-key": "mine-1"})
+    assert LEDGERS["own-key"].keys == ["mine-1"]
+
+
+@pytest.mark.parametrize("method", ["GET", "HEAD", "OPTIONS"])
+async def test_safe_methods_carry_no_key(
+    server: str, services: ActionServices, organization: str, method: str
+) -> None:
+    url = f"{server}/ledgers/safe-{method}"
+    parameters = {"method": method, "url": url}
+    await _attempts_until_success(services, organization, parameters, node_id="safe")
+    assert LEDGERS[f"safe-{method}"].keys == [None]
+
+
 # Retry-After
 
 
@@ -197,16 +355,66 @@ async def test_too_many_requests_retries_at_the_http_date_the_server_names(
     assert timedelta(minutes=59) < delay <= timedelta(hours=1)
 
 
+def _in(delta: timedelta) -> str:
+    return format_datetime(datetime.now(UTC) + delta, usegmt=True)
+
+
+@pytest.mark.parametrize(
+    ("after", "expected"),
+    [
+        (_in(-timedelta(days=3)), timedelta(0)),
+        ("Fri, 31 Dec 9999 23:59:59 GMT", timedelta(hours=1)),
+        ("9" * 400, timedelta(hours=1)),
+        ("99999999999999", timedelta(hours=1)),
+        (str(7 * 24 * 3600), timedelta(hours=1)),
+    ],
+    ids=["date-in-the-past", "year-9999", "400-digits", "past-timedelta", "a-week"],
+)
+async def test_retry_after_is_clamped_to_an_hour_without_a_retry_policy(
+    server: str, call: Any, after: str, expected: timedelta
+) -> None:
+    with pytest.raises(ApplicationError) as caught:
+        await call(url=f"{server}/throttled", query={"after": after})
+    assert (caught.value.type, caught.value.non_retryable) == ("HTTP429", False)
+    assert caught.value.next_retry_delay == expected
+
+
+async def test_retry_after_is_clamped_to_the_nodes_maximum_interval(
+    server: str, services: ActionServices, organization: str
+) -> None:
+    attempts = Attempts(retry_policy=RetryPolicy(maximum_interval=timedelta(minutes=5)))
+    parameters = {"url": f"{server}/throttled", "query": {"after": _in(timedelta(days=365))}}
+    request = action("http.request", parameters, organization_id=organization)
+    with pytest.raises(ApplicationError) as caught:
+        await attempts.run(HttpActivities(services).request, request)
+    assert caught.value.next_retry_delay == timedelta(minutes=5)
+
+
 def test_retry_after_reads_seconds_and_dates_and_ignores_nonsense() -> None:
     now = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
     assert retry_after_seconds("120", now) == 120
     assert retry_after_seconds("Thu, 01 Jan 2026 12:00:30 GMT", now) == 30
     assert retry_after_seconds("Thu, 01 Jan 2026 11:00:00 GMT", now) == 0
     assert retry_after_seconds("soon", now) is None
+    assert retry_after_seconds("\u00b2", now) is None  # a digit to str.isdigit, not to float
     assert retry_after_seconds(None, now) is None
 
 
 # Credentials from the vault
+
+
+async def http_account(
+    services: ActionServices,
+    organization: str,
+    kind: CredentialKind,
+    secret: dict[str, str],
+    hosts: tuple[str, ...] | None = ("127.0.0.1",),
+) -> str:
+    """An HTTP account for `hosts` (None: one stored before accounts named their hosts)."""
+    bound = secret if hosts is None else {**secret, ALLOWED_HOSTS_FIELD: list(hosts)}
+    return await new_account(
+        services, organization_id=organization, platform="http", kind=kind, secret=bound
+    )
 
 
 CREDENTIALS: list[tuple[CredentialKind, dict[str, str], str, str]] = [
@@ -218,7 +426,7 @@ CREDENTIALS: list[tuple[CredentialKind, dict[str, str], str, str]] = [
 
 
 @pytest.mark.parametrize(("kind", "secret", "header", "sent"), CREDENTIALS)
-async def test_a_credential_is_sent_as_its_kind_says(
+async def test_a_credential_is_sent_as_its_kind_says_and_not_to_another_host(
     server: str,
     call: Any,
     services: ActionServices,
@@ -228,35 +436,61 @@ async def test_a_credential_is_sent_as_its_kind_says(
     header: str,
     sent: str,
 ) -> None:
-    account = await new_account(
-        services, organization_id=organization, platform="http", kind=kind, secret=secret
-    )
+    account = await http_account(services, organization, kind, secret)
     result = await call(account, url=f"{server}/echo")
+    moved = await call(account, url=f"{server}/elsewhere")
     assert result["body"]["headers"][header] == sent
+    assert moved["status"] == 200
+    assert header not in moved["body"]["headers"]
+    assert sent not in str(moved["body"])
 
 
 async def test_a_query_credential_is_added_to_the_query(
     server: str, call: Any, services: ActionServices, organization: str
 ) -> None:
-    account = await new_account(
-        services, organization_id=organization, platform="http", kind="query",
-        secret={"name": "api_key", "value": "q-789"},
-    )  # fmt: skip
+    secret = {"name": "api_key", "value": "q-789"}
+    account = await http_account(services, organization, "query", secret)
     result = await call(account, url=f"{server}/echo", query={"page": "2"})
     assert result["body"]["query"] == {"page": "2", "api_key": "q-789"}
 
 
-async def test_a_credential_header_does_not_follow_a_redirect_to_another_origin(
+async def test_a_query_credential_does_not_follow_a_redirect_that_repeats_the_query(
     server: str, call: Any, services: ActionServices, organization: str
 ) -> None:
-    account = await new_account(
-        services, organization_id=organization, platform="http", kind="header",
-        secret={"name": "X-Api-Key", "value": "k-456"},
-    )  # fmt: skip
-    same_origin = await call(account, url=f"{server}/echo")
-    moved = await call(account, url=f"{server}/elsewhere")
-    assert "x-api-key" in same_origin["body"]["headers"]
-    assert "x-api-key" not in moved["body"]["headers"]
+    secret = {"name": "api_key", "value": "q-789"}
+    account = await http_account(services, organization, "query", secret)
+    moved = await call(account, url=f"{server}/elsewhere-with-query", query={"page": "2"})
+    assert moved["body"]["query"] == {"page": "2"}
+
+
+@pytest.mark.parametrize(
+    "hosts", [("api.example.com",), ("*.0.0.1",), ("localhost",)], ids=lambda h: h[0]
+)
+async def test_a_host_the_credential_is_not_for_is_refused_before_sending(
+    server: str, call: Any, services: ActionServices, organization: str, hosts: tuple[str, ...]
+) -> None:
+    account = await http_account(services, organization, "bearer", {"token": "t-1"}, hosts)
+    with pytest.raises(ApplicationError) as caught:
+        await call(account, method="POST", url=f"{server}/ledgers/wrong-host")
+    assert (caught.value.type, caught.value.non_retryable) == ("HostNotAllowed", True)
+    assert f"for {hosts[0]}, not 127.0.0.1" in caught.value.message
+    assert "t-1" not in str(caught.value)
+    assert LEDGERS["wrong-host"].keys == []
+
+
+async def test_a_credential_without_allowed_hosts_is_not_sent_anywhere(
+    server: str, call: Any, services: ActionServices, organization: str
+) -> None:
+    account = await http_account(services, organization, "bearer", {"token": "t-2"}, None)
+    with pytest.raises(ApplicationError) as caught:
+        await call(account, url=f"{server}/ledgers/legacy")
+    assert (caught.value.type, caught.value.non_retryable) == ("HostNotAllowed", True)
+    assert "connect it again with allowed_hosts" in caught.value.message
+    assert LEDGERS["legacy"].keys == []
+
+
+async def test_a_request_without_an_account_may_go_to_any_host(server: str, call: Any) -> None:
+    assert (await call(url=f"{server.replace('127.0.0.1', 'localhost')}/echo"))["status"] == 200
 
 
 async def test_an_account_of_another_platform_is_refused(
@@ -276,10 +510,7 @@ async def test_an_account_of_another_organization_is_unknown(
     server: str, call: Any, services: ActionServices
 ) -> None:
     other = await new_organization(services.database)
-    account = await new_account(
-        services, organization_id=other, platform="http", kind="bearer",
-        secret={"token": "theirs"},
-    )  # fmt: skip
+    account = await http_account(services, other, "bearer", {"token": "theirs"})
     with pytest.raises(ApplicationError) as caught:
         await call(account, url=f"{server}/echo")
     assert caught.value.type == "AccountUnusable"
@@ -289,10 +520,7 @@ async def test_an_account_of_another_organization_is_unknown(
 async def test_a_revoked_account_is_not_used(
     server: str, call: Any, services: ActionServices, organization: str
 ) -> None:
-    account = await new_account(
-        services, organization_id=organization, platform="http", kind="bearer",
-        secret={"token": "old"},
-    )  # fmt: skip
+    account = await http_account(services, organization, "bearer", {"token": "old"})
     async with services.database.session() as session:
         await set_account_status(
             session, organization_id=organization, account_id=account, status="revoked"

@@ -16,6 +16,7 @@ from activities.x.actions import XActivities
 from activities.x.errors import DEFAULT_RATE_LIMIT_DELAY, MAX_JITTER_SECONDS, rate_limit_delay
 from tests.activities.support import Attempts, action, new_account
 from tests.emulator import record
+from tests.emulator.config import EmulatorConfig
 from tests.emulator.control import XAccount
 from tests.emulator.testing import EmulatorHandle
 
@@ -54,9 +55,21 @@ class X:
     def posts(self) -> list[Any]:
         return list(reversed(self.emulator.posts_by(self.user.user_id)))
 
+    def assert_thread(self, output: dict[str, Any], texts: list[str]) -> None:
+        """The account's posts are exactly `texts`, each replying to the one before, and
+        `output` names them."""
+        posts = self.posts()
+        assert [p.text for p in posts] == texts
+        assert [p.reply_to for p in posts] == [None, *(p.id for p in posts[:-1])]
+        assert output["ids"] == [p.id for p in posts]
+
 
 @pytest.fixture
 async def x(emulator: EmulatorHandle, services: ActionServices, organization: str) -> X:
+    return await connected_x(emulator, services, organization)
+
+
+async def connected_x(emulator: EmulatorHandle, services: ActionServices, organization: str) -> X:
     user = emulator.add_x_user("ada", name="Ada Lovelace")
     assert user.refresh_token is not None
     account = await new_account(
@@ -224,6 +237,65 @@ async def test_a_post_whose_answer_was_lost_is_found_on_retry_not_posted_again(x
     assert x.emulator.count(record.X_POST_CREATED) == 1
 
 
+@pytest.fixture
+async def lenient_x(emulator: EmulatorHandle, services: ActionServices, organization: str) -> X:
+    """`x` on an X that lets the same text through twice: no duplicate refusal to lean on."""
+    emulator.reset(EmulatorConfig(x_refuses_duplicates=False))
+    return await connected_x(emulator, services, organization)
+
+
+@pytest.mark.parametrize("network", [False, True], ids=["503-after-posting", "answer-lost"])
+async def test_a_retry_finds_the_post_its_first_attempt_made_before_posting(
+    lenient_x: X, network: bool
+) -> None:
+    x = lenient_x
+    attempts = Attempts()
+    x.emulator.fail_next("POST", "/2/tweets", status=503, network=network, when="after")
+    await x.fails("x.post", attempts, text="exactly once, https://example.com/a")
+    output = await x.run("x.post", attempts, text="exactly once, https://example.com/a")
+    [post] = x.posts()
+    assert output == {"id": post.id, "text": post.text}
+    assert x.emulator.count(record.X_POST_CREATED) == 1
+
+
+async def test_a_retry_of_a_reply_matches_the_parent_too(lenient_x: X) -> None:
+    x = lenient_x
+    parent, other = await x.run("x.post", text="parent"), await x.run("x.post", text="other")
+    await x.run("x.post", text="thanks!", reply_to=other["id"])
+    attempts = Attempts()
+    x.emulator.fail_next("POST", "/2/tweets", status=500, when="after")
+    await x.fails("x.post", attempts, text="thanks!", reply_to=parent["id"])
+    output = await x.run("x.post", attempts, text="thanks!", reply_to=parent["id"])
+    replies = [post for post in x.posts() if post.reply_to == parent["id"]]
+    assert [post.id for post in replies] == [output["id"]]
+
+
+async def test_a_retry_posts_when_the_first_attempt_did_not(lenient_x: X) -> None:
+    x = lenient_x
+    await x.run("x.post", text="again")  # an earlier step's post, before this activity
+    x.emulator.advance(timedelta(minutes=30))
+    attempts = Attempts(scheduled=x.posts()[0].created_at + timedelta(minutes=30))
+    x.emulator.fail_next("POST", "/2/tweets", status=503)
+    await x.fails("x.post", attempts, text="again")
+    output = await x.run("x.post", attempts, text="again")
+    assert [post.id for post in x.posts()][-1] == output["id"]
+    assert x.emulator.count(record.X_POST_CREATED) == 2
+
+
+async def test_a_thread_retry_finds_its_lost_post_reading_the_timeline_once(
+    lenient_x: X,
+) -> None:
+    x = lenient_x
+    attempts = Attempts()
+    texts = [f"part {n}" for n in range(1, 6)]
+    x.emulator.fail_next("POST", "/2/tweets", status=503, when="after")
+    await x.fails("x.thread", attempts, posts=[{"text": text} for text in texts])
+    attempts.forget()  # and the progress of the first attempt is lost too
+    output = await x.run("x.thread", attempts, posts=[{"text": text} for text in texts])
+    x.assert_thread(output, texts)
+    assert len(x.emulator.requests("GET", f"/2/users/{x.user.user_id}/tweets")) == 1
+
+
 async def test_a_duplicate_from_before_this_activity_is_not_taken_for_ours(x: X) -> None:
     await x.run("x.post", text="old news")
     x.emulator.advance(timedelta(minutes=30))
@@ -263,10 +335,7 @@ async def test_a_thread_post_whose_answer_was_lost_is_found_on_the_timeline(x: X
     await x.fails("x.thread", attempts, posts=texts)
     assert len(x.posts()) == 2  # part 2 was created; the activity never heard
     output = await x.run("x.thread", attempts, posts=texts)
-    posts = x.posts()
-    assert [p.text for p in posts] == ["part 1", "part 2", "part 3"]
-    assert [p.reply_to for p in posts] == [None, posts[0].id, posts[1].id]
-    assert output["ids"] == [p.id for p in posts]
+    x.assert_thread(output, ["part 1", "part 2", "part 3"])
 
 
 async def test_a_thread_resumes_without_duplicates_even_when_its_progress_was_lost(x: X) -> None:
@@ -277,10 +346,7 @@ async def test_a_thread_resumes_without_duplicates_even_when_its_progress_was_lo
     attempts.forget()
     x.emulator.advance(WINDOW)
     output = await x.run("x.thread", attempts, posts=texts)
-    posts = x.posts()
-    assert [p.text for p in posts] == ["part 1", "part 2", "part 3"]
-    assert [p.reply_to for p in posts] == [None, posts[0].id, posts[1].id]
-    assert output["ids"] == [p.id for p in posts]
+    x.assert_thread(output, ["part 1", "part 2", "part 3"])
     assert x.emulator.count(record.X_POST_CREATED) == 3
 
 

@@ -16,6 +16,7 @@ from tests.utils.emulated import emulator, emulator_server
 
 __all__ = ["accounts", "accounts_database", "accounts_server", "emulator", "emulator_server"]
 
+HOSTS = ["api.example.com", "*.example.org"]
 CREDENTIALS: list[dict[str, str]] = [
     {"type": "bearer", "token": "secret-bearer-token"},
     {"type": "basic", "username": "ada", "password": "secret-password"},
@@ -38,15 +39,40 @@ def credential_rows(accounts: AccountsApi) -> list[Any]:
 
 
 async def http_account(accounts: AccountsApi, credential: dict[str, str]) -> dict[str, Any]:
-    response = await accounts.client.post(
-        "/accounts/http", json={"display_name": "Billing API", "credential": credential}
-    )
+    body = {"display_name": "Billing API", "credential": credential, "allowed_hosts": HOSTS}
+    response = await accounts.client.post("/accounts/http", json=body)
     assert response.status_code == 201, response.text
-    body: dict[str, Any] = response.json()
-    return body
+    created: dict[str, Any] = response.json()
+    return created
 
 
 # HTTP credentials
+
+
+@pytest.mark.parametrize(
+    ("allowed_hosts", "path"),
+    [
+        (None, ["allowed_hosts"]),
+        ([], ["allowed_hosts"]),
+        (["*"], ["allowed_hosts", 0]),
+        (["api.example.com", "https://evil.example/"], ["allowed_hosts", 1]),
+        (["api.example.com:443"], ["allowed_hosts", 0]),
+        (["*.com"], ["allowed_hosts", 0]),
+        ([f"h{n}.example.com" for n in range(51)], ["allowed_hosts"]),
+    ],
+    ids=["missing", "empty", "star", "url", "port", "tld", "too-many"],
+)
+async def test_allowed_hosts_are_required_and_checked_and_nothing_is_stored(
+    accounts: AccountsApi, allowed_hosts: list[str] | None, path: list[str | int]
+) -> None:
+    body: dict[str, Any] = {"display_name": "Bad", "credential": CREDENTIALS[0]}
+    if allowed_hosts is not None:
+        body["allowed_hosts"] = allowed_hosts
+    response = await accounts.client.post("/accounts/http", json=body)
+    assert response.status_code == 422
+    assert ["body", *path] in [detail["path"] for detail in response.json()["error"]["details"]]
+    assert "secret-" not in response.text
+    assert (await accounts.client.get("/accounts")).json()["count"] == 0
 
 
 @pytest.mark.parametrize("credential", CREDENTIALS, ids=lambda c: c["type"])
@@ -81,7 +107,8 @@ async def test_a_bad_credential_is_refused_naming_the_field_and_nothing_is_store
     accounts: AccountsApi, credential: dict[str, Any], path: list[str]
 ) -> None:
     response = await accounts.client.post(
-        "/accounts/http", json={"display_name": "Bad", "credential": credential}
+        "/accounts/http",
+        json={"display_name": "Bad", "credential": credential, "allowed_hosts": HOSTS},
     )
     assert response.status_code == 422
     assert ["body", *path] in [detail["path"][: len(path) + 1] for detail in
@@ -102,7 +129,7 @@ async def test_a_read_only_key_cannot_connect_accounts(accounts: AccountsApi) ->
         await database.dispose()
     response = await accounts.client.post(
         "/accounts/http",
-        json={"display_name": "x", "credential": CREDENTIALS[0]},
+        json={"display_name": "x", "credential": CREDENTIALS[0], "allowed_hosts": HOSTS},
         headers={"Authorization": f"Bearer {key.secret}"},
     )
     assert response.status_code == 403

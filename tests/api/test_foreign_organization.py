@@ -20,7 +20,11 @@ BODIES: dict[str, Any] = {
     "backfill_schedule": {"start_at": "2025-01-01T00:00:00Z", "end_at": "2025-01-02T00:00:00Z"},
     "set_webhook_secret": {},
 }
-HTTP_ACCOUNT = {"display_name": "Billing", "credential": {"type": "bearer", "token": "t0ken"}}
+HTTP_ACCOUNT = {
+    "display_name": "Billing",
+    "credential": {"type": "bearer", "token": "t0ken"},
+    "allowed_hosts": ["api.example.com"],
+}
 # A workflow with every kind of trigger, and a run that waits: every route has a target.
 TRIGGERS = {
     "nodes": [

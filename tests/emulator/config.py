@@ -67,6 +67,10 @@ class EmulatorConfig:
     """Registered OAuth 2.0 clients: id to secret (confidential, HTTP Basic) or None (public)."""
     x_duplicate_window: timedelta | None = timedelta(hours=24)
     """How far back the same text counts as a duplicate; None: any live post."""
+    x_refuses_duplicates: bool = True
+    """False plays X letting the same text through again, as it does when its (undocumented,
+    fuzzy) duplicate check misses: then only the engine's own check keeps a retry from
+    posting twice."""
     x_max_post_length: int = 280
     """Longest text of a post, in characters."""
     instagram_token_ttl: timedelta = timedelta(days=60)

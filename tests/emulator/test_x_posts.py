@@ -7,8 +7,9 @@ from datetime import timedelta
 import httpx
 
 from tests.emulator import record
+from tests.emulator.config import EmulatorConfig
 from tests.emulator.control import XAccount
-from tests.emulator.testing import EmulatorHandle
+from tests.emulator.testing import EmulatorHandle, http_client
 
 
 async def test_a_post_is_created_stored_and_recorded(
@@ -98,6 +99,19 @@ async def test_the_same_text_twice_is_refused_as_duplicate_content(
         "status": 403,
     }
     assert len(emulator.posts_by("ada")) == 1
+
+
+async def test_an_emulator_that_lets_duplicates_through_stores_the_same_text_twice(
+    emulator: EmulatorHandle,
+) -> None:
+    emulator.reset(EmulatorConfig(x_refuses_duplicates=False))
+    ada = emulator.add_x_user("ada")
+    headers = {"Authorization": f"Bearer {ada.access_token}"}
+    async with http_client(emulator.url, headers=headers) as x:
+        answers = [await x.post("/2/tweets", json={"text": "twice"}) for _ in range(2)]
+
+    assert [answer.status_code for answer in answers] == [201, 201]
+    assert [post.text for post in emulator.posts_by("ada")] == ["twice", "twice"]
 
 
 async def test_the_same_text_is_no_duplicate_for_another_user(

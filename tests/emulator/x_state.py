@@ -227,7 +227,7 @@ class XState:
 
     def duplicate_of(self, user_id: str, text: str) -> Post | None:
         """A live post of the user with the same text within the duplicate window."""
-        if not text:
+        if not text or not self.config.x_refuses_duplicates:
             return None
         window = self.config.x_duplicate_window
         since = self.clock.now() - window if window is not None else None

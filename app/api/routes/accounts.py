@@ -216,10 +216,9 @@ async def create_http_account(
     body: HttpAccountCreate, caller: WriterDep, session: SessionDep, connections: ConnectionsDep
 ) -> AccountPublic:
     """Store a credential for `http.request` nodes: bearer token, basic, header or query."""
-    secret = body.credential.model_dump(exclude={"type"})
     account = await store.connect_account(
         session, connections.vault, organization_id=caller.organization_id, platform="http",
-        display_name=body.display_name, kind=body.credential.type, secret=secret,
+        display_name=body.display_name, kind=body.credential.type, secret=body.secret(),
     )  # fmt: skip
     return await _public(session, account)
 

@@ -1,0 +1,120 @@
+"""The worker's shared connection pools: calls reuse connections instead of opening new ones
+(and TLS contexts), a connection to a private address never serves an organization that may
+not reach it, and closing the services closes the pools."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from fastapi import FastAPI, Request
+from temporalio.exceptions import ApplicationError
+from temporalio.testing import ActivityEnvironment
+
+from activities.http.request import HttpActivities
+from activities.instagram.actions import InstagramActivities
+from activities.services import ActionServices
+from activities.x.actions import XActivities
+from tests.activities.support import action, new_account, new_organization, services_for
+from tests.emulator.testing import EmulatorHandle
+from tests.utils.emulated import emulator_endpoints
+from tests.utils.servers import serve
+
+
+def _app() -> FastAPI:
+    app = FastAPI()
+
+    @app.get("/peer")
+    async def peer(request: Request) -> dict[str, Any]:
+        assert request.client is not None
+        return {"port": request.client.port}
+
+    return app
+
+
+@pytest.fixture(scope="module")
+async def server() -> AsyncIterator[str]:
+    async with serve(_app()) as base_url:
+        yield base_url
+
+
+@pytest.fixture
+async def fresh(
+    module_database_url: str, emulator: EmulatorHandle
+) -> AsyncIterator[ActionServices]:
+    """Services of their own, so their pools start empty."""
+    services = services_for(module_database_url, emulator_endpoints(emulator))
+    yield services
+    await services.close()
+
+
+async def _request(services: ActionServices, organization: str, url: str) -> dict[str, Any]:
+    request = action("http.request", {"url": url}, organization_id=organization)
+    result: dict[str, Any] = await ActivityEnvironment().run(
+        HttpActivities(services).request, request
+    )
+    return result
+
+
+async def test_http_requests_reuse_one_connection(fresh: ActionServices, server: str) -> None:
+    organization = await new_organization(fresh.database, private_networks=True)
+    ports = {(await _request(fresh, organization, f"{server}/peer"))["body"]["port"]
+             for _ in range(3)}  # fmt: skip
+    assert len(ports) == 1
+
+
+async def test_a_private_connection_never_serves_an_organization_that_may_not_reach_it(
+    fresh: ActionServices, server: str
+) -> None:
+    allowed = await new_organization(fresh.database, private_networks=True)
+    refused = await new_organization(fresh.database)
+    assert (await _request(fresh, allowed, f"{server}/peer"))["status"] == 200
+    with pytest.raises(ApplicationError) as caught:
+        await _request(fresh, refused, f"{server}/peer")
+    assert (caught.value.type, caught.value.non_retryable) == ("AddressNotAllowed", True)
+    assert (await _request(fresh, allowed, f"{server}/peer"))["status"] == 200
+
+
+async def _three_calls(
+    services: ActionServices, platform: str, name: str, parameters: dict[str, Any], user: Any
+) -> None:
+    """Three calls of the activity `name` as a new account of `platform` for `user`."""
+    organization = await new_organization(services.database)
+    account = await new_account(
+        services, organization_id=organization, platform=platform, kind="token",
+        secret={"access_token": user.access_token},
+        external_id=getattr(user, "user_id", None) or user.ig_user_id,
+    )  # fmt: skip
+    activities: Any = XActivities(services) if platform == "x" else InstagramActivities(services)
+    request = action(name, parameters, organization_id=organization, account_id=account)
+    for _ in range(3):
+        await ActivityEnvironment().run(getattr(activities, name.split(".")[1]), request)
+
+
+async def test_x_calls_reuse_one_connection(
+    fresh: ActionServices, emulator: EmulatorHandle
+) -> None:
+    await _three_calls(fresh, "x", "x.me", {}, emulator.add_x_user("ada"))
+    pools = fresh.transports.x.poolmanager.pools
+    # urllib3's container refuses iteration (not thread-safe); keys() gives a copy.
+    assert sum(pools[key].num_connections for key in pools.keys()) == 1  # noqa: SIM118
+
+
+async def test_graph_calls_reuse_one_connection(
+    fresh: ActionServices, emulator: EmulatorHandle
+) -> None:
+    user = emulator.add_instagram_user("ada.makes")
+    parameters = {"target": "account", "metrics": ["reach"]}
+    await _three_calls(fresh, "instagram", "instagram.insights", parameters, user)
+    assert len(fresh.transports.graph._pool.connections) == 1
+
+
+async def test_closing_the_services_closes_the_pools(module_database_url: str, server: str) -> None:
+    services = services_for(module_database_url)
+    organization = await new_organization(services.database, private_networks=True)
+    await _request(services, organization, f"{server}/peer")
+    pool = services.transports.http._private._pool
+    assert len(pool.connections) == 1
+    await services.close()
+    assert pool.connections == []
