@@ -19,7 +19,7 @@ from temporalio.testing import WorkflowEnvironment
 from activities.services import ActionServices
 from app.language.compiler import compile_workflow
 from temporal.worker import build_worker
-from tests.activities.support import new_account
+from tests.activities.support import connect_emulated
 from tests.emulator import record
 from tests.emulator.config import EmulatorConfig
 from tests.emulator.control import InstagramAccount, XAccount
@@ -91,16 +91,7 @@ async def platforms(
     emulator.reset(EmulatorConfig(instagram_polls_in_progress=1))
     x = emulator.add_x_user("ada", name="Ada Lovelace")
     instagram = emulator.add_instagram_user("ada.makes")
-    x_account = await new_account(
-        services, organization_id=organization, platform="x", kind="oauth2",
-        secret={"access_token": x.access_token, "refresh_token": str(x.refresh_token)},
-        external_id=x.user_id, expires_at=x.expires_at,
-    )  # fmt: skip
-    instagram_account = await new_account(
-        services, organization_id=organization, platform="instagram", kind="token",
-        secret={"access_token": instagram.access_token}, external_id=instagram.ig_user_id,
-        expires_at=instagram.expires_at,
-    )  # fmt: skip
+    x_account, instagram_account = await connect_emulated(services, organization, x, instagram)
     async with build_worker(time_skipping_env.client, task_queue, services=services):
         yield Platforms(
             time_skipping_env.client, task_queue, emulator, organization,

@@ -25,14 +25,22 @@ from workflows.state import (
     RunMetadata,
     RunState,
     TriggerInput,
+    TriggerKind,
 )
 
 Handle = WorkflowHandle[Any, RunState]
 
+ORGANIZATION = "org_test"
+"""The organization every harness run belongs to."""
+X_ACCOUNT, INSTAGRAM_ACCOUNT, HTTP_ACCOUNT = "acc_x", "acc_ig", "acc_http"
+"""Account ids graphs may name; runs that call a platform need them stored (see
+`record_histories.platform_services`)."""
+
 
 def compiled(graph: dict[str, Any]) -> Plan:
     """The graph's plan, every `sub_workflow` node without a version pinned to version 1."""
-    plan = compile_workflow(graph, accounts={"acc_x": "x", "acc_http": "http"})
+    accounts = {X_ACCOUNT: "x", INSTAGRAM_ACCOUNT: "instagram", HTTP_ACCOUNT: "http"}
+    plan = compile_workflow(graph, accounts=accounts)
     return pin(plan, {call.node_id: 1 for call in calls(plan) if call.version is None})
 
 
@@ -41,16 +49,18 @@ def run_input(
     payload: Any = None,
     trigger: str = "start",
     *,
+    kind: TriggerKind = "manual",
     workflows: Mapping[str, dict[str, Any]] | None = None,
     **fields: Any,
 ) -> RunInput:
-    """A run of `graph`, carrying version 1 of each of `workflows` (by workflow id)."""
+    """A run of `graph` fired by its trigger node `trigger` (of `kind`), carrying version 1
+    of each of `workflows` (by workflow id)."""
     plan = compiled(graph)
     return RunInput(
         plan=plan,
-        trigger=TriggerInput(kind="manual", node_id=trigger, payload=payload),
+        trigger=TriggerInput(kind=kind, node_id=trigger, payload=payload),
         metadata=RunMetadata(
-            organization_id="org_test", workflow_id="wf_test", workflow_version=1,
+            organization_id=ORGANIZATION, workflow_id="wf_test", workflow_version=1,
             plan_hash=plan.content_hash(),
         ),
         workflows={
