@@ -4,6 +4,7 @@ credentials from the vault, and the private-network guard."""
 from __future__ import annotations
 
 import base64
+import logging
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -209,6 +210,18 @@ def test_retry_after_reads_seconds_and_dates_and_ignores_nonsense() -> None:
 # Credentials from the vault
 
 
+@pytest.fixture
+def http_account(services: ActionServices, organization: str) -> Any:
+    """Connects an `http` account holding a credential of a kind; returns its id."""
+
+    async def connect(kind: CredentialKind, secret: dict[str, str]) -> str:
+        return await new_account(
+            services, organization_id=organization, platform="http", kind=kind, secret=secret
+        )
+
+    return connect
+
+
 CREDENTIALS: list[tuple[CredentialKind, dict[str, str], str, str]] = [
     ("bearer", {"token": "tok-123"}, "authorization", "Bearer tok-123"),
     ("basic", {"username": "ada", "password": "pa:ss"}, "authorization",
@@ -221,16 +234,13 @@ CREDENTIALS: list[tuple[CredentialKind, dict[str, str], str, str]] = [
 async def test_a_credential_is_sent_as_its_kind_says(
     server: str,
     call: Any,
-    services: ActionServices,
-    organization: str,
+    http_account: Any,
     kind: CredentialKind,
     secret: dict[str, str],
     header: str,
     sent: str,
 ) -> None:
-    account = await new_account(
-        services, organization_id=organization, platform="http", kind=kind, secret=secret
-    )
+    account = await http_account(kind, secret)
     result = await call(account, url=f"{server}/echo")
     assert result["body"]["headers"][header] == sent
 
@@ -244,6 +254,31 @@ async def test_a_query_credential_is_added_to_the_query(
     )  # fmt: skip
     result = await call(account, url=f"{server}/echo", query={"page": "2"})
     assert result["body"]["query"] == {"page": "2", "api_key": "q-789"}
+
+
+@pytest.mark.parametrize(
+    ("kind", "secret", "hidden"),
+    [
+        ("bearer", {"token": "tok-secret-123"}, "tok-secret-123"),
+        ("basic", {"username": "ada", "password": "pw-secret-456"}, "pw-secret-456"),
+        ("header", {"name": "X-Api-Key", "value": "key-secret-789"}, "key-secret-789"),
+        ("query", {"name": "api_key", "value": "query-secret-012"}, "query-secret-012"),
+    ],
+)
+async def test_a_credential_reaches_neither_logs_nor_errors(
+    server: str, call: Any, http_account: Any, caplog: pytest.LogCaptureFixture,
+    kind: CredentialKind, secret: dict[str, str], hidden: str,
+) -> None:  # fmt: skip
+    """Issue 6.1: a request that succeeds and one that fails, logged at every level."""
+    account = await http_account(kind, secret)
+    with caplog.at_level(logging.DEBUG):
+        await call(account, url=f"{server}/text", query={"q": "hi"})
+        with pytest.raises(ApplicationError) as caught:
+            await call(account, url=f"{server}/missing", query={"page": "2"})
+    assert caplog.records, "nothing was logged: the check would prove nothing"
+    assert hidden not in caplog.text
+    assert hidden not in str(caught.value)
+    assert hidden not in repr(caught.value.details)
 
 
 async def test_a_credential_header_does_not_follow_a_redirect_to_another_origin(
