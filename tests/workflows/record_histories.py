@@ -35,20 +35,12 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from activities.services import ActionServices
-from app.db.models import Account, Organization
-from tests.activities.support import connect_emulated, services_for
-from tests.emulator.testing import EmulatorHandle, running_emulator
+from tests.activities.support import services_for
+from tests.emulator.testing import running_emulator
 from tests.utils.databases import fresh_database
 from tests.utils.emulated import emulator_endpoints
 from tests.utils.servers import serve
-from tests.workflows.harness import (
-    INSTAGRAM_ACCOUNT,
-    ORGANIZATION,
-    X_ACCOUNT,
-    Handle,
-    run_input,
-    worker,
-)
+from tests.workflows.harness import Handle, connect_harness_accounts, run_input, worker
 from tests.workflows.scenarios import SCENARIOS, Scenario, Services, http_app
 from workflows.state import INTERPRETER_WORKFLOW, RunState
 
@@ -124,35 +116,10 @@ async def platform_services() -> AsyncIterator[ActionServices]:
         async with running_emulator() as emulator:
             services = services_for(url, emulator_endpoints(emulator), allow_private=True)
             try:
-                await _connect_accounts(services, emulator)
+                await connect_harness_accounts(services, emulator)
                 yield services
             finally:
                 await services.close()
-
-
-async def _connect_accounts(services: ActionServices, emulator: EmulatorHandle) -> None:
-    x = emulator.add_x_user("ada", name="Ada Lovelace")
-    instagram = emulator.add_instagram_user("ada.makes")
-    async with services.database.session() as session:
-        # Fixed ids, so the scenarios' graphs can name the accounts: connecting an account
-        # again (same external id) fills in its row rather than making a new one.
-        session.add(Organization(id=ORGANIZATION, name="Recordings"))
-        await session.flush()
-        for account_id, platform, external_id in (
-            (X_ACCOUNT, "x", x.user_id),
-            (INSTAGRAM_ACCOUNT, "instagram", instagram.ig_user_id),
-        ):
-            session.add(
-                Account(
-                    id=account_id,
-                    organization_id=ORGANIZATION,
-                    platform=platform,
-                    display_name="",
-                    external_id=external_id,
-                )
-            )
-        await session.commit()
-    await connect_emulated(services, ORGANIZATION, x, instagram)
 
 
 async def record_alone(scenario: Scenario, actions: ActionServices) -> dict[str, str]:
