@@ -152,9 +152,9 @@ async def connect_harness_accounts(services: ActionServices, emulator: EmulatorH
     x = emulator.add_x_user("ada", name="Ada Lovelace")
     instagram = emulator.add_instagram_user("ada.makes")
     async with services.database.session() as session:
-        # Fixed ids, so the scenarios' graphs can name the accounts: connecting an account
-        # again (same external id) fills in its row rather than making a new one.
-        session.add(Organization(id=ORGANIZATION, name="Recordings"))
+        # Fixed ids, so graphs can name the accounts: connecting an account again (same
+        # external id) fills in its row rather than making a new one.
+        session.add(Organization(id=ORGANIZATION, name="Harness"))
         await session.flush()
         for account_id, platform, external_id in (
             (X_ACCOUNT, "x", x.user_id),

@@ -6,8 +6,8 @@
 Each scenario runs on a time-skipping test server of its own (the installed
 `temporal-test-server`, nothing is downloaded) with the real worker from
 `temporal.worker.build_worker`, whose actions call the platform emulator as X and Instagram
-with accounts from a fresh database (`platform_services`); the finished run's history is written to
-`tests/workflows/histories/<name>.json`, each later run of its continue-as-new chain to
+with accounts from a fresh database (`platform_services`); the finished run's history is
+written to `tests/workflows/histories/<name>.json`, each later run of its continue-as-new chain to
 `<name>.run<N>.json`, and each child run the scenario names to `<name>.child.<node-i>.json`.
 `test_replay.py` replays every file against the current `FlowRunWorkflow`, so a change to
 the interpreter that would break runs in flight fails the suite. Add a scenario, record
