@@ -22,6 +22,7 @@ from app.store.accounts import connect_account
 from app.store.organizations import update_organization
 from app.vault import Vault
 from app.vault.credentials import CredentialKind
+from tests.emulator.control import InstagramAccount, XAccount
 
 TEST_VAULT_KEYS = "test:" + base64.b64encode(b"flowhold-tests-vault-key-32bytes").decode()
 
@@ -80,6 +81,24 @@ async def new_account(
             expires_at=expires_at,
         )
         return account.id
+
+
+async def connect_emulated(
+    services: ActionServices, organization_id: str, x: XAccount, instagram: InstagramAccount
+) -> tuple[str, str]:
+    """Connect an emulated X user and Instagram account as the platforms' OAuth flows would;
+    returns their account ids (X, Instagram)."""
+    x_account = await new_account(
+        services, organization_id=organization_id, platform="x", kind="oauth2",
+        secret={"access_token": x.access_token, "refresh_token": str(x.refresh_token)},
+        external_id=x.user_id, expires_at=x.expires_at,
+    )  # fmt: skip
+    instagram_account = await new_account(
+        services, organization_id=organization_id, platform="instagram", kind="token",
+        secret={"access_token": instagram.access_token}, external_id=instagram.ig_user_id,
+        expires_at=instagram.expires_at,
+    )  # fmt: skip
+    return x_account, instagram_account
 
 
 def action(

@@ -4,6 +4,7 @@ credentials from the vault, and the private-network guard."""
 from __future__ import annotations
 
 import base64
+import logging
 from collections import defaultdict
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -452,6 +453,32 @@ async def test_a_query_credential_is_added_to_the_query(
     account = await http_account(services, organization, "query", secret)
     result = await call(account, url=f"{server}/echo", query={"page": "2"})
     assert result["body"]["query"] == {"page": "2", "api_key": "q-789"}
+
+
+@pytest.mark.parametrize(
+    ("kind", "secret", "hidden"),
+    [
+        ("bearer", {"token": "tok-secret-123"}, "tok-secret-123"),
+        ("basic", {"username": "ada", "password": "pw-secret-456"}, "pw-secret-456"),
+        ("header", {"name": "X-Api-Key", "value": "key-secret-789"}, "key-secret-789"),
+        ("query", {"name": "api_key", "value": "query-secret-012"}, "query-secret-012"),
+    ],
+)
+async def test_a_credential_reaches_neither_logs_nor_errors(
+    server: str, call: Any, services: ActionServices, organization: str,
+    caplog: pytest.LogCaptureFixture,
+    kind: CredentialKind, secret: dict[str, str], hidden: str,
+) -> None:  # fmt: skip
+    """Issue 6.1: a request that succeeds and one that fails, logged at every level."""
+    account = await http_account(services, organization, kind, secret)
+    with caplog.at_level(logging.DEBUG):
+        await call(account, url=f"{server}/text", query={"q": "hi"})
+        with pytest.raises(ApplicationError) as caught:
+            await call(account, url=f"{server}/missing", query={"page": "2"})
+    assert caplog.records, "nothing was logged: the check would prove nothing"
+    assert hidden not in caplog.text
+    assert hidden not in str(caught.value)
+    assert hidden not in repr(caught.value.details)
 
 
 async def test_a_query_credential_does_not_follow_a_redirect_that_repeats_the_query(

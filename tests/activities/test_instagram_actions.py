@@ -4,6 +4,7 @@ waiting for processing, resuming without publishing twice, insights, and Meta's 
 from __future__ import annotations
 
 import json
+import logging
 from datetime import timedelta
 from typing import Any
 
@@ -240,6 +241,27 @@ async def test_an_expired_token_fails_for_good_and_marks_the_account(
         account = await session.get(Account, instagram.account_id, populate_existing=True)
     assert account is not None
     assert account.status == "expired"
+
+
+async def test_the_token_reaches_neither_logs_nor_errors(
+    instagram: Instagram, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Issue 6.1: Meta takes the token in the URL, which httpx would log; a publish, an
+    insights read and a refused call, logged at every level, never show it."""
+    token = instagram.user.access_token
+    with caplog.at_level(logging.DEBUG):
+        published = await instagram.run("publish", **IMAGE_POST)
+        await instagram.run(
+            "insights", target="media", media_id=published["media_id"], metrics=["reach"]
+        )
+        instagram.emulator.fail_next(
+            "POST", "/v21.0/*/media", status=400, body=meta_error(100, error_user_msg="No.")
+        )
+        error = await instagram.fails("publish", **IMAGE_POST)
+    assert caplog.records, "nothing was logged: the check would prove nothing"
+    assert token not in caplog.text
+    assert token not in str(error)
+    assert token not in repr(error.details)
 
 
 async def test_other_errors_fail_for_good_with_metas_message(instagram: Instagram) -> None:

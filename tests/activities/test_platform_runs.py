@@ -1,34 +1,42 @@
 """Whole runs on a real (time-skipping) Temporal server, with the worker's activities calling
 the emulator over real HTTP: a rate limit waited out to the window's reset, a thread that
-resumes without duplicates, and issue 6's acceptance workflow."""
+resumes without duplicates, every platform action in one run, and issue 6's acceptance
+workflow; no secret reaches a run's history or the logs."""
 
 from __future__ import annotations
 
 import asyncio
 import itertools
+import logging
 import uuid
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client, WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
 from activities.services import ActionServices
 from app.language.compiler import compile_workflow
+from app.platforms.http_hosts import ALLOWED_HOSTS_FIELD
 from temporal.worker import build_worker
-from tests.activities.support import new_account
+from tests.activities.support import connect_emulated, new_account, new_organization
 from tests.emulator import record
 from tests.emulator.config import EmulatorConfig
 from tests.emulator.control import InstagramAccount, XAccount
 from tests.emulator.testing import EmulatorHandle
-from tests.utils.temporal import close_open_runs
+from tests.utils.servers import serve
+from tests.utils.temporal import close_open_runs, history_text
 from workflows.state import INTERPRETER_WORKFLOW, RunInput, RunMetadata, RunState, TriggerInput
 
 WINDOW = timedelta(minutes=15)
 IMAGE = "https://cdn.example.com/photo.jpg"
+HTTP_TOKEN = "http-bearer-4f1d9a7c2b"
+HTTP_QUERY_KEY = "http-query-key-8e3b6d0f51"
 
 
 class Platforms:
@@ -45,15 +53,23 @@ class Platforms:
         self.x, self.x_account = x, x_account
         self.instagram, self.instagram_account = instagram, instagram_account
 
-    async def start(self, *nodes: dict[str, Any]) -> WorkflowHandle[Any, RunState]:
-        """Start a run of the nodes, chained in order after a manual trigger."""
+    async def start(
+        self, *nodes: dict[str, Any], http_accounts: tuple[str, ...] = ()
+    ) -> WorkflowHandle[Any, RunState]:
+        """Start a run of the nodes, chained in order after a manual trigger; nodes may use
+        the X and Instagram accounts and `http_accounts`."""
         ids = ["start", *(node["id"] for node in nodes)]
         graph = {
             "nodes": [{"id": "start", "type": "trigger.manual"}, *nodes],
             "edges": [{"source": a, "target": b} for a, b in itertools.pairwise(ids)],
         }
         plan = compile_workflow(
-            graph, accounts={self.x_account: "x", self.instagram_account: "instagram"}
+            graph,
+            accounts={
+                self.x_account: "x",
+                self.instagram_account: "instagram",
+                **dict.fromkeys(http_accounts, "http"),
+            },
         )
         run = RunInput(
             plan=plan,
@@ -79,6 +95,22 @@ class Platforms:
     def x_posts(self) -> list[Any]:
         return list(reversed(self.emulator.posts_by(self.x.user_id)))
 
+    def secrets(self) -> list[str]:
+        """The platform tokens the vault holds for this run's accounts."""
+        return [self.x.access_token, str(self.x.refresh_token), self.instagram.access_token]
+
+    async def assert_no_secret_in_history_or_logs(
+        self, handle: WorkflowHandle[Any, RunState], logs: str, *others: str
+    ) -> None:
+        """DESIGN.md, invariant 3: activities get account ids and return what the platform
+        answered, never a token, and nothing logs one."""
+        history = await history_text(handle)
+        # Account ids travel only inside payloads: seen, so payloads were searched.
+        assert self.x_account in history
+        for secret in [*self.secrets(), *others]:
+            assert secret not in history
+            assert secret not in logs
+
 
 @pytest.fixture
 async def platforms(
@@ -86,21 +118,13 @@ async def platforms(
     task_queue: str,
     emulator: EmulatorHandle,
     services: ActionServices,
-    organization: str,
 ) -> AsyncIterator[Platforms]:
+    # Private networks allowed: the APIs `http.request` nodes call here are on loopback.
+    organization = await new_organization(services.database, private_networks=True)
     emulator.reset(EmulatorConfig(instagram_polls_in_progress=1))
     x = emulator.add_x_user("ada", name="Ada Lovelace")
     instagram = emulator.add_instagram_user("ada.makes")
-    x_account = await new_account(
-        services, organization_id=organization, platform="x", kind="oauth2",
-        secret={"access_token": x.access_token, "refresh_token": str(x.refresh_token)},
-        external_id=x.user_id, expires_at=x.expires_at,
-    )  # fmt: skip
-    instagram_account = await new_account(
-        services, organization_id=organization, platform="instagram", kind="token",
-        secret={"access_token": instagram.access_token}, external_id=instagram.ig_user_id,
-        expires_at=instagram.expires_at,
-    )  # fmt: skip
+    x_account, instagram_account = await connect_emulated(services, organization, x, instagram)
     async with build_worker(time_skipping_env.client, task_queue, services=services):
         yield Platforms(
             time_skipping_env.client, task_queue, emulator, organization,
@@ -176,7 +200,7 @@ async def test_a_thread_that_fails_halfway_resumes_without_duplicates(
 
 
 async def test_acceptance_thread_wait_metrics_and_instagram_with_failures_handled(
-    platforms: Platforms,
+    platforms: Platforms, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Issue 6: post a thread, wait, read its metrics and publish to Instagram, against the
     emulator, meeting a rate limit halfway through the thread, an Instagram outage, media
@@ -200,11 +224,12 @@ async def test_acceptance_thread_wait_metrics_and_instagram_with_failures_handle
             },
         },
     )  # fmt: skip
-    await retry_scheduled(handle, "x.thread")
-    [first] = platforms.x_posts()
-    emulator.set_post_metrics(first.id, like_count=42)
-    emulator.advance(WINDOW)
-    state = await handle.result()
+    with caplog.at_level(logging.DEBUG):
+        await retry_scheduled(handle, "x.thread")
+        [first] = platforms.x_posts()
+        emulator.set_post_metrics(first.id, like_count=42)
+        emulator.advance(WINDOW)
+        state = await handle.result()
 
     assert state.status == "succeeded"
     posts = platforms.x_posts()
@@ -215,3 +240,94 @@ async def test_acceptance_thread_wait_metrics_and_instagram_with_failures_handle
     assert state.nodes["publish"].output["media_id"] == media.id
     assert emulator.count(record.X_POST_CREATED) == 2
     assert emulator.count(record.INSTAGRAM_MEDIA_PUBLISHED) == 1
+    await platforms.assert_no_secret_in_history_or_logs(handle, caplog.text)
+
+
+@pytest.fixture(scope="module")
+async def protected_api() -> AsyncIterator[str]:
+    """An HTTP API that answers only callers with `HTTP_TOKEN` or `HTTP_QUERY_KEY`."""
+    app = FastAPI()
+
+    @app.get("/report")
+    async def report(request: Request) -> JSONResponse:
+        bearer = request.headers.get("authorization") == f"Bearer {HTTP_TOKEN}"
+        keyed = request.query_params.get("api_key") == HTTP_QUERY_KEY
+        if not (bearer or keyed):
+            return JSONResponse({"detail": "who are you?"}, status_code=401)
+        return JSONResponse({"sales": 12, "by": "bearer" if bearer else "query"})
+
+    async with serve(app) as url:
+        yield url
+
+
+async def test_every_platform_action_runs_in_one_run_and_no_secret_leaks(
+    platforms: Platforms,
+    services: ActionServices,
+    protected_api: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """x.me, x.post, x.delete, instagram.publish, media and account insights, and
+    http.request with a header and a query credential, through the interpreter (issues 4.9,
+    6.1); the run's history and the logs hold none of the secrets."""
+    emulator = platforms.emulator
+    emulator.set_insights(platforms.instagram.ig_user_id, profile_views=33)
+    bearer = await new_account(
+        services, organization_id=platforms.organization, platform="http", kind="bearer",
+        secret={"token": HTTP_TOKEN, ALLOWED_HOSTS_FIELD: ["127.0.0.1"]},
+    )  # fmt: skip
+    keyed = await new_account(
+        services, organization_id=platforms.organization, platform="http", kind="query",
+        secret={"name": "api_key", "value": HTTP_QUERY_KEY, ALLOWED_HOSTS_FIELD: ["127.0.0.1"]},
+    )  # fmt: skip
+    instagram = {"account_id": platforms.instagram_account}
+    with caplog.at_level(logging.DEBUG):
+        handle = await platforms.start(
+            platforms.x_node("me", "x.me"),
+            platforms.x_node("post", "x.post", text="hi, I am @{{ nodes.me.username }}"),
+            platforms.x_node("remove", "x.delete", post_id="{{ nodes.post.id }}"),
+            {
+                "id": "publish", "type": "instagram.publish", **instagram,
+                "parameters": {"kind": "image", "image_url": IMAGE, "poll_interval": "PT1S"},
+            },
+            {
+                "id": "media", "type": "instagram.insights", **instagram,
+                "parameters": {
+                    "target": "media", "media_id": "{{ nodes.publish.media_id }}",
+                    "metrics": ["reach", "likes"],
+                },
+            },
+            {
+                "id": "account", "type": "instagram.insights", **instagram,
+                "parameters": {"target": "account", "metrics": ["profile_views"]},
+            },
+            *(
+                {
+                    "id": node_id, "type": "http.request", "account_id": account,
+                    "parameters": {"url": f"{protected_api}/report"},
+                }
+                for node_id, account in (("bearer", bearer), ("keyed", keyed))
+            ),
+            http_accounts=(bearer, keyed),
+        )  # fmt: skip
+        state = await handle.result()
+
+    assert state.status == "succeeded"
+    outputs = {node_id: node.output for node_id, node in state.nodes.items()}
+    assert outputs["me"] == {"id": platforms.x.user_id, "name": "Ada Lovelace", "username": "ada"}
+    [post] = emulator.posts_by(platforms.x.user_id, include_deleted=True)
+    assert post.text == "hi, I am @ada"
+    assert outputs["post"]["id"] == post.id
+    assert outputs["remove"] == {"deleted": True}
+    assert emulator.posts_by(platforms.x.user_id) == []
+    assert emulator.count(record.X_POST_CREATED) == emulator.count(record.X_POST_DELETED) == 1
+    [media] = emulator.published_by(platforms.instagram.ig_user_id)
+    assert outputs["publish"]["media_id"] == media.id
+    assert set(outputs["media"]["metrics"]) == {"reach", "likes"}
+    assert outputs["account"]["metrics"]["profile_views"] == 33
+    assert [outputs[node_id]["body"] for node_id in ("bearer", "keyed")] == [
+        {"sales": 12, "by": "bearer"},
+        {"sales": 12, "by": "query"},
+    ]
+    await platforms.assert_no_secret_in_history_or_logs(
+        handle, caplog.text, HTTP_TOKEN, HTTP_QUERY_KEY
+    )

@@ -63,7 +63,9 @@ class EmulatorApp(FastAPI):
         else:
             if failure.when == "after":
                 await super().__call__(scope, receive, _discard)
-            if failure.network:
+            if failure.hang:
+                await _until_disconnected(receive)
+            elif failure.network:
                 await _close_connection(send, receive)
             else:
                 await _failure_response(path, failure)(scope, receive, recording_send)
@@ -82,6 +84,10 @@ async def _close_connection(send: Send, receive: Receive) -> None:
         raise RuntimeError("closing a connection on purpose needs uvicorn's HTTP server")
     transport.close()
     # Returning before the server has seen the connection go would make it answer 500.
+    await _until_disconnected(receive)
+
+
+async def _until_disconnected(receive: Receive) -> None:
     while (await receive())["type"] != "http.disconnect":
         pass
 

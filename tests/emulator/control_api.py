@@ -34,6 +34,9 @@ class FaultRequest(BaseModel):
     headers: dict[str, str] = Field(default_factory=dict)
     body: Any = Field(default=None, description="JSON body; null: the platform's own error.")
     network: bool = Field(default=False, description="Close the connection instead.")
+    hang: bool = Field(
+        default=False, description="Answer nothing until the client goes away instead."
+    )
     when: Literal["before", "after"] = Field(
         default="before", description="`after`: the request takes effect, then fails."
     )
@@ -98,7 +101,7 @@ async def advance_clock(body: ClockAdvance, request: Request) -> JSONResponse:
 
 @router.post("/faults", status_code=201)
 async def add_fault(body: FaultRequest, request: Request) -> JSONResponse:
-    failure = Failure(body.status, body.headers, body.body, body.network, body.when)
+    failure = Failure(body.status, body.headers, body.body, body.network, body.when, body.hang)
     fault = emulator_of(request).faults.add(body.method, body.path, failure, body.times)
     return ok(fault.as_json(), status=201)
 

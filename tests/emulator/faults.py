@@ -1,6 +1,6 @@
 """Failures queued on purpose: the next N requests matching a method and path pattern fail
-with a chosen status, headers and body, or lose their connection; before or after the
-request takes effect (a post created whose answer never arrives)."""
+with a chosen status, headers and body, lose their connection, or never get an answer;
+before or after the request takes effect (a post created whose answer never arrives)."""
 
 from __future__ import annotations
 
@@ -27,6 +27,9 @@ class Failure:
     """Close the connection without an answer instead."""
     when: When = "before"
     """`before`: the request has no effect; `after`: it takes effect, then the answer is lost."""
+    hang: bool = False
+    """Keep the connection open without an answer until the client goes away (its timeout,
+    or its process dying): a caller stopped while it waits on the platform."""
 
 
 @dataclass
@@ -53,6 +56,7 @@ class Fault:
             "status": self.failure.status,
             "network": self.failure.network,
             "when": self.failure.when,
+            "hang": self.failure.hang,
         }
 
 

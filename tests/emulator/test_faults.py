@@ -1,5 +1,5 @@
 """Failures queued on purpose: statuses, bodies and headers of our choosing, lost
-connections, and answers lost after the request took effect."""
+connections, answers that never come, and answers lost after the request took effect."""
 
 from __future__ import annotations
 
@@ -104,6 +104,18 @@ async def test_a_connection_lost_after_the_effect_keeps_the_post(
         await x.post("/2/tweets", json={"text": "posted, then cut"})
 
     assert len(emulator.posts_by("ada")) == 1
+
+
+async def test_a_hanging_answer_keeps_the_post_and_waits_for_the_client_to_leave(
+    emulator: EmulatorHandle, x: httpx.AsyncClient
+) -> None:
+    emulator.fail_next("POST", "/2/tweets", hang=True, when="after")
+
+    # The client gives up; until then the emulator has answered nothing.
+    with pytest.raises(httpx.ReadTimeout):
+        await x.post("/2/tweets", json={"text": "still waiting"}, timeout=0.5)
+
+    assert [post.text for post in emulator.posts_by("ada")] == ["still waiting"]
 
 
 async def test_the_control_api_never_fails_on_purpose(

@@ -185,9 +185,10 @@ class EmulatorHandle:
         body: Any = None,
         network: bool = False,
         when: When = "before",
+        hang: bool = False,
     ) -> Fault:
         """The next `times` requests matching `method` (or `*`) and the glob `path` fail."""
-        failure = Failure(status, dict(headers or {}), body, network, when)
+        failure = Failure(status, dict(headers or {}), body, network, when, hang)
         return self.state.faults.add(method, path, failure, times)
 
     def throttle_next(

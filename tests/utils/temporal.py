@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
 import contextlib
+import json
+from collections.abc import Iterator
+from typing import Any
 
 from temporalio.api.workflowservice.v1 import ListOpenWorkflowExecutionsRequest
 from temporalio.client import Client, WorkflowHandle
@@ -46,3 +51,24 @@ async def close_open_runs(client: Client) -> None:
             # A child may end with its parent between the listing and this call.
             if error.status != RPCStatusCode.NOT_FOUND:
                 raise
+
+
+async def history_text(handle: WorkflowHandle[Any, Any]) -> str:
+    """A run's whole history as searchable text: every string of its JSON form, and the
+    decoded bytes of every payload (inputs, results, heartbeat details, failures), which
+    that form holds in base64."""
+    history = json.loads((await handle.fetch_history()).to_json())
+    return "\n".join(_strings(history))
+
+
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+    elif isinstance(value, str):
+        yield value
+        with contextlib.suppress(binascii.Error, UnicodeDecodeError):
+            yield base64.b64decode(value, validate=True).decode()

@@ -14,10 +14,14 @@ from temporalio.client import Client, WorkflowFailureError, WorkflowHandle
 from temporalio.service import RPCError, RPCStatusCode
 from temporalio.worker import Worker
 
+from activities.services import ActionServices
+from app.db.models import Account, Organization
 from app.language.calls import calls, pin, plan_key
 from app.language.compiler import compile_workflow
 from app.language.plan import Plan
 from temporal.worker import build_worker
+from tests.activities.support import connect_emulated
+from tests.emulator.testing import EmulatorHandle
 from workflows.state import (
     INTERPRETER_WORKFLOW,
     STATE_QUERY,
@@ -25,14 +29,22 @@ from workflows.state import (
     RunMetadata,
     RunState,
     TriggerInput,
+    TriggerKind,
 )
 
 Handle = WorkflowHandle[Any, RunState]
 
+ORGANIZATION = "org_test"
+"""The organization every harness run belongs to."""
+X_ACCOUNT, INSTAGRAM_ACCOUNT, HTTP_ACCOUNT = "acc_x", "acc_ig", "acc_http"
+"""Account ids graphs may name; runs that call a platform need them stored
+(`connect_harness_accounts`)."""
+
 
 def compiled(graph: dict[str, Any]) -> Plan:
     """The graph's plan, every `sub_workflow` node without a version pinned to version 1."""
-    plan = compile_workflow(graph, accounts={"acc_x": "x", "acc_http": "http"})
+    accounts = {X_ACCOUNT: "x", INSTAGRAM_ACCOUNT: "instagram", HTTP_ACCOUNT: "http"}
+    plan = compile_workflow(graph, accounts=accounts)
     return pin(plan, {call.node_id: 1 for call in calls(plan) if call.version is None})
 
 
@@ -41,16 +53,18 @@ def run_input(
     payload: Any = None,
     trigger: str = "start",
     *,
+    kind: TriggerKind = "manual",
     workflows: Mapping[str, dict[str, Any]] | None = None,
     **fields: Any,
 ) -> RunInput:
-    """A run of `graph`, carrying version 1 of each of `workflows` (by workflow id)."""
+    """A run of `graph` fired by its trigger node `trigger` (of `kind`), carrying version 1
+    of each of `workflows` (by workflow id)."""
     plan = compiled(graph)
     return RunInput(
         plan=plan,
-        trigger=TriggerInput(kind="manual", node_id=trigger, payload=payload),
+        trigger=TriggerInput(kind=kind, node_id=trigger, payload=payload),
         metadata=RunMetadata(
-            organization_id="org_test", workflow_id="wf_test", workflow_version=1,
+            organization_id=ORGANIZATION, workflow_id="wf_test", workflow_version=1,
             plan_hash=plan.content_hash(),
         ),
         workflows={
@@ -130,6 +144,33 @@ async def wait_until_continued(client: Client, handle: Handle, runs: int = 2) ->
             if len(await chain_of(client, handle)) >= runs:
                 return
             await asyncio.sleep(0.05)
+
+
+async def connect_harness_accounts(services: ActionServices, emulator: EmulatorHandle) -> None:
+    """Store `ORGANIZATION` with `X_ACCOUNT` and `INSTAGRAM_ACCOUNT` connected to a new user of
+    each emulated platform, so harness runs' actions can call the emulator."""
+    x = emulator.add_x_user("ada", name="Ada Lovelace")
+    instagram = emulator.add_instagram_user("ada.makes")
+    async with services.database.session() as session:
+        # Fixed ids, so graphs can name the accounts: connecting an account again (same
+        # external id) fills in its row rather than making a new one.
+        session.add(Organization(id=ORGANIZATION, name="Harness"))
+        await session.flush()
+        for account_id, platform, external_id in (
+            (X_ACCOUNT, "x", x.user_id),
+            (INSTAGRAM_ACCOUNT, "instagram", instagram.ig_user_id),
+        ):
+            session.add(
+                Account(
+                    id=account_id,
+                    organization_id=ORGANIZATION,
+                    platform=platform,
+                    display_name="",
+                    external_id=external_id,
+                )
+            )
+        await session.commit()
+    await connect_emulated(services, ORGANIZATION, x, instagram)
 
 
 @asynccontextmanager

@@ -5,8 +5,9 @@
 
 Each scenario runs on a time-skipping test server of its own (the installed
 `temporal-test-server`, nothing is downloaded) with the real worker from
-`temporal.worker.build_worker`; the finished run's history is written to
-`tests/workflows/histories/<name>.json`, each later run of its continue-as-new chain to
+`temporal.worker.build_worker`, whose actions call the platform emulator as X and Instagram
+with accounts from a fresh database (`platform_services`); the finished run's history is
+written to `tests/workflows/histories/<name>.json`, each later run of its continue-as-new chain to
 `<name>.run<N>.json`, and each child run the scenario names to `<name>.child.<node-i>.json`.
 `test_replay.py` replays every file against the current `FlowRunWorkflow`, so a change to
 the interpreter that would break runs in flight fails the suite. Add a scenario, record
@@ -21,8 +22,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
+import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -31,8 +34,13 @@ from temporalio.client import Client, WorkflowFailureError
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
+from activities.services import ActionServices
+from tests.activities.support import services_for
+from tests.emulator.testing import running_emulator
+from tests.utils.databases import fresh_database
+from tests.utils.emulated import emulator_endpoints
 from tests.utils.servers import serve
-from tests.workflows.harness import Handle, run_input, worker
+from tests.workflows.harness import Handle, connect_harness_accounts, run_input, worker
 from tests.workflows.scenarios import SCENARIOS, Scenario, Services, http_app
 from workflows.state import INTERPRETER_WORKFLOW, RunState
 
@@ -54,6 +62,8 @@ async def record(client: Client, scenario: Scenario, services: Services) -> dict
         run_input(
             scenario.graph,
             scenario.payload_for(services),
+            scenario.trigger,
+            kind=scenario.kind,
             workflows=scenario.workflows,
             **fields,
         ),
@@ -97,7 +107,22 @@ async def _chain(client: Client, handle: Handle, name: str) -> dict[str, str]:
     return histories
 
 
-async def record_alone(scenario: Scenario) -> dict[str, str]:
+@asynccontextmanager
+async def platform_services() -> AsyncIterator[ActionServices]:
+    """What the recording worker's actions use: the platform emulator as X and Instagram, and
+    a fresh SQLite database holding the harness's organization with its connected accounts
+    (`X_ACCOUNT`, `INSTAGRAM_ACCOUNT`). Loopback addresses are allowed for `http_app`."""
+    with tempfile.TemporaryDirectory() as tmp, fresh_database("sqlite", Path(tmp)) as url:
+        async with running_emulator() as emulator:
+            services = services_for(url, emulator_endpoints(emulator), allow_private=True)
+            try:
+                await connect_harness_accounts(services, emulator)
+                yield services
+            finally:
+                await services.close()
+
+
+async def record_alone(scenario: Scenario, actions: ActionServices) -> dict[str, str]:
     """Record a scenario on a server of its own: time skips for a whole server, and what one
     run leaves behind (an abandoned child) can stop the clock for the next."""
     env = await WorkflowEnvironment.start_time_skipping(
@@ -111,6 +136,7 @@ async def record_alone(scenario: Scenario) -> dict[str, str]:
             worker(
                 env.client,
                 TASK_QUEUE,
+                services=actions,
                 max_heartbeat_throttle_interval=timedelta(milliseconds=100),
             ),
         ):
@@ -127,10 +153,11 @@ async def record_all(names: Sequence[str]) -> None:
     HISTORIES.mkdir(exist_ok=True)
     began = time.monotonic()
     written: set[str] = set()
-    for scenario in chosen:
-        for stem, text in (await record_alone(scenario)).items():
-            (HISTORIES / f"{stem}.json").write_text(text + "\n")
-            written.add(stem)
+    async with platform_services() as actions:
+        for scenario in chosen:
+            for stem, text in (await record_alone(scenario, actions)).items():
+                (HISTORIES / f"{stem}.json").write_text(text + "\n")
+                written.add(stem)
     for stale in sorted(HISTORIES.glob("*.json")):
         if scenario_of(stale) in {scenario.name for scenario in chosen}:
             if stale.stem not in written:

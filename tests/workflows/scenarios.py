@@ -18,6 +18,8 @@ from temporalio.client import WorkflowExecutionStatus
 from tests.workflows.harness import (
     DOUBLER,
     FAILER,
+    INSTAGRAM_ACCOUNT,
+    X_ACCOUNT,
     Handle,
     calling,
     graph,
@@ -31,6 +33,7 @@ from workflows.state import (
     DecisionInput,
     EventInput,
     RunLimits,
+    TriggerKind,
 )
 
 
@@ -63,6 +66,10 @@ class Scenario:
     children: tuple[str, ...] = ()
     """Child runs to record too, by what their id adds to the run's: `~call~0`."""
     limits: RunLimits | None = None
+    trigger: str = "start"
+    """The trigger node the run starts from..."""
+    kind: TriggerKind = "manual"
+    """...and what fired it, as the API or a Temporal Schedule would start the run."""
 
     def payload_for(self, services: Services) -> Any:
         return self.payload(services) if callable(self.payload) else self.payload
@@ -111,6 +118,24 @@ def http_request(node_id: str, path: str, **fields: Any) -> dict[str, Any]:
 
 def with_http(payload: dict[str, Any]) -> Callable[[Services], dict[str, Any]]:
     return lambda services: {"base_url": services.http_url, **payload}
+
+
+def triggered(
+    trigger: dict[str, Any], *nodes: dict[str, Any], edges: list[tuple[str, ...]]
+) -> dict[str, Any]:
+    """A graph like `graph`'s whose trigger is `trigger` instead of a manual `start`."""
+    built = graph(*nodes, edges=edges)
+    return built | {"nodes": [trigger, *built["nodes"][1:]]}
+
+
+def x_action(node_id: str, type_: str, **parameters: Any) -> dict[str, Any]:
+    """An X action on the recorder's connected X account (the platform emulator)."""
+    return node(node_id, type_, parameters, account_id=X_ACCOUNT)
+
+
+def instagram_action(node_id: str, type_: str, **parameters: Any) -> dict[str, Any]:
+    """An Instagram action on the recorder's connected Instagram account (the emulator)."""
+    return node(node_id, type_, parameters, account_id=INSTAGRAM_ACCOUNT)
 
 
 # -- scenarios ---------------------------------------------------------------------------
@@ -402,6 +427,81 @@ SCENARIOS: tuple[Scenario, ...] = (
         | {"settings": {"variables": {"seen": 0}}},
         {"items": [f"n{i}" for i in range(12)]},
         limits=RunLimits(history_events=30),
+    ),
+    Scenario(
+        "trigger_schedule_reads_scheduled_time",
+        triggered(
+            node(
+                "weekly",
+                "trigger.schedule",
+                {
+                    "cron": ["0 9 * * MON"],
+                    "timezone": "Europe/Paris",
+                    "input": {"report": "sales"},
+                },
+            ),
+            value("report", "{{ trigger.report }} due {{ trigger.scheduled_time }}"),
+            edges=[("weekly", "report")],
+        ),
+        {"report": "sales"},  # what a Temporal Schedule starts the run with (app/schedules.py)
+        trigger="weekly",
+        kind="schedule",
+    ),
+    Scenario(
+        "trigger_webhook_reads_request",
+        triggered(
+            node("hook", "trigger.webhook", {"authentication": "token"}),
+            value("order", "order {{ trigger.body.order }} from {{ trigger.query.shop }}"),
+            edges=[("hook", "order")],
+        ),
+        {
+            "method": "POST",
+            "headers": {"content-type": "application/json", "user-agent": "shop/1.0"},
+            "query": {"shop": "north"},
+            "body": {"order": 7},
+        },  # what app/webhook_delivery.trigger_payload makes of a delivery
+        trigger="hook",
+        kind="webhook",
+    ),
+    Scenario(
+        "x_me_post_read_delete",
+        graph(
+            x_action("me", "x.me"),
+            x_action("post", "x.post", text="hello from @{{ nodes.me.username }}"),
+            x_action("read", "x.get_post", post_id="{{ nodes.post.id }}"),
+            x_action("remove", "x.delete", post_id="{{ nodes.post.id }}"),
+            edges=[("start", "me"), ("me", "post"), ("post", "read"), ("read", "remove")],
+        ),
+    ),
+    Scenario(
+        "x_thread_two_posts",
+        graph(
+            x_action("thread", "x.thread", posts=[{"text": "one (1/2)"}, {"text": "two (2/2)"}]),
+            value("ids", "{{ nodes.thread.first_id }}..{{ nodes.thread.last_id }}"),
+            edges=[("start", "thread"), ("thread", "ids")],
+        ),
+    ),
+    Scenario(
+        "instagram_publish_then_insights",
+        graph(
+            instagram_action(
+                "publish",
+                "instagram.publish",
+                kind="image",
+                image_url="https://cdn.example.com/photo.jpg",
+                caption="{{ trigger.caption }}",
+                poll_interval="PT1S",
+            ),
+            instagram_action(
+                "insights",
+                "instagram.insights",
+                target="media",
+                media_id="{{ nodes.publish.media_id }}",
+                metrics=["reach", "likes"],
+            ),
+            edges=[("start", "publish"), ("publish", "insights")],
+        ),
+        {"caption": "made today"},
     ),
 )
 

@@ -142,6 +142,43 @@ async def test_a_failing_branch_cancels_its_siblings(
     assert state["nodes"]["never"]["status"] == "pending"
 
 
+async def test_a_branch_that_fails_and_continues_leaves_its_siblings_running(
+    client: Client, task_queue: str, platform: tuple[str, dict[str, int]]
+) -> None:
+    """on_error "continue" makes the error the node's output: the run is not failing, so the
+    sibling branch, still waiting when the error comes, runs to its end (issue 4.1)."""
+    url, calls = platform
+    document = graph(
+        call("get", f"{url}/missing", on_error="continue"),
+        value("report", "{{ nodes.get.error.type }}"),
+        node("slow", "delay", {"duration": "P1D"}),
+        call("send", f"{url}/ok", "POST"),
+        node("both", "join", {"mode": "all"}),
+        value("after", "{{ nodes.report }} and {{ nodes.send.status }}"),
+        edges=[
+            ("start", "get"),
+            ("get", "report"),
+            ("start", "slow"),
+            ("slow", "send"),
+            ("report", "both"),
+            ("send", "both"),
+            ("both", "after"),
+        ],
+    )
+    state = await (await start(client, task_queue, document, {"name": "Ada"})).result()
+    assert state.status == "succeeded"
+    assert state.nodes["get"].status == "failed"
+    get_ended, slow_ended = state.nodes["get"].ended_at, state.nodes["slow"].ended_at
+    assert get_ended is not None
+    assert slow_ended is not None
+    assert get_ended < slow_ended, "the error came while the sibling was still waiting"
+    assert [state.nodes[name].status for name in ("slow", "send", "both", "after")] == [
+        "succeeded"
+    ] * 4
+    assert state.output == {"after": "HTTP404 and 200"}
+    assert calls["ok"] == 1
+
+
 async def test_an_expression_that_fails_at_run_time_fails_its_node(
     client: Client, task_queue: str
 ) -> None:

@@ -18,6 +18,7 @@ from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
+from app.language import catalog
 from tests.workflows.record_histories import HISTORIES, scenario_of
 from tests.workflows.scenarios import SCENARIOS
 from workflows.interpreter import FlowRunWorkflow
@@ -81,3 +82,24 @@ def test_every_scenario_has_a_recording_and_every_recording_a_scenario() -> None
     recorded = {scenario_of(path) for path in RECORDED}
     assert set(names) - recorded == set(), "run `python -m tests.workflows.record_histories`"
     assert recorded - set(names) == set(), "stale histories: no scenario records them"
+
+
+def covered_types(path: Path) -> set[str]:
+    """The node types a recorded run exercises: the trigger it started from and every
+    non-trigger node of its plan."""
+    started = history(path).events[0].workflow_execution_started_event_attributes
+    [run] = pydantic_data_converter.payload_converter.from_payloads(
+        started.input.payloads, [RunInput]
+    )
+    assert isinstance(run, RunInput)
+    plan = run.plan
+    return {plan.nodes[run.trigger.node_id].type} | {
+        node.type for node in plan.nodes.values() if node.kind != "trigger"
+    }
+
+
+def test_the_recordings_cover_every_node_type_of_the_catalog() -> None:
+    """A node type no recorded run uses could change its commands unnoticed."""
+    covered = set().union(*(covered_types(path) for path in RECORDED))
+    missing = {node_type.type for node_type in catalog.all_types()} - covered
+    assert missing == set(), f"add scenarios (scenarios.py) that run {sorted(missing)}"
