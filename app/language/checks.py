@@ -169,13 +169,15 @@ def check_edges(
         path: tuple[str | int, ...] = ("edges", index)
         handle = raw.source_handle or DEFAULT_HANDLE
         dangling = False
-        for end, node_id in (("source", raw.source), ("target", raw.target)):
+        ends = (("source", raw.source, raw.target), ("target", raw.target, raw.source))
+        for end, node_id, other in ends:
             if node_id not in handles:
                 issues.append(
                     Issue(
                         "dangling_edge",
                         f"edge {end} '{node_id}' is not a node of this workflow",
-                        None,
+                        # Shown on the end that exists, so a builder can place it.
+                        other if other in handles else None,
                         (*path, end),
                         raw.id,
                     )

@@ -117,6 +117,7 @@ def test_an_edge_to_a_missing_node_is_dangling(end: str) -> None:
     ends = {"source": "start", "target": "start"} | {end: "ghost"}
     issue = only(graph(edges=[edge(ends["source"], ends["target"])]))
     assert (issue.code, issue.path) == ("dangling_edge", ("edges", 0, end))
+    assert issue.node_id == "start", "named on the end that exists"
 
 
 def test_the_same_edge_twice_is_reported() -> None:
