@@ -6,9 +6,11 @@ carry one, never reaches the run's payload.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import json
+import time
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -46,11 +48,17 @@ async def read_capped(
 
 
 def authenticate(
-    parameters: WebhookTriggerParameters, delivery: Delivery, secret: str | None
+    parameters: WebhookTriggerParameters,
+    delivery: Delivery,
+    secret: str | None,
+    *,
+    now: float | None = None,
 ) -> None:
-    """Raise 401 unless the delivery proves it knows the webhook's secret."""
-    if parameters.authentication == "none":
-        return
+    """Raise 401 unless the delivery proves it knows the webhook's secret.
+
+    Args:
+        now: Unix time the timestamped scheme measures against; the clock when None.
+    """
     if secret is None:
         raise AuthenticationError(
             "this webhook has no secret yet: set one with PUT .../webhooks/{node_id}/secret"
@@ -62,22 +70,63 @@ def authenticate(
         if not hmac.compare_digest(given.encode(), secret.encode()):
             raise AuthenticationError(f"wrong {parameters.token_header}")
         return
-    signature = delivery.headers.get(parameters.signature_header.lower())
+    header = parameters.signature_header
+    signature = delivery.headers.get(header.lower())
     if signature is None:
-        raise AuthenticationError(f"missing {parameters.signature_header} header")
-    prefix = parameters.signature_prefix
-    if not signature.startswith(prefix):
-        raise AuthenticationError(
-            f"{parameters.signature_header} must be '{prefix}' and the hex HMAC-SHA256 of the body"
+        raise AuthenticationError(f"missing {header} header")
+    if parameters.signature_scheme == "timestamped":
+        signed, candidates = _timestamped(
+            parameters, signature, delivery.body, time.time() if now is None else now
         )
-    expected = hmac.new(secret.encode(), delivery.body, hashlib.sha256).hexdigest()
-    if not hmac.compare_digest(
-        signature[len(prefix) :].strip().lower().encode(), expected.encode()
-    ):
+    else:
+        prefix = parameters.signature_prefix
+        if not signature.startswith(prefix):
+            raise AuthenticationError(
+                f"{header} must be '{prefix}' and the {parameters.signature_encoding} "
+                "HMAC-SHA256 of the body"
+            )
+        signed, candidates = delivery.body, [signature[len(prefix) :]]
+    digest = hmac.new(secret.encode(), signed, hashlib.sha256).digest()
+    if not any(_matches(c, digest, parameters.signature_encoding) for c in candidates):
         raise AuthenticationError(
-            f"{parameters.signature_header} does not match the body: sign the raw body with the "
-            "webhook's secret"
+            f"{header} does not match the body: sign the raw body with the webhook's secret"
         )
+
+
+def _timestamped(
+    parameters: WebhookTriggerParameters, signature: str, body: bytes, now: float
+) -> tuple[bytes, list[str]]:
+    """What a `t=<unix seconds>,v1=<hmac>[,v1=...]` header signs, and its signatures."""
+    header = parameters.signature_header
+    stamp: str | None = None
+    candidates: list[str] = []
+    for item in signature.split(","):
+        key, _, value = item.strip().partition("=")
+        if key == "t":
+            stamp = value
+        elif key == "v1":
+            candidates.append(value)
+    if stamp is None or not stamp.isascii() or not stamp.isdigit() or not candidates:
+        raise AuthenticationError(
+            f"{header} must be t=<unix seconds>,v1=<{parameters.signature_encoding} HMAC-SHA256 "
+            "of '<t>.<body>'>"
+        )
+    tolerance = parameters.signature_tolerance.total_seconds()
+    if abs(now - int(stamp)) > tolerance:
+        raise AuthenticationError(
+            f"the {header} timestamp is more than {tolerance:.0f} seconds from now: "
+            "a delivery is accepted only shortly after it was signed"
+        )
+    return stamp.encode() + b"." + body, candidates
+
+
+def _matches(candidate: str, digest: bytes, encoding: str) -> bool:
+    given = candidate.strip()
+    if encoding == "hex":
+        expected, given = digest.hex(), given.lower()
+    else:
+        expected = base64.b64encode(digest).decode()
+    return hmac.compare_digest(given.encode(), expected.encode())
 
 
 def verification_challenge(

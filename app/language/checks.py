@@ -10,8 +10,8 @@ from pydantic import ValidationError
 from app.language import catalog
 from app.language.analysis import Edge
 from app.language.errors import Issue
-from app.language.graph import WorkflowGraph
-from app.language.node_type import ERROR_HANDLE, NodeType, Parameters
+from app.language.graph import GraphNode, WorkflowGraph
+from app.language.node_type import ERROR_HANDLE, TUNING_FIELDS, NodeType, Parameters
 from app.language.parameter_checks import is_templated
 
 DEFAULT_HANDLE = "out"
@@ -73,13 +73,43 @@ def check_nodes(
         ]
         handles[node.id] = node_type.handles_for(parameters) if parameters else node_type.handles
         issues += _check_account(node.id, node_type, node.account_id, accounts, path)
-        if node.on_error == "route" and node_type.kind == "trigger":
+        issues += _check_node_fields(node, node_type, path)
+    return types, handles, issues
+
+
+_UNUSED_FIELD_REASONS = {
+    "retry": "only actions are retried",
+    "timeout_seconds": "only actions and sub-workflows take a time limit",
+}
+
+
+def _check_node_fields(
+    node: GraphNode, node_type: NodeType, path: tuple[str | int, ...]
+) -> list[Issue]:
+    """Refuse node-level fields this type would silently ignore (issue 3.2)."""
+    issues = []
+    if node.on_error != "fail" and node_type.kind == "trigger":
+        issues.append(
+            Issue(
+                "invalid_setting",
+                "a trigger cannot fail, so it has no on_error: leave it 'fail'",
+                node.id,
+                (*path, "on_error"),
+            )
+        )
+    for name in TUNING_FIELDS:
+        if getattr(node, name) is not None and name not in node_type.tuning_fields:
+            uses = ", ".join(node_type.tuning_fields) or "neither"
             issues.append(
                 Issue(
-                    "invalid_setting", "a trigger has no error route", node.id, (*path, "on_error")
+                    "unused_field",
+                    f"'{node_type.title}' nodes do not use {name}: "
+                    f"{_UNUSED_FIELD_REASONS[name]} (this type uses {uses}); remove it",
+                    node.id,
+                    (*path, name),
                 )
             )
-    return types, handles, issues
+    return issues
 
 
 def _check_account(
@@ -139,13 +169,15 @@ def check_edges(
         path: tuple[str | int, ...] = ("edges", index)
         handle = raw.source_handle or DEFAULT_HANDLE
         dangling = False
-        for end, node_id in (("source", raw.source), ("target", raw.target)):
+        ends = (("source", raw.source, raw.target), ("target", raw.target, raw.source))
+        for end, node_id, other in ends:
             if node_id not in handles:
                 issues.append(
                     Issue(
                         "dangling_edge",
                         f"edge {end} '{node_id}' is not a node of this workflow",
-                        None,
+                        # Shown on the end that exists, so a builder can place it.
+                        other if other in handles else None,
                         (*path, end),
                         raw.id,
                     )

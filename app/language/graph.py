@@ -34,9 +34,14 @@ class GraphNode(_Lenient):
     account_id: str | None = Field(
         default=None, max_length=40, description="The connected account an action uses."
     )
-    retry: RetrySpec | None = Field(default=None, description="Retries of an action.")
+    retry: RetrySpec | None = Field(
+        default=None, description="Retries of an action; only actions take one."
+    )
     timeout_seconds: float | None = Field(
-        default=None, gt=0, le=31 * 86_400, description="Time limit of one attempt of an action."
+        default=None,
+        gt=0,
+        le=31 * 86_400,
+        description="Time limit of one attempt of an action, or of a sub-workflow's child run.",
     )
     on_error: Literal["fail", "continue", "route"] = Field(
         default="fail",

@@ -14,6 +14,9 @@ from app.language.plan import NodeKind
 ERROR_HANDLE = "error"
 """Every node may route failures through this handle when its `on_error` is `route`."""
 
+TUNING_FIELDS = ("retry", "timeout_seconds")
+"""Node-level fields that only some node types use; the others refuse them."""
+
 
 class Parameters(BaseModel):
     """Base of every node's parameter model: unknown parameters are mistakes, not UI state.
@@ -55,6 +58,25 @@ class NodeType:
     account: str | None = None
     """For actions: the platform of the connected account it uses (`x`, `instagram`, `http`)."""
     account_required: bool = False
+    tuning: tuple[str, ...] | None = None
+    """Which of `TUNING_FIELDS` a node of this type uses. None: all of them for an action
+    (one activity, retried, each attempt time-limited), none for anything else."""
+
+    @property
+    def tuning_fields(self) -> tuple[str, ...]:
+        if self.tuning is not None:
+            return self.tuning
+        return TUNING_FIELDS if self.kind == "action" else ()
+
+    @property
+    def node_fields(self) -> tuple[str, ...]:
+        """The node-level fields (beside `id`, `type`, `parameters`) that mean something here."""
+        fields = ["name", "disabled"]
+        if self.kind != "trigger":
+            fields.append("on_error")
+        if self.account is not None:
+            fields.append("account_id")
+        return (*fields, *self.tuning_fields)
 
     def handles_for(self, parameters: Any) -> tuple[str, ...]:
         """The handles of a node of this type with these (validated) parameters."""

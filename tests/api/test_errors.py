@@ -68,7 +68,7 @@ async def test_an_invalid_graph_is_a_422_naming_node_and_field_and_stores_nothin
     by_code = {(d["code"], d.get("node_id")): d for d in details}
     assert by_code[("unknown_node_type", "odd")]["path"] == ["graph", "nodes", 2, "type"]
     assert ("invalid_parameter", "call") in by_code
-    assert by_code[("dangling_edge", None)]["path"] == ["graph", "edges", 0, "target"]
+    assert by_code[("dangling_edge", "start")]["path"] == ["graph", "edges", 0, "target"]
 
 
 async def test_an_unknown_workflow_is_a_404(api: ApiHarness) -> None:

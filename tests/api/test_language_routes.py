@@ -104,3 +104,16 @@ async def test_an_account_of_another_organization_is_refused(api: ApiHarness) ->
     response = await api.client.post("/workflows", json={"name": "p", "graph": post_graph(account)})
     assert response.status_code == 422
     assert [d["code"] for d in response.json()["error"]["details"]] == ["unknown_account"]
+
+
+async def test_the_catalog_says_which_node_fields_apply(api: ApiHarness) -> None:
+    entries = by_type((await api.client.get("/node-types")).json()["data"])
+    assert entries["x.post"]["node_fields"] == [
+        "name", "disabled", "on_error", "account_id", "retry", "timeout_seconds",
+    ]  # fmt: skip
+    assert entries["http.request"]["node_fields"][-2:] == ["retry", "timeout_seconds"]
+    assert entries["sub_workflow"]["node_fields"] == [
+        "name", "disabled", "on_error", "timeout_seconds",
+    ]  # fmt: skip
+    assert entries["delay"]["node_fields"] == ["name", "disabled", "on_error"]
+    assert entries["trigger.manual"]["node_fields"] == ["name", "disabled"]

@@ -65,15 +65,22 @@ async def test_a_delivery_with_each_accepted_method_starts_a_run(api: ApiHarness
                 {
                     "id": "hook",
                     "type": "trigger.webhook",
-                    "parameters": {"method": method, "authentication": "none"},
+                    "parameters": {"method": method, "authentication": "token"},
                 }
             ],
             "edges": [],
         }
         workflow_id = await create_workflow(api.client, graph)
+        hook = (
+            await api.client.put(f"/workflows/{workflow_id}/webhooks/hook/secret", json={})
+        ).json()
         await api.client.post(f"/workflows/{workflow_id}/activate")
-        [hook] = (await api.client.get(f"/workflows/{workflow_id}/webhooks")).json()["data"]
         async with httpx.AsyncClient() as sender:
-            response = await sender.request(method, hook["url"], params={"q": "1"})
+            response = await sender.request(
+                method,
+                hook["url"],
+                params={"q": "1"},
+                headers={"X-Webhook-Token": hook["secret"]},
+            )
         assert response.status_code == 202, (method, response.text)
         assert re.match(r"^run_", response.json()["run_id"])

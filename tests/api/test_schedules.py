@@ -7,6 +7,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from temporalio.client import ScheduleOverlapPolicy
 from temporalio.service import RPCError
 
 from tests.conftest import ApiHarness
@@ -83,6 +84,26 @@ async def test_no_fire_time_falls_outside_start_and_end(api: ApiHarness) -> None
     [schedule] = await schedules_of(api, workflow_id)
     fire_times = [datetime.fromisoformat(t) for t in schedule["next_fire_times"]]
     assert fire_times == [start + timedelta(days=day, hours=9) for day in range(3)]
+
+
+async def test_jitter_overlap_and_catchup_window_reach_the_temporal_schedule(
+    api: ApiHarness,
+) -> None:
+    policies = {"jitter": "PT45S", "overlap": "buffer_all", "catchup_window": "PT2H"}
+    workflow_id = await create_workflow(api.client, scheduled_graph(**policies))
+    await api.client.post(f"/workflows/{workflow_id}/activate")
+    handle = api.temporal.get_schedule_handle(f"{workflow_id}.tick")
+    described = (await handle.describe()).schedule
+    assert described.spec.jitter == timedelta(seconds=45)
+    assert described.policy.overlap == ScheduleOverlapPolicy.BUFFER_ALL
+    assert described.policy.catchup_window == timedelta(hours=2)
+    changed = {"jitter": "PT5M", "overlap": "cancel_other", "catchup_window": "P1D"}
+    new = scheduled_graph(**changed)
+    assert (await api.client.patch(f"/workflows/{workflow_id}", json={"graph": new})).is_success
+    described = (await handle.describe()).schedule
+    assert described.spec.jitter == timedelta(minutes=5)
+    assert described.policy.overlap == ScheduleOverlapPolicy.CANCEL_OTHER
+    assert described.policy.catchup_window == timedelta(days=1)
 
 
 async def test_deactivation_pauses_the_schedule(api: ApiHarness) -> None:

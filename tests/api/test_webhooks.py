@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import json
+import time
 from typing import Any
 
 import httpx
 import sqlalchemy as sa
 
 from app.db.engine import sync_url
+from app.db.models import WorkflowVersion
 from tests.conftest import ApiHarness
 from tests.utils.api import create_workflow, wait_for_end
 
@@ -184,8 +187,8 @@ async def test_another_method_than_the_triggers_is_a_405(api: ApiHarness) -> Non
 
 
 async def test_wait_for_result_answers_with_the_runs_output(api: ApiHarness) -> None:
-    _, url, _ = await webhook(api, authentication="none", response_mode="wait_for_result")
-    response = await deliver(url, b'{"q": 1}')
+    _, url, token = await webhook(api, authentication="token", response_mode="wait_for_result")
+    response = await deliver(url, b'{"q": 1}', **{"X-Webhook-Token": token})
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["status"] == "succeeded"
@@ -202,8 +205,8 @@ async def test_a_webhook_without_a_secret_refuses_deliveries(api: ApiHarness) ->
 
 
 async def test_the_url_stays_across_versions_and_goes_with_the_node(api: ApiHarness) -> None:
-    workflow_id, url, _ = await webhook(api, authentication="none")
-    edited = hook_graph(authentication="none", method="POST")
+    workflow_id, url, _ = await webhook(api, authentication="token")
+    edited = hook_graph(authentication="token", method="POST")
     await api.client.patch(f"/workflows/{workflow_id}", json={"graph": edited})
     [hook] = (await api.client.get(f"/workflows/{workflow_id}/webhooks")).json()["data"]
     assert hook["url"] == url
@@ -215,7 +218,7 @@ async def test_the_url_stays_across_versions_and_goes_with_the_node(api: ApiHarn
 async def test_wait_for_result_answers_202_when_the_run_outlasts_the_timeout(
     api: ApiHarness,
 ) -> None:
-    parameters = {"authentication": "none", "response_mode": "wait_for_result"}
+    parameters = {"authentication": "token", "response_mode": "wait_for_result"}
     graph = {
         "nodes": [
             {
@@ -228,10 +231,90 @@ async def test_wait_for_result_answers_202_when_the_run_outlasts_the_timeout(
         "edges": [{"source": "hook", "target": "pay"}],
     }
     workflow_id = await create_workflow(api.client, graph)
+    token = (await api.client.put(f"/workflows/{workflow_id}/webhooks/hook/secret", json={})).json()
     await api.client.post(f"/workflows/{workflow_id}/activate")
-    [hook] = (await api.client.get(f"/workflows/{workflow_id}/webhooks")).json()["data"]
-    response = await deliver(hook["url"], b"{}")
+    response = await deliver(token["url"], b"{}", **{"X-Webhook-Token": token["secret"]})
     assert response.status_code == 202
     run_id = response.json()["run_id"]
     assert (await api.client.get(f"/runs/{run_id}")).json()["status"] == "running"
     await api.client.post(f"/runs/{run_id}/cancel")
+
+
+# Only a signature or a token proves a delivery (issue 5.5): there is no "none".
+
+
+async def test_a_webhook_without_authentication_is_refused_with_422(api: ApiHarness) -> None:
+    response = await api.client.post(
+        "/workflows", json={"name": "open", "graph": hook_graph(authentication="none")}
+    )
+    assert response.status_code == 422
+    [detail] = response.json()["error"]["details"]
+    assert detail["node_id"] == "hook"
+    assert detail["path"] == ["graph", "nodes", 0, "parameters", "authentication"]
+    assert "use 'token'" in detail["message"]
+
+
+async def test_a_version_saved_without_authentication_now_needs_a_signature(
+    api: ApiHarness,
+) -> None:
+    workflow_id, url, _ = await webhook(api, authentication="token")
+    engine = sa.create_engine(sync_url(api.settings.resolved_database_url))
+    try:
+        with engine.begin() as connection:
+            versions = WorkflowVersion.__table__  # type: ignore[attr-defined]
+            plan = connection.execute(sa.select(versions.c.plan)).scalar_one()
+            plan["nodes"]["hook"]["parameters"]["authentication"] = "none"
+            connection.execute(sa.update(versions).values(plan=plan))
+    finally:
+        engine.dispose()
+    [hook] = (await api.client.get(f"/workflows/{workflow_id}/webhooks")).json()["data"]
+    assert hook["authentication"] == "hmac_sha256"
+    response = await deliver(url, b"{}")
+    assert response.status_code == 401
+    assert response.json()["error"]["message"] == "missing X-Hub-Signature-256 header"
+
+
+# Other signature forms (issue 5.5): base64 digests, and Stripe-style timestamped signatures.
+
+
+def hmac_digest(secret: str, message: bytes) -> bytes:
+    return hmac.new(secret.encode(), message, hashlib.sha256).digest()
+
+
+async def test_a_base64_signature_without_prefix_is_accepted(api: ApiHarness) -> None:
+    _, url, secret = await webhook(
+        api,
+        signature_header="X-Shopify-Hmac-Sha256",
+        signature_prefix="",
+        signature_encoding="base64",
+    )
+    body = b'{"order": 7}'
+    good = base64.b64encode(hmac_digest(secret, body)).decode()
+    wrong = await deliver(url, body, **{"X-Shopify-Hmac-Sha256": hmac_digest(secret, body).hex()})
+    right = await deliver(url, body, **{"X-Shopify-Hmac-Sha256": good})
+    assert (wrong.status_code, right.status_code) == (401, 202), right.text
+
+
+def stripe_signature(secret: str, body: bytes, at: int) -> str:
+    return f"t={at},v1={hmac_digest(secret, f'{at}.'.encode() + body).hex()}"
+
+
+async def test_a_timestamped_signature_is_accepted_only_within_the_tolerance(
+    api: ApiHarness,
+) -> None:
+    _, url, secret = await webhook(
+        api, signature_header="Stripe-Signature", signature_scheme="timestamped"
+    )
+    body = b'{"type": "charge.succeeded"}'
+    now = int(time.time())
+    fresh = await deliver(url, body, **{"Stripe-Signature": stripe_signature(secret, body, now)})
+    assert fresh.status_code == 202, fresh.text
+    replayed = await deliver(
+        url, body, **{"Stripe-Signature": stripe_signature(secret, body, now - 600)}
+    )
+    assert replayed.status_code == 401
+    assert "more than 300 seconds from now" in replayed.json()["error"]["message"]
+    moved = await deliver(
+        url, b'{"type": "refund"}', **{"Stripe-Signature": stripe_signature(secret, body, now)}
+    )
+    assert moved.status_code == 401

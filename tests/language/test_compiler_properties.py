@@ -80,10 +80,91 @@ def _bad_template(document: dict[str, Any], pick: random.Random) -> tuple[str, s
     return "expression_syntax", node_id
 
 
-MUTATIONS = [_unknown_type, _reads_downstream, _island, _bad_template]
+def _duplicate_id(document: dict[str, Any], pick: random.Random) -> tuple[str, str]:
+    index, _ = _victim(document, pick)
+    taken = document["nodes"][pick.randrange(index)]["id"]
+    document["nodes"][index]["id"] = taken
+    return "duplicate_node_id", taken
 
 
-@PROPERTY_SETTINGS
+def _dangling_edge(document: dict[str, Any], pick: random.Random) -> tuple[str, str]:
+    _, node_id = _victim(document, pick)
+    document["edges"].append({"id": "dangling", "source": node_id, "target": "ghost"})
+    return "dangling_edge", node_id
+
+
+def _duplicate_edge(document: dict[str, Any], pick: random.Random) -> tuple[str, str]:
+    twin = dict(pick.choice(document["edges"]), id="twin")
+    document["edges"].append(twin)
+    return "duplicate_edge", twin["source"]
+
+
+def _bad_source_handle(document: dict[str, Any], pick: random.Random) -> tuple[str, str]:
+    _, node_id = _victim(document, pick)
+    tail = document["nodes"][-1]["id"]
+    document["edges"].append(
+        {"id": "odd", "source": node_id, "target": tail, "sourceHandle": "sideways"}
+    )
+    return "unknown_handle", node_id
+
+
+def _cycle(document: dict[str, Any], pick: random.Random) -> tuple[str, str]:
+    # The tail leads back to the first step: every generated node lies between them, and
+    # the check walks node ids in order, so the cycle is reported from the first step.
+    first = next(edge["target"] for edge in document["edges"] if edge["source"] == "start")
+    tail = document["nodes"][-1]["id"]
+    document["edges"].append({"id": "back", "source": tail, "target": first})
+    return "cycle", first
+
+
+def _no_trigger(document: dict[str, Any], pick: random.Random) -> tuple[str, None]:
+    document["nodes"][0] |= {"type": "transform", "parameters": {"value": "start"}}
+    return "missing_trigger", None
+
+
+def _reads_another_branch(document: dict[str, Any], pick: random.Random) -> tuple[str, str]:
+    """A node on one branch of an if/switch reads the node heading another branch."""
+    types = {node["id"]: node["type"] for node in document["nodes"]}
+    heads: dict[str, dict[str, str]] = {}
+    for edge in document["edges"]:
+        if types[edge["source"]] in {"if", "switch"}:
+            heads.setdefault(edge["source"], {})[edge["sourceHandle"]] = edge["target"]
+    if not heads:
+        tail = document["nodes"][-1]["id"]
+        document["nodes"] += [
+            {"id": "choose", "type": "if", "parameters": {"condition": "true"}},
+            {"id": "left", "type": "transform", "parameters": {"value": 1}},
+            {"id": "right", "type": "transform", "parameters": {"value": 2}},
+        ]
+        document["edges"] += [
+            {"id": "to_choose", "source": tail, "target": "choose"},
+            {"id": "to_left", "source": "choose", "target": "left", "sourceHandle": "true"},
+            {"id": "to_right", "source": "choose", "target": "right", "sourceHandle": "false"},
+        ]
+        heads = {"choose": {"true": "left", "false": "right"}}
+    reader, other = pick.sample(sorted(heads[pick.choice(sorted(heads))].values()), 2)
+    node = next(node for node in document["nodes"] if node["id"] == reader)
+    node |= {"type": "transform", "parameters": {"value": f"{{{{ nodes['{other}'] }}}}"}}
+    return "reference_not_upstream", reader
+
+
+def _bad_parameters(document: dict[str, Any], pick: random.Random) -> tuple[str, str]:
+    index, node_id = _victim(document, pick)
+    document["nodes"][index] |= {
+        "type": "http.request",
+        "parameters": {"method": "TELEPORT", "url": "https://example.com"},
+    }
+    return "invalid_parameter", node_id
+
+
+MUTATIONS = [
+    _unknown_type, _reads_downstream, _island, _bad_template, _duplicate_id, _dangling_edge,
+    _duplicate_edge, _bad_source_handle, _cycle, _no_trigger, _reads_another_branch,
+    _bad_parameters,
+]  # fmt: skip
+
+
+@settings(max_examples=20 * len(MUTATIONS), deadline=None)
 @given(graphs, st.sampled_from(MUTATIONS), st.randoms(use_true_random=False))
 def test_a_broken_rule_is_reported_on_the_node_that_breaks_it(
     document: dict[str, Any], mutation: Any, pick: random.Random

@@ -307,6 +307,8 @@ def test_webhook_defaults_to_signed_posts_answered_at_once() -> None:
     assert parameters.response_mode == "accepted"
     assert parameters.response_timeout == timedelta(seconds=10)
     assert parameters.max_body_bytes == 1024 * 1024
+    assert (parameters.signature_scheme, parameters.signature_encoding) == ("body", "hex")
+    assert parameters.signature_tolerance == timedelta(minutes=5)
 
 
 def test_webhook_accepts_every_option() -> None:
@@ -321,6 +323,9 @@ def test_webhook_accepts_every_option() -> None:
             "response_mode": "wait_for_result",
             "response_timeout": "PT30S",
             "max_body_bytes": 10 * 1024 * 1024,
+            "signature_scheme": "timestamped",
+            "signature_encoding": "base64",
+            "signature_tolerance": "PT1H",
         }
     )
 
@@ -343,6 +348,10 @@ def test_webhook_secret_is_never_a_parameter(field: str) -> None:
         ("response_timeout", 0),
         ("max_body_bytes", 10 * 1024 * 1024 + 1),
         ("max_body_bytes", 0),
+        ("signature_scheme", "stripe"),
+        ("signature_encoding", "base32"),
+        ("signature_tolerance", "PT2H"),
+        ("signature_tolerance", 0),
     ],
 )
 def test_webhook_option_out_of_bounds_is_refused(field: str, value: Any) -> None:
@@ -352,3 +361,19 @@ def test_webhook_option_out_of_bounds_is_refused(field: str, value: Any) -> None
 def test_webhook_output_is_the_request() -> None:
     properties = NODE_TYPES["trigger.webhook"].output["properties"]
     assert set(properties) == {"headers", "body", "query", "method"}
+
+
+def test_webhook_without_authentication_is_refused_pointing_at_the_token_option() -> None:
+    [(loc, message)] = errors(WebhookTriggerParameters, {"authentication": "none"})
+    assert loc == ("authentication",)
+    assert "use 'token'" in message
+
+
+def test_webhook_saved_without_authentication_is_read_as_signed() -> None:
+    stored = WebhookTriggerParameters.of_stored_plan({"authentication": "none", "method": "PUT"})
+    assert (stored.authentication, stored.method) == ("hmac_sha256", "PUT")
+
+
+def test_webhook_timestamped_scheme_takes_no_prefix() -> None:
+    parameters = {"signature_scheme": "timestamped", "signature_prefix": "sha256="}
+    assert locs(WebhookTriggerParameters, parameters) == [("signature_prefix",)]

@@ -117,6 +117,7 @@ def test_an_edge_to_a_missing_node_is_dangling(end: str) -> None:
     ends = {"source": "start", "target": "start"} | {end: "ghost"}
     issue = only(graph(edges=[edge(ends["source"], ends["target"])]))
     assert (issue.code, issue.path) == ("dangling_edge", ("edges", 0, end))
+    assert issue.node_id == "start", "named on the end that exists"
 
 
 def test_the_same_edge_twice_is_reported() -> None:
@@ -365,4 +366,83 @@ def test_every_problem_is_reported_at_once() -> None:
         "unknown_node_reference",
         "unknown_node_type",
         "unreachable_node",
+    ]
+
+
+# Node-level fields a node type does not use are refused, not silently ignored (issue 3.2).
+
+SUB_WORKFLOW = {"workflow_id": "wf_0a1b2c3d4e5f"}
+
+
+def test_a_trigger_with_a_retry_policy_is_refused() -> None:
+    document = {"nodes": [node("start", "trigger.manual", retry={"maximum_attempts": 3})]}
+    issue = only(document)
+    assert (issue.code, issue.node_id, issue.path) == (
+        "unused_field",
+        "start",
+        ("nodes", 0, "retry"),
+    )
+    assert "only actions are retried" in issue.message
+
+
+def test_a_delay_with_retry_and_timeout_is_refused_for_both_fields() -> None:
+    document = graph(
+        node(
+            "pause", "delay", parameters={"duration": "PT1H"},
+            retry={"maximum_attempts": 2}, timeout_seconds=30,
+        ),
+        edges=[edge("start", "pause")],
+    )  # fmt: skip
+    found = [(issue.code, issue.node_id, issue.path) for issue in issues_of(document)]
+    assert found == [
+        ("unused_field", "pause", ("nodes", 1, "retry")),
+        ("unused_field", "pause", ("nodes", 1, "timeout_seconds")),
+    ]
+
+
+@pytest.mark.parametrize("type_", ["if", "transform", "approval", "wait_for_event"])
+def test_control_nodes_refuse_a_timeout(type_: str) -> None:
+    parameters = {
+        "if": {"condition": "true"},
+        "transform": VALUE,
+        "approval": {"message": "ok?"},
+        "wait_for_event": {"event": "paid"},
+    }[type_]
+    document = graph(
+        node("step", type_, parameters=parameters, timeout_seconds=5), edges=[edge("start", "step")]
+    )
+    issue = only(document)
+    assert (issue.code, issue.path) == ("unused_field", ("nodes", 1, "timeout_seconds"))
+
+
+def test_a_sub_workflow_takes_a_timeout_but_no_retry() -> None:
+    timed = graph(
+        node("child", "sub_workflow", parameters=SUB_WORKFLOW, timeout_seconds=60),
+        edges=[edge("start", "child")],
+    )
+    assert issues_of(timed) == []
+    retried = graph(
+        node("child", "sub_workflow", parameters=SUB_WORKFLOW, retry={"maximum_attempts": 2}),
+        edges=[edge("start", "child")],
+    )
+    assert only(retried).path == ("nodes", 1, "retry")
+
+
+def test_an_action_takes_retry_and_timeout() -> None:
+    document = graph(
+        node(
+            "call", "http.request", parameters={"method": "GET", "url": "https://example.com"},
+            retry={"maximum_attempts": 2}, timeout_seconds=10,
+        ),
+        edges=[edge("start", "call")],
+    )  # fmt: skip
+    assert issues_of(document) == []
+
+
+@pytest.mark.parametrize("on_error", ["continue", "route"])
+def test_a_trigger_refuses_an_on_error_policy(on_error: str) -> None:
+    document = {"nodes": [node("start", "trigger.manual", on_error=on_error)]}
+    issues = issues_of(document)
+    assert ("invalid_setting", ("nodes", 0, "on_error")) in [
+        (issue.code, issue.path) for issue in issues
     ]

@@ -26,6 +26,13 @@ class GraphBuilder:
             edge["sourceHandle"] = handle
         self.edges.append(edge)
 
+    def _merge(self, value: str, *branches: str) -> None:
+        """End exclusive branches on one node, which the next segment continues from."""
+        merge = self._node("transform", {"value": value})
+        for branch in branches:
+            self._edge(branch, merge)
+        self.current = merge
+
     def transform(self) -> None:
         node = self._node(
             "transform",
@@ -48,12 +55,9 @@ class GraphBuilder:
         self._edge(self.current, decision)
         yes = self._node("transform", {"value": f"{{{{ nodes['{decision}'].result }}}}"})
         no = self._node("set", {"values": {"flag": True}})
-        merge = self._node("transform", {"value": "merged"})
         self._edge(decision, yes, "true")
         self._edge(decision, no, "false")
-        self._edge(yes, merge)
-        self._edge(no, merge)
-        self.current = merge
+        self._merge("merged", yes, no)
 
     def parallel(self) -> None:
         left = self._node("transform", {"value": 1})
@@ -74,10 +78,63 @@ class GraphBuilder:
         self._edge(loop, after, "done")
         self.current = after
 
+    def switch(self) -> None:
+        decision = self._node(
+            "switch",
+            {"cases": [{"handle": "big", "condition": f"nodes['{self.current}'] != null"}]},
+        )
+        self._edge(self.current, decision)
+        big = self._node("transform", {"value": "{{ trigger.path }}"})
+        other = self._node("set", {"values": {"flag": False}})
+        self._edge(decision, big, "big")
+        self._edge(decision, other, "default")
+        self._merge(f"{{{{ nodes['{decision}'].handle }}}}", big, other)
+
+    def delay(self) -> None:
+        node = self._node("delay", {"duration": self.random.choice(["PT1M", "PT1H", 90])})
+        self._edge(self.current, node)
+        self.current = node
+
+    def wait_for_event(self) -> None:
+        wait = self._node(
+            "wait_for_event",
+            {"event": "order.paid", "match": "event.order == trigger.order", "timeout": "P1D"},
+        )
+        self._edge(self.current, wait)
+        after = self._node("transform", {"value": f"{{{{ nodes['{wait}'] }}}}"})
+        self._edge(wait, after, "out")
+        self._edge(wait, after, "timeout")
+        self.current = after
+
+    def approval(self) -> None:
+        review = self._node("approval", {"message": "Go on?", "timeout": "P2D"})
+        self._edge(self.current, review)
+        approved = self._node("transform", {"value": f"{{{{ nodes['{review}'].by }}}}"})
+        declined = self._node("set", {"values": {"declined": True}})
+        self._edge(review, approved, "approved")
+        self._edge(review, declined, "rejected")
+        self._edge(review, declined, "timeout")
+        self._merge(f"{{{{ nodes['{review}'].decision }}}}", approved, declined)
+
+    def sub_workflow(self) -> None:
+        node = self._node(
+            "sub_workflow",
+            {"workflow_id": "wf_0a1b2c3d4e5f", "input": {"from": "{{ trigger.path }}"}},
+            timeout_seconds=600,
+        )
+        self._edge(self.current, node)
+        self.current = node
+
     def grow(self, size: int) -> dict[str, Any]:
-        """Add random segments until the graph has exactly `size` nodes (at least 2)."""
-        segments = [self.transform, self.http, self.branch, self.parallel, self.loop]
-        weights = [4, 3, 1, 1, 1]
+        """Add random segments until the graph has exactly `size` nodes (at least 2).
+
+        Each segment adds at most 4 nodes and ends on the node the next one continues from.
+        """
+        segments = [
+            self.transform, self.http, self.branch, self.parallel, self.loop,
+            self.switch, self.delay, self.wait_for_event, self.approval, self.sub_workflow,
+        ]  # fmt: skip
+        weights = [8, 6, 2, 2, 2, 2, 1, 1, 1, 1]
         while len(self.nodes) < size - 4:
             self.random.choices(segments, weights)[0]()
         while len(self.nodes) < size:

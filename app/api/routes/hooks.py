@@ -68,7 +68,7 @@ async def deliver_webhook(
     node = plan.nodes.get(webhook.node_id)
     if node is None or node.type != store.WEBHOOK_TRIGGER:
         raise NotFoundError(_NOT_FOUND)
-    parameters = WebhookTriggerParameters.model_validate(node.parameters)
+    parameters = WebhookTriggerParameters.of_stored_plan(node.parameters)
     query = dict(request.query_params)
     if request.method == "GET":
         challenge = webhook_delivery.verification_challenge(

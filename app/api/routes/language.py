@@ -41,6 +41,9 @@ class NodeTypePublic(BaseModel):
     """Parameters that hold a bare expression rather than a `{{ }}` template."""
     output_schema: dict[str, Any]
     account: AccountNeed | None
+    node_fields: list[str]
+    """Node-level fields that apply to this type besides `id`, `type` and `parameters`; a graph
+    that sets `retry` or `timeout_seconds` on a type that does not list them is refused."""
 
 
 class NodeTypesPublic(BaseModel):
@@ -72,6 +75,7 @@ def _public(node_type: NodeType) -> NodeTypePublic:
             if node_type.account
             else None
         ),
+        node_fields=list(node_type.node_fields),
     )
 
 

@@ -24,7 +24,7 @@ class WebhookPublic(BaseModel):
     node_id: str
     url: str = Field(description="Where senders deliver; the id in it is unguessable.")
     method: str
-    authentication: Literal["none", "hmac_sha256", "token"]
+    authentication: Literal["hmac_sha256", "token"]
     secret_set: bool = Field(description="Deliveries are refused until a secret is set.")
     verify_token_set: bool = Field(description="Whether Meta's GET verification is answered.")
 
@@ -69,7 +69,7 @@ def webhook_url(request: Request, settings: Settings, webhook_id: str) -> str:
 
 
 def _public(request: Request, settings: Settings, plan: Plan, webhook: Webhook) -> WebhookPublic:
-    parameters = WebhookTriggerParameters.model_validate(plan.nodes[webhook.node_id].parameters)
+    parameters = WebhookTriggerParameters.of_stored_plan(plan.nodes[webhook.node_id].parameters)
     return WebhookPublic(
         node_id=webhook.node_id,
         url=webhook_url(request, settings, webhook.id),

@@ -396,6 +396,8 @@ NODE_TYPES: tuple[NodeType, ...] = (
             "trigger with `input` as the trigger's payload."
         ),
         parameters=SubWorkflowParameters,
+        # The child run's time limit; a child run is not retried.
+        tuning=("timeout_seconds",),
         output={
             "description": (
                 "The child run's output: the outputs of the nodes it ended on, by id. "

@@ -1,0 +1,95 @@
+"""Proof of origin of a webhook delivery: signatures in each accepted form, and tokens."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+from typing import Any
+
+import pytest
+
+from app.errors import AuthenticationError
+from app.language.nodes.triggers import WebhookTriggerParameters
+from app.webhook_delivery import Delivery, authenticate
+
+SECRET = "whsec_test"
+BODY = b'{"id": "evt_1"}'
+NOW = 1_700_000_000
+
+
+def digest(message: bytes) -> bytes:
+    return hmac.new(SECRET.encode(), message, hashlib.sha256).digest()
+
+
+def check(header: str, **parameters: Any) -> None:
+    """Authenticate BODY carrying `header` in X-Sig, at NOW."""
+    delivery = Delivery(method="POST", headers={"x-sig": header}, query={}, body=BODY)
+    options = WebhookTriggerParameters.model_validate({"signature_header": "X-Sig", **parameters})
+    authenticate(options, delivery, SECRET, now=NOW)
+
+
+def refused(header: str, **parameters: Any) -> str:
+    with pytest.raises(AuthenticationError) as caught:
+        check(header, **parameters)
+    return str(caught.value)
+
+
+def test_a_hex_signature_is_case_insensitive() -> None:
+    check("sha256=" + digest(BODY).hex().upper())
+
+
+def test_a_base64_signature_is_compared_exactly() -> None:
+    good = base64.b64encode(digest(BODY)).decode()
+    check(good, signature_prefix="", signature_encoding="base64")
+    assert "does not match" in refused(
+        good.swapcase(), signature_prefix="", signature_encoding="base64"
+    )
+
+
+def test_a_hex_signature_is_refused_where_base64_is_expected() -> None:
+    refused("sha256=" + digest(BODY).hex(), signature_encoding="base64")
+
+
+def stamped(at: int, *signatures: bytes) -> str:
+    return ",".join([f"t={at}", *(f"v1={signature.hex()}" for signature in signatures)])
+
+
+TIMESTAMPED: dict[str, Any] = {"signature_scheme": "timestamped"}
+
+
+def test_a_timestamped_signature_signs_the_time_and_the_body() -> None:
+    check(stamped(NOW, digest(f"{NOW}.".encode() + BODY)), **TIMESTAMPED)
+    assert "does not match" in refused(stamped(NOW, digest(BODY)), **TIMESTAMPED)
+
+
+def test_any_of_several_signatures_may_match_while_a_secret_rotates() -> None:
+    old = hmac.new(b"old", f"{NOW}.".encode() + BODY, hashlib.sha256).digest()
+    check(stamped(NOW, old, digest(f"{NOW}.".encode() + BODY)), **TIMESTAMPED)
+
+
+@pytest.mark.parametrize("offset", [-301, 301])
+def test_a_timestamp_outside_the_tolerance_is_refused_either_way(offset: int) -> None:
+    at = NOW + offset
+    message = refused(stamped(at, digest(f"{at}.".encode() + BODY)), **TIMESTAMPED)
+    assert "more than 300 seconds from now" in message
+
+
+def test_the_tolerance_is_a_parameter() -> None:
+    at = NOW - 3000
+    check(stamped(at, digest(f"{at}.".encode() + BODY)), **TIMESTAMPED, signature_tolerance="PT1H")
+
+
+@pytest.mark.parametrize(
+    "header", ["v1=00", f"t={NOW}", "t=soon,v1=00", f"t={NOW};v1=00", "t=\u0661\u0667,v1=00", ""]
+)
+def test_a_malformed_timestamped_header_says_its_form(header: str) -> None:
+    assert "must be t=<unix seconds>,v1=" in refused(header, **TIMESTAMPED)
+
+
+def test_a_token_is_compared_with_the_secret() -> None:
+    options = WebhookTriggerParameters.model_validate({"authentication": "token"})
+    delivery = Delivery(method="POST", headers={"x-webhook-token": SECRET}, query={}, body=b"")
+    authenticate(options, delivery, SECRET)
+    with pytest.raises(AuthenticationError):
+        authenticate(options, delivery, "another")
