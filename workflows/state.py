@@ -82,7 +82,9 @@ class WaitingFor(BaseModel):
 class NodeState(BaseModel):
     status: NodeStatus = "pending"
     attempts: int = 0
-    """Times the node ran (per loop iteration, each counts)."""
+    """Times the node's work was tried: each time it ran (per loop iteration, each counts),
+    and each Temporal retry of an action's activity, once that action has ended (runs
+    recorded before actions reported their attempt count one per run)."""
     started_at: datetime | None = None
     ended_at: datetime | None = None
     output: Any = None
