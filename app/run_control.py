@@ -18,7 +18,7 @@ from temporalio.client import (
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
-from app.errors import ConflictError
+from app.errors import ConflictError, ErrorDetail, InvalidInputError
 from app.runs import describe_run, read_state
 from workflows.state import (
     DECIDE_UPDATE,
@@ -27,6 +27,7 @@ from workflows.state import (
     EventInput,
     RunInput,
     RunState,
+    expected_events,
 )
 
 RERUNNABLE = (
@@ -58,8 +59,25 @@ async def _ended_meanwhile(run_id: str, call: Any) -> None:
 async def send_event(
     client: Client, *, organization_id: str, run_id: str, event: EventInput
 ) -> None:
-    """Deliver a named event; `wait_for_event` nodes waiting for it (now or later) receive it."""
+    """Deliver a named event; `wait_for_event` nodes waiting for it (now or later) receive it.
+
+    An event no `wait_for_event` node of the run's plan listens for is refused (422): the
+    run would only drop it (`workflows.waits`)."""
     handle, _ = await _running(client, organization_id, run_id)
+    expected = expected_events((await _input_of(client, handle, run_id)).plan)
+    if event.name not in expected:
+        listened = ", ".join(f"'{name}'" for name in sorted(expected)) or "none"
+        raise InvalidInputError(
+            f"run '{run_id}' waits for no event named '{event.name}'",
+            [
+                ErrorDetail(
+                    message=f"no wait_for_event node of this run listens for it (events it "
+                    f"listens for: {listened})",
+                    path=("body", "name"),
+                    code="unknown_event",
+                )
+            ],
+        )
     await _ended_meanwhile(run_id, handle.signal(EVENT_SIGNAL, event))
 
 
@@ -102,12 +120,18 @@ async def original_input(client: Client, *, organization_id: str, run_id: str) -
             f"run '{run_id}' is {description.status.name.lower() if description.status else '?'}"
             ": only a failed, cancelled or terminated run can be re-run"
         )
-    async for event in handle.fetch_history_events():
+    return await _input_of(client, handle, run_id)
+
+
+async def _input_of(client: Client, handle: WorkflowHandle[Any, RunState], run_id: str) -> RunInput:
+    """The input the run (its latest run, when it continued as new) started with: the first
+    event of its history."""
+    async for event in handle.fetch_history_events(page_size=1):
         payloads = event.workflow_execution_started_event_attributes.input.payloads
         [decoded] = await client.data_converter.decode(payloads, [RunInput])
         assert isinstance(decoded, RunInput)
         return decoded
-    raise ConflictError(f"run '{run_id}' has no history to re-run from")
+    raise ConflictError(f"run '{run_id}' has no history to read its input from")
 
 
 async def follow(

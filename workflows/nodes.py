@@ -93,6 +93,7 @@ class NodeRunner:
             state,
             events=list(resume.events) if resume else [],
             decisions=dict(resume.decisions) if resume else {},
+            limits=run.limits,
         )
         self.last_error: NodeError | None = resume.last_error if resume else None
 

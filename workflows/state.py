@@ -52,6 +52,15 @@ class EventInput(BaseModel):
     payload: Any = None
 
 
+def expected_events(plan: Plan) -> frozenset[str]:
+    """The event names a run of `plan` takes: those its `wait_for_event` nodes wait for."""
+    return frozenset(
+        str(node.parameters.get("event"))
+        for node in plan.nodes.values()
+        if node.type == "wait_for_event" and not node.disabled
+    )
+
+
 class DecisionInput(BaseModel):
     """An approver's answer to a waiting `approval` node."""
 
@@ -91,6 +100,15 @@ class NodeState(BaseModel):
     error: NodeError | None = None
 
 
+class DroppedEvents(BaseModel):
+    """Events the run let go of before any wait took them, over its whole chain of runs."""
+
+    unexpected: int = 0
+    """Named for no `wait_for_event` node of the plan: nothing would ever take them."""
+    overflow: int = 0
+    """The oldest events not taken yet, dropped to keep within `RunLimits`' buffer bounds."""
+
+
 class RunState(BaseModel):
     """The live view of a run, answered by the `state` query and returned at the end."""
 
@@ -103,6 +121,7 @@ class RunState(BaseModel):
     error: NodeError | None = None
     started_at: datetime | None = None
     ended_at: datetime | None = None
+    dropped_events: DroppedEvents = Field(default_factory=DroppedEvents)
 
 
 # -- continuing as new ---------------------------------------------------------------------
@@ -178,6 +197,11 @@ class RunLimits(BaseModel):
     default at 4Ki events or 4 MiB). Temporal warns at 10Ki events and fails a run at 50Ki."""
     history_bytes: int = Field(default=10 * 1024 * 1024, ge=1)
     """...or past this many bytes of history (Temporal fails a run at 50 MiB)."""
+    buffered_events: int = Field(default=1_000, ge=1)
+    """Events delivered and not taken by a wait yet that a run keeps; past this, and past
+    `buffered_event_bytes`, the oldest are dropped (they travel into the next run's input)."""
+    buffered_event_bytes: int = Field(default=256 * 1024, ge=1)
+    """The JSON size those events may take together."""
 
 
 class RunInput(BaseModel):

@@ -21,9 +21,21 @@ with workflow.unsafe.imports_passed_through():
         WaitForEventParameters,
     )
     from app.language.plan import Plan, PlanNode
+    from workflows.bounded import as_json
     from workflows.control import NodeFailedError, evaluate
     from workflows.scope import Outcome, Scope
-    from workflows.state import DecisionInput, EventInput, Parked, RunState, WaitingFor
+    from workflows.state import (
+        DecisionInput,
+        EventInput,
+        Parked,
+        RunLimits,
+        RunState,
+        WaitingFor,
+        expected_events,
+    )
+
+EVENT_BOUNDS_PATCH = "event-buffer-bounds"
+"""Runs recorded before undelivered events were bounded keep every event (INVARIANTS.md)."""
 
 
 @dataclass
@@ -46,17 +58,35 @@ class Waits:
         state: RunState,
         events: list[EventInput],
         decisions: dict[str, DecisionInput],
+        limits: RunLimits,
     ) -> None:
         self.plan = plan
         self.state = state
         self.events = events
         """Delivered and not consumed yet, oldest first."""
         self.decisions = decisions
+        self.limits = limits
+        self.expected = expected_events(plan)
 
     # -- signals and updates ------------------------------------------------------------
 
     def deliver(self, event: EventInput) -> None:
+        """Keep the event for a wait, within bounds: an event no wait of the plan is for is
+        dropped, and past `RunLimits`' buffer bounds the oldest are (both counted in
+        `RunState.dropped_events`), so a flood of events never grows the run's memory or its
+        continue-as-new input. Only patched when it drops (`EVENT_BOUNDS_PATCH`)."""
+        if event.name not in self.expected and workflow.patched(EVENT_BOUNDS_PATCH):
+            self.state.dropped_events.unexpected += 1
+            return
         self.events.append(event)
+        sizes = [len(as_json(kept.model_dump()).encode()) for kept in self.events]
+        total = sum(sizes)
+        while len(sizes) > self.limits.buffered_events or total > self.limits.buffered_event_bytes:
+            if not workflow.patched(EVENT_BOUNDS_PATCH):
+                return
+            self.events.pop(0)
+            total -= sizes.pop(0)
+            self.state.dropped_events.overflow += 1
 
     def pending_approvals(self) -> list[str]:
         return [wait.node_id for wait in self.state.waiting_for if wait.kind == "approval"]

@@ -79,6 +79,15 @@ def send_event(node_id: str, name: str, payload: Any) -> Drive:
     return drive
 
 
+def send_events(node_id: str, *events: EventInput) -> Drive:
+    async def drive(handle: Handle, services: Services) -> None:
+        await wait_until_waiting(handle, node_id)
+        for event in events:
+            await handle.signal(EVENT_SIGNAL, event)
+
+    return drive
+
+
 def decide(node_id: str, *, approved: bool) -> Drive:
     async def drive(handle: Handle, services: Services) -> None:
         await wait_until_waiting(handle, node_id)
@@ -261,6 +270,21 @@ SCENARIOS: tuple[Scenario, ...] = (
         send_event("paid", "payment.completed", {"order": 7, "amount": 30}),
     ),
     Scenario("wait_for_event_timeout", _WAIT_FOR_EVENT, {"order": 7}),
+    Scenario(
+        "wait_for_event_drops_unexpected_and_oldest_events",
+        _WAIT_FOR_EVENT,
+        {"order": 7},
+        send_events(
+            "paid",
+            EventInput(name="refunded", payload={"order": 7}),
+            *[
+                EventInput(name="payment.completed", payload={"order": 8, "amount": n})
+                for n in (1, 2, 3)
+            ],
+            EventInput(name="payment.completed", payload={"order": 7, "amount": 30}),
+        ),
+        limits=RunLimits(buffered_events=2),
+    ),
     Scenario("approval_approved", _APPROVAL, {"title": "post"}, decide("review", approved=True)),
     Scenario("approval_rejected", _APPROVAL, {"title": "post"}, decide("review", approved=False)),
     Scenario("approval_timeout", _APPROVAL, {"title": "post"}),
