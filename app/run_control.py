@@ -19,6 +19,7 @@ from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from app.errors import ConflictError, ErrorDetail, InvalidInputError
+from app.run_details import run_input_of, with_live_attempts
 from app.runs import describe_run, read_state
 from workflows.state import (
     DECIDE_UPDATE,
@@ -64,7 +65,7 @@ async def send_event(
     An event no `wait_for_event` node of the run's plan listens for is refused (422): the
     run would only drop it (`workflows.waits`)."""
     handle, _ = await _running(client, organization_id, run_id)
-    expected = expected_events((await _input_of(client, handle, run_id)).plan)
+    expected = expected_events((await run_input_of(client, handle)).plan)
     if event.name not in expected:
         listened = ", ".join(f"'{name}'" for name in sorted(expected)) or "none"
         raise InvalidInputError(
@@ -120,18 +121,7 @@ async def original_input(client: Client, *, organization_id: str, run_id: str) -
             f"run '{run_id}' is {description.status.name.lower() if description.status else '?'}"
             ": only a failed, cancelled or terminated run can be re-run"
         )
-    return await _input_of(client, handle, run_id)
-
-
-async def _input_of(client: Client, handle: WorkflowHandle[Any, RunState], run_id: str) -> RunInput:
-    """The input the run (its latest run, when it continued as new) started with: the first
-    event of its history."""
-    async for event in handle.fetch_history_events(page_size=1):
-        payloads = event.workflow_execution_started_event_attributes.input.payloads
-        [decoded] = await client.data_converter.decode(payloads, [RunInput])
-        assert isinstance(decoded, RunInput)
-        return decoded
-    raise ConflictError(f"run '{run_id}' has no history to read its input from")
+    return await run_input_of(client, handle)
 
 
 async def follow(
@@ -149,6 +139,7 @@ async def follow(
         if description.history_length != seen_length:
             seen_length = description.history_length
             state = await read_state(handle, description)
+            state = await with_live_attempts(client, handle, description, state)
             if state != last:
                 last = state
                 yield state

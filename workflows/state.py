@@ -93,7 +93,8 @@ class NodeState(BaseModel):
     attempts: int = 0
     """Times the node's work was tried: each time it ran (per loop iteration, each counts),
     and each Temporal retry of an action's activity, once that action has ended (runs
-    recorded before actions reported their attempt count one per run)."""
+    recorded before actions reported their attempt count one per run). The API adds the
+    retries of an action still running (`app.run_details`)."""
     started_at: datetime | None = None
     ended_at: datetime | None = None
     output: Any = None
