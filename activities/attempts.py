@@ -45,12 +45,12 @@ def reporting_attempt(action: Action) -> Action:
                 non_retryable=error.non_retryable,
                 next_retry_delay=error.next_retry_delay,
                 category=error.category,
-            ) from error.__cause__
+            ).with_traceback(error.__traceback__) from error.__cause__
         except Exception as error:
             # What the SDK would report for it (type: the class name; retryable), plus the attempt.
             raise ApplicationError(
                 str(error), {ATTEMPT_KEY: attempt}, type=type(error).__name__
-            ) from error.__cause__
+            ).with_traceback(error.__traceback__) from error.__cause__
         if not input.report_attempt:
             return output
         return {ATTEMPT_KEY: attempt, OUTPUT_KEY: output}
