@@ -64,6 +64,8 @@ class Waits:
         self.state = state
         self.events = events
         """Delivered and not consumed yet, oldest first."""
+        self._sizes = [_json_size(event) for event in events]
+        """The JSON size of each of `events`, in the same order."""
         self.decisions = decisions
         self.limits = limits
         self.expected = expected_events(plan)
@@ -79,14 +81,19 @@ class Waits:
             self.state.dropped_events.unexpected += 1
             return
         self.events.append(event)
-        sizes = [len(as_json(kept.model_dump()).encode()) for kept in self.events]
-        total = sum(sizes)
-        while len(sizes) > self.limits.buffered_events or total > self.limits.buffered_event_bytes:
+        self._sizes.append(_json_size(event))
+        limits = self.limits
+        while len(self.events) > limits.buffered_events or (
+            sum(self._sizes) > limits.buffered_event_bytes
+        ):
             if not workflow.patched(EVENT_BOUNDS_PATCH):
                 return
-            self.events.pop(0)
-            total -= sizes.pop(0)
+            self._take(0)
             self.state.dropped_events.overflow += 1
+
+    def _take(self, index: int) -> EventInput:
+        del self._sizes[index]
+        return self.events.pop(index)
 
     def pending_approvals(self) -> list[str]:
         return [wait.node_id for wait in self.state.waiting_for if wait.kind == "approval"]
@@ -145,7 +152,7 @@ class Waits:
         with self._waiting(scope, what):
             if not await _wait_until(matching, what.until):
                 return Outcome("timeout", None)
-        self.events.remove(found[0])
+        self._take(self.events.index(found[0]))
         return Outcome("out", found[0].payload)
 
     async def approval(
@@ -180,6 +187,10 @@ class Waits:
             del scope.parks[what.node_id]
             self.state.waiting_for.remove(what)
             self.state.nodes[what.node_id].status = "running"
+
+
+def _json_size(event: EventInput) -> int:
+    return len(as_json(event.model_dump()).encode())
 
 
 def _moment(delay: DelayParameters, now: datetime) -> datetime:
