@@ -354,6 +354,28 @@ SCENARIOS: tuple[Scenario, ...] = (
         ),
     ),
     Scenario(
+        # The action reports its attempt around its output; the `if` reads that output, so
+        # an interpreter that misread the result would take the other branch's timer.
+        "http_request_retried_reports_its_attempt",
+        graph(
+            http_request(
+                "fetch",
+                "/busy-once/{{ trigger.key }}",
+                retry={"maximum_attempts": 3, "initial_interval_seconds": 1},
+            ),
+            node("check", "if", {"condition": "nodes.fetch.body.ok"}),
+            node("pause", "delay", {"duration": "PT1M"}),
+            value("no", "N"),
+            edges=[
+                ("start", "fetch"),
+                ("fetch", "check"),
+                ("check", "pause", "true"),
+                ("check", "no", "false"),
+            ],
+        ),
+        with_http({"key": "retried"}),
+    ),
+    Scenario(
         "http_request_get_json",
         graph(
             http_request("fetch", "/items/{{ trigger.id }}"),
@@ -434,8 +456,8 @@ SCENARIOS: tuple[Scenario, ...] = (
 
 
 def http_app(slow_called: asyncio.Event) -> FastAPI:
-    """The HTTP API the `http.request` scenarios call: small, fixed answers, and `/slow`,
-    which answers only when the caller gives up."""
+    """The HTTP API the `http.request` scenarios call: small, fixed answers, `/slow`,
+    which answers only when the caller gives up, and `/busy-once/{key}`, 503 the first time."""
     app = FastAPI()
 
     @app.get("/slow")
@@ -453,5 +475,14 @@ def http_app(slow_called: asyncio.Event) -> FastAPI:
     @app.get("/missing")
     async def missing() -> JSONResponse:
         return JSONResponse({"detail": "not found"}, status_code=404)
+
+    busy_once: set[str] = set()
+
+    @app.get("/busy-once/{key}")
+    async def busy_once_then_ok(key: str) -> JSONResponse:
+        if key not in busy_once:
+            busy_once.add(key)
+            return JSONResponse({}, status_code=503, headers={"Retry-After": "1"})
+        return JSONResponse({"ok": True})
 
     return app
