@@ -31,6 +31,9 @@ class ActionInput(BaseModel):
     idempotency_key: str
     """Derived from run, node and iteration: the same logical step always has the same key."""
     account_id: str | None = None
+    report_attempt: bool = False
+    """Answer `{action_attempt, output}` instead of the bare output (`activities.attempts`);
+    interpreter code older than that field expects the bare output."""
 
 
 def action_node_type(

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from activities.attempts import reporting_attempt
 from activities.http.request import HttpActivities
 from activities.instagram.actions import InstagramActivities
 from activities.services import ActionServices
@@ -17,11 +18,12 @@ from activities.x.actions import XActivities
 
 
 def all_activities(services: ActionServices) -> list[Callable[..., Any]]:
-    """Every action activity, bound to `services`."""
+    """Every action activity, bound to `services`, each reporting its attempt."""
     http, x = HttpActivities(services), XActivities(services)
     instagram = InstagramActivities(services)
-    return [
+    actions = [
         http.request,
         x.post, x.thread, x.delete, x.get_post, x.me,
         instagram.publish, instagram.insights,
     ]  # fmt: skip
+    return [reporting_attempt(action) for action in actions]

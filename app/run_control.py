@@ -18,7 +18,8 @@ from temporalio.client import (
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
-from app.errors import ConflictError
+from app.errors import ConflictError, ErrorDetail, InvalidInputError
+from app.run_details import run_input_of, with_live_attempts
 from app.runs import describe_run, read_state
 from workflows.state import (
     DECIDE_UPDATE,
@@ -27,6 +28,7 @@ from workflows.state import (
     EventInput,
     RunInput,
     RunState,
+    expected_events,
 )
 
 RERUNNABLE = (
@@ -58,8 +60,25 @@ async def _ended_meanwhile(run_id: str, call: Any) -> None:
 async def send_event(
     client: Client, *, organization_id: str, run_id: str, event: EventInput
 ) -> None:
-    """Deliver a named event; `wait_for_event` nodes waiting for it (now or later) receive it."""
+    """Deliver a named event; `wait_for_event` nodes waiting for it (now or later) receive it.
+
+    An event no `wait_for_event` node of the run's plan listens for is refused (422): the
+    run would only drop it (`workflows.waits`)."""
     handle, _ = await _running(client, organization_id, run_id)
+    expected = expected_events((await run_input_of(client, handle)).plan)
+    if event.name not in expected:
+        listened = ", ".join(f"'{name}'" for name in sorted(expected)) or "none"
+        raise InvalidInputError(
+            f"run '{run_id}' waits for no event named '{event.name}'",
+            [
+                ErrorDetail(
+                    message=f"no wait_for_event node of this run listens for it (events it "
+                    f"listens for: {listened})",
+                    path=("body", "name"),
+                    code="unknown_event",
+                )
+            ],
+        )
     await _ended_meanwhile(run_id, handle.signal(EVENT_SIGNAL, event))
 
 
@@ -102,12 +121,7 @@ async def original_input(client: Client, *, organization_id: str, run_id: str) -
             f"run '{run_id}' is {description.status.name.lower() if description.status else '?'}"
             ": only a failed, cancelled or terminated run can be re-run"
         )
-    async for event in handle.fetch_history_events():
-        payloads = event.workflow_execution_started_event_attributes.input.payloads
-        [decoded] = await client.data_converter.decode(payloads, [RunInput])
-        assert isinstance(decoded, RunInput)
-        return decoded
-    raise ConflictError(f"run '{run_id}' has no history to re-run from")
+    return await run_input_of(client, handle)
 
 
 async def follow(
@@ -125,6 +139,7 @@ async def follow(
         if description.history_length != seen_length:
             seen_length = description.history_length
             state = await read_state(handle, description)
+            state = await with_live_attempts(client, handle, description, state)
             if state != last:
                 last = state
                 yield state

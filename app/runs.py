@@ -30,6 +30,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from app.db.models import WorkflowVersion
 from app.errors import ConflictError, ErrorDetail, InvalidInputError, NotFoundError
 from app.language.plan import Plan
+from app.run_details import with_live_attempts
 from temporal import search_attributes as attrs
 from workflows.state import (
     INTERPRETER_WORKFLOW,
@@ -265,6 +266,7 @@ async def read_run(client: Client, *, organization_id: str, run_id: str) -> RunV
     """A run's state and metadata: live while it runs, the final state after."""
     handle, description = await describe_run(client, organization_id=organization_id, run_id=run_id)
     state = await read_state(handle, description)
+    state = await with_live_attempts(client, handle, description, state)
     memo = await description.memo()
     found = description.typed_search_attributes
     rerun_of = memo.get(MEMO_RERUN_OF)

@@ -13,6 +13,7 @@ from temporalio.exceptions import ActivityError, ApplicationError
 from temporalio.workflow import ActivityCancellationType
 
 with workflow.unsafe.imports_passed_through():
+    from activities.attempts import failed_attempt, output_of
     from activities.base import ActionInput
     from app.language import catalog
     from app.language.expressions import ExpressionError
@@ -92,6 +93,7 @@ class NodeRunner:
             state,
             events=list(resume.events) if resume else [],
             decisions=dict(resume.decisions) if resume else {},
+            limits=run.limits,
         )
         self.last_error: NodeError | None = resume.last_error if resume else None
 
@@ -205,6 +207,7 @@ class NodeRunner:
                 organization_id=self.run.metadata.organization_id,
                 account_id=node.account_id,
                 idempotency_key=_idempotency_key(node.id, scope),
+                report_attempt=True,
             ),
             start_to_close_timeout=(
                 timedelta(seconds=node.timeout_seconds)
@@ -216,4 +219,16 @@ class NodeRunner:
             # A cancelled run ends only once its actions have really stopped.
             cancellation_type=ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
         )
-        return await settled(handle)
+        try:
+            output, attempt = output_of(await settled(handle))
+        except ActivityError as error:
+            maximum = (node.retry or RetrySpec()).maximum_attempts
+            self._count_retries(node.id, failed_attempt(error, maximum))
+            raise
+        self._count_retries(node.id, attempt)
+        return output
+
+    def _count_retries(self, node_id: str, attempt: int | None) -> None:
+        """The run counted the node's start as one attempt; Temporal may have made more."""
+        if attempt is not None:
+            self.state.nodes[node_id].attempts += attempt - 1

@@ -52,6 +52,15 @@ class EventInput(BaseModel):
     payload: Any = None
 
 
+def expected_events(plan: Plan) -> frozenset[str]:
+    """The event names a run of `plan` takes: those its `wait_for_event` nodes wait for."""
+    return frozenset(
+        str(node.parameters.get("event"))
+        for node in plan.nodes.values()
+        if node.type == "wait_for_event" and not node.disabled
+    )
+
+
 class DecisionInput(BaseModel):
     """An approver's answer to a waiting `approval` node."""
 
@@ -82,11 +91,23 @@ class WaitingFor(BaseModel):
 class NodeState(BaseModel):
     status: NodeStatus = "pending"
     attempts: int = 0
-    """Times the node ran (per loop iteration, each counts)."""
+    """Times the node's work was tried: each time it ran (per loop iteration, each counts),
+    and each Temporal retry of an action's activity, once that action has ended (runs
+    recorded before actions reported their attempt count one per run). The API adds the
+    retries of an action still running (`app.run_details`)."""
     started_at: datetime | None = None
     ended_at: datetime | None = None
     output: Any = None
     error: NodeError | None = None
+
+
+class DroppedEvents(BaseModel):
+    """Events the run let go of before any wait took them, over its whole chain of runs."""
+
+    unexpected: int = 0
+    """Named for no `wait_for_event` node of the plan: nothing would ever take them."""
+    overflow: int = 0
+    """The oldest events not taken yet, dropped to keep within `RunLimits`' buffer bounds."""
 
 
 class RunState(BaseModel):
@@ -101,6 +122,7 @@ class RunState(BaseModel):
     error: NodeError | None = None
     started_at: datetime | None = None
     ended_at: datetime | None = None
+    dropped_events: DroppedEvents = Field(default_factory=DroppedEvents)
 
 
 # -- continuing as new ---------------------------------------------------------------------
@@ -176,6 +198,11 @@ class RunLimits(BaseModel):
     default at 4Ki events or 4 MiB). Temporal warns at 10Ki events and fails a run at 50Ki."""
     history_bytes: int = Field(default=10 * 1024 * 1024, ge=1)
     """...or past this many bytes of history (Temporal fails a run at 50 MiB)."""
+    buffered_events: int = Field(default=1_000, ge=1)
+    """Events delivered and not taken by a wait yet that a run keeps; past this, and past
+    `buffered_event_bytes`, the oldest are dropped (they travel into the next run's input)."""
+    buffered_event_bytes: int = Field(default=256 * 1024, ge=1)
+    """The JSON size those events may take together."""
 
 
 class RunInput(BaseModel):

@@ -21,9 +21,21 @@ with workflow.unsafe.imports_passed_through():
         WaitForEventParameters,
     )
     from app.language.plan import Plan, PlanNode
+    from workflows.bounded import as_json
     from workflows.control import NodeFailedError, evaluate
     from workflows.scope import Outcome, Scope
-    from workflows.state import DecisionInput, EventInput, Parked, RunState, WaitingFor
+    from workflows.state import (
+        DecisionInput,
+        EventInput,
+        Parked,
+        RunLimits,
+        RunState,
+        WaitingFor,
+        expected_events,
+    )
+
+EVENT_BOUNDS_PATCH = "event-buffer-bounds"
+"""Runs recorded before undelivered events were bounded keep every event (INVARIANTS.md)."""
 
 
 @dataclass
@@ -46,17 +58,42 @@ class Waits:
         state: RunState,
         events: list[EventInput],
         decisions: dict[str, DecisionInput],
+        limits: RunLimits,
     ) -> None:
         self.plan = plan
         self.state = state
         self.events = events
         """Delivered and not consumed yet, oldest first."""
+        self._sizes = [_json_size(event) for event in events]
+        """The JSON size of each of `events`, in the same order."""
         self.decisions = decisions
+        self.limits = limits
+        self.expected = expected_events(plan)
 
     # -- signals and updates ------------------------------------------------------------
 
     def deliver(self, event: EventInput) -> None:
+        """Keep the event for a wait, within bounds: an event no wait of the plan is for is
+        dropped, and past `RunLimits`' buffer bounds the oldest are (both counted in
+        `RunState.dropped_events`), so a flood of events never grows the run's memory or its
+        continue-as-new input. Only patched when it drops (`EVENT_BOUNDS_PATCH`)."""
+        if event.name not in self.expected and workflow.patched(EVENT_BOUNDS_PATCH):
+            self.state.dropped_events.unexpected += 1
+            return
         self.events.append(event)
+        self._sizes.append(_json_size(event))
+        limits = self.limits
+        while len(self.events) > limits.buffered_events or (
+            sum(self._sizes) > limits.buffered_event_bytes
+        ):
+            if not workflow.patched(EVENT_BOUNDS_PATCH):
+                return
+            self._take(0)
+            self.state.dropped_events.overflow += 1
+
+    def _take(self, index: int) -> EventInput:
+        del self._sizes[index]
+        return self.events.pop(index)
 
     def pending_approvals(self) -> list[str]:
         return [wait.node_id for wait in self.state.waiting_for if wait.kind == "approval"]
@@ -115,7 +152,7 @@ class Waits:
         with self._waiting(scope, what):
             if not await _wait_until(matching, what.until):
                 return Outcome("timeout", None)
-        self.events.remove(found[0])
+        self._take(self.events.index(found[0]))
         return Outcome("out", found[0].payload)
 
     async def approval(
@@ -150,6 +187,10 @@ class Waits:
             del scope.parks[what.node_id]
             self.state.waiting_for.remove(what)
             self.state.nodes[what.node_id].status = "running"
+
+
+def _json_size(event: EventInput) -> int:
+    return len(as_json(event.model_dump()).encode())
 
 
 def _moment(delay: DelayParameters, now: datetime) -> datetime:

@@ -28,6 +28,21 @@ async def test_an_event_resumes_the_waiting_run_with_its_payload(api: ApiHarness
     assert (await wait_for_end(api.client, run_id))["output"] == {"pay": {"amount": 3}}
 
 
+async def test_an_event_no_wait_of_the_run_listens_for_is_refused(api: ApiHarness) -> None:
+    run_id = await start_run(api.client, await create_workflow(api.client, WAITING_GRAPH))
+    await wait_until_waiting(api.client, run_id, "pay")
+    refused = await api.client.post(f"/runs/{run_id}/events", json={"name": "shipped"})
+    assert refused.status_code == 422
+    error = refused.json()["error"]
+    assert "no event named 'shipped'" in error["message"]
+    assert error["details"][0]["path"] == ["body", "name"]
+    assert "'paid'" in error["details"][0]["message"]
+    await api.client.post(f"/runs/{run_id}/events", json={"name": "paid", "payload": 1})
+    final = await wait_for_end(api.client, run_id)
+    assert final["output"] == {"pay": 1}
+    assert final["dropped_events"] == {"unexpected": 0, "overflow": 0}
+
+
 async def test_an_event_for_an_ended_run_is_a_conflict(api: ApiHarness) -> None:
     run_id = await start_run(api.client, await create_workflow(api.client), {"name": "x"})
     await wait_for_end(api.client, run_id)

@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from temporalio.api.enums.v1 import EventType
-from temporalio.client import Client, WorkflowFailureError, WorkflowHandle
+from temporalio.client import Client, WorkflowFailureError, WorkflowHandle, WorkflowHistory
 from temporalio.service import RPCError, RPCStatusCode
 from temporalio.worker import Worker
 
@@ -121,20 +121,28 @@ async def cancel_and_wait(handle: Handle) -> None:
         await handle.result()
 
 
-async def chain_of(client: Client, handle: Handle) -> list[list[EventType.ValueType]]:
-    """The event types of each run of a run's continue-as-new chain, first run first."""
-    chain = []
+async def histories_of(client: Client, handle: Handle) -> list[WorkflowHistory]:
+    """The history of each run of a run's continue-as-new chain, first run first."""
+    histories = []
     run_id = handle.result_run_id
     while run_id:
         history = await client.get_workflow_handle(handle.id, run_id=run_id).fetch_history()
-        chain.append([event.event_type for event in history.events])
+        histories.append(history)
         last = history.events[-1]
         run_id = (
             last.workflow_execution_continued_as_new_event_attributes.new_execution_run_id
             if last.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW
             else None
         )
-    return chain
+    return histories
+
+
+async def chain_of(client: Client, handle: Handle) -> list[list[EventType.ValueType]]:
+    """The event types of each run of a run's continue-as-new chain, first run first."""
+    return [
+        [event.event_type for event in history.events]
+        for history in await histories_of(client, handle)
+    ]
 
 
 async def wait_until_continued(client: Client, handle: Handle, runs: int = 2) -> None:

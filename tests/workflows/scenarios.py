@@ -86,6 +86,15 @@ def send_event(node_id: str, name: str, payload: Any) -> Drive:
     return drive
 
 
+def send_events(node_id: str, *events: EventInput) -> Drive:
+    async def drive(handle: Handle, services: Services) -> None:
+        await wait_until_waiting(handle, node_id)
+        for event in events:
+            await handle.signal(EVENT_SIGNAL, event)
+
+    return drive
+
+
 def decide(node_id: str, *, approved: bool) -> Drive:
     async def drive(handle: Handle, services: Services) -> None:
         await wait_until_waiting(handle, node_id)
@@ -286,6 +295,21 @@ SCENARIOS: tuple[Scenario, ...] = (
         send_event("paid", "payment.completed", {"order": 7, "amount": 30}),
     ),
     Scenario("wait_for_event_timeout", _WAIT_FOR_EVENT, {"order": 7}),
+    Scenario(
+        "wait_for_event_drops_unexpected_and_oldest_events",
+        _WAIT_FOR_EVENT,
+        {"order": 7},
+        send_events(
+            "paid",
+            EventInput(name="refunded", payload={"order": 7}),
+            *[
+                EventInput(name="payment.completed", payload={"order": 8, "amount": n})
+                for n in (1, 2, 3)
+            ],
+            EventInput(name="payment.completed", payload={"order": 7, "amount": 30}),
+        ),
+        limits=RunLimits(buffered_events=2),
+    ),
     Scenario("approval_approved", _APPROVAL, {"title": "post"}, decide("review", approved=True)),
     Scenario("approval_rejected", _APPROVAL, {"title": "post"}, decide("review", approved=False)),
     Scenario("approval_timeout", _APPROVAL, {"title": "post"}),
@@ -353,6 +377,28 @@ SCENARIOS: tuple[Scenario, ...] = (
             value("after", "ran"),
             edges=[("start", "off"), ("off", "after")],
         ),
+    ),
+    Scenario(
+        # The action reports its attempt around its output; the `if` reads that output, so
+        # an interpreter that misread the result would take the other branch's timer.
+        "http_request_retried_reports_its_attempt",
+        graph(
+            http_request(
+                "fetch",
+                "/busy-once/{{ trigger.key }}",
+                retry={"maximum_attempts": 3, "initial_interval_seconds": 1},
+            ),
+            node("check", "if", {"condition": "nodes.fetch.body.ok"}),
+            node("pause", "delay", {"duration": "PT1M"}),
+            value("no", "N"),
+            edges=[
+                ("start", "fetch"),
+                ("fetch", "check"),
+                ("check", "pause", "true"),
+                ("check", "no", "false"),
+            ],
+        ),
+        with_http({"key": "retried"}),
     ),
     Scenario(
         "http_request_get_json",
@@ -510,8 +556,8 @@ SCENARIOS: tuple[Scenario, ...] = (
 
 
 def http_app(slow_called: asyncio.Event) -> FastAPI:
-    """The HTTP API the `http.request` scenarios call: small, fixed answers, and `/slow`,
-    which answers only when the caller gives up."""
+    """The HTTP API the `http.request` scenarios call: small, fixed answers, `/slow`,
+    which answers only when the caller gives up, and `/busy-once/{key}`, 503 the first time."""
     app = FastAPI()
 
     @app.get("/slow")
@@ -529,5 +575,14 @@ def http_app(slow_called: asyncio.Event) -> FastAPI:
     @app.get("/missing")
     async def missing() -> JSONResponse:
         return JSONResponse({"detail": "not found"}, status_code=404)
+
+    busy_once: set[str] = set()
+
+    @app.get("/busy-once/{key}")
+    async def busy_once_then_ok(key: str) -> JSONResponse:
+        if key not in busy_once:
+            busy_once.add(key)
+            return JSONResponse({}, status_code=503, headers={"Retry-After": "1"})
+        return JSONResponse({"ok": True})
 
     return app

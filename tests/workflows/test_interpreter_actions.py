@@ -13,7 +13,15 @@ from temporalio.client import Client, WorkflowFailureError
 from temporalio.testing import WorkflowEnvironment
 
 from tests.utils.servers import serve
-from tests.workflows.harness import graph, node, start, value, wait_until_waiting, worker
+from tests.workflows.harness import (
+    graph,
+    node,
+    start,
+    state_of,
+    value,
+    wait_until_waiting,
+    worker,
+)
 from workflows.bounded import MAX_OUTPUT_BYTES
 from workflows.state import EVENT_SIGNAL, EventInput
 
@@ -22,9 +30,10 @@ FAST_RETRY = {"maximum_attempts": 3, "initial_interval_seconds": 1, "backoff_coe
 
 @pytest.fixture
 async def platform() -> AsyncIterator[tuple[str, dict[str, int]]]:
-    """A real HTTP server: /ok answers, /missing is a 404, /flaky fails twice then answers."""
+    """A real HTTP server: /ok answers, /missing is a 404, /flaky fails twice then answers,
+    /down always fails (retryable), /vanishing fails twice (retryable) then is a 404."""
     app = FastAPI()
-    calls = {"flaky": 0, "ok": 0}
+    calls = {"flaky": 0, "ok": 0, "down": 0, "vanishing": 0}
 
     @app.post("/ok")
     async def ok(body: dict[str, Any]) -> dict[str, Any]:
@@ -41,6 +50,18 @@ async def platform() -> AsyncIterator[tuple[str, dict[str, int]]]:
         if calls["flaky"] < 3:
             return JSONResponse({}, status_code=503, headers={"Retry-After": "1"})
         return JSONResponse({"attempt": calls["flaky"]})
+
+    @app.get("/down")
+    async def down() -> JSONResponse:
+        calls["down"] += 1
+        return JSONResponse({}, status_code=503, headers={"Retry-After": "1"})
+
+    @app.get("/vanishing")
+    async def vanishing() -> JSONResponse:
+        calls["vanishing"] += 1
+        if calls["vanishing"] < 3:
+            return JSONResponse({}, status_code=503, headers={"Retry-After": "1"})
+        return JSONResponse({"detail": "gone"}, status_code=404)
 
     async with serve(app) as url:
         yield url, calls
@@ -76,6 +97,32 @@ async def test_a_retryable_failure_is_retried_until_it_succeeds(
     state = await (await start(client, task_queue, document)).result()
     assert state.nodes["get"].output["body"] == {"attempt": 3}
     assert calls["flaky"] == 3
+    assert state.nodes["get"].attempts == 3
+
+
+@pytest.mark.parametrize(
+    ("path", "error_type"),
+    [("down", "HTTP503"), ("vanishing", "HTTP404")],
+    ids=["out-of-retries", "non-retryable-after-retries"],
+)
+async def test_a_failed_action_shows_every_attempt_it_took(
+    client: Client,
+    task_queue: str,
+    platform: tuple[str, dict[str, int]],
+    path: str,
+    error_type: str,
+) -> None:
+    url, calls = platform
+    handle = await start(
+        client, task_queue, graph(call("get", f"{url}/{path}"), edges=[("start", "get")])
+    )
+    with pytest.raises(WorkflowFailureError):
+        await handle.result()
+    failed = (await state_of(handle)).nodes["get"]
+    assert failed.error is not None
+    assert failed.error.type == error_type
+    assert calls[path] == 3
+    assert failed.attempts == 3
 
 
 async def test_a_failed_action_fails_the_run_naming_node_and_cause(

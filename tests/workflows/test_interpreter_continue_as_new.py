@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
 
 from tests.workflows.harness import (
     Handle,
     chain_of,
     graph,
+    histories_of,
     node,
     start,
     value,
@@ -17,7 +19,15 @@ from tests.workflows.harness import (
     wait_until_waiting,
 )
 from workflows.bounded import MAX_OUTPUT_BYTES
-from workflows.state import DECIDE_UPDATE, EVENT_SIGNAL, DecisionInput, EventInput, RunLimits
+from workflows.state import (
+    DECIDE_UPDATE,
+    EVENT_SIGNAL,
+    DecisionInput,
+    DroppedEvents,
+    EventInput,
+    RunInput,
+    RunLimits,
+)
 
 SMALL_HISTORY = RunLimits(history_events=30)
 """A few loop iterations' worth of events (an iteration with a delay adds five)."""
@@ -128,6 +138,54 @@ async def test_an_event_delivered_before_continuing_is_taken_after(
     state = await handle.result()
     assert state.output == {"late": {"kept": True}}
     assert len(await chain_of(dev_client, handle)) >= 2
+
+
+async def carried_events(client: Client, handle: Handle) -> list[list[EventInput]]:
+    """The undelivered events each run of the chain handed to the next."""
+    carried = []
+    for history in await histories_of(client, handle):
+        last = history.events[-1]
+        if last.event_type != EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW:
+            continue
+        payloads = last.workflow_execution_continued_as_new_event_attributes.input.payloads
+        [next_input] = await client.data_converter.decode(payloads, [RunInput])
+        assert isinstance(next_input, RunInput)
+        assert next_input.resume is not None
+        carried.append(next_input.resume.events)
+    return carried
+
+
+async def flood(handle: Handle, count: int) -> None:
+    """`count` events nothing waits for, and `count` ticks no iteration will ever match."""
+    for _ in range(count):
+        await handle.signal(EVENT_SIGNAL, EventInput(name="noise", payload="x" * 100))
+        await handle.signal(EVENT_SIGNAL, EventInput(name="tick", payload=-1))
+
+
+async def test_a_flood_of_unmatched_events_stays_bounded_across_runs(
+    dev_client: Client, task_queue: str
+) -> None:
+    limits = RunLimits(history_events=30, buffered_events=5)
+    handle = await start(
+        dev_client, task_queue, ticking_loop(), {"items": list(range(6))}, limits=limits
+    )
+    await flood(handle, 10)
+    await tick(handle, 3)
+    await wait_until_continued(dev_client, handle)
+    await flood(handle, 10)
+    for index in range(3, 6):
+        await wait_until_waiting(handle, "tick")
+        await handle.signal(EVENT_SIGNAL, EventInput(name="tick", payload=index))
+    state = await handle.result()
+    assert state.nodes["each"].output["count"] == 6
+    # Each tick an iteration matches arrives as the sixth buffered event and drops the oldest
+    # stale one; four stale ticks are left at the end, the other 16 were dropped.
+    assert state.dropped_events == DroppedEvents(unexpected=20, overflow=16)
+    carried = await carried_events(dev_client, handle)
+    assert carried
+    for events in carried:
+        assert len(events) <= limits.buffered_events
+        assert all(event == EventInput(name="tick", payload=-1) for event in events)
 
 
 async def test_an_approval_waits_across_runs_and_is_decided_in_a_later_one(

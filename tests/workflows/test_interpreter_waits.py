@@ -17,7 +17,14 @@ from tests.workflows.harness import (
     value,
     wait_until_waiting,
 )
-from workflows.state import DECIDE_UPDATE, EVENT_SIGNAL, DecisionInput, EventInput
+from workflows.state import (
+    DECIDE_UPDATE,
+    EVENT_SIGNAL,
+    DecisionInput,
+    DroppedEvents,
+    EventInput,
+    RunLimits,
+)
 
 
 def waiting_for_event(timeout: str | None = None, match: str | None = None) -> dict[str, object]:
@@ -97,6 +104,62 @@ async def test_an_event_delivered_before_the_wait_is_kept_for_it(
     handle = await start(client, task_queue, document)
     await handle.signal(EVENT_SIGNAL, EventInput(name="paid", payload={"early": True}))
     assert (await handle.result()).output == {"pay": {"early": True}}
+
+
+async def test_an_event_no_wait_is_for_is_dropped_and_counted(
+    client: Client, task_queue: str
+) -> None:
+    handle = await start(client, task_queue, waiting_for_event())
+    await wait_until_waiting(handle, "pay")
+    for _ in range(3):
+        await handle.signal(EVENT_SIGNAL, EventInput(name="refunded", payload={"amount": 1}))
+    await handle.signal(EVENT_SIGNAL, EventInput(name="paid", payload={"amount": 30}))
+    final = await handle.result()
+    assert final.output == {"thanks": "thanks for 30"}
+    assert final.dropped_events == DroppedEvents(unexpected=3)
+
+
+OPEN_THEN_ITEM = graph(
+    node("open", "wait_for_event", {"event": "open"}),
+    node("item", "wait_for_event", {"event": "item"}),
+    edges=[("start", "open"), ("open", "item")],
+)
+"""Items delivered while `open` waits stay buffered until `item` takes the oldest left."""
+
+
+async def items_then_open(
+    client: Client, task_queue: str, limits: RunLimits, items: list[object]
+) -> tuple[object, DroppedEvents]:
+    """The item `item` took, and what the run dropped, after `items` then `open`."""
+    handle = await start(client, task_queue, OPEN_THEN_ITEM, limits=limits)
+    await wait_until_waiting(handle, "open")
+    for item in items:
+        await handle.signal(EVENT_SIGNAL, EventInput(name="item", payload=item))
+    await handle.signal(EVENT_SIGNAL, EventInput(name="open"))
+    final = await handle.result()
+    return final.nodes["item"].output, final.dropped_events
+
+
+async def test_past_the_buffered_count_the_oldest_events_are_dropped(
+    client: Client, task_queue: str
+) -> None:
+    taken, dropped = await items_then_open(
+        client, task_queue, RunLimits(buffered_events=3), [0, 1, 2, 3, 4]
+    )
+    # Items 0 and 1 made room for 3 and 4, then item 2 for `open`.
+    assert taken == 3
+    assert dropped == DroppedEvents(overflow=3)
+
+
+async def test_past_the_buffered_bytes_the_oldest_events_are_dropped(
+    client: Client, task_queue: str
+) -> None:
+    # As JSON the first event takes 227 bytes, the second 77 and `open` 30.
+    taken, dropped = await items_then_open(
+        client, task_queue, RunLimits(buffered_event_bytes=300), ["x" * 200, "y" * 50]
+    )
+    assert taken == "y" * 50
+    assert dropped == DroppedEvents(overflow=1)
 
 
 async def test_a_wait_that_times_out_follows_its_timeout_handle(

@@ -189,7 +189,8 @@ async def send_run_event(
     temporal: TemporalDep,
 ) -> RunAccepted:
     """Deliver a named event (a Temporal signal): `wait_for_event` nodes waiting for this name,
-    now or later in the run, receive its payload."""
+    now or later in the run, receive its payload. A name no `wait_for_event` node of the run
+    listens for is refused (422)."""
     await run_control.send_event(
         temporal, organization_id=caller.organization_id, run_id=run_id, event=body
     )

@@ -1,0 +1,72 @@
+"""What the API reads about a run besides its state query: the input it started with (from
+its history), and the retries its running actions are on (from Temporal's description)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from temporalio.api.workflow.v1 import PendingActivityInfo
+from temporalio.client import Client, WorkflowExecutionDescription, WorkflowHandle
+
+from app.errors import ConflictError
+from app.language.plan import Plan
+from workflows.state import RunInput, RunState
+
+
+async def run_input_of(client: Client, handle: WorkflowHandle[Any, RunState]) -> RunInput:
+    """The input the run (its latest run, when it continued as new) started with: the first
+    event of its history."""
+    async for event in handle.fetch_history_events(page_size=1):
+        payloads = event.workflow_execution_started_event_attributes.input.payloads
+        [decoded] = await client.data_converter.decode(payloads, [RunInput])
+        assert isinstance(decoded, RunInput)
+        return decoded
+    raise ConflictError(f"run '{handle.id}' has no history to read its input from")
+
+
+async def with_live_attempts(
+    client: Client,
+    handle: WorkflowHandle[Any, RunState],
+    description: WorkflowExecutionDescription,
+    state: RunState,
+) -> RunState:
+    """`state` with the retries of its running actions counted in their nodes' attempts.
+
+    The run itself learns an action's attempt only once the action ends; until then Temporal's
+    description knows it. Only a run with a retry under way pays for reading its plan.
+    """
+    retrying = [
+        pending for pending in description.raw_description.pending_activities if pending.attempt > 1
+    ]
+    if not retrying or state.status != "running":
+        return state
+    plan = (await run_input_of(client, handle)).plan
+    return count_retries_under_way(state, plan, retrying)
+
+
+def count_retries_under_way(
+    state: RunState, plan: Plan, pending: Sequence[PendingActivityInfo]
+) -> RunState:
+    """Add each pending activity's earlier attempts to the running node it belongs to.
+
+    Activities are known by type only: where several running nodes share a type, which one
+    is retrying is unknown, and their attempts stay as the run counts them.
+    """
+    running: dict[str, list[str]] = {}
+    for node_id, node in plan.nodes.items():
+        node_state = state.nodes.get(node_id)
+        if node.activity and node_state is not None and node_state.status == "running":
+            running.setdefault(node.activity, []).append(node_id)
+    retries: dict[str, int] = {}
+    for activity in pending:
+        owners = running.get(activity.activity_type.name, [])
+        if len(owners) == 1:
+            retries[owners[0]] = retries.get(owners[0], 0) + activity.attempt - 1
+    if not retries:
+        return state
+    nodes = {
+        node_id: node.model_copy(update={"attempts": node.attempts + retries.get(node_id, 0)})
+        for node_id, node in state.nodes.items()
+    }
+    return state.model_copy(update={"nodes": nodes})
