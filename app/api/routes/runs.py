@@ -27,7 +27,6 @@ from workflows.state import (
     DecisionInput,
     EventInput,
     RunStatus,
-    TriggerKind,
 )
 
 router = APIRouter(tags=["runs"], responses={**AUTHENTICATED, **errors(503)})
@@ -123,7 +122,10 @@ async def list_runs(
     settings: SettingsDep,
     workflow_id: Annotated[str | None, Query(max_length=100)] = None,
     status_: Annotated[RunStatus | None, Query(alias="status")] = None,
-    trigger: Annotated[TriggerKind | None, Query()] = None,
+    trigger: Annotated[
+        run_listing.RunTrigger | None,
+        Query(description="What started the runs; `sub_workflow`: child runs of a parent."),
+    ] = None,
     started_after: Annotated[
         datetime | None, Query(description="ISO 8601 with a time zone, inclusive.")
     ] = None,
