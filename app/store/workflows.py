@@ -246,3 +246,20 @@ async def all_versions(
         .order_by(col(WorkflowVersion.version))
     )
     return list(rows.all())
+
+
+async def active_latest_versions(
+    session: AsyncSession, *, organization_id: str
+) -> list[tuple[Workflow, WorkflowVersion]]:
+    """Each active workflow of the organization with its latest version, oldest first."""
+    rows = await session.exec(
+        select(Workflow, WorkflowVersion)
+        .join(
+            WorkflowVersion,
+            (col(WorkflowVersion.workflow_id) == col(Workflow.id))
+            & (col(WorkflowVersion.version) == col(Workflow.latest_version)),
+        )
+        .where(Workflow.organization_id == organization_id, col(Workflow.active).is_(True))
+        .order_by(col(Workflow.created_at), col(Workflow.id))
+    )
+    return list(rows.all())

@@ -199,13 +199,17 @@ async def update_workflow(
     operation_id="delete_workflow",
     status_code=status.HTTP_204_NO_CONTENT,
     response_class=Response,
-    responses={**WRITES, **errors(404, 503)},
+    responses={**WRITES, **errors(404, 409, 503)},
 )
 async def delete_workflow(
     workflow_id: str, caller: WriterDep, session: SessionDep, lazy_temporal: LazyTemporalDep
 ) -> Response:
     """Delete a workflow, its versions, webhooks and schedules. Runs in flight are untouched:
-    each carries its own plan and finishes as it would have."""
+    each carries its own plan and finishes as it would have. 409 naming the callers while an
+    active workflow runs it as a sub-workflow."""
+    await sub_workflows.refuse_if_called(
+        session, organization_id=caller.organization_id, workflow_id=workflow_id
+    )
     versions = await store.all_versions(
         session, organization_id=caller.organization_id, workflow_id=workflow_id
     )
@@ -261,7 +265,7 @@ async def list_workflow_versions(
 async def get_workflow_version(
     workflow_id: str, version: VersionNumber, caller: CallerDep, session: SessionDep
 ) -> WorkflowVersionPublic:
-    """One version exactly as it was stored, graph included."""
+    """One version exactly as it was stored: its graph, and the plan compiled from it."""
     row = await store.get_version(
         session, organization_id=caller.organization_id, workflow_id=workflow_id, version=version
     )
