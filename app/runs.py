@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import jsonschema
+from referencing.exceptions import Unresolvable
 from temporalio.client import (
     Client,
     WorkflowExecutionDescription,
@@ -128,7 +129,22 @@ def check_manual_input(run_input: RunInput, payload: Any) -> None:
     if not schema:
         return
     validator = jsonschema.Draft202012Validator(schema)
-    problems = sorted(validator.iter_errors(payload), key=lambda error: list(error.path))
+    try:
+        problems = sorted(validator.iter_errors(payload), key=lambda error: list(error.path))
+    except Unresolvable as error:
+        # Versions stored before refs were checked at validation: never fetch, never a 500.
+        raise InvalidInputError(
+            "the manual trigger's input_schema has a $ref that does not resolve inside it: "
+            "save the workflow again with local refs only",
+            [
+                ErrorDetail(
+                    message=f"cannot resolve $ref '{error.ref}'",
+                    path=("body", "input"),
+                    node_id=run_input.trigger.node_id,
+                    code="input_schema",
+                )
+            ],
+        ) from None
     if problems:
         raise InvalidInputError(
             "the input does not match the manual trigger's input_schema",

@@ -252,6 +252,7 @@ NODE_TYPES: tuple[NodeType, ...] = (
         title="Manual or API",
         description="Starts a run when someone clicks Run or calls the API, with optional input.",
         parameters=ManualTriggerParameters,
+        literal_fields=tuple(ManualTriggerParameters.model_fields),
         output={"description": "The run input, as given when the run was started."},
     ),
     NodeType(
@@ -261,6 +262,7 @@ NODE_TYPES: tuple[NodeType, ...] = (
         title="Schedule",
         description="Starts a run at cron times, a fixed interval or calendar times.",
         parameters=ScheduleTriggerParameters,
+        literal_fields=tuple(ScheduleTriggerParameters.model_fields),
         output={
             "type": "object",
             "properties": {
@@ -282,6 +284,7 @@ NODE_TYPES: tuple[NodeType, ...] = (
         title="Webhook",
         description="Starts a run when an HTTP request arrives at the workflow's webhook URL.",
         parameters=WebhookTriggerParameters,
+        literal_fields=tuple(WebhookTriggerParameters.model_fields),
         output={
             "type": "object",
             "properties": {
