@@ -217,9 +217,21 @@ class WebhookTriggerParameters(Parameters):
         default="X-Delivery-Id",
         description=(
             "Header with the sender's delivery id: a delivery seen before starts no new run. "
-            "Empty: every request starts a run."
+            "Without it (empty, or absent from a request), signed deliveries are deduplicated "
+            "by their signature within `dedup_window`."
         ),
         json_schema_extra={"examples": ["X-Delivery-Id", "X-GitHub-Delivery"]},
+    )
+    dedup_window: timedelta = Field(
+        default=timedelta(hours=1),
+        ge=timedelta(0),
+        le=timedelta(days=7),
+        description=(
+            "For signed deliveries without a delivery id: the same body with the same "
+            "signature within this long starts no new run (at most 7 days; PT0S: every "
+            "such delivery starts a run)."
+        ),
+        json_schema_extra={"examples": ["PT1H", "PT10M", "PT0S"]},
     )
     response_mode: Literal["accepted", "wait_for_result"] = Field(
         default="accepted",
@@ -242,6 +254,16 @@ class WebhookTriggerParameters(Parameters):
         le=10 * MIB,
         description="Larger request bodies are refused with 413 (at most 10 MiB).",
     )
+
+    @model_validator(mode="after")
+    def _get_has_no_body_to_sign(self) -> Self:
+        if self.method == "GET" and self.authentication == "hmac_sha256":
+            raise field_error(
+                self,
+                ("authentication",),
+                "a GET request has no body to sign: use token (or none) for a GET webhook",
+            )
+        return self
 
 
 NODE_TYPES: tuple[NodeType, ...] = (
