@@ -168,10 +168,12 @@ async def update_workflow(
     )
     removed = schedules.schedule_nodes(previous.plan)
 
-    async def follow_schedules(workflow: Workflow, version: WorkflowVersion) -> None:
+    async def follow_schedules(
+        workflow: Workflow, version: WorkflowVersion
+    ) -> schedules.Undo | None:
         if not removed and not schedules.schedule_nodes(version.plan):
-            return
-        await schedules.sync(
+            return None
+        return await schedules.sync(
             await connect_temporal(lazy_temporal),
             version=version,
             workflows=await sub_workflows.plans_for(session, version),
@@ -214,11 +216,12 @@ async def delete_workflow(
         session, organization_id=caller.organization_id, workflow_id=workflow_id
     )
 
-    async def remove_schedules(workflow: Workflow) -> None:
-        if any(schedules.schedule_nodes(version.plan) for version in versions):
-            await schedules.delete_all(
-                await connect_temporal(lazy_temporal), workflow_id=workflow.id, versions=versions
-            )
+    async def remove_schedules(workflow: Workflow) -> schedules.Undo | None:
+        if not any(schedules.schedule_nodes(version.plan) for version in versions):
+            return None
+        return await schedules.delete_all(
+            await connect_temporal(lazy_temporal), workflow_id=workflow.id, versions=versions
+        )
 
     await store.delete_workflow(
         session,

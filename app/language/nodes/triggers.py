@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal, Self
 
 from pydantic import AfterValidator, AwareDatetime, Field, model_validator
@@ -31,6 +31,26 @@ HeaderName = Annotated[
     str, Field(min_length=1, max_length=100, pattern=r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
 ]
 """An HTTP header name (RFC 9110 token characters)."""
+
+
+EARLIEST_SCHEDULE_MOMENT = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST_SCHEDULE_MOMENT = datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC)
+
+
+def _within_schedule_range(moment: datetime) -> datetime:
+    # Temporal keeps schedule bounds as Unix timestamps; a moment whose UTC time falls
+    # outside 1970-9999 is refused there, or cannot even be converted here.
+    try:
+        utc = moment.astimezone(UTC)
+    except OverflowError:
+        utc = None
+    if utc is None or not EARLIEST_SCHEDULE_MOMENT <= utc <= LATEST_SCHEDULE_MOMENT:
+        raise ValueError("must be between 1970-01-01T00:00:00Z and 9999-12-31T23:59:59Z")
+    return moment
+
+
+ScheduleMoment = Annotated[AwareDatetime, AfterValidator(_within_schedule_range)]
+"""A schedule bound: an ISO 8601 moment with a time zone, in 1970-9999 (UTC)."""
 
 
 class ManualTriggerParameters(Parameters):
@@ -150,12 +170,12 @@ class ScheduleTriggerParameters(Parameters):
         ),
         json_schema_extra={"examples": ["PT1M", "PT1H"]},
     )
-    start_at: AwareDatetime | None = Field(
+    start_at: ScheduleMoment | None = Field(
         default=None,
         description="No runs before this moment (ISO 8601 with a time zone).",
         json_schema_extra={"examples": ["2025-01-01T00:00:00Z"]},
     )
-    end_at: AwareDatetime | None = Field(
+    end_at: ScheduleMoment | None = Field(
         default=None,
         description="No runs after this moment (ISO 8601 with a time zone); after `start_at`.",
         json_schema_extra={"examples": ["2025-12-31T23:59:59+01:00"]},
