@@ -31,6 +31,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from app.db.models import WorkflowVersion
 from app.errors import ConflictError, ErrorDetail, InvalidInputError, NotFoundError
 from app.language.plan import Plan
+from app.payload_limits import check_run_input
 from temporal import search_attributes as attrs
 from workflows.state import (
     INTERPRETER_WORKFLOW,
@@ -176,13 +177,16 @@ async def start_run(
     run_id: str | None = None,
     fingerprint: str | None = None,
     rerun_of: str | None = None,
+    payload_field: tuple[str | int, ...] = ("body", "input"),
 ) -> StartedRun:
     """Start the interpreter on `run_input`; the run id is its Temporal workflow id.
 
     A given `run_id` is never started twice, even after the first run ended: the existing
     run is returned instead, unless its `fingerprint` differs (the same key sent with
-    another request), which is a conflict.
+    another request), which is a conflict. An input too large for Temporal is a 413 naming
+    `payload_field`, where the trigger's payload came from.
     """
+    check_run_input(run_input, field=payload_field)
     memo: dict[str, Any] = {}
     if fingerprint is not None:
         memo[MEMO_REQUEST_HASH] = fingerprint

@@ -201,8 +201,16 @@ async def plans_for(session: AsyncSession, version: WorkflowVersion) -> dict[str
     Raises:
         ConflictError: A pinned version no longer exists (its workflow was deleted).
     """
-    plan = Plan.model_validate(version.plan)
-    plans = _StoredPlans(session, version.organization_id)
+    return await plans_called_by(
+        session, organization_id=version.organization_id, plan=Plan.model_validate(version.plan)
+    )
+
+
+async def plans_called_by(
+    session: AsyncSession, *, organization_id: str, plan: Plan
+) -> dict[str, Plan]:
+    """Every plan a run of `plan` (linked: its versions pinned) may start, by `plan_key`."""
+    plans = _StoredPlans(session, organization_id)
     carried: dict[str, Plan] = {}
     # (a plan to look into, the ids of the workflows that lead to it, the caller's node)
     pending: list[tuple[Plan, tuple[str, ...], str | None]] = [(plan, (), None)]

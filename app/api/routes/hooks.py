@@ -135,6 +135,7 @@ async def deliver_webhook(
             search_attributes=runs.run_search_attributes(version, "webhook"),
             task_queue=settings.temporal_task_queue,
             run_id=run_id,
+            payload_field=("body",),
         )
     )
     accepted = WebhookAccepted(run_id=started.id, created=started.created)

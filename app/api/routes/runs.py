@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Header, Query, Response, status
 
-from app import run_control, run_listing, runs, sub_workflows
+from app import payload_limits, run_control, run_listing, runs, sub_workflows
 from app.api.deps import CallerDep, SessionDep, SettingsDep, TemporalDep, WriterDep
 from app.api.responses import AUTHENTICATED, WRITES, errors
 from app.api.schemas import (
@@ -64,7 +64,7 @@ def public_run(view: runs.RunView) -> RunPublic:
     response_model=RunCreated,
     responses={
         **WRITES,
-        **errors(404, 409),
+        **errors(404, 409, 413),
         200: {
             "model": RunCreated,
             "description": "The run an earlier request with this Idempotency-Key started.",
@@ -172,7 +172,7 @@ async def get_run(run_id: str, caller: CallerDep, temporal: TemporalDep) -> RunP
     operation_id="send_run_event",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=RunAccepted,
-    responses={**WRITES, **errors(404, 409)},
+    responses={**WRITES, **errors(404, 409, 413)},
 )
 async def send_run_event(
     run_id: str,
@@ -191,7 +191,8 @@ async def send_run_event(
     temporal: TemporalDep,
 ) -> RunAccepted:
     """Deliver a named event (a Temporal signal): `wait_for_event` nodes waiting for this name,
-    now or later in the run, receive its payload."""
+    now or later in the run, receive its payload (413 when over `MAX_EVENT_BYTES`)."""
+    payload_limits.check_event(body)
     await run_control.send_event(
         temporal, organization_id=caller.organization_id, run_id=run_id, event=body
     )
