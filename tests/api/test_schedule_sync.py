@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 
-from app.db.engine import sync_url
 from tests.conftest import ApiHarness
 from tests.utils.api import create_workflow
+from tests.utils.stored_plans import rewrite_latest_plan
 
 ARABIC_INDIC_THREE = "\u0663"
 
@@ -35,26 +33,13 @@ async def schedules_of(api: ApiHarness, workflow_id: str) -> dict[str, bool]:
 
 
 def store_cron_unchecked(api: ApiHarness, workflow_id: str, cron: str) -> None:
-    """Put `cron` into trigger `b` of the latest stored version, as a version stored before
-    today's checks would hold it: validation never sees it, only Temporal does."""
-    engine = sa.create_engine(sync_url(api.settings.resolved_database_url))
-    try:
-        with engine.begin() as connection:
-            row_id, plan = connection.execute(
-                sa.text(
-                    "SELECT v.id, v.plan FROM workflow_version v JOIN workflow w "
-                    "ON w.id = v.workflow_id AND w.latest_version = v.version WHERE w.id = :id"
-                ),
-                {"id": workflow_id},
-            ).one()
-            plan = json.loads(plan) if isinstance(plan, str) else plan
-            plan["nodes"]["b"]["parameters"]["cron"] = [cron]
-            connection.execute(
-                sa.text("UPDATE workflow_version SET plan = :plan WHERE id = :id"),
-                {"plan": json.dumps(plan), "id": row_id},
-            )
-    finally:
-        engine.dispose()
+    """Put `cron` into trigger `b` of the latest stored version: validation never sees it,
+    only Temporal does."""
+
+    def change(plan: dict[str, Any]) -> None:
+        plan["nodes"]["b"]["parameters"]["cron"] = [cron]
+
+    rewrite_latest_plan(api.settings, workflow_id, change)
 
 
 @pytest.mark.parametrize(

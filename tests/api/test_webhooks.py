@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from app.db.engine import sync_url
 from tests.conftest import ApiHarness
 from tests.utils.api import create_workflow, wait_for_end
+from tests.utils.stored_plans import rewrite_latest_plan
 
 ECHO = {
     "id": "echo",
@@ -134,6 +135,21 @@ async def test_a_get_webhook_cannot_be_signed_as_it_has_no_body(api: ApiHarness)
     [detail] = response.json()["error"]["details"]
     assert detail["path"] == ["graph", "nodes", 0, "parameters", "authentication"]
     assert "GET" in detail["message"]
+
+
+async def test_a_stored_get_webhook_with_hmac_is_a_conflict_not_a_crash(api: ApiHarness) -> None:
+    workflow_id, url, secret = await webhook(api)
+
+    def make_it_get(plan: dict[str, Any]) -> None:
+        plan["nodes"]["hook"]["parameters"]["method"] = "GET"
+
+    rewrite_latest_plan(api.settings, workflow_id, make_it_get)
+    async with httpx.AsyncClient(timeout=30) as anonymous:
+        response = await anonymous.get(url, headers={"X-Hub-Signature-256": signed(secret, b"")})
+    assert response.status_code == 409, response.text
+    assert response.json()["error"]["details"][0]["path"] == ["parameters", "authentication"]
+    listed = await api.client.get(f"/workflows/{workflow_id}/webhooks")
+    assert listed.status_code == 409, listed.text
 
 
 async def test_a_get_webhook_with_a_token_starts_a_run_from_its_query(api: ApiHarness) -> None:
