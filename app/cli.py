@@ -1,5 +1,10 @@
 """Administrative commands: `python -m app.cli COMMAND` (migrate, create-org, list-orgs,
-create-key, list-keys, revoke-key, reencrypt). Keys are printed once, when they are created."""
+create-key, list-keys, revoke-key, private-networks, reencrypt). Keys are printed once, when
+they are created.
+
+Some settings are the operator's alone: letting an organization's `http.request` nodes reach
+private networks opens the operator's internal network to whoever holds an API key of that
+organization, so no API route changes it, only this command line."""
 
 from __future__ import annotations
 
@@ -15,7 +20,11 @@ from app.db.migrate import upgrade
 from app.errors import NotFoundError
 from app.settings import Settings, get_settings
 from app.store.api_keys import create_key, list_keys, revoke_key
-from app.store.organizations import create_organization, list_organizations
+from app.store.organizations import (
+    create_organization,
+    list_organizations,
+    update_organization,
+)
 from app.vault import Vault
 from app.vault.rotation import reencrypt_all
 
@@ -88,6 +97,16 @@ def _commands(
         print(f"revoked {key.id} ({key.name})")
         return 0
 
+    async def private_networks(session: AsyncSession) -> int:
+        organization_id = await _organization_id(session, args.organization)
+        allowed = args.state == "on"
+        await update_organization(
+            session, organization_id=organization_id, allow_private_networks=allowed
+        )
+        may = "may" if allowed else "may not"
+        print(f"{organization_id}: http.request {may} reach private networks")
+        return 0
+
     async def reencrypt(session: AsyncSession) -> int:
         vault = Vault.from_spec(settings.vault_keys)
         done = await reencrypt_all(session, vault)
@@ -112,6 +131,7 @@ def _commands(
         "create-key": new_key,
         "list-keys": keys,
         "revoke-key": revoke,
+        "private-networks": private_networks,
     }[args.command]
 
 
@@ -128,6 +148,12 @@ def parser() -> argparse.ArgumentParser:
     listing = commands.add_parser("list-keys", help="list an organization's API keys")
     revoke = commands.add_parser("revoke-key", help="revoke an API key for good")
     revoke.add_argument("key_id")
+    networks = commands.add_parser(
+        "private-networks",
+        help="let an organization's http.request nodes reach private networks (on) or not (off)",
+    )
+    networks.add_argument("--organization", required=True)
+    networks.add_argument("state", choices=("on", "off"))
     commands.add_parser("reencrypt", help="re-seal every stored secret with the first vault key")
     for command in (key, listing, revoke):
         command.add_argument("--organization", default=None, help="default: the first one")

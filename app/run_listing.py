@@ -9,6 +9,7 @@ import hmac
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal
 
 from temporalio.client import Client, WorkflowExecution
 
@@ -25,6 +26,9 @@ _EXECUTION_STATUS: dict[RunStatus, tuple[str, ...]] = {
     "failed": ("Failed", "TimedOut"),
     "cancelled": ("Canceled", "Terminated"),
 }
+RunTrigger = TriggerKind | Literal["sub_workflow"]
+"""What started a run: a trigger of its workflow, or (`workflows.state.SUB_WORKFLOW_TRIGGER`)
+a parent run's `sub_workflow` node."""
 _SAFE_VALUE = re.compile(r"^[A-Za-z0-9_.:\-]{1,100}$")
 
 
@@ -34,7 +38,7 @@ class RunFilter:
 
     workflow_id: str | None = None
     status: RunStatus | None = None
-    trigger: TriggerKind | None = None
+    trigger: RunTrigger | None = None
     started_after: datetime | None = None
     started_before: datetime | None = None
 

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import jsonschema
+from referencing.exceptions import Unresolvable
 from temporalio.client import (
     Client,
     WorkflowExecutionDescription,
@@ -30,6 +31,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from app.db.models import WorkflowVersion
 from app.errors import ConflictError, ErrorDetail, InvalidInputError, NotFoundError
 from app.language.plan import Plan
+from app.payload_limits import check_run_input
 from app.run_details import with_live_attempts
 from temporal import search_attributes as attrs
 from workflows.state import (
@@ -129,7 +131,22 @@ def check_manual_input(run_input: RunInput, payload: Any) -> None:
     if not schema:
         return
     validator = jsonschema.Draft202012Validator(schema)
-    problems = sorted(validator.iter_errors(payload), key=lambda error: list(error.path))
+    try:
+        problems = sorted(validator.iter_errors(payload), key=lambda error: list(error.path))
+    except Unresolvable as error:
+        # Versions stored before refs were checked at validation: never fetch, never a 500.
+        raise InvalidInputError(
+            "the manual trigger's input_schema has a $ref that does not resolve inside it: "
+            "save the workflow again with local refs only",
+            [
+                ErrorDetail(
+                    message=f"cannot resolve $ref '{error.ref}'",
+                    path=("body", "input"),
+                    node_id=run_input.trigger.node_id,
+                    code="input_schema",
+                )
+            ],
+        ) from None
     if problems:
         raise InvalidInputError(
             "the input does not match the manual trigger's input_schema",
@@ -161,13 +178,16 @@ async def start_run(
     run_id: str | None = None,
     fingerprint: str | None = None,
     rerun_of: str | None = None,
+    payload_field: tuple[str | int, ...] = ("body", "input"),
 ) -> StartedRun:
     """Start the interpreter on `run_input`; the run id is its Temporal workflow id.
 
     A given `run_id` is never started twice, even after the first run ended: the existing
     run is returned instead, unless its `fingerprint` differs (the same key sent with
-    another request), which is a conflict.
+    another request), which is a conflict. An input too large for Temporal is a 413 naming
+    `payload_field`, where the trigger's payload came from.
     """
+    check_run_input(run_input, field=payload_field)
     memo: dict[str, Any] = {}
     if fingerprint is not None:
         memo[MEMO_REQUEST_HASH] = fingerprint

@@ -7,7 +7,8 @@ Each schedule's action starts the interpreter with the plan of the version it wa
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import logging
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -28,6 +29,8 @@ from app.language.nodes.triggers import ScheduleTriggerParameters
 from app.language.plan import Plan
 from app.runs import build_run_input, run_search_attributes
 from temporal.schedules import OVERLAP, build_schedule, schedule_id
+
+log = logging.getLogger(__name__)
 
 SCHEDULE_TRIGGER = "trigger.schedule"
 MAX_BACKFILL = timedelta(days=366)
@@ -81,23 +84,98 @@ def _schedule(
     )
 
 
-async def _exists(client: Client, id_: str) -> bool:
+Undo = Callable[[], Awaitable[None]]
+"""Puts Temporal's schedules back as they were before a sync, if the database change fails."""
+
+
+async def _described(client: Client, id_: str) -> Schedule | None:
     try:
-        await client.get_schedule_handle(id_).describe()
+        return (await client.get_schedule_handle(id_).describe()).schedule
     except RPCError as error:
         if error.status == RPCStatusCode.NOT_FOUND:
-            return False
+            return None
         raise
-    return True
 
 
-async def _delete(client: Client, ids: Iterable[str]) -> None:
-    for id_ in ids:
+class _Changes:
+    """Schedule changes made one by one, each with how to take it back.
+
+    Temporal has no transaction across schedules: a sync that fails half-way takes back
+    what it did, newest first, so Temporal is left as the database (rolled back) says.
+    """
+
+    def __init__(self, client: Client) -> None:
+        self._client = client
+        self._undo: list[Undo] = []
+
+    async def create(self, id_: str, schedule: Schedule, node_id: str) -> None:
+        await _refused_as_invalid(node_id, self._client.create_schedule(id_, schedule))
+        self._undo.append(lambda: self._delete(id_))
+
+    async def replace(self, id_: str, schedule: Schedule, previous: Schedule, node_id: str) -> None:
+        await _refused_as_invalid(node_id, self._replace(id_, schedule))
+        self._undo.append(lambda: self._replace(id_, previous))
+
+    async def delete(self, id_: str) -> None:
+        previous = await _described(self._client, id_)
+        if previous is None:
+            return
+        await self._delete(id_)
+
+        async def recreate() -> None:
+            await self._client.create_schedule(id_, previous)
+
+        self._undo.append(recreate)
+
+    async def undo(self) -> None:
+        while self._undo:
+            step = self._undo.pop()
+            try:
+                await step()
+            except Exception:  # undo the rest; the error that made us undo is the one reported
+                log.exception("could not undo a schedule change")
+
+    async def _replace(self, id_: str, schedule: Schedule) -> None:
+        def replace(_: ScheduleUpdateInput) -> ScheduleUpdate:
+            return ScheduleUpdate(schedule=schedule)
+
+        await self._client.get_schedule_handle(id_).update(replace)
+
+    async def _delete(self, id_: str) -> None:
         try:
-            await client.get_schedule_handle(id_).delete()
+            await self._client.get_schedule_handle(id_).delete()
         except RPCError as error:
             if error.status != RPCStatusCode.NOT_FOUND:
                 raise
+
+
+async def _refused_as_invalid(node_id: str, call: Awaitable[object]) -> None:
+    """Temporal's INVALID_ARGUMENT on a schedule is the trigger's input at fault: a 422."""
+    try:
+        await call
+    except RPCError as error:
+        if error.status != RPCStatusCode.INVALID_ARGUMENT:
+            raise
+        raise InvalidInputError(
+            f"Temporal refused the schedule of trigger '{node_id}': {error.message}",
+            [
+                ErrorDetail(
+                    message=error.message,
+                    path=("graph", "nodes", node_id, "parameters"),
+                    node_id=node_id,
+                    code="schedule_refused",
+                )
+            ],
+        ) from None
+
+
+async def _all_or_nothing(changes: _Changes, work: Awaitable[None]) -> Undo:
+    try:
+        await work
+    except BaseException:
+        await changes.undo()
+        raise
+    return changes.undo
 
 
 async def sync(
@@ -109,41 +187,48 @@ async def sync(
     task_queue: str,
     removed_nodes: Iterable[str] = (),
     create: bool = True,
-) -> None:
+) -> Undo:
     """Make Temporal's schedules match `version`: running when active, paused otherwise.
+
+    All or nothing: when one schedule fails (a 422 naming its trigger when Temporal refuses
+    it), those already changed are put back. The returned `Undo` puts them back later, for
+    when the database change that goes with them fails.
 
     `workflows`: the plans its runs' sub-workflows may start (`app.sub_workflows.plans_for`).
     Without `create`, only schedules that exist already are updated (a workflow never
     activated has none, and gets none by being edited).
     """
-    for node_id in schedule_nodes(version.plan):
-        id_ = schedule_id(version.workflow_id, node_id)
-        wanted = _schedule(version, workflows, node_id, task_queue, paused=not active)
-        if await _exists(client, id_):
+    changes = _Changes(client)
 
-            def replace(_: ScheduleUpdateInput, wanted: Schedule = wanted) -> ScheduleUpdate:
-                return ScheduleUpdate(schedule=wanted)
+    async def work() -> None:
+        kept = schedule_nodes(version.plan)
+        for node_id in kept:
+            id_ = schedule_id(version.workflow_id, node_id)
+            wanted = _schedule(version, workflows, node_id, task_queue, paused=not active)
+            previous = await _described(client, id_)
+            if previous is not None:
+                await changes.replace(id_, wanted, previous, node_id)
+            elif create:
+                await changes.create(id_, wanted, node_id)
+        for node_id in removed_nodes:
+            if node_id not in kept:
+                await changes.delete(schedule_id(version.workflow_id, node_id))
 
-            await client.get_schedule_handle(id_).update(replace)
-        elif create:
-            await client.create_schedule(id_, wanted)
-    kept = set(schedule_nodes(version.plan))
-    await _delete(
-        client,
-        (
-            schedule_id(version.workflow_id, node_id)
-            for node_id in removed_nodes
-            if node_id not in kept
-        ),
-    )
+    return await _all_or_nothing(changes, work())
 
 
 async def delete_all(
     client: Client, *, workflow_id: str, versions: Iterable[WorkflowVersion]
-) -> None:
-    """Delete the schedules of every schedule node any version ever had."""
+) -> Undo:
+    """Delete the schedules of every schedule node any version ever had; all or nothing."""
     nodes = {node_id for version in versions for node_id in schedule_nodes(version.plan)}
-    await _delete(client, (schedule_id(workflow_id, node_id) for node_id in sorted(nodes)))
+    changes = _Changes(client)
+
+    async def work() -> None:
+        for node_id in sorted(nodes):
+            await changes.delete(schedule_id(workflow_id, node_id))
+
+    return await _all_or_nothing(changes, work())
 
 
 @dataclass(frozen=True)

@@ -168,14 +168,49 @@ async def _resolve(
     return pinned, None
 
 
+async def refuse_if_called(
+    session: AsyncSession, *, organization_id: str, workflow_id: str
+) -> None:
+    """Refuse (409) to delete a workflow the latest version of an active workflow runs: that
+    workflow's next run would fail. Inactive callers are left to fail when started."""
+    details = [
+        ErrorDetail(
+            f"active workflow '{caller.id}' ({caller.name}) runs this workflow",
+            path=("workflows", caller.id, "nodes", call.node_id),
+            node_id=call.node_id,
+        )
+        for caller, version in await store.active_latest_versions(
+            session, organization_id=organization_id
+        )
+        if caller.id != workflow_id
+        for call in calls(Plan.model_validate(version.plan))
+        if call.workflow_id == workflow_id
+    ]
+    if details:
+        callers = ", ".join(dict.fromkeys(str(detail.path[1]) for detail in details))
+        raise ConflictError(
+            f"workflow '{workflow_id}' is run as a sub-workflow by active workflows ({callers}): "
+            "deactivate them or remove their sub_workflow nodes first",
+            details,
+        )
+
+
 async def plans_for(session: AsyncSession, version: WorkflowVersion) -> dict[str, Plan]:
     """Every plan a run of `version` may start, its children's included, by `plan_key`.
 
     Raises:
         ConflictError: A pinned version no longer exists (its workflow was deleted).
     """
-    plan = Plan.model_validate(version.plan)
-    plans = _StoredPlans(session, version.organization_id)
+    return await plans_called_by(
+        session, organization_id=version.organization_id, plan=Plan.model_validate(version.plan)
+    )
+
+
+async def plans_called_by(
+    session: AsyncSession, *, organization_id: str, plan: Plan
+) -> dict[str, Plan]:
+    """Every plan a run of `plan` (linked: its versions pinned) may start, by `plan_key`."""
+    plans = _StoredPlans(session, organization_id)
     carried: dict[str, Plan] = {}
     # (a plan to look into, the ids of the workflows that lead to it, the caller's node)
     pending: list[tuple[Plan, tuple[str, ...], str | None]] = [(plan, (), None)]

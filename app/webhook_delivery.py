@@ -1,7 +1,13 @@
-"""A webhook delivery: its capped body, its proof of origin, and the trigger payload it makes.
+"""A webhook delivery: its capped body, its proof of origin, the trigger payload it makes,
+and the run id that keeps a repeated delivery from starting a second run.
 
 Signatures and tokens are compared in constant time. The secret, and any header that could
-carry one, never reaches the run's payload.
+carry one or prove knowledge of one (the token, the signature), never reaches the run's payload.
+
+A delivery names its run by the sender's delivery id when it has one. Senders that send no
+id are deduplicated by the signature of the raw body within the trigger's `dedup_window`:
+the id holds the signature and the window-long time slot it arrived in, and a delivery also
+looks for the same signature's run in the slot before, started less than a window ago.
 """
 
 from __future__ import annotations
@@ -13,10 +19,23 @@ import json
 import time
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
-from app.errors import AuthenticationError, PayloadTooLargeError, PermissionDeniedError
+from pydantic import ValidationError
+from temporalio.client import Client
+from temporalio.service import RPCError, RPCStatusCode
+
+from app.errors import (
+    AuthenticationError,
+    ConflictError,
+    ErrorDetail,
+    PayloadTooLargeError,
+    PermissionDeniedError,
+)
 from app.language.nodes.triggers import WebhookTriggerParameters
+from app.language.plan import Plan
+from app.runs import keyed_run_id
 from app.webhook_secrets import token_hash
 
 # Headers that may carry credentials of the sender or of a proxy: never part of a payload.
@@ -53,8 +72,10 @@ def authenticate(
     secret: str | None,
     *,
     now: float | None = None,
-) -> None:
-    """Raise 401 unless the delivery proves it knows the webhook's secret.
+) -> str | None:
+    """Raise 401 unless the delivery proves it knows the webhook's secret; return the hex
+    HMAC-SHA256 of what a signature signed (None for a token), which deduplicates deliveries
+    that carry no delivery id.
 
     Args:
         now: Unix time the timestamped scheme measures against; the clock when None.
@@ -69,7 +90,7 @@ def authenticate(
             raise AuthenticationError(f"missing {parameters.token_header} header")
         if not hmac.compare_digest(given.encode(), secret.encode()):
             raise AuthenticationError(f"wrong {parameters.token_header}")
-        return
+        return None
     header = parameters.signature_header
     signature = delivery.headers.get(header.lower())
     if signature is None:
@@ -91,6 +112,7 @@ def authenticate(
         raise AuthenticationError(
             f"{header} does not match the body: sign the raw body with the webhook's secret"
         )
+    return digest.hex()
 
 
 def _timestamped(
@@ -161,10 +183,52 @@ def _refuse_constant(name: str) -> Any:
 
 def trigger_payload(parameters: WebhookTriggerParameters, delivery: Delivery) -> dict[str, Any]:
     """What the run sees as `trigger`: method, headers, query and the body (JSON or text)."""
-    hidden = _PRIVATE_HEADERS | {parameters.token_header.lower()}
+    hidden = _PRIVATE_HEADERS | {
+        parameters.token_header.lower(),
+        parameters.signature_header.lower(),
+    }
     return {
         "method": delivery.method,
         "headers": {name: value for name, value in delivery.headers.items() if name not in hidden},
         "query": dict(delivery.query),
         "body": _body(delivery),
     }
+
+
+def stored_parameters(plan: Plan, node_id: str) -> WebhookTriggerParameters:
+    """The parameters of a stored webhook trigger; 409 when they no longer pass the checks
+    they passed when stored (checks only grow stricter)."""
+    try:
+        return WebhookTriggerParameters.of_stored_plan(plan.nodes[node_id].parameters)
+    except ValidationError as error:
+        raise ConflictError(
+            f"webhook trigger '{node_id}' has settings that are no longer accepted: "
+            "save the workflow again with valid ones",
+            [
+                ErrorDetail(problem["msg"], path=("parameters", *problem["loc"]), node_id=node_id)
+                for problem in error.errors(include_url=False)
+            ],
+        ) from None
+
+
+def signature_run_ids(
+    *, organization_id: str, webhook_id: str, digest: str, now: datetime, window: timedelta
+) -> tuple[str, str]:
+    """The run ids a signed delivery without a delivery id names: in its own time slot, and
+    in the slot before (where a delivery less than a window ago may have started the run)."""
+    slot = int(now.timestamp() // window.total_seconds())
+    return (
+        keyed_run_id(organization_id, f"hook_{webhook_id}_{slot}", digest),
+        keyed_run_id(organization_id, f"hook_{webhook_id}_{slot - 1}", digest),
+    )
+
+
+async def started_since(client: Client, run_id: str, since: datetime) -> bool:
+    """Whether the run exists and started at or after `since`."""
+    try:
+        description = await client.get_workflow_handle(run_id).describe()
+    except RPCError as error:
+        if error.status == RPCStatusCode.NOT_FOUND:
+            return False
+        raise
+    return description.start_time >= since

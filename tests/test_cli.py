@@ -67,3 +67,28 @@ def test_revoking_an_unknown_key_fails(database: str, capsys: pytest.CaptureFixt
     run(capsys, "create-org", "Acme")
     code, out = run(capsys, "revoke-key", "key_nope")
     assert (code, out.strip()) == (1, "API key 'key_nope' not found")
+
+
+def test_the_operator_lets_an_organization_reach_private_networks(
+    database: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, out = run(capsys, "create-org", "Acme")
+    organization_id = out.split()[1]
+    code, out = run(capsys, "private-networks", "--organization", organization_id, "on")
+    assert (code, out.strip()) == (
+        0,
+        f"{organization_id}: http.request may reach private networks",
+    )
+    code, out = run(capsys, "private-networks", "--organization", organization_id, "off")
+    assert (code, out.strip()) == (
+        0,
+        f"{organization_id}: http.request may not reach private networks",
+    )
+
+
+def test_private_networks_need_an_existing_organization(
+    database: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(capsys, "create-org", "Acme")
+    code, out = run(capsys, "private-networks", "--organization", "org_nope", "on")
+    assert (code, out.strip()) == (1, "no organization 'org_nope'")

@@ -93,3 +93,19 @@ def test_a_token_is_compared_with_the_secret() -> None:
     authenticate(options, delivery, SECRET)
     with pytest.raises(AuthenticationError):
         authenticate(options, delivery, "another")
+
+
+@pytest.mark.parametrize(("method", "held"), [("POST", "hmac_sha256"), ("GET", "token")])
+def test_a_stored_unauthenticated_webhook_is_held_to_a_secret(method: str, held: str) -> None:
+    """Versions saved while `none` was allowed: a GET has no body to sign, so a token."""
+    parameters = WebhookTriggerParameters.of_stored_plan(
+        {"method": method, "authentication": "none"}
+    )
+    assert parameters.authentication == held
+
+
+def test_a_signed_delivery_returns_the_digest_that_deduplicates_it() -> None:
+    signed = digest(BODY).hex()
+    headers = {"x-hub-signature-256": f"sha256={signed}"}
+    delivery = Delivery(method="POST", headers=headers, query={}, body=BODY)
+    assert authenticate(WebhookTriggerParameters(), delivery, SECRET) == signed

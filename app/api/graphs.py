@@ -12,6 +12,7 @@ from app.language.compiler import build_plan
 from app.language.errors import Issue
 from app.language.plan import Plan
 from app.language.validation import validate
+from app.payload_limits import plan_size_issue
 from app.store.accounts import account_platforms
 
 
@@ -34,7 +35,8 @@ async def check_graph(
     *,
     workflow_id: str | None = None,
 ) -> tuple[Plan | None, list[Issue]]:
-    """The compiled plan, or None and every problem (accounts are the caller's own).
+    """The compiled plan, or None and every problem (accounts are the caller's own; the
+    plan with the sub-workflow plans its runs carry must fit `MAX_PLAN_BYTES`).
 
     `workflow_id`: the workflow the graph would become a version of (None: a new one), so
     that a sub-workflow calling back into it is refused; sub-workflow versions are pinned.
@@ -43,13 +45,22 @@ async def check_graph(
     checked, issues = validate(graph, accounts=accounts)
     if checked is None:
         return None, issues
-    return await sub_workflows.link(
+    plan, issues = await sub_workflows.link(
         session,
         organization_id=organization_id,
         graph=checked.graph,
         plan=build_plan(checked),
         workflow_id=workflow_id,
     )
+    if plan is None:
+        return None, issues
+    carried = await sub_workflows.plans_called_by(
+        session, organization_id=organization_id, plan=plan
+    )
+    too_large = plan_size_issue(plan, carried)
+    if too_large is not None:
+        return None, [too_large]
+    return plan, []
 
 
 async def compile_graph(

@@ -120,6 +120,13 @@ class WorkflowVersionSummary(BaseModel):
 
 class WorkflowVersionPublic(WorkflowVersionSummary):
     graph: dict[str, Any]
+    plan: dict[str, Any] = Field(
+        description=(
+            "The compiled plan every run of this version carries and the interpreter walks: "
+            "nodes by id with their parameters, edges (`next`), retries and timeouts, and the "
+            "pinned version of each sub-workflow. `plan_hash` is its SHA-256."
+        )
+    )
 
 
 class WorkflowVersionsPublic(BaseModel):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from pydantic import ValidationError
@@ -17,22 +17,45 @@ from app.language.parameter_checks import is_templated
 DEFAULT_HANDLE = "out"
 
 
+NOT_RENDERED = "is used as written, templates are not rendered here: write the value out"
+
+
+def _templates_in(value: Any, path: tuple[str | int, ...]) -> Iterator[tuple[str | int, ...]]:
+    if is_templated(value):
+        yield path
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _templates_in(item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _templates_in(item, (*path, index))
+
+
 def _check_parameters(
     node_type: NodeType, parameters: dict[str, Any]
 ) -> tuple[Parameters | None, list[tuple[tuple[str | int, ...], str]]]:
     """The validated parameters (None when invalid) and the problems found.
 
-    A templated value cannot be type-checked before the run, so errors on one are dropped.
+    A templated value cannot be type-checked before the run, so errors on one are dropped;
+    in a field that is never rendered the template itself is the problem.
     """
+    problems = [
+        (path, NOT_RENDERED)
+        for name in node_type.literal_fields
+        if name in parameters
+        for path in _templates_in(parameters[name], (name,))
+    ]
+    templated = {path[0] for path, _ in problems}
     try:
-        return node_type.parameters.model_validate(parameters), []
+        validated = node_type.parameters.model_validate(parameters)
     except ValidationError as error:
-        problems = [
+        return None, problems + [
             (tuple(problem["loc"]), problem["msg"])
             for problem in error.errors(include_url=False)
             if not is_templated(problem.get("input"))
+            and not (problem["loc"] and problem["loc"][0] in templated)
         ]
-        return None, problems
+    return (None if problems else validated), problems
 
 
 def check_nodes(

@@ -53,6 +53,9 @@ class NodeType:
     """JSON Schema of what the node outputs (readable as `nodes.<id>`)."""
     expression_fields: tuple[str, ...] = ()
     """Parameters holding a bare expression (a condition, a list of items), not a template."""
+    literal_fields: tuple[str, ...] = ()
+    """Parameters used exactly as written, never rendered (trigger settings read before any
+    run exists, a join's mode): a `{{ }}` template in them is refused at validation."""
     activity: str | None = None
     """For actions: the registered activity name."""
     account: str | None = None

@@ -8,10 +8,10 @@ builder shows them next to.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Annotated, Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import jsonschema
@@ -188,7 +188,8 @@ TimeZoneName = Annotated[str, Field(min_length=1, max_length=64), AfterValidator
 
 
 def check_json_schema(value: dict[str, Any]) -> dict[str, Any]:
-    """Check that `value` is a valid JSON Schema (draft 2020-12).
+    """Check that `value` is a valid JSON Schema (draft 2020-12) whose refs all resolve
+    inside it: nothing is ever fetched, so a remote `$ref` could never be followed.
 
     Raises:
         ValueError: With the schema error's message and where in the schema it is.
@@ -198,4 +199,64 @@ def check_json_schema(value: dict[str, Any]) -> dict[str, Any]:
     except jsonschema.SchemaError as error:
         where = error.json_path if error.path else "the schema root"
         raise ValueError(f"not a valid JSON Schema: {error.message} (at {where})") from None
+    anchors = set(_anchors(value))
+    for where, ref in _refs(value, "$"):
+        if not ref.startswith("#"):
+            raise ValueError(
+                f"$ref '{ref}' (at {where}) is not in this schema: only local refs such as "
+                "#/$defs/name are allowed, nothing is fetched"
+            )
+        if not _resolves(value, ref[1:], anchors):
+            raise ValueError(f"$ref '{ref}' (at {where}) points to nothing in this schema")
     return value
+
+
+# Keywords whose values are data, not subschemas: a "$ref" inside them is not a reference.
+_DATA_KEYWORDS = frozenset({"const", "enum", "default", "examples"})
+
+
+def _subschemas(schema: Any, where: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    if isinstance(schema, dict):
+        yield where, schema
+        for key, item in schema.items():
+            if key not in _DATA_KEYWORDS:
+                yield from _subschemas(item, f"{where}.{key}")
+    elif isinstance(schema, list):
+        for index, item in enumerate(schema):
+            yield from _subschemas(item, f"{where}[{index}]")
+
+
+def _refs(schema: dict[str, Any], where: str) -> Iterator[tuple[str, str]]:
+    for path, subschema in _subschemas(schema, where):
+        for keyword in ("$ref", "$dynamicRef"):
+            ref = subschema.get(keyword)
+            if isinstance(ref, str):
+                yield f"{path}.{keyword}", ref
+        if path != where and isinstance(subschema.get("$id"), str):
+            # A nested $id starts another resource, against which refs resolve elsewhere.
+            raise ValueError(f"$id is only allowed at the schema root (found at {path}.$id)")
+
+
+def _anchors(schema: dict[str, Any]) -> Iterator[str]:
+    for _, subschema in _subschemas(schema, "$"):
+        for keyword in ("$anchor", "$dynamicAnchor"):
+            anchor = subschema.get(keyword)
+            if isinstance(anchor, str):
+                yield anchor
+
+
+def _resolves(schema: dict[str, Any], fragment: str, anchors: set[str]) -> bool:
+    """Whether `#fragment` (a JSON Pointer or an anchor name) names a part of `schema`."""
+    fragment = unquote(fragment)
+    if not fragment.startswith("/"):
+        return fragment == "" or fragment in anchors
+    found: Any = schema
+    for token in fragment[1:].split("/"):
+        token = token.replace("~1", "/").replace("~0", "~")
+        if isinstance(found, dict) and token in found:
+            found = found[token]
+        elif isinstance(found, list) and token.isdecimal() and int(token) < len(found):
+            found = found[int(token)]
+        else:
+            return False
+    return True

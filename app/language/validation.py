@@ -242,8 +242,14 @@ def _validate(
         node_type = types.get(node.id)
         if node_type is None:
             continue
+        # Templates in literal fields are refused by `check_nodes`, not compiled.
+        rendered = {
+            name: value
+            for name, value in node.parameters.items()
+            if name not in node_type.literal_fields
+        }
         found, expression_issues = node_references(
-            node.id, node.parameters, node_type.expression_fields, ("nodes", index, "parameters")
+            node.id, rendered, node_type.expression_fields, ("nodes", index, "parameters")
         )
         issues += expression_issues
         references[node.id] = [reference for _, reference in found]

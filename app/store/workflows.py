@@ -1,7 +1,8 @@
 """Workflows and their immutable versions, always read and written within one organization.
 
 Writes that must agree with Temporal (schedules) take a `before_commit` hook: it runs after
-the rows are flushed and before they are committed, and if it fails nothing is stored.
+the rows are flushed and before they are committed, and if it fails nothing is stored. A hook
+returns how to undo its work, which runs if the commit then fails.
 """
 
 from __future__ import annotations
@@ -20,23 +21,28 @@ from app.errors import ConflictError, NotFoundError
 from app.language.plan import Plan
 from app.store.webhooks import sync_webhooks
 
-VersionHook = Callable[[Workflow, WorkflowVersion], Awaitable[None]]
-WorkflowHook = Callable[[Workflow], Awaitable[None]]
+Undo = Callable[[], Awaitable[None]]
+"""Takes back what a hook did outside the database."""
+VersionHook = Callable[[Workflow, WorkflowVersion], Awaitable[Undo | None]]
+WorkflowHook = Callable[[Workflow], Awaitable[Undo | None]]
 
 
-async def _commit(session: AsyncSession, hook: Callable[[], Awaitable[None]] | None) -> None:
+async def _commit(session: AsyncSession, hook: Callable[[], Awaitable[Undo | None]] | None) -> None:
+    """Flush, run `hook`, commit; if the commit fails, the hook's work is undone too."""
+    undo: Undo | None = None
     try:
         await session.flush()
         if hook is not None:
-            await hook()
+            undo = await hook()
         await session.commit()
-    except IntegrityError:
+    except BaseException as error:
         await session.rollback()
-        raise ConflictError(
-            "the workflow was changed at the same time: read it and retry"
-        ) from None
-    except BaseException:
-        await session.rollback()
+        if undo is not None:
+            await undo()
+        if isinstance(error, IntegrityError):
+            raise ConflictError(
+                "the workflow was changed at the same time: read it and retry"
+            ) from None
         raise
 
 
@@ -244,5 +250,22 @@ async def all_versions(
             WorkflowVersion.organization_id == organization_id,
         )
         .order_by(col(WorkflowVersion.version))
+    )
+    return list(rows.all())
+
+
+async def active_latest_versions(
+    session: AsyncSession, *, organization_id: str
+) -> list[tuple[Workflow, WorkflowVersion]]:
+    """Each active workflow of the organization with its latest version, oldest first."""
+    rows = await session.exec(
+        select(Workflow, WorkflowVersion)
+        .join(
+            WorkflowVersion,
+            (col(WorkflowVersion.workflow_id) == col(Workflow.id))
+            & (col(WorkflowVersion.version) == col(Workflow.latest_version)),
+        )
+        .where(Workflow.organization_id == organization_id, col(Workflow.active).is_(True))
+        .order_by(col(Workflow.created_at), col(Workflow.id))
     )
     return list(rows.all())

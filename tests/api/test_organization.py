@@ -1,7 +1,11 @@
-"""The organization's own settings: letting its HTTP requests reach private networks."""
+"""The organization's own settings; letting its HTTP requests reach private networks is the
+operator's decision (`python -m app.cli private-networks`), never an API key's."""
 
 from __future__ import annotations
 
+import asyncio
+import os
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -37,7 +41,27 @@ async def local_service() -> AsyncIterator[str]:
         yield url
 
 
-async def test_private_networks_are_off_until_the_organization_allows_them(
+async def operator_cli(harness: ApiHarness, *argv: str) -> tuple[int, str]:
+    """`python -m app.cli ARGV` in its own process, on the API's database."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "app.cli",
+        *argv,
+        env={
+            **os.environ,
+            "DATABASE_URL": harness.settings.resolved_database_url,
+            "DATA_DIR": str(harness.settings.data_dir),
+        },
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    out, _ = await process.communicate()
+    assert process.returncode is not None
+    return process.returncode, out.decode()
+
+
+async def test_private_networks_are_off_until_the_operator_allows_them(
     guarded_api: ApiHarness, local_service: str
 ) -> None:
     client = guarded_api.client
@@ -50,18 +74,43 @@ async def test_private_networks_are_off_until_the_organization_allows_them(
     assert (await client.get("/organization")).json()["allow_private_networks"] is False
 
     refused = await wait_for_end(client, await start_run(client, workflow_id))
-    allowed = await client.patch("/organization", json={"allow_private_networks": True})
+    code, out = await operator_cli(
+        guarded_api, "private-networks", "--organization", guarded_api.organization_id, "on"
+    )
     reached = await wait_for_end(client, await start_run(client, workflow_id))
 
     assert refused["status"] == "failed"
     assert "may not call private networks" in refused["error"]["message"]
-    assert allowed.json()["allow_private_networks"] is True
-    assert allowed.json()["name"] == "Tests"
+    assert code == 0, out
+    assert (await client.get("/organization")).json()["allow_private_networks"] is True
     assert reached["status"] == "succeeded"
     assert reached["nodes"]["check"]["output"]["body"] == {"status": "fine"}
 
 
+async def test_the_operator_turns_private_networks_off_again(api: ApiHarness) -> None:
+    org = api.organization_id
+    await operator_cli(api, "private-networks", "--organization", org, "on")
+    code, out = await operator_cli(api, "private-networks", "--organization", org, "off")
+    assert code == 0, out
+    assert f"{org}: http.request may not reach private networks" in out
+    assert (await api.client.get("/organization")).json()["allow_private_networks"] is False
+
+
+async def test_an_api_key_cannot_let_its_organization_reach_private_networks(
+    api: ApiHarness,
+) -> None:
+    response = await api.client.patch(
+        "/organization", json={"name": "Renamed", "allow_private_networks": True}
+    )
+    assert response.status_code == 422, response.text
+    [detail] = response.json()["error"]["details"]
+    assert detail["path"] == ["body", "allow_private_networks"]
+    assert "python -m app.cli private-networks" in detail["message"]
+    organization = (await api.client.get("/organization")).json()
+    assert (organization["name"], organization["allow_private_networks"]) == ("Tests", False)
+
+
 async def test_an_update_leaves_out_fields_as_they_are(api: ApiHarness) -> None:
-    await api.client.patch("/organization", json={"allow_private_networks": True})
+    await operator_cli(api, "private-networks", "--organization", api.organization_id, "on")
     renamed = (await api.client.patch("/organization", json={"name": "Renamed"})).json()
     assert (renamed["name"], renamed["allow_private_networks"]) == ("Renamed", True)

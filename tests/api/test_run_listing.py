@@ -95,3 +95,28 @@ async def test_runs_of_another_organization_are_not_listed(api: ApiHarness) -> N
     async with await foreign_client(api) as other:
         body = (await other.get("/runs")).json()
     assert body == {"data": [], "count": 0, "next_page_token": None}
+
+
+async def test_child_runs_are_listed_by_their_sub_workflow_trigger(api: ApiHarness) -> None:
+    child = await create_workflow(api.client, name="child")
+    parent = await create_workflow(
+        api.client,
+        {
+            "nodes": [
+                {"id": "start", "type": "trigger.manual"},
+                {"id": "call", "type": "sub_workflow", "parameters": {"workflow_id": child}},
+            ],
+            "edges": [{"source": "start", "target": "call"}],
+        },
+        name="parent",
+    )
+    parent_run = await start_run(api.client, parent, {"name": "Ada"})
+    await wait_for_end(api.client, parent_run)
+    children = await eventually(
+        lambda: listed(api, trigger="sub_workflow"), lambda body: body["count"] == 1
+    )
+    [child_run] = children["data"]
+    assert child_run["id"].startswith(f"{parent_run}~call~")
+    assert (child_run["workflow_id"], child_run["trigger"]) == (child, "sub_workflow")
+    manual = await listed(api, trigger="manual")
+    assert [run["id"] for run in manual["data"]] == [parent_run]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.conftest import ApiHarness
 from tests.utils.api import FAILING_GRAPH, create_workflow, manual_then, wait_for_end
 
@@ -112,3 +114,57 @@ async def test_a_version_number_too_large_for_a_database_is_a_422(api: ApiHarnes
     response = await api.client.post(f"/workflows/{workflow_id}/runs", json={"version": 2**70})
     assert response.status_code == 422
     assert response.json()["error"]["details"][0]["path"] == ["body", "version"]
+
+
+REF_SCHEMA = {
+    "type": "object",
+    "properties": {"to": {"$ref": "#/$defs/address"}},
+    "required": ["to"],
+    "$defs": {
+        "address": {
+            "type": "object",
+            "properties": {"email": {"type": "string", "format": "email", "maxLength": 20}},
+            "required": ["email"],
+        }
+    },
+}
+
+
+async def test_input_is_checked_through_the_schemas_local_refs(api: ApiHarness) -> None:
+    graph = manual_then(
+        {"id": "echo", "type": "transform", "parameters": {"value": "{{ trigger.to.email }}"}},
+        input_schema=REF_SCHEMA,
+    )
+    workflow_id = await create_workflow(api.client, graph)
+    refused = await api.client.post(
+        f"/workflows/{workflow_id}/runs", json={"input": {"to": {"email": "x" * 30}}}
+    )
+    assert refused.status_code == 422, refused.text
+    [detail] = refused.json()["error"]["details"]
+    assert detail["path"] == ["body", "input", "to", "email"]
+    started = await api.client.post(
+        f"/workflows/{workflow_id}/runs", json={"input": {"to": {"email": "a@b.c"}}}
+    )
+    assert started.status_code == 201, started.text
+    assert (await wait_for_end(api.client, started.json()["id"]))["output"] == {"echo": "a@b.c"}
+
+
+@pytest.mark.parametrize(
+    ("ref", "problem"),
+    [
+        ("https://schemas.example.com/address.json", "only local refs"),
+        ("#/$defs/missing", "points to nothing"),
+    ],
+)
+async def test_a_schema_whose_ref_does_not_resolve_inside_it_is_refused_when_stored(
+    api: ApiHarness, ref: str, problem: str
+) -> None:
+    schema = {"properties": {"to": {"$ref": ref}}}
+    response = await api.client.post(
+        "/workflows", json={"name": "w", "graph": manual_then(input_schema=schema)}
+    )
+    assert response.status_code == 422, response.text
+    [detail] = response.json()["error"]["details"]
+    assert detail["path"] == ["graph", "nodes", 0, "parameters", "input_schema"]
+    assert f"$ref '{ref}'" in detail["message"]
+    assert problem in detail["message"]

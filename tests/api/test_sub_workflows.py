@@ -274,3 +274,23 @@ async def test_a_sub_workflow_run_is_re_run_through_its_parent(api: ApiHarness) 
     first = await run(api, parent, {})
     response = await api.client.post(f"/runs/{first['id']}~call~0/rerun")
     assert response.status_code == 409, response.text
+
+
+async def test_a_workflow_an_active_workflow_calls_cannot_be_deleted(api: ApiHarness) -> None:
+    child = await create(api, plain(1))
+    parent = await create(api, calling(child))
+    assert (await api.client.post(f"/workflows/{parent}/activate")).status_code == 200
+    response = await api.client.delete(f"/workflows/{child}")
+    assert response.status_code == 409, response.text
+    error = response.json()["error"]
+    assert parent in error["message"]
+    assert error["details"] == [
+        {
+            "path": ["workflows", parent, "nodes", "call"],
+            "node_id": "call",
+            "message": f"active workflow '{parent}' (w) runs this workflow",
+        }
+    ]
+    assert (await api.client.get(f"/workflows/{child}")).status_code == 200
+    await api.client.post(f"/workflows/{parent}/deactivate")
+    assert (await api.client.delete(f"/workflows/{child}")).status_code == 204

@@ -16,6 +16,7 @@ from app.db.engine import sync_url
 from app.db.models import WorkflowVersion
 from tests.conftest import ApiHarness
 from tests.utils.api import create_workflow, wait_for_end
+from tests.utils.stored_plans import rewrite_latest_plan
 
 ECHO = {
     "id": "echo",
@@ -73,7 +74,10 @@ async def test_a_signed_delivery_starts_a_run_with_the_request(api: ApiHarness) 
     final = await wait_for_end(api.client, response.json()["run_id"])
     assert final["trigger"] == "webhook"
     assert final["output"]["echo"]["body"] == {"entry": [1, 2]}
-    assert "x-hub-signature-256" in final["output"]["echo"]["headers"]
+    headers = final["output"]["echo"]["headers"]
+    assert headers["user-agent"].startswith("python-httpx")
+    assert "x-hub-signature-256" not in headers
+    assert signed(secret, body).removeprefix("sha256=") not in json.dumps(final)
 
 
 async def test_a_wrong_signature_is_refused(api: ApiHarness) -> None:
@@ -109,6 +113,57 @@ async def test_a_replayed_delivery_starts_nothing_new(api: ApiHarness) -> None:
     assert again.status_code == 202
     assert again.json() == {"run_id": first.json()["run_id"], "created": False}
     assert first.json()["created"] is True
+
+
+async def test_a_delivery_without_an_id_is_deduplicated_by_its_signature(
+    api: ApiHarness,
+) -> None:
+    _, url, secret = await webhook(api, delivery_id_header=None)
+    body = b'{"event": "x", "at": 1}'
+    first = await deliver(url, body, **{"X-Hub-Signature-256": signed(secret, body)})
+    again = await deliver(url, body, **{"X-Hub-Signature-256": signed(secret, body)})
+    other_body = b'{"event": "x", "at": 2}'
+    other = await deliver(url, other_body, **{"X-Hub-Signature-256": signed(secret, other_body)})
+    assert first.json()["created"] is True
+    assert again.json() == {"run_id": first.json()["run_id"], "created": False}
+    assert other.json()["created"] is True
+    assert other.json()["run_id"] != first.json()["run_id"]
+
+
+async def test_a_get_webhook_cannot_be_signed_as_it_has_no_body(api: ApiHarness) -> None:
+    response = await api.client.post(
+        "/workflows", json={"name": "w", "graph": hook_graph(method="GET")}
+    )
+    assert response.status_code == 422, response.text
+    [detail] = response.json()["error"]["details"]
+    assert detail["path"] == ["graph", "nodes", 0, "parameters", "authentication"]
+    assert "GET" in detail["message"]
+
+
+async def test_a_stored_get_webhook_with_hmac_is_a_conflict_not_a_crash(api: ApiHarness) -> None:
+    workflow_id, url, secret = await webhook(api)
+
+    def make_it_get(plan: dict[str, Any]) -> None:
+        plan["nodes"]["hook"]["parameters"]["method"] = "GET"
+
+    rewrite_latest_plan(api.settings, workflow_id, make_it_get)
+    async with httpx.AsyncClient(timeout=30) as anonymous:
+        response = await anonymous.get(url, headers={"X-Hub-Signature-256": signed(secret, b"")})
+    assert response.status_code == 409, response.text
+    assert response.json()["error"]["details"][0]["path"] == ["parameters", "authentication"]
+    listed = await api.client.get(f"/workflows/{workflow_id}/webhooks")
+    assert listed.status_code == 409, listed.text
+
+
+async def test_a_get_webhook_with_a_token_starts_a_run_from_its_query(api: ApiHarness) -> None:
+    _, url, secret = await webhook(api, method="GET", authentication="token")
+    async with httpx.AsyncClient(timeout=30) as anonymous:
+        response = await anonymous.get(
+            url, params={"order": "42"}, headers={"X-Webhook-Token": secret}
+        )
+    assert response.status_code == 202, response.text
+    final = await wait_for_end(api.client, response.json()["run_id"])
+    assert "x-webhook-token" not in final["output"]["echo"]["headers"]
 
 
 async def test_a_token_delivery_is_checked_and_the_token_kept_out_of_the_run(

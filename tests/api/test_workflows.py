@@ -45,6 +45,19 @@ async def test_an_edit_adds_a_version_and_the_old_one_stays_readable(api: ApiHar
     assert listed["count"] == 2
 
 
+async def test_a_version_shows_the_plan_its_runs_carry(api: ApiHarness) -> None:
+    workflow_id = await create_workflow(api.client)
+    version = (await api.client.get(f"/workflows/{workflow_id}/versions/1")).json()
+    plan = version["plan"]
+    assert plan["triggers"] == ["start"]
+    assert plan["nodes"]["greet"]["parameters"] == {
+        "value": {"greeting": "Hello {{ trigger.name }}"}
+    }
+    assert plan["nodes"]["start"]["next"] == {"out": ["greet"]}
+    validated = await api.client.post("/workflows/validate", json={"graph": GREETING_GRAPH})
+    assert version["plan_hash"] == validated.json()["plan_hash"]
+
+
 async def test_a_rename_keeps_the_version(api: ApiHarness) -> None:
     workflow_id = await create_workflow(api.client)
     updated = (await api.client.patch(f"/workflows/{workflow_id}", json={"name": "new"})).json()

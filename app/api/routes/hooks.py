@@ -4,6 +4,7 @@ with the webhook's secret (a signature of the body, or a token)."""
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Request, status
@@ -15,7 +16,6 @@ from app import runs, sub_workflows, webhook_delivery
 from app.api.deps import LazyTemporalDep, SessionDep, SettingsDep, connect_temporal
 from app.api.responses import ErrorResponse, errors
 from app.errors import AppError, NotFoundError
-from app.language.nodes.triggers import WebhookTriggerParameters
 from app.language.plan import Plan
 from app.store import webhooks as store
 from app.store import workflows as workflow_store
@@ -54,7 +54,8 @@ async def deliver_webhook(
     settings: SettingsDep,
 ) -> Response:
     """Start a run of the workflow's latest version with the request as `trigger`
-    (`method`, `headers`, `query`, `body`). A repeated `delivery_id_header` starts nothing new.
+    (`method`, `headers`, `query`, `body`). A repeated `delivery_id_header` starts nothing new;
+    without one, neither does the same signed body within the trigger's `dedup_window`.
     Meta's `GET ?hub.mode=subscribe&hub.verify_token=…&hub.challenge=…` is answered with the
     challenge when the verify token matches."""
     target = await store.find_delivery_target(session, webhook_id=webhook_id)
@@ -68,7 +69,7 @@ async def deliver_webhook(
     node = plan.nodes.get(webhook.node_id)
     if node is None or node.type != store.WEBHOOK_TRIGGER:
         raise NotFoundError(_NOT_FOUND)
-    parameters = WebhookTriggerParameters.of_stored_plan(node.parameters)
+    parameters = webhook_delivery.stored_parameters(plan, webhook.node_id)
     query = dict(request.query_params)
     if request.method == "GET":
         challenge = webhook_delivery.verification_challenge(
@@ -93,7 +94,7 @@ async def deliver_webhook(
         if webhook.secret_sealed
         else None
     )
-    webhook_delivery.authenticate(parameters, delivery, secret)
+    digest = webhook_delivery.authenticate(parameters, delivery, secret)
     delivery_id = (
         delivery.headers.get(parameters.delivery_id_header.lower())
         if parameters.delivery_id_header
@@ -103,22 +104,39 @@ async def deliver_webhook(
     # Starting the run and waiting for it need no database connection: give it back.
     await session.close()
     temporal = await connect_temporal(lazy_temporal)
-    started = await runs.start_run(
-        temporal,
-        run_input=runs.build_run_input(
-            version,
-            trigger="webhook",
-            payload=webhook_delivery.trigger_payload(parameters, delivery),
-            workflows=carried,
-            trigger_node=webhook.node_id,
-        ),
-        search_attributes=runs.run_search_attributes(version, "webhook"),
-        task_queue=settings.temporal_task_queue,
-        run_id=(
-            runs.keyed_run_id(workflow.organization_id, f"hook_{webhook.id}", delivery_id)
-            if delivery_id
-            else None
-        ),
+    run_id, earlier = None, None
+    if delivery_id:
+        run_id = runs.keyed_run_id(workflow.organization_id, f"hook_{webhook.id}", delivery_id)
+    elif digest and parameters.dedup_window:
+        now = datetime.now(UTC)
+        run_id, earlier = webhook_delivery.signature_run_ids(
+            organization_id=workflow.organization_id,
+            webhook_id=webhook.id,
+            digest=digest,
+            now=now,
+            window=parameters.dedup_window,
+        )
+        if not await webhook_delivery.started_since(
+            temporal, earlier, now - parameters.dedup_window
+        ):
+            earlier = None
+    started = (
+        runs.StartedRun(id=earlier, created=False)
+        if earlier
+        else await runs.start_run(
+            temporal,
+            run_input=runs.build_run_input(
+                version,
+                trigger="webhook",
+                payload=webhook_delivery.trigger_payload(parameters, delivery),
+                workflows=carried,
+                trigger_node=webhook.node_id,
+            ),
+            search_attributes=runs.run_search_attributes(version, "webhook"),
+            task_queue=settings.temporal_task_queue,
+            run_id=run_id,
+            payload_field=("body",),
+        )
     )
     accepted = WebhookAccepted(run_id=started.id, created=started.created)
     if parameters.response_mode == "wait_for_result":

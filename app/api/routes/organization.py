@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from fastapi import APIRouter
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from app.api.deps import CallerDep, SessionDep, WriterDep
 from app.api.responses import AUTHENTICATED, WRITES
@@ -22,18 +23,26 @@ class OrganizationUpdate(BaseModel):
     name: str | None = Field(
         default=None, min_length=1, max_length=200, examples=["Acme social team"]
     )
-    allow_private_networks: bool | None = Field(
-        default=None,
-        description="Let `http.request` nodes reach private, loopback and link-local addresses "
-        "(services on the organization's own network). Off by default.",
-        examples=[True],
-    )
+    # Declared only to refuse it by name: reaching private networks is the operator's call
+    # (an API key could otherwise point requests at the operator's internal network).
+    allow_private_networks: SkipJsonSchema[object] = None
+
+    @field_validator("allow_private_networks")
+    @classmethod
+    def _operator_only(cls, _: object) -> None:
+        raise ValueError(
+            "allow_private_networks is set by the operator: "
+            "python -m app.cli private-networks --organization ORG on|off"
+        )
 
 
 class OrganizationPublic(BaseModel):
     id: str
     name: str
-    allow_private_networks: bool
+    allow_private_networks: bool = Field(
+        description="`http.request` nodes may reach private, loopback and link-local addresses "
+        "(set by the operator with `python -m app.cli private-networks`)."
+    )
     created_at: datetime
 
 
@@ -50,11 +59,9 @@ async def get_organization(caller: CallerDep, session: SessionDep) -> Organizati
 async def update_organization(
     body: OrganizationUpdate, caller: WriterDep, session: SessionDep
 ) -> OrganizationPublic:
-    """Rename the organization, or let its HTTP requests reach private networks."""
+    """Rename the organization. Whether its HTTP requests may reach private networks is the
+    operator's decision (`python -m app.cli private-networks`): 422 here."""
     organization = await store.update_organization(
-        session,
-        organization_id=caller.organization_id,
-        name=body.name,
-        allow_private_networks=body.allow_private_networks,
+        session, organization_id=caller.organization_id, name=body.name
     )
     return OrganizationPublic.model_validate(organization, from_attributes=True)

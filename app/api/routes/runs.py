@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Header, Query, Response, status
 
-from app import run_control, run_listing, runs, sub_workflows
+from app import payload_limits, run_control, run_listing, runs, sub_workflows
 from app.api.deps import CallerDep, SessionDep, SettingsDep, TemporalDep, WriterDep
 from app.api.responses import AUTHENTICATED, WRITES, errors
 from app.api.schemas import (
@@ -27,7 +27,6 @@ from workflows.state import (
     DecisionInput,
     EventInput,
     RunStatus,
-    TriggerKind,
 )
 
 router = APIRouter(tags=["runs"], responses={**AUTHENTICATED, **errors(503)})
@@ -65,7 +64,7 @@ def public_run(view: runs.RunView) -> RunPublic:
     response_model=RunCreated,
     responses={
         **WRITES,
-        **errors(404, 409),
+        **errors(404, 409, 413),
         200: {
             "model": RunCreated,
             "description": "The run an earlier request with this Idempotency-Key started.",
@@ -123,7 +122,10 @@ async def list_runs(
     settings: SettingsDep,
     workflow_id: Annotated[str | None, Query(max_length=100)] = None,
     status_: Annotated[RunStatus | None, Query(alias="status")] = None,
-    trigger: Annotated[TriggerKind | None, Query()] = None,
+    trigger: Annotated[
+        run_listing.RunTrigger | None,
+        Query(description="What started the runs; `sub_workflow`: child runs of a parent."),
+    ] = None,
     started_after: Annotated[
         datetime | None, Query(description="ISO 8601 with a time zone, inclusive.")
     ] = None,
@@ -170,7 +172,7 @@ async def get_run(run_id: str, caller: CallerDep, temporal: TemporalDep) -> RunP
     operation_id="send_run_event",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=RunAccepted,
-    responses={**WRITES, **errors(404, 409)},
+    responses={**WRITES, **errors(404, 409, 413)},
 )
 async def send_run_event(
     run_id: str,
@@ -190,7 +192,8 @@ async def send_run_event(
 ) -> RunAccepted:
     """Deliver a named event (a Temporal signal): `wait_for_event` nodes waiting for this name,
     now or later in the run, receive its payload. A name no `wait_for_event` node of the run
-    listens for is refused (422)."""
+    listens for is refused (422); a payload over `MAX_EVENT_BYTES` too (413)."""
+    payload_limits.check_event(body)
     await run_control.send_event(
         temporal, organization_id=caller.organization_id, run_id=run_id, event=body
     )

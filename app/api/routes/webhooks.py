@@ -10,11 +10,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from app.api.deps import CallerDep, SessionDep, SettingsDep, WriterDep
 from app.api.responses import AUTHENTICATED, WRITES, errors
 from app.db.models import Webhook
-from app.language.nodes.triggers import WebhookTriggerParameters
 from app.language.plan import Plan
 from app.settings import Settings
 from app.store import webhooks as store
 from app.store import workflows as workflow_store
+from app.webhook_delivery import stored_parameters
 from app.webhook_secrets import new_secret, seal, token_hash
 
 router = APIRouter(prefix="/workflows", tags=["webhooks"], responses=AUTHENTICATED)
@@ -69,7 +69,7 @@ def webhook_url(request: Request, settings: Settings, webhook_id: str) -> str:
 
 
 def _public(request: Request, settings: Settings, plan: Plan, webhook: Webhook) -> WebhookPublic:
-    parameters = WebhookTriggerParameters.of_stored_plan(plan.nodes[webhook.node_id].parameters)
+    parameters = stored_parameters(plan, webhook.node_id)
     return WebhookPublic(
         node_id=webhook.node_id,
         url=webhook_url(request, settings, webhook.id),

@@ -35,16 +35,17 @@ async def _set_active(
         session, organization_id=caller.organization_id, workflow_id=workflow_id
     )
 
-    async def follow_schedules(_: Workflow) -> None:
-        if schedules.schedule_nodes(version.plan):
-            await schedules.sync(
-                await connect_temporal(lazy_temporal),
-                version=version,
-                workflows=await sub_workflows.plans_for(session, version),
-                active=active,
-                task_queue=settings.temporal_task_queue,
-                create=active,
-            )
+    async def follow_schedules(_: Workflow) -> schedules.Undo | None:
+        if not schedules.schedule_nodes(version.plan):
+            return None
+        return await schedules.sync(
+            await connect_temporal(lazy_temporal),
+            version=version,
+            workflows=await sub_workflows.plans_for(session, version),
+            active=active,
+            task_queue=settings.temporal_task_queue,
+            create=active,
+        )
 
     workflow = await store.set_active(
         session,

@@ -168,10 +168,12 @@ async def update_workflow(
     )
     removed = schedules.schedule_nodes(previous.plan)
 
-    async def follow_schedules(workflow: Workflow, version: WorkflowVersion) -> None:
+    async def follow_schedules(
+        workflow: Workflow, version: WorkflowVersion
+    ) -> schedules.Undo | None:
         if not removed and not schedules.schedule_nodes(version.plan):
-            return
-        await schedules.sync(
+            return None
+        return await schedules.sync(
             await connect_temporal(lazy_temporal),
             version=version,
             workflows=await sub_workflows.plans_for(session, version),
@@ -199,22 +201,27 @@ async def update_workflow(
     operation_id="delete_workflow",
     status_code=status.HTTP_204_NO_CONTENT,
     response_class=Response,
-    responses={**WRITES, **errors(404, 503)},
+    responses={**WRITES, **errors(404, 409, 503)},
 )
 async def delete_workflow(
     workflow_id: str, caller: WriterDep, session: SessionDep, lazy_temporal: LazyTemporalDep
 ) -> Response:
     """Delete a workflow, its versions, webhooks and schedules. Runs in flight are untouched:
-    each carries its own plan and finishes as it would have."""
+    each carries its own plan and finishes as it would have. 409 naming the callers while an
+    active workflow runs it as a sub-workflow."""
+    await sub_workflows.refuse_if_called(
+        session, organization_id=caller.organization_id, workflow_id=workflow_id
+    )
     versions = await store.all_versions(
         session, organization_id=caller.organization_id, workflow_id=workflow_id
     )
 
-    async def remove_schedules(workflow: Workflow) -> None:
-        if any(schedules.schedule_nodes(version.plan) for version in versions):
-            await schedules.delete_all(
-                await connect_temporal(lazy_temporal), workflow_id=workflow.id, versions=versions
-            )
+    async def remove_schedules(workflow: Workflow) -> schedules.Undo | None:
+        if not any(schedules.schedule_nodes(version.plan) for version in versions):
+            return None
+        return await schedules.delete_all(
+            await connect_temporal(lazy_temporal), workflow_id=workflow.id, versions=versions
+        )
 
     await store.delete_workflow(
         session,
@@ -261,7 +268,7 @@ async def list_workflow_versions(
 async def get_workflow_version(
     workflow_id: str, version: VersionNumber, caller: CallerDep, session: SessionDep
 ) -> WorkflowVersionPublic:
-    """One version exactly as it was stored, graph included."""
+    """One version exactly as it was stored: its graph, and the plan compiled from it."""
     row = await store.get_version(
         session, organization_id=caller.organization_id, workflow_id=workflow_id, version=version
     )

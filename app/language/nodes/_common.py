@@ -104,7 +104,8 @@ _CRON_FIELDS: tuple[tuple[str, int, int, dict[str, int]], ...] = (
 def _cron_value(token: str, field: str, low: int, high: int, names: dict[str, int]) -> int:
     if token.upper() in names:
         return names[token.upper()]
-    if not token.isdecimal():
+    # isdecimal alone takes any script's digits ("٣"), which Temporal's cron parser refuses.
+    if not (token.isascii() and token.isdecimal()):
         hint = f" or a name such as {next(iter(names))}" if names else ""
         raise ValueError(f"{field} field: '{token}' is not a number{hint}")
     number = int(token)
@@ -116,7 +117,7 @@ def _cron_value(token: str, field: str, low: int, high: int, names: dict[str, in
 def _check_cron_field(text: str, field: str, low: int, high: int, names: dict[str, int]) -> None:
     for item in text.split(","):
         span, slash, step = item.partition("/")
-        if slash and not (step.isdecimal() and int(step) >= 1):
+        if slash and not (step.isascii() and step.isdecimal() and int(step) >= 1):
             raise ValueError(f"{field} field: the step in '{item}' must be a whole number ≥ 1")
         if span == "*":
             continue

@@ -325,6 +325,7 @@ NODE_TYPES: tuple[NodeType, ...] = (
         title="Join",
         description="Waits for parallel branches to arrive before continuing.",
         parameters=JoinParameters,
+        literal_fields=("mode",),
         output={
             "type": "object",
             "additionalProperties": True,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal, Self
 
 from pydantic import AfterValidator, AwareDatetime, BeforeValidator, Field, model_validator
@@ -33,6 +33,26 @@ HeaderName = Annotated[
     str, Field(min_length=1, max_length=100, pattern=r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
 ]
 """An HTTP header name (RFC 9110 token characters)."""
+
+
+EARLIEST_SCHEDULE_MOMENT = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST_SCHEDULE_MOMENT = datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC)
+
+
+def _within_schedule_range(moment: datetime) -> datetime:
+    # Temporal keeps schedule bounds as Unix timestamps; a moment whose UTC time falls
+    # outside 1970-9999 is refused there, or cannot even be converted here.
+    try:
+        utc = moment.astimezone(UTC)
+    except OverflowError:
+        utc = None
+    if utc is None or not EARLIEST_SCHEDULE_MOMENT <= utc <= LATEST_SCHEDULE_MOMENT:
+        raise ValueError("must be between 1970-01-01T00:00:00Z and 9999-12-31T23:59:59Z")
+    return moment
+
+
+ScheduleMoment = Annotated[AwareDatetime, AfterValidator(_within_schedule_range)]
+"""A schedule bound: an ISO 8601 moment with a time zone, in 1970-9999 (UTC)."""
 
 
 class ManualTriggerParameters(Parameters):
@@ -152,12 +172,12 @@ class ScheduleTriggerParameters(Parameters):
         ),
         json_schema_extra={"examples": ["PT1M", "PT1H"]},
     )
-    start_at: AwareDatetime | None = Field(
+    start_at: ScheduleMoment | None = Field(
         default=None,
         description="No runs before this moment (ISO 8601 with a time zone).",
         json_schema_extra={"examples": ["2025-01-01T00:00:00Z"]},
     )
-    end_at: AwareDatetime | None = Field(
+    end_at: ScheduleMoment | None = Field(
         default=None,
         description="No runs after this moment (ISO 8601 with a time zone); after `start_at`.",
         json_schema_extra={"examples": ["2025-12-31T23:59:59+01:00"]},
@@ -257,9 +277,21 @@ class WebhookTriggerParameters(Parameters):
         default="X-Delivery-Id",
         description=(
             "Header with the sender's delivery id: a delivery seen before starts no new run. "
-            "Empty: every request starts a run."
+            "Without it (empty, or absent from a request), signed deliveries are deduplicated "
+            "by their signature within `dedup_window`."
         ),
         json_schema_extra={"examples": ["X-Delivery-Id", "X-GitHub-Delivery"]},
+    )
+    dedup_window: timedelta = Field(
+        default=timedelta(hours=1),
+        ge=timedelta(0),
+        le=timedelta(days=7),
+        description=(
+            "For signed deliveries without a delivery id: the same body with the same "
+            "signature within this long starts no new run (at most 7 days; PT0S: every "
+            "such delivery starts a run)."
+        ),
+        json_schema_extra={"examples": ["PT1H", "PT10M", "PT0S"]},
     )
     response_mode: Literal["accepted", "wait_for_result"] = Field(
         default="accepted",
@@ -299,12 +331,24 @@ class WebhookTriggerParameters(Parameters):
     def of_stored_plan(cls, parameters: Mapping[str, Any]) -> Self:
         """The parameters of a webhook trigger in a stored plan.
 
-        Versions saved when `authentication: none` was allowed are held to the default
-        (a signature), so their deliveries are refused until they prove the secret.
+        Versions saved when `authentication: none` was allowed are held to a signature (a
+        token for GET, which has no body to sign), so their deliveries are refused until
+        they prove the secret.
         """
         if parameters.get("authentication") == "none":
-            parameters = {**parameters, "authentication": "hmac_sha256"}
+            held = "token" if parameters.get("method") == "GET" else "hmac_sha256"
+            parameters = {**parameters, "authentication": held}
         return cls.model_validate(parameters)
+
+    @model_validator(mode="after")
+    def _get_has_no_body_to_sign(self) -> Self:
+        if self.method == "GET" and self.authentication == "hmac_sha256":
+            raise field_error(
+                self,
+                ("authentication",),
+                "a GET request has no body to sign: use token for a GET webhook",
+            )
+        return self
 
 
 NODE_TYPES: tuple[NodeType, ...] = (
@@ -315,6 +359,7 @@ NODE_TYPES: tuple[NodeType, ...] = (
         title="Manual or API",
         description="Starts a run when someone clicks Run or calls the API, with optional input.",
         parameters=ManualTriggerParameters,
+        literal_fields=tuple(ManualTriggerParameters.model_fields),
         output={"description": "The run input, as given when the run was started."},
     ),
     NodeType(
@@ -324,6 +369,7 @@ NODE_TYPES: tuple[NodeType, ...] = (
         title="Schedule",
         description="Starts a run at cron times, a fixed interval or calendar times.",
         parameters=ScheduleTriggerParameters,
+        literal_fields=tuple(ScheduleTriggerParameters.model_fields),
         output={
             "type": "object",
             "properties": {
@@ -345,6 +391,7 @@ NODE_TYPES: tuple[NodeType, ...] = (
         title="Webhook",
         description="Starts a run when an HTTP request arrives at the workflow's webhook URL.",
         parameters=WebhookTriggerParameters,
+        literal_fields=tuple(WebhookTriggerParameters.model_fields),
         output={
             "type": "object",
             "properties": {

@@ -1,0 +1,72 @@
+"""How much may travel to Temporal in one payload, checked before anything is stored or started.
+
+Temporal refuses a payload over 2 MiB (its default blob size limit) with an error that says
+nothing useful to the caller, after the request has been accepted. A run's input carries its
+plan, the plans of the sub-workflows it may start and its trigger's payload, so plans are
+capped when stored, leaving every run room for a payload of about a megabyte.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from temporalio.contrib.pydantic import pydantic_data_converter
+
+from app.errors import ErrorDetail, PayloadTooLargeError
+from app.language.errors import Issue
+from app.language.plan import Plan
+
+MAX_RUN_INPUT_BYTES = 2_000_000
+"""A run's whole input (plan, sub-workflow plans, trigger payload), encoded: under 2 MiB."""
+MAX_EVENT_BYTES = 2_000_000
+"""An event delivered to a run (its name and payload), encoded."""
+MAX_PLAN_BYTES = 1_000_000
+"""A compiled plan together with the plans of the sub-workflows its runs may start."""
+
+
+def encoded_size(value: Any) -> int:
+    """The bytes `value` takes as a Temporal payload, encoded as every run's data is."""
+    [payload] = pydantic_data_converter.payload_converter.to_payloads([value])
+    return payload.ByteSize()
+
+
+def _too_large(
+    what: str, size: int, limit: int, field: tuple[str | int, ...]
+) -> PayloadTooLargeError:
+    message = f"{what} is {size} bytes; at most {limit}"
+    return PayloadTooLargeError(message, [ErrorDetail(message, path=field, code="too_large")])
+
+
+def check_run_input(run_input: Any, *, field: tuple[str | int, ...]) -> None:
+    """413 naming `field` (where the payload came from) when the run could not be started."""
+    size = encoded_size(run_input)
+    if size > MAX_RUN_INPUT_BYTES:
+        raise _too_large(
+            "the run's input, with the plan it carries,", size, MAX_RUN_INPUT_BYTES, field
+        )
+
+
+def check_event(event: Any) -> None:
+    size = encoded_size(event)
+    if size > MAX_EVENT_BYTES:
+        raise _too_large("the event", size, MAX_EVENT_BYTES, ("body", "payload"))
+
+
+def plan_size_issue(plan: Plan, carried: Mapping[str, Plan]) -> Issue | None:
+    """A problem when the plan, with the plans its runs carry, leaves runs no room."""
+    own = len(plan.canonical_json())
+    size = own + sum(len(child.canonical_json()) for child in carried.values())
+    if size <= MAX_PLAN_BYTES:
+        return None
+    if carried:
+        message = (
+            f"the compiled plan is {own} bytes, {size} with the plans of the sub-workflows "
+            f"it runs; at most {MAX_PLAN_BYTES}, so that every run has room for its input"
+        )
+    else:
+        message = (
+            f"the compiled plan is {size} bytes; at most {MAX_PLAN_BYTES}, so that every run "
+            "has room for its input"
+        )
+    return Issue("too_large", message)
