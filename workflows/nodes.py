@@ -9,7 +9,7 @@ from typing import Any
 from pydantic import ValidationError
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import ActivityError, ApplicationError, FailureError
 from temporalio.workflow import ActivityCancellationType
 
 with workflow.unsafe.imports_passed_through():
@@ -19,7 +19,7 @@ with workflow.unsafe.imports_passed_through():
     from app.language.nodes.flow import LoopParameters, SubWorkflowParameters
     from app.language.plan import PlanNode, RetrySpec
     from workflows import control
-    from workflows.bounded import bounded
+    from workflows.bounded import ValueTooDeepError, bounded
     from workflows.children import run_sub_workflow
     from workflows.context import expression_context, render_parameters
     from workflows.loop import run_loop
@@ -63,7 +63,17 @@ def _error_of(error: BaseException, node_id: str) -> NodeError:
         )
     if isinstance(cause, ExpressionError):
         return NodeError(type="ExpressionError", message=cause.message, node_id=node_id)
-    return NodeError(type=type(cause).__name__, message=str(cause), node_id=node_id)
+    if isinstance(cause, ValueTooDeepError):
+        return NodeError(type="ValueTooDeep", message=str(cause), node_id=node_id)
+    if isinstance(cause, FailureError):
+        # Temporal's own failures of the activity or child: a timeout, a cancellation.
+        return NodeError(type=type(cause).__name__, message=str(cause), node_id=node_id)
+    # Anything else is a bug or a value nothing checked: still this node's failure.
+    return NodeError(
+        type="InternalError",
+        message=f"unexpected {type(cause).__name__}: {cause}",
+        node_id=node_id,
+    )
 
 
 def _idempotency_key(node_id: str, scope: Scope) -> str:
@@ -129,6 +139,7 @@ class NodeRunner:
             else:
                 outcome = await self._execute(node, scope, parked)
                 node_state.status = "succeeded"
+            output = bounded(outcome.output)
         except asyncio.CancelledError:
             node_state.status = "cancelled"
             node_state.ended_at = workflow.now()
@@ -138,11 +149,16 @@ class NodeRunner:
             node_state.output = bounded(stopped.output)
             node_state.ended_at = workflow.now()
             raise
-        except (ActivityError, control.NodeFailedError, ValidationError, ExpressionError) as error:
+        except NodeFailure:
+            raise  # a node inside this one (a loop's body) failed the run
+        except Exception as error:
+            # Whatever else escapes a node fails the node: raised out of the workflow, it
+            # would fail the workflow task, which Temporal retries forever.
             outcome = self._failed(node, _error_of(error, node.id))
-        node_state.output = bounded(outcome.output)
+            output = outcome.output
+        node_state.output = output
         node_state.ended_at = workflow.now()
-        return Outcome(outcome.handle, node_state.output)
+        return Outcome(outcome.handle, output)
 
     def _failed(self, node: PlanNode, error: NodeError) -> Outcome:
         node_state = self.state.nodes[node.id]

@@ -2,6 +2,11 @@
 
 A wait is shown in the run's state while it lasts, and it can be parked: when the run
 continues as new, the next run picks it up with the same deadline.
+
+A `wait_for_event` whose `match` raises on a delivered event (it reads a key the payload
+lacks as a number, compares text with a number...) fails its node with an
+`ExpressionError` naming the event, and that event is consumed: the node's `on_error`
+decides what follows, as for any failure. Events before it that match are taken first.
 """
 
 from __future__ import annotations
@@ -98,13 +103,25 @@ class Waits:
     ) -> Outcome:  # fmt: skip
         wait: WaitForEventParameters = parameters
         found: list[EventInput] = []
+        broken: list[tuple[EventInput, str]] = []
 
         def matching() -> bool:
+            # Runs inside Temporal's condition check, where an exception would fail the
+            # workflow task (retried forever): a match that raises ends the wait instead.
             for event in self.events:
                 if event.name != wait.event:
                     continue
-                if wait.match and not evaluate(wait.match, {**context, "event": event.payload}):
-                    continue
+                if wait.match:
+                    try:
+                        matched = evaluate(wait.match, {**context, "event": event.payload})
+                    except NodeFailedError as error:
+                        broken.append((event, error.message))
+                        return True
+                    except Exception as error:
+                        broken.append((event, f"unexpected {type(error).__name__}: {error}"))
+                        return True
+                    if not matched:
+                        continue
                 found.append(event)
                 return True
             return False
@@ -115,6 +132,15 @@ class Waits:
         with self._waiting(scope, what):
             if not await _wait_until(matching, what.until):
                 return Outcome("timeout", None)
+        if broken:
+            # The event is consumed with the failure, so a retry or a later wait of the
+            # same event does not stumble on it again.
+            event, message = broken[0]
+            self.events.remove(event)
+            raise NodeFailedError(
+                f"the match expression failed on event '{event.name}': {message}",
+                type="ExpressionError",
+            )
         self.events.remove(found[0])
         return Outcome("out", found[0].payload)
 
