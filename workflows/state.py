@@ -77,6 +77,9 @@ class WaitingFor(BaseModel):
     event: str | None = None
     until: datetime | None = None
     """When the wait ends at the latest: a delay's moment, an event's or approval's timeout."""
+    approvers: list[str] | None = None
+    """Who may decide an approval, rendered when it started (empty: anyone). None for an
+    approval parked by a run from before approvers were rendered."""
 
 
 class NodeState(BaseModel):

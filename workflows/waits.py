@@ -77,10 +77,19 @@ class Waits:
             raise ValueError(f"node '{decision.node_id}' is not waiting for an approval")
         else:
             node_id = decision.node_id
-        approvers = self.plan.nodes[node_id].parameters.get("approvers") or []
+        approvers = self._approvers(node_id)
         if approvers and decision.by not in approvers:
             raise ValueError(f"'{decision.by}' may not decide this approval")
         return node_id
+
+    def _approvers(self, node_id: str) -> list[str]:
+        """Who may decide the approval `node_id` waits for: as rendered when it started."""
+        for wait in self.state.waiting_for:
+            if wait.node_id == node_id and wait.approvers is not None:
+                return wait.approvers
+        # Parked by an earlier version that kept no rendered list: the plan's, as it was.
+        approvers: list[str] = self.plan.nodes[node_id].parameters.get("approvers") or []
+        return approvers
 
     # -- nodes ----------------------------------------------------------------------------
 
@@ -149,8 +158,14 @@ class Waits:
         parked: Parked | None,
     ) -> Outcome:  # fmt: skip
         approval: ApprovalParameters = parameters
+        # Rendered (from the node's expression context) once, when the approval starts: a
+        # parked approval keeps the list it started with, whatever the variables became.
+        kept = parked.wait.approvers if parked and parked.wait else None
         what = WaitingFor(
-            node_id=node.id, kind="approval", until=_deadline(approval.timeout, parked)
+            node_id=node.id,
+            kind="approval",
+            until=_deadline(approval.timeout, parked),
+            approvers=list(approval.approvers) if kept is None else kept,
         )
         with self._waiting(scope, what):
             if not await _wait_until(lambda: node.id in self.decisions, what.until):
