@@ -104,6 +104,8 @@ class NodeRunner:
             decisions=dict(resume.decisions) if resume else {},
         )
         self.last_error: NodeError | None = resume.last_error if resume else None
+        self._in_flight: dict[str, int] = {}
+        """How many loop iterations run each node now."""
 
     def context(self, scope: Scope) -> dict[str, Any]:
         return expression_context(
@@ -132,6 +134,18 @@ class NodeRunner:
             node_state.started_at = workflow.now()
             node_state.ended_at = None
             node_state.error = None
+        self._in_flight[node.id] = self._in_flight.get(node.id, 0) + 1
+        try:
+            return await self._run_and_settle(node, scope, parked)
+        finally:
+            self._in_flight[node.id] -= 1
+            if self._in_flight[node.id] and node_state.status != "failed":
+                # Other iterations of a loop still run this node: the state shows them
+                # until the last one ends (a failure stays shown: it is what matters).
+                node_state.status = "waiting" if self.waits.waits_in(node.id) else "running"
+
+    async def _run_and_settle(self, node: PlanNode, scope: Scope, parked: Parked | None) -> Outcome:
+        node_state = self.state.nodes[node.id]
         try:
             if node.disabled:
                 outcome = Outcome(self._default_handle(node), None)
@@ -141,7 +155,8 @@ class NodeRunner:
                 node_state.status = "succeeded"
             output = bounded(outcome.output)
         except asyncio.CancelledError:
-            node_state.status = "cancelled"
+            if node_state.status != "failed":  # in another iteration, which failed the run
+                node_state.status = "cancelled"
             node_state.ended_at = workflow.now()
             raise
         except control.RunStopped as stopped:

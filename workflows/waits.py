@@ -63,6 +63,10 @@ class Waits:
     def deliver(self, event: EventInput) -> None:
         self.events.append(event)
 
+    def waits_in(self, node_id: str) -> bool:
+        """Whether `node_id` waits now (in any loop iteration)."""
+        return any(wait.node_id == node_id for wait in self.state.waiting_for)
+
     def pending_approvals(self) -> list[str]:
         return [wait.node_id for wait in self.state.waiting_for if wait.kind == "approval"]
 
@@ -189,8 +193,12 @@ class Waits:
             yield
         finally:
             del scope.parks[what.node_id]
-            self.state.waiting_for.remove(what)
-            self.state.nodes[what.node_id].status = "running"
+            # By identity: another iteration of a loop may wait with an equal description.
+            self.state.waiting_for[:] = [
+                wait for wait in self.state.waiting_for if wait is not what
+            ]
+            if not self.waits_in(what.node_id):
+                self.state.nodes[what.node_id].status = "running"
 
 
 def _moment(delay: DelayParameters, now: datetime) -> datetime:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -96,6 +96,16 @@ async def wait_until_waiting(handle: Handle, node_id: str) -> RunState:
             else:
                 if any(wait.node_id == node_id for wait in state.waiting_for):
                     return state
+            await asyncio.sleep(0.05)
+
+
+async def wait_until_state(handle: Handle, holds: Callable[[RunState], bool]) -> RunState:
+    """Poll the live state until `holds` is true of it."""
+    async with asyncio.timeout(20):
+        while True:
+            state = await state_of(handle)
+            if holds(state):
+                return state
             await asyncio.sleep(0.05)
 
 
