@@ -24,6 +24,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.context import expression_context, render_parameters
     from workflows.loop import run_loop
     from workflows.operations import settled
+    from workflows.pace import Pace
     from workflows.scope import Gate, Outcome, Scope
     from workflows.state import NodeError, Parked, RunInput, RunState
     from workflows.waits import Waits
@@ -104,6 +105,7 @@ class NodeRunner:
             decisions=dict(resume.decisions) if resume else {},
         )
         self.last_error: NodeError | None = resume.last_error if resume else None
+        self.pace = Pace()
         self._in_flight: dict[str, int] = {}
         """How many loop iterations run each node now."""
 
@@ -127,6 +129,7 @@ class NodeRunner:
         A `parked` node was under way when the previous run continued as new: it goes on
         where it stood, as the same attempt.
         """
+        await self.pace.step()
         node_state = self.state.nodes[node.id]
         if parked is None:
             node_state.status = "running"

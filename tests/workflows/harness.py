@@ -169,6 +169,25 @@ def value(node_id: str, produced: Any, **fields: Any) -> dict[str, Any]:
     return node(node_id, "transform", {"value": produced}, **fields)
 
 
+def control_only_loop() -> dict[str, Any]:
+    """A loop over `trigger.items`, four at a time, whose body only decides and shapes data:
+    no activity, no timer, so it would all run inside one workflow task unless paced."""
+    return graph(
+        node("each", "loop", {"items": "trigger.items", "max_concurrency": 4}),
+        node("check", "if", {"condition": "item % 2 == 0"}),
+        value("even", "{{ item }}"),
+        value("odd", "{{ -item }}"),
+        edges=[
+            ("start", "each"),
+            ("each", "check", "body"),
+            ("check", "even", "true"),
+            ("check", "odd", "false"),
+            ("even", "each"),
+            ("odd", "each"),
+        ],
+    )
+
+
 # -- sub-workflows -----------------------------------------------------------------------
 
 DOUBLER = graph(value("double", {"doubled": "{{ trigger.n * 2 }}"}), edges=[("start", "double")])
