@@ -104,6 +104,9 @@ class RunState(BaseModel):
     error: NodeError | None = None
     started_at: datetime | None = None
     ended_at: datetime | None = None
+    state_unavailable: str | None = None
+    """Set (to why) when the API could not read the live state of a running run: the status
+    comes from Temporal, and nodes, variables and waits are left empty."""
 
 
 # -- continuing as new ---------------------------------------------------------------------
