@@ -16,6 +16,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.base import ActionInput
     from app.language import catalog
     from app.language.expressions import ExpressionError
+    from app.language.node_type import DEFAULT_ACTION_TIMEOUT_SECONDS
     from app.language.nodes.flow import LoopParameters, SubWorkflowParameters
     from app.language.plan import PlanNode, RetrySpec
     from workflows import control
@@ -29,7 +30,9 @@ with workflow.unsafe.imports_passed_through():
     from workflows.state import NodeError, Parked, RunInput, RunState
     from workflows.waits import Waits
 
-DEFAULT_ACTION_TIMEOUT = timedelta(minutes=5)
+DEFAULT_ACTION_TIMEOUT = timedelta(seconds=DEFAULT_ACTION_TIMEOUT_SECONDS)
+"""For plans compiled before node types had their own default (`PlanNode.timeout_seconds`
+is then None); newer plans carry the time limit of each action."""
 DEFAULT_HEARTBEAT_TIMEOUT = timedelta(seconds=30)
 """A live activity heartbeats well within this (activities.base.heartbeating); the SDK sends
 heartbeats at most every 0.8 x this, which bounds how late a cancellation reaches an action."""

@@ -104,3 +104,11 @@ async def test_an_account_of_another_organization_is_refused(api: ApiHarness) ->
     response = await api.client.post("/workflows", json={"name": "p", "graph": post_graph(account)})
     assert response.status_code == 422
     assert [d["code"] for d in response.json()["error"]["details"]] == ["unknown_account"]
+
+
+async def test_the_catalog_gives_each_action_its_default_time_limit(api: ApiHarness) -> None:
+    entries = by_type((await api.client.get("/node-types")).json()["data"])
+    assert entries["instagram.publish"]["default_timeout_seconds"] == 900
+    assert entries["http.request"]["default_timeout_seconds"] == 60
+    assert entries["x.post"]["default_timeout_seconds"] == 300
+    assert entries["delay"]["default_timeout_seconds"] is None

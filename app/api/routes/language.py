@@ -41,6 +41,9 @@ class NodeTypePublic(BaseModel):
     """Parameters that hold a bare expression rather than a `{{ }}` template."""
     output_schema: dict[str, Any]
     account: AccountNeed | None
+    default_timeout_seconds: float | None
+    """Actions: the time limit of one attempt when the node sets no `timeout_seconds` (an
+    HTTP request or an Instagram publication given a longer wait of its own gets more)."""
 
 
 class NodeTypesPublic(BaseModel):
@@ -72,6 +75,7 @@ def _public(node_type: NodeType) -> NodeTypePublic:
             if node_type.account
             else None
         ),
+        default_timeout_seconds=node_type.default_timeout(),
     )
 
 
