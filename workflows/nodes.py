@@ -172,6 +172,8 @@ class NodeRunner:
             raise
         except NodeFailure:
             raise  # a node inside this one (a loop's body) failed the run
+        except (workflow.NondeterminismError, workflow.ReadOnlyContextError):
+            raise  # the code, not the node, is wrong: the task must fail until it is fixed
         except Exception as error:
             # Whatever else escapes a node fails the node: raised out of the workflow, it
             # would fail the workflow task, which Temporal retries forever.
