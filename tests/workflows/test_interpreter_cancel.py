@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -17,7 +18,7 @@ from temporalio.client import Client, WorkflowExecutionStatus, WorkflowFailureEr
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.exceptions import CancelledError
 from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Replayer
+from temporalio.worker import Replayer, Worker
 
 from tests.utils.servers import serve
 from tests.workflows.harness import (
@@ -46,6 +47,16 @@ class SlowServer:
     started: asyncio.Event = field(default_factory=asyncio.Event)
     abandoned: asyncio.Event = field(default_factory=asyncio.Event)
 
+    def call(self, node_id: str) -> dict[str, object]:
+        """An `http.request` node calling `/slow`."""
+        return node(node_id, "http.request", {"url": f"{self.url}/slow", "timeout": "PT5M"})
+
+
+def quick_heartbeats(client: Client, task_queue: str) -> AbstractAsyncContextManager[Worker]:
+    """A worker whose heartbeats reach the server at once instead of every 24 s (0.8 x the
+    heartbeat timeout), so a cancellation reaches its actions at once."""
+    return worker(client, task_queue, max_heartbeat_throttle_interval=timedelta(milliseconds=100))
+
 
 @pytest.fixture
 async def slow_server() -> AsyncIterator[SlowServer]:
@@ -70,14 +81,8 @@ async def test_cancelling_a_run_cancels_the_action_it_waits_for(
     temporal_env: WorkflowEnvironment, task_queue: str, slow_server: SlowServer
 ) -> None:
     client = temporal_env.client
-    document = graph(
-        node("call", "http.request", {"url": f"{slow_server.url}/slow", "timeout": "PT5M"}),
-        edges=[("start", "call")],
-    )
-    # Heartbeats reach the server at once instead of every 24 s (0.8 x the heartbeat timeout).
-    async with worker(
-        client, task_queue, max_heartbeat_throttle_interval=timedelta(milliseconds=100)
-    ):
+    document = graph(slow_server.call("call"), edges=[("start", "call")])
+    async with quick_heartbeats(client, task_queue):
         handle = await start(client, task_queue, document)
         async with asyncio.timeout(20):
             await slow_server.started.wait()
@@ -124,7 +129,7 @@ async def test_cancelling_a_fan_out_cancels_everything_in_flight_at_once(
 ) -> None:
     client = temporal_env.client
     document = graph(
-        node("call", "http.request", {"url": f"{slow_server.url}/slow", "timeout": "PT5M"}),
+        slow_server.call("call"),
         node("child", "sub_workflow", {"workflow_id": "wf_child"}),
         node("each", "loop", {"items": "range(3)", "max_concurrency": 3}),
         node("pause", "delay", {"duration": "P1D"}),
@@ -140,9 +145,7 @@ async def test_cancelling_a_fan_out_cancels_everything_in_flight_at_once(
             ("start", "review"),
         ],
     )
-    async with worker(
-        client, task_queue, max_heartbeat_throttle_interval=timedelta(milliseconds=100)
-    ):
+    async with quick_heartbeats(client, task_queue):
         handle = await start(client, task_queue, document, workflows={"wf_child": WAITER})
         async with asyncio.timeout(20):
             await slow_server.started.wait()
