@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import copy
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
@@ -45,6 +46,8 @@ def action_node_type(
     output: Mapping[str, Any],
     *,
     account_required: bool = True,
+    default_timeout: timedelta | None = None,
+    timeout_needed: Callable[[Mapping[str, Any]], float | None] | None = None,
 ) -> NodeType:
     """An action node in `platform`'s palette group, using an account of that platform.
 
@@ -61,7 +64,26 @@ def action_node_type(
         activity=name,
         account=platform,
         account_required=account_required,
+        default_timeout_seconds=default_timeout.total_seconds() if default_timeout else None,
+        timeout_needed=timeout_needed,
     )
+
+
+_DURATION = TypeAdapter(timedelta)
+
+
+def duration_plus(name: str, margin: timedelta) -> Callable[[Mapping[str, Any]], float | None]:
+    """`timeout_needed` for an action that may wait as long as its duration parameter `name`
+    says: that duration plus `margin`, in seconds; None when it is a template or absent."""
+
+    def needed(parameters: Mapping[str, Any]) -> float | None:
+        try:
+            duration = _DURATION.validate_python(parameters[name])
+        except (KeyError, ValidationError):
+            return None
+        return (duration + margin).total_seconds()
+
+    return needed
 
 
 def parse_parameters(model: type[P], action: ActionInput) -> P:

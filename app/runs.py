@@ -254,13 +254,19 @@ async def read_state(
     status = description.status
     if status == WorkflowExecutionStatus.RUNNING:
         try:
-            state: RunState = await handle.query(STATE_QUERY, result_type=RunState)
+            state: RunState = await handle.query(
+                STATE_QUERY, result_type=RunState, rpc_timeout=QUERY_TIMEOUT
+            )
             return state
         except RPCError as error:
-            # It may have ended between describe and query: read the final state instead.
             if error.status != RPCStatusCode.FAILED_PRECONDITION:
-                raise
+                return _unavailable_state(description, error)
+            # It may have ended between describe and query: read the final state instead.
             status = (await handle.describe()).status
+        except WorkflowQueryFailedError as error:
+            return _unavailable_state(description, error)
+        if status in (WorkflowExecutionStatus.RUNNING, WorkflowExecutionStatus.CONTINUED_AS_NEW):
+            return _unavailable_state(description, None)
     if status in (WorkflowExecutionStatus.CANCELED, WorkflowExecutionStatus.TERMINATED):
         return await _stopped_state(handle)
     try:
@@ -268,6 +274,25 @@ async def read_state(
         return final
     except WorkflowFailureError as failure:
         return _state_from_failure(failure, status)
+
+
+def _unavailable_state(
+    description: WorkflowExecutionDescription, error: RPCError | WorkflowQueryFailedError | None
+) -> RunState:
+    """What is known of a running run whose live state cannot be read: no worker answered
+    in time (none polls its task queue, or all are busy), or the query failed."""
+    if isinstance(error, RPCError) and error.status in (
+        RPCStatusCode.DEADLINE_EXCEEDED,
+        RPCStatusCode.CANCELLED,
+    ):
+        why = f"no worker answered within {QUERY_TIMEOUT.total_seconds():g} s"
+    else:
+        why = "the run's state query failed"
+    return RunState(
+        status="running",
+        started_at=description.start_time,
+        state_unavailable=f"{why}; showing the status Temporal reports, without node detail",
+    )
 
 
 async def _stopped_state(handle: WorkflowHandle[Any, RunState]) -> RunState:

@@ -7,6 +7,35 @@ from typing import Any
 
 MAX_OUTPUT_BYTES = 32_768
 PREVIEW_CHARACTERS = 1_000
+MAX_DEPTH = 64
+"""How deeply a node's output or a variable may nest. The run's state and continuation
+wrap outputs in a dozen more levels, and JSON decoders (pydantic's among them) refuse
+documents nested a few hundred levels deep, so a deeper value would make a payload the
+next workflow task cannot read; far deeper, encoding it exhausts Python's stack."""
+
+
+class ValueTooDeepError(ValueError):
+    """A value nests deeper than `MAX_DEPTH`."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(f"{what} is nested more than {MAX_DEPTH} levels deep")
+
+
+def check_depth(value: Any, what: str = "the output") -> None:
+    """Raise `ValueTooDeepError` when `value` nests deeper than `MAX_DEPTH` (iteratively:
+    the value may be far deeper than the stack allows)."""
+    pending: list[tuple[Any, int]] = [(value, 0)]
+    while pending:
+        current, depth = pending.pop()
+        if isinstance(current, dict):
+            children: Any = current.values()
+        elif isinstance(current, list | tuple):
+            children = current
+        else:
+            continue
+        if depth >= MAX_DEPTH:
+            raise ValueTooDeepError(what)
+        pending.extend((child, depth + 1) for child in children)
 
 
 def as_json(value: Any) -> str:
@@ -14,7 +43,9 @@ def as_json(value: Any) -> str:
 
 
 def bounded(value: Any, limit: int = MAX_OUTPUT_BYTES) -> Any:
-    """The value itself, or a marked preview when its JSON is larger than `limit` bytes."""
+    """The value itself, or a marked preview when its JSON is larger than `limit` bytes;
+    raises `ValueTooDeepError` for a value nested too deeply to keep."""
+    check_depth(value)
     text = as_json(value)
     size = len(text.encode())
     if size <= limit:

@@ -19,7 +19,7 @@ with workflow.unsafe.imports_passed_through():
     from app.language.plan import PlanNode
     from workflows.bounded import MAX_OUTPUT_BYTES, PREVIEW_CHARACTERS, as_json
     from workflows.control import loop_items
-    from workflows.scope import Gate, Outcome, RunNode, Scope
+    from workflows.scope import Gate, Outcome, RunNode, Scope, cancel_in_order, plan_order
     from workflows.state import LoopResults, LoopSnapshot, Parked, ScopeSnapshot
 
 _RESULTS_BUDGET = MAX_OUTPUT_BYTES - 64
@@ -105,10 +105,8 @@ class LoopProgress:
                         record(self.results, index, _iteration_result(ended))
         except (Exception, asyncio.CancelledError):
             # Not BaseException: GeneratorExit (eviction) must pass without awaiting.
-            pending = [task for task, _ in self.running.values()]
-            for task in pending:
-                task.cancel()
-            await asyncio.gather(*pending, return_exceptions=True)
+            started = [(task, index) for index, (task, _) in self.running.items()]
+            await cancel_in_order(plan_order(started))
             raise
 
     def _start(self, index: int, body: Scope) -> None:

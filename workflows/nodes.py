@@ -9,7 +9,7 @@ from typing import Any
 from pydantic import ValidationError
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import ActivityError, ApplicationError, FailureError
 from temporalio.workflow import ActivityCancellationType
 
 with workflow.unsafe.imports_passed_through():
@@ -17,19 +17,23 @@ with workflow.unsafe.imports_passed_through():
     from activities.base import ActionInput
     from app.language import catalog
     from app.language.expressions import ExpressionError
+    from app.language.node_type import DEFAULT_ACTION_TIMEOUT_SECONDS
     from app.language.nodes.flow import LoopParameters, SubWorkflowParameters
     from app.language.plan import PlanNode, RetrySpec
     from workflows import control
-    from workflows.bounded import bounded
+    from workflows.bounded import ValueTooDeepError, bounded
     from workflows.children import run_sub_workflow
     from workflows.context import expression_context, render_parameters
     from workflows.loop import run_loop
     from workflows.operations import settled
+    from workflows.pace import Pace
     from workflows.scope import Gate, Outcome, Scope
     from workflows.state import NodeError, Parked, RunInput, RunState
     from workflows.waits import Waits
 
-DEFAULT_ACTION_TIMEOUT = timedelta(minutes=5)
+DEFAULT_ACTION_TIMEOUT = timedelta(seconds=DEFAULT_ACTION_TIMEOUT_SECONDS)
+"""For plans compiled before node types had their own default (`PlanNode.timeout_seconds`
+is then None); newer plans carry the time limit of each action."""
 DEFAULT_HEARTBEAT_TIMEOUT = timedelta(seconds=30)
 """A live activity heartbeats well within this (activities.base.heartbeating); the SDK sends
 heartbeats at most every 0.8 x this, which bounds how late a cancellation reaches an action."""
@@ -64,7 +68,17 @@ def _error_of(error: BaseException, node_id: str) -> NodeError:
         )
     if isinstance(cause, ExpressionError):
         return NodeError(type="ExpressionError", message=cause.message, node_id=node_id)
-    return NodeError(type=type(cause).__name__, message=str(cause), node_id=node_id)
+    if isinstance(cause, ValueTooDeepError):
+        return NodeError(type="ValueTooDeep", message=str(cause), node_id=node_id)
+    if isinstance(cause, FailureError):
+        # Temporal's own failures of the activity or child: a timeout, a cancellation.
+        return NodeError(type=type(cause).__name__, message=str(cause), node_id=node_id)
+    # Anything else is a bug or a value nothing checked: still this node's failure.
+    return NodeError(
+        type="InternalError",
+        message=f"unexpected {type(cause).__name__}: {cause}",
+        node_id=node_id,
+    )
 
 
 def _idempotency_key(node_id: str, scope: Scope) -> str:
@@ -96,6 +110,9 @@ class NodeRunner:
             limits=run.limits,
         )
         self.last_error: NodeError | None = resume.last_error if resume else None
+        self.pace = Pace()
+        self._in_flight: dict[str, int] = {}
+        """How many loop iterations run each node now."""
 
     def context(self, scope: Scope) -> dict[str, Any]:
         return expression_context(
@@ -117,6 +134,7 @@ class NodeRunner:
         A `parked` node was under way when the previous run continued as new: it goes on
         where it stood, as the same attempt.
         """
+        await self.pace.step()
         node_state = self.state.nodes[node.id]
         if parked is None:
             node_state.status = "running"
@@ -124,6 +142,18 @@ class NodeRunner:
             node_state.started_at = workflow.now()
             node_state.ended_at = None
             node_state.error = None
+        self._in_flight[node.id] = self._in_flight.get(node.id, 0) + 1
+        try:
+            return await self._run_and_settle(node, scope, parked)
+        finally:
+            self._in_flight[node.id] -= 1
+            if self._in_flight[node.id] and node_state.status != "failed":
+                # Other iterations of a loop still run this node: the state shows them
+                # until the last one ends (a failure stays shown: it is what matters).
+                node_state.status = "waiting" if self.waits.waits_in(node.id) else "running"
+
+    async def _run_and_settle(self, node: PlanNode, scope: Scope, parked: Parked | None) -> Outcome:
+        node_state = self.state.nodes[node.id]
         try:
             if node.disabled:
                 outcome = Outcome(self._default_handle(node), None)
@@ -131,8 +161,10 @@ class NodeRunner:
             else:
                 outcome = await self._execute(node, scope, parked)
                 node_state.status = "succeeded"
+            output = bounded(outcome.output)
         except asyncio.CancelledError:
-            node_state.status = "cancelled"
+            if node_state.status != "failed":  # in another iteration, which failed the run
+                node_state.status = "cancelled"
             node_state.ended_at = workflow.now()
             raise
         except control.RunStopped as stopped:
@@ -140,11 +172,18 @@ class NodeRunner:
             node_state.output = bounded(stopped.output)
             node_state.ended_at = workflow.now()
             raise
-        except (ActivityError, control.NodeFailedError, ValidationError, ExpressionError) as error:
+        except NodeFailure:
+            raise  # a node inside this one (a loop's body) failed the run
+        except (workflow.NondeterminismError, workflow.ReadOnlyContextError):
+            raise  # the code, not the node, is wrong: the task must fail until it is fixed
+        except Exception as error:
+            # Whatever else escapes a node fails the node: raised out of the workflow, it
+            # would fail the workflow task, which Temporal retries forever.
             outcome = self._failed(node, _error_of(error, node.id))
-        node_state.output = bounded(outcome.output)
+            output = outcome.output
+        node_state.output = output
         node_state.ended_at = workflow.now()
-        return Outcome(outcome.handle, node_state.output)
+        return Outcome(outcome.handle, output)
 
     def _failed(self, node: PlanNode, error: NodeError) -> Outcome:
         node_state = self.state.nodes[node.id]

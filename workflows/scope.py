@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import Callable, Coroutine, Iterable
+from collections.abc import Callable, Coroutine, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -235,8 +235,29 @@ class Scope:
         return []
 
 
-async def _cancel(tasks: dict[asyncio.Task[Outcome], str]) -> None:
+CANCEL_IN_PLAN_ORDER_PATCH = "cancel-in-plan-order"
+"""Runs recorded before cancelled their tasks in the order they started (INVARIANTS.md)."""
+
+
+async def cancel_in_order(tasks: Sequence[asyncio.Task[Any]]) -> None:
+    """Cancel `tasks` in the given order (plan order: node ids, loop iterations by index) and
+    wait until every one has stopped: an action or a child run stops only once Temporal has
+    confirmed it (`operations.settled`), so nothing is left running when this returns."""
     for task in tasks:
         task.cancel()
     if tasks:
         await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def plan_order(started: Sequence[tuple[asyncio.Task[Any], Any]]) -> list[asyncio.Task[Any]]:
+    """Tasks sorted by their key (node id, iteration index), for runs that cancel in plan
+    order; the start order for runs recorded before, which is where they differ."""
+    in_start_order = [task for task, _ in started]
+    in_plan_order = [task for task, _ in sorted(started, key=lambda pair: pair[1])]
+    if in_plan_order == in_start_order or not workflow.patched(CANCEL_IN_PLAN_ORDER_PATCH):
+        return in_start_order
+    return in_plan_order
+
+
+async def _cancel(tasks: dict[asyncio.Task[Outcome], str]) -> None:
+    await cancel_in_order(plan_order(list(tasks.items())))

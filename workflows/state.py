@@ -86,6 +86,9 @@ class WaitingFor(BaseModel):
     event: str | None = None
     until: datetime | None = None
     """When the wait ends at the latest: a delay's moment, an event's or approval's timeout."""
+    approvers: list[str] | None = None
+    """Who may decide an approval, rendered when it started (empty: anyone). None for an
+    approval parked by a run from before approvers were rendered."""
 
 
 class NodeState(BaseModel):
@@ -123,6 +126,9 @@ class RunState(BaseModel):
     started_at: datetime | None = None
     ended_at: datetime | None = None
     dropped_events: DroppedEvents = Field(default_factory=DroppedEvents)
+    state_unavailable: str | None = None
+    """Set (to why) when the API could not read the live state of a running run: the status
+    comes from Temporal, and nodes, variables and waits are left empty."""
 
 
 # -- continuing as new ---------------------------------------------------------------------

@@ -2,6 +2,11 @@
 
 A wait is shown in the run's state while it lasts, and it can be parked: when the run
 continues as new, the next run picks it up with the same deadline.
+
+A `wait_for_event` whose `match` raises on a delivered event (it reads a key the payload
+lacks as a number, compares text with a number...) fails its node with an
+`ExpressionError` naming the event, and that event is consumed: the node's `on_error`
+decides what follows, as for any failure. Events before it that match are taken first.
 """
 
 from __future__ import annotations
@@ -95,6 +100,10 @@ class Waits:
         del self._sizes[index]
         return self.events.pop(index)
 
+    def waits_in(self, node_id: str) -> bool:
+        """Whether `node_id` waits now (in any loop iteration)."""
+        return any(wait.node_id == node_id for wait in self.state.waiting_for)
+
     def pending_approvals(self) -> list[str]:
         return [wait.node_id for wait in self.state.waiting_for if wait.kind == "approval"]
 
@@ -109,10 +118,19 @@ class Waits:
             raise ValueError(f"node '{decision.node_id}' is not waiting for an approval")
         else:
             node_id = decision.node_id
-        approvers = self.plan.nodes[node_id].parameters.get("approvers") or []
+        approvers = self._approvers(node_id)
         if approvers and decision.by not in approvers:
             raise ValueError(f"'{decision.by}' may not decide this approval")
         return node_id
+
+    def _approvers(self, node_id: str) -> list[str]:
+        """Who may decide the approval `node_id` waits for: as rendered when it started."""
+        for wait in self.state.waiting_for:
+            if wait.node_id == node_id and wait.approvers is not None:
+                return wait.approvers
+        # Parked by an earlier version that kept no rendered list: the plan's, as it was.
+        approvers: list[str] = self.plan.nodes[node_id].parameters.get("approvers") or []
+        return approvers
 
     # -- nodes ----------------------------------------------------------------------------
 
@@ -135,13 +153,25 @@ class Waits:
     ) -> Outcome:  # fmt: skip
         wait: WaitForEventParameters = parameters
         found: list[EventInput] = []
+        broken: list[tuple[EventInput, str]] = []
 
         def matching() -> bool:
+            # Runs inside Temporal's condition check, where an exception would fail the
+            # workflow task (retried forever): a match that raises ends the wait instead.
             for event in self.events:
                 if event.name != wait.event:
                     continue
-                if wait.match and not evaluate(wait.match, {**context, "event": event.payload}):
-                    continue
+                if wait.match:
+                    try:
+                        matched = evaluate(wait.match, {**context, "event": event.payload})
+                    except NodeFailedError as error:
+                        broken.append((event, error.message))
+                        return True
+                    except Exception as error:
+                        broken.append((event, f"unexpected {type(error).__name__}: {error}"))
+                        return True
+                    if not matched:
+                        continue
                 found.append(event)
                 return True
             return False
@@ -152,6 +182,15 @@ class Waits:
         with self._waiting(scope, what):
             if not await _wait_until(matching, what.until):
                 return Outcome("timeout", None)
+        if broken:
+            # The event is consumed with the failure, so a retry or a later wait of the
+            # same event does not stumble on it again.
+            event, message = broken[0]
+            self._take(self.events.index(event))
+            raise NodeFailedError(
+                f"the match expression failed on event '{event.name}': {message}",
+                type="ExpressionError",
+            )
         self._take(self.events.index(found[0]))
         return Outcome("out", found[0].payload)
 
@@ -160,8 +199,14 @@ class Waits:
         parked: Parked | None,
     ) -> Outcome:  # fmt: skip
         approval: ApprovalParameters = parameters
+        # Rendered (from the node's expression context) once, when the approval starts: a
+        # parked approval keeps the list it started with, whatever the variables became.
+        kept = parked.wait.approvers if parked and parked.wait else None
         what = WaitingFor(
-            node_id=node.id, kind="approval", until=_deadline(approval.timeout, parked)
+            node_id=node.id,
+            kind="approval",
+            until=_deadline(approval.timeout, parked),
+            approvers=list(approval.approvers) if kept is None else kept,
         )
         with self._waiting(scope, what):
             if not await _wait_until(lambda: node.id in self.decisions, what.until):
@@ -185,8 +230,12 @@ class Waits:
             yield
         finally:
             del scope.parks[what.node_id]
-            self.state.waiting_for.remove(what)
-            self.state.nodes[what.node_id].status = "running"
+            # By identity: another iteration of a loop may wait with an equal description.
+            self.state.waiting_for[:] = [
+                wait for wait in self.state.waiting_for if wait is not what
+            ]
+            if not self.waits_in(what.node_id):
+                self.state.nodes[what.node_id].status = "running"
 
 
 def _json_size(event: EventInput) -> int:

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field, field_validator
 
-from activities.base import action_node_type
+from activities.base import action_node_type, duration_plus
 from app.language.node_type import Parameters
 from app.language.parameter_checks import (
     Problems,
@@ -190,5 +190,9 @@ NODE_TYPES = (
         _OUTPUT,
         # Public APIs need no credentials; a connected account only adds them.
         account_required=False,
+        # One request, 30 s by default: a minute, or the request's own timeout and a margin,
+        # so a stuck attempt is retried long before the engine's five minutes.
+        default_timeout=timedelta(minutes=1),
+        timeout_needed=duration_plus("timeout", timedelta(seconds=15)),
     ),
 )

@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal, Self
 
 from pydantic import AfterValidator, Field, model_validator
 
-from activities.base import action_node_type
+from activities.base import action_node_type, duration_plus
 from app.language.node_type import Parameters
 from app.language.parameter_checks import (
     Problems,
@@ -307,6 +307,10 @@ NODE_TYPES = (
         "Publish an image, reel, story or carousel on the connected Instagram account.",
         InstagramPublishParameters,
         _PUBLISH_OUTPUT,
+        # Instagram processes a reel for minutes (`max_wait`, 10 by default): the attempt
+        # lasts that long and a few minutes more to create the container and publish.
+        default_timeout=timedelta(minutes=15),
+        timeout_needed=duration_plus("max_wait", timedelta(minutes=5)),
     ),
     action_node_type(
         "instagram",

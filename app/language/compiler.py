@@ -48,7 +48,8 @@ def build_plan(checked: CheckedGraph) -> Plan:
             activity=node_type.activity,
             account_id=node.account_id,
             retry=node.retry,
-            timeout_seconds=node.timeout_seconds,
+            # A plan from before types had defaults has none: the engine's default applies.
+            timeout_seconds=node.timeout_seconds or node_type.default_timeout_for(node.parameters),
             on_error=node.on_error,
             disabled=node.disabled,
         )

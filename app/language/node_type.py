@@ -11,6 +11,8 @@ from pydantic import BaseModel, ConfigDict
 
 from app.language.plan import NodeKind
 
+DEFAULT_ACTION_TIMEOUT_SECONDS = 300.0
+"""The time limit of one attempt of an action whose type and node set none."""
 ERROR_HANDLE = "error"
 """Every node may route failures through this handle when its `on_error` is `route`."""
 
@@ -80,6 +82,29 @@ class NodeType:
         if self.account is not None:
             fields.append("account_id")
         return (*fields, *self.tuning_fields)
+
+    default_timeout_seconds: float | None = None
+    """For actions: the time limit of one attempt when the node sets no `timeout_seconds`
+    (None: `DEFAULT_ACTION_TIMEOUT_SECONDS`)."""
+    timeout_needed: Callable[[Mapping[str, Any]], float | None] | None = None
+    """For actions whose parameters can ask for more time than the default (an HTTP
+    request's own `timeout`): parameters as written → the seconds one attempt needs at
+    least, or None when they do not say (a template decides at run time)."""
+
+    def default_timeout(self) -> float | None:
+        """The time limit of one attempt of an action of this type (None: not an action)."""
+        if self.kind != "action":
+            return None
+        return self.default_timeout_seconds or DEFAULT_ACTION_TIMEOUT_SECONDS
+
+    def default_timeout_for(self, parameters: Mapping[str, Any]) -> float | None:
+        """The time limit of one attempt of a node of this type that sets none, given its
+        parameters as written (None: not an action)."""
+        default = self.default_timeout()
+        if default is None:
+            return None
+        needed = self.timeout_needed(parameters) if self.timeout_needed else None
+        return max(default, needed or 0)
 
     def handles_for(self, parameters: Any) -> tuple[str, ...]:
         """The handles of a node of this type with these (validated) parameters."""

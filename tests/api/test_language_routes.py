@@ -117,3 +117,11 @@ async def test_the_catalog_says_which_node_fields_apply(api: ApiHarness) -> None
     ]  # fmt: skip
     assert entries["delay"]["node_fields"] == ["name", "disabled", "on_error"]
     assert entries["trigger.manual"]["node_fields"] == ["name", "disabled"]
+
+
+async def test_the_catalog_gives_each_action_its_default_time_limit(api: ApiHarness) -> None:
+    entries = by_type((await api.client.get("/node-types")).json()["data"])
+    assert entries["instagram.publish"]["default_timeout_seconds"] == 900
+    assert entries["http.request"]["default_timeout_seconds"] == 60
+    assert entries["x.post"]["default_timeout_seconds"] == 300
+    assert entries["delay"]["default_timeout_seconds"] is None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -113,6 +113,16 @@ async def wait_until_waiting(handle: Handle, node_id: str) -> RunState:
             await asyncio.sleep(0.05)
 
 
+async def wait_until_state(handle: Handle, holds: Callable[[RunState], bool]) -> RunState:
+    """Poll the live state until `holds` is true of it."""
+    async with asyncio.timeout(20):
+        while True:
+            state = await state_of(handle)
+            if holds(state):
+                return state
+            await asyncio.sleep(0.05)
+
+
 async def cancel_and_wait(handle: Handle) -> None:
     """Cancel a run and wait until it has ended. A run left to a stopped worker keeps a task
     open on the time-skipping server, whose clock then stops for every later test."""
@@ -206,6 +216,25 @@ def node(
 
 def value(node_id: str, produced: Any, **fields: Any) -> dict[str, Any]:
     return node(node_id, "transform", {"value": produced}, **fields)
+
+
+def control_only_loop() -> dict[str, Any]:
+    """A loop over `trigger.items`, four at a time, whose body only decides and shapes data:
+    no activity, no timer, so it would all run inside one workflow task unless paced."""
+    return graph(
+        node("each", "loop", {"items": "trigger.items", "max_concurrency": 4}),
+        node("check", "if", {"condition": "item % 2 == 0"}),
+        value("even", "{{ item }}"),
+        value("odd", "{{ -item }}"),
+        edges=[
+            ("start", "each"),
+            ("each", "check", "body"),
+            ("check", "even", "true"),
+            ("check", "odd", "false"),
+            ("even", "each"),
+            ("odd", "each"),
+        ],
+    )
 
 
 # -- sub-workflows -----------------------------------------------------------------------

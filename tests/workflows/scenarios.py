@@ -22,6 +22,7 @@ from tests.workflows.harness import (
     X_ACCOUNT,
     Handle,
     calling,
+    control_only_loop,
     graph,
     node,
     value,
@@ -331,6 +332,12 @@ SCENARIOS: tuple[Scenario, ...] = (
         {"names": ["ann", "bob", "cy"]},
     ),
     Scenario(
+        # Past `pace.NODES_PER_TASK` nodes in one workflow task the run takes a 1 ms breath.
+        "loop_of_control_nodes_takes_breaths",
+        control_only_loop(),
+        {"items": list(range(1_100))},
+    ),
+    Scenario(
         "stop_ends_run_and_cancels_waiting_branch",
         graph(
             node("done", "stop", {"output": {"why": "{{ trigger.why }}"}}),
@@ -417,6 +424,18 @@ SCENARIOS: tuple[Scenario, ...] = (
             edges=[("start", "wait"), ("wait", "never")],
         ),
         drive=cancel_while_waiting("wait"),
+        expect=WorkflowExecutionStatus.CANCELED,
+    ),
+    Scenario(
+        # `b` starts after `z` but comes first in the plan: cancelled first.
+        "cancelled_in_plan_order_not_start_order",
+        graph(
+            value("a", "x"),
+            node("b", "delay", {"duration": "P2D"}),
+            node("z", "delay", {"duration": "P3D"}),
+            edges=[("start", "a"), ("a", "b"), ("start", "z")],
+        ),
+        drive=cancel_while_waiting("b"),
         expect=WorkflowExecutionStatus.CANCELED,
     ),
     Scenario(

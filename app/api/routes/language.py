@@ -44,6 +44,9 @@ class NodeTypePublic(BaseModel):
     node_fields: list[str]
     """Node-level fields that apply to this type besides `id`, `type` and `parameters`; a graph
     that sets `retry` or `timeout_seconds` on a type that does not list them is refused."""
+    default_timeout_seconds: float | None
+    """Actions: the time limit of one attempt when the node sets no `timeout_seconds` (an
+    HTTP request or an Instagram publication given a longer wait of its own gets more)."""
 
 
 class NodeTypesPublic(BaseModel):
@@ -76,6 +79,7 @@ def _public(node_type: NodeType) -> NodeTypePublic:
             else None
         ),
         node_fields=list(node_type.node_fields),
+        default_timeout_seconds=node_type.default_timeout(),
     )
 
 

@@ -184,7 +184,8 @@ class ApprovalParameters(Parameters):
         default_factory=list,
         max_length=100,
         description=(
-            "Who may decide (user identities such as email addresses). "
+            "Who may decide (user identities such as email addresses); templates are "
+            "rendered when the approval starts and each must give a non-empty text. "
             "Empty: anyone with write access to the workflow."
         ),
         json_schema_extra={"examples": [["ana@example.com", "lee@example.com"]]},

@@ -1,0 +1,115 @@
+"""Who may decide an approval: `approvers` are templates, rendered when the approval starts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from temporalio.client import Client, WorkflowUpdateFailedError
+
+from app.language.compiler import compile_workflow
+from app.language.errors import GraphInvalidError
+from tests.workflows.harness import (
+    graph,
+    node,
+    start,
+    state_of,
+    value,
+    wait_until_continued,
+    wait_until_waiting,
+)
+from tests.workflows.test_interpreter_continue_as_new import SMALL_HISTORY, tick, ticking_loop
+from workflows.state import DECIDE_UPDATE, DecisionInput
+
+
+def reviewed_by(*approvers: str, **fields: Any) -> dict[str, Any]:
+    return graph(
+        node("review", "approval", {"message": "ok?", "approvers": list(approvers)}, **fields),
+        value("publish", "{{ nodes.review.by }} said yes"),
+        edges=[("start", "review"), ("review", "publish", "approved")],
+    ) | {"settings": {"variables": {"approver": "lee"}}}
+
+
+async def refused(handle: Any, by: str) -> bool:
+    try:
+        await handle.execute_update(DECIDE_UPDATE, DecisionInput(approved=True, by=by))
+    except WorkflowUpdateFailedError:
+        return True
+    return False
+
+
+async def test_approvers_are_rendered_from_the_trigger_and_variables(
+    client: Client, task_queue: str
+) -> None:
+    document = reviewed_by("{{ trigger.manager }}", "{{ vars.approver }}")
+    handle = await start(client, task_queue, document, {"manager": "ann@example.com"})
+    state = await wait_until_waiting(handle, "review")
+    assert state.waiting_for[0].approvers == ["ann@example.com", "lee"]
+    assert await refused(handle, "{{ trigger.manager }}")
+    assert await refused(handle, "intern")
+    assert (await state_of(handle)).nodes["review"].status == "waiting"
+    await handle.execute_update(DECIDE_UPDATE, DecisionInput(approved=True, by="ann@example.com"))
+    assert (await handle.result()).output == {"publish": "ann@example.com said yes"}
+
+
+@pytest.mark.parametrize(
+    ("payload", "problem"),
+    [
+        ({"manager": 7}, "approvers.0: Input should be a valid string"),
+        ({"manager": ""}, "approvers.0: String should have at least 1 character"),
+        ({}, "approvers.0: Input should be a valid string"),
+    ],
+)
+async def test_an_approver_that_renders_to_no_name_fails_the_node(
+    client: Client, task_queue: str, payload: dict[str, Any], problem: str
+) -> None:
+    document = reviewed_by("{{ trigger.manager }}", on_error="continue")
+    final = await (await start(client, task_queue, document, payload)).result()
+    error = final.nodes["review"].error
+    assert error is not None
+    assert (error.type, error.message) == ("InvalidParameters", problem)
+    assert final.waiting_for == []
+
+
+@pytest.mark.parametrize(
+    ("approver", "code"),
+    [
+        ("{{ nodes.nope }}", "unknown_node_reference"),
+        ("{{ trigger.manager", "expression_syntax"),
+        ("{{ item }}", "loop_variable_outside_loop"),
+    ],
+)
+def test_approver_templates_are_checked_like_any_other(approver: str, code: str) -> None:
+    with pytest.raises(GraphInvalidError) as invalid:
+        compile_workflow(reviewed_by(approver))
+    [issue] = invalid.value.issues
+    assert issue.code == code
+    assert issue.path == ("nodes", 1, "parameters", "approvers", 0)
+
+
+async def test_approvers_rendered_at_the_start_are_kept_across_continue_as_new(
+    dev_client: Client, task_queue: str
+) -> None:
+    document = ticking_loop()
+    document["nodes"] += [
+        node("review", "approval", {"message": "ok?", "approvers": ["{{ vars.approver }}"]}),
+        # Starts after `review` has rendered its approvers; a re-render would read this.
+        node("zchange", "set", {"values": {"approver": "mallory"}}),
+    ]
+    document["edges"] += [
+        {"source": "start", "target": "review"},
+        {"source": "start", "target": "zchange"},
+    ]
+    document["settings"] = {"variables": {"approver": "lee"}}
+    handle = await start(
+        dev_client, task_queue, document, {"items": list(range(10))}, limits=SMALL_HISTORY
+    )
+    await wait_until_waiting(handle, "review")
+    await tick(handle, 10)
+    await wait_until_continued(dev_client, handle)
+    later = await wait_until_waiting(handle, "review")
+    assert later.variables["approver"] == "mallory"
+    assert [wait.approvers for wait in later.waiting_for if wait.node_id == "review"] == [["lee"]]
+    assert await refused(handle, "mallory")
+    await handle.execute_update(DECIDE_UPDATE, DecisionInput(approved=True, by="lee"))
+    assert (await handle.result()).nodes["review"].output["by"] == "lee"
