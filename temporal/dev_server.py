@@ -66,9 +66,16 @@ def command(config: DevServerConfig) -> list[str]:
 
 
 def start(config: DevServerConfig, log_file: Path) -> subprocess.Popen[bytes]:
-    """Start the server in the background; its output goes to `log_file`."""
+    """Start the server in the background; its output goes to `log_file`.
+
+    In its own session, so a terminal's Ctrl-C reaches only `make run`, which stops the
+    server last, after the worker and the API have drained their work against it."""
     config.db_file.parent.mkdir(parents=True, exist_ok=True)
     log = log_file.open("ab")
     return subprocess.Popen(  # noqa: S603 (our own binary, fixed arguments)
-        command(config), stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+        command(config),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
     )

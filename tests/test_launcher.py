@@ -55,8 +55,12 @@ class Launched:
         raise AssertionError(f"no line matching {pattern!r}: {''.join(self.lines)}")
 
     def interrupt(self, timeout: float = 60) -> int:
-        self.process.send_signal(signal.SIGINT)
-        return self.process.wait(timeout=timeout)
+        """Ctrl-C as a terminal sends it: SIGINT to the whole foreground process group."""
+        os.killpg(self.process.pid, signal.SIGINT)
+        code = self.process.wait(timeout=timeout)
+        assert self.process.stdout is not None
+        self.lines.extend(self.process.stdout.readlines())
+        return code
 
 
 @pytest.fixture
@@ -71,6 +75,7 @@ def launch(tmp_path: Path, ports: dict[str, int]) -> Iterator[type[Launched]]:
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
+            start_new_session=True,  # its own process group, as in a terminal
         )
         started.append(process)
         return Launched(process)
@@ -135,6 +140,8 @@ def test_run_serves_everything_stops_cleanly_and_resumes_with_its_data(
     ).json()
 
     assert first.interrupt() == 0
+    assert "stopped." in first.lines[-1]
+    assert not any("exited with code" in line for line in first.lines), first.lines
     assert not any(port_answers(port) for port in ports.values())
 
     second = launch()  # type: ignore[call-arg]
