@@ -245,8 +245,13 @@ async def test_the_secret_never_leaves_through_answers_errors_or_logs(
         await accounts.client.patch(url, json={"allowed_hosts": ["https://bad/"]}),
         await accounts.client.patch(url, json={"allowed_hosts": ["x"], "value": SECRET}),
         await accounts.other.patch(url, json={"allowed_hosts": ["attacker.example"]}),
-    ]
-    assert [answer.status_code for answer in answers] == [200, 200, 200, 422, 422, 404]
+        await accounts.client.post(
+            "/accounts/http",
+            json={"display_name": "Bad", "allowed_hosts": ["*"],
+                  "credential": {**CREDENTIAL, "value": f"{SECRET}\r\n"}},
+        ),
+    ]  # fmt: skip
+    assert [answer.status_code for answer in answers] == [200, 200, 200, 422, 422, 404, 422]
     for answer in answers:
         assert SECRET not in answer.text
         assert "X-Api-Key" not in answer.text
