@@ -38,12 +38,12 @@ class AppliedCredential:
         if not self.allowed_hosts:
             raise HostNotAllowedError(
                 "the account's credential names no allowed hosts (it was stored before they "
-                "were required): connect it again with allowed_hosts"
+                "were required): set its allowed_hosts with PATCH /accounts/{id}"
             )
         shown = ", ".join(self.allowed_hosts[:5]) + (", ..." if len(self.allowed_hosts) > 5 else "")
         raise HostNotAllowedError(
-            f"the account's credential is for {shown}, not {url.host}: add the host to a new "
-            "account's allowed_hosts or call it without the account"
+            f"the account's credential is for {shown}, not {url.host}: add the host to the "
+            "account's allowed_hosts (PATCH /accounts/{id}) or call it without the account"
         )
 
 

@@ -1,10 +1,10 @@
 """Meta's Graph API errors mapped to what the workflow should do, in one place.
 
 Throttling (codes 4, 17, 32, 613, 80002) retries when `X-Business-Use-Case-Usage` says access
-returns (`estimated_time_to_regain_access`, in minutes); 1 and 2 (and anything Meta marks
-`is_transient`) retry with the node's backoff, as do 5xx answers without a Graph error; 190
-means the token is expired or invalid and fails for good; everything else fails for good with
-Meta's message.
+returns (`estimated_time_to_regain_access`, in minutes; a day at most); 1 and 2 (and anything
+Meta marks `is_transient`) retry with the node's backoff, as do 5xx answers without a Graph
+error; 190 means the token is expired or invalid and fails for good; everything else fails for
+good with Meta's message.
 """
 
 from __future__ import annotations
@@ -21,6 +21,10 @@ TRANSIENT_CODES = frozenset({1, 2})
 EXPIRED_TOKEN_CODE = 190
 NOT_READY_CODE = 9007
 """media_publish before the container finished processing."""
+MAX_REGAIN_DELAY = timedelta(hours=24)
+"""Meta's throttling windows are an hour, a day at most: an estimate beyond that is bogus,
+and must not park the step for years (nor overflow timedelta)."""
+MAX_REGAIN_MINUTES = MAX_REGAIN_DELAY / timedelta(minutes=1)
 
 
 class GraphError(Exception):
@@ -59,22 +63,31 @@ class GraphError(Exception):
         )
 
 
+def _minutes(value: Any) -> float | None:
+    """A positive number of minutes, or None (a bool, a string, NaN, zero or less)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    # Compared as is: a 400-digit int does not fit in a float; NaN compares False.
+    return float(min(value, MAX_REGAIN_MINUTES)) if value > 0 else None
+
+
 def regain_delay(headers: Mapping[str, str]) -> timedelta | None:
-    """The longest `estimated_time_to_regain_access` in X-Business-Use-Case-Usage, if any."""
+    """The longest `estimated_time_to_regain_access` in X-Business-Use-Case-Usage, if any,
+    at most `MAX_REGAIN_DELAY`."""
     raw = {name.lower(): value for name, value in headers.items()}.get("x-business-use-case-usage")
     try:
         usage = json.loads(raw) if raw else {}
     except ValueError:
         return None
     minutes = [
-        entry.get("estimated_time_to_regain_access", 0)
+        _minutes(entry.get("estimated_time_to_regain_access"))
         for entries in (usage.values() if isinstance(usage, dict) else ())
         if isinstance(entries, list)
         for entry in entries
         if isinstance(entry, dict)
     ]
-    longest = max((m for m in minutes if isinstance(m, int | float)), default=0)
-    return timedelta(minutes=longest) if longest > 0 else None
+    longest = max((m for m in minutes if m is not None), default=None)
+    return timedelta(minutes=longest) if longest is not None else None
 
 
 def graph_failure(error: GraphError) -> ApplicationError:

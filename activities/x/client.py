@@ -18,6 +18,7 @@ import tweepy
 from requests.adapters import HTTPAdapter
 
 TWEEPY_ORIGIN = "https://api.twitter.com"
+RESET_HEADER = "x-rate-limit-reset"
 POOL_SIZE = 32
 """Connections kept per host: as many as the threads that run tweepy (`ActionServices`)."""
 
@@ -34,7 +35,9 @@ class XAdapter(HTTPAdapter):
         if request.url is not None and request.url.startswith(TWEEPY_ORIGIN):
             request.url = self.base_url + request.url[len(TWEEPY_ORIGIN) :]
         kwargs["timeout"] = kwargs.get("timeout") or self.timeout
-        return super().send(request, *args, **kwargs)
+        response = super().send(request, *args, **kwargs)
+        _drop_unreadable_reset(response)
+        return response
 
     def close(self) -> None:
         """A client's session closing leaves the shared pool alone; see `shutdown`."""
@@ -42,6 +45,15 @@ class XAdapter(HTTPAdapter):
     def shutdown(self) -> None:
         """Close the pool's connections (the worker is stopping)."""
         super().close()
+
+
+def _drop_unreadable_reset(response: requests.Response) -> None:
+    """tweepy reads a 429's `x-rate-limit-reset` with int() before anything of ours sees it: a
+    value that is not plain digits would escape as a ValueError instead of a rate limit, so it
+    goes, and the rate limit is reported with the default delay (`activities.x.errors`)."""
+    reset = response.headers.get(RESET_HEADER)
+    if reset is not None and not (reset.isascii() and reset.isdigit()):
+        del response.headers[RESET_HEADER]
 
 
 def x_client(access_token: str, adapter: XAdapter) -> tweepy.Client:

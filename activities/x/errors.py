@@ -1,7 +1,8 @@
 """X's answers mapped to what the workflow should do, in one place.
 
 429 retries when the exhausted window resets (15 minutes or 24 hours, from the
-`x-rate-limit-*`, `x-user-limit-24hour-*` and `x-app-limit-24hour-*` headers) plus jitter;
+`x-rate-limit-*`, `x-user-limit-24hour-*` and `x-app-limit-24hour-*` headers; never more than
+24 hours away) plus jitter;
 5xx and network failures retry with the node's backoff; 400, 401 (after one renewal), 403 and
 404 fail for good with X's own message.
 """
@@ -18,27 +19,43 @@ from temporalio.exceptions import ApplicationError
 
 DEFAULT_RATE_LIMIT_DELAY = timedelta(minutes=1)
 """When a 429 names no reset time."""
+MAX_RATE_LIMIT_DELAY = timedelta(hours=24)
+"""The longest X's windows last (the 24-hour caps): a reset header further out is bogus, and
+must not park the step for years (nor overflow timedelta)."""
+MIN_JITTER_SECONDS = 1.0
 MAX_JITTER_SECONDS = 10.0
 """Spread retries of runs that hit the same window, so they do not all return at once."""
 
 _LIMITS = ("x-rate-limit", "x-user-limit-24hour", "x-app-limit-24hour")
 
 
+def _reset(headers: Mapping[str, str], name: str) -> int | None:
+    value = headers.get(name, "")
+    # ASCII only: str.isdigit() also accepts digits int() refuses, such as "²".
+    return int(value) if value.isascii() and value.isdigit() else None
+
+
 def rate_limit_delay(headers: Mapping[str, str], now: float) -> timedelta:
-    """How long until the exhausted limit resets, plus jitter. `now`: Unix seconds."""
+    """How long until the exhausted limit resets, within [0, 24 h], plus jitter.
+
+    `now`: Unix seconds. A reset in the past still waits the jitter, so runs that hit the
+    same window do not all retry at the same instant."""
     resets: list[int] = []
     for prefix in _LIMITS:
-        remaining, reset = headers.get(f"{prefix}-remaining"), headers.get(f"{prefix}-reset")
-        if remaining == "0" and reset is not None and reset.isdigit():
-            resets.append(int(reset))
+        reset = _reset(headers, f"{prefix}-reset")
+        if headers.get(f"{prefix}-remaining") == "0" and reset is not None:
+            resets.append(reset)
     if not resets:
         # A 429 whose windows all have room left: the 15-minute reset is the best guess.
-        reset = headers.get("x-rate-limit-reset", "")
-        if not reset.isdigit():
+        reset = _reset(headers, "x-rate-limit-reset")
+        if reset is None:
             return DEFAULT_RATE_LIMIT_DELAY
-        resets.append(int(reset))
-    wait = max(max(resets) - now, 0.0)
-    return timedelta(seconds=wait + random.uniform(1.0, MAX_JITTER_SECONDS))  # noqa: S311
+        resets.append(reset)
+    # Compared before subtracting: a 400-digit reset does not fit in a float.
+    latest = min(max(resets), now + MAX_RATE_LIMIT_DELAY.total_seconds())
+    wait = max(latest - now, 0.0)
+    jitter = random.uniform(MIN_JITTER_SECONDS, MAX_JITTER_SECONDS)  # noqa: S311
+    return timedelta(seconds=wait + jitter)
 
 
 def platform_message(error: tweepy.HTTPException) -> str:

@@ -77,6 +77,11 @@ class AccountPublic(BaseModel):
     scopes: list[str]
     external_id: str | None = Field(description="The platform's id of the account.")
     credential: CredentialPublic | None
+    allowed_hosts: list[str] | None = Field(
+        default=None,
+        description="HTTP accounts: the hosts their credential may be sent to (not secret). "
+        "Null for other platforms, and for a credential the vault's keys no longer open.",
+    )
     created_at: datetime
     updated_at: datetime
 
@@ -186,6 +191,13 @@ def _distinct(hosts: list[str]) -> list[str]:
 HostPattern = Annotated[
     str, Field(min_length=1, max_length=MAX_HOST_LENGTH), AfterValidator(normalize_host_pattern)
 ]
+AllowedHosts = Annotated[
+    list[HostPattern],
+    AfterValidator(_distinct),
+    Field(min_length=1, max_length=MAX_ALLOWED_HOSTS),
+]
+"""An HTTP credential's hosts, as create and update check them (`app.platforms.http_hosts`)."""
+_HOSTS_EXAMPLE = ["api.example.com", "*.example.org"]
 
 
 class HttpAccountCreate(_Input):
@@ -194,16 +206,33 @@ class HttpAccountCreate(_Input):
         description="How `http.request` nodes using this account authenticate.",
         examples=[{"type": "header", "name": "X-Api-Key", "value": "..."}],
     )
-    allowed_hosts: Annotated[list[HostPattern], AfterValidator(_distinct)] = Field(
-        min_length=1,
-        max_length=MAX_ALLOWED_HOSTS,
+    allowed_hosts: AllowedHosts = Field(
         description="The hosts the credential is for: `api.example.com`, or `*.example.com` for "
         "every host below example.com. A request to another host is refused, and a redirect "
         "to another origin loses the credential. Sealed with the credential.",
-        examples=[["api.example.com", "*.example.org"]],
+        examples=[_HOSTS_EXAMPLE],
     )
 
     def secret(self) -> dict[str, Any]:
         """What is sealed: the credential's fields and the hosts it is bound to."""
         fields = self.credential.model_dump(exclude={"type"})
         return {**fields, ALLOWED_HOSTS_FIELD: list(self.allowed_hosts)}
+
+
+class AccountUpdate(_Input):
+    """What may change without connecting the account again; a field left out (or null)
+    stays as it is."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"allowed_hosts": ["api.example.com", "*.example.org"]}]},
+    )
+
+    display_name: DisplayName | None = None
+    allowed_hosts: AllowedHosts | None = Field(
+        default=None,
+        description="HTTP accounts only: the hosts the credential is for, replacing the ones it "
+        "has (same rules as when it was created). The secret is sealed again with them; it "
+        "need not be sent.",
+        examples=[_HOSTS_EXAMPLE],
+    )

@@ -3,7 +3,9 @@ written in the same transaction as the account, so an account never exists half 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
@@ -13,9 +15,18 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.db.models import Account, Credential
 from app.db.types import utcnow
-from app.errors import NotFoundError
-from app.vault import Vault
-from app.vault.credentials import CredentialKind, credential_row
+from app.errors import ConflictError, NotFoundError
+from app.platforms.http_hosts import ALLOWED_HOSTS_FIELD
+from app.vault import Vault, VaultError
+from app.vault.credentials import (
+    CredentialKind,
+    credential_row,
+    load_credential,
+    open_row,
+    swap_credential,
+)
+
+log = logging.getLogger(__name__)
 
 AccountStatus = Literal["active", "expired", "revoked"]
 """`expired`: the token ran out and cannot be renewed; `revoked`: the platform no longer honours
@@ -138,18 +149,79 @@ async def get_account(session: AsyncSession, *, organization_id: str, account_id
     return account
 
 
+@dataclass(frozen=True)
+class CredentialSummary:
+    """What may be shown of a credential: never a secret field."""
+
+    kind: str
+    expires_at: datetime | None
+    allowed_hosts: list[str] | None
+    """An HTTP credential's hosts; None for other kinds, or when the vault cannot open it."""
+
+
 async def credential_summary(
-    session: AsyncSession, *, account_id: str
-) -> tuple[str, datetime | None] | None:
-    """The kind and expiry of the account's credential (never the secret), if it has one."""
+    session: AsyncSession, vault: Vault, *, account: Account
+) -> CredentialSummary | None:
+    """The kind and expiry of the account's credential and, for HTTP accounts, the hosts it
+    is bound to (opened from the sealed secret, of which nothing else leaves here)."""
     row = (
-        await session.exec(
-            select(Credential.kind, Credential.expires_at).where(
-                Credential.account_id == account_id
-            )
-        )
+        await session.exec(select(Credential).where(Credential.account_id == account.id))
     ).first()
-    return (row[0], row[1]) if row is not None else None
+    if row is None:
+        return None
+    hosts: list[str] | None = None
+    if account.platform == "http":
+        try:
+            opened = open_row(vault, row)
+        except VaultError:
+            log.warning("account %s: its credential does not open with VAULT_KEYS", account.id)
+        else:
+            hosts = [str(host) for host in opened.secret.get(ALLOWED_HOSTS_FIELD) or ()]
+    return CredentialSummary(row.kind, row.expires_at, hosts)
+
+
+async def update_account(
+    session: AsyncSession,
+    vault: Vault,
+    *,
+    organization_id: str,
+    account_id: str,
+    display_name: str | None = None,
+    allowed_hosts: list[str] | None = None,
+) -> Account:
+    """Rename the account and/or bind its credential to other hosts, in one commit.
+
+    The secret is opened and sealed again with the new hosts, so nobody has to paste it again;
+    a credential changed meanwhile (or one the vault cannot open) changes nothing."""
+    account = await get_account(session, organization_id=organization_id, account_id=account_id)
+    if allowed_hosts is not None:
+        try:
+            current = await load_credential(
+                session, vault, organization_id=organization_id, account_id=account_id
+            )
+        except VaultError:
+            raise ConflictError(
+                f"account '{account_id}': its credential does not open with the vault's keys; "
+                "connect it again"
+            ) from None
+        if current is None:
+            raise ConflictError(f"account '{account_id}' has no credential: connect it again")
+        replaced = await swap_credential(
+            session, vault, current=current,
+            secret={**current.secret, ALLOWED_HOSTS_FIELD: list(allowed_hosts)},
+            expires_at=current.expires_at, refreshing_until=current.refreshing_until,
+            commit=False,
+        )  # fmt: skip
+        if not replaced:
+            await session.rollback()
+            raise ConflictError(f"account '{account_id}' changed meanwhile: try again")
+    if display_name is not None:
+        account.display_name = display_name
+    account.updated_at = utcnow()
+    session.add(account)
+    await session.commit()
+    await session.refresh(account)
+    return account
 
 
 async def delete_account(session: AsyncSession, *, organization_id: str, account_id: str) -> None:

@@ -105,11 +105,14 @@ async def swap_credential(
     secret: Mapping[str, Any] | None = None,
     expires_at: datetime | None = None,
     refreshing_until: datetime | None = None,
+    commit: bool = True,
 ) -> bool:
     """Replace the credential read as `current` (its lease too) and commit, unless someone
     changed it since: then nothing is written and the answer is False.
 
-    `secret=None` keeps the secret and its expiry, and only sets the lease.
+    `secret=None` keeps the secret and its expiry, and only sets the lease. `commit=False`
+    leaves the commit to a caller that writes more in the same transaction (and rolls it all
+    back when the answer is False).
     """
     values: dict[str, Any] = {
         "version": current.version + 1,
@@ -129,5 +132,6 @@ async def swap_credential(
         )
         .values(**values)
     )
-    await session.commit()
+    if commit:
+        await session.commit()
     return bool(result.rowcount == 1)

@@ -24,7 +24,7 @@ from activities.http.network import is_public
 from activities.http.request import HttpActivities, retry_after_seconds
 from activities.services import ActionServices
 from app.platforms.http_hosts import ALLOWED_HOSTS_FIELD
-from app.store.accounts import set_account_status
+from app.store.accounts import set_account_status, update_account
 from app.vault.credentials import CredentialKind
 from tests.activities.support import (
     Attempts,
@@ -512,8 +512,28 @@ async def test_a_credential_without_allowed_hosts_is_not_sent_anywhere(
     with pytest.raises(ApplicationError) as caught:
         await call(account, url=f"{server}/ledgers/legacy")
     assert (caught.value.type, caught.value.non_retryable) == ("HostNotAllowed", True)
-    assert "connect it again with allowed_hosts" in caught.value.message
+    assert "PATCH /accounts/" in caught.value.message
     assert LEDGERS["legacy"].keys == []
+
+
+async def test_hosts_changed_on_the_account_apply_to_the_next_request(
+    server: str, call: Any, services: ActionServices, organization: str
+) -> None:
+    # What PATCH /accounts/{id} does: the secret stays, only the hosts it is sealed with change.
+    legacy = await http_account(services, organization, "bearer", {"token": "t-3"}, None)
+    narrowed = await http_account(services, organization, "bearer", {"token": "t-4"})
+    async with services.database.session() as session:
+        for account, hosts in ((legacy, ["127.0.0.1"]), (narrowed, ["api.example.com"])):
+            await update_account(
+                session, services.vault, organization_id=organization, account_id=account,
+                allowed_hosts=hosts,
+            )  # fmt: skip
+    sent = await call(legacy, url=f"{server}/echo")
+    with pytest.raises(ApplicationError) as caught:
+        await call(narrowed, url=f"{server}/ledgers/narrowed")
+    assert sent["body"]["headers"]["authorization"] == "Bearer t-3"
+    assert caught.value.type == "HostNotAllowed"
+    assert LEDGERS["narrowed"].keys == []
 
 
 async def test_a_request_without_an_account_may_go_to_any_host(server: str, call: Any) -> None:

@@ -12,7 +12,7 @@ import pytest
 from temporalio.exceptions import ApplicationError
 
 from activities.instagram.actions import InstagramActivities
-from activities.instagram.errors import regain_delay
+from activities.instagram.errors import MAX_REGAIN_DELAY, regain_delay
 from activities.services import ActionServices
 from app.db.models import Account
 from tests.activities.support import Attempts, action, new_account
@@ -221,6 +221,40 @@ async def test_throttling_codes_retry_after_the_estimated_time(
     error = await instagram.fails("publish", **IMAGE_POST)
     assert (error.type, error.non_retryable) == ("InstagramRateLimited", False)
     assert error.next_retry_delay == timedelta(minutes=7)
+
+
+async def throttled_with_regain(instagram: Instagram, regain: str) -> ApplicationError:
+    """Publish against a throttling answer whose usage header carries `regain` verbatim (as
+    JSON text: json.dumps would not write a 400-digit number or Infinity as Meta might)."""
+    usage = f'{{"{instagram.user.ig_user_id}": [{{"estimated_time_to_regain_access": {regain}}}]}}'
+    instagram.emulator.fail_next(
+        "POST", "/v21.0/*/media", status=400, body=meta_error(80002),
+        headers={"X-Business-Use-Case-Usage": usage},
+    )  # fmt: skip
+    error = await instagram.fails("publish", **IMAGE_POST)
+    assert (error.type, error.non_retryable) == ("InstagramRateLimited", False)
+    assert instagram.published() == []
+    return error
+
+
+@pytest.mark.parametrize(
+    "regain",
+    ["525600000", "1e308", "Infinity", "9" * 400],
+    ids=["a-thousand-years", "largest-float", "infinity", "400-digits"],
+)
+async def test_an_absurd_time_to_regain_access_waits_at_most_a_day(
+    instagram: Instagram, regain: str
+) -> None:
+    error = await throttled_with_regain(instagram, regain)
+    assert error.next_retry_delay == MAX_REGAIN_DELAY
+
+
+@pytest.mark.parametrize("regain", ["0", "-5", "NaN", "true", '"60"'])
+async def test_a_time_to_regain_access_that_names_no_wait_retries_with_backoff(
+    instagram: Instagram, regain: str
+) -> None:
+    error = await throttled_with_regain(instagram, regain)
+    assert error.next_retry_delay is None
 
 
 @pytest.mark.parametrize("code", [1, 2])

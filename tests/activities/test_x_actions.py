@@ -13,7 +13,12 @@ from temporalio.exceptions import ApplicationError
 
 from activities.services import ActionServices
 from activities.x.actions import XActivities
-from activities.x.errors import DEFAULT_RATE_LIMIT_DELAY, MAX_JITTER_SECONDS, rate_limit_delay
+from activities.x.errors import (
+    DEFAULT_RATE_LIMIT_DELAY,
+    MAX_JITTER_SECONDS,
+    MAX_RATE_LIMIT_DELAY,
+    rate_limit_delay,
+)
 from tests.activities.support import Attempts, action, new_account
 from tests.emulator import record
 from tests.emulator.config import EmulatorConfig
@@ -156,6 +161,52 @@ async def test_a_daily_cap_retries_when_the_24_hour_window_resets(x: X) -> None:
     assert error.next_retry_delay is not None
     assert error.next_retry_delay > timedelta(hours=19)
     assert error.next_retry_delay.total_seconds() <= reset - time.time() + 11
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"x-rate-limit-remaining": "0", "x-rate-limit-reset": "99999999999"},
+        {"x-user-limit-24hour-remaining": "0", "x-user-limit-24hour-reset": "9" * 400},
+        {"x-rate-limit-reset": "9" * 400},
+    ],
+    ids=["year-5138", "400-digit-daily", "400-digit-without-remaining"],
+)
+async def test_an_absurd_reset_waits_at_most_a_day_plus_jitter(
+    x: X, headers: dict[str, str]
+) -> None:
+    x.emulator.fail_next("POST", "/2/tweets", status=429, headers=headers)
+    error = await x.fails("x.post", text="far future")
+    assert (error.type, error.non_retryable) == ("XRateLimited", False)
+    assert error.next_retry_delay is not None
+    assert (
+        MAX_RATE_LIMIT_DELAY
+        < error.next_retry_delay
+        <= MAX_RATE_LIMIT_DELAY + timedelta(seconds=MAX_JITTER_SECONDS)
+    )
+    assert x.posts() == []
+
+
+async def test_a_reset_in_the_past_retries_soon_with_jitter(x: X) -> None:
+    past = str(int(time.time()) - 3600)
+    x.emulator.fail_next(
+        "POST", "/2/tweets", status=429,
+        headers={"x-rate-limit-remaining": "0", "x-rate-limit-reset": past},
+    )  # fmt: skip
+    error = await x.fails("x.post", text="window already over")
+    assert error.next_retry_delay is not None
+    assert 1 <= error.next_retry_delay.total_seconds() <= MAX_JITTER_SECONDS
+
+
+@pytest.mark.parametrize("reset", ["\u00b2", "soon", "1.5", "-60"])
+async def test_a_reset_that_is_not_plain_digits_waits_the_default(x: X, reset: str) -> None:
+    # tweepy int()s this header itself, and str.isdigit() accepts "²", which int() refuses.
+    x.emulator.fail_next(
+        "POST", "/2/tweets", status=429,
+        headers={"x-rate-limit-remaining": "0", "x-rate-limit-reset": reset},
+    )  # fmt: skip
+    error = await x.fails("x.post", text="odd header")
+    assert (error.type, error.next_retry_delay) == ("XRateLimited", DEFAULT_RATE_LIMIT_DELAY)
 
 
 async def test_a_server_error_retries_with_backoff(x: X) -> None:

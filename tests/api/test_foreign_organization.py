@@ -19,6 +19,7 @@ BODIES: dict[str, Any] = {
     "terminate_run": {},
     "backfill_schedule": {"start_at": "2025-01-01T00:00:00Z", "end_at": "2025-01-02T00:00:00Z"},
     "set_webhook_secret": {},
+    "update_account": {"allowed_hosts": ["attacker.example"]},
 }
 HTTP_ACCOUNT = {
     "display_name": "Billing",
@@ -78,12 +79,13 @@ async def test_another_organization_gets_404_on_every_route_with_an_id(api: ApiH
                 assert response.json()["error"]["type"] == "not_found"
                 tried.append(operation_id)
 
-    assert len(tried) == 27, tried
+    assert len(tried) == 28, tried
     state = (await api.client.get(f"/runs/{run_id}")).json()
     assert state["status"] == "running"
     workflow = (await api.client.get(f"/workflows/{workflow_id}")).json()
     assert (workflow["name"], workflow["active"]) == ("greet", True)
     assert (await api.client.get(f"/api-keys/{key_id}")).json()["revoked_at"] is None
-    assert (await api.client.get(f"/accounts/{account_id}")).json()["status"] == "active"
+    account = (await api.client.get(f"/accounts/{account_id}")).json()
+    assert (account["status"], account["allowed_hosts"]) == ("active", ["api.example.com"])
     await api.client.post(f"/runs/{run_id}/cancel")
     await api.client.post(f"/workflows/{workflow_id}/deactivate")

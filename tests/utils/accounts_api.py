@@ -21,6 +21,15 @@ from tests.utils.servers import serve
 
 CALLBACK_BASE = "https://flowhold.example"
 """Where X is told to send people back; tests read the redirect and call the API themselves."""
+BAD_HOSTS = [
+    pytest.param([], ["allowed_hosts"], id="empty"),
+    pytest.param(["*"], ["allowed_hosts", 0], id="star"),
+    pytest.param(["api.example.com", "https://evil.example/"], ["allowed_hosts", 1], id="url"),
+    pytest.param(["api.example.com:443"], ["allowed_hosts", 0], id="port"),
+    pytest.param(["*.com"], ["allowed_hosts", 0], id="tld"),
+    pytest.param([f"h{n}.example.com" for n in range(51)], ["allowed_hosts"], id="too-many"),
+]
+"""Host lists create and update refuse alike, and the error path that names the problem."""
 
 
 @dataclass

@@ -14,9 +14,10 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from app.api.account_schemas import HttpAccountCreate
 from app.db.engine import Database, sync_url
 from app.db.models import Credential, Webhook, Workflow
-from app.store.accounts import connect_account
+from app.store.accounts import connect_account, credential_summary
 from app.vault import TamperedError, Vault
 from app.vault.credentials import load_credential, swap_credential
 from app.vault.rotation import reencrypt_all
@@ -57,7 +58,16 @@ def raw_ciphertexts(database_url: str) -> dict[str, tuple[str, bytes]]:
         engine.dispose()
 
 
-async def reencrypt_command(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+async def reencrypt_command(
+    database_url: str, data_dir: Path, vault_keys: str
+) -> subprocess.CompletedProcess[str]:
+    """`make reencrypt` (`python -m app.cli reencrypt`) on the database, with these keys."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "VAULT_KEYS": vault_keys,
+        "DATA_DIR": str(data_dir),
+    }
     return await asyncio.to_thread(
         subprocess.run,
         [sys.executable, "-m", "app.cli", "reencrypt"],
@@ -176,16 +186,42 @@ async def test_the_reencrypt_command_rotates_and_reports(
 ) -> None:
     organization = await new_organization(database)
     await connect(database, Vault.from_spec(OLD), organization, "ada")
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "VAULT_KEYS": f"{NEW},{OLD}",
-        "DATA_DIR": str(tmp_path),
-    }
-    result = await reencrypt_command(env)
+    result = await reencrypt_command(database_url, tmp_path, f"{NEW},{OLD}")
     assert result.returncode == 0, result.stderr
     assert "re-encrypted 1 credentials" in result.stdout
     assert {key_id for key_id, _ in raw_ciphertexts(database_url).values()} == {"new"}
+
+
+async def test_the_reencrypt_command_keeps_an_http_credentials_hosts(
+    database: Database, database_url: str, tmp_path: Path
+) -> None:
+    organization = await new_organization(database)
+    created = HttpAccountCreate.model_validate(
+        {"display_name": "Billing", "allowed_hosts": ["API.example.com", "*.example.org"],
+         "credential": {"type": "header", "name": "X-Api-Key", "value": "hk-plaintext"}}
+    )  # fmt: skip
+    async with database.session() as session:
+        account = await connect_account(
+            session, Vault.from_spec(OLD), organization_id=organization, platform="http",
+            display_name=created.display_name, kind="header", secret=created.secret(),
+        )  # fmt: skip
+    result = await reencrypt_command(database_url, tmp_path, f"{NEW},{OLD}")
+    assert result.returncode == 0, result.stderr
+    assert "plaintext" not in result.stdout + result.stderr
+    assert raw_ciphertexts(database_url)[account.id][0] == "new"
+    only_new = Vault.from_spec(NEW)
+    async with database.session() as session:
+        opened = await load_credential(
+            session, only_new, organization_id=organization, account_id=account.id
+        )
+        summary = await credential_summary(session, only_new, account=account)
+    assert opened is not None
+    assert dict(opened.secret) == {
+        "name": "X-Api-Key", "value": "hk-plaintext",
+        "allowed_hosts": ["api.example.com", "*.example.org"],
+    }  # fmt: skip
+    assert summary is not None
+    assert summary.allowed_hosts == ["api.example.com", "*.example.org"]
 
 
 async def test_the_reencrypt_command_names_credentials_it_cannot_open(
@@ -193,8 +229,7 @@ async def test_the_reencrypt_command_names_credentials_it_cannot_open(
 ) -> None:
     organization = await new_organization(database)
     account = await connect(database, Vault.from_spec(OLD), organization, "ada")
-    env = {**os.environ, "DATABASE_URL": database_url, "VAULT_KEYS": NEW, "DATA_DIR": str(tmp_path)}
-    result = await reencrypt_command(env)
+    result = await reencrypt_command(database_url, tmp_path, NEW)
     assert result.returncode == 1
     assert account in result.stderr
     assert "Traceback" not in result.stderr

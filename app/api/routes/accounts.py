@@ -1,5 +1,6 @@
-"""Connected accounts: list, read, delete, renew; connect X (OAuth 2.0 with PKCE, or pasted bot
-tokens), Instagram (long-lived token) and HTTP credentials. Secrets go in, never out."""
+"""Connected accounts: list, read, update, delete, renew; connect X (OAuth 2.0 with PKCE, or
+pasted bot tokens), Instagram (long-lived token) and HTTP credentials. Secrets go in, never
+out; an HTTP credential's allowed hosts are not secret, and come out and change alone."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response, status
 from app.api.account_schemas import (
     AccountPublic,
     AccountsPublic,
+    AccountUpdate,
     CredentialPublic,
     HttpAccountCreate,
     InstagramConnect,
@@ -90,8 +92,11 @@ def _platform_errors(field: tuple[str | int, ...] = ()) -> Iterator[None]:
         ) from None
 
 
-async def _public(session: SessionDep, account: Account) -> AccountPublic:
-    summary = await store.credential_summary(session, account_id=account.id)
+async def _public(session: SessionDep, vault: Vault, account: Account) -> AccountPublic:
+    summary = await store.credential_summary(session, vault, account=account)
+    credential = (
+        CredentialPublic(kind=summary.kind, expires_at=summary.expires_at) if summary else None
+    )
     return AccountPublic(
         id=account.id,
         platform=account.platform,
@@ -99,7 +104,8 @@ async def _public(session: SessionDep, account: Account) -> AccountPublic:
         status=account.status,
         scopes=list(account.scopes),
         external_id=account.external_id,
-        credential=CredentialPublic(kind=summary[0], expires_at=summary[1]) if summary else None,
+        credential=credential,
+        allowed_hosts=summary.allowed_hosts if summary else None,
         created_at=account.created_at,
         updated_at=account.updated_at,
     )
@@ -109,6 +115,7 @@ async def _public(session: SessionDep, account: Account) -> AccountPublic:
 async def list_accounts(
     caller: CallerDep,
     session: SessionDep,
+    connections: ConnectionsDep,
     platform: Annotated[str | None, Query(pattern="^(x|instagram|http)$")] = None,
     offset: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
@@ -118,7 +125,8 @@ async def list_accounts(
         session, organization_id=caller.organization_id, platform=platform,
         offset=offset, limit=limit,
     )  # fmt: skip
-    return AccountsPublic(data=[await _public(session, a) for a in accounts], count=count)
+    data = [await _public(session, connections.vault, account) for account in accounts]
+    return AccountsPublic(data=data, count=count)
 
 
 @router.get(
@@ -144,7 +152,7 @@ async def finish_x_authorization(
         raise InvalidInputError(message, [ErrorDetail(message=message, path=("query", "error"))])
     with _platform_errors(("query", "state")):
         account = await connections.finish_x_authorization(session, state=state, code=code)
-    return await _public(session, account)
+    return await _public(session, connections.vault, account)
 
 
 @router.post(
@@ -183,7 +191,7 @@ async def connect_x_tokens(
             refresh_token=body.refresh_token, expires_in=body.expires_in, scopes=body.scopes,
             display_name=body.display_name,
         )  # fmt: skip
-    return await _public(session, account)
+    return await _public(session, connections.vault, account)
 
 
 @router.post(
@@ -202,7 +210,7 @@ async def connect_instagram(
             session, organization_id=caller.organization_id, access_token=body.access_token,
             expires_in=body.expires_in, display_name=body.display_name,
         )  # fmt: skip
-    return await _public(session, account)
+    return await _public(session, connections.vault, account)
 
 
 @router.post(
@@ -220,7 +228,7 @@ async def create_http_account(
         session, connections.vault, organization_id=caller.organization_id, platform="http",
         display_name=body.display_name, kind=body.credential.type, secret=body.secret(),
     )  # fmt: skip
-    return await _public(session, account)
+    return await _public(session, connections.vault, account)
 
 
 @router.get(
@@ -229,12 +237,44 @@ async def create_http_account(
     response_model=AccountPublic,
     responses={**_READS, **_ONE},
 )
-async def get_account(account_id: str, caller: CallerDep, session: SessionDep) -> AccountPublic:
-    """One connected account: its platform, status and what kind of credential it has."""
+async def get_account(
+    account_id: str, caller: CallerDep, session: SessionDep, connections: ConnectionsDep
+) -> AccountPublic:
+    """One connected account: its platform, status, what kind of credential it has and, for an
+    HTTP account, the hosts that credential is for."""
     account = await store.get_account(
         session, organization_id=caller.organization_id, account_id=account_id
     )
-    return await _public(session, account)
+    return await _public(session, connections.vault, account)
+
+
+@router.patch(
+    "/{account_id}",
+    operation_id="update_account",
+    response_model=AccountPublic,
+    responses={**_WRITES, **_ONE, **errors(409)},
+)
+async def update_account(
+    account_id: str,
+    body: AccountUpdate,
+    caller: WriterDep,
+    session: SessionDep,
+    connections: ConnectionsDep,
+) -> AccountPublic:
+    """Rename an account, or change the hosts an HTTP account's credential is for without
+    sending its secret again (it is sealed again with the new hosts). Fields left out stay."""
+    account = await store.get_account(
+        session, organization_id=caller.organization_id, account_id=account_id
+    )
+    if body.allowed_hosts is not None and account.platform != "http":
+        message = f"allowed_hosts applies to HTTP accounts; this is a {account.platform} account"
+        detail = ErrorDetail(message=message, path=("body", "allowed_hosts"))
+        raise InvalidInputError(message, [detail])
+    account = await store.update_account(
+        session, connections.vault, organization_id=caller.organization_id,
+        account_id=account_id, display_name=body.display_name, allowed_hosts=body.allowed_hosts,
+    )  # fmt: skip
+    return await _public(session, connections.vault, account)
 
 
 @router.post(
@@ -251,7 +291,7 @@ async def refresh_account(
         account = await connections.renew(
             session, organization_id=caller.organization_id, account_id=account_id
         )
-    return await _public(session, account)
+    return await _public(session, connections.vault, account)
 
 
 @router.delete(
