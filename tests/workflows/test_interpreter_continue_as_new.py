@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from temporalio.api.enums.v1 import EventType
@@ -14,10 +15,12 @@ from tests.workflows.harness import (
     histories_of,
     node,
     start,
+    state_of,
     value,
     wait_until_continued,
     wait_until_waiting,
 )
+from tests.workflows.scenarios import WAITING_BRANCHES, WAITING_LIMITS, flood_of_stale_events
 from workflows.bounded import MAX_OUTPUT_BYTES
 from workflows.state import (
     DECIDE_UPDATE,
@@ -230,3 +233,31 @@ async def test_loop_results_past_the_output_limit_keep_the_count_and_a_preview(
     assert results["size_bytes"] > MAX_OUTPUT_BYTES
     assert results["preview"].startswith('["xxx')
     assert state.output == {"after": 40}
+
+
+async def test_a_run_whose_branches_all_wait_continues_as_new_on_a_flood_of_events(
+    client: Client, task_queue: str
+) -> None:
+    handle = await start(client, task_queue, WAITING_BRANCHES, {"order": 7}, limits=WAITING_LIMITS)
+    first = await wait_until_waiting(handle, "nap")
+    await flood_of_stale_events(client, handle, 12)
+    chain = await chain_of(client, handle)
+    assert len(chain) >= 3
+    # A signal adds four events, continuing as new four more (the patch marker and its
+    # search attribute, the task, the continuation).
+    assert all(len(events) <= WAITING_LIMITS.history_events + 8 for events in chain)
+    later = await state_of(handle)
+    assert later.started_at == first.started_at
+    assert sorted(later.waiting_for, key=lambda wait: wait.node_id) == sorted(
+        first.waiting_for, key=lambda wait: wait.node_id
+    )
+    await handle.signal(EVENT_SIGNAL, EventInput(name="paid", payload={"order": 7, "amount": 5}))
+    await handle.execute_update(DECIDE_UPDATE, DecisionInput(approved=True, by="ana"))
+    state = await handle.result()
+    assert state.output == {"done": "5 by ana"}
+    assert state.dropped_events == DroppedEvents(overflow=12)
+    nap = state.nodes["nap"]
+    assert nap.started_at is not None
+    assert nap.ended_at is not None
+    assert nap.ended_at - nap.started_at >= timedelta(hours=6)
+    assert [state.nodes[node_id].attempts for node_id in ("paid", "review", "nap")] == [1, 1, 1]
