@@ -64,8 +64,8 @@ async def send_event(
 
     An event no `wait_for_event` node of the run's plan listens for is refused (422): the
     run would only drop it (`workflows.waits`)."""
-    handle, _ = await _running(client, organization_id, run_id)
-    expected = expected_events((await run_input_of(client, handle)).plan)
+    handle, description = await _running(client, organization_id, run_id)
+    expected = expected_events((await run_input_of(client, handle, description)).plan)
     if event.name not in expected:
         listened = ", ".join(f"'{name}'" for name in sorted(expected)) or "none"
         raise InvalidInputError(
@@ -121,7 +121,7 @@ async def original_input(client: Client, *, organization_id: str, run_id: str) -
             f"run '{run_id}' is {description.status.name.lower() if description.status else '?'}"
             ": only a failed, cancelled or terminated run can be re-run"
         )
-    return await run_input_of(client, handle)
+    return await run_input_of(client, handle, description)
 
 
 async def follow(
