@@ -190,6 +190,23 @@ async def flood_then_finish(handle: Handle, services: Services) -> None:
     )
 
 
+TWO_WAITS_FOR_ONE_EVENT = graph(
+    value("prepare", "ready"),
+    node("a_wait", "wait_for_event", {"event": "go"}),
+    node("b_wait", "wait_for_event", {"event": "go"}),
+    edges=[("start", "prepare"), ("prepare", "a_wait"), ("start", "b_wait")],
+)
+"""`b_wait` starts waiting first (`a_wait` only after `prepare`); `a_wait` is first in plan
+order, so it takes the first event."""
+
+
+async def one_event_then_another(handle: Handle, services: Services) -> None:
+    await wait_until_state(handle, lambda state: len(state.waiting_for) == 2)
+    await handle.signal(EVENT_SIGNAL, EventInput(name="go", payload=1))
+    await wait_until_state(handle, lambda state: len(state.waiting_for) == 1)
+    await handle.signal(EVENT_SIGNAL, EventInput(name="go", payload=2))
+
+
 # -- scenarios ---------------------------------------------------------------------------
 
 _APPROVAL = graph(
@@ -550,6 +567,19 @@ SCENARIOS: tuple[Scenario, ...] = (
         {"order": 7},
         flood_then_finish,
         limits=WAITING_LIMITS,
+    ),
+    Scenario(
+        "wait_for_event_one_event_goes_to_the_first_wait_in_plan_order",
+        TWO_WAITS_FOR_ONE_EVENT,
+        drive=one_event_then_another,
+    ),
+    Scenario(
+        # Recorded before events went to one wait in plan order: both waits took the event,
+        # and the second to resume failed (`InternalError`). Runs in flight replay that.
+        "wait_for_event_one_event_two_waits_recorded_before_plan_order",
+        TWO_WAITS_FOR_ONE_EVENT,
+        drive=send_event("b_wait", "go", 1),
+        expect=WorkflowExecutionStatus.FAILED,
     ),
     Scenario(
         "trigger_schedule_reads_scheduled_time",
