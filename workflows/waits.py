@@ -52,12 +52,26 @@ and failed the second of two that matched the same event. Only called when a sec
 wait starts while another waits."""
 
 
+FINISH_FOUND_WAITS_PATCH = "finish-waits-that-found-their-event"
+"""Runs recorded before parked an event wait that had found its event but not taken it yet
+(INVARIANTS.md). Only called when such a wait is asked to park."""
+
+
+def _nothing_found() -> bool:
+    return False
+
+
 @dataclass
 class _ParkedWait:
     what: WaitingFor
+    found: Callable[[], bool] = _nothing_found
+    """Whether what it waits for is there, and it is about to take it."""
 
     def parkable(self) -> bool:
-        return True
+        # An event found but not taken yet would travel in the next run's bounded buffer,
+        # where the signals piling up while the run continues could push it out before the
+        # wait is back: the wait takes it first, then the run continues.
+        return not (self.found() and workflow.patched(FINISH_FOUND_WAITS_PATCH))
 
     def snapshot(self) -> Parked:
         return Parked(wait=self.what)
@@ -201,7 +215,7 @@ class Waits:
         self._event_waits.append(wait)
         self._changes += 1
         try:
-            with self._waiting(scope, what):
+            with self._waiting(scope, what, found=lambda: self._found(wait)):
                 if not await _wait_until(lambda: self._found(wait), what.until):
                     return Outcome("timeout", None)
         finally:
@@ -299,11 +313,13 @@ class Waits:
         return Outcome("approved" if decision.approved else "rejected", output)
 
     @contextmanager
-    def _waiting(self, scope: Scope, what: WaitingFor) -> Iterator[None]:
+    def _waiting(
+        self, scope: Scope, what: WaitingFor, found: Callable[[], bool] = _nothing_found
+    ) -> Iterator[None]:
         """Shows the wait in the run's state, and lets the run leave it, while it lasts."""
         self.state.nodes[what.node_id].status = "waiting"
         self.state.waiting_for.append(what)
-        scope.parks[what.node_id] = _ParkedWait(what)
+        scope.parks[what.node_id] = _ParkedWait(what, found)
         try:
             yield
         finally:

@@ -207,6 +207,21 @@ async def one_event_then_another(handle: Handle, services: Services) -> None:
     await handle.signal(EVENT_SIGNAL, EventInput(name="go", payload=2))
 
 
+async def the_event_on_the_signal_that_ends_the_run(client: Client, handle: Handle) -> None:
+    """Stale events until the next signal's task reaches the history bound (it sees three
+    more events: signalled, task scheduled and started), then the event `paid` waits for:
+    the run continues as new on it. Then the decision."""
+    await wait_until_waiting(handle, "nap")
+    while (await handle.describe()).history_length + 3 < WAITING_LIMITS.history_events:
+        await handle.signal(EVENT_SIGNAL, EventInput(name="paid", payload={"order": 0}))
+        await wait_until_signals_handled(client, handle)
+    await handle.signal(EVENT_SIGNAL, EventInput(name="paid", payload={"order": 7, "amount": 5}))
+    await wait_until_signals_handled(client, handle)
+    await handle.execute_update(
+        DECIDE_UPDATE, DecisionInput(node_id="review", approved=True, by="ana"), result_type=str
+    )
+
+
 # -- scenarios ---------------------------------------------------------------------------
 
 _APPROVAL = graph(
@@ -580,6 +595,13 @@ SCENARIOS: tuple[Scenario, ...] = (
         TWO_WAITS_FOR_ONE_EVENT,
         drive=send_event("b_wait", "go", 1),
         expect=WorkflowExecutionStatus.FAILED,
+    ),
+    Scenario(
+        "continue_as_new_takes_the_event_found_on_the_last_signal",
+        WAITING_BRANCHES,
+        {"order": 7},
+        lambda handle, services: the_event_on_the_signal_that_ends_the_run(services.client, handle),
+        limits=WAITING_LIMITS,
     ),
     Scenario(
         "trigger_schedule_reads_scheduled_time",

@@ -22,11 +22,17 @@ from tests.workflows.harness import (
     wait_until_continued,
     wait_until_waiting,
 )
-from tests.workflows.scenarios import WAITING_BRANCHES, WAITING_LIMITS, flood_of_stale_events
+from tests.workflows.scenarios import (
+    WAITING_BRANCHES,
+    WAITING_LIMITS,
+    flood_of_stale_events,
+    the_event_on_the_signal_that_ends_the_run,
+)
 from workflows.bounded import MAX_OUTPUT_BYTES
 from workflows.state import (
     DECIDE_UPDATE,
     EVENT_SIGNAL,
+    Continuation,
     DecisionInput,
     DroppedEvents,
     EventInput,
@@ -146,8 +152,8 @@ async def test_an_event_delivered_before_continuing_is_taken_after(
     assert len(await chain_of(dev_client, handle)) >= 2
 
 
-async def carried_events(client: Client, handle: Handle) -> list[list[EventInput]]:
-    """The undelivered events each run of the chain handed to the next."""
+async def continuations(client: Client, handle: Handle) -> list[Continuation]:
+    """What each run of the chain handed to the next."""
     carried = []
     for history in await histories_of(client, handle):
         last = history.events[-1]
@@ -157,8 +163,13 @@ async def carried_events(client: Client, handle: Handle) -> list[list[EventInput
         [next_input] = await client.data_converter.decode(payloads, [RunInput])
         assert isinstance(next_input, RunInput)
         assert next_input.resume is not None
-        carried.append(next_input.resume.events)
+        carried.append(next_input.resume)
     return carried
+
+
+async def carried_events(client: Client, handle: Handle) -> list[list[EventInput]]:
+    """The undelivered events each run of the chain handed to the next."""
+    return [continuation.events for continuation in await continuations(client, handle)]
 
 
 async def flood(handle: Handle, count: int) -> None:
@@ -191,9 +202,7 @@ async def test_a_flood_of_unmatched_events_stays_bounded_across_runs(
     assert carried
     for events in carried:
         assert len(events) <= limits.buffered_events
-        # Stale ticks; and the tick an iteration matched, when the run continued as new on
-        # that very signal (the iteration, parked, takes it in the next run).
-        assert all(event.name == "tick" for event in events)
+        assert all(event == EventInput(name="tick", payload=-1) for event in events)
 
 
 async def test_an_approval_waits_across_runs_and_is_decided_in_a_later_one(
@@ -284,3 +293,17 @@ async def test_the_input_a_chain_started_with_is_read_from_its_first_run(
     assert started.limits == WAITING_LIMITS
     assert started.trigger.payload == {"order": 7}
     await cancel_and_wait(latest)
+
+
+async def test_an_event_found_on_the_signal_that_ends_the_run_is_taken_before_it_continues(
+    client: Client, task_queue: str
+) -> None:
+    handle = await start(client, task_queue, WAITING_BRANCHES, {"order": 7}, limits=WAITING_LIMITS)
+    await the_event_on_the_signal_that_ends_the_run(client, handle)
+    await wait_until_continued(client, handle)
+    first = (await continuations(client, handle))[0]
+    # Taken in the run it arrived in, not carried where later signals could push it out.
+    assert first.events == []
+    assert first.state.nodes["paid"].status == "succeeded"
+    assert first.state.nodes["paid"].output == {"order": 7, "amount": 5}
+    assert (await handle.result()).output == {"done": "5 by ana"}
