@@ -18,6 +18,7 @@ from temporalio.client import (
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
+from app.child_events import child_listeners
 from app.errors import ConflictError, ErrorDetail, InvalidInputError
 from app.run_details import run_input_of, with_live_attempts
 from app.runs import describe_run, read_state
@@ -63,14 +64,17 @@ async def send_event(
     """Deliver a named event; `wait_for_event` nodes waiting for it (now or later) receive it.
 
     An event no `wait_for_event` node of the run's plan listens for is refused (422): the
-    run would only drop it (`workflows.waits`)."""
-    handle, _ = await _running(client, organization_id, run_id)
-    expected = expected_events((await run_input_of(client, handle)).plan)
+    run would only drop it (`workflows.waits`). Where a sub-workflow's child run listens for
+    it, the refusal names that run (`app.child_events`): events are not forwarded."""
+    handle, description = await _running(client, organization_id, run_id)
+    run = await run_input_of(client, handle, description)
+    expected = expected_events(run.plan)
     if event.name not in expected:
         listened = ", ".join(f"'{name}'" for name in sorted(expected)) or "none"
         raise InvalidInputError(
             f"run '{run_id}' waits for no event named '{event.name}'",
-            [
+            child_listeners(run_id, run, event.name)
+            or [
                 ErrorDetail(
                     message=f"no wait_for_event node of this run listens for it (events it "
                     f"listens for: {listened})",
@@ -121,7 +125,7 @@ async def original_input(client: Client, *, organization_id: str, run_id: str) -
             f"run '{run_id}' is {description.status.name.lower() if description.status else '?'}"
             ": only a failed, cancelled or terminated run can be re-run"
         )
-    return await run_input_of(client, handle)
+    return await run_input_of(client, handle, description)
 
 
 async def follow(

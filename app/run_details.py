@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from temporalio.api.history.v1 import WorkflowExecutionStartedEventAttributes
 from temporalio.api.workflow.v1 import PendingActivityInfo
 from temporalio.client import Client, WorkflowExecutionDescription, WorkflowHandle
 
@@ -14,14 +15,35 @@ from app.language.plan import Plan
 from workflows.state import RunInput, RunState
 
 
-async def run_input_of(client: Client, handle: WorkflowHandle[Any, RunState]) -> RunInput:
-    """The input the run (its latest run, when it continued as new) started with: the first
-    event of its history."""
+async def run_input_of(
+    client: Client,
+    handle: WorkflowHandle[Any, RunState],
+    description: WorkflowExecutionDescription,
+) -> RunInput:
+    """The input the run was started with: the first event of the first run of its chain.
+
+    A run that continued as new started each later run with its progress
+    (`RunInput.resume`) and, for a scheduled run, the `scheduled_time` it added to the
+    trigger's payload; a re-run starts from what the trigger gave, and the plan is the same
+    in every run of the chain.
+    """
+    first_run_id = description.raw_description.workflow_execution_info.first_run_id
+    if not first_run_id:
+        # Servers that do not report it: the latest run's start event names it.
+        started = await _start_event(handle)
+        first_run_id = started.first_execution_run_id or description.run_id
+    first = client.get_workflow_handle(handle.id, run_id=first_run_id)
+    payloads = (await _start_event(first)).input.payloads
+    [decoded] = await client.data_converter.decode(payloads, [RunInput])
+    assert isinstance(decoded, RunInput)
+    return decoded
+
+
+async def _start_event(
+    handle: WorkflowHandle[Any, Any],
+) -> WorkflowExecutionStartedEventAttributes:
     async for event in handle.fetch_history_events(page_size=1):
-        payloads = event.workflow_execution_started_event_attributes.input.payloads
-        [decoded] = await client.data_converter.decode(payloads, [RunInput])
-        assert isinstance(decoded, RunInput)
-        return decoded
+        return event.workflow_execution_started_event_attributes
     raise ConflictError(f"run '{handle.id}' has no history to read its input from")
 
 
@@ -41,7 +63,7 @@ async def with_live_attempts(
     ]
     if not retrying or state.status != "running":
         return state
-    plan = (await run_input_of(client, handle)).plan
+    plan = (await run_input_of(client, handle, description)).plan
     return count_retries_under_way(state, plan, retrying)
 
 

@@ -40,7 +40,7 @@ class FlowRunWorkflow:
 
     @workflow.signal(name=EVENT_SIGNAL)
     def event(self, event: EventInput) -> None:
-        self._run.waits.deliver(event)
+        self._run.deliver(event)
 
     @workflow.update(name=DECIDE_UPDATE)
     def decide(self, decision: DecisionInput) -> str:

@@ -20,6 +20,7 @@ from workflows.scope import Gate, Scope
 from workflows.state import (
     Continuation,
     DecisionInput,
+    EventInput,
     NodeError,
     NodeState,
     RunInput,
@@ -31,6 +32,9 @@ from workflows.waits import Waits
 
 CONTINUE_AS_NEW_PATCH = "continue-as-new"
 """Runs recorded before runs could continue as new never do (see INVARIANTS.md)."""
+CONTINUE_ON_MESSAGES_PATCH = "continue-as-new-on-messages"
+"""Runs recorded before checked the history only when a node or an iteration started, so
+signals and updates alone never made them continue as new (see INVARIANTS.md)."""
 
 
 class Run:
@@ -59,10 +63,27 @@ class Run:
     def waits(self) -> Waits:
         return self._runner.waits
 
+    def deliver(self, event: EventInput) -> None:
+        self.waits.deliver(event)
+        self._check_history()
+
     def decide(self, decision: DecisionInput) -> str:
         node_id = self.waits.check_decision(decision)
         self.waits.decisions[node_id] = decision
+        self._check_history()
         return node_id
+
+    def _check_history(self) -> None:
+        """After a signal or an update: each one adds events, and a run whose branches all
+        wait starts nothing that would check the history, so a flood of them would grow it
+        until Temporal's hard limit. Closing the gate here lets the run park its waits and
+        continue as new as it does when a node starts."""
+        if self._gate.closed or not _history_due(self.input.limits):
+            return
+        # This patch alone guards it: a run that has it continues as new, so the
+        # `continue-as-new` marker (and its search attribute update) would be two events more.
+        if workflow.patched(CONTINUE_ON_MESSAGES_PATCH):
+            self._gate.close()
 
     async def execute(self) -> RunState:
         resume = self.input.resume
@@ -153,13 +174,17 @@ class Run:
         )
 
 
-def _history_too_long(limits: RunLimits) -> bool:
-    """Whether to continue as new: the server suggests it, or a limit is reached. Runs
-    whose history was recorded before this existed go on as they did (`patched`)."""
+def _history_due(limits: RunLimits) -> bool:
+    """Whether the server suggests continuing as new, or one of the run's limits is reached."""
     info = workflow.info()
-    due = (
+    return (
         info.is_continue_as_new_suggested()
         or info.get_current_history_length() >= limits.history_events
         or info.get_current_history_size() >= limits.history_bytes
     )
-    return due and workflow.patched(CONTINUE_AS_NEW_PATCH)
+
+
+def _history_too_long(limits: RunLimits) -> bool:
+    """Whether to continue as new. Runs whose history was recorded before this existed go
+    on as they did (`patched`)."""
+    return _history_due(limits) and workflow.patched(CONTINUE_AS_NEW_PATCH)

@@ -59,6 +59,10 @@ class Gate:
             self.closed = True
         return self.closed
 
+    def close(self) -> None:
+        """Close now, whatever `due` says (the caller has checked)."""
+        self.closed = True
+
 
 RunNode = Callable[["PlanNode", "Scope", "Parked | None"], Coroutine[Any, Any, Outcome]]
 

@@ -7,6 +7,11 @@ A `wait_for_event` whose `match` raises on a delivered event (it reads a key the
 lacks as a number, compares text with a number...) fails its node with an
 `ExpressionError` naming the event, and that event is consumed: the node's `on_error`
 decides what follows, as for any failure. Events before it that match are taken first.
+
+An event goes to exactly one waiting node. When several waits could take events at the same
+moment (two `wait_for_event` nodes for the same name, or iterations of a loop), they are
+served in plan order: by node id, then by loop iteration; each takes the oldest event it
+matches that no wait before it took, and the others keep waiting (`EVENT_PER_WAIT_PATCH`).
 """
 
 from __future__ import annotations
@@ -41,17 +46,50 @@ with workflow.unsafe.imports_passed_through():
 
 EVENT_BOUNDS_PATCH = "event-buffer-bounds"
 """Runs recorded before undelivered events were bounded keep every event (INVARIANTS.md)."""
+EVENT_PER_WAIT_PATCH = "one-event-per-wait-in-plan-order"
+"""Runs recorded before served concurrent event waits in the order they started waiting,
+and failed the second of two that matched the same event. Only called when a second event
+wait starts while another waits."""
+
+
+FINISH_FOUND_WAITS_PATCH = "finish-waits-that-found-their-event"
+"""Runs recorded before parked an event wait that had found its event but not taken it yet
+(INVARIANTS.md). Only called when such a wait is asked to park."""
+
+
+def _nothing_found() -> bool:
+    return False
 
 
 @dataclass
 class _ParkedWait:
     what: WaitingFor
+    found: Callable[[], bool] = _nothing_found
+    """Whether what it waits for is there, and it is about to take it."""
 
     def parkable(self) -> bool:
-        return True
+        # An event found but not taken yet would travel in the next run's bounded buffer,
+        # where the signals piling up while the run continues could push it out before the
+        # wait is back: the wait takes it first, then the run continues.
+        return not (self.found() and workflow.patched(FINISH_FOUND_WAITS_PATCH))
 
     def snapshot(self) -> Parked:
         return Parked(wait=self.what)
+
+
+@dataclass(eq=False)
+class _EventWait:
+    """A `wait_for_event` under way, and the event it found."""
+
+    order: tuple[str, tuple[int, ...]]
+    """Where it is served among waits at the same moment: node id, then loop iteration."""
+    parameters: WaitForEventParameters
+    context: dict[str, Any]
+    taken: EventInput | None = None
+    broken: str | None = None
+    """Why the match failed on `taken`, when it did."""
+    found: bool = False
+    """Its condition came true: `taken` is its, whatever arrives before it resumes."""
 
 
 class Waits:
@@ -74,6 +112,14 @@ class Waits:
         self.decisions = decisions
         self.limits = limits
         self.expected = expected_events(plan)
+        self._event_waits: list[_EventWait] = []
+        """Event waits under way, in the order they started."""
+        self._in_plan_order = False
+        """Whether event waits are served in plan order (`EVENT_PER_WAIT_PATCH`)."""
+        self._changes = 0
+        """Counts changes to the events and the event waits, so that one `_assign` serves
+        every wait's condition until something changes."""
+        self._assigned_at = -1
 
     # -- signals and updates ------------------------------------------------------------
 
@@ -87,6 +133,7 @@ class Waits:
             return
         self.events.append(event)
         self._sizes.append(_json_size(event))
+        self._changes += 1
         limits = self.limits
         while len(self.events) > limits.buffered_events or (
             sum(self._sizes) > limits.buffered_event_bytes
@@ -97,6 +144,7 @@ class Waits:
             self.state.dropped_events.overflow += 1
 
     def _take(self, index: int) -> EventInput:
+        self._changes += 1
         del self._sizes[index]
         return self.events.pop(index)
 
@@ -151,48 +199,92 @@ class Waits:
         self, node: PlanNode, parameters: Any, context: dict[str, Any], scope: Scope,
         parked: Parked | None,
     ) -> Outcome:  # fmt: skip
-        wait: WaitForEventParameters = parameters
-        found: list[EventInput] = []
-        broken: list[tuple[EventInput, str]] = []
-
-        def matching() -> bool:
-            # Runs inside Temporal's condition check, where an exception would fail the
-            # workflow task (retried forever): a match that raises ends the wait instead.
-            for event in self.events:
-                if event.name != wait.event:
-                    continue
-                if wait.match:
-                    try:
-                        matched = evaluate(wait.match, {**context, "event": event.payload})
-                    except NodeFailedError as error:
-                        broken.append((event, error.message))
-                        return True
-                    except Exception as error:
-                        broken.append((event, f"unexpected {type(error).__name__}: {error}"))
-                        return True
-                    if not matched:
-                        continue
-                found.append(event)
-                return True
-            return False
-
-        what = WaitingFor(
-            node_id=node.id, kind="event", event=wait.event, until=_deadline(wait.timeout, parked)
+        wait = _EventWait(
+            order=(node.id, tuple(int(index) for index in scope.iteration().split("/"))),
+            parameters=parameters,
+            context=context,
         )
-        with self._waiting(scope, what):
-            if not await _wait_until(matching, what.until):
-                return Outcome("timeout", None)
-        if broken:
+        what = WaitingFor(
+            node_id=node.id,
+            kind="event",
+            event=wait.parameters.event,
+            until=_deadline(wait.parameters.timeout, parked),
+        )
+        if self._event_waits and not self._in_plan_order:
+            self._in_plan_order = workflow.patched(EVENT_PER_WAIT_PATCH)
+        self._event_waits.append(wait)
+        self._changes += 1
+        try:
+            with self._waiting(scope, what, found=lambda: self._found(wait)):
+                if not await _wait_until(lambda: self._found(wait), what.until):
+                    return Outcome("timeout", None)
+        finally:
+            self._event_waits.remove(wait)
+            self._changes += 1
+        event = wait.taken
+        assert event is not None
+        if self._in_plan_order:
+            self._take(next(i for i, kept in enumerate(self.events) if kept is event))
+        else:
+            self._take(self.events.index(event))
+        if wait.broken is not None:
             # The event is consumed with the failure, so a retry or a later wait of the
             # same event does not stumble on it again.
-            event, message = broken[0]
-            self._take(self.events.index(event))
             raise NodeFailedError(
-                f"the match expression failed on event '{event.name}': {message}",
+                f"the match expression failed on event '{event.name}': {wait.broken}",
                 type="ExpressionError",
             )
-        self._take(self.events.index(found[0]))
-        return Outcome("out", found[0].payload)
+        return Outcome("out", event.payload)
+
+    def _found(self, wait: _EventWait) -> bool:
+        """Whether an event for `wait` is there (in `wait.taken`).
+
+        Runs inside Temporal's condition check, where an exception would fail the workflow
+        task (retried forever): a match that raises ends the wait instead.
+        """
+        if self._in_plan_order:
+            self._assign()
+        elif not wait.found:
+            self._oldest_match(wait, self.events)
+        wait.found = wait.taken is not None
+        return wait.found
+
+    def _assign(self) -> None:
+        """Give each event wait the oldest event it matches that no wait before it in plan
+        order took; waits that found theirs already keep them."""
+        if self._assigned_at == self._changes:
+            return
+        self._assigned_at = self._changes
+        kept = {id(wait.taken) for wait in self._event_waits if wait.found}
+        available = [event for event in self.events if id(event) not in kept]
+        for wait in sorted(self._event_waits, key=lambda waiting: waiting.order):
+            if wait.found:
+                continue
+            wait.taken, wait.broken = None, None
+            self._oldest_match(wait, available)
+            if wait.taken is not None:
+                available = [event for event in available if event is not wait.taken]
+
+    def _oldest_match(self, wait: _EventWait, events: list[EventInput]) -> None:
+        """Set `wait.taken` to the first of `events` it matches, or whose match fails."""
+        parameters = wait.parameters
+        for event in events:
+            if event.name != parameters.event:
+                continue
+            if parameters.match:
+                try:
+                    matched = evaluate(parameters.match, {**wait.context, "event": event.payload})
+                except NodeFailedError as error:
+                    wait.taken, wait.broken = event, error.message
+                    return
+                except Exception as error:
+                    wait.taken = event
+                    wait.broken = f"unexpected {type(error).__name__}: {error}"
+                    return
+                if not matched:
+                    continue
+            wait.taken = event
+            return
 
     async def approval(
         self, node: PlanNode, parameters: Any, context: dict[str, Any], scope: Scope,
@@ -221,11 +313,13 @@ class Waits:
         return Outcome("approved" if decision.approved else "rejected", output)
 
     @contextmanager
-    def _waiting(self, scope: Scope, what: WaitingFor) -> Iterator[None]:
+    def _waiting(
+        self, scope: Scope, what: WaitingFor, found: Callable[[], bool] = _nothing_found
+    ) -> Iterator[None]:
         """Shows the wait in the run's state, and lets the run leave it, while it lasts."""
         self.state.nodes[what.node_id].status = "waiting"
         self.state.waiting_for.append(what)
-        scope.parks[what.node_id] = _ParkedWait(what)
+        scope.parks[what.node_id] = _ParkedWait(what, found)
         try:
             yield
         finally:

@@ -164,6 +164,28 @@ async def wait_until_continued(client: Client, handle: Handle, runs: int = 2) ->
             await asyncio.sleep(0.05)
 
 
+async def wait_until_signals_handled(client: Client, handle: Handle) -> None:
+    """Poll until the run's latest run has completed a workflow task since the last signal it
+    got. Reading the history never races a continue-as-new; a query does, and the
+    time-skipping server then loses the run's history."""
+    async with asyncio.timeout(20):
+        while True:
+            run_id = (await client.get_workflow_handle(handle.id).describe()).run_id
+            history = await client.get_workflow_handle(handle.id, run_id=run_id).fetch_history()
+            kinds = [event.event_type for event in history.events]
+            last_signal = _last(kinds, EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED)
+            last_task = _last(kinds, EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED)
+            if last_task > last_signal and (
+                EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED not in kinds[last_task:]
+            ):
+                return
+            await asyncio.sleep(0.05)
+
+
+def _last(kinds: list[EventType.ValueType], kind: EventType.ValueType) -> int:
+    return max((index for index, found in enumerate(kinds) if found == kind), default=-1)
+
+
 async def connect_harness_accounts(services: ActionServices, emulator: EmulatorHandle) -> None:
     """Store `ORGANIZATION` with `X_ACCOUNT` and `INSTAGRAM_ACCOUNT` connected to a new user of
     each emulated platform, so harness runs' actions can call the emulator."""

@@ -140,7 +140,7 @@ async def record_alone(scenario: Scenario, actions: ActionServices) -> dict[str,
                 max_heartbeat_throttle_interval=timedelta(milliseconds=100),
             ),
         ):
-            return await record(env.client, scenario, Services(url, slow_called))
+            return await record(env.client, scenario, Services(url, env.client, slow_called))
     finally:
         await env.shutdown()
 

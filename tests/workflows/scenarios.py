@@ -13,7 +13,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
-from temporalio.client import WorkflowExecutionStatus
+from temporalio.client import Client, WorkflowExecutionStatus
 
 from tests.workflows.harness import (
     DOUBLER,
@@ -26,6 +26,8 @@ from tests.workflows.harness import (
     graph,
     node,
     value,
+    wait_until_signals_handled,
+    wait_until_state,
     wait_until_waiting,
 )
 from workflows.state import (
@@ -44,6 +46,8 @@ class Services:
 
     http_url: str
     """Base URL of a local HTTP server (see `http_app`)."""
+    client: Client
+    """The client the run was started with."""
     slow_called: asyncio.Event = field(default_factory=asyncio.Event)
     """Set when that server's `/slow` is called (it answers when the caller gives up)."""
 
@@ -146,6 +150,76 @@ def x_action(node_id: str, type_: str, **parameters: Any) -> dict[str, Any]:
 def instagram_action(node_id: str, type_: str, **parameters: Any) -> dict[str, Any]:
     """An Instagram action on the recorder's connected Instagram account (the emulator)."""
     return node(node_id, type_, parameters, account_id=INSTAGRAM_ACCOUNT)
+
+
+WAITING_BRANCHES = graph(
+    node("paid", "wait_for_event", {
+        "event": "paid", "match": "event.order == trigger.order", "timeout": "P1D",
+    }),
+    node("review", "approval", {"message": "ship {{ trigger.order }}?", "timeout": "P2D"}),
+    node("nap", "delay", {"duration": "PT6H"}),
+    node("all", "join", {"mode": "all"}),
+    value("done", "{{ nodes.paid.amount }} by {{ nodes.review.by }}"),
+    edges=[
+        ("start", "paid"), ("start", "review"), ("start", "nap"),
+        ("paid", "all"), ("review", "all", "approved"), ("nap", "all"), ("all", "done"),
+    ],
+)  # fmt: skip
+"""Three branches that only wait: for an event, for a decision, for a moment."""
+WAITING_LIMITS = RunLimits(history_events=30, buffered_events=1)
+"""A few signals' worth of history; one undelivered event kept, so each later one that
+matches no wait drops the one before (`dropped_events.overflow` counts the signals seen)."""
+
+
+async def flood_of_stale_events(client: Client, handle: Handle, count: int) -> None:
+    """`count` events for `paid` that match no wait, each sent once the run has handled the
+    one before: a signal racing a continue-as-new confuses the time-skipping server."""
+    await wait_until_waiting(handle, "nap")
+    for _ in range(count):
+        await handle.signal(EVENT_SIGNAL, EventInput(name="paid", payload={"order": 0}))
+        await wait_until_signals_handled(client, handle)
+
+
+async def flood_then_finish(handle: Handle, services: Services) -> None:
+    """Twelve stale events while every branch waits, then the event and the decision."""
+    await flood_of_stale_events(services.client, handle, 12)
+    await handle.signal(EVENT_SIGNAL, EventInput(name="paid", payload={"order": 7, "amount": 5}))
+    await wait_until_state(handle, lambda state: state.nodes["paid"].status == "succeeded")
+    await handle.execute_update(
+        DECIDE_UPDATE, DecisionInput(node_id="review", approved=True, by="ana"), result_type=str
+    )
+
+
+TWO_WAITS_FOR_ONE_EVENT = graph(
+    value("prepare", "ready"),
+    node("a_wait", "wait_for_event", {"event": "go"}),
+    node("b_wait", "wait_for_event", {"event": "go"}),
+    edges=[("start", "prepare"), ("prepare", "a_wait"), ("start", "b_wait")],
+)
+"""`b_wait` starts waiting first (`a_wait` only after `prepare`); `a_wait` is first in plan
+order, so it takes the first event."""
+
+
+async def one_event_then_another(handle: Handle, services: Services) -> None:
+    await wait_until_state(handle, lambda state: len(state.waiting_for) == 2)
+    await handle.signal(EVENT_SIGNAL, EventInput(name="go", payload=1))
+    await wait_until_state(handle, lambda state: len(state.waiting_for) == 1)
+    await handle.signal(EVENT_SIGNAL, EventInput(name="go", payload=2))
+
+
+async def the_event_on_the_signal_that_ends_the_run(client: Client, handle: Handle) -> None:
+    """Stale events until the next signal's task reaches the history bound (it sees three
+    more events: signalled, task scheduled and started), then the event `paid` waits for:
+    the run continues as new on it. Then the decision."""
+    await wait_until_waiting(handle, "nap")
+    while (await handle.describe()).history_length + 3 < WAITING_LIMITS.history_events:
+        await handle.signal(EVENT_SIGNAL, EventInput(name="paid", payload={"order": 0}))
+        await wait_until_signals_handled(client, handle)
+    await handle.signal(EVENT_SIGNAL, EventInput(name="paid", payload={"order": 7, "amount": 5}))
+    await wait_until_signals_handled(client, handle)
+    await handle.execute_update(
+        DECIDE_UPDATE, DecisionInput(node_id="review", approved=True, by="ana"), result_type=str
+    )
 
 
 # -- scenarios ---------------------------------------------------------------------------
@@ -492,6 +566,42 @@ SCENARIOS: tuple[Scenario, ...] = (
         | {"settings": {"variables": {"seen": 0}}},
         {"items": [f"n{i}" for i in range(12)]},
         limits=RunLimits(history_events=30),
+    ),
+    Scenario(
+        # Recorded before runs whose branches all wait continued as new on a signal: one
+        # history that grows past the limit (re-recorded, it would continue as new).
+        "events_flood_while_waiting_recorded_without_continuing",
+        WAITING_BRANCHES,
+        {"order": 7},
+        flood_then_finish,
+        limits=WAITING_LIMITS,
+    ),
+    Scenario(
+        "continue_as_new_while_every_branch_waits",
+        WAITING_BRANCHES,
+        {"order": 7},
+        flood_then_finish,
+        limits=WAITING_LIMITS,
+    ),
+    Scenario(
+        "wait_for_event_one_event_goes_to_the_first_wait_in_plan_order",
+        TWO_WAITS_FOR_ONE_EVENT,
+        drive=one_event_then_another,
+    ),
+    Scenario(
+        # Recorded before events went to one wait in plan order: both waits took the event,
+        # and the second to resume failed (`InternalError`). Runs in flight replay that.
+        "wait_for_event_one_event_two_waits_recorded_before_plan_order",
+        TWO_WAITS_FOR_ONE_EVENT,
+        drive=send_event("b_wait", "go", 1),
+        expect=WorkflowExecutionStatus.FAILED,
+    ),
+    Scenario(
+        "continue_as_new_takes_the_event_found_on_the_last_signal",
+        WAITING_BRANCHES,
+        {"order": 7},
+        lambda handle, services: the_event_on_the_signal_that_ends_the_run(services.client, handle),
+        limits=WAITING_LIMITS,
     ),
     Scenario(
         "trigger_schedule_reads_scheduled_time",

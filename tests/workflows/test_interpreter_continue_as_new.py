@@ -2,31 +2,43 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
 
+from app.run_details import run_input_of
 from tests.workflows.harness import (
     Handle,
+    cancel_and_wait,
     chain_of,
     graph,
     histories_of,
     node,
     start,
+    state_of,
     value,
     wait_until_continued,
     wait_until_waiting,
+)
+from tests.workflows.scenarios import (
+    WAITING_BRANCHES,
+    WAITING_LIMITS,
+    flood_of_stale_events,
+    the_event_on_the_signal_that_ends_the_run,
 )
 from workflows.bounded import MAX_OUTPUT_BYTES
 from workflows.state import (
     DECIDE_UPDATE,
     EVENT_SIGNAL,
+    Continuation,
     DecisionInput,
     DroppedEvents,
     EventInput,
     RunInput,
     RunLimits,
+    RunState,
 )
 
 SMALL_HISTORY = RunLimits(history_events=30)
@@ -140,8 +152,8 @@ async def test_an_event_delivered_before_continuing_is_taken_after(
     assert len(await chain_of(dev_client, handle)) >= 2
 
 
-async def carried_events(client: Client, handle: Handle) -> list[list[EventInput]]:
-    """The undelivered events each run of the chain handed to the next."""
+async def continuations(client: Client, handle: Handle) -> list[Continuation]:
+    """What each run of the chain handed to the next."""
     carried = []
     for history in await histories_of(client, handle):
         last = history.events[-1]
@@ -151,8 +163,13 @@ async def carried_events(client: Client, handle: Handle) -> list[list[EventInput
         [next_input] = await client.data_converter.decode(payloads, [RunInput])
         assert isinstance(next_input, RunInput)
         assert next_input.resume is not None
-        carried.append(next_input.resume.events)
+        carried.append(next_input.resume)
     return carried
+
+
+async def carried_events(client: Client, handle: Handle) -> list[list[EventInput]]:
+    """The undelivered events each run of the chain handed to the next."""
+    return [continuation.events for continuation in await continuations(client, handle)]
 
 
 async def flood(handle: Handle, count: int) -> None:
@@ -230,3 +247,63 @@ async def test_loop_results_past_the_output_limit_keep_the_count_and_a_preview(
     assert results["size_bytes"] > MAX_OUTPUT_BYTES
     assert results["preview"].startswith('["xxx')
     assert state.output == {"after": 40}
+
+
+async def test_a_run_whose_branches_all_wait_continues_as_new_on_a_flood_of_events(
+    client: Client, task_queue: str
+) -> None:
+    handle = await start(client, task_queue, WAITING_BRANCHES, {"order": 7}, limits=WAITING_LIMITS)
+    first = await wait_until_waiting(handle, "nap")
+    await flood_of_stale_events(client, handle, 12)
+    chain = await chain_of(client, handle)
+    assert len(chain) >= 3
+    # A signal adds four events, continuing as new four more (the patch marker and its
+    # search attribute, the task, the continuation).
+    assert all(len(events) <= WAITING_LIMITS.history_events + 8 for events in chain)
+    later = await state_of(handle)
+    assert later.started_at == first.started_at
+    assert sorted(later.waiting_for, key=lambda wait: wait.node_id) == sorted(
+        first.waiting_for, key=lambda wait: wait.node_id
+    )
+    await handle.signal(EVENT_SIGNAL, EventInput(name="paid", payload={"order": 7, "amount": 5}))
+    await handle.execute_update(DECIDE_UPDATE, DecisionInput(approved=True, by="ana"))
+    state = await handle.result()
+    assert state.output == {"done": "5 by ana"}
+    assert state.dropped_events == DroppedEvents(overflow=12)
+    nap = state.nodes["nap"]
+    assert nap.started_at is not None
+    assert nap.ended_at is not None
+    assert nap.ended_at - nap.started_at >= timedelta(hours=6)
+    assert [state.nodes[node_id].attempts for node_id in ("paid", "review", "nap")] == [1, 1, 1]
+
+
+async def test_the_input_a_chain_started_with_is_read_from_its_first_run(
+    client: Client, task_queue: str
+) -> None:
+    handle = await start(client, task_queue, WAITING_BRANCHES, {"order": 7}, limits=WAITING_LIMITS)
+    await flood_of_stale_events(client, handle, 8)
+    assert len(await chain_of(client, handle)) >= 2
+    latest = client.get_workflow_handle(handle.id, result_type=RunState)
+    description = await latest.describe()
+    started = await run_input_of(client, latest, description)
+    # A server that does not report the first run id (older ones): found from the latest run.
+    description.raw_description.workflow_execution_info.first_run_id = ""
+    assert await run_input_of(client, latest, description) == started
+    assert started.resume is None
+    assert started.limits == WAITING_LIMITS
+    assert started.trigger.payload == {"order": 7}
+    await cancel_and_wait(latest)
+
+
+async def test_an_event_found_on_the_signal_that_ends_the_run_is_taken_before_it_continues(
+    client: Client, task_queue: str
+) -> None:
+    handle = await start(client, task_queue, WAITING_BRANCHES, {"order": 7}, limits=WAITING_LIMITS)
+    await the_event_on_the_signal_that_ends_the_run(client, handle)
+    await wait_until_continued(client, handle)
+    first = (await continuations(client, handle))[0]
+    # Taken in the run it arrived in, not carried where later signals could push it out.
+    assert first.events == []
+    assert first.state.nodes["paid"].status == "succeeded"
+    assert first.state.nodes["paid"].output == {"order": 7, "amount": 5}
+    assert (await handle.result()).output == {"done": "5 by ana"}

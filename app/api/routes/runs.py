@@ -192,7 +192,9 @@ async def send_run_event(
 ) -> RunAccepted:
     """Deliver a named event (a Temporal signal): `wait_for_event` nodes waiting for this name,
     now or later in the run, receive its payload. A name no `wait_for_event` node of the run
-    listens for is refused (422); a payload over `MAX_EVENT_BYTES` too (413)."""
+    listens for is refused (422); one only a sub-workflow's child run listens for too, naming
+    the child run to send it to (events are not forwarded to children); a payload over
+    `MAX_EVENT_BYTES` too (413)."""
     payload_limits.check_event(body)
     await run_control.send_event(
         temporal, organization_id=caller.organization_id, run_id=run_id, event=body
