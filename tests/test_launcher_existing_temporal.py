@@ -24,6 +24,7 @@ def test_an_existing_temporal_server_is_used_and_none_is_started(
         subprocess.Popen(
             [sys.executable, "-m", "app.launcher"], cwd=ROOT, env=env,
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            start_new_session=True,  # its own process group, as in a terminal
         )
     )  # fmt: skip
     try:

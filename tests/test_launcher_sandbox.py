@@ -26,6 +26,7 @@ def sandbox(tmp_path: Path) -> Iterator[tuple[Launched, dict[str, int]]]:
     process = subprocess.Popen(
         [sys.executable, "-m", "app.launcher"],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        start_new_session=True,  # its own process group, as in a terminal
     )  # fmt: skip
     yield Launched(process), ports
     if process.poll() is None:
