@@ -30,6 +30,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
 from temporalio.client import Client, WorkflowFailureError
 from temporalio.contrib.pydantic import pydantic_data_converter
@@ -141,7 +142,9 @@ async def record_alone(scenario: Scenario, actions: ActionServices) -> dict[str,
             await env.client.operator_service.add_search_attributes(
                 AddSearchAttributesRequest(
                     namespace=env.client.namespace,
-                    search_attributes={key.name: key.indexed_value_type for key in ALL},
+                    search_attributes={
+                        key.name: IndexedValueType.ValueType(key.indexed_value_type) for key in ALL
+                    },
                 )
             )
         async with (
