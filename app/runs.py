@@ -24,7 +24,7 @@ from temporalio.client import (
     WorkflowHandle,
     WorkflowQueryFailedError,
 )
-from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDReusePolicy
+from temporalio.common import TypedSearchAttributes, WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
@@ -114,14 +114,11 @@ def build_run_input(
 
 def run_search_attributes(version: WorkflowVersion, trigger: TriggerKind) -> TypedSearchAttributes:
     """What runs are listed and filtered by (`temporal.search_attributes`)."""
-    return TypedSearchAttributes(
-        [
-            SearchAttributePair(attrs.ORGANIZATION_ID, version.organization_id),
-            SearchAttributePair(attrs.WORKFLOW_ID, version.workflow_id),
-            SearchAttributePair(attrs.WORKFLOW_VERSION, version.version),
-            SearchAttributePair(attrs.TRIGGER_KIND, trigger),
-            SearchAttributePair(attrs.RUN_STATUS, "running"),
-        ]
+    return attrs.for_run(
+        organization_id=version.organization_id,
+        workflow_id=version.workflow_id,
+        version=version.version,
+        trigger_kind=trigger,
     )
 
 

@@ -3,6 +3,7 @@ written directly as Temporal code, calling the same activity with the same optio
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from temporalio import workflow
@@ -10,9 +11,15 @@ from temporalio.workflow import ActivityCancellationType
 
 with workflow.unsafe.imports_passed_through():
     from activities.base import ActionInput
-    from workflows.nodes import DEFAULT_ACTION_TIMEOUT, DEFAULT_HEARTBEAT_TIMEOUT, retry_policy
+    from app.language import catalog
+    from workflows.nodes import DEFAULT_HEARTBEAT_TIMEOUT, retry_policy
 
 HAND_WRITTEN_WORKFLOW = "BenchHandWritten"
+_HTTP_REQUEST = catalog.get("http.request")
+assert _HTTP_REQUEST is not None
+HTTP_REQUEST_TIMEOUT = timedelta(seconds=_HTTP_REQUEST.default_timeout() or 0)
+"""The time limit the compiler writes into the graph's plan for its `http.request` nodes
+(`start_to_close_timeout`), so that both sides schedule the same activity."""
 
 
 @workflow.defn(name=HAND_WRITTEN_WORKFLOW)
@@ -39,7 +46,7 @@ class HandWrittenWorkflow:
                 organization_id="org_bench",
                 idempotency_key=f"{workflow.info().workflow_id}/{node_id}/0",
             ),
-            start_to_close_timeout=DEFAULT_ACTION_TIMEOUT,
+            start_to_close_timeout=HTTP_REQUEST_TIMEOUT,
             heartbeat_timeout=DEFAULT_HEARTBEAT_TIMEOUT,
             retry_policy=retry_policy(None),
             cancellation_type=ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,

@@ -45,9 +45,17 @@ def as_json(value: Any) -> str:
 def bounded(value: Any, limit: int = MAX_OUTPUT_BYTES) -> Any:
     """The value itself, or a marked preview when its JSON is larger than `limit` bytes;
     raises `ValueTooDeepError` for a value nested too deeply to keep."""
-    check_depth(value)
-    text = as_json(value)
-    size = len(text.encode())
+    try:
+        text = as_json(value)
+    except RecursionError:
+        check_depth(value)  # raises: only a value nested hundreds deep gets here
+        raise
+    # Walking the value costs more than encoding it; a value nested past `MAX_DEPTH` has at
+    # least that many brackets in its JSON, so most outputs need no walk. Brackets inside
+    # strings count too: the walk then decides.
+    if text.count("{") + text.count("[") > MAX_DEPTH:
+        check_depth(value)
+    size = len(text) if text.isascii() else len(text.encode())
     if size <= limit:
         return value
     return {"truncated": True, "size_bytes": size, "preview": text[:PREVIEW_CHARACTERS]}

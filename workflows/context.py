@@ -12,27 +12,33 @@ from workflows.state import RunInput
 Path = tuple[str | int, ...]
 
 
+def run_root(run: RunInput, run_id: str) -> dict[str, Any]:
+    """What expressions read as `run`: the same for every node of a run."""
+    return {
+        "id": run_id,
+        **run.metadata.model_dump(mode="json"),
+        "trigger_kind": run.trigger.kind,
+        "trigger_node": run.trigger.node_id,
+    }
+
+
 def expression_context(
     run: RunInput,
     *,
     outputs: Mapping[str, Any],
     variables: Mapping[str, Any],
     now: datetime,
-    run_id: str,
+    run_info: Mapping[str, Any],
     loop: tuple[Any, int] | None = None,
     error: Any = None,
 ) -> dict[str, Any]:
-    """The roots of every expression: trigger, nodes, vars, run, now (and item, index, error)."""
+    """The roots of every expression: trigger, nodes, vars, run, now (and item, index, error).
+    `run_info` is `run_root(run, ...)`, made once per run."""
     context: dict[str, Any] = {
         "trigger": run.trigger.payload,
         "nodes": outputs,
         "vars": variables,
-        "run": {
-            "id": run_id,
-            **run.metadata.model_dump(mode="json"),
-            "trigger_kind": run.trigger.kind,
-            "trigger_node": run.trigger.node_id,
-        },
+        "run": run_info,
         "now": now.isoformat(),
         "error": error,
     }

@@ -23,7 +23,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows import control
     from workflows.bounded import ValueTooDeepError, bounded
     from workflows.children import run_sub_workflow
-    from workflows.context import expression_context, render_parameters
+    from workflows.context import expression_context, render_parameters, run_root
     from workflows.loop import run_loop
     from workflows.operations import settled
     from workflows.pace import Pace
@@ -111,6 +111,8 @@ class NodeRunner:
         )
         self.last_error: NodeError | None = resume.last_error if resume else None
         self.pace = Pace()
+        self._run_info = run_root(run, workflow.info().workflow_id)
+        """What expressions read as `run`; expressions never change what they read."""
         self._in_flight: dict[str, int] = {}
         """How many loop iterations run each node now."""
 
@@ -120,7 +122,7 @@ class NodeRunner:
             outputs=scope.visible_outputs(),
             variables=self.state.variables,
             now=workflow.now(),
-            run_id=workflow.info().workflow_id,
+            run_info=self._run_info,
             loop=scope.loop_binding(),
             error=self.last_error.model_dump() if self.last_error else None,
         )

@@ -158,8 +158,11 @@ class Run:
         self.state.waiting_for.clear()
         self.state.status = status
         self.state.ended_at = workflow.now()
-        # Runs started without our search attributes (tests, tools) have none to update.
-        if workflow.info().typed_search_attributes.get(attributes.ORGANIZATION_ID) is not None:
+        # Only runs started with the old `FlowRunStatus` attribute upsert it: their histories
+        # have this command. Runs started now have none (their status is Temporal's
+        # `ExecutionStatus`), which saves a command and an event. The start's attributes are
+        # part of the first event, so a replay takes the same branch.
+        if workflow.info().typed_search_attributes.get(attributes.RUN_STATUS) is not None:
             workflow.upsert_search_attributes([attributes.RUN_STATUS.value_set(status)])
 
     def _end_failed(self, error: NodeError) -> RunState:

@@ -30,11 +30,14 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from temporalio.api.enums.v1 import IndexedValueType
+from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
 from temporalio.client import Client, WorkflowFailureError
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from activities.services import ActionServices
+from temporal.search_attributes import ALL
 from tests.activities.support import services_for
 from tests.emulator.testing import running_emulator
 from tests.utils.databases import fresh_database
@@ -57,6 +60,9 @@ def scenario_of(history: Path) -> str:
 async def record(client: Client, scenario: Scenario, services: Services) -> dict[str, str]:
     """Run one scenario to its end; returns its histories as JSON by file stem."""
     fields: dict[str, Any] = {"limits": scenario.limits} if scenario.limits else {}
+    options: dict[str, Any] = {}
+    if scenario.search_attributes is not None:
+        options["search_attributes"] = scenario.search_attributes
     handle: Handle = await client.start_workflow(
         INTERPRETER_WORKFLOW,
         run_input(
@@ -71,6 +77,7 @@ async def record(client: Client, scenario: Scenario, services: Services) -> dict
         task_queue=TASK_QUEUE,
         result_type=RunState,
         execution_timeout=timedelta(days=30),
+        **options,
     )
     if scenario.drive is not None:
         await scenario.drive(handle, services)
@@ -130,6 +137,16 @@ async def record_alone(scenario: Scenario, actions: ActionServices) -> dict[str,
     )
     slow_called = asyncio.Event()
     try:
+        if scenario.search_attributes is not None:
+            # Unlike the dev server, the test server knows only the ones it is told of.
+            await env.client.operator_service.add_search_attributes(
+                AddSearchAttributesRequest(
+                    namespace=env.client.namespace,
+                    search_attributes={
+                        key.name: IndexedValueType.ValueType(key.indexed_value_type) for key in ALL
+                    },
+                )
+            )
         async with (
             serve(http_app(slow_called)) as url,
             # Beats reach the server at once, so a cancelled action learns it at once.

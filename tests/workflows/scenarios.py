@@ -14,11 +14,14 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from temporalio.client import Client, WorkflowExecutionStatus
+from temporalio.common import SearchAttributePair, TypedSearchAttributes
 
+from temporal import search_attributes as attributes
 from tests.workflows.harness import (
     DOUBLER,
     FAILER,
     INSTAGRAM_ACCOUNT,
+    ORGANIZATION,
     X_ACCOUNT,
     Handle,
     calling,
@@ -75,6 +78,8 @@ class Scenario:
     """The trigger node the run starts from..."""
     kind: TriggerKind = "manual"
     """...and what fired it, as the API or a Temporal Schedule would start the run."""
+    search_attributes: TypedSearchAttributes | None = None
+    """What the run starts with, as the API starts it; None: none, as tests and tools do."""
 
     def payload_for(self, services: Services) -> Any:
         return self.payload(services) if callable(self.payload) else self.payload
@@ -535,6 +540,24 @@ SCENARIOS: tuple[Scenario, ...] = (
         calling(input={"n": 3}, on_error="route"),
         workflows={"wf_child": FAILER},
         children=("~call~0",),
+    ),
+    Scenario(
+        # As the API started runs before the status came from Temporal's ExecutionStatus:
+        # with `FlowRunStatus` "running", upserted when the run ends, and passed to children.
+        "sub_workflow_started_with_status_attribute",
+        calling(input={"n": "{{ trigger.n }}"}),
+        {"n": 4},
+        workflows={"wf_child": DOUBLER},
+        children=("~call~0",),
+        search_attributes=TypedSearchAttributes(
+            [
+                SearchAttributePair(attributes.ORGANIZATION_ID, ORGANIZATION),
+                SearchAttributePair(attributes.WORKFLOW_ID, "wf_test"),
+                SearchAttributePair(attributes.WORKFLOW_VERSION, 1),
+                SearchAttributePair(attributes.TRIGGER_KIND, "manual"),
+                SearchAttributePair(attributes.RUN_STATUS, "running"),
+            ]
+        ),
     ),
     Scenario(
         "sub_workflow_not_waited_for",

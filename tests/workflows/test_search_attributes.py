@@ -1,19 +1,27 @@
 """Every run can be found through Temporal's visibility by organization, workflow, version,
-trigger kind and status (on the dev server: the time-skipping one has no visibility)."""
+trigger kind and status (on the dev server: the time-skipping one has no visibility).
+
+The status is Temporal's `ExecutionStatus`; runs started before carry `FlowRunStatus` too,
+which they still update when they end."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 from typing import Any
 
 import pytest
+from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client, WorkflowFailureError
+from temporalio.common import SearchAttributePair, TypedSearchAttributes
 
 from app.db.models import WorkflowVersion
 from app.language.calls import plan_key
 from app.language.plan import Plan
+from app.run_listing import RunFilter, visibility_query
 from app.runs import build_run_input, run_search_attributes, start_run
+from temporal import search_attributes as attrs
 from tests.workflows.harness import compiled, graph, node, value
 from workflows.state import RunState
 
@@ -76,8 +84,10 @@ async def test_runs_are_listed_by_organization_status_and_trigger_kind(
     with pytest.raises(WorkflowFailureError):
         await dev_client.get_workflow_handle(failed_run).result()
     mine = f'FlowOrganizationId="{organization_id}"'
-    assert await listed(dev_client, f'{mine} AND FlowRunStatus="failed"', 1) == [failed_run]
-    assert await listed(dev_client, f'{mine} AND FlowRunStatus="succeeded"', 1) == [ok_run]
+    failed = visibility_query(organization_id, RunFilter(status="failed"))
+    assert await listed(dev_client, failed, 1) == [failed_run]
+    succeeded = visibility_query(organization_id, RunFilter(status="succeeded"))
+    assert await listed(dev_client, succeeded, 1) == [ok_run]
     assert await listed(
         dev_client,
         f'{mine} AND FlowWorkflowId="wf_fine" AND FlowWorkflowVersion=3 '
@@ -105,6 +115,53 @@ async def test_a_child_run_is_listed_under_its_own_workflow_and_version(
     query = (
         f'FlowOrganizationId="{organization_id}" AND FlowWorkflowId="wf_child" '
         'AND FlowWorkflowVersion=2 AND FlowTriggerKind="sub_workflow" '
-        'AND FlowRunStatus="succeeded"'
+        'AND ExecutionStatus="Completed"'
     )
     assert await listed(dev_client, query, 1) == [f"{run_id}~call~0"]
+
+
+async def upserts_of(client: Client, run_id: str) -> list[dict[str, Any]]:
+    """The search attributes each `UpsertWorkflowSearchAttributes` event of a run set."""
+    history = await client.get_workflow_handle(run_id).fetch_history()
+    upserts = [
+        event.upsert_workflow_search_attributes_event_attributes.search_attributes
+        for event in history.events
+        if event.event_type == EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES
+    ]
+    return [
+        {name: json.loads(payload.data) for name, payload in upsert.indexed_fields.items()}
+        for upsert in upserts
+    ]
+
+
+async def test_a_run_spends_no_command_on_its_status(
+    dev_client: Client, task_queue: str, organization_id: str
+) -> None:
+    """The status comes from Temporal as the run closes: no upsert, no extra event."""
+    fine = version_of(organization_id, "wf_fine", graph(value("ok", 1), edges=[("start", "ok")]))
+    run_id = await started(dev_client, task_queue, fine)
+    await dev_client.get_workflow_handle(run_id).result()
+    assert await upserts_of(dev_client, run_id) == []
+    found = (await dev_client.get_workflow_handle(run_id).describe()).typed_search_attributes
+    assert found.get(attrs.RUN_STATUS) is None
+    assert found.get(attrs.ORGANIZATION_ID) == organization_id
+
+
+async def test_a_run_started_with_the_old_status_attribute_still_updates_it(
+    dev_client: Client, task_queue: str, organization_id: str
+) -> None:
+    """As its history expects (replayed: `sub_workflow_started_with_status_attribute`)."""
+    fine = version_of(organization_id, "wf_fine", graph(value("ok", 1), edges=[("start", "ok")]))
+    run = await start_run(
+        dev_client,
+        run_input=build_run_input(fine, trigger="manual", payload={}, workflows={}),
+        search_attributes=TypedSearchAttributes(
+            [
+                *run_search_attributes(fine, "manual"),
+                SearchAttributePair(attrs.RUN_STATUS, "running"),
+            ]
+        ),
+        task_queue=task_queue,
+    )
+    await dev_client.get_workflow_handle(run.id).result()
+    assert await upserts_of(dev_client, run.id) == [{attrs.RUN_STATUS.name: "succeeded"}]
