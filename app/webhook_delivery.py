@@ -74,8 +74,9 @@ def authenticate(
     now: float | None = None,
 ) -> str | None:
     """Raise 401 unless the delivery proves it knows the webhook's secret; return the hex
-    HMAC-SHA256 of what a signature signed (None for a token), which deduplicates deliveries
-    that carry no delivery id.
+    HMAC-SHA256 of the raw body (None for a token), which deduplicates deliveries that carry
+    no delivery id. Of the body alone, not of what a timestamped signature signs: a sender
+    that retries signs again with a new time, and the retry must still count as the same.
 
     Args:
         now: Unix time the timestamped scheme measures against; the clock when None.
@@ -112,6 +113,8 @@ def authenticate(
         raise AuthenticationError(
             f"{header} does not match the body: sign the raw body with the webhook's secret"
         )
+    if signed is not delivery.body:
+        digest = hmac.new(secret.encode(), delivery.body, hashlib.sha256).digest()
     return digest.hex()
 
 

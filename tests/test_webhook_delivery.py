@@ -109,3 +109,17 @@ def test_a_signed_delivery_returns_the_digest_that_deduplicates_it() -> None:
     headers = {"x-hub-signature-256": f"sha256={signed}"}
     delivery = Delivery(method="POST", headers=headers, query={}, body=BODY)
     assert authenticate(WebhookTriggerParameters(), delivery, SECRET) == signed
+
+
+def test_a_timestamped_retry_deduplicates_like_the_first_delivery() -> None:
+    """A sender that retries signs again with a new time: the body's digest stays the same."""
+    options = WebhookTriggerParameters.model_validate(
+        {"signature_header": "X-Sig", "signature_scheme": "timestamped"}
+    )
+    digests = set()
+    for stamp in (NOW, NOW + 60):
+        signed = digest(f"{stamp}.".encode() + BODY).hex()
+        headers = {"x-sig": f"t={stamp},v1={signed}"}
+        delivery = Delivery(method="POST", headers=headers, query={}, body=BODY)
+        digests.add(authenticate(options, delivery, SECRET, now=NOW + 60))
+    assert digests == {digest(BODY).hex()}
