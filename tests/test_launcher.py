@@ -87,6 +87,12 @@ def launch(tmp_path: Path, ports: dict[str, int]) -> Iterator[type[Launched]]:
             process.wait()
 
 
+def children_sharing_the_session(pid: int) -> list[int]:
+    """Children of `pid` a terminal's Ctrl-C would reach along with it."""
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return [int(child) for child in children if os.getsid(int(child)) == os.getsid(pid)]
+
+
 def port_answers(port: int) -> bool:
     with socket.socket() as probe:
         return probe.connect_ex(("127.0.0.1", port)) == 0
@@ -127,6 +133,8 @@ def test_run_serves_everything_stops_cleanly_and_resumes_with_its_data(
 ) -> None:
     first = launch()  # type: ignore[call-arg]
     first.wait_for(r"ready in")
+    # Only the launcher takes Ctrl-C: it stops Temporal last, after the worker and the API.
+    assert children_sharing_the_session(first.process.pid) == []
     key = first.wait_for(r"^\s+(fh_\S+)$").group(1)
     api = f"http://127.0.0.1:{ports['api_port']}"
     headers = {"Authorization": f"Bearer {key}"}
