@@ -5,6 +5,8 @@ COPY app app
 COPY workflows workflows
 COPY activities activities
 COPY temporal temporal
+# Sandbox mode (SANDBOX=true) runs the platform emulator beside the engine.
+COPY emulator emulator
 COPY api.py worker.py ./
 RUN pip install --no-cache-dir . && useradd --system flowhold
 USER flowhold

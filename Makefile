@@ -59,7 +59,7 @@ bench: $(DEV_STAMP)
 # The local X / Instagram / Meta webhooks emulator (README: Platform emulator).
 EMULATOR_PORT ?= 8900
 emulator: $(RUN_STAMP)
-	@$(PY) -m tests.emulator --host 127.0.0.1 --port $(EMULATOR_PORT)
+	@$(PY) -m emulator --host 127.0.0.1 --port $(EMULATOR_PORT)
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .pytest_cache .ruff_cache

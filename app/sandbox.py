@@ -52,7 +52,7 @@ def emulator_url(settings: Settings) -> str:
 def start_emulator(settings: Settings, log_file: Path) -> subprocess.Popen[bytes]:
     log = log_file.open("ab")
     return subprocess.Popen(  # noqa: S603 (our own emulator)
-        [sys.executable, "-m", "tests.emulator", "--host", "127.0.0.1",
+        [sys.executable, "-m", "emulator", "--host", "127.0.0.1",
          "--port", str(settings.sandbox_port)],
         cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
         start_new_session=True,

@@ -36,8 +36,8 @@ from app.db.models import Organization
 from app.platforms.endpoints import PlatformEndpoints
 from app.store.accounts import connect_account
 from app.vault import Vault
-from tests.emulator.config import X_ENDPOINTS, EmulatorConfig, XTier
-from tests.emulator.testing import EmulatorHandle, running_emulator
+from emulator.config import X_ENDPOINTS, EmulatorConfig, XTier
+from emulator.testing import EmulatorHandle, running_emulator
 from tests.utils.databases import fresh_database
 from tests.utils.emulated import emulator_endpoints
 

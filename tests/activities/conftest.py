@@ -6,8 +6,8 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 
 from activities.services import ActionServices
+from emulator.testing import EmulatorHandle
 from tests.activities.support import new_organization, services_for
-from tests.emulator.testing import EmulatorHandle
 from tests.utils.databases import fresh_database
 from tests.utils.emulated import emulator, emulator_endpoints, emulator_server
 

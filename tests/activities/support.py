@@ -22,7 +22,7 @@ from app.store.accounts import connect_account
 from app.store.organizations import update_organization
 from app.vault import Vault
 from app.vault.credentials import CredentialKind
-from tests.emulator.control import InstagramAccount, XAccount
+from emulator.control import InstagramAccount, XAccount
 
 TEST_VAULT_KEYS = "test:" + base64.b64encode(b"flowhold-tests-vault-key-32bytes").decode()
 

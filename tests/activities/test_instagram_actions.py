@@ -15,11 +15,11 @@ from activities.instagram.actions import InstagramActivities
 from activities.instagram.errors import MAX_REGAIN_DELAY, regain_delay
 from activities.services import ActionServices
 from app.db.models import Account
+from emulator import record
+from emulator.config import EmulatorConfig
+from emulator.control import InstagramAccount
+from emulator.testing import EmulatorHandle
 from tests.activities.support import Attempts, action, new_account
-from tests.emulator import record
-from tests.emulator.config import EmulatorConfig
-from tests.emulator.control import InstagramAccount
-from tests.emulator.testing import EmulatorHandle
 
 IMAGE = "https://cdn.example.com/photo.jpg"
 VIDEO = "https://cdn.example.com/clip.mp4"

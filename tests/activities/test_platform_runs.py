@@ -23,12 +23,12 @@ from temporalio.testing import WorkflowEnvironment
 from activities.services import ActionServices
 from app.language.compiler import compile_workflow
 from app.platforms.http_hosts import ALLOWED_HOSTS_FIELD
+from emulator import record
+from emulator.config import EmulatorConfig
+from emulator.control import InstagramAccount, XAccount
+from emulator.testing import EmulatorHandle
 from temporal.worker import build_worker
 from tests.activities.support import connect_emulated, new_account, new_organization
-from tests.emulator import record
-from tests.emulator.config import EmulatorConfig
-from tests.emulator.control import InstagramAccount, XAccount
-from tests.emulator.testing import EmulatorHandle
 from tests.utils.servers import serve
 from tests.utils.temporal import close_open_runs, history_text
 from workflows.state import INTERPRETER_WORKFLOW, RunInput, RunMetadata, RunState, TriggerInput

@@ -18,8 +18,8 @@ from activities.http.request import HttpActivities
 from activities.instagram.actions import InstagramActivities
 from activities.services import ActionServices
 from activities.x.actions import XActivities
+from emulator.testing import EmulatorHandle
 from tests.activities.support import action, new_account, new_organization, services_for
-from tests.emulator.testing import EmulatorHandle
 from tests.utils.emulated import emulator_endpoints
 from tests.utils.servers import serve
 

@@ -17,9 +17,9 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.testing import WorkflowEnvironment
 
 from activities.services import ActionServices
+from emulator import record
+from emulator.testing import EmulatorHandle
 from tests.activities.support import TEST_VAULT_KEYS
-from tests.emulator import record
-from tests.emulator.testing import EmulatorHandle
 from tests.utils.emulated import emulator_settings
 from tests.workflows.harness import (
     X_ACCOUNT,

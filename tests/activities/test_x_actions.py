@@ -19,11 +19,11 @@ from activities.x.errors import (
     MAX_RATE_LIMIT_DELAY,
     rate_limit_delay,
 )
+from emulator import record
+from emulator.config import EmulatorConfig
+from emulator.control import XAccount
+from emulator.testing import EmulatorHandle
 from tests.activities.support import Attempts, action, new_account
-from tests.emulator import record
-from tests.emulator.config import EmulatorConfig
-from tests.emulator.control import XAccount
-from tests.emulator.testing import EmulatorHandle
 
 WINDOW = timedelta(minutes=15)
 

@@ -14,8 +14,8 @@ import sqlalchemy as sa
 
 from app.db.engine import sync_url
 from app.platforms.pkce import code_challenge
-from tests.emulator import record
-from tests.emulator.testing import EmulatorHandle
+from emulator import record
+from emulator.testing import EmulatorHandle
 from tests.utils.accounts_api import (
     AccountsApi,
     accounts,

@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
+from emulator.testing import EmulatorHandle
 from tests.conftest import ApiHarness, serve_api
-from tests.emulator.testing import EmulatorHandle
 from tests.language.test_literal_parameters import with_trigger
 from tests.utils.emulated import emulator_server, emulator_settings
 

@@ -8,8 +8,8 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from tests.emulator.control import InstagramAccount, XAccount
-from tests.emulator.testing import EmulatorHandle, http_client, running_emulator
+from emulator.control import InstagramAccount, XAccount
+from emulator.testing import EmulatorHandle, http_client, running_emulator
 
 
 @pytest.fixture(scope="session")

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import httpx
 
-from tests.emulator import record
-from tests.emulator.testing import EmulatorHandle
+from emulator import record
+from emulator.testing import EmulatorHandle
 
 
 async def add_user(http: httpx.AsyncClient, username: str = "ada") -> dict[str, str]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.emulator.testing import EmulatorHandle
+from emulator.testing import EmulatorHandle
 
 
 async def test_a_queued_failure_answers_instead_of_the_platform_once(

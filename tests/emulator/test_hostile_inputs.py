@@ -7,9 +7,9 @@ from urllib.parse import quote
 
 import httpx
 
-from tests.emulator.config import GET_ME, GET_POST, USER_POSTS
-from tests.emulator.control import InstagramAccount, XAccount
-from tests.emulator.x_api import QUERY_PARAMETERS
+from emulator.config import GET_ME, GET_POST, USER_POSTS
+from emulator.control import InstagramAccount, XAccount
+from emulator.x_api import QUERY_PARAMETERS
 
 HOSTILE = [
     "",

@@ -7,12 +7,12 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-ENGINE_PACKAGES = ("app", "workflows", "activities", "temporal")
+ENGINE_PACKAGES = ("app", "workflows", "activities", "temporal", "tests")
 
 
-def test_the_emulator_imports_no_engine_code() -> None:
+def test_the_emulator_imports_no_engine_or_test_code() -> None:
     code = (
-        "import sys, tests.emulator, tests.emulator.testing, tests.emulator.control_api\n"
+        "import sys, emulator, emulator.testing, emulator.control_api\n"
         f"print(sorted({{m.split('.')[0] for m in sys.modules}} & set({ENGINE_PACKAGES!r})))"
     )
 

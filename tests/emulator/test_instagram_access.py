@@ -9,10 +9,10 @@ from datetime import timedelta
 import httpx
 import pytest
 
-from tests.emulator import record
-from tests.emulator.config import EmulatorConfig
-from tests.emulator.control import InstagramAccount
-from tests.emulator.testing import EmulatorHandle
+from emulator import record
+from emulator.config import EmulatorConfig
+from emulator.control import InstagramAccount
+from emulator.testing import EmulatorHandle
 
 
 async def read_me(http: httpx.AsyncClient, token: str) -> httpx.Response:

@@ -7,8 +7,8 @@ from datetime import datetime, timedelta
 import httpx
 import pytest
 
-from tests.emulator.control import InstagramAccount
-from tests.emulator.testing import EmulatorHandle
+from emulator.control import InstagramAccount
+from emulator.testing import EmulatorHandle
 
 
 async def published(

@@ -9,10 +9,10 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.emulator import record
-from tests.emulator.config import EmulatorConfig
-from tests.emulator.control import InstagramAccount
-from tests.emulator.testing import EmulatorHandle, http_client
+from emulator import record
+from emulator.config import EmulatorConfig
+from emulator.control import InstagramAccount
+from emulator.testing import EmulatorHandle, http_client
 
 IMAGE = "https://cdn.example.com/photo.jpg"
 VIDEO = "https://cdn.example.com/clip.mp4"

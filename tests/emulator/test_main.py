@@ -1,4 +1,4 @@
-"""`python -m tests.emulator`: one command starts the emulator with demo accounts."""
+"""`python -m emulator`: one command starts the emulator with demo accounts."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import socket
 import sys
 from pathlib import Path
 
-from tests.emulator.testing import http_client
+from emulator.testing import http_client
 from tests.utils.servers import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[2]
 async def test_the_command_prints_its_url_and_demo_tokens_that_work() -> None:
     port = free_port()
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "tests.emulator", "--port", str(port), "--x-tier", "basic",
+        sys.executable, "-m", "emulator", "--port", str(port), "--x-tier", "basic",
         cwd=ROOT, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
     assert process.stdout is not None
@@ -57,7 +57,7 @@ async def test_a_busy_port_is_one_line_naming_the_option() -> None:
         busy.listen()
         port = busy.getsockname()[1]
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "tests.emulator", "--port", str(port),
+            sys.executable, "-m", "emulator", "--port", str(port),
             cwd=ROOT, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
         )  # fmt: skip
         stdout, stderr = await process.communicate()

@@ -13,9 +13,9 @@ import pytest
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import PlainTextResponse
 
-from tests.emulator import record
-from tests.emulator.config import SANDBOX_APP_SECRET
-from tests.emulator.testing import EmulatorHandle
+from emulator import record
+from emulator.config import SANDBOX_APP_SECRET
+from emulator.testing import EmulatorHandle
 from tests.utils.servers import free_port, serve
 
 VERIFY_TOKEN = "let-me-in"

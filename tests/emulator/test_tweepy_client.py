@@ -14,9 +14,9 @@ import pytest
 import requests
 import tweepy
 
-from tests.emulator.config import CREATE_POST
-from tests.emulator.control import XAccount
-from tests.emulator.testing import EmulatorHandle, RedirectAdapter
+from emulator.config import CREATE_POST
+from emulator.control import XAccount
+from emulator.testing import EmulatorHandle, RedirectAdapter
 
 T = TypeVar("T")
 

@@ -13,13 +13,13 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from tests.emulator.app import create_app, is_x_path, routes_of
-from tests.emulator.config import CREATE_POST, GET_ME, GET_POST, USER_POSTS
-from tests.emulator.control import XAccount
-from tests.emulator.testing import EmulatorHandle
-from tests.emulator.x_access import REQUIRED_SCOPES
-from tests.emulator.x_api import QUERY_PARAMETERS
-from tests.emulator.x_spec import spec, validator
+from emulator.app import create_app, is_x_path, routes_of
+from emulator.config import CREATE_POST, GET_ME, GET_POST, USER_POSTS
+from emulator.control import XAccount
+from emulator.testing import EmulatorHandle
+from emulator.x_access import REQUIRED_SCOPES
+from emulator.x_api import QUERY_PARAMETERS
+from emulator.x_spec import spec, validator
 
 OUTSIDE_THE_SPEC = {
     ("GET", "/i/oauth2/authorize"): "the consent page lives on x.com, not on the API host",

@@ -7,9 +7,9 @@ from datetime import timedelta
 
 import httpx
 
-from tests.emulator.config import BASIC, CREATE_POST, GET_ME, EmulatorConfig
-from tests.emulator.control import XAccount
-from tests.emulator.testing import EmulatorHandle
+from emulator.config import BASIC, CREATE_POST, GET_ME, EmulatorConfig
+from emulator.control import XAccount
+from emulator.testing import EmulatorHandle
 
 UNAUTHORIZED = {
     "title": "Unauthorized",

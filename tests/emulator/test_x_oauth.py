@@ -13,9 +13,9 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from tests.emulator import record
-from tests.emulator.config import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET
-from tests.emulator.testing import EmulatorHandle
+from emulator import record
+from emulator.config import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET
+from emulator.testing import EmulatorHandle
 
 REDIRECT = "https://flowhold.example/oauth/x/callback"
 SCOPES = "tweet.read tweet.write users.read offline.access"

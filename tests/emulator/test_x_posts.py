@@ -6,10 +6,10 @@ from datetime import timedelta
 
 import httpx
 
-from tests.emulator import record
-from tests.emulator.config import EmulatorConfig
-from tests.emulator.control import XAccount
-from tests.emulator.testing import EmulatorHandle, http_client
+from emulator import record
+from emulator.config import EmulatorConfig
+from emulator.control import XAccount
+from emulator.testing import EmulatorHandle, http_client
 
 
 async def test_a_post_is_created_stored_and_recorded(

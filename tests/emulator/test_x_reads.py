@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 
-from tests.emulator.control import XAccount
-from tests.emulator.testing import EmulatorHandle
+from emulator.control import XAccount
+from emulator.testing import EmulatorHandle
 
 
 async def post(x: httpx.AsyncClient, text: str, **body: object) -> str:

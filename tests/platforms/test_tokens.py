@@ -21,10 +21,10 @@ from app.platforms.renewal import refresh_policies
 from app.platforms.tokens import AccountUnusableError, RefreshPolicy, TokenKeeper
 from app.store.accounts import connect_account
 from app.vault.credentials import load_credential
+from emulator import record
+from emulator.control import XAccount
+from emulator.testing import EmulatorHandle
 from tests.activities.support import new_organization, vault_for_tests
-from tests.emulator import record
-from tests.emulator.control import XAccount
-from tests.emulator.testing import EmulatorHandle
 from tests.utils.emulated import emulator_endpoints
 
 LATER = timedelta(hours=2)

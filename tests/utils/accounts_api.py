@@ -13,7 +13,7 @@ import pytest
 
 from app.api.main import create_app
 from app.settings import Settings
-from tests.emulator.testing import EmulatorHandle
+from emulator.testing import EmulatorHandle
 from tests.utils.databases import backends, fresh_database
 from tests.utils.emulated import emulator_settings
 from tests.utils.factories import new_organization

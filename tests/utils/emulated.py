@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from app.platforms.endpoints import PlatformEndpoints
-from tests.emulator.config import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET
-from tests.emulator.testing import GRAPH_VERSION, EmulatorHandle, running_emulator
+from emulator.config import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET
+from emulator.testing import GRAPH_VERSION, EmulatorHandle, running_emulator
 
 
 def emulator_endpoints(

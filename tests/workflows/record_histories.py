@@ -37,9 +37,9 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from activities.services import ActionServices
+from emulator.testing import running_emulator
 from temporal.search_attributes import ALL
 from tests.activities.support import services_for
-from tests.emulator.testing import running_emulator
 from tests.utils.databases import fresh_database
 from tests.utils.emulated import emulator_endpoints
 from tests.utils.servers import serve

@@ -12,9 +12,9 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from tests.emulator.x_problems import XProblem, invalid_request
-from tests.emulator.x_spec import parameter_enum
-from tests.emulator.x_state import Post, XState, XUser
+from emulator.x_problems import XProblem, invalid_request
+from emulator.x_spec import parameter_enum
+from emulator.x_state import Post, XState, XUser
 
 _LOOKUP = ("GET", "/2/tweets/{id}")
 _STREAM = ("GET", "/2/tweets/sample/stream")  # still documents the live parameter names

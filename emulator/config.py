@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from types import MappingProxyType
 
-from tests.emulator.clock import Clock
+from emulator.clock import Clock
 
 CREATE_POST = "POST /2/tweets"
 DELETE_POST = "DELETE /2/tweets/:id"

@@ -19,9 +19,9 @@ from typing import Any
 
 import httpx
 
-from tests.emulator import record as kinds
-from tests.emulator.record import SideEffect
-from tests.emulator.state import EmulatorState
+from emulator import record as kinds
+from emulator.record import SideEffect
+from emulator.state import EmulatorState
 
 MAX_BODY = 2000
 """How much of a receiver's answer a report keeps."""

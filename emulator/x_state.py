@@ -6,10 +6,10 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from tests.emulator import record as kinds
-from tests.emulator.clock import Clock
-from tests.emulator.config import EmulatorConfig
-from tests.emulator.record import Record, SideEffect
+from emulator import record as kinds
+from emulator.clock import Clock
+from emulator.config import EmulatorConfig
+from emulator.record import Record, SideEffect
 
 DEFAULT_SCOPES = frozenset({"tweet.read", "tweet.write", "users.read", "offline.access"})
 """The scopes a user or token added through the control API gets unless told otherwise."""

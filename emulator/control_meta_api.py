@@ -9,12 +9,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, model_validator
 
-from tests.emulator import control, meta_webhooks
-from tests.emulator.control_api import ok
-from tests.emulator.faults import Failure
-from tests.emulator.meta_errors import throttled
-from tests.emulator.meta_webhooks import instagram_change
-from tests.emulator.state import emulator_of
+from emulator import control, meta_webhooks
+from emulator.control_api import ok
+from emulator.faults import Failure
+from emulator.meta_errors import throttled
+from emulator.meta_webhooks import instagram_change
+from emulator.state import emulator_of
 
 router = APIRouter(prefix="/_emulator", tags=["control"])
 

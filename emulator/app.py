@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 from starlette.types import Message, Receive, Scope, Send
 
-from tests.emulator import (
+from emulator import (
     control_api,
     control_meta_api,
     instagram,
@@ -20,14 +20,14 @@ from tests.emulator import (
     x_oauth,
     x_problems,
 )
-from tests.emulator.config import EmulatorConfig
-from tests.emulator.control import ControlError
-from tests.emulator.faults import Failure
-from tests.emulator.meta_errors import MetaError
-from tests.emulator.record import Exchange
-from tests.emulator.state import EmulatorState, kept_headers
-from tests.emulator.x_oauth import OAuthError
-from tests.emulator.x_problems import PROBLEM_JSON, XProblem
+from emulator.config import EmulatorConfig
+from emulator.control import ControlError
+from emulator.faults import Failure
+from emulator.meta_errors import MetaError
+from emulator.record import Exchange
+from emulator.state import EmulatorState, kept_headers
+from emulator.x_oauth import OAuthError
+from emulator.x_problems import PROBLEM_JSON, XProblem
 
 CONTROL_PREFIX = "/_emulator"
 _X_PREFIXES = ("/2/", "/i/")

@@ -10,11 +10,11 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
-from tests.emulator.graph_access import GraphCall, graph_call
-from tests.emulator.instagram import GRAPH
-from tests.emulator.instagram_state import FEED, REELS, STORY, Media, metric_value
-from tests.emulator.meta_errors import invalid_parameter, unknown_object
-from tests.emulator.params import number
+from emulator.graph_access import GraphCall, graph_call
+from emulator.instagram import GRAPH
+from emulator.instagram_state import FEED, REELS, STORY, Media, metric_value
+from emulator.meta_errors import invalid_parameter, unknown_object
+from emulator.params import number
 
 router = APIRouter()
 

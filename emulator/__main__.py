@@ -1,4 +1,4 @@
-"""`python -m tests.emulator --host 127.0.0.1 --port 8900`: the emulator on its own, for the
+"""`python -m emulator --host 127.0.0.1 --port 8900`: the emulator on its own, for the
 sandbox and for trying workflows without posting for real. It seeds a demo X user and a demo
 Instagram account and prints their tokens."""
 
@@ -12,17 +12,17 @@ from typing import Any
 
 import uvicorn
 
-from tests.emulator import control
-from tests.emulator.app import create_app
-from tests.emulator.config import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, TIERS, EmulatorConfig
-from tests.emulator.state import EmulatorState
+from emulator import control
+from emulator.app import create_app
+from emulator.config import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, TIERS, EmulatorConfig
+from emulator.state import EmulatorState
 
 DEMO_X_USER = "demo"
 DEMO_INSTAGRAM_USER = "demo.sandbox"
 
 
 def _arguments(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m tests.emulator", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m emulator", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1", help="interface to listen on")
     parser.add_argument("--port", type=int, default=8900, help="port to listen on")
     parser.add_argument(

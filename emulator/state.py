@@ -6,12 +6,12 @@ from typing import cast
 
 from fastapi import Request
 
-from tests.emulator.config import EmulatorConfig
-from tests.emulator.faults import Faults
-from tests.emulator.instagram_state import InstagramState
-from tests.emulator.rate_limits import MetaUsage, XRateLimits
-from tests.emulator.record import Record
-from tests.emulator.x_state import XState
+from emulator.config import EmulatorConfig
+from emulator.faults import Faults
+from emulator.instagram_state import InstagramState
+from emulator.rate_limits import MetaUsage, XRateLimits
+from emulator.record import Record
+from emulator.x_state import XState
 
 
 class EmulatorState:

@@ -10,10 +10,10 @@ from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from tests.emulator import record as kinds
-from tests.emulator.config import EmulatorConfig
-from tests.emulator.rate_limits import DAY
-from tests.emulator.record import Record, SideEffect
+from emulator import record as kinds
+from emulator.config import EmulatorConfig
+from emulator.rate_limits import DAY
+from emulator.record import Record, SideEffect
 
 IN_PROGRESS = "IN_PROGRESS"
 FINISHED = "FINISHED"

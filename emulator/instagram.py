@@ -13,8 +13,8 @@ from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Request, Response
 
-from tests.emulator.graph_access import GraphCall, graph_call
-from tests.emulator.instagram_state import (
+from emulator.graph_access import GraphCall, graph_call
+from emulator.instagram_state import (
     ERROR,
     EXPIRED,
     FINISHED,
@@ -25,15 +25,15 @@ from tests.emulator.instagram_state import (
     Media,
     metric_value,
 )
-from tests.emulator.meta_errors import (
+from emulator.meta_errors import (
     PUBLISH_NOT_READY,
     MetaError,
     error_body,
     invalid_parameter,
     unknown_object,
 )
-from tests.emulator.params import number
-from tests.emulator.rate_limits import DAY
+from emulator.params import number
+from emulator.rate_limits import DAY
 
 router = APIRouter()
 

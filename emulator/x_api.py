@@ -12,17 +12,17 @@ from typing import Any, NamedTuple
 
 from fastapi import APIRouter, Request, Response
 
-from tests.emulator.config import CREATE_POST, DELETE_POST, GET_ME, GET_POST, USER_POSTS
-from tests.emulator.params import number
-from tests.emulator.x_access import XCall, admit
-from tests.emulator.x_problems import (
+from emulator.config import CREATE_POST, DELETE_POST, GET_ME, GET_POST, USER_POSTS
+from emulator.params import number
+from emulator.x_access import XCall, admit
+from emulator.x_problems import (
     DUPLICATE_CONTENT,
     XProblem,
     about_blank,
     invalid_request,
     not_found,
 )
-from tests.emulator.x_render import (
+from emulator.x_render import (
     post_expansions,
     post_fields,
     post_json,
@@ -31,8 +31,8 @@ from tests.emulator.x_render import (
     user_fields,
     user_json,
 )
-from tests.emulator.x_spec import schema_problems
-from tests.emulator.x_state import Post
+from emulator.x_spec import schema_problems
+from emulator.x_state import Post
 
 router = APIRouter()
 

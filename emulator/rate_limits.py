@@ -8,8 +8,8 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from tests.emulator.clock import Clock
-from tests.emulator.config import CREATE_POST, XTier
+from emulator.clock import Clock
+from emulator.config import CREATE_POST, XTier
 
 DAY = timedelta(hours=24)
 HOUR = timedelta(hours=1)

@@ -10,12 +10,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from tests.emulator import control
-from tests.emulator.faults import Failure
-from tests.emulator.rate_limits import reset_seconds
-from tests.emulator.state import EmulatorState, emulator_of
-from tests.emulator.x_render import post_json, timestamp
-from tests.emulator.x_state import DEFAULT_SCOPES
+from emulator import control
+from emulator.faults import Failure
+from emulator.rate_limits import reset_seconds
+from emulator.state import EmulatorState, emulator_of
+from emulator.x_render import post_json, timestamp
+from emulator.x_state import DEFAULT_SCOPES
 
 router = APIRouter(prefix="/_emulator", tags=["control"])
 

@@ -16,11 +16,11 @@ from urllib.parse import unquote, urlencode, urlsplit, urlunsplit
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse, RedirectResponse
 
-from tests.emulator import record as kinds
-from tests.emulator.params import FORM, media_type, parse_form
-from tests.emulator.state import EmulatorState, emulator_of
-from tests.emulator.x_spec import oauth_scopes
-from tests.emulator.x_state import AuthorizationCode, TokenPair, XUser
+from emulator import record as kinds
+from emulator.params import FORM, media_type, parse_form
+from emulator.state import EmulatorState, emulator_of
+from emulator.x_spec import oauth_scopes
+from emulator.x_state import AuthorizationCode, TokenPair, XUser
 
 router = APIRouter()
 

@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from tests.emulator.config import CREATE_POST, X_ENDPOINTS
-from tests.emulator.instagram_state import OUTCOMES
-from tests.emulator.state import EmulatorState
-from tests.emulator.x_state import DEFAULT_SCOPES, PUBLIC_METRICS, XUser
+from emulator.config import CREATE_POST, X_ENDPOINTS
+from emulator.instagram_state import OUTCOMES
+from emulator.state import EmulatorState
+from emulator.x_state import DEFAULT_SCOPES, PUBLIC_METRICS, XUser
 
 
 class ControlError(ValueError):

@@ -16,19 +16,19 @@ import requests
 from fastapi import FastAPI
 from requests.adapters import HTTPAdapter
 
-from tests.emulator import control
-from tests.emulator.app import create_app
-from tests.emulator.config import EmulatorConfig
-from tests.emulator.control import InstagramAccount, XAccount
-from tests.emulator.faults import Failure, Fault, When
-from tests.emulator.instagram_state import Container, Media
-from tests.emulator.meta_errors import INSTAGRAM_ACCOUNT_LIMIT, throttled
-from tests.emulator.meta_webhooks import Delivery, Verification, deliver, tls_context, verify
-from tests.emulator.rate_limits import reset_seconds
-from tests.emulator.record import Exchange, SideEffect
-from tests.emulator.state import EmulatorState
-from tests.emulator.x_state import DEFAULT_SCOPES, Post
-from tests.utils.servers import serve
+from emulator import control
+from emulator.app import create_app
+from emulator.config import EmulatorConfig
+from emulator.control import InstagramAccount, XAccount
+from emulator.faults import Failure, Fault, When
+from emulator.instagram_state import Container, Media
+from emulator.meta_errors import INSTAGRAM_ACCOUNT_LIMIT, throttled
+from emulator.meta_webhooks import Delivery, Verification, deliver, tls_context, verify
+from emulator.rate_limits import reset_seconds
+from emulator.record import Exchange, SideEffect
+from emulator.serving import serve
+from emulator.state import EmulatorState
+from emulator.x_state import DEFAULT_SCOPES, Post
 
 GRAPH_VERSION = "v21.0"
 

@@ -9,10 +9,10 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import JSONResponse
 
-from tests.emulator.config import CREATE_POST, DELETE_POST, GET_ME, GET_POST, USER_POSTS
-from tests.emulator.state import EmulatorState, emulator_of, keep_headers
-from tests.emulator.x_problems import TOO_MANY_REQUESTS, UNAUTHORIZED, XProblem, about_blank
-from tests.emulator.x_state import AccessToken, XUser
+from emulator.config import CREATE_POST, DELETE_POST, GET_ME, GET_POST, USER_POSTS
+from emulator.state import EmulatorState, emulator_of, keep_headers
+from emulator.x_problems import TOO_MANY_REQUESTS, UNAUTHORIZED, XProblem, about_blank
+from emulator.x_state import AccessToken, XUser
 
 REQUIRED_SCOPES = {
     CREATE_POST: frozenset({"tweet.read", "tweet.write", "users.read"}),

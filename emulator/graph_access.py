@@ -13,11 +13,11 @@ from fastapi import Request
 from fastapi.responses import JSONResponse
 from starlette.convertors import Convertor, register_url_convertor
 
-from tests.emulator import meta_errors
-from tests.emulator.instagram_state import InstagramToken, InstagramUser
-from tests.emulator.meta_errors import MetaError, error_body, invalid_parameter
-from tests.emulator.params import FORM, media_type, parse_form
-from tests.emulator.state import EmulatorState, emulator_of, keep_headers
+from emulator import meta_errors
+from emulator.instagram_state import InstagramToken, InstagramUser
+from emulator.meta_errors import MetaError, error_body, invalid_parameter
+from emulator.params import FORM, media_type, parse_form
+from emulator.state import EmulatorState, emulator_of, keep_headers
 
 
 class GraphVersion(Convertor[str]):
