@@ -5,36 +5,22 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import copy
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
+from pydantic import TypeAdapter, ValidationError
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.accounts.errors import PlatformError
+from activities.accounts.failures import account_failure
+from app.contract.actions import ActionInput
 from app.language.node_type import NodeType, Parameters
 
 P = TypeVar("P", bound=Parameters)
-
-
-class ActionInput(BaseModel):
-    """The single input of an action activity. Never carries a secret: accounts go by id."""
-
-    model_config = ConfigDict(frozen=True)
-
-    node_id: str
-    node_type: str
-    parameters: dict[str, Any]
-    """Parameters with every template already rendered."""
-    organization_id: str
-    idempotency_key: str
-    """Derived from run, node and iteration: the same logical step always has the same key."""
-    account_id: str | None = None
-    report_attempt: bool = False
-    """Answer `{action_attempt, output}` instead of the bare output (`activities.attempts`);
-    interpreter code older than that field expects the bare output."""
+T = TypeVar("T")
 
 
 def action_node_type(
@@ -160,3 +146,24 @@ async def heartbeating(
         beater.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await beater
+
+
+async def platform_call(
+    body: Callable[[], Awaitable[T]],
+    *,
+    failure: Callable[[Exception], ApplicationError | None],
+    progress: Progress | None = None,
+) -> T:
+    """Run one platform call of an activity: heartbeating all along (with `progress`, each
+    beat carries it), an unusable account mapped once for every platform, and the platform's
+    own errors mapped by its `failure` (None: not the platform's, raised as it is)."""
+    try:
+        async with heartbeating(progress=progress):
+            return await body()
+    except PlatformError as error:
+        raise account_failure(error) from None
+    except Exception as error:
+        mapped = failure(error)
+        if mapped is None:
+            raise
+        raise mapped from None

@@ -1,29 +1,78 @@
-"""Which activity runs each action node type. A new platform is one new module plus a line here.
+"""Every platform the engine acts on, and what the worker and the catalog take from them.
 
-Activities are methods of per-platform classes that receive the worker's `ActionServices`
-(database, vault, platform endpoints), as in temporalio's samples; each is registered under
-its node type's name.
+A new platform is one new package under `activities/` that builds a `Platform`, plus a line
+in `PLATFORMS`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from activities.attempts import reporting_attempt
-from activities.http.request import HttpActivities
-from activities.instagram.actions import InstagramActivities
+from activities.accounts.tokens import RefreshPolicy, TokenKeeper
+from activities.endpoints import PlatformEndpoints
+from activities.http.platform import PLATFORM as HTTP
+from activities.instagram.platform import PLATFORM as INSTAGRAM
+from activities.platform import Platform
 from activities.services import ActionServices
-from activities.x.actions import XActivities
+from activities.transports import Transports
+from activities.x.platform import PLATFORM as X
+from app.contract.actions import reporting_attempt
+from app.db.engine import Database
+from app.language.node_type import NodeType
+from app.settings import Settings
+from app.vault import Vault
+
+PLATFORMS: tuple[Platform, ...] = (HTTP, X, INSTAGRAM)
+
+
+def node_types() -> Iterator[NodeType]:
+    """The action node types of every platform."""
+    for platform in PLATFORMS:
+        yield from platform.node_types
 
 
 def all_activities(services: ActionServices) -> list[Callable[..., Any]]:
     """Every action activity, bound to `services`, each reporting its attempt."""
-    http, x = HttpActivities(services), XActivities(services)
-    instagram = InstagramActivities(services)
-    actions = [
-        http.request,
-        x.post, x.thread, x.delete, x.get_post, x.me,
-        instagram.publish, instagram.insights,
-    ]  # fmt: skip
-    return [reporting_attempt(action) for action in actions]
+    return [
+        reporting_attempt(action)
+        for platform in PLATFORMS
+        for action in platform.activities(services).all()
+    ]
+
+
+def refresh_policies(endpoints: PlatformEndpoints) -> Mapping[str, RefreshPolicy]:
+    """How each platform whose tokens expire renews them, by platform name."""
+    return {
+        platform.name: platform.refresh_policy(endpoints)
+        for platform in PLATFORMS
+        if platform.refresh_policy is not None
+    }
+
+
+def action_services(
+    database: Database,
+    vault: Vault,
+    endpoints: PlatformEndpoints,
+    *,
+    allow_private_networks: bool = False,
+) -> ActionServices:
+    """What every activity of a worker shares: database, vault, token keeper, pools."""
+    return ActionServices(
+        database=database,
+        vault=vault,
+        endpoints=endpoints,
+        tokens=TokenKeeper(database, vault, refresh_policies(endpoints)),
+        transports=Transports.create(endpoints),
+        allow_private_networks=allow_private_networks,
+    )
+
+
+def action_services_from_settings(settings: Settings) -> ActionServices:
+    """`action_services` for `settings`; the database engine connects on first use only."""
+    return action_services(
+        Database(settings.resolved_database_url),
+        Vault.from_spec(settings.vault_keys),
+        PlatformEndpoints.from_settings(settings),
+        allow_private_networks=settings.http_allow_private_networks,
+    )

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 
 import httpx
 
+from activities.endpoints import PlatformEndpoints
 from activities.http.network import LIMITS, GuardedTransport
 from activities.x.client import XAdapter
-from app.platforms.endpoints import PlatformEndpoints
 
 
 class Borrowed(httpx.AsyncBaseTransport):

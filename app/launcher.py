@@ -19,9 +19,9 @@ from pathlib import Path
 import httpx
 from pydantic import ValidationError
 
-from app import sandbox
-from app.bootstrap import ensure_first_organization
+from app import sandbox_mode as sandbox
 from app.db.migrate import upgrade
+from app.services.first_organization import ensure_first_organization
 from app.settings import PROJECT_ROOT, Settings, get_settings
 from temporal import dev_server
 from temporal.client import connect

@@ -10,13 +10,12 @@ from temporalio import workflow
 from temporalio.workflow import ActivityCancellationType
 
 with workflow.unsafe.imports_passed_through():
-    from activities.base import ActionInput
-    from app.language import catalog
+    from activities.http.nodes import NODE_TYPES as HTTP_NODE_TYPES
+    from app.contract.actions import ActionInput
     from workflows.nodes import DEFAULT_HEARTBEAT_TIMEOUT, retry_policy
 
 HAND_WRITTEN_WORKFLOW = "BenchHandWritten"
-_HTTP_REQUEST = catalog.get("http.request")
-assert _HTTP_REQUEST is not None
+_HTTP_REQUEST = next(node_type for node_type in HTTP_NODE_TYPES if node_type.type == "http.request")
 HTTP_REQUEST_TIMEOUT = timedelta(seconds=_HTTP_REQUEST.default_timeout() or 0)
 """The time limit the compiler writes into the graph's plan for its `http.request` nodes
 (`start_to_close_timeout`), so that both sides schedule the same activity."""

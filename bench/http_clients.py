@@ -26,14 +26,15 @@ from typing import Any
 
 from temporalio.testing import ActivityEnvironment
 
-from activities.base import ActionInput
+from activities.endpoints import PlatformEndpoints
 from activities.http.request import HttpActivities
 from activities.instagram.actions import InstagramActivities
+from activities.registry import action_services
 from activities.services import ActionServices
 from activities.x.actions import XActivities
+from app.contract.actions import ActionInput
 from app.db.engine import Database
 from app.db.models import Organization
-from app.platforms.endpoints import PlatformEndpoints
 from app.store.accounts import connect_account
 from app.vault import Vault
 from emulator.config import X_ENDPOINTS, EmulatorConfig, XTier
@@ -106,7 +107,7 @@ async def measure(count: int, concurrency: int) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as folder, fresh_database("sqlite", Path(folder)) as url:
         async with running_emulator(_unlimited(count)) as emulator:
             endpoints: PlatformEndpoints = emulator_endpoints(emulator)
-            services = ActionServices.create(
+            services = action_services(
                 Database(url), Vault.from_spec(VAULT_KEYS), endpoints,
                 allow_private_networks=True,  # the emulator is on loopback
             )  # fmt: skip

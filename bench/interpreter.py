@@ -33,12 +33,12 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from activities.registry import all_activities
-from activities.services import ActionServices
+from activities.registry import action_services_from_settings, all_activities
+from app.catalog import CATALOG
+from app.contract import search_attributes
 from app.language.compiler import compile_workflow
 from app.settings import Settings
 from bench.handwritten import HAND_WRITTEN_WORKFLOW, HandWrittenWorkflow
-from temporal import search_attributes
 from tests.utils.servers import serve
 from workflows.interpreter import FlowRunWorkflow
 from workflows.state import INTERPRETER_WORKFLOW, RunInput, RunMetadata, RunState, TriggerInput
@@ -82,7 +82,7 @@ def http_app() -> FastAPI:
 
 def starters(client: Client, base_url: str) -> dict[str, Start]:
     """How to start and await one run of each kind, as the API would start it."""
-    plan = compile_workflow(GRAPH)
+    plan = compile_workflow(GRAPH, catalog=CATALOG)
     run_input = RunInput(
         plan=plan,
         trigger=TriggerInput(kind="manual", node_id="start", payload={"url": base_url}),
@@ -198,7 +198,7 @@ def quantile(values: list[float], q: float) -> float:
 
 async def main(runs: int, concurrency: int, rounds: int) -> None:
     # The local HTTP server is on loopback; no call uses an account, so no database is read.
-    services = ActionServices.from_settings(
+    services = action_services_from_settings(
         Settings(environment="test", http_allow_private_networks=True)
     )
     env = await WorkflowEnvironment.start_local(

@@ -13,7 +13,7 @@ from temporalio.api.operatorservice.v1 import (
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 
-from temporal import search_attributes
+from app.contract import search_attributes
 
 
 async def connect(target: str, namespace: str) -> Client:

@@ -8,7 +8,9 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from temporal import search_attributes
+from temporalio.common import SearchAttributeIndexedValueType
+
+from app.contract import search_attributes
 
 
 class TemporalBinaryMissingError(RuntimeError):
@@ -61,7 +63,7 @@ def command(config: DevServerConfig) -> list[str]:
         "--log-level",
         config.log_level,
         "--ui-disable-news-fetch",
-        *search_attributes.dev_server_flags(),
+        *dev_server_flags(),
     ]
 
 
@@ -79,3 +81,15 @@ def start(config: DevServerConfig, log_file: Path) -> subprocess.Popen[bytes]:
         stdin=subprocess.DEVNULL,
         start_new_session=True,
     )
+
+
+def dev_server_flags() -> list[str]:
+    """`--search-attribute NAME=Type` flags for `temporal server start-dev`."""
+    kinds = {
+        SearchAttributeIndexedValueType.KEYWORD: "Keyword",
+        SearchAttributeIndexedValueType.INT: "Int",
+    }
+    flags: list[str] = []
+    for key in search_attributes.ALL:
+        flags += ["--search-attribute", f"{key.name}={kinds[key.indexed_value_type]}"]
+    return flags

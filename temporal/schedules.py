@@ -15,7 +15,7 @@ from temporalio.client import (
 )
 from temporalio.common import TypedSearchAttributes
 
-from app.language.nodes._common import CalendarValue
+from app.language.nodes.fields import CalendarValue
 from app.language.nodes.triggers import CalendarEntry, ScheduleTriggerParameters
 from workflows.state import INTERPRETER_WORKFLOW, RunInput
 

@@ -5,14 +5,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
 
 from temporalio.client import Client
 from temporalio.worker import Worker
 
-from activities.registry import all_activities
+from activities.registry import action_services_from_settings, all_activities
 from activities.services import ActionServices
 from app.settings import Settings, get_settings
 from temporal.client import connect, register_search_attributes
@@ -37,10 +36,7 @@ def build_worker(
         client,
         task_queue=task_queue,
         workflows=[FlowRunWorkflow],
-        activities=all_activities(services or ActionServices.from_settings(get_settings())),
-        # Only for synchronous activities, should one be added: ours are async and run
-        # tweepy's synchronous calls in threads themselves.
-        activity_executor=ThreadPoolExecutor(max_workers=32),
+        activities=all_activities(services or action_services_from_settings(get_settings())),
         graceful_shutdown_timeout=graceful_shutdown,
         **options,
     )
@@ -50,7 +46,7 @@ async def run_worker(settings: Settings) -> None:
     """Poll until SIGTERM or SIGINT, then drain: running activities get the grace period."""
     client = await connect(settings.temporal_target, settings.temporal_namespace)
     await register_search_attributes(client)
-    services = ActionServices.from_settings(settings)
+    services = action_services_from_settings(settings)
     worker = build_worker(
         client,
         settings.temporal_task_queue,

@@ -17,10 +17,10 @@ from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from activities.services import ActionServices
+from activities.registry import action_services_from_settings
 from app.api.main import create_app
+from app.contract import search_attributes
 from app.settings import Settings
-from temporal import search_attributes
 from temporal.worker import build_worker
 from tests.utils.databases import backends, fresh_database
 from tests.utils.factories import new_organization
@@ -106,7 +106,7 @@ async def serve_api(
     target = temporal_env.client.service_client.config.target_host
     resolved = make_settings(database_url, target, task_queue, tmp_path, **settings)
     organization_id, api_key = await new_organization(resolved, "Tests")
-    services = ActionServices.from_settings(resolved)
+    services = action_services_from_settings(resolved)
     async with (
         build_worker(temporal_env.client, task_queue, services=services),
         serve(create_app(resolved)) as url,

@@ -1,11 +1,12 @@
-"""Counting the retries of running actions into their nodes' attempts (`app.run_details`)."""
+"""Counting the retries of running actions into their nodes' attempts
+(`app.services.runs.details`)."""
 
 from __future__ import annotations
 
 from temporalio.api.common.v1 import ActivityType
 from temporalio.api.workflow.v1 import PendingActivityInfo
 
-from app.run_details import count_retries_under_way
+from app.services.runs.details import count_retries_under_way
 from tests.workflows.harness import compiled, graph, node
 from workflows.state import NodeState, RunState
 

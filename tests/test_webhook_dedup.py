@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from app.webhook_delivery import signature_run_ids
+from app.services.webhook_delivery import signature_run_ids
 
 WINDOW = timedelta(hours=1)
 NOON = datetime(2025, 5, 1, 12, 0, tzinfo=UTC)

@@ -11,7 +11,7 @@ import pytest
 
 from app.errors import AuthenticationError
 from app.language.nodes.triggers import WebhookTriggerParameters
-from app.webhook_delivery import Delivery, authenticate
+from app.services.webhook_delivery import Delivery, authenticate
 
 SECRET = "whsec_test"
 BODY = b'{"id": "evt_1"}'

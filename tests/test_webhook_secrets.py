@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from app.webhook_secrets import SealError, seal, unseal
+from app.vault.webhook_secrets import SealError, seal, unseal
 
 OLD = "old:" + base64.b64encode(os.urandom(32)).decode()
 NEW = "new:" + base64.b64encode(os.urandom(32)).decode()

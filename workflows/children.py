@@ -26,6 +26,7 @@ with workflow.unsafe.imports_passed_through():
     import jsonschema
     import referencing.exceptions
 
+    from app.contract import search_attributes as attributes
     from app.language.calls import (
         MAX_SUB_WORKFLOW_DEPTH,
         carried_for,
@@ -34,7 +35,6 @@ with workflow.unsafe.imports_passed_through():
     )
     from app.language.nodes.flow import SubWorkflowParameters
     from app.language.plan import Plan, PlanNode
-    from temporal import search_attributes as attributes
     from workflows.control import NodeFailedError
     from workflows.operations import settled
     from workflows.scope import Outcome, Scope

@@ -13,11 +13,10 @@ from temporalio.exceptions import ActivityError, ApplicationError, FailureError
 from temporalio.workflow import ActivityCancellationType
 
 with workflow.unsafe.imports_passed_through():
-    from activities.attempts import failed_attempt, output_of
-    from activities.base import ActionInput
-    from app.language import catalog
+    from app.contract.actions import ActionInput, failed_attempt, output_of
     from app.language.expressions import ExpressionError
     from app.language.node_type import DEFAULT_ACTION_TIMEOUT_SECONDS
+    from app.language.nodes import CORE
     from app.language.nodes.flow import LoopParameters, SubWorkflowParameters
     from app.language.plan import PlanNode, RetrySpec
     from workflows import control
@@ -201,7 +200,9 @@ class NodeRunner:
         return Outcome(self._default_handle(node), output)
 
     def _default_handle(self, node: PlanNode) -> str | None:
-        node_type = catalog.get(node.type)
+        if node.kind == "action":
+            return "out"  # every action has one output; its type is the platform's, not CORE's
+        node_type = CORE.get(node.type)
         handles = node_type.handles if node_type else ()
         return handles[0] if handles else None
 
@@ -212,7 +213,7 @@ class NodeRunner:
         parameters = render_parameters(node.parameters, node.expression_fields, context)
         if node.kind == "action":
             return Outcome("out", await self._action(node, parameters, scope))
-        node_type = catalog.get(node.type)
+        node_type = CORE.get(node.type)
         if node_type is None:
             raise control.NodeFailedError(
                 f"this worker cannot run '{node.type}' nodes", type="UnsupportedNode"

@@ -12,7 +12,7 @@ from typing import Any
 from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 
-from temporal import search_attributes as attributes
+from app.contract import search_attributes as attributes
 from workflows.control import RunStopped
 from workflows.nodes import NodeFailure, NodeRunner
 from workflows.scheduled import with_scheduled_time

@@ -97,7 +97,7 @@ class NodeState(BaseModel):
     """Times the node's work was tried: each time it ran (per loop iteration, each counts),
     and each Temporal retry of an action's activity, once that action has ended (runs
     recorded before actions reported their attempt count one per run). The API adds the
-    retries of an action still running (`app.run_details`)."""
+    retries of an action still running (`app.services.runs.details`)."""
     started_at: datetime | None = None
     ended_at: datetime | None = None
     output: Any = None

@@ -1,9 +1,2 @@
-"""HTTP: the `http.request` node type in `nodes`, its activity in `request`.
-
-Only the node types are imported here: the catalog (and so the workflow sandbox) loads this
-package, and the activity's dependencies have no business there.
-"""
-
-from activities.http.nodes import NODE_TYPES, HttpRequestParameters
-
-__all__ = ["NODE_TYPES", "HttpRequestParameters"]
+"""HTTP: the `http.request` node type (`nodes`), its activity (`request`), the credentials it
+sends (`credentials`, bound to `hosts`) and the network it may reach (`network`)."""

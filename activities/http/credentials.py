@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 
-from app.platforms.http_hosts import ALLOWED_HOSTS_FIELD, host_allowed
+from activities.http.hosts import ALLOWED_HOSTS_FIELD, host_allowed
 
 
 class HostNotAllowedError(Exception):
@@ -29,7 +29,7 @@ class AppliedCredential:
     headers: Mapping[str, str] = field(default_factory=dict, repr=False)
     query: Mapping[str, str] = field(default_factory=dict, repr=False)
     allowed_hosts: tuple[str, ...] | None = None
-    """Host patterns (`app.platforms.http_hosts`); None: no credential, any host."""
+    """Host patterns (`activities.http.hosts`); None: no credential, any host."""
 
     def check_host(self, url: httpx.URL) -> None:
         """Raise `HostNotAllowedError` unless the credential may go to `url`'s host."""

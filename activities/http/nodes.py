@@ -11,7 +11,7 @@ from pydantic import AfterValidator, Field, field_validator
 
 from activities.base import action_node_type, duration_plus
 from app.language.node_type import Parameters
-from app.language.parameter_checks import (
+from app.language.parameter_validators import (
     Problems,
     field_errors,
     max_length_unless_templated,

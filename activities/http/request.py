@@ -20,8 +20,9 @@ import httpx
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.accounts import account_failure
-from activities.base import ActionInput, heartbeating, parse_parameters
+from activities.accounts.errors import PlatformError
+from activities.accounts.failures import account_failure
+from activities.base import heartbeating, parse_parameters
 from activities.http.credentials import (
     AppliedCredential,
     HostNotAllowedError,
@@ -31,7 +32,7 @@ from activities.http.credentials import (
 from activities.http.network import PERMIT_PRIVATE, AddressNotAllowedError
 from activities.http.nodes import FormBody, HttpBody, HttpRequestParameters, JsonBody, RawBody
 from activities.services import ActionServices
-from app.platforms.errors import PlatformError
+from app.contract.actions import ActionInput
 from app.store.networks import private_networks_allowed
 
 RETRYABLE_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
@@ -188,6 +189,9 @@ class HttpActivities:
 
     def __init__(self, services: ActionServices) -> None:
         self.services = services
+
+    def all(self) -> list[Callable[..., Any]]:
+        return [self.request]
 
     @activity.defn(name="http.request")
     async def request(self, action: ActionInput) -> dict[str, Any]:

@@ -5,18 +5,16 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-import httpx
 from temporalio import activity
-from temporalio.exceptions import ApplicationError
 
-from activities.accounts import account_failure, required_account
-from activities.base import ActionInput, Progress, heartbeating, parse_parameters
-from activities.instagram.errors import GraphError, graph_failure
+from activities.accounts.failures import required_account
+from activities.base import Progress, parse_parameters, platform_call
+from activities.instagram.errors import instagram_failure_of
 from activities.instagram.graph import GraphSession
 from activities.instagram.nodes import InstagramInsightsParameters, InstagramPublishParameters
 from activities.instagram.publish import Publishing
 from activities.services import ActionServices
-from app.platforms.errors import PlatformError
+from app.contract.actions import ActionInput
 
 T = TypeVar("T")
 
@@ -70,16 +68,7 @@ class InstagramActivities:
     async def _mapped(
         self, body: Callable[[], Awaitable[T]], progress: Progress | None = None
     ) -> T:
-        try:
-            async with heartbeating(progress=progress):
-                return await body()
-        except PlatformError as error:
-            raise account_failure(error) from None
-        except GraphError as error:
-            raise graph_failure(error) from None
-        except httpx.TimeoutException:
-            raise ApplicationError("Instagram did not answer in time", type="Timeout") from None
-        except httpx.HTTPError as error:
-            raise ApplicationError(
-                f"could not reach Instagram: {type(error).__name__}", type="NetworkError"
-            ) from None
+        return await platform_call(body, failure=instagram_failure_of, progress=progress)
+
+    def all(self) -> list[Callable[..., Any]]:
+        return [self.publish, self.insights]

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
+import httpx
 from temporalio.exceptions import ApplicationError
 
 THROTTLING_CODES = frozenset({4, 17, 32, 613, 80002})
@@ -116,3 +117,17 @@ def graph_failure(error: GraphError) -> ApplicationError:
         type="InstagramRefused",
         non_retryable=True,
     )
+
+
+def instagram_failure_of(error: Exception) -> ApplicationError | None:
+    """The ApplicationError for a Graph API error or a failed HTTP exchange with Instagram;
+    None for anything else."""
+    if isinstance(error, GraphError):
+        return graph_failure(error)
+    if isinstance(error, httpx.TimeoutException):
+        return ApplicationError("Instagram did not answer in time", type="Timeout")
+    if isinstance(error, httpx.HTTPError):
+        return ApplicationError(
+            f"could not reach Instagram: {type(error).__name__}", type="NetworkError"
+        )
+    return None

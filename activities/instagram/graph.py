@@ -6,10 +6,10 @@ from typing import Any
 
 import httpx
 
+from activities.accounts.grants import json_object
+from activities.accounts.tokens import AccountToken
 from activities.instagram.errors import EXPIRED_TOKEN_CODE, GraphError
 from activities.services import ActionServices
-from app.platforms.grants import json_object
-from app.platforms.tokens import AccountToken
 from app.store.accounts import set_account_status
 
 

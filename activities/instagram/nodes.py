@@ -15,7 +15,7 @@ from pydantic import AfterValidator, Field, model_validator
 
 from activities.base import action_node_type, duration_plus
 from app.language.node_type import Parameters
-from app.language.parameter_checks import (
+from app.language.parameter_validators import (
     Problems,
     field_errors,
     is_templated,

@@ -1,6 +1,3 @@
-"""X (Twitter): node types here; activities live in `actions` (not imported here: the catalog,
-and so the workflow sandbox, loads this package)."""
-
-from activities.x.nodes import NODE_TYPES
-
-__all__ = ["NODE_TYPES"]
+"""X (Twitter): node types (`nodes`), activities through tweepy (`actions`, `session`,
+`client`), retries that never post twice (`timeline`), errors (`errors`), and connecting
+accounts with OAuth 2.0 and PKCE (`oauth`)."""

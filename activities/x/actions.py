@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
-import requests
 import tweepy
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.accounts import account_failure, required_account
-from activities.base import ActionInput, Progress, heartbeating, parse_parameters
+from activities.accounts.failures import required_account
+from activities.base import Progress, parse_parameters, platform_call
 from activities.services import ActionServices
-from activities.x.errors import is_duplicate, x_failure
+from activities.x.errors import is_duplicate, x_failure_of
 from activities.x.nodes import (
     PostContent,
     XDeleteParameters,
@@ -25,7 +23,7 @@ from activities.x.nodes import (
 )
 from activities.x.session import XSession
 from activities.x.timeline import EarlierAttempts, find_earlier_post
-from app.platforms.errors import PlatformError
+from app.contract.actions import ActionInput
 
 T = TypeVar("T")
 
@@ -151,14 +149,10 @@ class XActivities:
     async def _mapped(
         self, body: Callable[[], Awaitable[T]], progress: Progress | None = None
     ) -> T:
-        """Run `body` heartbeating, with X's and the account's failures mapped."""
-        try:
-            async with heartbeating(progress=progress):
-                return await body()
-        except PlatformError as error:
-            raise account_failure(error) from None
-        except (tweepy.TweepyException, requests.RequestException) as error:
-            raise x_failure(error, time.time()) from None
+        return await platform_call(body, failure=x_failure_of, progress=progress)
+
+    def all(self) -> list[Callable[..., Any]]:
+        return [self.post, self.thread, self.delete, self.get_post, self.me]
 
 
 def _earlier_attempts(session: XSession) -> EarlierAttempts:

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import random
+import time
 from collections.abc import Mapping
 from datetime import timedelta
 
@@ -98,3 +99,10 @@ def x_failure(error: Exception, now: float) -> ApplicationError:
     if isinstance(error, requests.RequestException | tweepy.TweepyException):
         return ApplicationError(f"could not reach X: {type(error).__name__}", type="NetworkError")
     raise error
+
+
+def x_failure_of(error: Exception) -> ApplicationError | None:
+    """The ApplicationError for what tweepy or requests raised; None for anything else."""
+    if isinstance(error, tweepy.TweepyException | requests.RequestException):
+        return x_failure(error, time.time())
+    return None

@@ -13,7 +13,7 @@ from pydantic import Field, model_validator
 
 from activities.base import action_node_type
 from app.language.node_type import Parameters
-from app.language.parameter_checks import (
+from app.language.parameter_validators import (
     Problems,
     field_errors,
     max_length_unless_templated,

@@ -9,9 +9,9 @@ from typing import Any, TypeVar
 
 import tweepy
 
+from activities.accounts.tokens import AccountToken
 from activities.services import ActionServices
 from activities.x.client import x_client
-from app.platforms.tokens import AccountToken
 
 T = TypeVar("T")
 

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from app.platforms.http_hosts import (
+from activities.http.hosts import (
     ALLOWED_HOSTS_FIELD,
     MAX_ALLOWED_HOSTS,
     MAX_HOST_LENGTH,
@@ -196,7 +196,7 @@ AllowedHosts = Annotated[
     AfterValidator(_distinct),
     Field(min_length=1, max_length=MAX_ALLOWED_HOSTS),
 ]
-"""An HTTP credential's hosts, as create and update check them (`app.platforms.http_hosts`)."""
+"""An HTTP credential's hosts, as create and update check them (`activities.http.hosts`)."""
 _HOSTS_EXAMPLE = ["api.example.com", "*.example.org"]
 
 

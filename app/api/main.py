@@ -12,14 +12,14 @@ from app.api.routes import (
     accounts,
     api_keys,
     health,
-    hooks,
     language,
     organization,
     run_stream,
     runs,
     schedules,
-    webhooks,
-    workflow_actions,
+    webhook_deliveries,
+    webhook_settings,
+    workflow_operations,
     workflows,
 )
 from app.db.engine import Database
@@ -56,10 +56,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     router.include_router(runs.router)
     router.include_router(accounts.router)
     router.include_router(run_stream.router)
-    router.include_router(workflow_actions.router)
+    router.include_router(workflow_operations.router)
     router.include_router(schedules.router)
-    router.include_router(webhooks.router)
-    router.include_router(hooks.router)
+    router.include_router(webhook_settings.router)
+    router.include_router(webhook_deliveries.router)
     router.include_router(organization.router)
     router.include_router(api_keys.router)
     app.include_router(router)

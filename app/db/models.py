@@ -157,7 +157,7 @@ class Webhook(SQLModel, table=True):
     """The endpoint of one `trigger.webhook` node, stable across the workflow's versions.
 
     `id` is the unguessable part of the public URL. The secret is stored sealed
-    (`app.webhook_secrets`) and the Meta verify token only as a keyed hash.
+    (`app.vault.webhook_secrets`) and the Meta verify token only as a keyed hash.
     """
 
     __table_args__ = (

@@ -1,43 +1,37 @@
 """The node catalog: one registry that feeds the builder's palette, validation and the runtime.
 
-A new node type is one new module that builds `NodeType`s, listed in `_MODULES`.
+The language knows its own node types (`app.language.nodes.CORE`: triggers, flow, data);
+platform node types come from `activities`, and the installation's whole catalog is put
+together above both (`app.catalog`), so the language never loads platform code.
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Iterable, Iterator
 
 from app.language.node_type import NodeType
 
-_MODULES = (
-    "app.language.nodes.triggers",
-    "app.language.nodes.flow",
-    "app.language.nodes.data",
-    "activities.http",
-    "activities.x",
-    "activities.instagram",
-)
-"""Modules whose `NODE_TYPES` make up the catalog."""
 
+class Catalog:
+    """Node types by name, in name order."""
 
-def _load(module_names: Iterable[str]) -> dict[str, NodeType]:
-    registry: dict[str, NodeType] = {}
-    for module_name in module_names:
-        module = importlib.import_module(module_name)
-        for node_type in module.NODE_TYPES:
+    def __init__(self, node_types: Iterable[NodeType]) -> None:
+        registry: dict[str, NodeType] = {}
+        for node_type in node_types:
             if node_type.type in registry:
                 raise ValueError(f"node type {node_type.type!r} is defined twice")
             registry[node_type.type] = node_type
-    return dict(sorted(registry.items()))
+        self._registry = dict(sorted(registry.items()))
 
+    def get(self, type_name: str) -> NodeType | None:
+        return self._registry.get(type_name)
 
-_REGISTRY = _load(_MODULES)
+    def all_types(self) -> Iterator[NodeType]:
+        return iter(self._registry.values())
 
+    def __len__(self) -> int:
+        return len(self._registry)
 
-def get(type_name: str) -> NodeType | None:
-    return _REGISTRY.get(type_name)
-
-
-def all_types() -> Iterator[NodeType]:
-    return iter(_REGISTRY.values())
+    def with_types(self, node_types: Iterable[NodeType]) -> Catalog:
+        """This catalog and `node_types` together."""
+        return Catalog([*self._registry.values(), *node_types])

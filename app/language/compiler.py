@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from app.language.catalog import Catalog
 from app.language.errors import GraphInvalidError
 from app.language.plan import Plan, PlanNode
 from app.language.validation import (
@@ -64,12 +65,17 @@ def build_plan(checked: CheckedGraph) -> Plan:
 
 
 def compile_workflow(
-    document: Any, *, accounts: Mapping[str, str] = NO_ACCOUNTS, limits: SizeLimits | None = None
+    document: Any,
+    *,
+    catalog: Catalog,
+    accounts: Mapping[str, str] = NO_ACCOUNTS,
+    limits: SizeLimits | None = None,
 ) -> Plan:
-    """Validate and compile; raises `GraphInvalidError` listing every problem."""
+    """Validate and compile against `catalog`; raises `GraphInvalidError` listing every
+    problem."""
     with collector_paused():
         checked, issues = validate(
-            document, accounts=accounts, limits=limits or DEFAULT_SIZE_LIMITS
+            document, catalog=catalog, accounts=accounts, limits=limits or DEFAULT_SIZE_LIMITS
         )
         if checked is None:
             raise GraphInvalidError(issues)

@@ -17,10 +17,11 @@ from typing import Any
 from pydantic import ValidationError
 
 from app.language.analysis import Analysis, Edge, analyse
-from app.language.checks import DEFAULT_HANDLE, check_edges, check_nodes
+from app.language.catalog import Catalog
 from app.language.errors import Issue
 from app.language.expressions import Reference
 from app.language.graph import VARIABLE_PATTERN, WorkflowGraph, normalize
+from app.language.graph_checks import DEFAULT_HANDLE, check_edges, check_nodes
 from app.language.node_type import NodeType
 from app.language.references import check_references, node_references
 
@@ -206,6 +207,7 @@ def collector_paused() -> Iterator[None]:
 def validate(
     document: Any,
     *,
+    catalog: Catalog,
     accounts: Mapping[str, str],
     limits: SizeLimits = DEFAULT_SIZE_LIMITS,
 ) -> tuple[CheckedGraph | None, list[Issue]]:
@@ -213,6 +215,7 @@ def validate(
 
     Args:
         document: The JSON the builder sent (React Flow `toObject()` or native).
+        catalog: The node types the graph may use.
         accounts: The caller's organization's accounts: id → platform.
         limits: Size limits.
 
@@ -220,17 +223,17 @@ def validate(
         The checked graph and no issues, or None and every issue found.
     """
     with collector_paused():
-        return _validate(document, accounts, limits)
+        return _validate(document, catalog, accounts, limits)
 
 
 def _validate(
-    document: Any, accounts: Mapping[str, str], limits: SizeLimits
+    document: Any, catalog: Catalog, accounts: Mapping[str, str], limits: SizeLimits
 ) -> tuple[CheckedGraph | None, list[Issue]]:
     graph, issues = _parse(document, limits)
     if graph is None or issues:
         return None, issues
     issues += _check_settings(graph)
-    types, handles, node_issues = check_nodes(graph, accounts)
+    types, handles, node_issues = check_nodes(graph, catalog, accounts)
     issues += node_issues
     edges, edge_issues = check_edges(graph, types, handles)
     issues += edge_issues

@@ -13,10 +13,10 @@ from sqlalchemy import func
 from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from activities.http.hosts import ALLOWED_HOSTS_FIELD
 from app.db.models import Account, Credential
 from app.db.types import utcnow
 from app.errors import ConflictError, NotFoundError
-from app.platforms.http_hosts import ALLOWED_HOSTS_FIELD
 from app.vault import Vault, VaultError
 from app.vault.credentials import (
     CredentialKind,

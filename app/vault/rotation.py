@@ -12,7 +12,7 @@ from app.vault._cipher import Sealed, Vault
 from app.vault._errors import VaultError
 from app.vault.authorizations import authorization_binding
 from app.vault.credentials import open_row, swap_credential
-from app.webhook_secrets import binding, from_text, to_text
+from app.vault.webhook_secrets import binding, from_text, to_text
 
 
 @dataclass(frozen=True)

@@ -12,12 +12,13 @@ from typing import Any
 from temporalio.common import RetryPolicy
 from temporalio.testing import ActivityEnvironment
 
-from activities.base import ActionInput
+from activities.endpoints import PlatformEndpoints
+from activities.registry import action_services
 from activities.services import ActionServices
+from app.contract.actions import ActionInput
 from app.db.engine import Database
 from app.db.models import Organization
 from app.db.types import utcnow
-from app.platforms.endpoints import PlatformEndpoints
 from app.store.accounts import connect_account
 from app.store.organizations import update_organization
 from app.vault import Vault
@@ -37,7 +38,7 @@ def services_for(
     *,
     allow_private: bool = False,
 ) -> ActionServices:
-    return ActionServices.create(
+    return action_services(
         Database(database_url),
         vault_for_tests(),
         endpoints or PlatformEndpoints(),

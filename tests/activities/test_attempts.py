@@ -10,8 +10,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
-from activities.attempts import ATTEMPT_KEY, output_of, reporting_attempt
-from activities.base import ActionInput
+from app.contract.actions import ATTEMPT_KEY, ActionInput, output_of, reporting_attempt
 
 
 def action(report_attempt: bool) -> ActionInput:

@@ -20,10 +20,10 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
+from activities.http.hosts import ALLOWED_HOSTS_FIELD
 from activities.http.network import is_public
 from activities.http.request import HttpActivities, retry_after_seconds
 from activities.services import ActionServices
-from app.platforms.http_hosts import ALLOWED_HOSTS_FIELD
 from app.store.accounts import set_account_status, update_account
 from app.vault.credentials import CredentialKind
 from tests.activities.support import (

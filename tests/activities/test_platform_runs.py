@@ -20,9 +20,10 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client, WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
+from activities.http.hosts import ALLOWED_HOSTS_FIELD
 from activities.services import ActionServices
+from app.catalog import CATALOG
 from app.language.compiler import compile_workflow
-from app.platforms.http_hosts import ALLOWED_HOSTS_FIELD
 from emulator import record
 from emulator.config import EmulatorConfig
 from emulator.control import InstagramAccount, XAccount
@@ -70,6 +71,7 @@ class Platforms:
                 self.instagram_account: "instagram",
                 **dict.fromkeys(http_accounts, "http"),
             },
+            catalog=CATALOG,
         )
         run = RunInput(
             plan=plan,

@@ -6,7 +6,7 @@ from temporalio import activity
 
 from activities.registry import all_activities
 from activities.services import ActionServices
-from app.language import catalog
+from app.catalog import CATALOG
 
 
 def test_every_action_node_type_has_its_activity(services: ActionServices) -> None:
@@ -14,5 +14,5 @@ def test_every_action_node_type_has_its_activity(services: ActionServices) -> No
         activity._Definition.must_from_callable(function).name
         for function in all_activities(services)
     }
-    actions = {node.activity for node in catalog.all_types() if node.kind == "action"}
+    actions = {node.activity for node in CATALOG.all_types() if node.kind == "action"}
     assert registered == actions

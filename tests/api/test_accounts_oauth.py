@@ -12,8 +12,8 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
+from activities.accounts.pkce import code_challenge
 from app.db.engine import sync_url
-from app.platforms.pkce import code_challenge
 from emulator import record
 from emulator.testing import EmulatorHandle
 from tests.utils.accounts_api import (

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.payload_limits import MAX_PLAN_BYTES, MAX_RUN_INPUT_BYTES
+from app.services.payload_limits import MAX_PLAN_BYTES, MAX_RUN_INPUT_BYTES
 from tests.api.test_webhooks import deliver, signed, webhook
 from tests.conftest import ApiHarness
 from tests.utils.api import WAITING_GRAPH, create_workflow, manual_then, start_run

@@ -8,7 +8,8 @@ from typing import Any
 
 from temporalio.client import Client
 
-from app import run_control, runs
+from app.services.runs import control as run_control
+from app.services.runs import starting as runs
 from app.store import workflows as store
 from tests.api.test_sub_workflows import session_of
 from tests.conftest import ApiHarness

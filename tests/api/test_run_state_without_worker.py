@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx
 from temporalio.testing import WorkflowEnvironment
 
-from activities.services import ActionServices
+from activities.registry import action_services_from_settings
 from app.api.main import create_app
 from temporal.worker import build_worker
 from tests.conftest import make_settings
@@ -23,7 +23,7 @@ async def test_a_running_run_without_a_worker_reads_as_running_without_node_deta
     target = temporal_env.client.service_client.config.target_host
     settings = make_settings(database_url, target, task_queue, tmp_path)
     _, api_key = await new_organization(settings, "Tests")
-    services = ActionServices.from_settings(settings)
+    services = action_services_from_settings(settings)
     async with (
         serve(create_app(settings)) as url,
         httpx.AsyncClient(

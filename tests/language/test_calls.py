@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.catalog import CATALOG
 from app.language.calls import Call, calls, carried_for, pin, pinned_key, plan_key, start_trigger
 from app.language.compiler import compile_workflow
 from app.language.plan import Plan
@@ -20,7 +21,7 @@ def plan_calling(*targets: tuple[str, int | None], disabled: bool = False) -> Pl
              "disabled": disabled}
         )  # fmt: skip
     edges = [{"source": "start", "target": node["id"]} for node in nodes[1:]]
-    return compile_workflow({"nodes": nodes, "edges": edges})
+    return compile_workflow({"nodes": nodes, "edges": edges}, catalog=CATALOG)
 
 
 def test_calls_lists_enabled_sub_workflow_nodes_in_id_order() -> None:
@@ -52,5 +53,7 @@ def test_carried_for_follows_children_of_children_and_nothing_else() -> None:
 
 def test_a_child_starts_from_its_first_manual_trigger() -> None:
     assert start_trigger(plan_calling()) == "start"
-    hooked = compile_workflow({"nodes": [{"id": "hook", "type": "trigger.webhook"}]})
+    hooked = compile_workflow(
+        {"nodes": [{"id": "hook", "type": "trigger.webhook"}]}, catalog=CATALOG
+    )
     assert start_trigger(hooked) is None

@@ -6,11 +6,11 @@ import json
 
 import pytest
 
-from app.language import catalog
+from app.catalog import CATALOG
 from app.language.node_type import ERROR_HANDLE, NodeType
 from tests.utils.parameters import locs
 
-NODE_TYPES = list(catalog.all_types())
+NODE_TYPES = list(CATALOG.all_types())
 ACTIONS = [node_type for node_type in NODE_TYPES if node_type.kind == "action"]
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from app.catalog import CATALOG
 from app.language.compiler import compile_workflow
 from app.language.errors import GraphInvalidError
 from app.language.plan import PLAN_FORMAT_VERSION, Plan
@@ -63,24 +64,30 @@ def react_flow(native: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_the_plan_carries_its_format_version() -> None:
-    assert compile_workflow(NATIVE).format_version == PLAN_FORMAT_VERSION
+    assert compile_workflow(NATIVE, catalog=CATALOG).format_version == PLAN_FORMAT_VERSION
 
 
 def test_compiling_twice_gives_identical_bytes() -> None:
-    assert compile_workflow(NATIVE).canonical_json() == compile_workflow(NATIVE).canonical_json()
+    assert (
+        compile_workflow(NATIVE, catalog=CATALOG).canonical_json()
+        == compile_workflow(NATIVE, catalog=CATALOG).canonical_json()
+    )
 
 
 def test_the_order_of_nodes_and_edges_does_not_change_the_plan() -> None:
     shuffled = copy.deepcopy(NATIVE)
     shuffled["nodes"].reverse()
     shuffled["edges"].reverse()
-    assert compile_workflow(shuffled).content_hash() == compile_workflow(NATIVE).content_hash()
+    assert (
+        compile_workflow(shuffled, catalog=CATALOG).content_hash()
+        == compile_workflow(NATIVE, catalog=CATALOG).content_hash()
+    )
 
 
 def test_react_flow_and_native_forms_compile_to_the_same_plan() -> None:
     assert (
-        compile_workflow(react_flow(NATIVE)).canonical_json()
-        == compile_workflow(NATIVE).canonical_json()
+        compile_workflow(react_flow(NATIVE), catalog=CATALOG).canonical_json()
+        == compile_workflow(NATIVE, catalog=CATALOG).canonical_json()
     )
 
 
@@ -88,24 +95,27 @@ def test_moving_a_node_in_the_builder_does_not_change_the_plan() -> None:
     moved = react_flow(NATIVE)
     moved["nodes"][1]["position"] = {"x": 999, "y": 999}
     assert (
-        compile_workflow(moved).content_hash()
-        == compile_workflow(react_flow(NATIVE)).content_hash()
+        compile_workflow(moved, catalog=CATALOG).content_hash()
+        == compile_workflow(react_flow(NATIVE), catalog=CATALOG).content_hash()
     )
 
 
 def test_changing_a_parameter_changes_the_hash() -> None:
     changed = copy.deepcopy(NATIVE)
     changed["nodes"][2]["parameters"]["value"] = "{{ trigger.other }}"
-    assert compile_workflow(changed).content_hash() != compile_workflow(NATIVE).content_hash()
+    assert (
+        compile_workflow(changed, catalog=CATALOG).content_hash()
+        != compile_workflow(NATIVE, catalog=CATALOG).content_hash()
+    )
 
 
 def test_the_plan_round_trips_through_json() -> None:
-    plan = compile_workflow(NATIVE)
+    plan = compile_workflow(NATIVE, catalog=CATALOG)
     assert Plan.model_validate_json(plan.canonical_json()) == plan
 
 
 def test_nodes_carry_edges_by_handle_and_their_incoming_nodes() -> None:
-    plan = compile_workflow(NATIVE)
+    plan = compile_workflow(NATIVE, catalog=CATALOG)
     assert plan.triggers == ("start",)
     assert plan.nodes["check"].next == {"false": ("call",), "true": ("yes",)}
     assert plan.nodes["call"].incoming == ("check", "yes")
@@ -113,7 +123,7 @@ def test_nodes_carry_edges_by_handle_and_their_incoming_nodes() -> None:
 
 
 def test_action_nodes_carry_their_activity_and_policies() -> None:
-    call = compile_workflow(NATIVE).nodes["call"]
+    call = compile_workflow(NATIVE, catalog=CATALOG).nodes["call"]
     assert call.kind == "action"
     assert call.activity == "http.request"
     assert call.retry is not None
@@ -123,7 +133,7 @@ def test_action_nodes_carry_their_activity_and_policies() -> None:
 
 
 def test_settings_reach_the_plan() -> None:
-    plan = compile_workflow(NATIVE)
+    plan = compile_workflow(NATIVE, catalog=CATALOG)
     assert (plan.timezone, plan.variables) == ("Europe/Paris", {"count": 0})
 
 
@@ -140,7 +150,7 @@ def test_loop_body_nodes_know_their_loop_and_back_edges_are_not_incoming() -> No
             {"source": "b", "target": "l"},
         ],
     }
-    plan = compile_workflow(document)
+    plan = compile_workflow(document, catalog=CATALOG)
     assert plan.nodes["b"].loop == "l"
     assert plan.nodes["l"].incoming == ("start",)
     assert plan.nodes["b"].next == {"out": ("l",)}
@@ -148,5 +158,5 @@ def test_loop_body_nodes_know_their_loop_and_back_edges_are_not_incoming() -> No
 
 def test_an_invalid_graph_raises_with_every_issue() -> None:
     with pytest.raises(GraphInvalidError) as raised:
-        compile_workflow({"nodes": [{"id": "a", "type": "nope"}]})
+        compile_workflow({"nodes": [{"id": "a", "type": "nope"}]}, catalog=CATALOG)
     assert {issue.code for issue in raised.value.issues} == {"unknown_node_type", "missing_trigger"}

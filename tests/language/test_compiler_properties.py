@@ -10,6 +10,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from app.catalog import CATALOG
 from app.language.compiler import compile_workflow
 from app.language.validation import validate
 from tests.utils.graphs import sized_graph
@@ -21,7 +22,7 @@ PROPERTY_SETTINGS = settings(max_examples=60, deadline=None)
 @PROPERTY_SETTINGS
 @given(graphs)
 def test_every_generated_graph_is_valid(document: dict[str, Any]) -> None:
-    checked, issues = validate(document, accounts={})
+    checked, issues = validate(document, accounts={}, catalog=CATALOG)
     assert issues == []
     assert checked is not None
 
@@ -35,7 +36,8 @@ def test_compiling_is_deterministic_whatever_the_order(
     shuffle.shuffle(shuffled["nodes"])
     shuffle.shuffle(shuffled["edges"])
     assert (
-        compile_workflow(shuffled).canonical_json() == compile_workflow(document).canonical_json()
+        compile_workflow(shuffled, catalog=CATALOG).canonical_json()
+        == compile_workflow(document, catalog=CATALOG).canonical_json()
     )
 
 
@@ -171,6 +173,6 @@ def test_a_broken_rule_is_reported_on_the_node_that_breaks_it(
 ) -> None:
     broken = copy.deepcopy(document)
     code, node_id = mutation(broken, pick)
-    checked, issues = validate(broken, accounts={})
+    checked, issues = validate(broken, accounts={}, catalog=CATALOG)
     assert checked is None
     assert (code, node_id) in {(issue.code, issue.node_id) for issue in issues}, issues

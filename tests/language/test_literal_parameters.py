@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from app.catalog import CATALOG
 from app.language.validation import validate
 
 TEMPLATE = "{{ trigger.x }}"
@@ -23,7 +24,7 @@ def with_trigger(trigger_type: str, parameters: dict[str, Any]) -> dict[str, Any
 
 
 def refusal(document: dict[str, Any]) -> tuple[tuple[str | int, ...], str, str | None]:
-    checked, issues = validate(document, accounts={})
+    checked, issues = validate(document, accounts={}, catalog=CATALOG)
     assert checked is None
     [issue] = issues
     return issue.path, issue.message, issue.node_id
@@ -76,6 +77,6 @@ def test_a_template_in_join_mode_is_refused() -> None:
 def test_templates_elsewhere_are_still_accepted() -> None:
     document = with_trigger("trigger.manual", {})
     document["nodes"][1]["parameters"] = {"value": "{{ trigger.x }}"}
-    checked, issues = validate(document, accounts={})
+    checked, issues = validate(document, accounts={}, catalog=CATALOG)
     assert issues == []
     assert checked is not None

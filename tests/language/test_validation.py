@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from app.catalog import CATALOG
 from app.language.errors import Issue
 from app.language.validation import SizeLimits, validate
 
@@ -29,7 +30,7 @@ def graph(*nodes: dict[str, Any], edges: list[dict[str, Any]] | None = None) -> 
 
 
 def issues_of(document: Any, **kwargs: Any) -> list[Issue]:
-    checked, issues = validate(document, accounts=ACCOUNTS, **kwargs)
+    checked, issues = validate(document, accounts=ACCOUNTS, **kwargs, catalog=CATALOG)
     assert (checked is None) == bool(issues)
     return issues
 

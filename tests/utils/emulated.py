@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from app.platforms.endpoints import PlatformEndpoints
+from activities.endpoints import PlatformEndpoints
 from emulator.config import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET
 from emulator.testing import GRAPH_VERSION, EmulatorHandle, running_emulator
 

@@ -8,7 +8,7 @@ import pytest
 from pydantic import ValidationError
 
 from app.language.node_type import Parameters
-from app.language.parameter_checks import Location
+from app.language.parameter_validators import Location
 
 
 def errors(model: type[Parameters], parameters: dict[str, Any]) -> list[tuple[Location, str]]:

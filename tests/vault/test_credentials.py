@@ -21,7 +21,7 @@ from app.store.accounts import connect_account, credential_summary
 from app.vault import TamperedError, Vault
 from app.vault.credentials import load_credential, swap_credential
 from app.vault.rotation import reencrypt_all
-from app.webhook_secrets import seal, unseal
+from app.vault.webhook_secrets import seal, unseal
 from tests.activities.support import new_organization
 
 ROOT = Path(__file__).resolve().parents[2]

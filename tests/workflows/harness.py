@@ -15,6 +15,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from temporalio.worker import Worker
 
 from activities.services import ActionServices
+from app.catalog import CATALOG
 from app.db.models import Account, Organization
 from app.language.calls import calls, pin, plan_key
 from app.language.compiler import compile_workflow
@@ -44,7 +45,7 @@ X_ACCOUNT, INSTAGRAM_ACCOUNT, HTTP_ACCOUNT = "acc_x", "acc_ig", "acc_http"
 def compiled(graph: dict[str, Any]) -> Plan:
     """The graph's plan, every `sub_workflow` node without a version pinned to version 1."""
     accounts = {X_ACCOUNT: "x", INSTAGRAM_ACCOUNT: "instagram", HTTP_ACCOUNT: "http"}
-    plan = compile_workflow(graph, accounts=accounts)
+    plan = compile_workflow(graph, accounts=accounts, catalog=CATALOG)
     return pin(plan, {call.node_id: 1 for call in calls(plan) if call.version is None})
 
 

@@ -37,8 +37,8 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from activities.services import ActionServices
+from app.contract.search_attributes import ALL
 from emulator.testing import running_emulator
-from temporal.search_attributes import ALL
 from tests.activities.support import services_for
 from tests.utils.databases import fresh_database
 from tests.utils.emulated import emulator_endpoints

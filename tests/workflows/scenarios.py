@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse
 from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.common import SearchAttributePair, TypedSearchAttributes
 
-from temporal import search_attributes as attributes
+from app.contract import search_attributes as attributes
 from tests.workflows.harness import (
     DOUBLER,
     FAILER,
@@ -641,7 +641,9 @@ SCENARIOS: tuple[Scenario, ...] = (
             value("report", "{{ trigger.report }} due {{ trigger.scheduled_time }}"),
             edges=[("weekly", "report")],
         ),
-        {"report": "sales"},  # what a Temporal Schedule starts the run with (app/schedules.py)
+        {
+            "report": "sales"
+        },  # what a Temporal Schedule starts the run with (app/services/schedules.py)
         trigger="weekly",
         kind="schedule",
     ),
@@ -657,7 +659,7 @@ SCENARIOS: tuple[Scenario, ...] = (
             "headers": {"content-type": "application/json", "user-agent": "shop/1.0"},
             "query": {"shop": "north"},
             "body": {"order": 7},
-        },  # what app/webhook_delivery.trigger_payload makes of a delivery
+        },  # what app/services/webhook_delivery.trigger_payload makes of a delivery
         trigger="hook",
         kind="webhook",
     ),

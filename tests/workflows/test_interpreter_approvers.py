@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from temporalio.client import Client, WorkflowUpdateFailedError
 
+from app.catalog import CATALOG
 from app.language.compiler import compile_workflow
 from app.language.errors import GraphInvalidError
 from tests.workflows.harness import (
@@ -81,7 +82,7 @@ async def test_an_approver_that_renders_to_no_name_fails_the_node(
 )
 def test_approver_templates_are_checked_like_any_other(approver: str, code: str) -> None:
     with pytest.raises(GraphInvalidError) as invalid:
-        compile_workflow(reviewed_by(approver))
+        compile_workflow(reviewed_by(approver), catalog=CATALOG)
     [issue] = invalid.value.issues
     assert issue.code == code
     assert issue.path == ("nodes", 1, "parameters", "approvers", 0)

@@ -8,7 +8,7 @@ from typing import Any
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
 
-from app.run_details import run_input_of
+from app.services.runs.details import run_input_of
 from tests.workflows.harness import (
     Handle,
     cancel_and_wait,

@@ -13,6 +13,7 @@ import pytest
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
 
+from app.catalog import CATALOG
 from app.language.compiler import compile_workflow
 from tests.workflows.harness import Handle, graph, node, run_input
 from tests.workflows.test_interpreter_actions import call, platform  # noqa: F401 (fixture)
@@ -38,7 +39,9 @@ def test_a_node_without_a_timeout_gets_its_types_default_in_the_plan(
     type_: str, parameters: dict[str, Any], fields: dict[str, Any], seconds: float | None
 ) -> None:
     document = graph(node("act", type_, parameters, **fields), edges=[("start", "act")])
-    plan = compile_workflow(document, accounts={"acc_x": "x", "acc_ig": "instagram"})
+    plan = compile_workflow(
+        document, accounts={"acc_x": "x", "acc_ig": "instagram"}, catalog=CATALOG
+    )
     assert plan.nodes["act"].timeout_seconds == seconds
 
 

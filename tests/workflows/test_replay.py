@@ -18,7 +18,7 @@ from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
-from app.language import catalog
+from app.catalog import CATALOG
 from tests.workflows.record_histories import HISTORIES, scenario_of
 from tests.workflows.scenarios import SCENARIOS
 from workflows.interpreter import FlowRunWorkflow
@@ -101,5 +101,5 @@ def covered_types(path: Path) -> set[str]:
 def test_the_recordings_cover_every_node_type_of_the_catalog() -> None:
     """A node type no recorded run uses could change its commands unnoticed."""
     covered = set().union(*(covered_types(path) for path in RECORDED))
-    missing = {node_type.type for node_type in catalog.all_types()} - covered
+    missing = {node_type.type for node_type in CATALOG.all_types()} - covered
     assert missing == set(), f"add scenarios (scenarios.py) that run {sorted(missing)}"

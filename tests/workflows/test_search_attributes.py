@@ -16,12 +16,12 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client, WorkflowFailureError
 from temporalio.common import SearchAttributePair, TypedSearchAttributes
 
+from app.contract import search_attributes as attrs
 from app.db.models import WorkflowVersion
 from app.language.calls import plan_key
 from app.language.plan import Plan
-from app.run_listing import RunFilter, visibility_query
-from app.runs import build_run_input, run_search_attributes, start_run
-from temporal import search_attributes as attrs
+from app.services.runs.listing import RunFilter, visibility_query
+from app.services.runs.starting import build_run_input, run_search_attributes, start_run
 from tests.workflows.harness import compiled, graph, node, value
 from workflows.state import RunState
 

@@ -10,6 +10,15 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 
+from activities.accounts.errors import (
+    ClientRejectedError,
+    GrantRevokedError,
+    PlatformError,
+    PlatformUnavailableError,
+)
+from activities.accounts.tokens import AccountUnusableError, TokenKeeper
+from activities.endpoints import PlatformEndpoints
+from activities.registry import refresh_policies
 from app.api.account_schemas import (
     AccountPublic,
     AccountsPublic,
@@ -29,21 +38,12 @@ from app.errors import (
     InvalidInputError,
     ServiceUnavailableError,
 )
-from app.platforms.connections import (
+from app.services.accounts import (
     AuthorizationUnknownError,
     Connections,
     NotConfiguredError,
     NotRenewableError,
 )
-from app.platforms.endpoints import PlatformEndpoints
-from app.platforms.errors import (
-    ClientRejectedError,
-    GrantRevokedError,
-    PlatformError,
-    PlatformUnavailableError,
-)
-from app.platforms.renewal import refresh_policies
-from app.platforms.tokens import AccountUnusableError, TokenKeeper
 from app.store import accounts as store
 from app.vault import Vault
 

@@ -9,7 +9,7 @@ from pydantic import BaseModel
 
 from app.api.deps import get_caller
 from app.api.responses import errors
-from app.language import catalog
+from app.catalog import CATALOG
 from app.language.expressions import FUNCTIONS_DOC, ROOTS
 from app.language.graph import WorkflowGraph
 from app.language.node_type import ERROR_HANDLE, NodeType
@@ -84,8 +84,8 @@ def _public(node_type: NodeType) -> NodeTypePublic:
 
 
 _NODE_TYPES = NodeTypesPublic(
-    data=[_public(node_type) for node_type in catalog.all_types()],
-    count=len(list(catalog.all_types())),
+    data=[_public(node_type) for node_type in CATALOG.all_types()],
+    count=len(CATALOG),
 )
 _WORKFLOW_SCHEMA = WorkflowGraph.model_json_schema(by_alias=True)
 

@@ -9,9 +9,10 @@ from fastapi import APIRouter
 from fastapi.sse import EventSourceResponse, format_sse_event
 from temporalio.client import Client
 
-from app import run_control, runs
 from app.api.deps import CallerDep, SessionDep, TemporalDep
 from app.api.responses import AUTHENTICATED, errors
+from app.services.runs import control as run_control
+from app.services.runs import starting as runs
 
 router = APIRouter(tags=["runs"], responses={**AUTHENTICATED, **errors(503)})
 

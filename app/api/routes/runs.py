@@ -7,7 +7,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Header, Query, Response, status
 
-from app import payload_limits, run_control, run_listing, runs, sub_workflows
 from app.api.deps import CallerDep, SessionDep, SettingsDep, TemporalDep, WriterDep
 from app.api.responses import AUTHENTICATED, WRITES, errors
 from app.api.schemas import (
@@ -21,6 +20,10 @@ from app.api.schemas import (
     RunTerminate,
 )
 from app.errors import ConflictError
+from app.services import payload_limits, sub_workflows
+from app.services.runs import control as run_control
+from app.services.runs import listing as run_listing
+from app.services.runs import starting as runs
 from app.store import workflows as store
 from workflows.state import (
     SUB_WORKFLOW_TRIGGER,

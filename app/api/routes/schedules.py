@@ -8,9 +8,9 @@ from typing import Literal
 from fastapi import APIRouter, status
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from app import schedules
 from app.api.deps import CallerDep, SessionDep, TemporalDep, WriterDep
 from app.api.responses import AUTHENTICATED, WRITES, errors
+from app.services import schedules
 from app.store import workflows as store
 
 router = APIRouter(

@@ -7,7 +7,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Response, status
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app import schedules, sub_workflows
 from app.api.deps import (
     CallerDep,
     LazyTemporalDep,
@@ -16,7 +15,6 @@ from app.api.deps import (
     WriterDep,
     connect_temporal,
 )
-from app.api.graphs import check_graph, compile_graph, issue_details
 from app.api.responses import AUTHENTICATED, WRITES, errors
 from app.api.schemas import (
     MAX_VERSION,
@@ -31,6 +29,8 @@ from app.api.schemas import (
     WorkflowVersionSummary,
 )
 from app.db.models import Workflow, WorkflowVersion
+from app.services import schedules, sub_workflows
+from app.services.graphs import check_graph, compile_graph, issue_details
 from app.store import workflows as store
 
 router = APIRouter(prefix="/workflows", tags=["workflows"], responses=AUTHENTICATED)

@@ -8,8 +8,8 @@ from typing import Annotated, Any, Literal, Self
 from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from app.language.node_type import NodeType, Parameters
-from app.language.nodes._common import Duration, ExpressionText, HandleName, Strict
-from app.language.parameter_checks import (
+from app.language.nodes.fields import Duration, ExpressionText, HandleName, Strict
+from app.language.parameter_validators import (
     check_timestamp,
     check_unique,
     exactly_one,

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal, Self
 from pydantic import AfterValidator, AwareDatetime, BeforeValidator, Field, model_validator
 
 from app.language.node_type import NodeType, Parameters
-from app.language.nodes._common import (
+from app.language.nodes.fields import (
     MAX_DURATION,
     CalendarDay,
     CalendarHour,
@@ -19,7 +19,7 @@ from app.language.nodes._common import (
     CronExpression,
     Strict,
 )
-from app.language.parameter_checks import (
+from app.language.parameter_validators import (
     TimeZoneName,
     check_json_schema,
     exactly_one,

@@ -1,0 +1,13 @@
+"""Instagram as the registry lists it: its node types, activities and token renewal."""
+
+from activities.instagram.actions import InstagramActivities
+from activities.instagram.nodes import NODE_TYPES
+from activities.instagram.tokens import refresh_policy
+from activities.platform import Platform
+
+PLATFORM = Platform(
+    name="instagram",
+    node_types=NODE_TYPES,
+    activities=InstagramActivities,
+    refresh_policy=refresh_policy,
+)

@@ -1,0 +1,196 @@
+"""Webhook deliveries: the public URLs senders call. No API key; the sender proves itself
+with the webhook's secret (a signature of the body, or a token)."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import APIRouter, Request, status
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from pydantic import BaseModel, Field
+from temporalio.client import Client, WorkflowFailureError
+
+from app.api.deps import LazyTemporalDep, SessionDep, SettingsDep, connect_temporal
+from app.api.responses import ErrorResponse, errors
+from app.errors import AppError, NotFoundError
+from app.language.plan import Plan
+from app.services import sub_workflows, webhook_delivery
+from app.services.runs import starting as runs
+from app.store import webhooks as store
+from app.store import workflows as workflow_store
+from app.vault.webhook_secrets import unseal
+from workflows.state import RunState
+
+router = APIRouter(tags=["webhook deliveries"])
+
+
+class WebhookAccepted(BaseModel):
+    run_id: str
+    created: bool = Field(
+        description="False when the delivery id was seen before: no new run was started."
+    )
+
+
+class WebhookResult(WebhookAccepted):
+    status: str
+    output: dict[str, Any] | None
+    error: dict[str, Any] | None
+
+
+class MethodNotAllowedError(AppError):
+    status_code = 405
+    type = "method_not_allowed"
+
+
+_NOT_FOUND = "no such webhook, or its workflow is inactive"
+
+
+async def deliver_webhook(
+    webhook_id: str,
+    request: Request,
+    session: SessionDep,
+    lazy_temporal: LazyTemporalDep,
+    settings: SettingsDep,
+) -> Response:
+    """Start a run of the workflow's latest version with the request as `trigger`
+    (`method`, `headers`, `query`, `body`). A repeated `delivery_id_header` starts nothing new;
+    without one, neither does the same signed body within the trigger's `dedup_window`.
+    Meta's `GET ?hub.mode=subscribe&hub.verify_token=…&hub.challenge=…` is answered with the
+    challenge when the verify token matches."""
+    target = await store.find_delivery_target(session, webhook_id=webhook_id)
+    if target is None or not target[1].active:
+        raise NotFoundError(_NOT_FOUND)
+    webhook, workflow = target
+    version = await workflow_store.get_version(
+        session, organization_id=workflow.organization_id, workflow_id=workflow.id
+    )
+    plan = Plan.model_validate(version.plan)
+    node = plan.nodes.get(webhook.node_id)
+    if node is None or node.type != store.WEBHOOK_TRIGGER:
+        raise NotFoundError(_NOT_FOUND)
+    parameters = webhook_delivery.stored_parameters(plan, webhook.node_id)
+    query = dict(request.query_params)
+    if request.method == "GET":
+        challenge = webhook_delivery.verification_challenge(
+            query, verify_token_hash=webhook.verify_token_hash, secret_key=settings.secret_key
+        )
+        if challenge is not None:
+            return PlainTextResponse(challenge)
+    if request.method != parameters.method:
+        raise MethodNotAllowedError(f"this webhook accepts {parameters.method}")
+    delivery = webhook_delivery.Delivery(
+        method=request.method,
+        headers={name.lower(): value for name, value in request.headers.items()},
+        query=query,
+        body=await webhook_delivery.read_capped(
+            request.stream(),
+            declared_length=request.headers.get("content-length"),
+            limit=parameters.max_body_bytes,
+        ),
+    )
+    secret = (
+        unseal(webhook.secret_sealed, bound_to=webhook.id, vault_keys=settings.vault_keys)
+        if webhook.secret_sealed
+        else None
+    )
+    digest = webhook_delivery.authenticate(parameters, delivery, secret)
+    delivery_id = (
+        delivery.headers.get(parameters.delivery_id_header.lower())
+        if parameters.delivery_id_header
+        else None
+    )
+    carried = await sub_workflows.plans_for(session, version)
+    # Starting the run and waiting for it need no database connection: give it back.
+    await session.close()
+    temporal = await connect_temporal(lazy_temporal)
+    run_id, earlier = None, None
+    if delivery_id:
+        run_id = runs.keyed_run_id(workflow.organization_id, f"hook_{webhook.id}", delivery_id)
+    elif digest and parameters.dedup_window:
+        now = datetime.now(UTC)
+        run_id, earlier = webhook_delivery.signature_run_ids(
+            organization_id=workflow.organization_id,
+            webhook_id=webhook.id,
+            digest=digest,
+            now=now,
+            window=parameters.dedup_window,
+        )
+        if not await webhook_delivery.started_since(
+            temporal, earlier, now - parameters.dedup_window
+        ):
+            earlier = None
+    started = (
+        runs.StartedRun(id=earlier, created=False)
+        if earlier
+        else await runs.start_run(
+            temporal,
+            run_input=runs.build_run_input(
+                version,
+                trigger="webhook",
+                payload=webhook_delivery.trigger_payload(parameters, delivery),
+                workflows=carried,
+                trigger_node=webhook.node_id,
+            ),
+            search_attributes=runs.run_search_attributes(version, "webhook"),
+            task_queue=settings.temporal_task_queue,
+            run_id=run_id,
+            payload_field=("body",),
+        )
+    )
+    accepted = WebhookAccepted(run_id=started.id, created=started.created)
+    if parameters.response_mode == "wait_for_result":
+        state = await _result_within(
+            temporal,
+            workflow.organization_id,
+            started.id,
+            parameters.response_timeout.total_seconds(),
+        )
+        if state is not None:
+            return JSONResponse(
+                WebhookResult(
+                    **accepted.model_dump(),
+                    status=state.status,
+                    output=state.output,
+                    error=state.error.model_dump() if state.error else None,
+                ).model_dump(mode="json")
+            )
+    return JSONResponse(accepted.model_dump(mode="json"), status_code=status.HTTP_202_ACCEPTED)
+
+
+_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "model": WebhookResult,
+        "description": "With `response_mode: wait_for_result`, the run ended in time; or "
+        "(text/plain) the `hub.challenge` of Meta's verification request.",
+    },
+    **errors(401, 403, 404, 413, 503),
+    405: {"model": ErrorResponse, "description": "The trigger accepts another method."},
+}
+for _method in ("POST", "GET", "PUT", "PATCH"):
+    router.add_api_route(
+        "/hooks/{webhook_id}",
+        deliver_webhook,
+        methods=[_method],
+        operation_id=f"deliver_webhook_{_method.lower()}",
+        summary=f"Deliver a webhook ({_method})",
+        status_code=status.HTTP_202_ACCEPTED,
+        response_model=WebhookAccepted,
+        responses=_RESPONSES,
+    )
+
+
+async def _result_within(
+    client: Client, organization_id: str, run_id: str, seconds: float
+) -> RunState | None:
+    """The run's final state if it ends within `seconds`, else None."""
+    handle, _ = await runs.describe_run(client, organization_id=organization_id, run_id=run_id)
+    try:
+        async with asyncio.timeout(seconds):
+            await handle.result()
+    except TimeoutError:
+        return None
+    except WorkflowFailureError:
+        pass  # read below, with its node states
+    return await runs.read_state(handle, await handle.describe())

@@ -1,0 +1,81 @@
+"""Checking a submitted graph for the routes that store or validate one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.catalog import CATALOG
+from app.errors import ErrorDetail, InvalidInputError
+from app.language.compiler import build_plan
+from app.language.errors import Issue
+from app.language.plan import Plan
+from app.language.validation import validate
+from app.services import sub_workflows
+from app.services.payload_limits import plan_size_issue
+from app.store.accounts import account_platforms
+
+
+def issue_details(issues: list[Issue], *, under: tuple[str, ...] = ("graph",)) -> list[ErrorDetail]:
+    return [
+        ErrorDetail(
+            message=issue.message,
+            path=(*under, *issue.path),
+            node_id=issue.node_id,
+            code=issue.code,
+        )
+        for issue in issues
+    ]
+
+
+async def check_graph(
+    session: AsyncSession,
+    organization_id: str,
+    graph: dict[str, Any],
+    *,
+    workflow_id: str | None = None,
+) -> tuple[Plan | None, list[Issue]]:
+    """The compiled plan, or None and every problem (accounts are the caller's own; the
+    plan with the sub-workflow plans its runs carry must fit `MAX_PLAN_BYTES`).
+
+    `workflow_id`: the workflow the graph would become a version of (None: a new one), so
+    that a sub-workflow calling back into it is refused; sub-workflow versions are pinned.
+    """
+    accounts = await account_platforms(session, organization_id=organization_id)
+    checked, issues = validate(graph, accounts=accounts, catalog=CATALOG)
+    if checked is None:
+        return None, issues
+    plan, issues = await sub_workflows.link(
+        session,
+        organization_id=organization_id,
+        graph=checked.graph,
+        plan=build_plan(checked),
+        workflow_id=workflow_id,
+    )
+    if plan is None:
+        return None, issues
+    carried = await sub_workflows.plans_called_by(
+        session, organization_id=organization_id, plan=plan
+    )
+    too_large = plan_size_issue(plan, carried)
+    if too_large is not None:
+        return None, [too_large]
+    return plan, []
+
+
+async def compile_graph(
+    session: AsyncSession,
+    organization_id: str,
+    graph: dict[str, Any],
+    *,
+    under: tuple[str, ...] = ("graph",),
+    workflow_id: str | None = None,
+) -> Plan:
+    """The plan of a graph about to be stored, or a 422 listing every problem."""
+    plan, issues = await check_graph(session, organization_id, graph, workflow_id=workflow_id)
+    if plan is None:
+        raise InvalidInputError(
+            "the workflow graph is not valid", issue_details(issues, under=under)
+        )
+    return plan

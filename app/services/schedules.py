@@ -1,0 +1,315 @@
+"""A workflow's Temporal Schedules: one per `trigger.schedule` node of its latest version.
+
+Activating a workflow creates or unpauses them, deactivating pauses them, a new version
+updates them (and deletes those of removed nodes), deleting the workflow deletes them.
+Each schedule's action starts the interpreter with the plan of the version it was made from.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from pydantic import ValidationError
+from temporalio.client import (
+    Client,
+    Schedule,
+    ScheduleActionExecutionStartWorkflow,
+    ScheduleBackfill,
+    ScheduleUpdate,
+    ScheduleUpdateInput,
+)
+from temporalio.service import RPCError, RPCStatusCode
+
+from app.db.models import WorkflowVersion
+from app.errors import ConflictError, ErrorDetail, InvalidInputError, NotFoundError
+from app.language.nodes.triggers import ScheduleTriggerParameters
+from app.language.plan import Plan
+from app.services.runs.starting import build_run_input, run_search_attributes
+from temporal.schedules import OVERLAP, build_schedule, schedule_id
+
+log = logging.getLogger(__name__)
+
+SCHEDULE_TRIGGER = "trigger.schedule"
+MAX_BACKFILL = timedelta(days=366)
+
+
+def schedule_nodes(plan: Plan | dict[str, object]) -> list[str]:
+    plan = plan if isinstance(plan, Plan) else Plan.model_validate(plan)
+    return [node_id for node_id in plan.triggers if plan.nodes[node_id].type == SCHEDULE_TRIGGER]
+
+
+def _parameters(plan: Plan, node_id: str) -> ScheduleTriggerParameters:
+    try:
+        return ScheduleTriggerParameters.model_validate(plan.nodes[node_id].parameters)
+    except ValidationError as error:
+        raise InvalidInputError(
+            f"schedule trigger '{node_id}' cannot be scheduled",
+            [
+                ErrorDetail(
+                    message=problem["msg"],
+                    path=("graph", "nodes", node_id, "parameters", *problem["loc"]),
+                    node_id=node_id,
+                )
+                for problem in error.errors(include_url=False)
+            ],
+        ) from None
+
+
+def _schedule(
+    version: WorkflowVersion,
+    workflows: Mapping[str, Plan],
+    node_id: str,
+    task_queue: str,
+    paused: bool,
+) -> Schedule:
+    plan = Plan.model_validate(version.plan)
+    parameters = _parameters(plan, node_id)
+    run_input = build_run_input(
+        version,
+        trigger="schedule",
+        payload=parameters.input or {},
+        workflows=workflows,
+        trigger_node=node_id,
+    )
+    return build_schedule(
+        parameters,
+        run_input=run_input,
+        run_id_prefix=f"run_{schedule_id(version.workflow_id, node_id)}",
+        task_queue=task_queue,
+        search_attributes=run_search_attributes(version, "schedule"),
+        paused=paused,
+    )
+
+
+Undo = Callable[[], Awaitable[None]]
+"""Puts Temporal's schedules back as they were before a sync, if the database change fails."""
+
+
+async def _described(client: Client, id_: str) -> Schedule | None:
+    try:
+        return (await client.get_schedule_handle(id_).describe()).schedule
+    except RPCError as error:
+        if error.status == RPCStatusCode.NOT_FOUND:
+            return None
+        raise
+
+
+class _Changes:
+    """Schedule changes made one by one, each with how to take it back.
+
+    Temporal has no transaction across schedules: a sync that fails half-way takes back
+    what it did, newest first, so Temporal is left as the database (rolled back) says.
+    """
+
+    def __init__(self, client: Client) -> None:
+        self._client = client
+        self._undo: list[Undo] = []
+
+    async def create(self, id_: str, schedule: Schedule, node_id: str) -> None:
+        await _refused_as_invalid(node_id, self._client.create_schedule(id_, schedule))
+        self._undo.append(lambda: self._delete(id_))
+
+    async def replace(self, id_: str, schedule: Schedule, previous: Schedule, node_id: str) -> None:
+        await _refused_as_invalid(node_id, self._replace(id_, schedule))
+        self._undo.append(lambda: self._replace(id_, previous))
+
+    async def delete(self, id_: str) -> None:
+        previous = await _described(self._client, id_)
+        if previous is None:
+            return
+        await self._delete(id_)
+
+        async def recreate() -> None:
+            await self._client.create_schedule(id_, previous)
+
+        self._undo.append(recreate)
+
+    async def undo(self) -> None:
+        while self._undo:
+            step = self._undo.pop()
+            try:
+                await step()
+            except Exception:  # undo the rest; the error that made us undo is the one reported
+                log.exception("could not undo a schedule change")
+
+    async def _replace(self, id_: str, schedule: Schedule) -> None:
+        def replace(_: ScheduleUpdateInput) -> ScheduleUpdate:
+            return ScheduleUpdate(schedule=schedule)
+
+        await self._client.get_schedule_handle(id_).update(replace)
+
+    async def _delete(self, id_: str) -> None:
+        try:
+            await self._client.get_schedule_handle(id_).delete()
+        except RPCError as error:
+            if error.status != RPCStatusCode.NOT_FOUND:
+                raise
+
+
+async def _refused_as_invalid(node_id: str, call: Awaitable[object]) -> None:
+    """Temporal's INVALID_ARGUMENT on a schedule is the trigger's input at fault: a 422."""
+    try:
+        await call
+    except RPCError as error:
+        if error.status != RPCStatusCode.INVALID_ARGUMENT:
+            raise
+        raise InvalidInputError(
+            f"Temporal refused the schedule of trigger '{node_id}': {error.message}",
+            [
+                ErrorDetail(
+                    message=error.message,
+                    path=("graph", "nodes", node_id, "parameters"),
+                    node_id=node_id,
+                    code="schedule_refused",
+                )
+            ],
+        ) from None
+
+
+async def _all_or_nothing(changes: _Changes, work: Awaitable[None]) -> Undo:
+    try:
+        await work
+    except BaseException:
+        await changes.undo()
+        raise
+    return changes.undo
+
+
+async def sync(
+    client: Client,
+    *,
+    version: WorkflowVersion,
+    workflows: Mapping[str, Plan],
+    active: bool,
+    task_queue: str,
+    removed_nodes: Iterable[str] = (),
+    create: bool = True,
+) -> Undo:
+    """Make Temporal's schedules match `version`: running when active, paused otherwise.
+
+    All or nothing: when one schedule fails (a 422 naming its trigger when Temporal refuses
+    it), those already changed are put back. The returned `Undo` puts them back later, for
+    when the database change that goes with them fails.
+
+    `workflows`: the plans its runs' sub-workflows may start
+    (`app.services.sub_workflows.plans_for`).
+    Without `create`, only schedules that exist already are updated (a workflow never
+    activated has none, and gets none by being edited).
+    """
+    changes = _Changes(client)
+
+    async def work() -> None:
+        kept = schedule_nodes(version.plan)
+        for node_id in kept:
+            id_ = schedule_id(version.workflow_id, node_id)
+            wanted = _schedule(version, workflows, node_id, task_queue, paused=not active)
+            previous = await _described(client, id_)
+            if previous is not None:
+                await changes.replace(id_, wanted, previous, node_id)
+            elif create:
+                await changes.create(id_, wanted, node_id)
+        for node_id in removed_nodes:
+            if node_id not in kept:
+                await changes.delete(schedule_id(version.workflow_id, node_id))
+
+    return await _all_or_nothing(changes, work())
+
+
+async def delete_all(
+    client: Client, *, workflow_id: str, versions: Iterable[WorkflowVersion]
+) -> Undo:
+    """Delete the schedules of every schedule node any version ever had; all or nothing."""
+    nodes = {node_id for version in versions for node_id in schedule_nodes(version.plan)}
+    changes = _Changes(client)
+
+    async def work() -> None:
+        for node_id in sorted(nodes):
+            await changes.delete(schedule_id(workflow_id, node_id))
+
+    return await _all_or_nothing(changes, work())
+
+
+@dataclass(frozen=True)
+class ScheduleView:
+    node_id: str
+    schedule_id: str
+    paused: bool
+    next_fire_times: list[datetime]
+    recent_runs: list[tuple[str, datetime]]
+    """(run id, scheduled time) of the latest runs, newest last."""
+    action_count: int
+
+
+async def describe_all(client: Client, *, version: WorkflowVersion) -> list[ScheduleView]:
+    views = []
+    for node_id in schedule_nodes(version.plan):
+        id_ = schedule_id(version.workflow_id, node_id)
+        try:
+            description = await client.get_schedule_handle(id_).describe()
+        except RPCError as error:
+            if error.status == RPCStatusCode.NOT_FOUND:
+                continue
+            raise
+        views.append(
+            ScheduleView(
+                node_id=node_id,
+                schedule_id=id_,
+                paused=description.schedule.state.paused,
+                next_fire_times=list(description.info.next_action_times),
+                recent_runs=[
+                    (result.action.workflow_id, result.scheduled_at)
+                    for result in description.info.recent_actions
+                    if isinstance(result.action, ScheduleActionExecutionStartWorkflow)
+                ],
+                action_count=description.info.num_actions,
+            )
+        )
+    return views
+
+
+def _active_schedule(version: WorkflowVersion, active: bool, node_id: str) -> str:
+    if node_id not in schedule_nodes(version.plan):
+        raise NotFoundError(f"workflow '{version.workflow_id}' has no schedule trigger '{node_id}'")
+    if not active:
+        raise ConflictError("the workflow is inactive: activate it first")
+    return schedule_id(version.workflow_id, node_id)
+
+
+async def trigger_now(
+    client: Client, *, version: WorkflowVersion, active: bool, node_id: str
+) -> None:
+    """Start one run of the schedule now, as if it were due (overlap policy applies)."""
+    id_ = _active_schedule(version, active, node_id)
+    await client.get_schedule_handle(id_).trigger()
+
+
+async def backfill(
+    client: Client,
+    *,
+    version: WorkflowVersion,
+    active: bool,
+    node_id: str,
+    start_at: datetime,
+    end_at: datetime,
+    overlap: str | None,
+) -> None:
+    """Start the runs that were due between `start_at` and `end_at`, as if that time passed now."""
+    if end_at <= start_at:
+        raise InvalidInputError(
+            "the range is empty",
+            [ErrorDetail(path=("body", "end_at"), message="must be after start_at")],
+        )
+    if end_at - start_at > MAX_BACKFILL:
+        raise InvalidInputError(
+            "the range is too long",
+            [ErrorDetail(path=("body", "end_at"), message="at most 366 days after start_at")],
+        )
+    id_ = _active_schedule(version, active, node_id)
+    await client.get_schedule_handle(id_).backfill(
+        ScheduleBackfill(
+            start_at=start_at, end_at=end_at, overlap=OVERLAP[overlap] if overlap else None
+        )
+    )
