@@ -35,9 +35,11 @@ key: $(RUN_STAMP)
 reencrypt: $(RUN_STAMP)
 	@$(PY) -m app.cli reencrypt
 
+# Ruff, then the ladder between packages (pyproject.toml [tool.importlinter]).
 lint: $(DEV_STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-logo
 
 typecheck: $(DEV_STAMP)
 	$(VENV)/bin/mypy .

@@ -63,7 +63,7 @@ def action_services(
         vault=vault,
         endpoints=endpoints,
         tokens=TokenKeeper(database, vault, refresh_policies(endpoints)),
-        transports=Transports.create(endpoints),
+        transports=Transports(endpoints),
         allow_private_networks=allow_private_networks,
     )
 

@@ -1,21 +1,37 @@
 """The worker's HTTP connection pools, shared by every activity it runs.
 
 Building a client per call costs a TLS context (the CA bundle read again) and a new
-connection each time; one pool per kind of destination, made when the worker starts and
-closed when it stops, lets calls reuse both. Each call still makes its own light client with
+connection each time; one pool per kind of destination, made on first use and closed when
+the worker stops, lets calls reuse both. Each call still makes its own light client with
 its own timeouts, redirect policy and hooks over a borrowed pool that closing the client
-leaves open.
+leaves open. Each platform declares its pools (`Pool`) where it uses them; this module
+knows none of them.
 """
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
 
 import httpx
 
 from activities.endpoints import PlatformEndpoints
-from activities.http.network import LIMITS, GuardedTransport
-from activities.x.client import XAdapter
+
+LIMITS = httpx.Limits(max_connections=500, max_keepalive_connections=100, keepalive_expiry=30)
+"""Of every pool: many runs call the same hosts at once."""
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Pool(Generic[T]):
+    """One kind of shared pool: how to make it for the worker's endpoints and how to close it."""
+
+    name: str
+    make: Callable[[PlatformEndpoints], T]
+    close: Callable[[T], Awaitable[None] | None]
 
 
 class Borrowed(httpx.AsyncBaseTransport):
@@ -33,27 +49,22 @@ class Borrowed(httpx.AsyncBaseTransport):
 
 @dataclass
 class Transports:
-    """`http.request`'s guarded pools, the Graph API's pool and X's (tweepy's) adapter."""
+    """The pools made so far, by kind; one of each per worker."""
 
-    http: GuardedTransport = field(repr=False)
-    graph: httpx.AsyncHTTPTransport = field(repr=False)
-    x: XAdapter = field(repr=False)
+    endpoints: PlatformEndpoints
+    _made: dict[str, tuple[Pool[Any], Any]] = field(default_factory=dict, repr=False)
 
-    @classmethod
-    def create(cls, endpoints: PlatformEndpoints) -> Transports:
-        return cls(
-            http=GuardedTransport(),
-            graph=httpx.AsyncHTTPTransport(trust_env=False, limits=LIMITS),
-            x=XAdapter(endpoints.x_api_base_url, endpoints.request_timeout),
-        )
-
-    def for_http(self) -> Borrowed:
-        return Borrowed(self.http)
-
-    def for_graph(self) -> Borrowed:
-        return Borrowed(self.graph)
+    def get(self, pool: Pool[T]) -> T:
+        """The worker's pool of this kind, made now if no call needed it before."""
+        made = self._made.get(pool.name)
+        if made is None:
+            made = self._made[pool.name] = (pool, pool.make(self.endpoints))
+        shared: T = made[1]
+        return shared
 
     async def aclose(self) -> None:
-        await self.http.aclose()
-        await self.graph.aclose()
-        self.x.shutdown()
+        made, self._made = self._made, {}
+        for pool, shared in made.values():
+            closing = pool.close(shared)
+            if inspect.isawaitable(closing):
+                await closing

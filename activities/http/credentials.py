@@ -15,7 +15,8 @@ from typing import Any
 
 import httpx
 
-from activities.http.hosts import ALLOWED_HOSTS_FIELD, host_allowed
+from activities.http.hosts import host_allowed
+from app.vault.credentials import ALLOWED_HOSTS_FIELD
 
 
 class HostNotAllowedError(Exception):

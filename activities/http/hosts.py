@@ -16,9 +16,6 @@ import httpx
 
 MAX_ALLOWED_HOSTS = 50
 MAX_HOST_LENGTH = 253
-ALLOWED_HOSTS_FIELD = "allowed_hosts"
-"""Where the patterns are kept: inside the sealed credential, so they cannot be changed
-without sealing it again."""
 
 _LABEL = re.compile(r"^(?!-)[a-z0-9_-]{1,63}(?<!-)$")
 _WILDCARD = "*."

@@ -17,6 +17,8 @@ from collections.abc import Awaitable, Callable, Iterable
 import httpcore
 import httpx
 
+from activities.transports import LIMITS, Pool
+
 
 class AddressNotAllowedError(Exception):
     """The destination is on a private network the organization may not reach."""
@@ -87,9 +89,6 @@ PERMIT_PRIVATE = "flowhold.permit_private"
 """Request extension: `async () -> bool`, whether this request may reach a private address.
 httpx copies extensions onto every redirect hop."""
 
-LIMITS = httpx.Limits(max_connections=500, max_keepalive_connections=100, keepalive_expiry=30)
-"""One worker's pool: many activities at once, idle connections kept half a minute."""
-
 
 async def _never() -> bool:
     return False
@@ -144,3 +143,9 @@ class GuardedTransport(httpx.AsyncBaseTransport):
     async def aclose(self) -> None:
         await self._public.aclose()
         await self._private.aclose()
+
+
+HTTP_POOL: Pool[GuardedTransport] = Pool(
+    "http", make=lambda endpoints: GuardedTransport(), close=lambda pool: pool.aclose()
+)
+"""`http.request`'s guarded pools."""

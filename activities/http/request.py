@@ -29,9 +29,10 @@ from activities.http.credentials import (
     apply_credential,
     strip_on_other_origins,
 )
-from activities.http.network import PERMIT_PRIVATE, AddressNotAllowedError
+from activities.http.network import HTTP_POOL, PERMIT_PRIVATE, AddressNotAllowedError
 from activities.http.nodes import FormBody, HttpBody, HttpRequestParameters, JsonBody, RawBody
 from activities.services import ActionServices
+from activities.transports import Borrowed
 from app.contract.actions import ActionInput
 from app.store.networks import private_networks_allowed
 
@@ -267,7 +268,7 @@ class HttpActivities:
         credential.check_host(first)
         async with (
             httpx.AsyncClient(
-                transport=self.services.transports.for_http(),
+                transport=Borrowed(self.services.transports.get(HTTP_POOL)),
                 timeout=params.timeout.total_seconds(),
                 follow_redirects=params.follow_redirects,
                 max_redirects=params.max_redirects,

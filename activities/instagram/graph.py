@@ -10,6 +10,7 @@ from activities.accounts.grants import json_object
 from activities.accounts.tokens import AccountToken
 from activities.instagram.errors import EXPIRED_TOKEN_CODE, GraphError
 from activities.services import ActionServices
+from activities.transports import LIMITS, Borrowed, Pool
 from app.store.accounts import set_account_status
 
 
@@ -38,7 +39,7 @@ class GraphSession:
         token = await self._access_token()
         endpoints = self.services.endpoints
         async with httpx.AsyncClient(
-            transport=self.services.transports.for_graph(),
+            transport=Borrowed(self.services.transports.get(GRAPH_POOL)),
             timeout=endpoints.request_timeout,
             trust_env=False,
         ) as client:
@@ -72,3 +73,11 @@ class GraphSession:
                 platform="instagram",
             )
         return self._token
+
+
+GRAPH_POOL: Pool[httpx.AsyncHTTPTransport] = Pool(
+    "instagram",
+    make=lambda endpoints: httpx.AsyncHTTPTransport(trust_env=False, limits=LIMITS),
+    close=lambda transport: transport.aclose(),
+)
+"""The worker's connections to the Graph API."""

@@ -17,6 +17,8 @@ import requests
 import tweepy
 from requests.adapters import HTTPAdapter
 
+from activities.transports import Pool
+
 TWEEPY_ORIGIN = "https://api.twitter.com"
 RESET_HEADER = "x-rate-limit-reset"
 POOL_SIZE = 32
@@ -63,3 +65,11 @@ def x_client(access_token: str, adapter: XAdapter) -> tweepy.Client:
     client.session.trust_env = False
     client.session.mount(TWEEPY_ORIGIN, adapter)
     return client
+
+
+X_POOL: Pool[XAdapter] = Pool(
+    "x",
+    make=lambda endpoints: XAdapter(endpoints.x_api_base_url, endpoints.request_timeout),
+    close=lambda adapter: adapter.shutdown(),
+)
+"""tweepy's connections to X, through one adapter per worker."""

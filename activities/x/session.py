@@ -11,7 +11,7 @@ import tweepy
 
 from activities.accounts.tokens import AccountToken
 from activities.services import ActionServices
-from activities.x.client import x_client
+from activities.x.client import X_POOL, x_client
 
 T = TypeVar("T")
 
@@ -57,4 +57,4 @@ class XSession:
         return self._token
 
     def _client(self, access_token: str) -> tweepy.Client:
-        return x_client(access_token, self.services.transports.x)
+        return x_client(access_token, self.services.transports.get(X_POOL))

@@ -9,12 +9,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from activities.http.hosts import (
-    ALLOWED_HOSTS_FIELD,
-    MAX_ALLOWED_HOSTS,
-    MAX_HOST_LENGTH,
-    normalize_host_pattern,
-)
+from activities.http.hosts import MAX_ALLOWED_HOSTS, MAX_HOST_LENGTH, normalize_host_pattern
+from app.vault.credentials import ALLOWED_HOSTS_FIELD
 
 _TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 """An HTTP token (RFC 9110): what a header name may be made of."""

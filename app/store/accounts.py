@@ -13,12 +13,12 @@ from sqlalchemy import func
 from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from activities.http.hosts import ALLOWED_HOSTS_FIELD
 from app.db.models import Account, Credential
 from app.db.types import utcnow
 from app.errors import ConflictError, NotFoundError
 from app.vault import Vault, VaultError
 from app.vault.credentials import (
+    ALLOWED_HOSTS_FIELD,
     CredentialKind,
     credential_row,
     load_credential,

@@ -22,6 +22,9 @@ from app.vault._cipher import Sealed, Vault
 CredentialKind = Literal["oauth2", "token", "bearer", "basic", "header", "query"]
 """`oauth2`: access + refresh token (X); `token`: a token without refresh grant (X bot token,
 Instagram long-lived token); the rest are HTTP credentials."""
+ALLOWED_HOSTS_FIELD = "allowed_hosts"
+"""Where an HTTP credential's host patterns (`activities.http.hosts`) are kept: inside the
+sealed secret, so they cannot be changed without sealing it again."""
 
 
 @dataclass(frozen=True)

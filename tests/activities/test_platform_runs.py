@@ -20,10 +20,10 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client, WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
-from activities.http.hosts import ALLOWED_HOSTS_FIELD
 from activities.services import ActionServices
 from app.catalog import CATALOG
 from app.language.compiler import compile_workflow
+from app.vault.credentials import ALLOWED_HOSTS_FIELD
 from emulator import record
 from emulator.config import EmulatorConfig
 from emulator.control import InstagramAccount, XAccount

@@ -14,10 +14,13 @@ from fastapi import FastAPI, Request
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
+from activities.http.network import HTTP_POOL
 from activities.http.request import HttpActivities
 from activities.instagram.actions import InstagramActivities
+from activities.instagram.graph import GRAPH_POOL
 from activities.services import ActionServices
 from activities.x.actions import XActivities
+from activities.x.client import X_POOL
 from emulator.testing import EmulatorHandle
 from tests.activities.support import action, new_account, new_organization, services_for
 from tests.utils.emulated import emulator_endpoints
@@ -123,7 +126,7 @@ async def test_x_calls_reuse_one_connection(
     fresh: ActionServices, emulator: EmulatorHandle
 ) -> None:
     await _three_calls(fresh, "x", "x.me", {}, emulator.add_x_user("ada"))
-    pools = fresh.transports.x.poolmanager.pools
+    pools = fresh.transports.get(X_POOL).poolmanager.pools
     # urllib3's container refuses iteration (not thread-safe); keys() gives a copy.
     assert sum(pools[key].num_connections for key in pools.keys()) == 1  # noqa: SIM118
 
@@ -134,14 +137,14 @@ async def test_graph_calls_reuse_one_connection(
     user = emulator.add_instagram_user("ada.makes")
     parameters = {"target": "account", "metrics": ["reach"]}
     await _three_calls(fresh, "instagram", "instagram.insights", parameters, user)
-    assert len(fresh.transports.graph._pool.connections) == 1
+    assert len(fresh.transports.get(GRAPH_POOL)._pool.connections) == 1
 
 
 async def test_closing_the_services_closes_the_pools(module_database_url: str, server: str) -> None:
     services = services_for(module_database_url)
     organization = await new_organization(services.database, private_networks=True)
     await _request(services, organization, f"{server}/peer")
-    pool = services.transports.http._private._pool
+    pool = services.transports.get(HTTP_POOL)._private._pool
     assert len(pool.connections) == 1
     await services.close()
     assert pool.connections == []
