@@ -1,4 +1,4 @@
-"""Where the platforms are, and who we are to them: from settings, so the sandbox and the
+"""Where the platforms are, and who we are to them: from settings, so sandbox mode and the
 tests can point everything at the emulator by changing base URLs only."""
 
 from __future__ import annotations

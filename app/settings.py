@@ -69,7 +69,7 @@ class Settings(BaseSettings):
     # -- platforms, accounts and the vault ---------------------------------------------
 
     x_api_base_url: str = "https://api.x.com"
-    """Where X API v2 calls and the OAuth token endpoint go (the sandbox points it elsewhere)."""
+    """Where X API v2 calls and the OAuth token endpoint go (sandbox mode: the emulator)."""
 
     x_authorize_url: str = "https://x.com/i/oauth2/authorize"
     """X's OAuth 2.0 consent page."""
@@ -81,7 +81,7 @@ class Settings(BaseSettings):
     """OAuth 2.0 client secret of a confidential X app; empty for a public (PKCE-only) client."""
 
     instagram_api_base_url: str = "https://graph.instagram.com"
-    """Instagram Graph API host (the sandbox points it elsewhere)."""
+    """Instagram Graph API host (sandbox mode points it at the emulator)."""
 
     instagram_api_version: str = Field(default="v21.0", pattern=r"^v[0-9]+\.[0-9]+$")
     """Graph API version in request paths."""
@@ -97,7 +97,7 @@ class Settings(BaseSettings):
     """`make run` also starts the platform emulator and points X and Instagram at it."""
 
     sandbox_port: int = Field(default=8900, ge=1, le=65535)
-    """Port of the sandbox's platform emulator."""
+    """Port of the platform emulator in sandbox mode."""
 
     public_url: str = Field(default="", max_length=500)
     """Base URL the API is reached at from outside (e.g. `https://flows.example.com`), used in

@@ -219,7 +219,7 @@ async def main(runs: int, concurrency: int, rounds: int) -> None:
             ),
         ):
             kinds = starters(env.client, base_url)
-            await latencies(kinds, 5)  # warm up: imports, sandbox, connections
+            await latencies(kinds, 5)  # warm up: imports, the workflow sandbox, connections
             timed = await latencies(kinds, runs)
             rates = await rounds_of(kinds, rounds, 3 * concurrency, concurrency)
             events = {

@@ -134,7 +134,7 @@ async def run_sub_workflow(
         else workflow.ParentClosePolicy.ABANDON
     )
     try:
-        handle = await workflow.start_child_workflow(
+        child = await workflow.start_child_workflow(
             INTERPRETER_WORKFLOW, run_input, parent_close_policy=policy, **options
         )
     except WorkflowAlreadyStartedError:
@@ -142,7 +142,7 @@ async def run_sub_workflow(
     if not parameters.wait:
         return Outcome("out", {"run_id": child_id})
     try:
-        state = await settled(handle)
+        state = await settled(child)
     except ChildWorkflowError as error:
         raise _child_failure(child_id, error.cause) from None
     return Outcome("out", state.output)

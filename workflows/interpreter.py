@@ -4,7 +4,7 @@ Control nodes run in workflow code and cost no activity; each action node is exa
 activity, called by its registered name with the node's retry policy. Before its history
 grows past what Temporal handles well, a run continues as new, handing its whole progress
 to the next run of the chain (`RunInput.resume`). The logic is in `workflows.run`: the
-sandbox re-imports this module for every run, so it stays this small.
+workflow sandbox re-imports this module for every run, so it stays this small.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 from temporalio import workflow
 
 # Import names from modules (`from workflows.x import Y`), never modules from the package
-# (`from workflows import x`): the sandbox re-imports this module's package, and a module
+# (`from workflows import x`): the workflow sandbox re-imports this module's package, and a module
 # reached through it would be a second copy whose exception classes never match.
 with workflow.unsafe.imports_passed_through():
     from workflows.run import Run

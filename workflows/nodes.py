@@ -240,7 +240,7 @@ class NodeRunner:
 
     async def _action(self, node: PlanNode, parameters: dict[str, Any], scope: Scope) -> Any:
         assert node.activity is not None
-        handle = workflow.start_activity(
+        activity_task = workflow.start_activity(
             node.activity,
             ActionInput(
                 node_id=node.id,
@@ -262,7 +262,7 @@ class NodeRunner:
             cancellation_type=ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
         )
         try:
-            output, attempt = output_of(await settled(handle))
+            output, attempt = output_of(await settled(activity_task))
         except ActivityError as error:
             maximum = (node.retry or RetrySpec()).maximum_attempts
             self._count_retries(node.id, failed_attempt(error, maximum))

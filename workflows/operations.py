@@ -10,7 +10,7 @@ from temporalio import workflow
 T = TypeVar("T")
 
 
-async def settled(handle: asyncio.Task[T]) -> T:
+async def settled(task: asyncio.Task[T]) -> T:
     """The result of a started activity or child run.
 
     When the node awaiting it is cancelled (the run is cancelled, or a sibling branch
@@ -20,15 +20,15 @@ async def settled(handle: asyncio.Task[T]) -> T:
     error instead, for the node's failure policy to handle.
     """
     try:
-        await workflow.wait([handle])
+        await workflow.wait([task])
     except asyncio.CancelledError:
-        handle.cancel()
-        while not handle.done():
+        task.cancel()
+        while not task.done():
             try:
-                await workflow.wait([handle])
+                await workflow.wait([task])
             except asyncio.CancelledError:
                 continue
-        if not handle.cancelled():
-            handle.exception()  # retrieved: the cancellation is what matters now
+        if not task.cancelled():
+            task.exception()  # retrieved: the cancellation is what matters now
         raise
-    return handle.result()
+    return task.result()

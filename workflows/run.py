@@ -1,7 +1,7 @@
 """One run of a plan, from its start to its end or its next run (continue-as-new).
 
-The workflow class in `interpreter.py` only routes Temporal's calls here: the sandbox
-re-imports that module for every run, so the logic lives in this module, imported once.
+The workflow class in `interpreter.py` only routes Temporal's calls here: the workflow
+sandbox re-imports that module for every run, so the logic lives in this module, imported once.
 """
 
 from __future__ import annotations
