@@ -3,7 +3,7 @@ under `/_emulator`, queued failures applied in front of everything, every exchan
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import cast
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
@@ -161,15 +161,3 @@ def create_app(config: EmulatorConfig | None = None) -> FastAPI:
     app.include_router(instagram.router)
     app.include_router(instagram_insights.router)
     return app
-
-
-def routes_of(app: FastAPI) -> list[tuple[str, str]]:
-    """(method, path) of every platform route the app serves (not the control API), as its
-    OpenAPI document lists them."""
-    paths: dict[str, dict[str, Any]] = app.openapi()["paths"]
-    return [
-        (method.upper(), path)
-        for path, operations in paths.items()
-        if not path.startswith(CONTROL_PREFIX)
-        for method in operations
-    ]

@@ -1,5 +1,5 @@
 """What an emulator instance is like: X access tier, token lifetimes, Instagram processing and
-quotas. Defaults follow the live platforms (shared/platform-specs/README.md)."""
+quotas. Defaults follow the live platforms (specs/README.md)."""
 
 from __future__ import annotations
 

@@ -5,7 +5,6 @@ reported in `X-App-Usage` and `X-Business-Use-Case-Usage`."""
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,12 +33,6 @@ class GraphVersion(Convertor[str]):
 
 # Routes name it `{version:graph_version}`, so X's `/2/...` paths never reach Graph routes.
 register_url_convertor("graph_version", GraphVersion())
-
-_GRAPH_PREFIX = re.compile(r"^/" + GraphVersion.regex + "/")
-
-
-def is_graph_path(path: str) -> bool:
-    return bool(_GRAPH_PREFIX.match(path)) or path == "/refresh_access_token"
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from typing import Any
 
 from fastapi.responses import JSONResponse
 
-# Codes the engine must tell apart (shared/platform-specs/README.md).
+# Codes the engine must tell apart (specs/README.md).
 UNKNOWN = 1
 """Transient: an unknown error occurred."""
 SERVICE_UNAVAILABLE = 2

@@ -14,7 +14,7 @@ PROBLEM_JSON = "application/problem+json"
 
 
 def about_blank(status: int, detail: str | None = None, title: str | None = None) -> dict[str, Any]:
-    """The untyped problem X sends for 401, 403 and 429 (shared/platform-specs/README.md)."""
+    """The untyped problem X sends for 401, 403 and 429 (specs/README.md)."""
     phrase = HTTPStatus(status).phrase
     return {
         "title": title or phrase,

@@ -1,1 +1,2 @@
-"""The interpreter workflow and its state. Nothing here does I/O (DESIGN.md, invariant 2)."""
+"""The interpreter workflow and its state. Nothing here does I/O (docs/architecture.md,
+invariant 2)."""

@@ -1,4 +1,4 @@
-"""Keeping outputs small enough for Temporal's history (DESIGN.md, invariant 7)."""
+"""Keeping outputs small enough for Temporal's history (docs/architecture.md, invariant 7)."""
 
 from __future__ import annotations
 

@@ -195,7 +195,8 @@ class Continuation(BaseModel):
 
 
 class RunLimits(BaseModel):
-    """When a run continues as new to keep its history bounded (DESIGN.md, invariant 7)."""
+    """When a run continues as new to keep its history bounded (docs/architecture.md,
+    invariant 7)."""
 
     model_config = ConfigDict(frozen=True)
 

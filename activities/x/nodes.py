@@ -1,6 +1,6 @@
 """X (Twitter) node types: their parameters, palette entries and outputs.
 
-Limits follow the X API v2 OpenAPI document in shared/platform-specs (`CreatePostsRequest`
+Limits follow the X API v2 OpenAPI document in emulator/specs (`CreatePostsRequest`
 for POST /2/tweets, the `post.fields` parameter of GET /2/tweets/{id}).
 """
 

@@ -1,4 +1,4 @@
-"""The tables. Every row belongs to one organization (DESIGN.md, invariant 6).
+"""The tables. Every row belongs to one organization (docs/architecture.md, invariant 6).
 
 Only these table classes hold stored secrets (hashes, ciphertexts); the API returns
 the `*Public` models of `app.api.schemas`, never these.

@@ -1,6 +1,6 @@
 """The compiled plan: what a run carries and the interpreter walks.
 
-Plain, versioned data (DESIGN.md, "The workflow language"). The interpreter reads
+Plain, versioned data (docs/architecture.md; README, "The workflow language"). The interpreter reads
 nothing but this; editing or deleting the stored workflow never changes a plan
 already handed to a run. Field meanings stay stable within a `format_version`;
 a change of meaning is a new format version that the interpreter learns to read.

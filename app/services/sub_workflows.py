@@ -5,7 +5,7 @@ pinned into the plan (the latest, unless the node names one), after checking tha
 workflow exists in the organization, can be started, does not call back into the caller
 and does not nest too deep. When a run starts, every plan it may start is read once and
 travels with it (`RunInput.workflows`): runs never read the database, and editing or
-deleting a workflow never changes a run in flight (DESIGN.md, invariant 1).
+deleting a workflow never changes a run in flight (docs/architecture.md, invariant 1).
 """
 
 from __future__ import annotations

@@ -33,25 +33,6 @@ AccountStatus = Literal["active", "expired", "revoked"]
 the grant. Either way the account must be connected again; connecting makes it `active`."""
 
 
-async def create_account(
-    session: AsyncSession,
-    *,
-    organization_id: str,
-    platform: str,
-    display_name: str,
-    scopes: list[str] | None = None,
-) -> Account:
-    account = Account(
-        organization_id=organization_id,
-        platform=platform,
-        display_name=display_name,
-        scopes=scopes or [],
-    )
-    session.add(account)
-    await session.commit()
-    return account
-
-
 async def connect_account(
     session: AsyncSession,
     vault: Vault,

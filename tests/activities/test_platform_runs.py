@@ -104,8 +104,8 @@ class Platforms:
     async def assert_no_secret_in_history_or_logs(
         self, handle: WorkflowHandle[Any, RunState], logs: str, *others: str
     ) -> None:
-        """DESIGN.md, invariant 3: activities get account ids and return what the platform
-        answered, never a token, and nothing logs one."""
+        """docs/architecture.md, invariant 3: activities get account ids and return what the
+        platform answered, never a token, and nothing logs one."""
         history = await history_text(handle)
         # Account ids travel only inside payloads: seen, so payloads were searched.
         assert self.x_account in history

@@ -1,6 +1,6 @@
 """A worker process killed while its action waits on the platform (issue 4.9): X has taken the
 post, the answer never reaches the worker, and a replacement worker finishes the run without
-posting twice (DESIGN.md, invariant 4).
+posting twice (docs/architecture.md, invariant 4).
 
 On the dev server: a worker that dies in the middle of a task would stop the time-skipping
 server's clock for good (tests/utils/temporal.py)."""

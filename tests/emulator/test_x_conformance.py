@@ -3,17 +3,19 @@ the paths and methods it serves, the scopes and parameters it asks for, and the 
 gives, success and error, validated with jsonschema against the spec's response schemas.
 
 The spec has no schema for X's untyped problem bodies (`"type": "about:blank"`, sent for 401,
-403 and 429, see shared/platform-specs/README.md): those are checked as RFC 7807 problems."""
+403 and 429, see emulator/specs/README.md): those are checked as RFC 7807 problems."""
 
 from __future__ import annotations
 
 import re
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
-from emulator.app import create_app, is_x_path, routes_of
+from emulator.app import CONTROL_PREFIX, create_app, is_x_path
 from emulator.config import CREATE_POST, GET_ME, GET_POST, USER_POSTS
 from emulator.control import XAccount
 from emulator.testing import EmulatorHandle
@@ -43,6 +45,18 @@ ALL_USER_FIELDS = (
     "created_at,description,most_recent_tweet_id,profile_image_url,protected,public_metrics,"
     "verified"
 )
+
+
+def routes_of(app: FastAPI) -> list[tuple[str, str]]:
+    """(method, path) of every platform route the app serves (not the control API), as its
+    OpenAPI document lists them."""
+    paths: dict[str, dict[str, Any]] = app.openapi()["paths"]
+    return [
+        (method.upper(), path)
+        for path, operations in paths.items()
+        if not path.startswith(CONTROL_PREFIX)
+        for method in operations
+    ]
 
 
 def template(path: str) -> str:

@@ -1,10 +1,13 @@
-"""Records for tests, made through the same persistence functions the app uses."""
+"""Records for tests, made through the same persistence functions the app uses (and an
+account row without a credential, which the app never makes)."""
 
 from __future__ import annotations
 
+from sqlmodel.ext.asyncio.session import AsyncSession
+
 from app.db.engine import Database
+from app.db.models import Account
 from app.settings import Settings
-from app.store.accounts import create_account
 from app.store.organizations import create_organization
 
 
@@ -39,3 +42,22 @@ async def new_account(settings: Settings, *, organization_id: str, platform: str
         return account.id
     finally:
         await database.dispose()
+
+
+async def create_account(
+    session: AsyncSession,
+    *,
+    organization_id: str,
+    platform: str,
+    display_name: str,
+    scopes: list[str] | None = None,
+) -> Account:
+    account = Account(
+        organization_id=organization_id,
+        platform=platform,
+        display_name=display_name,
+        scopes=scopes or [],
+    )
+    session.add(account)
+    await session.commit()
+    return account

@@ -1,7 +1,7 @@
 """Replay tests: every recorded history must replay against the current interpreter.
 
 A change to `workflows/` that would issue different commands for a run already in flight
-(DESIGN.md, invariant 2) fails here. Histories are recorded by `record_histories.py` from
+(docs/architecture.md, invariant 2) fails here. Histories are recorded by `record_histories.py` from
 the scenarios of `scenarios.py`.
 """
 

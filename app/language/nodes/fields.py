@@ -83,8 +83,6 @@ HandleName = Annotated[str, Field(pattern=HANDLE_PATTERN), AfterValidator(_not_r
 Duration = Annotated[timedelta, Field(gt=timedelta(0), le=MAX_DURATION)]
 """A positive duration of at most 365 days: ISO 8601 (`PT15M`) or a number of seconds."""
 
-OptionalDuration = Duration | None
-
 
 # Cron
 
