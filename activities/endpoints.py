@@ -9,6 +9,13 @@ from app.settings import Settings
 
 X_CALLBACK_PATH = "/accounts/x/callback"
 
+REAL_PLATFORM_HOSTS = (
+    "x.com", "*.x.com", "twitter.com", "*.twitter.com", "t.co",
+    "instagram.com", "*.instagram.com", "facebook.com", "*.facebook.com",
+)  # fmt: skip
+"""Where the real platforms answer (host patterns, `activities.http.hosts`): in sandbox mode
+no request may go there, not even an `http.request` a workflow aims at them."""
+
 
 @dataclass(frozen=True)
 class PlatformEndpoints:
@@ -26,6 +33,8 @@ class PlatformEndpoints:
     """Public base URL of our API, where OAuth callbacks come back."""
     request_timeout: float = 30.0
     """Seconds any one platform call may take."""
+    sandbox: bool = False
+    """Sandbox mode: the URLs above are the emulator's, and `REAL_PLATFORM_HOSTS` are refused."""
 
     @classmethod
     def from_settings(cls, settings: Settings) -> PlatformEndpoints:
@@ -37,6 +46,7 @@ class PlatformEndpoints:
             instagram_api_base_url=settings.instagram_api_base_url.rstrip("/"),
             instagram_api_version=settings.instagram_api_version,
             redirect_base_url=settings.oauth_redirect_base,
+            sandbox=settings.sandbox,
         )
 
     @property

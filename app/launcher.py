@@ -58,14 +58,11 @@ def check_ports(settings: Settings) -> None:
             raise LaunchError(f"port {port} on {host} is already in use: set {name} to a free port")
 
 
-def _spawn(
-    args: list[str], log_file: Path, env: dict[str, str] | None = None
-) -> subprocess.Popen[bytes]:
+def _spawn(args: list[str], log_file: Path) -> subprocess.Popen[bytes]:
     log = log_file.open("ab")
     return subprocess.Popen(  # noqa: S603 (our own entry points)
         args,
         cwd=PROJECT_ROOT,
-        env={**os.environ, **env} if env else None,
         stdout=log,
         stderr=subprocess.STDOUT,
         stdin=subprocess.DEVNULL,
@@ -144,13 +141,11 @@ def launch(settings: Settings) -> int:
                 ),
                 logs / "temporal.log",
             )
-        engine_env: dict[str, str] = {}
         if settings.sandbox:
             processes["emulator"] = sandbox.start_emulator(settings, logs / "emulator.log")
             prepared = asyncio.run(sandbox.prepare(settings))
-            engine_env = prepared.environment
         asyncio.run(_wait_for_temporal(settings.temporal_target, settings.temporal_namespace))
-        processes["worker"] = _spawn([sys.executable, "worker.py"], logs / "worker.log", engine_env)
+        processes["worker"] = _spawn([sys.executable, "worker.py"], logs / "worker.log")
         processes["api"] = _spawn(
             [
                 sys.executable, "-m", "uvicorn", "api:app",
@@ -158,7 +153,6 @@ def launch(settings: Settings) -> int:
                 "--no-access-log",
             ],
             logs / "api.log",
-            engine_env,
         )  # fmt: skip
         api_url = f"http://{settings.api_host}:{settings.api_port}"
         _wait_for_api(f"{api_url}/healthz", processes, 60)

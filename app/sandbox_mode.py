@@ -9,7 +9,6 @@ and through the emulator's documented control API (`/_emulator/...`); it imports
 from __future__ import annotations
 
 import asyncio
-import secrets
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -25,7 +24,6 @@ from app.settings import PROJECT_ROOT, Settings
 from app.store.accounts import connect_account
 from app.vault import Vault
 
-CLIENT_ID = "flowhold-sandbox-engine"
 X_USER = ("flowhold", "1000000000000000001")
 """Username and fixed id: every start updates the same account instead of adding another."""
 INSTAGRAM_USER = ("flowhold.sandbox", "99000000000000001")
@@ -39,8 +37,6 @@ class SandboxError(RuntimeError):
 @dataclass(frozen=True)
 class Sandbox:
     url: str
-    environment: dict[str, str]
-    """Settings for the worker and the API: the platforms at the emulator."""
     accounts: list[tuple[str, str, str]]
     """(platform, display name, account id) connected in the first organization."""
 
@@ -62,26 +58,19 @@ def start_emulator(settings: Settings, log_file: Path) -> subprocess.Popen[bytes
 async def prepare(settings: Settings) -> Sandbox:
     """Wait for the emulator, register our OAuth client and connect the demo accounts."""
     url = emulator_url(settings)
-    client_secret = secrets.token_urlsafe(24)
     async with httpx.AsyncClient(
         base_url=f"{url}/_emulator", timeout=10, trust_env=False
     ) as control:
         await _wait(control)
-        await _post(control, "/x/clients", {"client_id": CLIENT_ID, "client_secret": client_secret})
+        client = {"client_id": settings.x_client_id, "client_secret": settings.x_client_secret}
+        await _post(control, "/x/clients", client)
         x = await _post(control, "/x/users", {"username": X_USER[0], "user_id": X_USER[1]})
         instagram = await _post(
             control, "/instagram/users",
             {"username": INSTAGRAM_USER[0], "ig_user_id": INSTAGRAM_USER[1]},
         )  # fmt: skip
     accounts = await _connect(settings, x, instagram)
-    environment = {
-        "X_API_BASE_URL": url,
-        "X_AUTHORIZE_URL": f"{url}/i/oauth2/authorize",
-        "X_CLIENT_ID": CLIENT_ID,
-        "X_CLIENT_SECRET": client_secret,
-        "INSTAGRAM_API_BASE_URL": url,
-    }
-    return Sandbox(url, environment, accounts)
+    return Sandbox(url, accounts)
 
 
 async def _wait(control: httpx.AsyncClient) -> None:

@@ -6,6 +6,7 @@ Every setting is documented in README.md and `.env.example`; keep the three in s
 from __future__ import annotations
 
 import functools
+import hmac
 from pathlib import Path
 from typing import Literal
 
@@ -15,6 +16,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from app.vault import parse_keys
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+SANDBOX_X_CLIENT_ID = "flowhold-sandbox-engine"
+"""The OAuth client sandbox mode registers with the emulator."""
 
 # Development defaults that must never protect real data: production refuses them.
 INSECURE_SECRET = "change-this-development-secret"  # noqa: S105
@@ -94,7 +98,9 @@ class Settings(BaseSettings):
     (otherwise only organizations that allow it). For single-user machines and tests."""
 
     sandbox: bool = False
-    """`make run` also starts the platform emulator and points X and Instagram at it."""
+    """Sandbox mode: X and Instagram are the platform emulator on `sandbox_port` (which `make
+    run` starts), whatever the X and Instagram settings say; the OAuth client is the
+    sandbox's. Every process (API, worker, launcher) derives this from the settings alone."""
 
     sandbox_port: int = Field(default=8900, ge=1, le=65535)
     """Port of the platform emulator in sandbox mode."""
@@ -129,6 +135,26 @@ class Settings(BaseSettings):
         if len(self.secret_key) < 32:
             raise InsecureSettingsError("SECRET_KEY must be at least 32 characters in production")
         return self
+
+    @model_validator(mode="after")
+    def _sandbox_means_the_emulator(self) -> Settings:
+        """In sandbox mode, nothing may reach the real platforms: their URLs and the OAuth
+        client are the emulator's, whatever else is configured."""
+        if self.sandbox:
+            emulator = f"http://127.0.0.1:{self.sandbox_port}"
+            self.x_api_base_url = emulator
+            self.x_authorize_url = f"{emulator}/i/oauth2/authorize"
+            self.x_client_id = SANDBOX_X_CLIENT_ID
+            self.x_client_secret = self.sandbox_client_secret
+            self.instagram_api_base_url = emulator
+        return self
+
+    @property
+    def sandbox_client_secret(self) -> str:
+        """The sandbox OAuth client's secret, the same in every process that shares
+        SECRET_KEY, so none needs to be told it (nor stored)."""
+        digest = hmac.new(self.secret_key.encode(), b"sandbox x client secret", "sha256")
+        return digest.hexdigest()
 
     @property
     def resolved_database_url(self) -> str:

@@ -31,6 +31,7 @@ from activities.http.credentials import (
 )
 from activities.http.network import HTTP_POOL, PERMIT_PRIVATE, AddressNotAllowedError
 from activities.http.nodes import FormBody, HttpBody, HttpRequestParameters, JsonBody, RawBody
+from activities.http.sandbox import SandboxRefusedError, refuse_real_platforms
 from activities.services import ActionServices
 from activities.transports import Borrowed
 from app.contract.actions import ActionInput
@@ -215,6 +216,8 @@ class HttpActivities:
             raise account_failure(error) from None
         except HostNotAllowedError as error:
             raise ApplicationError(str(error), type="HostNotAllowed", non_retryable=True) from None
+        except SandboxRefusedError as error:
+            raise ApplicationError(str(error), type="SandboxRefused", non_retryable=True) from None
         except AddressNotAllowedError as error:
             raise ApplicationError(
                 f"{error}: this organization may not call private networks",
@@ -272,7 +275,12 @@ class HttpActivities:
                 timeout=params.timeout.total_seconds(),
                 follow_redirects=params.follow_redirects,
                 max_redirects=params.max_redirects,
-                event_hooks={"request": [strip_on_other_origins(credential, first)]},
+                event_hooks={
+                    "request": [
+                        refuse_real_platforms(self.services.endpoints.sandbox),
+                        strip_on_other_origins(credential, first),
+                    ]
+                },
                 trust_env=False,
             ) as client,
             client.stream(
