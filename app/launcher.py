@@ -1,7 +1,9 @@
 """`make run`: the whole engine on one machine — Temporal, the worker and the API.
 
 Children run in their own process groups so that Ctrl-C reaches only this launcher,
-which then stops them in order: API, worker (drains), Temporal.
+which then stops them in order: API, worker (drains), Temporal. Once everything is up, a
+child that exits is started again (`app.supervision`); only Ctrl-C, or a child that keeps
+crashing, stops everything.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from app import sandbox_mode as sandbox
 from app.db.migrate import upgrade
 from app.services.first_organization import ensure_first_organization
 from app.settings import PROJECT_ROOT, Settings, get_settings
+from app.supervision import Child, ChildKeepsCrashingError, Supervisor
 from temporal import dev_server
 from temporal.client import connect
 
@@ -116,12 +119,11 @@ def stop_all(processes: dict[str, subprocess.Popen[bytes]]) -> None:
 
 def launch(settings: Settings) -> int:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    logs = settings.data_dir
     check_ports(settings)
     started = time.monotonic()
     upgrade(settings.resolved_database_url)
     first_key = asyncio.run(ensure_first_organization(settings))
-    processes: dict[str, subprocess.Popen[bytes]] = {}
+    supervisor = Supervisor(say=lambda line: print(line, flush=True))
     interrupted = False
 
     def _interrupt(_signum: int, _frame: object) -> None:
@@ -131,50 +133,71 @@ def launch(settings: Settings) -> int:
 
     signal.signal(signal.SIGTERM, _interrupt)
     try:
-        if not settings.temporal_address:
-            processes["temporal"] = dev_server.start(
-                dev_server.DevServerConfig(
-                    db_file=settings.data_dir / "temporal.db",
-                    port=settings.temporal_port,
-                    ui_port=settings.temporal_ui_port,
-                    namespace=settings.temporal_namespace,
-                ),
-                logs / "temporal.log",
-            )
-        if settings.sandbox:
-            processes["emulator"] = sandbox.start_emulator(settings, logs / "emulator.log")
-            prepared = asyncio.run(sandbox.prepare(settings))
-        asyncio.run(_wait_for_temporal(settings.temporal_target, settings.temporal_namespace))
-        processes["worker"] = _spawn([sys.executable, "worker.py"], logs / "worker.log")
-        processes["api"] = _spawn(
-            [
-                sys.executable, "-m", "uvicorn", "api:app",
-                "--host", settings.api_host, "--port", str(settings.api_port),
-                "--no-access-log",
-            ],
-            logs / "api.log",
-        )  # fmt: skip
+        if settings.temporal_address:
+            asyncio.run(_wait_for_temporal(settings.temporal_target, settings.temporal_namespace))
+        prepared: list[sandbox.Sandbox] = []
+        for child in _children(settings, prepared):
+            supervisor.start(child)
         api_url = f"http://{settings.api_host}:{settings.api_port}"
-        _wait_for_api(f"{api_url}/healthz", processes, 60)
+        _wait_for_api(f"{api_url}/healthz", supervisor.processes(), 60)
         _print_ready(settings, api_url, time.monotonic() - started, first_key)
-        if settings.sandbox:
-            _print_sandbox(prepared)
+        if prepared:
+            _print_sandbox(prepared[-1])
         while True:
-            for name, process in processes.items():
-                if process.poll() is not None:
-                    raise LaunchError(
-                        f"the {name} exited with code {process.returncode}: see var/{name}.log"
-                    )
+            supervisor.check()
             time.sleep(0.5)
     except KeyboardInterrupt:
         print("\nstopping: api, worker, temporal ...", flush=True)
         return 0
+    except ChildKeepsCrashingError as error:
+        raise LaunchError(str(error)) from None
     except sandbox.SandboxError as error:
         raise LaunchError(f"sandbox: {error} (see var/emulator.log)") from None
     finally:
-        stop_all(processes)
-        if interrupted or processes:
+        stop_all(supervisor.processes())
+        if interrupted or supervisor.children:
             print("stopped.", flush=True)
+
+
+def _children(settings: Settings, prepared: list[sandbox.Sandbox]) -> list[Child]:
+    """What `make run` starts, in order: Temporal (unless one is configured), the emulator in
+    sandbox mode (each start of it appends the sandbox it prepared to `prepared`), the
+    worker, the API."""
+    logs = settings.data_dir
+    children: list[Child] = []
+    if not settings.temporal_address:
+        config = dev_server.DevServerConfig(
+            db_file=settings.data_dir / "temporal.db",
+            port=settings.temporal_port,
+            ui_port=settings.temporal_ui_port,
+            namespace=settings.temporal_namespace,
+        )
+
+        def temporal_answers() -> None:
+            asyncio.run(_wait_for_temporal(settings.temporal_target, settings.temporal_namespace))
+
+        children.append(
+            Child("temporal", lambda: dev_server.start(config, logs / "temporal.log"),
+                  ready=temporal_answers)
+        )  # fmt: skip
+    if settings.sandbox:
+
+        def sandbox_prepared() -> None:
+            # A new emulator knows nothing: register the client and the accounts (again).
+            prepared.append(asyncio.run(sandbox.prepare(settings)))
+
+        children.append(
+            Child("emulator", lambda: sandbox.start_emulator(settings, logs / "emulator.log"),
+                  ready=sandbox_prepared)
+        )  # fmt: skip
+    worker_command = [sys.executable, "worker.py"]
+    api_command = [
+        sys.executable, "-m", "uvicorn", "api:app",
+        "--host", settings.api_host, "--port", str(settings.api_port), "--no-access-log",
+    ]  # fmt: skip
+    children.append(Child("worker", lambda: _spawn(worker_command, logs / "worker.log")))
+    children.append(Child("api", lambda: _spawn(api_command, logs / "api.log")))
+    return children
 
 
 def _print_ready(settings: Settings, api_url: str, seconds: float, first_key: str | None) -> None:
