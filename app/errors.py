@@ -70,3 +70,18 @@ class ServiceUnavailableError(AppError):
 class PayloadTooLargeError(AppError):
     status_code = 413
     type = "too_large"
+
+
+@dataclass
+class TooManyRequestsError(AppError):
+    """Too many attempts from one source; `retry_after` says when it may try again."""
+
+    retry_after: int = 1
+    """Seconds, for the `Retry-After` header."""
+    status_code: ClassVar[int] = 429
+    type: ClassVar[str] = "too_many_requests"
+
+
+class HeadersTooLargeError(AppError):
+    status_code = 431
+    type = "headers_too_large"

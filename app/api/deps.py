@@ -11,10 +11,11 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.client import Client
 
+from app.api.throttle import FailureLimiter
 from app.db.engine import Database
 from app.errors import AuthenticationError, PermissionDeniedError, ServiceUnavailableError
 from app.settings import Settings
-from app.store.api_keys import authenticate
+from app.store.api_keys import authenticate, looks_like_a_key
 from temporal.client import LazyClient
 
 
@@ -70,15 +71,29 @@ class Caller:
     read_only: bool
 
 
+def source_of(request: Request) -> str:
+    """The address a request came from (the proxy's, unless uvicorn trusts its headers)."""
+    return request.client.host if request.client else "unknown"
+
+
 async def get_caller(
+    request: Request,
     session: SessionDep,
     settings: SettingsDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Caller:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise AuthenticationError("missing API key: send 'Authorization: Bearer <key>'")
-    found = await authenticate(session, key=credentials.credentials, secret_key=settings.secret_key)
+    limiter: FailureLimiter = request.app.state.failed_authentication
+    source = source_of(request)
+    limiter.check(source)
+    found = (
+        await authenticate(session, key=credentials.credentials, secret_key=settings.secret_key)
+        if looks_like_a_key(credentials.credentials)
+        else None
+    )
     if found is None:
+        limiter.failed(source)
         raise AuthenticationError("invalid or revoked API key")
     api_key, organization = found
     return Caller(

@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 from temporalio.service import RPCError, RPCStatusCode
 
-from app.errors import AppError, ErrorDetail
+from app.errors import AppError, ErrorDetail, TooManyRequestsError
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +37,8 @@ def error_body(
 async def _app_error(_request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, AppError)
     headers = {"WWW-Authenticate": "Bearer"} if error.status_code == 401 else None
+    if isinstance(error, TooManyRequestsError):
+        headers = {"Retry-After": str(error.retry_after)}
     return JSONResponse(
         error_body(error.type, error.message, error.details),
         status_code=error.status_code,

@@ -6,8 +6,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
+from fastapi_offline import FastAPIOffline
 
 from app.api import errors
+from app.api.hardening import HardeningMiddleware
 from app.api.routes import (
     accounts,
     api_keys,
@@ -22,9 +24,13 @@ from app.api.routes import (
     workflow_operations,
     workflows,
 )
+from app.api.throttle import FailureLimiter
 from app.db.engine import Database
 from app.settings import Settings, get_settings
 from temporal.client import LazyClient
+
+FAILED_AUTHENTICATION_LIMIT = 30
+"""Failed authentications one address may make per minute before it gets 429s."""
 
 DESCRIPTION = """
 A durable workflow engine: store workflows as graphs, run them on Temporal.
@@ -47,7 +53,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             await app.state.database.dispose()
 
-    app = FastAPI(title="Flowhold", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    # The docs page's Swagger UI and ReDoc come from the installed package, never a CDN:
+    # they work offline, and no third party learns who reads them.
+    app = FastAPIOffline(
+        title="Flowhold",
+        version="0.1.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        static_url="/docs-assets",
+    )
+    app.add_middleware(HardeningMiddleware)
+    app.state.failed_authentication = FailureLimiter(
+        limit=FAILED_AUTHENTICATION_LIMIT, window=60, what="failed authentications"
+    )
     errors.install(app)
     router = APIRouter()
     router.include_router(health.router)

@@ -17,6 +17,15 @@ from app.errors import NotFoundError
 KEY_PREFIX = "fh_"
 
 
+KEY_LENGTH = len(KEY_PREFIX) + 43
+"""`fh_` and 32 random bytes in URL-safe base64."""
+
+
+def looks_like_a_key(key: str) -> bool:
+    """Whether `key` could be one of ours: anything else is refused without hashing it."""
+    return len(key) <= KEY_LENGTH + 20 and key.startswith(KEY_PREFIX)
+
+
 def hash_key(key: str, *, secret_key: str) -> str:
     return hmac.new(secret_key.encode(), key.encode(), hashlib.sha256).hexdigest()
 
