@@ -19,7 +19,7 @@ from app.db.engine import Database
 from app.db.migrate import upgrade
 from app.errors import NotFoundError
 from app.settings import Settings, get_settings
-from app.store.api_keys import create_key, list_keys, revoke_key
+from app.store.api_keys import SCOPES, Scope, create_key, list_keys, revoke_key
 from app.store.organizations import (
     create_organization,
     list_organizations,
@@ -70,16 +70,17 @@ def _commands(
 
     async def new_key(session: AsyncSession) -> int:
         organization_id = await _organization_id(session, args.organization)
+        scope: Scope = "read" if args.read_only else args.scope
         issued = await create_key(
             session,
             organization_id=organization_id,
             name=args.name,
-            read_only=args.read_only,
+            scope=scope,
             secret_key=settings.secret_key,
         )
-        mode = "read-only " if args.read_only else ""
         print(
-            f"{mode}API key {issued.record.id} for {organization_id} (shown once): {issued.secret}"
+            f"{scope} API key {issued.record.id} for {organization_id} (shown once): "
+            f"{issued.secret}"
         )
         return 0
 
@@ -87,8 +88,7 @@ def _commands(
         organization_id = await _organization_id(session, args.organization)
         for key in await list_keys(session, organization_id=organization_id):
             state = f"revoked {key.revoked_at:%Y-%m-%d}" if key.revoked_at else "active"
-            mode = "read-only" if key.read_only else "read-write"
-            print(f"{key.id}  {key.prefix}…  {mode}  {state}  {key.name}")
+            print(f"{key.id}  {key.prefix}…  {key.scope:<5}  {state}  {key.name}")
         return 0
 
     async def revoke(session: AsyncSession) -> int:
@@ -144,7 +144,13 @@ def parser() -> argparse.ArgumentParser:
     commands.add_parser("list-orgs", help="list organizations")
     key = commands.add_parser("create-key", help="issue an API key (default: first organization)")
     key.add_argument("--name", default="cli key")
-    key.add_argument("--read-only", action="store_true")
+    key.add_argument(
+        "--scope",
+        choices=SCOPES,
+        default="admin",
+        help="read; write: workflows, runs, events; admin (default): keys, accounts too",
+    )
+    key.add_argument("--read-only", action="store_true", help="the same as --scope read")
     listing = commands.add_parser("list-keys", help="list an organization's API keys")
     revoke = commands.add_parser("revoke-key", help="revoke an API key for good")
     revoke.add_argument("key_id")

@@ -47,12 +47,12 @@ def test_keys_are_created_listed_and_revoked(
     assert key_id is not None
     secret = out.rsplit(" ", 1)[1].strip()
     _, listed = run(capsys, "list-keys")
-    assert "read-only  active  reader" in listed
+    assert "read   active  reader" in listed
     assert secret not in listed
     code, _ = run(capsys, "revoke-key", key_id[1])
     assert code == 0
     _, listed = run(capsys, "list-keys")
-    assert "read-only  revoked" in listed
+    assert "read   revoked" in listed
 
 
 def test_a_key_without_an_organization_is_refused(

@@ -66,6 +66,19 @@ def normalize_host_pattern(value: str) -> str:
     return _WILDCARD + domain if wildcard else domain
 
 
+def pattern_covered(pattern: str, by: Iterable[str]) -> bool:
+    """Whether every host stored `pattern` allows, one of the stored patterns `by` allows too
+    (so replacing `by` with patterns that are all covered only narrows a credential)."""
+    if not pattern.startswith(_WILDCARD):
+        return host_allowed(pattern, by)
+    domain = pattern[len(_WILDCARD) :]
+    return any(
+        other.startswith(_WILDCARD)
+        and (domain == other[len(_WILDCARD) :] or domain.endswith(other[1:]))
+        for other in by
+    )
+
+
 def host_allowed(host: str, patterns: Iterable[str]) -> bool:
     """Whether `host` (as a URL names it) matches one of the stored `patterns`."""
     address = _ip(host)

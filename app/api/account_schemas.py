@@ -211,8 +211,7 @@ class HttpAccountCreate(_Input):
 
     def secret(self) -> dict[str, Any]:
         """What is sealed: the credential's fields and the hosts it is bound to."""
-        fields = self.credential.model_dump(exclude={"type"})
-        return {**fields, ALLOWED_HOSTS_FIELD: list(self.allowed_hosts)}
+        return {**credential_fields(self.credential), ALLOWED_HOSTS_FIELD: list(self.allowed_hosts)}
 
 
 class AccountUpdate(_Input):
@@ -229,6 +228,18 @@ class AccountUpdate(_Input):
         default=None,
         description="HTTP accounts only: the hosts the credential is for, replacing the ones it "
         "has (same rules as when it was created). The secret is sealed again with them; it "
-        "need not be sent.",
+        "need not be sent to narrow them. Adding a host the credential was not for needs an "
+        "admin key, or the credential sent again (`credential`): otherwise a key could send "
+        "the secret to a server of its own.",
         examples=[_HOSTS_EXAMPLE],
     )
+    credential: HttpCredential | None = Field(
+        default=None,
+        description="HTTP accounts only: a new credential replacing the one sealed (with "
+        "`allowed_hosts`, or the hosts it had).",
+    )
+
+
+def credential_fields(credential: HttpCredential) -> dict[str, Any]:
+    """What is sealed of an HTTP credential, besides its hosts (its type is the kind)."""
+    return credential.model_dump(exclude={"type"})

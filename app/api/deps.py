@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -15,7 +15,7 @@ from app.api.throttle import FailureLimiter
 from app.db.engine import Database
 from app.errors import AuthenticationError, PermissionDeniedError, ServiceUnavailableError
 from app.settings import Settings
-from app.store.api_keys import authenticate, looks_like_a_key
+from app.store.api_keys import SCOPES, Scope, allows, authenticate, looks_like_a_key
 from temporal.client import LazyClient
 
 
@@ -64,11 +64,11 @@ _bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: 
 
 @dataclass(frozen=True)
 class Caller:
-    """Who is calling: the organization every query is scoped to."""
+    """Who is calling: the organization every query is scoped to, and what the key may do."""
 
     organization_id: str
     api_key_id: str
-    read_only: bool
+    scope: Scope
 
 
 def source_of(request: Request) -> str:
@@ -97,15 +97,28 @@ async def get_caller(
         raise AuthenticationError("invalid or revoked API key")
     api_key, organization = found
     return Caller(
-        organization_id=organization.id, api_key_id=api_key.id, read_only=api_key.read_only
+        organization_id=organization.id,
+        api_key_id=api_key.id,
+        scope=api_key.scope if api_key.scope in SCOPES else "read",
     )
 
 
-async def get_writer(caller: Annotated[Caller, Depends(get_caller)]) -> Caller:
-    if caller.read_only:
-        raise PermissionDeniedError("this API key is read-only")
-    return caller
+def requiring(needed: Scope) -> Callable[[Caller], Caller]:
+    """A dependency that lets through keys whose scope allows `needed`, else 403."""
+
+    def check(caller: Annotated[Caller, Depends(get_caller)]) -> Caller:
+        if not allows(caller.scope, needed):
+            raise PermissionDeniedError(
+                f"this API key's scope is '{caller.scope}': this needs a key of scope '{needed}'"
+            )
+        return caller
+
+    return check
 
 
 CallerDep = Annotated[Caller, Depends(get_caller)]
-WriterDep = Annotated[Caller, Depends(get_writer)]
+"""Any live key: reads."""
+WriterDep = Annotated[Caller, Depends(requiring("write"))]
+"""Workflows, runs, events and decisions."""
+AdminDep = Annotated[Caller, Depends(requiring("admin"))]
+"""API keys, accounts and the organization."""

@@ -36,7 +36,12 @@ _ERRORS: dict[int, tuple[str, str, str, list[dict[str, Any]]]] = {
         "missing API key: send 'Authorization: Bearer <key>'",
         [],
     ),
-    403: ("The API key is read-only.", "forbidden", "this API key is read-only", []),
+    403: (
+        "The API key's scope does not allow this.",
+        "forbidden",
+        "this API key's scope is 'read': this needs a key of scope 'write'",
+        [],
+    ),
     404: (
         "No such resource in the caller's organization.",
         "not_found",

@@ -52,9 +52,12 @@ class ApiKey(SQLModel, table=True):
     """The first characters of the key, shown so a person can tell keys apart."""
     key_hash: str = Field(max_length=64, unique=True)
     """HMAC-SHA256 of the whole key under SECRET_KEY; the key itself is never stored."""
-    read_only: bool = False
+    scope: str = Field(default="write", max_length=10)
+    """`read`, `write` or `admin` (`app.store.api_keys.Scope`)."""
     created_at: datetime = _created_at()
     last_used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    """After this the key authenticates nothing; None: it never expires."""
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 

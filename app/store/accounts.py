@@ -7,7 +7,7 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from sqlalchemy import func
 from sqlmodel import col, select, update
@@ -169,13 +169,16 @@ async def update_account(
     account_id: str,
     display_name: str | None = None,
     allowed_hosts: list[str] | None = None,
+    credential: tuple[CredentialKind, dict[str, Any]] | None = None,
 ) -> Account:
-    """Rename the account and/or bind its credential to other hosts, in one commit.
+    """Rename the account, bind its credential to other hosts, and/or replace the credential
+    (kind and secret, its hosts included), in one commit.
 
-    The secret is opened and sealed again with the new hosts, so nobody has to paste it again;
-    a credential changed meanwhile (or one the vault cannot open) changes nothing."""
+    Without `credential`, the secret is opened and sealed again with the new hosts, so nobody
+    has to paste it again; a credential changed meanwhile (or one the vault cannot open)
+    changes nothing."""
     account = await get_account(session, organization_id=organization_id, account_id=account_id)
-    if allowed_hosts is not None:
+    if allowed_hosts is not None or credential is not None:
         try:
             current = await load_credential(
                 session, vault, organization_id=organization_id, account_id=account_id
@@ -187,9 +190,14 @@ async def update_account(
             ) from None
         if current is None:
             raise ConflictError(f"account '{account_id}' has no credential: connect it again")
+        kind, secret = credential or (cast(CredentialKind, current.kind), current.secret)
+        hosts = (
+            allowed_hosts if allowed_hosts is not None else current.secret.get(ALLOWED_HOSTS_FIELD)
+        )
+        if hosts is not None:
+            secret = {**secret, ALLOWED_HOSTS_FIELD: list(hosts)}
         replaced = await swap_credential(
-            session, vault, current=current,
-            secret={**current.secret, ALLOWED_HOSTS_FIELD: list(allowed_hosts)},
+            session, vault, current=current, secret=secret, kind=kind,
             expires_at=current.expires_at, refreshing_until=current.refreshing_until,
             commit=False,
         )  # fmt: skip

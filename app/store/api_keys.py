@@ -1,4 +1,11 @@
-"""API keys: issued once in clear, stored as a keyed hash, looked up by that hash."""
+"""API keys: issued once in clear, stored as a keyed hash, looked up by that hash.
+
+Each key has a scope, and a scope allows what the ones before it allow:
+
+    read    read everything of the organization
+    write   + workflows, runs, events and decisions
+    admin   + API keys, accounts and the organization itself
+"""
 
 from __future__ import annotations
 
@@ -6,6 +13,8 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal, get_args
 
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -15,6 +24,15 @@ from app.db.types import utcnow
 from app.errors import NotFoundError
 
 KEY_PREFIX = "fh_"
+
+Scope = Literal["read", "write", "admin"]
+SCOPES: tuple[Scope, ...] = get_args(Scope)
+"""In order: each allows what the ones before it allow."""
+
+
+def allows(scope: str, needed: Scope) -> bool:
+    """Whether a key of `scope` may do what needs `needed`."""
+    return scope in SCOPES and SCOPES.index(scope) >= SCOPES.index(needed)
 
 
 KEY_LENGTH = len(KEY_PREFIX) + 43
@@ -43,7 +61,8 @@ async def issue_key(
     *,
     organization_id: str,
     name: str,
-    read_only: bool = False,
+    scope: Scope = "write",
+    expires_at: datetime | None = None,
     secret_key: str,
 ) -> IssuedKey:
     secret = KEY_PREFIX + secrets.token_urlsafe(32)
@@ -52,7 +71,8 @@ async def issue_key(
         name=name,
         prefix=secret[:10],
         key_hash=hash_key(secret, secret_key=secret_key),
-        read_only=read_only,
+        scope=scope,
+        expires_at=expires_at,
     )
     session.add(record)
     await session.flush()
@@ -62,7 +82,7 @@ async def issue_key(
 async def authenticate(
     session: AsyncSession, *, key: str, secret_key: str
 ) -> tuple[ApiKey, Organization] | None:
-    """The live key and its organization, or None for an unknown or revoked key."""
+    """The live key and its organization, or None for an unknown, revoked or expired key."""
     digest = hash_key(key, secret_key=secret_key)
     row = (
         await session.exec(
@@ -74,7 +94,10 @@ async def authenticate(
     if row is None:
         return None
     api_key, organization = row
-    api_key.last_used_at = utcnow()
+    now = utcnow()
+    if api_key.expires_at is not None and api_key.expires_at <= now:
+        return None
+    api_key.last_used_at = now
     session.add(api_key)
     await session.commit()
     return api_key, organization
@@ -116,7 +139,8 @@ async def create_key(
     *,
     organization_id: str,
     name: str,
-    read_only: bool = False,
+    scope: Scope = "write",
+    expires_at: datetime | None = None,
     secret_key: str,
 ) -> IssuedKey:
     """Issue and store a key for an existing organization."""
@@ -124,7 +148,8 @@ async def create_key(
         session,
         organization_id=organization_id,
         name=name,
-        read_only=read_only,
+        scope=scope,
+        expires_at=expires_at,
         secret_key=secret_key,
     )
     await session.commit()

@@ -17,9 +17,11 @@ async def create_organization(
     organization = Organization(name=name)
     session.add(organization)
     await session.flush()
+    # The first key manages the others: it is the organization's way in.
     key = await issue_key(
-        session, organization_id=organization.id, name=key_name, secret_key=secret_key
-    )
+        session, organization_id=organization.id, name=key_name, scope="admin",
+        secret_key=secret_key,
+    )  # fmt: skip
     await session.commit()
     return organization, key
 

@@ -106,6 +106,7 @@ async def swap_credential(
     *,
     current: OpenCredential,
     secret: Mapping[str, Any] | None = None,
+    kind: CredentialKind | None = None,
     expires_at: datetime | None = None,
     refreshing_until: datetime | None = None,
     commit: bool = True,
@@ -113,7 +114,8 @@ async def swap_credential(
     """Replace the credential read as `current` (its lease too) and commit, unless someone
     changed it since: then nothing is written and the answer is False.
 
-    `secret=None` keeps the secret and its expiry, and only sets the lease. `commit=False`
+    `secret=None` keeps the secret and its expiry, and only sets the lease; `kind` changes what
+    kind of credential the new secret is (None: the same). `commit=False`
     leaves the commit to a caller that writes more in the same transaction (and rolls it all
     back when the answer is False).
     """
@@ -123,10 +125,13 @@ async def swap_credential(
         "updated_at": utcnow(),
     }
     if secret is not None:
+        new_kind = kind or current.kind
         sealed = vault.seal(
-            secret, binding=_binding(current.organization_id, current.account_id, current.kind)
+            secret, binding=_binding(current.organization_id, current.account_id, new_kind)
         )
-        values.update(key_id=sealed.key_id, ciphertext=sealed.ciphertext, expires_at=expires_at)
+        values.update(
+            kind=new_kind, key_id=sealed.key_id, ciphertext=sealed.ciphertext, expires_at=expires_at
+        )
     result = await session.exec(
         update(Credential)
         .where(

@@ -117,7 +117,7 @@ async def test_a_read_only_key_cannot_connect_accounts(accounts: AccountsApi) ->
     try:
         async with database.session() as session:
             key = await issue_key(
-                session, organization_id=accounts.organization_id, name="ro", read_only=True,
+                session, organization_id=accounts.organization_id, name="ro", scope="read",
                 secret_key=accounts.settings.secret_key,
             )  # fmt: skip
             await session.commit()

@@ -49,3 +49,32 @@ def test_the_migrated_schema_matches_the_models(database_url: str) -> None:
 def test_migrations_downgrade_to_nothing(database_url: str) -> None:
     command.downgrade(alembic_config(database_url), "base")
     assert _tables(database_url) == {"alembic_version"}
+
+
+def test_keys_from_before_scopes_keep_the_powers_they_had(database_url: str) -> None:
+    """A read-only key becomes a read key; any other could manage keys: it becomes admin."""
+    config = alembic_config(database_url)
+    command.downgrade(config, "0004_webhooks")
+    engine = sa.create_engine(sync_url(database_url))
+    try:
+        with engine.begin() as connection:
+            connection.execute(sa.text(
+                "INSERT INTO organization (id, name, allow_private_networks, created_at) "
+                "VALUES ('org_1', 'Old', false, CURRENT_TIMESTAMP)"
+            ))  # fmt: skip
+            for key_id, read_only in (("key_ro", True), ("key_rw", False)):
+                connection.execute(
+                    sa.text(
+                        "INSERT INTO api_key (id, organization_id, name, prefix, key_hash, "
+                        "read_only, created_at) VALUES (:id, 'org_1', :id, 'fh_', :id, :ro, "
+                        "CURRENT_TIMESTAMP)"
+                    ),
+                    {"id": key_id, "ro": read_only},
+                )
+        upgrade(database_url)
+        with engine.connect() as connection:
+            scopes = dict(connection.execute(sa.text("SELECT id, scope FROM api_key")).all())
+    finally:
+        engine.dispose()
+
+    assert scopes == {"key_ro": "read", "key_rw": "admin"}

@@ -18,6 +18,7 @@ from activities.accounts.errors import (
 )
 from activities.accounts.tokens import AccountUnusableError, TokenKeeper
 from activities.endpoints import PlatformEndpoints
+from activities.http.hosts import pattern_covered
 from activities.registry import refresh_policies
 from app.api.account_schemas import (
     AccountPublic,
@@ -28,14 +29,16 @@ from app.api.account_schemas import (
     InstagramConnect,
     XAuthorizationStarted,
     XTokensCreate,
+    credential_fields,
 )
-from app.api.deps import CallerDep, DatabaseDep, SessionDep, SettingsDep, WriterDep
+from app.api.deps import AdminDep, CallerDep, DatabaseDep, SessionDep, SettingsDep, WriterDep
 from app.api.responses import errors
 from app.db.models import Account
 from app.errors import (
     ConflictError,
     ErrorDetail,
     InvalidInputError,
+    PermissionDeniedError,
     ServiceUnavailableError,
 )
 from app.services.accounts import (
@@ -163,7 +166,7 @@ async def finish_x_authorization(
     responses={**_WRITES, **_PLATFORM},
 )
 async def start_x_authorization(
-    caller: WriterDep, session: SessionDep, connections: ConnectionsDep
+    caller: AdminDep, session: SessionDep, connections: ConnectionsDep
 ) -> XAuthorizationStarted:
     """Start connecting an X account: send the person to `authorize_url`; X brings them back
     to `/accounts/x/callback`, which stores the account."""
@@ -182,7 +185,7 @@ async def start_x_authorization(
     responses={**_WRITES, **_PLATFORM},
 )
 async def connect_x_tokens(
-    body: XTokensCreate, caller: WriterDep, session: SessionDep, connections: ConnectionsDep
+    body: XTokensCreate, caller: AdminDep, session: SessionDep, connections: ConnectionsDep
 ) -> AccountPublic:
     """Connect a bot account by pasting its tokens; they are checked with X first."""
     with _platform_errors(("body", "access_token")):
@@ -202,7 +205,7 @@ async def connect_x_tokens(
     responses={**_WRITES, **_PLATFORM},
 )
 async def connect_instagram(
-    body: InstagramConnect, caller: WriterDep, session: SessionDep, connections: ConnectionsDep
+    body: InstagramConnect, caller: AdminDep, session: SessionDep, connections: ConnectionsDep
 ) -> AccountPublic:
     """Connect an Instagram professional account with a long-lived token, checked with Meta."""
     with _platform_errors(("body", "access_token")):
@@ -221,7 +224,7 @@ async def connect_instagram(
     responses=_WRITES,
 )
 async def create_http_account(
-    body: HttpAccountCreate, caller: WriterDep, session: SessionDep, connections: ConnectionsDep
+    body: HttpAccountCreate, caller: AdminDep, session: SessionDep, connections: ConnectionsDep
 ) -> AccountPublic:
     """Store a credential for `http.request` nodes: bearer token, basic, header or query."""
     account = await store.connect_account(
@@ -261,20 +264,41 @@ async def update_account(
     session: SessionDep,
     connections: ConnectionsDep,
 ) -> AccountPublic:
-    """Rename an account, or change the hosts an HTTP account's credential is for without
-    sending its secret again (it is sealed again with the new hosts). Fields left out stay."""
+    """Rename an account, narrow the hosts an HTTP account's credential is for without sending
+    its secret again (it is sealed again with the new hosts), or replace that credential.
+    Adding hosts needs an admin key or the credential again. Fields left out stay."""
     account = await store.get_account(
         session, organization_id=caller.organization_id, account_id=account_id
     )
-    if body.allowed_hosts is not None and account.platform != "http":
-        message = f"allowed_hosts applies to HTTP accounts; this is a {account.platform} account"
-        detail = ErrorDetail(message=message, path=("body", "allowed_hosts"))
-        raise InvalidInputError(message, [detail])
+    for name in ("allowed_hosts", "credential"):
+        if getattr(body, name) is not None and account.platform != "http":
+            message = f"{name} applies to HTTP accounts; this is a {account.platform} account"
+            raise InvalidInputError(message, [ErrorDetail(message=message, path=("body", name))])
+    if body.allowed_hosts is not None and body.credential is None and caller.scope != "admin":
+        await _refuse_wider_hosts(session, connections.vault, account, body.allowed_hosts)
+    credential = (
+        (body.credential.type, credential_fields(body.credential)) if body.credential else None
+    )
     account = await store.update_account(
         session, connections.vault, organization_id=caller.organization_id,
         account_id=account_id, display_name=body.display_name, allowed_hosts=body.allowed_hosts,
+        credential=credential,
     )  # fmt: skip
     return await _public(session, connections.vault, account)
+
+
+async def _refuse_wider_hosts(
+    session: SessionDep, vault: Vault, account: Account, wanted: list[str]
+) -> None:
+    summary = await store.credential_summary(session, vault, account=account)
+    current = summary.allowed_hosts if summary and summary.allowed_hosts else []
+    wider = [pattern for pattern in wanted if not pattern_covered(pattern, current)]
+    if wider:
+        message = (
+            f"allowed_hosts would send the credential to {', '.join(wider[:5])}, which it is not "
+            "for: adding hosts needs an admin key, or the credential sent again (credential)"
+        )
+        raise PermissionDeniedError(message, [ErrorDetail(message, ("body", "allowed_hosts"))])
 
 
 @router.post(
@@ -284,7 +308,7 @@ async def update_account(
     responses={**_WRITES, **_ONE, **errors(409), **_PLATFORM},
 )
 async def refresh_account(
-    account_id: str, caller: WriterDep, session: SessionDep, connections: ConnectionsDep
+    account_id: str, caller: AdminDep, session: SessionDep, connections: ConnectionsDep
 ) -> AccountPublic:
     """Renew the account's token now (the engine also does it before expiry and after a 401)."""
     with _platform_errors():
@@ -301,7 +325,7 @@ async def refresh_account(
     responses={**_WRITES, **_ONE},
 )
 async def delete_account(
-    account_id: str, caller: WriterDep, session: SessionDep, connections: ConnectionsDep
+    account_id: str, caller: AdminDep, session: SessionDep, connections: ConnectionsDep
 ) -> Response:
     """Delete the account and its credential (an X grant is revoked at X as well). Workflows
     that use it fail at that node until they name another account."""

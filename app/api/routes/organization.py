@@ -8,7 +8,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic.json_schema import SkipJsonSchema
 
-from app.api.deps import CallerDep, SessionDep, WriterDep
+from app.api.deps import AdminDep, CallerDep, SessionDep
 from app.api.responses import AUTHENTICATED, WRITES
 from app.store import organizations as store
 
@@ -57,7 +57,7 @@ async def get_organization(caller: CallerDep, session: SessionDep) -> Organizati
     "", operation_id="update_organization", response_model=OrganizationPublic, responses=WRITES
 )
 async def update_organization(
-    body: OrganizationUpdate, caller: WriterDep, session: SessionDep
+    body: OrganizationUpdate, caller: AdminDep, session: SessionDep
 ) -> OrganizationPublic:
     """Rename the organization. Whether its HTTP requests may reach private networks is the
     operator's decision (`python -m app.cli private-networks`): 422 here."""
