@@ -73,7 +73,9 @@ def test_keys_from_before_scopes_keep_the_powers_they_had(database_url: str) -> 
                 )
         upgrade(database_url)
         with engine.connect() as connection:
-            scopes = dict(connection.execute(sa.text("SELECT id, scope FROM api_key")).all())
+            scopes: dict[str, str] = dict(
+                connection.execute(sa.text("SELECT id, scope FROM api_key")).all()
+            )
     finally:
         engine.dispose()
 
