@@ -6,7 +6,7 @@ Every setting is documented in README.md and `.env.example`; keep the three in s
 from __future__ import annotations
 
 import functools
-import hmac
+import zlib
 from pathlib import Path
 from typing import Literal
 
@@ -14,6 +14,7 @@ from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from app.vault import parse_keys
+from app.vault.derivation import keyed_hash
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -23,6 +24,16 @@ SANDBOX_X_CLIENT_ID = "flowhold-sandbox-engine"
 # Development defaults that must never protect real data: production refuses them.
 INSECURE_SECRET = "change-this-development-secret"  # noqa: S105
 INSECURE_VAULT_KEY = "dev:Zmxvd2hvbGQtZGV2ZWxvcG1lbnQtdmF1bHQta2V5ISE="
+
+
+MAKE_A_SECRET = "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+
+
+def _guessable(secret: bytes) -> bool:
+    """Whether a secret is far from random: too few distinct symbols, or so repetitive that it
+    compresses (random bytes and random text do not)."""
+    distinct = len(set(secret))
+    return distinct < min(12, len(secret) // 4) or len(zlib.compress(secret, 9)) < len(secret) * 0.75
 
 
 class InsecureSettingsError(ValueError):
@@ -134,6 +145,17 @@ class Settings(BaseSettings):
             )
         if len(self.secret_key) < 32:
             raise InsecureSettingsError("SECRET_KEY must be at least 32 characters in production")
+        if _guessable(self.secret_key.encode()):
+            raise InsecureSettingsError(
+                "SECRET_KEY looks guessable (few distinct characters or a repeated pattern): "
+                f"make one with {MAKE_A_SECRET}"
+            )
+        for key_id, key in parse_keys(self.vault_keys).keys.items():
+            if _guessable(key):
+                raise InsecureSettingsError(
+                    f"VAULT_KEYS: key {key_id!r} looks guessable: make one with `make key` or "
+                    "python -c 'import base64, os; print(base64.b64encode(os.urandom(32)).decode())'"
+                )
         return self
 
     @model_validator(mode="after")
@@ -153,8 +175,7 @@ class Settings(BaseSettings):
     def sandbox_client_secret(self) -> str:
         """The sandbox OAuth client's secret, the same in every process that shares
         SECRET_KEY, so none needs to be told it (nor stored)."""
-        digest = hmac.new(self.secret_key.encode(), b"sandbox x client secret", "sha256")
-        return digest.hexdigest()
+        return keyed_hash(self.secret_key, "sandbox-client-secret", "x")
 
     @property
     def resolved_database_url(self) -> str:

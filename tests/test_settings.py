@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import base64
+
 import pytest
 from pydantic import ValidationError
 
 from app.settings import INSECURE_SECRET, Settings
 
-STRONG = "s" * 40
-VAULT = "k1:" + "A" * 43 + "="
+STRONG = "Xq7-dP2vLm9sT4wRbN8kZc1yHf6JgUeA0oQi3"
+VAULT = "k1:" + base64.b64encode(bytes(range(7, 39))).decode()
 
 
 def test_development_starts_with_the_default_secrets() -> None:
@@ -28,6 +30,20 @@ def test_production_refuses_the_default_vault_keys() -> None:
 def test_production_refuses_a_short_secret_key() -> None:
     with pytest.raises(ValidationError, match="at least 32"):
         Settings(environment="production", secret_key="short", vault_keys=VAULT)
+
+
+@pytest.mark.parametrize(
+    "weak", ["s" * 40, "abcdefghij" * 4, "password" * 5, "0123456789012345678901234567890123"]
+)
+def test_production_refuses_a_guessable_secret_key(weak: str) -> None:
+    with pytest.raises(ValidationError, match="SECRET_KEY looks guessable"):
+        Settings(environment="production", secret_key=weak, vault_keys=VAULT)
+
+
+def test_production_refuses_a_guessable_vault_key() -> None:
+    zeros = "k1:" + base64.b64encode(bytes(32)).decode()
+    with pytest.raises(ValidationError, match="VAULT_KEYS: key 'k1' looks guessable"):
+        Settings(environment="production", secret_key=STRONG, vault_keys=zeros)
 
 
 def test_production_starts_with_its_own_secrets() -> None:

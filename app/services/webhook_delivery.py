@@ -36,7 +36,7 @@ from app.errors import (
 from app.language.nodes.triggers import WebhookTriggerParameters
 from app.language.plan import Plan
 from app.services.runs.starting import keyed_run_id
-from app.vault.webhook_secrets import token_hash
+from app.vault.webhook_secrets import token_matches
 
 # Headers that may carry credentials of the sender or of a proxy: never part of a payload.
 _PRIVATE_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie"})
@@ -162,8 +162,8 @@ def verification_challenge(
     if query.get("hub.mode") != "subscribe":
         return None
     given = query.get("hub.verify_token", "")
-    if verify_token_hash is None or not hmac.compare_digest(
-        token_hash(given, secret_key=secret_key).encode(), verify_token_hash.encode()
+    if verify_token_hash is None or not token_matches(
+        given, verify_token_hash, secret_key=secret_key
     ):
         raise PermissionDeniedError("the verify token does not match this webhook's")
     return query.get("hub.challenge", "")

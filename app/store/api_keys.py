@@ -9,19 +9,18 @@ Each key has a scope, and a scope allows what the ones before it allow:
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, get_args
 
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.db.models import ApiKey, Organization
 from app.db.types import utcnow
 from app.errors import NotFoundError
+from app.vault.derivation import keyed_hash, legacy_keyed_hash
 
 KEY_PREFIX = "fh_"
 
@@ -45,7 +44,7 @@ def looks_like_a_key(key: str) -> bool:
 
 
 def hash_key(key: str, *, secret_key: str) -> str:
-    return hmac.new(secret_key.encode(), key.encode(), hashlib.sha256).hexdigest()
+    return keyed_hash(secret_key, "api-key-hash", key)
 
 
 @dataclass(frozen=True)
@@ -82,13 +81,20 @@ async def issue_key(
 async def authenticate(
     session: AsyncSession, *, key: str, secret_key: str
 ) -> tuple[ApiKey, Organization] | None:
-    """The live key and its organization, or None for an unknown, revoked or expired key."""
+    """The live key and its organization, or None for an unknown, revoked or expired key.
+
+    A key stored under the hash of before per-purpose keys is found by that hash and stored
+    again under the current one."""
     digest = hash_key(key, secret_key=secret_key)
+    legacy = legacy_keyed_hash(secret_key, key)
     row = (
         await session.exec(
             select(ApiKey, Organization)
             .join(Organization, Organization.id == ApiKey.organization_id)  # type: ignore[arg-type]
-            .where(ApiKey.key_hash == digest, ApiKey.revoked_at.is_(None))  # type: ignore[union-attr]
+            .where(
+                col(ApiKey.key_hash).in_([digest, legacy]),
+                ApiKey.revoked_at.is_(None),  # type: ignore[union-attr]
+            )
         )
     ).first()
     if row is None:
@@ -97,6 +103,7 @@ async def authenticate(
     now = utcnow()
     if api_key.expires_at is not None and api_key.expires_at <= now:
         return None
+    api_key.key_hash = digest
     api_key.last_used_at = now
     session.add(api_key)
     await session.commit()

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import hmac
 import secrets
 
 from app.vault import Sealed, UnknownKeyError, Vault, VaultError
+from app.vault.derivation import keyed_hash, legacy_keyed_hash
 
 
 class SealError(ValueError):
@@ -57,4 +57,13 @@ def new_secret() -> str:
 
 def token_hash(token: str, *, secret_key: str) -> str:
     """A keyed hash for values that are only ever compared (Meta's verify token)."""
-    return hmac.new(secret_key.encode(), token.encode(), hashlib.sha256).hexdigest()
+    return keyed_hash(secret_key, "webhook-verify-token", token)
+
+
+def token_matches(token: str, stored_hash: str, *, secret_key: str) -> bool:
+    """Whether `token` is the one `stored_hash` was made of, now or before keys were derived
+    per purpose; compared in constant time."""
+    return any(
+        hmac.compare_digest(made.encode(), stored_hash.encode())
+        for made in (token_hash(token, secret_key=secret_key), legacy_keyed_hash(secret_key, token))
+    )

@@ -16,6 +16,7 @@ from temporalio.client import Client, WorkflowExecution
 from app.contract import search_attributes as attrs
 from app.errors import ErrorDetail, InvalidInputError
 from app.services.runs.starting import CLOSED_STATUS
+from app.vault.derivation import derive_key
 from workflows.state import INTERPRETER_WORKFLOW, RunStatus, TriggerKind
 
 # Temporal's own status is the truth for every way a run can end (a terminated run never
@@ -127,7 +128,8 @@ _MAC_BYTES = 16
 
 def _mac(token: bytes, query: str, signing_key: str) -> bytes:
     message = query.encode() + b"\n" + token
-    return hmac.new(signing_key.encode(), message, hashlib.sha256).digest()[:_MAC_BYTES]
+    key = derive_key(signing_key, "page-token")
+    return hmac.new(key, message, hashlib.sha256).digest()[:_MAC_BYTES]
 
 
 def _encode_token(token: bytes | None, query: str, signing_key: str) -> str | None:
