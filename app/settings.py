@@ -26,14 +26,15 @@ INSECURE_SECRET = "change-this-development-secret"  # noqa: S105
 INSECURE_VAULT_KEY = "dev:Zmxvd2hvbGQtZGV2ZWxvcG1lbnQtdmF1bHQta2V5ISE="
 
 
-MAKE_A_SECRET = "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+MAKE_A_SECRET = "python -c 'import secrets; print(secrets.token_urlsafe(48))'"  # noqa: S105
+MAKE_A_VAULT_KEY = "python -c 'import base64, os; print(base64.b64encode(os.urandom(32)).decode())'"
 
 
 def _guessable(secret: bytes) -> bool:
     """Whether a secret is far from random: too few distinct symbols, or so repetitive that it
     compresses (random bytes and random text do not)."""
-    distinct = len(set(secret))
-    return distinct < min(12, len(secret) // 4) or len(zlib.compress(secret, 9)) < len(secret) * 0.75
+    too_few_symbols = len(set(secret)) < min(12, len(secret) // 4)
+    return too_few_symbols or len(zlib.compress(secret, 9)) < len(secret) * 0.75
 
 
 class InsecureSettingsError(ValueError):
@@ -153,8 +154,7 @@ class Settings(BaseSettings):
         for key_id, key in parse_keys(self.vault_keys).keys.items():
             if _guessable(key):
                 raise InsecureSettingsError(
-                    f"VAULT_KEYS: key {key_id!r} looks guessable: make one with `make key` or "
-                    "python -c 'import base64, os; print(base64.b64encode(os.urandom(32)).decode())'"
+                    f"VAULT_KEYS: key {key_id!r} looks guessable: make one with {MAKE_A_VAULT_KEY}"
                 )
         return self
 

@@ -82,8 +82,9 @@ def test_a_sandbox_run_posts_to_the_emulator_and_everything_stops(
     assert [e["kind"] for e in record["effects"]].count("instagram.media.published") == 1
 
     # Connecting an X account goes through the emulator's consent page and back to the API.
-    started = httpx.post(f"{api}/accounts/x/authorize", headers=headers).json()
-    approved = httpx.get(started["authorize_url"], follow_redirects=True)
+    with httpx.Client(headers=headers) as browser:  # one browser: it keeps the cookie
+        started = browser.post(f"{api}/accounts/x/authorize").json()
+        approved = browser.get(started["authorize_url"], follow_redirects=True)
     assert approved.status_code == 200, approved.text
     assert approved.json()["platform"] == "x"
 

@@ -4,6 +4,7 @@ account is never stored with a token that does not work."""
 
 from __future__ import annotations
 
+import hmac
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -21,7 +22,7 @@ from app.db.models import Account
 from app.db.types import utcnow
 from app.store.accounts import connect_account, delete_account, get_account
 from app.vault import Vault
-from app.vault.authorizations import begin_authorization, take_authorization
+from app.vault.authorizations import begin_authorization, browser_hash, take_authorization
 from app.vault.credentials import CredentialKind, load_credential
 
 log = logging.getLogger(__name__)
@@ -38,6 +39,10 @@ class AuthorizationUnknownError(PlatformError):
 
 class NotRenewableError(PlatformError):
     """The account's credential has nothing to renew it with."""
+
+
+class OtherBrowserError(PlatformError):
+    """An authorization's callback arrived in a browser other than the one that started it."""
 
 
 class NotConfiguredError(PlatformError):
@@ -83,8 +88,9 @@ class Connections:
         )  # fmt: skip
 
     async def start_x_authorization(
-        self, session: AsyncSession, *, organization_id: str
+        self, session: AsyncSession, *, organization_id: str, browser_secret: str
     ) -> StartedAuthorization:
+        """An authorize URL for X, valid for the browser holding `browser_secret` only."""
         if not self.endpoints.x_client_id:
             raise NotConfiguredError(
                 "X is not configured here: set X_CLIENT_ID (and X_CLIENT_SECRET)"
@@ -94,19 +100,31 @@ class Connections:
         await begin_authorization(
             session, self.vault, organization_id=organization_id, platform="x", state=state,
             code_verifier=verifier, redirect_uri=self.endpoints.x_redirect_uri,
-            scopes=list(X_SCOPES), expires_at=expires_at,
+            scopes=list(X_SCOPES), expires_at=expires_at, browser_secret=browser_secret,
         )  # fmt: skip
         url = self.x.authorize_url(state=state, code_challenge=code_challenge(verifier))
         return StartedAuthorization(authorize_url=url, expires_at=expires_at)
 
     async def finish_x_authorization(
-        self, session: AsyncSession, *, state: str, code: str
+        self, session: AsyncSession, *, state: str, code: str, browser_secret: str | None
     ) -> Account:
-        """Exchange the callback's code (with the PKCE verifier kept for its `state`)."""
+        """Exchange the callback's code (with the PKCE verifier kept for its `state`), in the
+        browser that started the authorization only: otherwise anyone could send a link made
+        for their organization to someone else, whose approval would connect that person's X
+        account to the sender's organization."""
         pending = await take_authorization(session, self.vault, state=state)
         if pending is None or pending.platform != "x":
             raise AuthorizationUnknownError(
                 "this authorization is unknown, was used already or expired: start again"
+            )
+        if (
+            browser_secret is None
+            or pending.browser_hash is None
+            or not hmac.compare_digest(browser_hash(browser_secret), pending.browser_hash)
+        ):
+            raise OtherBrowserError(
+                "this authorization was started in another browser: start it again from the "
+                "browser that approves it"
             )
         grant = await self.x.exchange_code(code=code, code_verifier=pending.code_verifier)
         user = await self.x.me(grant.access_token)

@@ -23,6 +23,10 @@ def state_hash(state: str) -> str:
     return hashlib.sha256(state.encode()).hexdigest()
 
 
+def browser_hash(browser_secret: str) -> str:
+    return hashlib.sha256(browser_secret.encode()).hexdigest()
+
+
 def authorization_binding(row: OAuthAuthorization) -> tuple[str, ...]:
     return ("oauth-authorization", row.organization_id, row.state_hash)
 
@@ -36,6 +40,9 @@ class PendingAuthorization:
     redirect_uri: str
     scopes: list[str]
     code_verifier: str = field(repr=False)
+    browser_hash: str | None = field(default=None, repr=False)
+    """SHA-256 of the secret the starting browser holds in a cookie; None for authorizations
+    started before they were bound to a browser."""
 
 
 async def begin_authorization(
@@ -49,8 +56,10 @@ async def begin_authorization(
     redirect_uri: str,
     scopes: list[str],
     expires_at: datetime,
+    browser_secret: str,
 ) -> None:
-    """Remember an authorization until its callback (or `expires_at`); commits."""
+    """Remember an authorization until its callback (or `expires_at`), bound to the browser
+    that holds `browser_secret` (only its hash is kept); commits."""
     row = OAuthAuthorization(
         state_hash=state_hash(state),
         organization_id=organization_id,
@@ -61,7 +70,10 @@ async def begin_authorization(
         ciphertext=b"",
         expires_at=expires_at,
     )
-    sealed = vault.seal({"code_verifier": code_verifier}, binding=authorization_binding(row))
+    sealed = vault.seal(
+        {"code_verifier": code_verifier, "browser_hash": browser_hash(browser_secret)},
+        binding=authorization_binding(row),
+    )
     row.key_id, row.ciphertext = sealed.key_id, sealed.ciphertext
     # Abandoned authorizations would pile up otherwise; each new one sweeps the expired.
     await session.exec(
@@ -97,4 +109,5 @@ async def take_authorization(
         redirect_uri=row.redirect_uri,
         scopes=list(row.scopes),
         code_verifier=secret["code_verifier"],
+        browser_hash=secret.get("browser_hash"),
     )

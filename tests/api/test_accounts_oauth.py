@@ -40,9 +40,13 @@ async def consent(accounts: AccountsApi, login: str = "ada") -> dict[str, str]:
     return {name: values[0] for name, values in query.items()}
 
 
-async def callback(accounts: AccountsApi, query: dict[str, str]) -> httpx.Response:
-    # X sends the person's browser: no API key.
-    async with httpx.AsyncClient(base_url=accounts.url) as browser:
+async def callback(
+    accounts: AccountsApi, query: dict[str, str], *, same_browser: bool = True
+) -> httpx.Response:
+    # X sends the person's browser back: no API key, but the cookie set when the
+    # authorization started (the API client played that browser).
+    cookies = accounts.client.cookies if same_browser else None
+    async with httpx.AsyncClient(base_url=accounts.url, cookies=cookies) as browser:
         return await browser.get("/accounts/x/callback", params=query)
 
 
@@ -81,6 +85,42 @@ async def test_the_authorize_url_asks_x_for_a_code_with_an_s256_challenge(
     assert datetime.fromisoformat(started["expires_at"]) <= datetime.now(UTC) + timedelta(
         minutes=10
     )
+
+
+async def test_the_callback_in_another_browser_connects_nothing(accounts: AccountsApi) -> None:
+    """A link made by one organization and approved by someone else's browser (sent to them,
+    say) must not connect that person's X account to the link maker's organization."""
+    accounts.emulator.add_x_user("ada")
+    response = await callback(accounts, await consent(accounts), same_browser=False)
+
+    assert response.status_code == 403, response.text
+    assert "started in another browser" in response.json()["error"]["message"]
+    assert (await accounts.client.get("/accounts")).json()["count"] == 0
+
+
+async def test_the_callback_with_another_browsers_cookie_connects_nothing(
+    accounts: AccountsApi,
+) -> None:
+    accounts.emulator.add_x_user("ada")
+    query = await consent(accounts)
+    async with httpx.AsyncClient(base_url=accounts.url) as stranger:
+        stranger.cookies.set("flowhold_oauth", "a-secret-of-another-browser")
+        response = await stranger.get("/accounts/x/callback", params=query)
+
+    assert response.status_code == 403
+    assert (await accounts.client.get("/accounts")).json()["count"] == 0
+
+
+async def test_the_authorization_cookie_is_short_lived_and_out_of_scripts_reach(
+    accounts: AccountsApi,
+) -> None:
+    started = await accounts.client.post("/accounts/x/authorize")
+    cookie = started.headers["set-cookie"].lower()
+
+    assert "httponly" in cookie
+    assert "samesite=lax" in cookie
+    assert "path=/accounts/x" in cookie
+    assert "max-age=600" in cookie
 
 
 async def test_the_callback_exchanges_the_code_and_connects_the_account(

@@ -4,11 +4,12 @@ out; an HTTP credential's allowed hosts are not secret, and come out and change 
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi import APIRouter, Cookie, Depends, Query, Request, Response, status
 
 from activities.accounts.errors import (
     ClientRejectedError,
@@ -42,15 +43,20 @@ from app.errors import (
     ServiceUnavailableError,
 )
 from app.services.accounts import (
+    AUTHORIZATION_TTL,
     AuthorizationUnknownError,
     Connections,
     NotConfiguredError,
     NotRenewableError,
+    OtherBrowserError,
 )
 from app.store import accounts as store
 from app.vault import Vault
 
 router = APIRouter(prefix="/accounts", tags=["accounts"])
+
+BROWSER_COOKIE = "flowhold_oauth"
+"""Holds the secret that ties an OAuth authorization to the browser that started it."""
 
 Responses = dict[int | str, dict[str, Any]]
 _READS: Responses = errors(401, 422)
@@ -89,6 +95,8 @@ def _platform_errors(field: tuple[str | int, ...] = ()) -> Iterator[None]:
         raise ServiceUnavailableError(error.message) from None
     except (NotRenewableError, AccountUnusableError) as error:
         raise ConflictError(error.message) from None
+    except OtherBrowserError as error:
+        raise PermissionDeniedError(error.message) from None
     except (GrantRevokedError, AuthorizationUnknownError, PlatformError) as error:
         raise InvalidInputError(
             error.message, [ErrorDetail(message=error.message, path=field)]
@@ -142,19 +150,23 @@ async def finish_x_authorization(
     session: SessionDep,
     connections: ConnectionsDep,
     state: Annotated[str, Query(min_length=1, max_length=200)],
+    browser_secret: Annotated[str | None, Cookie(alias=BROWSER_COOKIE, max_length=100)] = None,
     code: Annotated[str | None, Query(max_length=2000)] = None,
     error: Annotated[str | None, Query(max_length=200)] = None,
     error_description: Annotated[str | None, Query(max_length=2000)] = None,
 ) -> AccountPublic:
     """Where X sends the person back. No API key: `state` ties it to the authorization (and
-    organization) it started, once, within ten minutes; the code is exchanged with PKCE."""
+    organization) it started, once, within ten minutes, and the cookie set when it started
+    ties it to that browser (403 in any other); the code is exchanged with PKCE."""
     if error is not None or not code:
         # Used up either way, so the same state cannot be tried again.
         await connections.finish_x_authorization_refused(session, state=state)
         message = f"X did not authorize: {error_description or error or 'no code'}"
         raise InvalidInputError(message, [ErrorDetail(message=message, path=("query", "error"))])
     with _platform_errors(("query", "state")):
-        account = await connections.finish_x_authorization(session, state=state, code=code)
+        account = await connections.finish_x_authorization(
+            session, state=state, code=code, browser_secret=browser_secret
+        )
     return await _public(session, connections.vault, account)
 
 
@@ -166,14 +178,31 @@ async def finish_x_authorization(
     responses={**_WRITES, **_PLATFORM},
 )
 async def start_x_authorization(
-    caller: AdminDep, session: SessionDep, connections: ConnectionsDep
+    request: Request,
+    response: Response,
+    caller: AdminDep,
+    session: SessionDep,
+    connections: ConnectionsDep,
+    browser_secret: Annotated[str | None, Cookie(alias=BROWSER_COOKIE, max_length=100)] = None,
 ) -> XAuthorizationStarted:
     """Start connecting an X account: send the person to `authorize_url`; X brings them back
-    to `/accounts/x/callback`, which stores the account."""
+    to `/accounts/x/callback`, which stores the account. The answer sets a short-lived cookie
+    that binds the authorization to this browser: approve it in the same browser (a script
+    keeps the cookie, as `curl -c jar -b jar` does)."""
+    browser_secret = browser_secret or secrets.token_urlsafe(32)
     with _platform_errors():
         started = await connections.start_x_authorization(
-            session, organization_id=caller.organization_id
+            session, organization_id=caller.organization_id, browser_secret=browser_secret
         )
+    response.set_cookie(
+        BROWSER_COOKIE,
+        browser_secret,
+        max_age=int(AUTHORIZATION_TTL.total_seconds()),
+        path="/accounts/x",
+        secure=request.url.scheme == "https",
+        httponly=True,
+        samesite="lax",
+    )
     return XAuthorizationStarted(authorize_url=started.authorize_url, expires_at=started.expires_at)
 
 
