@@ -10,6 +10,7 @@ from fastapi_offline import FastAPIOffline
 
 from app.api import errors
 from app.api.hardening import HardeningMiddleware
+from app.api.json_bodies import JsonBodyMiddleware
 from app.api.routes import (
     accounts,
     api_keys,
@@ -62,6 +63,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         static_url="/docs-assets",
     )
+    # Added last, so outermost: every answer, refusals included, gets the hardening headers.
+    app.add_middleware(JsonBodyMiddleware)
     app.add_middleware(HardeningMiddleware)
     app.state.failed_authentication = FailureLimiter(
         limit=FAILED_AUTHENTICATION_LIMIT, window=60, what="failed authentications"

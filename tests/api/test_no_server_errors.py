@@ -24,6 +24,7 @@ from tests.utils.emulated import emulator_server, emulator_settings
 __all__ = ["emulator_server"]
 
 ST = Path(sys.executable).parent / "st"
+ROOT = Path(__file__).resolve().parents[2]
 FULL = os.environ.get("FLOWHOLD_FUZZ") == "full"
 
 
@@ -56,6 +57,7 @@ async def test_no_generated_request_gets_a_server_error(api: ApiHarness, tmp_pat
         "--continue-on-failure",
         # schemathesis keeps a cache where it runs: not in the repository.
         cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "SCHEMATHESIS_HOOKS": "tests.api.fuzz_hooks"},
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
     )  # fmt: skip
