@@ -28,7 +28,7 @@ def body_with(template: dict[str, Any], bad: str) -> str:
 
 
 def deep_graph() -> dict[str, Any]:
-    graph = json.loads(json.dumps(GREETING_GRAPH))
+    graph: dict[str, Any] = json.loads(json.dumps(GREETING_GRAPH))
     graph["nodes"][1]["parameters"]["value"] = {"greeting": "@BAD@"}
     return graph
 
