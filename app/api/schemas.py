@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from workflows.state import RunState, RunStatus
 
@@ -127,6 +127,12 @@ class WorkflowVersionPublic(WorkflowVersionSummary):
             "pinned version of each sub-workflow. `plan_hash` is its SHA-256."
         )
     )
+
+    @field_validator("plan", mode="before")
+    @classmethod
+    def _plan_as_json(cls, plan: Any) -> Any:
+        # The store hands back a typed `Plan`; the answer shows it as the JSON runs carry.
+        return plan.model_dump(mode="json") if isinstance(plan, BaseModel) else plan
 
 
 class WorkflowVersionsPublic(BaseModel):

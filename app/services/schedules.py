@@ -36,8 +36,7 @@ SCHEDULE_TRIGGER = "trigger.schedule"
 MAX_BACKFILL = timedelta(days=366)
 
 
-def schedule_nodes(plan: Plan | dict[str, object]) -> list[str]:
-    plan = plan if isinstance(plan, Plan) else Plan.model_validate(plan)
+def schedule_nodes(plan: Plan) -> list[str]:
     return [node_id for node_id in plan.triggers if plan.nodes[node_id].type == SCHEDULE_TRIGGER]
 
 
@@ -65,8 +64,7 @@ def _schedule(
     task_queue: str,
     paused: bool,
 ) -> Schedule:
-    plan = Plan.model_validate(version.plan)
-    parameters = _parameters(plan, node_id)
+    parameters = _parameters(version.plan, node_id)
     run_input = build_run_input(
         version,
         trigger="schedule",

@@ -33,7 +33,7 @@ def version_of(organization_id: str, workflow_id: str, document: dict[str, Any])
         organization_id=organization_id,
         version=3,
         graph=document,
-        plan=plan.model_dump(mode="json"),
+        plan=plan,
         plan_hash=plan.content_hash(),
     )
 

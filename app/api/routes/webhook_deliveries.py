@@ -15,7 +15,6 @@ from temporalio.client import Client, WorkflowFailureError
 from app.api.deps import LazyTemporalDep, SessionDep, SettingsDep, connect_temporal
 from app.api.responses import ErrorResponse, errors
 from app.errors import AppError, NotFoundError
-from app.language.plan import Plan
 from app.services import sub_workflows, webhook_delivery
 from app.services.runs import starting as runs
 from app.store import webhooks as store
@@ -66,7 +65,7 @@ async def deliver_webhook(
     version = await workflow_store.get_version(
         session, organization_id=workflow.organization_id, workflow_id=workflow.id
     )
-    plan = Plan.model_validate(version.plan)
+    plan = version.plan
     node = plan.nodes.get(webhook.node_id)
     if node is None or node.type != store.WEBHOOK_TRIGGER:
         raise NotFoundError(_NOT_FOUND)

@@ -95,7 +95,7 @@ def build_run_input(
 ) -> RunInput:
     """What a run of this exact version carries: its plan, the trigger, its metadata, and the
     plans its sub-workflows may start (`app.services.sub_workflows.plans_for`)."""
-    plan = Plan.model_validate(version.plan)
+    plan = version.plan
     node_id = trigger_node or trigger_node_of(plan, trigger)
     if node_id not in plan.triggers or plan.nodes[node_id].type != f"trigger.{trigger}":
         raise InvalidInputError(f"node '{node_id}' is not a {trigger} trigger of this workflow")
