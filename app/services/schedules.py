@@ -27,7 +27,7 @@ from app.db.models import WorkflowVersion
 from app.errors import ConflictError, ErrorDetail, InvalidInputError, NotFoundError
 from app.language.nodes.triggers import ScheduleTriggerParameters
 from app.language.plan import Plan
-from app.services.runs.starting import build_run_input, run_search_attributes
+from app.services.runs import RunStart
 from temporal.schedules import OVERLAP, build_schedule, schedule_id
 
 log = logging.getLogger(__name__)
@@ -65,19 +65,19 @@ def _schedule(
     paused: bool,
 ) -> Schedule:
     parameters = _parameters(version.plan, node_id)
-    run_input = build_run_input(
+    start = RunStart.of(
         version,
         trigger="schedule",
         payload=parameters.input or {},
-        workflows=workflows,
+        carried=workflows,
         trigger_node=node_id,
     )
     return build_schedule(
         parameters,
-        run_input=run_input,
+        run_input=start.input,
         run_id_prefix=f"run_{schedule_id(version.workflow_id, node_id)}",
         task_queue=task_queue,
-        search_attributes=run_search_attributes(version, "schedule"),
+        search_attributes=start.search_attributes,
         paused=paused,
     )
 
