@@ -75,6 +75,8 @@ class NodeState(_Answer):
 
 
 class DroppedEvents(_Answer):
+    """Events the run let go of before any wait took them, over its whole chain of runs."""
+
     unexpected: int = 0
     overflow: int = 0
 
