@@ -51,6 +51,7 @@ def test_the_tree_keeps_every_contract() -> None:
         ("activities/x/nodes.py", "import activities.instagram.nodes", "Platforms stand apart"),
         ("emulator/app.py", "import app.settings", "The emulator stands apart"),
         ("temporal/schedules.py", "import app.language.expressions._parser", "Private modules"),
+        ("app/api/run_schemas.py", "import workflows.state", "The API has its own run models"),
     ],
 )
 def test_a_wrong_import_breaks_a_contract(

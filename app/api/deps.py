@@ -14,6 +14,7 @@ from temporalio.client import Client
 from app.api.throttle import FailureLimiter
 from app.db.engine import Database
 from app.errors import AuthenticationError, PermissionDeniedError, ServiceUnavailableError
+from app.services.runs import RunService
 from app.settings import Settings
 from app.store.api_keys import SCOPES, Scope, allows, authenticate, looks_like_a_key
 from temporal.client import LazyClient
@@ -58,6 +59,19 @@ DatabaseDep = Annotated[Database, Depends(get_database)]
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
 TemporalDep = Annotated[Client, Depends(get_temporal)]
 LazyTemporalDep = Annotated[LazyClient, Depends(get_lazy_temporal)]
+
+
+def run_service(temporal: Client, settings: Settings) -> RunService:
+    return RunService(
+        temporal, task_queue=settings.temporal_task_queue, page_token_key=settings.secret_key
+    )
+
+
+def get_run_service(temporal: TemporalDep, settings: SettingsDep) -> RunService:
+    return run_service(temporal, settings)
+
+
+RunsDep = Annotated[RunService, Depends(get_run_service)]
 
 _bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: Bearer fh_...`")
 

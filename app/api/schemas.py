@@ -5,9 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
-
-from workflows.state import RunState, RunStatus
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 MAX_VERSION = 1_000_000
 """No workflow has more versions; larger numbers are refused before they reach a database."""
@@ -128,6 +126,12 @@ class WorkflowVersionPublic(WorkflowVersionSummary):
         )
     )
 
+    @field_validator("plan", mode="before")
+    @classmethod
+    def _plan_as_json(cls, plan: Any) -> Any:
+        # The store hands back a typed `Plan`; the answer shows it as the JSON runs carry.
+        return plan.model_dump(mode="json") if isinstance(plan, BaseModel) else plan
+
 
 class WorkflowVersionsPublic(BaseModel):
     data: list[WorkflowVersionSummary]
@@ -160,73 +164,6 @@ class WorkflowExport(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     description: str = Field(default="", max_length=2000)
     graph: dict[str, Any]
-
-
-class RunCreate(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid", json_schema_extra={"examples": [{"input": {"name": "Ada"}}]}
-    )
-
-    input: Any = Field(
-        default=None,
-        description="The trigger payload, readable as `trigger`; checked against the manual "
-        "trigger's `input_schema` when it has one.",
-    )
-    version: int | None = Field(
-        default=None, ge=1, le=MAX_VERSION, description="Defaults to the latest version."
-    )
-
-
-class RunCreated(BaseModel):
-    id: str
-    workflow_id: str
-    version: int
-    created: bool = Field(
-        default=True,
-        description="False when an Idempotency-Key named a run started before: that run.",
-    )
-
-
-class RunPublic(RunState):
-    id: str
-    workflow_id: str | None = None
-    workflow_version: int | None = None
-    trigger: str | None = Field(default=None, description="`manual`, `schedule` or `webhook`.")
-    rerun_of: str | None = Field(default=None, description="The run this one re-runs.")
-
-
-class RunSummaryPublic(BaseModel):
-    id: str
-    workflow_id: str | None
-    workflow_version: int | None
-    trigger: str | None
-    status: RunStatus
-    started_at: datetime
-    ended_at: datetime | None
-
-
-class RunsPublic(BaseModel):
-    data: list[RunSummaryPublic]
-    count: int = Field(description="How many runs match, on every page.")
-    next_page_token: str | None = Field(
-        description="Pass as `page_token` for the next page; null on the last page."
-    )
-
-
-class DecisionPublic(BaseModel):
-    run_id: str
-    node_id: str = Field(description="The approval node that was decided.")
-
-
-class RunTerminate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    reason: str = Field(default="", max_length=500, examples=["posted by mistake"])
-
-
-class RunAccepted(BaseModel):
-    run_id: str
-    action: Literal["event", "cancel", "terminate"]
 
 
 class Health(BaseModel):

@@ -13,7 +13,8 @@ from typing import Any
 from sqlalchemy import Column, ForeignKey, Index, LargeBinary, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from app.db.types import JSONColumn, UTCDateTime, utcnow
+from app.db.types import JSONColumn, ModelJSON, UTCDateTime, utcnow
+from app.language.plan import Plan
 
 
 def new_id(prefix: str) -> str:
@@ -89,7 +90,8 @@ class WorkflowVersion(SQLModel, table=True):
     organization_id: str = _org_fk()
     version: int
     graph: dict[str, Any] = Field(sa_column=Column(JSONColumn, nullable=False))
-    plan: dict[str, Any] = Field(sa_column=Column(JSONColumn, nullable=False))
+    plan: Plan = Field(sa_column=Column(ModelJSON(Plan), nullable=False))
+    """Read back as a `Plan`: nobody validates a stored plan by hand."""
     plan_hash: str = Field(max_length=80)
     created_at: datetime = _created_at()
 

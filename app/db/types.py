@@ -3,13 +3,37 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
+from pydantic import BaseModel
 from sqlalchemy import JSON, DateTime, TypeDecorator
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeEngine
 
 JSONColumn = JSON().with_variant(JSONB(), "postgresql")
+Model = TypeVar("Model", bound=BaseModel)
+
+
+class ModelJSON(TypeDecorator[Model]):
+    """A pydantic model stored as its JSON (JSONB on PostgreSQL, as `JSONColumn`) and read
+    back as the model, so whoever reads the row gets it typed."""
+
+    impl = JSON
+    cache_ok = True
+
+    def __init__(self, model: type[Model]) -> None:
+        super().__init__()
+        self.model = model
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        return dialect.type_descriptor(JSONB() if dialect.name == "postgresql" else JSON())
+
+    def process_bind_param(self, value: Model | None, dialect: Dialect) -> Any:
+        return None if value is None else value.model_dump(mode="json")
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Model | None:
+        return None if value is None else self.model.model_validate(value)
 
 
 class UTCDateTime(TypeDecorator[datetime]):

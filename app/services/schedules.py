@@ -27,7 +27,7 @@ from app.db.models import WorkflowVersion
 from app.errors import ConflictError, ErrorDetail, InvalidInputError, NotFoundError
 from app.language.nodes.triggers import ScheduleTriggerParameters
 from app.language.plan import Plan
-from app.services.runs.starting import build_run_input, run_search_attributes
+from app.services.runs import RunStart
 from temporal.schedules import OVERLAP, build_schedule, schedule_id
 
 log = logging.getLogger(__name__)
@@ -36,8 +36,7 @@ SCHEDULE_TRIGGER = "trigger.schedule"
 MAX_BACKFILL = timedelta(days=366)
 
 
-def schedule_nodes(plan: Plan | dict[str, object]) -> list[str]:
-    plan = plan if isinstance(plan, Plan) else Plan.model_validate(plan)
+def schedule_nodes(plan: Plan) -> list[str]:
     return [node_id for node_id in plan.triggers if plan.nodes[node_id].type == SCHEDULE_TRIGGER]
 
 
@@ -65,21 +64,20 @@ def _schedule(
     task_queue: str,
     paused: bool,
 ) -> Schedule:
-    plan = Plan.model_validate(version.plan)
-    parameters = _parameters(plan, node_id)
-    run_input = build_run_input(
+    parameters = _parameters(version.plan, node_id)
+    start = RunStart.of(
         version,
         trigger="schedule",
         payload=parameters.input or {},
-        workflows=workflows,
+        carried=workflows,
         trigger_node=node_id,
     )
     return build_schedule(
         parameters,
-        run_input=run_input,
+        run_input=start.input,
         run_id_prefix=f"run_{schedule_id(version.workflow_id, node_id)}",
         task_queue=task_queue,
-        search_attributes=run_search_attributes(version, "schedule"),
+        search_attributes=start.search_attributes,
         paused=paused,
     )
 

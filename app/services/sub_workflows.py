@@ -63,7 +63,7 @@ class _StoredPlans:
             except NotFoundError:
                 self._plans[key] = None
             else:
-                self._plans[key] = Plan.model_validate(row.plan)
+                self._plans[key] = row.plan
         return self._plans[key]
 
 
@@ -183,7 +183,7 @@ async def refuse_if_called(
             session, organization_id=organization_id
         )
         if caller.id != workflow_id
-        for call in calls(Plan.model_validate(version.plan))
+        for call in calls(version.plan)
         if call.workflow_id == workflow_id
     ]
     if details:
@@ -202,7 +202,7 @@ async def plans_for(session: AsyncSession, version: WorkflowVersion) -> dict[str
         ConflictError: A pinned version no longer exists (its workflow was deleted).
     """
     return await plans_called_by(
-        session, organization_id=version.organization_id, plan=Plan.model_validate(version.plan)
+        session, organization_id=version.organization_id, plan=version.plan
     )
 
 

@@ -52,7 +52,7 @@ def _version(workflow: Workflow, number: int, graph: dict[str, Any], plan: Plan)
         organization_id=workflow.organization_id,
         version=number,
         graph=graph,
-        plan=plan.model_dump(mode="json"),
+        plan=plan,
         plan_hash=plan.content_hash(),
     )
 

@@ -5,6 +5,7 @@ real platform host, not even an `http.request` aimed at one or redirected to one
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -18,17 +19,23 @@ from app.settings import SANDBOX_X_CLIENT_ID, Settings
 from tests.activities.support import action, new_organization, services_for
 from tests.utils.servers import serve
 
-REAL = {
-    "x_api_base_url": "https://api.x.com",
-    "x_authorize_url": "https://x.com/i/oauth2/authorize",
-    "x_client_id": "my-real-app",
-    "x_client_secret": "my-real-secret",
-    "instagram_api_base_url": "https://graph.instagram.com",
-}
+REAL_SECRET = "my-real-secret"
+
+
+def configured_for_real(**extra: Any) -> Settings:
+    """Settings that name the real platforms and a real OAuth app."""
+    return Settings(
+        x_api_base_url="https://api.x.com",
+        x_authorize_url="https://x.com/i/oauth2/authorize",
+        x_client_id="my-real-app",
+        x_client_secret=REAL_SECRET,
+        instagram_api_base_url="https://graph.instagram.com",
+        **extra,
+    )
 
 
 def test_sandbox_settings_point_every_platform_at_the_emulator_whatever_else_is_set() -> None:
-    settings = Settings(sandbox=True, sandbox_port=8977, **REAL)
+    settings = configured_for_real(sandbox=True, sandbox_port=8977)
 
     endpoints = PlatformEndpoints.from_settings(settings)
 
@@ -36,7 +43,7 @@ def test_sandbox_settings_point_every_platform_at_the_emulator_whatever_else_is_
     assert endpoints.x_authorize_url == "http://127.0.0.1:8977/i/oauth2/authorize"
     assert endpoints.instagram_api_base_url == "http://127.0.0.1:8977"
     assert endpoints.x_client_id == SANDBOX_X_CLIENT_ID
-    assert endpoints.x_client_secret not in ("", REAL["x_client_secret"])
+    assert endpoints.x_client_secret not in ("", REAL_SECRET)
     assert endpoints.sandbox
 
 
@@ -50,10 +57,10 @@ def test_every_process_derives_the_same_sandbox_client_secret_from_the_secret_ke
 
 
 def test_without_the_sandbox_the_configured_platforms_stay() -> None:
-    endpoints = PlatformEndpoints.from_settings(Settings(**REAL))
+    endpoints = PlatformEndpoints.from_settings(configured_for_real())
 
     assert endpoints.x_api_base_url == "https://api.x.com"
-    assert endpoints.x_client_secret == "my-real-secret"
+    assert endpoints.x_client_secret == REAL_SECRET
     assert not endpoints.sandbox
 
 

@@ -4,16 +4,18 @@ its latest run carries (`RunInput.resume`)."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from typing import Any
 
 from temporalio.client import Client
 
+from app.services.runs import RunStart
 from app.services.runs import control as run_control
-from app.services.runs import starting as runs
+from app.services.runs.starting import start_run
 from app.store import workflows as store
 from tests.api.test_sub_workflows import session_of
 from tests.conftest import ApiHarness
-from tests.utils.api import create_workflow, wait_for_end, wait_until_waiting
+from tests.utils.api import create_workflow, eventually, wait_for_end, wait_until_waiting
 from workflows.state import RunInput, RunLimits
 
 SCHEDULED_WAIT_THEN_FAIL: dict[str, Any] = {
@@ -41,13 +43,10 @@ async def start_scheduled(api: ApiHarness, workflow_id: str) -> str:
         version = await store.get_version(
             session, organization_id=api.organization_id, workflow_id=workflow_id
         )
-    run_input = runs.build_run_input(
-        version, trigger="schedule", payload={"report": "sales"}, workflows={}
-    )
-    started = await runs.start_run(
+    start = RunStart.of(version, trigger="schedule", payload={"report": "sales"}, carried={})
+    started = await start_run(
         api.temporal,
-        run_input=run_input.model_copy(update={"limits": SMALL_HISTORY}),
-        search_attributes=runs.run_search_attributes(version, "schedule"),
+        dataclasses.replace(start, input=start.input.model_copy(update={"limits": SMALL_HISTORY})),
         task_queue=api.settings.temporal_task_queue,
     )
     return started.id
@@ -115,3 +114,20 @@ async def test_a_run_that_continued_as_new_is_rerun_from_its_original_input(
     final = await wait_for_end(api.client, rerun_id)
     assert final["rerun_of"] == run_id
     assert final["error"]["message"] == "node 'boom' failed: failed on sales"
+
+
+async def test_a_run_that_continued_as_new_is_listed_once_as_running(api: ApiHarness) -> None:
+    workflow_id = await create_workflow(api.client, SCHEDULED_WAIT_THEN_FAIL)
+    run_id = await start_scheduled(api, workflow_id)
+    await wait_until_waiting(api.client, run_id, "tick")
+    await continue_as_new(api, run_id)
+    # Temporal's visibility lists each execution of the chain: the two that continued too.
+    await eventually(
+        lambda: api.temporal.count_workflows(f'WorkflowId = "{run_id}"'),
+        lambda counted: counted.count == 3,
+    )
+    response = await api.client.get("/runs", params={"workflow_id": workflow_id})
+    assert response.status_code == 200, response.text
+    listed = response.json()
+    assert [(run["id"], run["status"]) for run in listed["data"]] == [(run_id, "running")]
+    assert listed["count"] == 1

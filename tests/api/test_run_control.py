@@ -85,11 +85,11 @@ async def test_a_cancelled_run_ends_cancelled_with_its_node_states(api: ApiHarne
     assert (await api.client.post(f"/runs/{run_id}/cancel")).status_code == 409
 
 
-async def test_a_terminated_run_ends_cancelled(api: ApiHarness) -> None:
+async def test_a_terminated_run_ends_terminated(api: ApiHarness) -> None:
     run_id = await start_run(api.client, await create_workflow(api.client, WAITING_GRAPH))
     response = await api.client.post(f"/runs/{run_id}/terminate", json={"reason": "oops"})
     assert response.status_code == 202
-    assert (await wait_for_end(api.client, run_id))["status"] == "cancelled"
+    assert (await wait_for_end(api.client, run_id))["status"] == "terminated"
 
 
 async def test_a_failed_run_is_rerun_with_the_same_input_and_linked(api: ApiHarness) -> None:
@@ -130,6 +130,20 @@ async def test_a_run_is_followed_as_server_sent_events_until_it_ends(api: ApiHar
     assert events[0][0] == "state"
     assert events[0][1]["waiting_for"][0]["node_id"] == "pay"
     assert events[-2][1]["status"] == "succeeded"
+    assert events[-1] == ("end", {})
+
+
+async def test_following_a_run_that_is_terminated_ends_with_its_terminated_state(
+    api: ApiHarness,
+) -> None:
+    run_id = await start_run(api.client, await create_workflow(api.client, WAITING_GRAPH))
+    await wait_until_waiting(api.client, run_id, "pay")
+    async with api.client.stream("GET", f"/runs/{run_id}/stream") as stream:
+        await api.client.post(f"/runs/{run_id}/terminate", json={})
+        text = (await stream.aread()).decode()
+    events = parse_sse(text)
+    assert events[0][1]["status"] == "running"
+    assert events[-2][1]["status"] == "terminated"
     assert events[-1] == ("end", {})
 
 

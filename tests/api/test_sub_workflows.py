@@ -91,7 +91,7 @@ async def test_a_sub_workflow_runs_the_version_that_was_latest_when_its_caller_w
         stored = await store.get_version(
             session, organization_id=api.organization_id, workflow_id=parent
         )
-    assert stored.plan["nodes"]["call"]["parameters"]["version"] == 1
+    assert stored.plan.nodes["call"].parameters["version"] == 1
     assert (await edit(api, child, plain({"v": 2}))).status_code == 200
     final = await run(api, parent, {"n": 7})
     assert final["status"] == "succeeded"

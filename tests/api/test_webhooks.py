@@ -13,7 +13,6 @@ import httpx
 import sqlalchemy as sa
 
 from app.db.engine import sync_url
-from app.db.models import WorkflowVersion
 from tests.conftest import ApiHarness
 from tests.utils.api import create_workflow, wait_for_end
 from tests.utils.stored_plans import rewrite_latest_plan
@@ -313,15 +312,11 @@ async def test_a_version_saved_without_authentication_now_needs_a_signature(
     api: ApiHarness,
 ) -> None:
     workflow_id, url, _ = await webhook(api, authentication="token")
-    engine = sa.create_engine(sync_url(api.settings.resolved_database_url))
-    try:
-        with engine.begin() as connection:
-            versions = WorkflowVersion.__table__  # type: ignore[attr-defined]
-            plan = connection.execute(sa.select(versions.c.plan)).scalar_one()
-            plan["nodes"]["hook"]["parameters"]["authentication"] = "none"
-            connection.execute(sa.update(versions).values(plan=plan))
-    finally:
-        engine.dispose()
+
+    def without_authentication(plan: dict[str, Any]) -> None:
+        plan["nodes"]["hook"]["parameters"]["authentication"] = "none"
+
+    rewrite_latest_plan(api.settings, workflow_id, without_authentication)
     [hook] = (await api.client.get(f"/workflows/{workflow_id}/webhooks")).json()["data"]
     assert hook["authentication"] == "hmac_sha256"
     response = await deliver(url, b"{}")

@@ -7,6 +7,7 @@ which they still update when they end."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import uuid
 from typing import Any
@@ -20,8 +21,9 @@ from app.contract import search_attributes as attrs
 from app.db.models import WorkflowVersion
 from app.language.calls import plan_key
 from app.language.plan import Plan
+from app.services.runs import RunStart, RunStatus
 from app.services.runs.listing import RunFilter, visibility_query
-from app.services.runs.starting import build_run_input, run_search_attributes, start_run
+from app.services.runs.starting import start_run
 from tests.workflows.harness import compiled, graph, node, value
 from workflows.state import RunState
 
@@ -33,7 +35,7 @@ def version_of(organization_id: str, workflow_id: str, document: dict[str, Any])
         organization_id=organization_id,
         version=3,
         graph=document,
-        plan=plan.model_dump(mode="json"),
+        plan=plan,
         plan_hash=plan.content_hash(),
     )
 
@@ -47,8 +49,7 @@ async def started(
     """A manual run of `version`, started as the API starts one."""
     run = await start_run(
         client,
-        run_input=build_run_input(version, trigger="manual", payload={}, workflows=workflows or {}),
-        search_attributes=run_search_attributes(version, "manual"),
+        RunStart.of(version, trigger="manual", payload={}, carried=workflows or {}),
         task_queue=task_queue,
     )
     return run.id
@@ -84,9 +85,9 @@ async def test_runs_are_listed_by_organization_status_and_trigger_kind(
     with pytest.raises(WorkflowFailureError):
         await dev_client.get_workflow_handle(failed_run).result()
     mine = f'FlowOrganizationId="{organization_id}"'
-    failed = visibility_query(organization_id, RunFilter(status="failed"))
+    failed = visibility_query(organization_id, RunFilter(status=RunStatus.FAILED))
     assert await listed(dev_client, failed, 1) == [failed_run]
-    succeeded = visibility_query(organization_id, RunFilter(status="succeeded"))
+    succeeded = visibility_query(organization_id, RunFilter(status=RunStatus.SUCCEEDED))
     assert await listed(dev_client, succeeded, 1) == [ok_run]
     assert await listed(
         dev_client,
@@ -152,14 +153,17 @@ async def test_a_run_started_with_the_old_status_attribute_still_updates_it(
 ) -> None:
     """As its history expects (replayed: `sub_workflow_started_with_status_attribute`)."""
     fine = version_of(organization_id, "wf_fine", graph(value("ok", 1), edges=[("start", "ok")]))
+    start = RunStart.of(fine, trigger="manual", payload={}, carried={})
     run = await start_run(
         dev_client,
-        run_input=build_run_input(fine, trigger="manual", payload={}, workflows={}),
-        search_attributes=TypedSearchAttributes(
-            [
-                *run_search_attributes(fine, "manual"),
-                SearchAttributePair(attrs.RUN_STATUS, "running"),
-            ]
+        dataclasses.replace(
+            start,
+            search_attributes=TypedSearchAttributes(
+                [
+                    *start.search_attributes,
+                    SearchAttributePair(attrs.RUN_STATUS, "running"),
+                ]
+            ),
         ),
         task_queue=task_queue,
     )

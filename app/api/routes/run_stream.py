@@ -7,25 +7,23 @@ from datetime import timedelta
 
 from fastapi import APIRouter
 from fastapi.sse import EventSourceResponse, format_sse_event
-from temporalio.client import Client
 
-from app.api.deps import CallerDep, SessionDep, TemporalDep
+from app.api.deps import CallerDep, RunsDep, SessionDep
 from app.api.responses import AUTHENTICATED, errors
-from app.services.runs import control as run_control
-from app.services.runs import starting as runs
+from app.api.run_schemas import RunStatePublic
+from app.services.runs import RunView
 
 router = APIRouter(tags=["runs"], responses={**AUTHENTICATED, **errors(503)})
 
 POLL = timedelta(milliseconds=250)
 
 
-async def _events(client: Client, organization_id: str, run_id: str) -> AsyncIterator[bytes]:
+async def _events(views: AsyncIterator[RunView]) -> AsyncIterator[bytes]:
     sequence = 0
-    async for state in run_control.follow(
-        client, organization_id=organization_id, run_id=run_id, poll=POLL
-    ):
+    async for view in views:
         sequence += 1
-        yield format_sse_event(data_str=state.model_dump_json(), event="state", id=str(sequence))
+        state = RunStatePublic.model_validate(view).model_dump_json()
+        yield format_sse_event(data_str=state, event="state", id=str(sequence))
     yield format_sse_event(data_str="{}", event="end", id=str(sequence + 1))
 
 
@@ -50,11 +48,11 @@ async def _events(client: Client, organization_id: str, run_id: str) -> AsyncIte
     },
 )
 async def stream_run(
-    run_id: str, caller: CallerDep, session: SessionDep, temporal: TemporalDep
+    run_id: str, caller: CallerDep, session: SessionDep, runs: RunsDep
 ) -> EventSourceResponse:
     """Follow a run: its state now and after every step, until it ends."""
-    # Check before the stream starts, so a wrong id is a plain 404, not a broken stream.
-    await runs.describe_run(temporal, organization_id=caller.organization_id, run_id=run_id)
+    # Found before the stream starts, so a wrong id is a plain 404, not a broken stream.
+    views = await runs.follow(organization_id=caller.organization_id, run_id=run_id, poll=POLL)
     # A stream may last long: it must not hold a database connection (the key is checked).
     await session.close()
-    return EventSourceResponse(_events(temporal, caller.organization_id, run_id))
+    return EventSourceResponse(_events(views))

@@ -7,10 +7,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Header, Query, Response, status
 
-from app.api.deps import CallerDep, SessionDep, SettingsDep, TemporalDep, WriterDep
+from app.api.deps import CallerDep, RunsDep, SessionDep, WriterDep
 from app.api.responses import AUTHENTICATED, WRITES, errors
-from app.api.schemas import (
+from app.api.run_schemas import (
+    DecisionInput,
     DecisionPublic,
+    EventInput,
     RunAccepted,
     RunCreate,
     RunCreated,
@@ -19,18 +21,7 @@ from app.api.schemas import (
     RunSummaryPublic,
     RunTerminate,
 )
-from app.errors import ConflictError
-from app.services import payload_limits, sub_workflows
-from app.services.runs import control as run_control
-from app.services.runs import listing as run_listing
-from app.services.runs import starting as runs
-from app.store import workflows as store
-from workflows.state import (
-    SUB_WORKFLOW_TRIGGER,
-    DecisionInput,
-    EventInput,
-    RunStatus,
-)
+from app.services.runs import RunFilter, RunStatus, RunTrigger
 
 router = APIRouter(tags=["runs"], responses={**AUTHENTICATED, **errors(503)})
 
@@ -47,17 +38,6 @@ IdempotencyKey = Annotated[
         ),
     ),
 ]
-
-
-def public_run(view: runs.RunView) -> RunPublic:
-    return RunPublic(
-        id=view.id,
-        workflow_id=view.workflow_id,
-        workflow_version=view.workflow_version,
-        trigger=view.trigger,
-        rerun_of=view.rerun_of,
-        **view.state.model_dump(),
-    )
 
 
 @router.post(
@@ -80,53 +60,37 @@ async def start_run(
     response: Response,
     caller: WriterDep,
     session: SessionDep,
-    temporal: TemporalDep,
-    settings: SettingsDep,
+    runs: RunsDep,
     idempotency_key: IdempotencyKey = None,
 ) -> RunCreated:
     """Start a run from the manual trigger; it carries the compiled plan of the chosen version.
     The input is checked against the trigger's `input_schema` (422 naming each field)."""
-    version = await store.get_version(
+    started = await runs.start_manual(
         session,
         organization_id=caller.organization_id,
         workflow_id=workflow_id,
         version=body.version,
-    )
-    run_input = runs.build_run_input(
-        version,
-        trigger="manual",
         payload=body.input,
-        workflows=await sub_workflows.plans_for(session, version),
-    )
-    runs.check_manual_input(run_input, body.input)
-    started = await runs.start_run(
-        temporal,
-        run_input=run_input,
-        search_attributes=runs.run_search_attributes(version, "manual"),
-        task_queue=settings.temporal_task_queue,
-        run_id=(
-            runs.keyed_run_id(caller.organization_id, "key", idempotency_key)
-            if idempotency_key
-            else None
-        ),
-        fingerprint=runs.request_hash(workflow_id, body.version, body.input),
+        idempotency_key=idempotency_key,
     )
     if not started.created:
         response.status_code = status.HTTP_200_OK
     return RunCreated(
-        id=started.id, workflow_id=workflow_id, version=version.version, created=started.created
+        id=started.id,
+        workflow_id=started.workflow_id,
+        version=started.workflow_version,
+        created=started.created,
     )
 
 
 @router.get("/runs", operation_id="list_runs", response_model=RunsPublic)
 async def list_runs(
     caller: CallerDep,
-    temporal: TemporalDep,
-    settings: SettingsDep,
+    runs: RunsDep,
     workflow_id: Annotated[str | None, Query(max_length=100)] = None,
     status_: Annotated[RunStatus | None, Query(alias="status")] = None,
     trigger: Annotated[
-        run_listing.RunTrigger | None,
+        RunTrigger | None,
         Query(description="What started the runs; `sub_workflow`: child runs of a parent."),
     ] = None,
     started_after: Annotated[
@@ -140,10 +104,9 @@ async def list_runs(
 ) -> RunsPublic:
     """Runs of the organization from Temporal's visibility store, newest first. Visibility is
     updated a moment after a run starts or ends."""
-    page = await run_listing.list_runs(
-        temporal,
+    page = await runs.list(
         organization_id=caller.organization_id,
-        where=run_listing.RunFilter(
+        where=RunFilter(
             workflow_id=workflow_id,
             status=status_,
             trigger=trigger,
@@ -152,10 +115,9 @@ async def list_runs(
         ),
         page_size=page_size,
         page_token=page_token,
-        signing_key=settings.secret_key,
     )
     return RunsPublic(
-        data=[RunSummaryPublic.model_validate(run, from_attributes=True) for run in page.runs],
+        data=[RunSummaryPublic.model_validate(run) for run in page.runs],
         count=page.count,
         next_page_token=page.next_page_token,
     )
@@ -164,10 +126,10 @@ async def list_runs(
 @router.get(
     "/runs/{run_id}", operation_id="get_run", response_model=RunPublic, responses=errors(404)
 )
-async def get_run(run_id: str, caller: CallerDep, temporal: TemporalDep) -> RunPublic:
+async def get_run(run_id: str, caller: CallerDep, runs: RunsDep) -> RunPublic:
     """A run's state: every node's status and output, and the result once it has ended."""
-    view = await runs.read_run(temporal, organization_id=caller.organization_id, run_id=run_id)
-    return public_run(view)
+    view = await runs.read(organization_id=caller.organization_id, run_id=run_id)
+    return RunPublic.model_validate(view)
 
 
 @router.post(
@@ -191,16 +153,18 @@ async def send_run_event(
         ),
     ],
     caller: WriterDep,
-    temporal: TemporalDep,
+    runs: RunsDep,
 ) -> RunAccepted:
     """Deliver a named event (a Temporal signal): `wait_for_event` nodes waiting for this name,
     now or later in the run, receive its payload. A name no `wait_for_event` node of the run
     listens for is refused (422); one only a sub-workflow's child run listens for too, naming
     the child run to send it to (events are not forwarded to children); a payload over
     `MAX_EVENT_BYTES` too (413)."""
-    payload_limits.check_event(body)
-    await run_control.send_event(
-        temporal, organization_id=caller.organization_id, run_id=run_id, event=body
+    await runs.event(
+        organization_id=caller.organization_id,
+        run_id=run_id,
+        name=body.name,
+        payload=body.payload,
     )
     return RunAccepted(run_id=run_id, action="event")
 
@@ -234,12 +198,17 @@ async def decide_run_approval(
         ),
     ],
     caller: WriterDep,
-    temporal: TemporalDep,
+    runs: RunsDep,
 ) -> DecisionPublic:
     """Approve or reject a waiting `approval` node (a Temporal update, so the answer says
     whether the run took it): 409 when nothing waits, or `by` is not an allowed approver."""
-    node_id = await run_control.decide(
-        temporal, organization_id=caller.organization_id, run_id=run_id, decision=body
+    node_id = await runs.decide(
+        organization_id=caller.organization_id,
+        run_id=run_id,
+        node_id=body.node_id,
+        approved=body.approved,
+        by=body.by,
+        comment=body.comment,
     )
     return DecisionPublic(run_id=run_id, node_id=node_id)
 
@@ -251,9 +220,9 @@ async def decide_run_approval(
     response_model=RunAccepted,
     responses={**WRITES, **errors(404, 409)},
 )
-async def cancel_run(run_id: str, caller: WriterDep, temporal: TemporalDep) -> RunAccepted:
+async def cancel_run(run_id: str, caller: WriterDep, runs: RunsDep) -> RunAccepted:
     """Ask the run to stop: waits and running actions are cancelled, the run ends `cancelled`."""
-    await run_control.cancel(temporal, organization_id=caller.organization_id, run_id=run_id)
+    await runs.cancel(organization_id=caller.organization_id, run_id=run_id)
     return RunAccepted(run_id=run_id, action="cancel")
 
 
@@ -265,12 +234,11 @@ async def cancel_run(run_id: str, caller: WriterDep, temporal: TemporalDep) -> R
     responses={**WRITES, **errors(404, 409)},
 )
 async def terminate_run(
-    run_id: str, body: RunTerminate, caller: WriterDep, temporal: TemporalDep
+    run_id: str, body: RunTerminate, caller: WriterDep, runs: RunsDep
 ) -> RunAccepted:
-    """Stop the run at once, without letting running actions finish (prefer cancel)."""
-    await run_control.terminate(
-        temporal, organization_id=caller.organization_id, run_id=run_id, reason=body.reason
-    )
+    """Stop the run at once, without letting running actions finish (prefer cancel); it ends
+    `terminated`."""
+    await runs.terminate(organization_id=caller.organization_id, run_id=run_id, reason=body.reason)
     return RunAccepted(run_id=run_id, action="terminate")
 
 
@@ -282,37 +250,11 @@ async def terminate_run(
     responses={**WRITES, **errors(404, 409)},
 )
 async def rerun_run(
-    run_id: str,
-    caller: WriterDep,
-    session: SessionDep,
-    temporal: TemporalDep,
-    settings: SettingsDep,
+    run_id: str, caller: WriterDep, session: SessionDep, runs: RunsDep
 ) -> RunCreated:
-    """Start a new run of a failed, cancelled or terminated run: the same version, trigger and
-    input. The new run's `rerun_of` names the original."""
-    original = await run_control.original_input(
-        temporal, organization_id=caller.organization_id, run_id=run_id
+    """Start a new run of a failed, cancelled, terminated or timed-out run: the same version,
+    trigger and input. The new run's `rerun_of` names the original."""
+    started = await runs.rerun(session, organization_id=caller.organization_id, run_id=run_id)
+    return RunCreated(
+        id=started.id, workflow_id=started.workflow_id, version=started.workflow_version
     )
-    version = await store.get_version(
-        session,
-        organization_id=caller.organization_id,
-        workflow_id=original.metadata.workflow_id,
-        version=original.metadata.workflow_version,
-    )
-    trigger = original.trigger
-    if trigger.kind == SUB_WORKFLOW_TRIGGER:
-        raise ConflictError(f"run '{run_id}' is a sub-workflow run: re-run the run that started it")
-    started = await runs.start_run(
-        temporal,
-        run_input=runs.build_run_input(
-            version,
-            trigger=trigger.kind,
-            payload=trigger.payload,
-            workflows=await sub_workflows.plans_for(session, version),
-            trigger_node=trigger.node_id,
-        ),
-        search_attributes=runs.run_search_attributes(version, trigger.kind),
-        task_queue=settings.temporal_task_queue,
-        rerun_of=run_id,
-    )
-    return RunCreated(id=started.id, workflow_id=version.workflow_id, version=version.version)

@@ -3,25 +3,22 @@ with the webhook's secret (a signature of the body, or a token)."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Request, status
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from pydantic import BaseModel, Field
-from temporalio.client import Client, WorkflowFailureError
 
-from app.api.deps import LazyTemporalDep, SessionDep, SettingsDep, connect_temporal
+from app.api.deps import LazyTemporalDep, SessionDep, SettingsDep, connect_temporal, run_service
 from app.api.responses import ErrorResponse, errors
+from app.api.run_schemas import NodeError
 from app.errors import AppError, NotFoundError
-from app.language.plan import Plan
-from app.services import sub_workflows, webhook_delivery
-from app.services.runs import starting as runs
+from app.services import webhook_delivery
+from app.services.runs import RunStatus, keyed_run_id, prepare_start
 from app.store import webhooks as store
 from app.store import workflows as workflow_store
 from app.vault.webhook_secrets import unseal
-from workflows.state import RunState
 
 router = APIRouter(tags=["webhook deliveries"])
 
@@ -34,9 +31,9 @@ class WebhookAccepted(BaseModel):
 
 
 class WebhookResult(WebhookAccepted):
-    status: str
+    status: RunStatus
     output: dict[str, Any] | None
-    error: dict[str, Any] | None
+    error: NodeError | None
 
 
 class MethodNotAllowedError(AppError):
@@ -66,7 +63,7 @@ async def deliver_webhook(
     version = await workflow_store.get_version(
         session, organization_id=workflow.organization_id, workflow_id=workflow.id
     )
-    plan = Plan.model_validate(version.plan)
+    plan = version.plan
     node = plan.nodes.get(webhook.node_id)
     if node is None or node.type != store.WEBHOOK_TRIGGER:
         raise NotFoundError(_NOT_FOUND)
@@ -101,13 +98,20 @@ async def deliver_webhook(
         if parameters.delivery_id_header
         else None
     )
-    carried = await sub_workflows.plans_for(session, version)
+    start = await prepare_start(
+        session,
+        version,
+        trigger="webhook",
+        payload=webhook_delivery.trigger_payload(parameters, delivery),
+        trigger_node=webhook.node_id,
+    )
     # Starting the run and waiting for it need no database connection: give it back.
     await session.close()
     temporal = await connect_temporal(lazy_temporal)
+    runs = run_service(temporal, settings)
     run_id, earlier = None, None
     if delivery_id:
-        run_id = runs.keyed_run_id(workflow.organization_id, f"hook_{webhook.id}", delivery_id)
+        run_id = keyed_run_id(workflow.organization_id, f"hook_{webhook.id}", delivery_id)
     elif digest and parameters.dedup_window:
         now = datetime.now(UTC)
         run_id, earlier = webhook_delivery.signature_run_ids(
@@ -121,41 +125,25 @@ async def deliver_webhook(
             temporal, earlier, now - parameters.dedup_window
         ):
             earlier = None
-    started = (
-        runs.StartedRun(id=earlier, created=False)
-        if earlier
-        else await runs.start_run(
-            temporal,
-            run_input=runs.build_run_input(
-                version,
-                trigger="webhook",
-                payload=webhook_delivery.trigger_payload(parameters, delivery),
-                workflows=carried,
-                trigger_node=webhook.node_id,
-            ),
-            search_attributes=runs.run_search_attributes(version, "webhook"),
-            task_queue=settings.temporal_task_queue,
-            run_id=run_id,
-            payload_field=("body",),
-        )
-    )
-    accepted = WebhookAccepted(run_id=started.id, created=started.created)
+    if earlier:
+        accepted = WebhookAccepted(run_id=earlier, created=False)
+    else:
+        started = await runs.start(start, run_id=run_id, payload_field=("body",))
+        accepted = WebhookAccepted(run_id=started.id, created=started.created)
     if parameters.response_mode == "wait_for_result":
-        state = await _result_within(
-            temporal,
-            workflow.organization_id,
-            started.id,
-            parameters.response_timeout.total_seconds(),
+        ended = await runs.wait(
+            organization_id=workflow.organization_id,
+            run_id=accepted.run_id,
+            seconds=parameters.response_timeout.total_seconds(),
         )
-        if state is not None:
-            return JSONResponse(
-                WebhookResult(
-                    **accepted.model_dump(),
-                    status=state.status,
-                    output=state.output,
-                    error=state.error.model_dump() if state.error else None,
-                ).model_dump(mode="json")
+        if ended is not None:
+            result = WebhookResult(
+                **accepted.model_dump(),
+                status=ended.status,
+                output=ended.output,
+                error=NodeError.model_validate(ended.error) if ended.error else None,
             )
+            return JSONResponse(result.model_dump(mode="json"))
     return JSONResponse(accepted.model_dump(mode="json"), status_code=status.HTTP_202_ACCEPTED)
 
 
@@ -179,18 +167,3 @@ for _method in ("POST", "GET", "PUT", "PATCH"):
         response_model=WebhookAccepted,
         responses=_RESPONSES,
     )
-
-
-async def _result_within(
-    client: Client, organization_id: str, run_id: str, seconds: float
-) -> RunState | None:
-    """The run's final state if it ends within `seconds`, else None."""
-    handle, _ = await runs.describe_run(client, organization_id=organization_id, run_id=run_id)
-    try:
-        async with asyncio.timeout(seconds):
-            await handle.result()
-    except TimeoutError:
-        return None
-    except WorkflowFailureError:
-        pass  # read below, with its node states
-    return await runs.read_state(handle, await handle.describe())

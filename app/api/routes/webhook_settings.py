@@ -97,11 +97,10 @@ async def list_webhooks(
     version = await workflow_store.get_version(
         session, organization_id=caller.organization_id, workflow_id=workflow_id
     )
-    plan = Plan.model_validate(version.plan)
     rows = await store.list_webhooks(
         session, organization_id=caller.organization_id, workflow_id=workflow_id
     )
-    data = [_public(request, settings, plan, row) for row in rows]
+    data = [_public(request, settings, version.plan, row) for row in rows]
     return WebhooksPublic(data=data, count=len(data))
 
 
@@ -143,7 +142,6 @@ async def set_webhook_secret(
             else None
         ),
     )
-    plan = Plan.model_validate(version.plan)
     return WebhookSecretPublic(
-        **_public(request, settings, plan, webhook).model_dump(), secret=generated
+        **_public(request, settings, version.plan, webhook).model_dump(), secret=generated
     )

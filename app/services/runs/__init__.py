@@ -1,0 +1,32 @@
+"""Runs: one service (`RunService`) that every trigger starts runs through and the API reads
+and acts on them with, over the interpreter workflow on Temporal.
+
+- `starting`: what a run carries (`RunStart`) and the one call that starts it;
+- `reading`: a run's status from Temporal and its detail from the interpreter (`RunView`);
+- `status`: the run statuses the API answers and filters with, and which are terminal;
+- `listing`: runs from Temporal's visibility; `control`: events, decisions, cancel,
+  terminate, and the input of a run to re-run; `details` and `child_events`: what reading and
+  events need from a run's history and plan.
+"""
+
+from app.services.runs.listing import RunFilter, RunPage, RunSummary, RunTrigger
+from app.services.runs.reading import RunView
+from app.services.runs.service import RunService
+from app.services.runs.starting import RunStart, StartedRun, keyed_run_id, prepare_start
+from app.services.runs.status import RERUNNABLE, TERMINAL, RunStatus
+
+__all__ = [
+    "RERUNNABLE",
+    "TERMINAL",
+    "RunFilter",
+    "RunPage",
+    "RunService",
+    "RunStart",
+    "RunStatus",
+    "RunSummary",
+    "RunTrigger",
+    "RunView",
+    "StartedRun",
+    "keyed_run_id",
+    "prepare_start",
+]

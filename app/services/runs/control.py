@@ -1,50 +1,34 @@
 """Acting on a running run: events (signal), decisions (update), cancel, terminate; and the
-original trigger of an ended run, for re-running it."""
+original input of an ended run, for re-running it."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator
-from datetime import timedelta
 from typing import Any
 
-from temporalio.client import (
-    Client,
-    WorkflowExecutionDescription,
-    WorkflowExecutionStatus,
-    WorkflowHandle,
-    WorkflowUpdateFailedError,
-)
+from temporalio.client import Client, WorkflowExecutionDescription, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from app.errors import ConflictError, ErrorDetail, InvalidInputError
 from app.services.runs.child_events import child_listeners
-from app.services.runs.details import run_input_of, with_live_attempts
-from app.services.runs.starting import describe_run, read_state
+from app.services.runs.details import run_input_of
+from app.services.runs.reading import RunHandle, describe_run
+from app.services.runs.status import RERUNNABLE, RunStatus, run_status
 from workflows.state import (
     DECIDE_UPDATE,
     EVENT_SIGNAL,
     DecisionInput,
     EventInput,
     RunInput,
-    RunState,
     expected_events,
-)
-
-RERUNNABLE = (
-    WorkflowExecutionStatus.FAILED,
-    WorkflowExecutionStatus.TIMED_OUT,
-    WorkflowExecutionStatus.CANCELED,
-    WorkflowExecutionStatus.TERMINATED,
 )
 
 
 async def _running(
     client: Client, organization_id: str, run_id: str
-) -> tuple[WorkflowHandle[Any, RunState], WorkflowExecutionDescription]:
+) -> tuple[RunHandle, WorkflowExecutionDescription]:
     handle, description = await describe_run(client, organization_id=organization_id, run_id=run_id)
-    if description.status != WorkflowExecutionStatus.RUNNING:
+    if run_status(description.status) is not RunStatus.RUNNING:
         raise ConflictError(f"run '{run_id}' has already ended")
     return handle, description
 
@@ -120,34 +104,10 @@ async def terminate(client: Client, *, organization_id: str, run_id: str, reason
 async def original_input(client: Client, *, organization_id: str, run_id: str) -> RunInput:
     """The input an ended, unsuccessful run was started with (from its history)."""
     handle, description = await describe_run(client, organization_id=organization_id, run_id=run_id)
-    if description.status not in RERUNNABLE:
+    status = run_status(description.status)
+    if status not in RERUNNABLE:
         raise ConflictError(
-            f"run '{run_id}' is {description.status.name.lower() if description.status else '?'}"
-            ": only a failed, cancelled or terminated run can be re-run"
+            f"run '{run_id}' has status '{status}': only a failed, cancelled, terminated or "
+            "timed-out run can be re-run"
         )
     return await run_input_of(client, handle, description)
-
-
-async def follow(
-    client: Client, *, organization_id: str, run_id: str, poll: timedelta
-) -> AsyncIterator[RunState]:
-    """Each new state of the run until it ends, the first one at once.
-
-    Temporal pushes nothing to clients: the run's history length is polled, and the state is
-    queried only when the history grew (every step of a run adds events).
-    """
-    handle, description = await describe_run(client, organization_id=organization_id, run_id=run_id)
-    seen_length = -1
-    last: RunState | None = None
-    while True:
-        if description.history_length != seen_length:
-            seen_length = description.history_length
-            state = await read_state(handle, description)
-            state = await with_live_attempts(client, handle, description, state)
-            if state != last:
-                last = state
-                yield state
-        if description.status != WorkflowExecutionStatus.RUNNING:
-            return
-        await asyncio.sleep(poll.total_seconds())
-        description = await handle.describe()

@@ -15,18 +15,10 @@ from temporalio.client import Client, WorkflowExecution
 
 from app.contract import search_attributes as attrs
 from app.errors import ErrorDetail, InvalidInputError
-from app.services.runs.starting import CLOSED_STATUS
+from app.services.runs.status import CONTINUED_AS_NEW, RunStatus, run_status, visibility_status
 from app.vault.derivation import derive_key
-from workflows.state import INTERPRETER_WORKFLOW, RunStatus, TriggerKind
+from workflows.state import INTERPRETER_WORKFLOW, TriggerKind
 
-# Temporal's own status is the truth for every way a run can end (a terminated run never
-# gets to update our status attribute).
-_EXECUTION_STATUS: dict[RunStatus, tuple[str, ...]] = {
-    "running": ("Running",),
-    "succeeded": ("Completed",),
-    "failed": ("Failed", "TimedOut"),
-    "cancelled": ("Canceled", "Terminated"),
-}
 RunTrigger = TriggerKind | Literal["sub_workflow"]
 """What started a run: a trigger of its workflow, or (`workflows.state.SUB_WORKFLOW_TRIGGER`)
 a parent run's `sub_workflow` node."""
@@ -91,8 +83,10 @@ def visibility_query(organization_id: str, where: RunFilter) -> str:
             )
         clauses.append(f"{attrs.WORKFLOW_ID.name} = {_quoted(where.workflow_id)}")
     if where.status is not None:
-        statuses = ", ".join(_quoted(status) for status in _EXECUTION_STATUS[where.status])
-        clauses.append(f"ExecutionStatus IN ({statuses})")
+        clauses.append(f"ExecutionStatus = {_quoted(visibility_status(where.status))}")
+    else:
+        # An execution that continued as new is a past part of a run listed on its own.
+        clauses.append(f"ExecutionStatus != {_quoted(CONTINUED_AS_NEW)}")
     if where.trigger is not None:
         clauses.append(f"{attrs.TRIGGER_KIND.name} = {_quoted(where.trigger)}")
     if where.started_after is not None:
@@ -104,13 +98,12 @@ def visibility_query(organization_id: str, where: RunFilter) -> str:
 
 def _summary(execution: WorkflowExecution) -> RunSummary:
     found = execution.typed_search_attributes
-    status = CLOSED_STATUS.get(execution.status, "running") if execution.status else "running"
     return RunSummary(
         id=execution.id,
         workflow_id=found.get(attrs.WORKFLOW_ID),
         workflow_version=found.get(attrs.WORKFLOW_VERSION),
         trigger=found.get(attrs.TRIGGER_KIND),
-        status=status,
+        status=run_status(execution.status),
         started_at=execution.start_time,
         ended_at=execution.close_time,
     )

@@ -1,7 +1,8 @@
-"""Starting and reading runs: the API's only bridge to the interpreter workflow.
+"""Starting runs: what a run carries, and the one call that starts the interpreter on it.
 
-Every run, whether started by hand, by a webhook, by a schedule or as a re-run, gets its
-input from `build_run_input`, so what travels with a run is decided in one place.
+Every run, whether started by hand, by a webhook, by a schedule or as a re-run, starts from
+a `RunStart` (`RunStart.of`, or `prepare_start` which reads the plans its sub-workflows may
+start), so what travels with a run is decided in one place.
 """
 
 from __future__ import annotations
@@ -11,53 +12,31 @@ import json
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from typing import Any
 
 import jsonschema
 from referencing.exceptions import Unresolvable
-from temporalio.client import (
-    Client,
-    WorkflowExecutionDescription,
-    WorkflowExecutionStatus,
-    WorkflowFailureError,
-    WorkflowHandle,
-    WorkflowQueryFailedError,
-)
+from sqlmodel.ext.asyncio.session import AsyncSession
+from temporalio.client import Client
 from temporalio.common import TypedSearchAttributes, WorkflowIDReusePolicy
-from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
-from temporalio.service import RPCError, RPCStatusCode
+from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from app.contract import search_attributes as attrs
 from app.db.models import WorkflowVersion
-from app.errors import ConflictError, ErrorDetail, InvalidInputError, NotFoundError
+from app.errors import ConflictError, ErrorDetail, InvalidInputError
 from app.language.plan import Plan
+from app.services import sub_workflows
 from app.services.payload_limits import check_run_input
-from app.services.runs.details import with_live_attempts
 from workflows.state import (
     INTERPRETER_WORKFLOW,
-    STATE_QUERY,
-    NodeError,
     RunInput,
     RunMetadata,
-    RunState,
-    RunStatus,
     TriggerInput,
     TriggerKind,
 )
 
-CLOSED_STATUS: dict[WorkflowExecutionStatus, RunStatus] = {
-    WorkflowExecutionStatus.RUNNING: "running",
-    WorkflowExecutionStatus.CONTINUED_AS_NEW: "running",
-    WorkflowExecutionStatus.COMPLETED: "succeeded",
-    WorkflowExecutionStatus.FAILED: "failed",
-    WorkflowExecutionStatus.CANCELED: "cancelled",
-    WorkflowExecutionStatus.TERMINATED: "cancelled",
-    WorkflowExecutionStatus.TIMED_OUT: "failed",
-}
 MEMO_REQUEST_HASH = "request_hash"
 MEMO_RERUN_OF = "rerun_of"
-QUERY_TIMEOUT = timedelta(seconds=5)
 
 
 def new_run_id() -> str:
@@ -85,40 +64,70 @@ def trigger_node_of(plan: Plan, kind: TriggerKind) -> str:
     raise InvalidInputError(f"this workflow has no {kind} trigger")
 
 
-def build_run_input(
+@dataclass(frozen=True)
+class RunStart:
+    """What a run of one exact version starts with: its input (its plan, the trigger, its
+    metadata, and the plans its sub-workflows may start) and what it is listed by."""
+
+    input: RunInput
+    search_attributes: TypedSearchAttributes
+
+    @classmethod
+    def of(
+        cls,
+        version: WorkflowVersion,
+        *,
+        trigger: TriggerKind,
+        payload: Any,
+        carried: Mapping[str, Plan],
+        trigger_node: str | None = None,
+    ) -> RunStart:
+        """A run of `version` from its `trigger_node` (by default its first `trigger`).
+
+        Args:
+            carried: The plans its sub-workflows may start
+                (`app.services.sub_workflows.plans_for`).
+        """
+        plan = version.plan
+        node_id = trigger_node or trigger_node_of(plan, trigger)
+        if node_id not in plan.triggers or plan.nodes[node_id].type != f"trigger.{trigger}":
+            raise InvalidInputError(f"node '{node_id}' is not a {trigger} trigger of this workflow")
+        run_input = RunInput(
+            plan=plan,
+            workflows=dict(carried),
+            trigger=TriggerInput(kind=trigger, node_id=node_id, payload=payload),
+            metadata=RunMetadata(
+                organization_id=version.organization_id,
+                workflow_id=version.workflow_id,
+                workflow_version=version.version,
+                plan_hash=version.plan_hash,
+            ),
+        )
+        search_attributes = attrs.for_run(
+            organization_id=version.organization_id,
+            workflow_id=version.workflow_id,
+            version=version.version,
+            trigger_kind=trigger,
+        )
+        return cls(input=run_input, search_attributes=search_attributes)
+
+
+async def prepare_start(
+    session: AsyncSession,
     version: WorkflowVersion,
     *,
     trigger: TriggerKind,
     payload: Any,
-    workflows: Mapping[str, Plan],
     trigger_node: str | None = None,
-) -> RunInput:
-    """What a run of this exact version carries: its plan, the trigger, its metadata, and the
-    plans its sub-workflows may start (`app.services.sub_workflows.plans_for`)."""
-    plan = Plan.model_validate(version.plan)
-    node_id = trigger_node or trigger_node_of(plan, trigger)
-    if node_id not in plan.triggers or plan.nodes[node_id].type != f"trigger.{trigger}":
-        raise InvalidInputError(f"node '{node_id}' is not a {trigger} trigger of this workflow")
-    return RunInput(
-        plan=plan,
-        workflows=dict(workflows),
-        trigger=TriggerInput(kind=trigger, node_id=node_id, payload=payload),
-        metadata=RunMetadata(
-            organization_id=version.organization_id,
-            workflow_id=version.workflow_id,
-            workflow_version=version.version,
-            plan_hash=version.plan_hash,
-        ),
-    )
+) -> RunStart:
+    """`RunStart.of`, with the plans its sub-workflows may start read from the database.
 
-
-def run_search_attributes(version: WorkflowVersion, trigger: TriggerKind) -> TypedSearchAttributes:
-    """What runs are listed and filtered by (`app.contract.search_attributes`)."""
-    return attrs.for_run(
-        organization_id=version.organization_id,
-        workflow_id=version.workflow_id,
-        version=version.version,
-        trigger_kind=trigger,
+    Raises:
+        ConflictError: A sub-workflow's pinned version no longer exists.
+    """
+    carried = await sub_workflows.plans_for(session, version)
+    return RunStart.of(
+        version, trigger=trigger, payload=payload, carried=carried, trigger_node=trigger_node
     )
 
 
@@ -162,44 +171,46 @@ def check_manual_input(run_input: RunInput, payload: Any) -> None:
 @dataclass(frozen=True)
 class StartedRun:
     id: str
+    workflow_id: str
+    workflow_version: int
     created: bool
     """False when the run id named a run that already existed (a repeated request)."""
 
 
 async def start_run(
     client: Client,
+    start: RunStart,
     *,
-    run_input: RunInput,
-    search_attributes: TypedSearchAttributes,
     task_queue: str,
     run_id: str | None = None,
     fingerprint: str | None = None,
     rerun_of: str | None = None,
     payload_field: tuple[str | int, ...] = ("body", "input"),
 ) -> StartedRun:
-    """Start the interpreter on `run_input`; the run id is its Temporal workflow id.
+    """Start the interpreter on `start`; the run id is its Temporal workflow id.
 
     A given `run_id` is never started twice, even after the first run ended: the existing
     run is returned instead, unless its `fingerprint` differs (the same key sent with
     another request), which is a conflict. An input too large for Temporal is a 413 naming
     `payload_field`, where the trigger's payload came from.
     """
-    check_run_input(run_input, field=payload_field)
+    check_run_input(start.input, field=payload_field)
     memo: dict[str, Any] = {}
     if fingerprint is not None:
         memo[MEMO_REQUEST_HASH] = fingerprint
     if rerun_of is not None:
         memo[MEMO_RERUN_OF] = rerun_of
     chosen = run_id or new_run_id()
+    metadata = start.input.metadata
     try:
         await client.start_workflow(
             INTERPRETER_WORKFLOW,
-            run_input,
+            start.input,
             id=chosen,
             task_queue=task_queue,
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
             memo=memo or None,
-            search_attributes=search_attributes,
+            search_attributes=start.search_attributes,
         )
     except WorkflowAlreadyStartedError:
         if run_id is None:
@@ -210,127 +221,12 @@ async def start_run(
             raise ConflictError(
                 "this Idempotency-Key was already used with a different request"
             ) from None
-        return StartedRun(id=chosen, created=False)
-    return StartedRun(id=chosen, created=True)
-
-
-@dataclass(frozen=True)
-class RunView:
-    """A run as the API shows it: its state and what it belongs to."""
-
-    id: str
-    state: RunState
-    workflow_id: str | None
-    workflow_version: int | None
-    trigger: str | None
-    rerun_of: str | None
-    started_at: datetime
-    ended_at: datetime | None
-
-
-async def describe_run(
-    client: Client, *, organization_id: str, run_id: str
-) -> tuple[WorkflowHandle[Any, RunState], WorkflowExecutionDescription]:
-    """The run's handle and description; another organization's run is not found."""
-    handle = client.get_workflow_handle(run_id, result_type=RunState)
-    try:
-        description = await handle.describe()
-    except RPCError as error:
-        if error.status in (RPCStatusCode.NOT_FOUND, RPCStatusCode.INVALID_ARGUMENT):
-            raise NotFoundError(f"run '{run_id}' not found") from None
-        raise
-    if description.typed_search_attributes.get(attrs.ORGANIZATION_ID) != organization_id:
-        raise NotFoundError(f"run '{run_id}' not found")
-    return handle, description
-
-
-async def read_state(
-    handle: WorkflowHandle[Any, RunState], description: WorkflowExecutionDescription
-) -> RunState:
-    """Live through the query while the run runs, its final state after."""
-    status = description.status
-    if status == WorkflowExecutionStatus.RUNNING:
-        try:
-            state: RunState = await handle.query(
-                STATE_QUERY, result_type=RunState, rpc_timeout=QUERY_TIMEOUT
-            )
-            return state
-        except RPCError as error:
-            if error.status != RPCStatusCode.FAILED_PRECONDITION:
-                return _unavailable_state(description, error)
-            # It may have ended between describe and query: read the final state instead.
-            status = (await handle.describe()).status
-        except WorkflowQueryFailedError as error:
-            return _unavailable_state(description, error)
-        if status in (WorkflowExecutionStatus.RUNNING, WorkflowExecutionStatus.CONTINUED_AS_NEW):
-            return _unavailable_state(description, None)
-    if status in (WorkflowExecutionStatus.CANCELED, WorkflowExecutionStatus.TERMINATED):
-        return await _stopped_state(handle)
-    try:
-        final: RunState = await handle.result()
-        return final
-    except WorkflowFailureError as failure:
-        return _state_from_failure(failure, status)
-
-
-def _unavailable_state(
-    description: WorkflowExecutionDescription, error: RPCError | WorkflowQueryFailedError | None
-) -> RunState:
-    """What is known of a running run whose live state cannot be read: no worker answered
-    in time (none polls its task queue, or all are busy), or the query failed."""
-    if isinstance(error, RPCError) and error.status in (
-        RPCStatusCode.DEADLINE_EXCEEDED,
-        RPCStatusCode.CANCELLED,
-    ):
-        why = f"no worker answered within {QUERY_TIMEOUT.total_seconds():g} s"
+        created = False
     else:
-        why = "the run's state query failed"
-    return RunState(
-        status="running",
-        started_at=description.start_time,
-        state_unavailable=f"{why}; showing the status Temporal reports, without node detail",
-    )
-
-
-async def _stopped_state(handle: WorkflowHandle[Any, RunState]) -> RunState:
-    """A cancelled or terminated run returns nothing; its node states come from a query,
-    which a worker answers by replaying the history (when no worker answers: the status)."""
-    try:
-        state: RunState = await handle.query(
-            STATE_QUERY, result_type=RunState, rpc_timeout=QUERY_TIMEOUT
-        )
-    except (RPCError, WorkflowQueryFailedError):
-        return RunState(status="cancelled")
-    return state.model_copy(update={"status": "cancelled"})
-
-
-async def read_run(client: Client, *, organization_id: str, run_id: str) -> RunView:
-    """A run's state and metadata: live while it runs, the final state after."""
-    handle, description = await describe_run(client, organization_id=organization_id, run_id=run_id)
-    state = await read_state(handle, description)
-    state = await with_live_attempts(client, handle, description, state)
-    memo = await description.memo()
-    found = description.typed_search_attributes
-    rerun_of = memo.get(MEMO_RERUN_OF)
-    return RunView(
-        id=run_id,
-        state=state,
-        workflow_id=found.get(attrs.WORKFLOW_ID),
-        workflow_version=found.get(attrs.WORKFLOW_VERSION),
-        trigger=found.get(attrs.TRIGGER_KIND),
-        rerun_of=rerun_of if isinstance(rerun_of, str) else None,
-        started_at=description.start_time,
-        ended_at=description.close_time,
-    )
-
-
-def _state_from_failure(
-    failure: WorkflowFailureError, status: WorkflowExecutionStatus | None
-) -> RunState:
-    cause = failure.cause
-    if isinstance(cause, ApplicationError) and cause.details:
-        return RunState.model_validate(cause.details[0])
-    return RunState(
-        status=CLOSED_STATUS.get(status, "failed") if status else "failed",
-        error=NodeError(type=type(cause).__name__, message=str(cause)),
+        created = True
+    return StartedRun(
+        id=chosen,
+        workflow_id=metadata.workflow_id,
+        workflow_version=metadata.workflow_version,
+        created=created,
     )

@@ -1,0 +1,192 @@
+"""The run service: the one way every trigger starts runs, and the API reads and acts on them."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from typing import Any
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+from temporalio.client import Client
+
+from app.errors import ConflictError
+from app.services import payload_limits
+from app.services.runs import control
+from app.services.runs.listing import RunFilter, RunPage, list_runs
+from app.services.runs.reading import (
+    RunView,
+    describe_run,
+    follow_views,
+    read_view,
+    view_when_ended,
+)
+from app.services.runs.starting import (
+    RunStart,
+    StartedRun,
+    check_manual_input,
+    keyed_run_id,
+    prepare_start,
+    request_hash,
+    start_run,
+)
+from app.store import workflows as store
+from workflows.state import SUB_WORKFLOW_TRIGGER, DecisionInput, EventInput
+
+
+class RunService:
+    """Runs on one Temporal namespace and task queue. Every call names the organization it
+    acts for: another organization's run is not found (404)."""
+
+    def __init__(self, client: Client, *, task_queue: str, page_token_key: str) -> None:
+        """
+        Args:
+            page_token_key: Signs the page tokens of `list`, so a caller can only hand back
+                a token it was given (`app.services.runs.listing`).
+        """
+        self._client = client
+        self._task_queue = task_queue
+        self._page_token_key = page_token_key
+
+    async def start(
+        self,
+        start: RunStart,
+        *,
+        run_id: str | None = None,
+        fingerprint: str | None = None,
+        rerun_of: str | None = None,
+        payload_field: tuple[str | int, ...] = ("body", "input"),
+    ) -> StartedRun:
+        """Start a run (`app.services.runs.starting.start_run`); webhooks call this with the
+        `prepare_start` they made before giving their database connection back."""
+        return await start_run(
+            self._client,
+            start,
+            task_queue=self._task_queue,
+            run_id=run_id,
+            fingerprint=fingerprint,
+            rerun_of=rerun_of,
+            payload_field=payload_field,
+        )
+
+    async def start_manual(
+        self,
+        session: AsyncSession,
+        *,
+        organization_id: str,
+        workflow_id: str,
+        version: int | None,
+        payload: Any,
+        idempotency_key: str | None,
+    ) -> StartedRun:
+        """Start a run of `version` (None: the latest) from its manual trigger, with `payload`
+        checked against the trigger's `input_schema`. An `idempotency_key` used before names
+        the run it started (`created` False), or is a conflict with a different request."""
+        stored = await store.get_version(
+            session, organization_id=organization_id, workflow_id=workflow_id, version=version
+        )
+        start = await prepare_start(session, stored, trigger="manual", payload=payload)
+        check_manual_input(start.input, payload)
+        return await self.start(
+            start,
+            run_id=keyed_run_id(organization_id, "key", idempotency_key)
+            if idempotency_key
+            else None,
+            fingerprint=request_hash(workflow_id, version, payload),
+        )
+
+    async def rerun(
+        self, session: AsyncSession, *, organization_id: str, run_id: str
+    ) -> StartedRun:
+        """Start a failed, cancelled, terminated or timed-out run again: the same version,
+        trigger and input (the input its chain started with), linked by `rerun_of`."""
+        original = await control.original_input(
+            self._client, organization_id=organization_id, run_id=run_id
+        )
+        trigger = original.trigger
+        if trigger.kind == SUB_WORKFLOW_TRIGGER:
+            raise ConflictError(
+                f"run '{run_id}' is a sub-workflow run: re-run the run that started it"
+            )
+        version = await store.get_version(
+            session,
+            organization_id=organization_id,
+            workflow_id=original.metadata.workflow_id,
+            version=original.metadata.workflow_version,
+        )
+        start = await prepare_start(
+            session,
+            version,
+            trigger=trigger.kind,
+            payload=trigger.payload,
+            trigger_node=trigger.node_id,
+        )
+        return await self.start(start, rerun_of=run_id)
+
+    async def read(self, *, organization_id: str, run_id: str) -> RunView:
+        """The run now: live while it runs, its final state once it has ended."""
+        handle, description = await describe_run(
+            self._client, organization_id=organization_id, run_id=run_id
+        )
+        return await read_view(self._client, handle, description)
+
+    async def list(
+        self, *, organization_id: str, where: RunFilter, page_size: int, page_token: str | None
+    ) -> RunPage:
+        """One page of the organization's runs, newest first (from Temporal's visibility)."""
+        return await list_runs(
+            self._client,
+            organization_id=organization_id,
+            where=where,
+            page_size=page_size,
+            page_token=page_token,
+            signing_key=self._page_token_key,
+        )
+
+    async def follow(
+        self, *, organization_id: str, run_id: str, poll: timedelta
+    ) -> AsyncIterator[RunView]:
+        """Each new view of the run until it has ended, the first one at once; a run that is
+        not found is refused here, before anything is iterated."""
+        handle, description = await describe_run(
+            self._client, organization_id=organization_id, run_id=run_id
+        )
+        return follow_views(self._client, handle, description, poll)
+
+    async def wait(self, *, organization_id: str, run_id: str, seconds: float) -> RunView | None:
+        """The run once it has ended, if it ends within `seconds`; None otherwise."""
+        handle, _ = await describe_run(self._client, organization_id=organization_id, run_id=run_id)
+        return await view_when_ended(self._client, handle, seconds)
+
+    async def event(self, *, organization_id: str, run_id: str, name: str, payload: Any) -> None:
+        """Deliver a named event to the run's `wait_for_event` nodes (`control.send_event`)."""
+        event = EventInput(name=name, payload=payload)
+        payload_limits.check_event(event)
+        await control.send_event(
+            self._client, organization_id=organization_id, run_id=run_id, event=event
+        )
+
+    async def decide(
+        self,
+        *,
+        organization_id: str,
+        run_id: str,
+        node_id: str | None,
+        approved: bool,
+        by: str,
+        comment: str,
+    ) -> str:
+        """Approve or reject a waiting approval; returns the node decided (`control.decide`)."""
+        decision = DecisionInput(node_id=node_id, approved=approved, by=by, comment=comment)
+        return await control.decide(
+            self._client, organization_id=organization_id, run_id=run_id, decision=decision
+        )
+
+    async def cancel(self, *, organization_id: str, run_id: str) -> None:
+        """Ask the run to stop: its waits and actions are cancelled, it ends `cancelled`."""
+        await control.cancel(self._client, organization_id=organization_id, run_id=run_id)
+
+    async def terminate(self, *, organization_id: str, run_id: str, reason: str) -> None:
+        """Stop the run at once, without letting it clean up: it ends `terminated`."""
+        await control.terminate(
+            self._client, organization_id=organization_id, run_id=run_id, reason=reason
+        )
