@@ -21,10 +21,6 @@ INSECURE_SECRET = "change-this-development-secret"  # noqa: S105
 INSECURE_VAULT_KEY = "dev:Zmxvd2hvbGQtZGV2ZWxvcG1lbnQtdmF1bHQta2V5ISE="
 
 
-class InsecureSettingsError(ValueError):
-    """Production was asked to start with a development secret."""
-
-
 class Settings(BaseSettings):
     """The engine's settings; environment variables use the same names in upper case."""
 
@@ -111,6 +107,7 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_default_secrets_in_production(self) -> Settings:
+        # ValueErrors: pydantic reports them in the ValidationError that `make run` prints.
         if self.environment != "production":
             return self
         defaults = [
@@ -122,12 +119,12 @@ class Settings(BaseSettings):
             if value == default or not value
         ]
         if defaults:
-            raise InsecureSettingsError(
+            raise ValueError(
                 "refusing to start in production with development defaults for "
                 + ", ".join(defaults)
             )
         if len(self.secret_key) < 32:
-            raise InsecureSettingsError("SECRET_KEY must be at least 32 characters in production")
+            raise ValueError("SECRET_KEY must be at least 32 characters in production")
         return self
 
     @property

@@ -13,8 +13,8 @@ from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 
 from app.contract import search_attributes as attributes
-from workflows.control import RunStopped
-from workflows.nodes import NodeFailure, NodeRunner
+from workflows.errors import NodeFailure, RunStopped
+from workflows.nodes import NodeRunner
 from workflows.scheduled import with_scheduled_time
 from workflows.scope import Gate, Scope
 from workflows.state import (

@@ -25,6 +25,7 @@ from typing import Any
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
+    from app.contract.failures import FailureType
     from app.language.nodes.flow import (
         ApprovalParameters,
         DelayParameters,
@@ -32,7 +33,8 @@ with workflow.unsafe.imports_passed_through():
     )
     from app.language.plan import Plan, PlanNode
     from workflows.bounded import as_json
-    from workflows.control import NodeFailedError, evaluate
+    from workflows.control import evaluate
+    from workflows.errors import NodeFailedError
     from workflows.scope import Outcome, Scope
     from workflows.state import (
         DecisionInput,
@@ -232,7 +234,7 @@ class Waits:
             # same event does not stumble on it again.
             raise NodeFailedError(
                 f"the match expression failed on event '{event.name}': {wait.broken}",
-                type="ExpressionError",
+                type=FailureType.ExpressionError,
             )
         return Outcome("out", event.payload)
 
@@ -343,10 +345,10 @@ def _moment(delay: DelayParameters, now: datetime) -> datetime:
         until = datetime.fromisoformat(str(delay.until))
     except ValueError:
         raise NodeFailedError(
-            f"'{delay.until}' is not an ISO 8601 timestamp", type="InvalidTimestamp"
+            f"'{delay.until}' is not an ISO 8601 timestamp", type=FailureType.InvalidTimestamp
         ) from None
     if until.tzinfo is None:
-        raise NodeFailedError("the timestamp has no time zone", type="InvalidTimestamp")
+        raise NodeFailedError("the timestamp has no time zone", type=FailureType.InvalidTimestamp)
     return until
 
 

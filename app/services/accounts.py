@@ -11,14 +11,15 @@ from typing import Literal
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from activities.accounts.errors import PlatformError
 from activities.accounts.pkce import code_challenge, new_code_verifier, new_state
 from activities.accounts.tokens import TokenKeeper
 from activities.endpoints import PlatformEndpoints
+from activities.errors import AccountError
 from activities.instagram.tokens import InstagramTokens
 from activities.x.oauth import X_SCOPES, XOAuth
 from app.db.models import Account
 from app.db.types import utcnow
+from app.errors import ConflictError, ErrorDetail, InvalidInputError, ServiceUnavailableError
 from app.store.accounts import connect_account, delete_account, get_account
 from app.vault import Vault
 from app.vault.authorizations import begin_authorization, take_authorization
@@ -30,18 +31,6 @@ AUTHORIZATION_TTL = timedelta(minutes=10)
 """How long a person has to approve on X's consent page."""
 INSTAGRAM_TOKEN_LIFETIME = timedelta(days=60)
 """A long-lived Instagram token's lifetime, assumed from now when its age is not given."""
-
-
-class AuthorizationUnknownError(PlatformError):
-    """The callback's `state` names no authorization in progress (unknown, used or expired)."""
-
-
-class NotRenewableError(PlatformError):
-    """The account's credential has nothing to renew it with."""
-
-
-class NotConfiguredError(PlatformError):
-    """This installation has no OAuth client for the platform."""
 
 
 @dataclass(frozen=True)
@@ -86,7 +75,7 @@ class Connections:
         self, session: AsyncSession, *, organization_id: str
     ) -> StartedAuthorization:
         if not self.endpoints.x_client_id:
-            raise NotConfiguredError(
+            raise ServiceUnavailableError(
                 "X is not configured here: set X_CLIENT_ID (and X_CLIENT_SECRET)"
             )
         state, verifier = new_state(), new_code_verifier()
@@ -105,9 +94,8 @@ class Connections:
         """Exchange the callback's code (with the PKCE verifier kept for its `state`)."""
         pending = await take_authorization(session, self.vault, state=state)
         if pending is None or pending.platform != "x":
-            raise AuthorizationUnknownError(
-                "this authorization is unknown, was used already or expired: start again"
-            )
+            unknown = "this authorization is unknown, was used already or expired: start again"
+            raise InvalidInputError(unknown, [ErrorDetail(unknown, path=("query", "state"))])
         grant = await self.x.exchange_code(code=code, code_verifier=pending.code_verifier)
         user = await self.x.me(grant.access_token)
         return await connect_account(
@@ -151,7 +139,7 @@ class Connections:
         )
         policy = self.keeper.policies.get(account.platform)
         if credential is None or policy is None or not credential.secret.get(policy.needs):
-            raise NotRenewableError(
+            raise ConflictError(
                 f"this {account.platform} account's credential cannot be renewed: "
                 "connect it again instead"
             )
@@ -177,7 +165,7 @@ class Connections:
                 try:
                     await self.x.revoke(str(token))
                     outcome = "revoked"
-                except PlatformError as error:
+                except AccountError as error:
                     log.warning("account %s: X did not revoke its grant: %s", account_id, error)
                     outcome = "not revoked"
         await delete_account(session, organization_id=organization_id, account_id=account_id)

@@ -14,7 +14,7 @@ from temporalio.client import Client, WorkflowFailureError
 
 from app.api.deps import LazyTemporalDep, SessionDep, SettingsDep, connect_temporal
 from app.api.responses import ErrorResponse, errors
-from app.errors import AppError, NotFoundError
+from app.errors import MethodNotAllowedError, NotFoundError
 from app.language.plan import Plan
 from app.services import sub_workflows, webhook_delivery
 from app.services.runs import starting as runs
@@ -37,11 +37,6 @@ class WebhookResult(WebhookAccepted):
     status: str
     output: dict[str, Any] | None
     error: dict[str, Any] | None
-
-
-class MethodNotAllowedError(AppError):
-    status_code = 405
-    type = "method_not_allowed"
 
 
 _NOT_FOUND = "no such webhook, or its workflow is inactive"
