@@ -26,6 +26,16 @@ with workflow.unsafe.imports_passed_through():
     from workflows.context import expression_context, render_parameters, run_root
     from workflows.errors import NodeFailedError, NodeFailure, RunStopped
     from workflows.loop import run_loop
+    from workflows.node_status import (
+        CANCEL,
+        FAIL,
+        SKIP,
+        START,
+        STILL_RUNNING,
+        STILL_WAITING,
+        SUCCEED,
+        move,
+    )
     from workflows.operations import settled
     from workflows.pace import Pace
     from workflows.scope import Gate, Outcome, Scope
@@ -119,7 +129,7 @@ class NodeRunner:
         )
 
     def skip(self, node: PlanNode) -> None:
-        self.state.nodes[node.id].status = "skipped"
+        move(self.state.nodes[node.id], SKIP)
 
     async def run_node(self, node: PlanNode, scope: Scope, parked: Parked | None = None) -> Outcome:
         """Run a node and apply its failure policy: fail the run, continue, or route.
@@ -130,7 +140,7 @@ class NodeRunner:
         await self.pace.step()
         node_state = self.state.nodes[node.id]
         if parked is None:
-            node_state.status = "running"
+            move(node_state, START)
             node_state.attempts += 1
             node_state.started_at = workflow.now()
             node_state.ended_at = None
@@ -140,28 +150,27 @@ class NodeRunner:
             return await self._run_and_settle(node, scope, parked)
         finally:
             self._in_flight[node.id] -= 1
-            if self._in_flight[node.id] and node_state.status != "failed":
+            if self._in_flight[node.id]:
                 # Other iterations of a loop still run this node: the state shows them
                 # until the last one ends (a failure stays shown: it is what matters).
-                node_state.status = "waiting" if self.waits.waits_in(node.id) else "running"
+                move(node_state, STILL_WAITING if self.waits.waits_in(node.id) else STILL_RUNNING)
 
     async def _run_and_settle(self, node: PlanNode, scope: Scope, parked: Parked | None) -> Outcome:
         node_state = self.state.nodes[node.id]
         try:
             if node.disabled:
                 outcome = Outcome(self._default_handle(node), None)
-                node_state.status = "skipped"
+                move(node_state, SKIP)
             else:
                 outcome = await self._execute(node, scope, parked)
-                node_state.status = "succeeded"
+                move(node_state, SUCCEED)
             output = bounded(outcome.output)
         except asyncio.CancelledError:
-            if node_state.status != "failed":  # in another iteration, which failed the run
-                node_state.status = "cancelled"
+            move(node_state, CANCEL)  # a failure of another iteration stays shown
             node_state.ended_at = workflow.now()
             raise
         except RunStopped as stopped:
-            node_state.status = "succeeded"
+            move(node_state, SUCCEED)
             node_state.output = bounded(stopped.output)
             node_state.ended_at = workflow.now()
             raise
@@ -180,7 +189,7 @@ class NodeRunner:
 
     def _failed(self, node: PlanNode, error: NodeError) -> Outcome:
         node_state = self.state.nodes[node.id]
-        node_state.status = "failed"
+        move(node_state, FAIL)
         node_state.error = error
         if node.on_error == "fail":
             node_state.ended_at = workflow.now()

@@ -35,6 +35,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.bounded import as_json
     from workflows.control import evaluate
     from workflows.errors import NodeFailedError
+    from workflows.node_status import STOP_WAITING, WAIT, move
     from workflows.scope import Outcome, Scope
     from workflows.state import (
         DecisionInput,
@@ -319,7 +320,7 @@ class Waits:
         self, scope: Scope, what: WaitingFor, found: Callable[[], bool] = _nothing_found
     ) -> Iterator[None]:
         """Shows the wait in the run's state, and lets the run leave it, while it lasts."""
-        self.state.nodes[what.node_id].status = "waiting"
+        move(self.state.nodes[what.node_id], WAIT)
         self.state.waiting_for.append(what)
         scope.parks[what.node_id] = _ParkedWait(what, found)
         try:
@@ -331,7 +332,7 @@ class Waits:
                 wait for wait in self.state.waiting_for if wait is not what
             ]
             if not self.waits_in(what.node_id):
-                self.state.nodes[what.node_id].status = "running"
+                move(self.state.nodes[what.node_id], STOP_WAITING)
 
 
 def _json_size(event: EventInput) -> int:
