@@ -14,9 +14,10 @@ from pydantic import TypeAdapter, ValidationError
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.accounts.errors import PlatformError
 from activities.accounts.failures import account_failure
+from activities.errors import AccountError
 from app.contract.actions import ActionInput
+from app.contract.failures import FailureType
 from app.language.node_type import NodeType, Parameters
 
 P = TypeVar("P", bound=Parameters)
@@ -85,9 +86,7 @@ def parse_parameters(model: type[P], action: ActionInput) -> P:
             f"{'.'.join(str(part) for part in issue['loc'])}: {issue['msg']}"
             for issue in error.errors(include_url=False)
         )
-        raise ApplicationError(
-            f"invalid parameters: {problems}", type="InvalidParameters", non_retryable=True
-        ) from None
+        raise FailureType.InvalidParameters.error(f"invalid parameters: {problems}") from None
 
 
 HEARTBEAT_EVERY_SECONDS = 1.0
@@ -160,7 +159,7 @@ async def platform_call(
     try:
         async with heartbeating(progress=progress):
             return await body()
-    except PlatformError as error:
+    except AccountError as error:
         raise account_failure(error) from None
     except Exception as error:
         mapped = failure(error)

@@ -1,9 +1,45 @@
-"""The application's error tree; one handler in `app.api.errors` turns it into HTTP answers."""
+"""The errors of the engine's own floors: settings, vault, store, services, API and launcher.
+
+* FlowholdError                     message: one line for a person, never a secret
+  x AppError                        details; status_code, type: the API answers with them
+    + InvalidInputError             422 invalid_input
+    + AuthenticationError           401 unauthenticated
+    + PermissionDeniedError         403 forbidden
+    + NotFoundError                 404 not_found
+    + MethodNotAllowedError         405 method_not_allowed
+    + ConflictError                 409 conflict
+    + PayloadTooLargeError          413 too_large
+    + TooManyRequestsError          429 too_many_requests (retry_after)
+    + HeadersTooLargeError          431 headers_too_large
+    + ServiceUnavailableError       503 service_unavailable
+  x VaultError                      a secret does not seal or open (`app.vault` exports these)
+    + VaultKeyError                 VAULT_KEYS is malformed (a ValueError too, for settings)
+    + UnknownKeyError               key_id: sealed with a key VAULT_KEYS no longer lists
+    + TamperedError                 key_id: altered, or copied from another record
+  x LaunchError                     `make run` cannot start: a port taken, no Temporal binary,
+                                    the sandbox not ready, a process that exited
+    + ChildKeepsCrashingError       name: a child crashed too often to start it again
+                                    (`app.supervision`)
+
+One handler in `app.api.errors` turns an `AppError` into its answer; any other error that
+reaches the API is logged and answered as a bare 500, its message kept out of the answer.
+Messages name ids, fields, key ids and ports: never a key, a token or a secret's value.
+The other layers have trees of their own: `app.language.errors`, `activities.errors`,
+`workflows.errors`; the failure types a run shows are listed in `app.contract.failures`.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
+
+
+class FlowholdError(Exception):
+    """Base of the errors of the engine's own floors."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
 
 
 @dataclass(frozen=True)
@@ -25,7 +61,7 @@ class ErrorDetail:
 
 
 @dataclass
-class AppError(Exception):
+class AppError(FlowholdError):
     """Base of every error the API reports on purpose. Messages never contain secrets."""
 
     message: str
@@ -57,19 +93,24 @@ class NotFoundError(AppError):
     type = "not_found"
 
 
+class MethodNotAllowedError(AppError):
+    status_code = 405
+    type = "method_not_allowed"
+
+
 class ConflictError(AppError):
     status_code = 409
     type = "conflict"
 
 
-class ServiceUnavailableError(AppError):
-    status_code = 503
-    type = "service_unavailable"
-
-
 class PayloadTooLargeError(AppError):
     status_code = 413
     type = "too_large"
+
+
+class ServiceUnavailableError(AppError):
+    status_code = 503
+    type = "service_unavailable"
 
 
 @dataclass
@@ -85,3 +126,40 @@ class TooManyRequestsError(AppError):
 class HeadersTooLargeError(AppError):
     status_code = 431
     type = "headers_too_large"
+
+
+class VaultError(FlowholdError):
+    """Base of the vault's errors. Messages name key ids, never key material or plaintext."""
+
+
+class VaultKeyError(VaultError, ValueError):
+    """VAULT_KEYS is malformed; a ValueError too, so settings validation reports it."""
+
+
+class UnknownKeyError(VaultError):
+    """A secret was sealed with the key `key_id`, which is no longer configured."""
+
+    def __init__(self, *, key_id: str) -> None:
+        super().__init__(
+            f"key {key_id!r} is not in VAULT_KEYS: keep retired keys listed until "
+            "'python -m app.cli reencrypt' has moved every secret to the current key"
+        )
+        self.key_id = key_id
+
+
+class TamperedError(VaultError):
+    """A sealed secret does not open: altered, or copied from another record (its binding
+    differs). `key_id`: the key it names, None when it is too malformed to name one."""
+
+    def __init__(self, *, key_id: str | None) -> None:
+        super().__init__(
+            f"a secret sealed with key {key_id!r} does not open here: it was altered, or "
+            "copied from another record"
+            if key_id is not None
+            else "a sealed secret is malformed: it was altered"
+        )
+        self.key_id = key_id
+
+
+class LaunchError(FlowholdError):
+    """Something stops `make run` from starting the engine."""

@@ -23,18 +23,15 @@ from pydantic import ValidationError
 
 from app import sandbox_mode as sandbox
 from app.db.migrate import upgrade
+from app.errors import LaunchError
 from app.services.first_organization import ensure_first_organization
 from app.settings import PROJECT_ROOT, Settings, get_settings
-from app.supervision import Child, ChildKeepsCrashingError, Supervisor
+from app.supervision import Child, Supervisor
 from temporal import dev_server
 from temporal.client import connect
 
 STOP_TIMEOUT_SECONDS = 40.0
 TEMPORAL_START_SECONDS = 60.0
-
-
-class LaunchError(Exception):
-    """Something stops the engine from starting; the message is one line for a person."""
 
 
 def port_is_free(host: str, port: int) -> bool:
@@ -149,10 +146,6 @@ def launch(settings: Settings) -> int:
     except KeyboardInterrupt:
         print("\nstopping: api, worker, temporal ...", flush=True)
         return 0
-    except ChildKeepsCrashingError as error:
-        raise LaunchError(str(error)) from None
-    except sandbox.SandboxError as error:
-        raise LaunchError(f"sandbox: {error} (see var/emulator.log)") from None
     finally:
         stop_all(supervisor.processes())
         if interrupted or supervisor.children:

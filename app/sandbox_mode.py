@@ -20,6 +20,7 @@ from sqlmodel import col, select
 
 from app.db.engine import Database
 from app.db.models import Organization
+from app.errors import LaunchError
 from app.settings import PROJECT_ROOT, Settings
 from app.store.accounts import connect_account
 from app.vault import Vault
@@ -30,8 +31,8 @@ INSTAGRAM_USER = ("flowhold.sandbox", "99000000000000001")
 START_SECONDS = 30.0
 
 
-class SandboxError(RuntimeError):
-    """The sandbox could not be prepared; the message is one line for a person."""
+def _not_ready(problem: str) -> LaunchError:
+    return LaunchError(f"sandbox: {problem} (see var/emulator.log)")
 
 
 @dataclass(frozen=True)
@@ -82,14 +83,14 @@ async def _wait(control: httpx.AsyncClient) -> None:
         except httpx.TransportError:
             pass
         if asyncio.get_running_loop().time() > deadline:
-            raise SandboxError(f"the emulator did not start within {START_SECONDS:.0f} s")
+            raise _not_ready(f"the emulator did not start within {START_SECONDS:.0f} s")
         await asyncio.sleep(0.2)
 
 
 async def _post(control: httpx.AsyncClient, path: str, body: dict[str, str]) -> dict[str, str]:
     response = await control.post(path, json=body)
     if response.status_code != 201:
-        raise SandboxError(f"the emulator refused {path}: {response.text[:200]}")
+        raise _not_ready(f"the emulator refused {path}: {response.text[:200]}")
     answer: dict[str, str] = response.json()
     return answer
 
@@ -105,7 +106,7 @@ async def _connect(
                 await session.exec(select(Organization).order_by(col(Organization.created_at)))
             ).first()
             if first is None:
-                raise SandboxError("there is no organization to connect the sandbox accounts to")
+                raise _not_ready("there is no organization to connect the sandbox accounts to")
             x_account = await connect_account(
                 session, vault, organization_id=first.id, platform="x",
                 display_name=f"@{x['username']} (sandbox)", kind="oauth2",

@@ -37,10 +37,6 @@ def _guessable(secret: bytes) -> bool:
     return too_few_symbols or len(zlib.compress(secret, 9)) < len(secret) * 0.75
 
 
-class InsecureSettingsError(ValueError):
-    """Production was asked to start with a development secret."""
-
-
 class Settings(BaseSettings):
     """The engine's settings; environment variables use the same names in upper case."""
 
@@ -129,6 +125,7 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_default_secrets_in_production(self) -> Settings:
+        # ValueErrors: pydantic reports them in the ValidationError that `make run` prints.
         if self.environment != "production":
             return self
         defaults = [
@@ -140,20 +137,20 @@ class Settings(BaseSettings):
             if value == default or not value
         ]
         if defaults:
-            raise InsecureSettingsError(
+            raise ValueError(
                 "refusing to start in production with development defaults for "
                 + ", ".join(defaults)
             )
         if len(self.secret_key) < 32:
-            raise InsecureSettingsError("SECRET_KEY must be at least 32 characters in production")
+            raise ValueError("SECRET_KEY must be at least 32 characters in production")
         if _guessable(self.secret_key.encode()):
-            raise InsecureSettingsError(
+            raise ValueError(
                 "SECRET_KEY looks guessable (few distinct characters or a repeated pattern): "
                 f"make one with {MAKE_A_SECRET}"
             )
         for key_id, key in parse_keys(self.vault_keys).keys.items():
             if _guessable(key):
-                raise InsecureSettingsError(
+                raise ValueError(
                     f"VAULT_KEYS: key {key_id!r} looks guessable: make one with {MAKE_A_VAULT_KEY}"
                 )
         return self

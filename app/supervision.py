@@ -13,6 +13,8 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from app.errors import LaunchError
+
 RESTART_DELAYS = (1.0, 2.0, 4.0, 8.0, 16.0, 30.0)
 """Seconds before the 1st, 2nd, ... restart within `CRASH_WINDOW`; the last repeats."""
 CRASH_WINDOW = 120.0
@@ -21,8 +23,8 @@ MAX_CRASHES = 5
 """More crashes than this within `CRASH_WINDOW` and the child is given up on."""
 
 
-class ChildKeepsCrashingError(Exception):
-    """A child exited more than `MAX_CRASHES` times within `CRASH_WINDOW`."""
+class ChildKeepsCrashingError(LaunchError):
+    """A child exited more than `MAX_CRASHES` times within `CRASH_WINDOW`: `make run` stops."""
 
     def __init__(self, name: str, crashes: int, code: int | None) -> None:
         super().__init__(

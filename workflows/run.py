@@ -13,8 +13,9 @@ from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 
 from app.contract import search_attributes as attributes
-from workflows.control import RunStopped
-from workflows.nodes import NodeFailure, NodeRunner
+from workflows.errors import NodeFailure, RunStopped
+from workflows.node_status import RUN_ENDED, move
+from workflows.nodes import NodeRunner
 from workflows.scheduled import with_scheduled_time
 from workflows.scope import Gate, Scope
 from workflows.state import (
@@ -150,8 +151,7 @@ class Run:
 
     def _cancel_the_rest(self) -> None:
         for node in self.state.nodes.values():
-            if node.status in ("running", "waiting"):
-                node.status = "cancelled"
+            move(node, RUN_ENDED)
 
     def _end(self, status: RunStatus) -> None:
         self._cancel_the_rest()

@@ -25,6 +25,7 @@ from typing import Any
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
+    from app.contract.failures import FailureType
     from app.language.nodes.flow import (
         ApprovalParameters,
         DelayParameters,
@@ -32,7 +33,9 @@ with workflow.unsafe.imports_passed_through():
     )
     from app.language.plan import Plan, PlanNode
     from workflows.bounded import as_json
-    from workflows.control import NodeFailedError, evaluate
+    from workflows.control import evaluate
+    from workflows.errors import NodeFailedError
+    from workflows.node_status import STOP_WAITING, WAIT, move
     from workflows.scope import Outcome, Scope
     from workflows.state import (
         DecisionInput,
@@ -232,7 +235,7 @@ class Waits:
             # same event does not stumble on it again.
             raise NodeFailedError(
                 f"the match expression failed on event '{event.name}': {wait.broken}",
-                type="ExpressionError",
+                type=FailureType.ExpressionError,
             )
         return Outcome("out", event.payload)
 
@@ -317,7 +320,7 @@ class Waits:
         self, scope: Scope, what: WaitingFor, found: Callable[[], bool] = _nothing_found
     ) -> Iterator[None]:
         """Shows the wait in the run's state, and lets the run leave it, while it lasts."""
-        self.state.nodes[what.node_id].status = "waiting"
+        move(self.state.nodes[what.node_id], WAIT)
         self.state.waiting_for.append(what)
         scope.parks[what.node_id] = _ParkedWait(what, found)
         try:
@@ -329,7 +332,7 @@ class Waits:
                 wait for wait in self.state.waiting_for if wait is not what
             ]
             if not self.waits_in(what.node_id):
-                self.state.nodes[what.node_id].status = "running"
+                move(self.state.nodes[what.node_id], STOP_WAITING)
 
 
 def _json_size(event: EventInput) -> int:
@@ -343,10 +346,10 @@ def _moment(delay: DelayParameters, now: datetime) -> datetime:
         until = datetime.fromisoformat(str(delay.until))
     except ValueError:
         raise NodeFailedError(
-            f"'{delay.until}' is not an ISO 8601 timestamp", type="InvalidTimestamp"
+            f"'{delay.until}' is not an ISO 8601 timestamp", type=FailureType.InvalidTimestamp
         ) from None
     if until.tzinfo is None:
-        raise NodeFailedError("the timestamp has no time zone", type="InvalidTimestamp")
+        raise NodeFailedError("the timestamp has no time zone", type=FailureType.InvalidTimestamp)
     return until
 
 

@@ -6,33 +6,33 @@ from datetime import timedelta
 
 from temporalio.exceptions import ApplicationError
 
-from activities.accounts.errors import GrantRevokedError, PlatformError, PlatformUnavailableError
-from activities.accounts.tokens import AccountUnusableError
+from activities.errors import (
+    AccountError,
+    AccountUnusableError,
+    GrantRevokedError,
+    PlatformUnavailableError,
+)
 from app.contract.actions import ActionInput
+from app.contract.failures import FailureType
 
 
-def account_failure(error: PlatformError) -> ApplicationError:
+def account_failure(error: AccountError) -> ApplicationError:
     """Unusable or revoked accounts fail for good (a person must reconnect them); a platform
     that could not renew a token now is retried."""
     if isinstance(error, AccountUnusableError):
-        return ApplicationError(error.message, type="AccountUnusable", non_retryable=True)
+        return FailureType.AccountUnusable.error(error.message)
     if isinstance(error, GrantRevokedError):
-        return ApplicationError(
-            f"{error.message}: connect the account again", type="AccountRevoked",
-            non_retryable=True,
-        )  # fmt: skip
+        return FailureType.AccountRevoked.error(f"{error.message}: connect the account again")
     if isinstance(error, PlatformUnavailableError):
         delay = timedelta(seconds=error.retry_after) if error.retry_after is not None else None
-        return ApplicationError(error.message, type="PlatformUnavailable", next_retry_delay=delay)
-    return ApplicationError(error.message, type="PlatformRefused", non_retryable=True)
+        return FailureType.PlatformUnavailable.error(error.message, next_retry_delay=delay)
+    return FailureType.PlatformRefused.error(error.message)
 
 
 def required_account(action: ActionInput, platform: str) -> str:
     """The node's account id; a node without one fails for good."""
     if action.account_id is None:
-        raise ApplicationError(
-            f"'{action.node_type}' needs a connected {platform} account",
-            type="AccountUnusable",
-            non_retryable=True,
+        raise FailureType.AccountUnusable.error(
+            f"'{action.node_type}' needs a connected {platform} account"
         )
     return action.account_id

@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from activities.accounts.errors import PlatformUnavailableError
+from activities.errors import PlatformUnavailableError
 
 
 @dataclass(frozen=True)

@@ -20,12 +20,13 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from activities.accounts.errors import (
+from activities.accounts.grants import TokenGrant
+from activities.errors import (
+    AccountError,
+    AccountUnusableError,
     GrantRevokedError,
-    PlatformError,
     PlatformUnavailableError,
 )
-from activities.accounts.grants import TokenGrant
 from app.db.engine import Database
 from app.db.models import Account
 from app.db.types import utcnow
@@ -38,10 +39,6 @@ log = logging.getLogger(__name__)
 LEASE = timedelta(seconds=30)
 """How long one worker may take to refresh before another may try."""
 WAIT_STEP_SECONDS = 0.1
-
-
-class AccountUnusableError(PlatformError):
-    """The account cannot be used: unknown, of another platform, or no longer connected."""
 
 
 @dataclass(frozen=True)
@@ -165,7 +162,7 @@ class TokenKeeper:
             await swap_credential(session, self.vault, current=held)
             await self._mark(session, account, "revoked")
             raise
-        except PlatformError:
+        except AccountError:
             await swap_credential(session, self.vault, current=held)
             raise
         secret = {**held.secret, **grant.secret()}

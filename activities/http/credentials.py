@@ -15,12 +15,29 @@ from typing import Any
 
 import httpx
 
+from activities.errors import PlatformError
 from activities.http.hosts import host_allowed
 from app.vault.credentials import ALLOWED_HOSTS_FIELD
 
 
-class HostNotAllowedError(Exception):
-    """The request's host is not one the account's credential is for."""
+class HostNotAllowedError(PlatformError):
+    """The request's `host` is not one of the `allowed_hosts` the account's credential is for."""
+
+    def __init__(self, *, host: str, allowed_hosts: tuple[str, ...]) -> None:
+        if allowed_hosts:
+            shown = ", ".join(allowed_hosts[:5]) + (", ..." if len(allowed_hosts) > 5 else "")
+            message = (
+                f"the account's credential is for {shown}, not {host}: add the host to the "
+                "account's allowed_hosts (PATCH /accounts/{id}) or call it without the account"
+            )
+        else:
+            message = (
+                "the account's credential names no allowed hosts (it was stored before they "
+                "were required): set its allowed_hosts with PATCH /accounts/{id}"
+            )
+        super().__init__(message)
+        self.host = host
+        self.allowed_hosts = allowed_hosts
 
 
 @dataclass(frozen=True)
@@ -36,16 +53,7 @@ class AppliedCredential:
         """Raise `HostNotAllowedError` unless the credential may go to `url`'s host."""
         if self.allowed_hosts is None or host_allowed(url.host, self.allowed_hosts):
             return
-        if not self.allowed_hosts:
-            raise HostNotAllowedError(
-                "the account's credential names no allowed hosts (it was stored before they "
-                "were required): set its allowed_hosts with PATCH /accounts/{id}"
-            )
-        shown = ", ".join(self.allowed_hosts[:5]) + (", ..." if len(self.allowed_hosts) > 5 else "")
-        raise HostNotAllowedError(
-            f"the account's credential is for {shown}, not {url.host}: add the host to the "
-            "account's allowed_hosts (PATCH /accounts/{id}) or call it without the account"
-        )
+        raise HostNotAllowedError(host=url.host, allowed_hosts=self.allowed_hosts)
 
 
 def apply_credential(kind: str, secret: Mapping[str, Any]) -> AppliedCredential:

@@ -17,13 +17,15 @@ from collections.abc import Awaitable, Callable, Iterable
 import httpcore
 import httpx
 
+from activities.errors import PlatformError
 from activities.transports import LIMITS, Pool
 
 
-class AddressNotAllowedError(Exception):
-    """The destination is on a private network the organization may not reach."""
+class AddressNotAllowedError(PlatformError):
+    """The destination `host` resolves to `address`, on a private network the organization
+    may not reach."""
 
-    def __init__(self, host: str, address: str) -> None:
+    def __init__(self, *, host: str, address: str) -> None:
         super().__init__(f"{host} resolves to {address}, a private or local address")
         self.host = host
         self.address = address
@@ -61,7 +63,7 @@ class _GuardedBackend(httpcore.AsyncNetworkBackend):
         addresses = await _resolve(host, port)
         for address in addresses:
             if not is_public(address) and not await self._permit_private():
-                raise AddressNotAllowedError(host, address)
+                raise AddressNotAllowedError(host=host, address=address)
         failure: Exception = httpcore.ConnectError(f"{host} has no address")
         for address in addresses:
             try:

@@ -20,9 +20,9 @@ import httpx
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.accounts.errors import PlatformError
 from activities.accounts.failures import account_failure
 from activities.base import heartbeating, parse_parameters
+from activities.errors import AccountError
 from activities.http.credentials import (
     AppliedCredential,
     HostNotAllowedError,
@@ -35,6 +35,7 @@ from activities.http.sandbox import SandboxRefusedError, refuse_real_platforms
 from activities.services import ActionServices
 from activities.transports import Borrowed
 from app.contract.actions import ActionInput
+from app.contract.failures import FailureType, http_status_type
 from app.store.networks import private_networks_allowed
 
 RETRYABLE_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
@@ -97,9 +98,7 @@ def _body_arguments(
 
 
 async def _read_limited(response: httpx.Response, limit: int) -> bytes:
-    too_large = ApplicationError(
-        f"response body is larger than {limit} bytes", type="ResponseTooLarge", non_retryable=True
-    )
+    too_large = FailureType.ResponseTooLarge.error(f"response body is larger than {limit} bytes")
     declared = response.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
         raise too_large
@@ -129,12 +128,10 @@ def _decode(content: bytes, response: httpx.Response, response_format: str) -> A
         except (ValueError, RecursionError):
             if response_format == "json":
                 kind = response.headers.get("content-type", "").split(";")[0].strip()
-                raise ApplicationError(
+                raise FailureType.InvalidJson.error(
                     f"the response from {response.url.host} is not JSON Python can read"
                     + (f" (Content-Type: {kind[:100]})" if kind else "")
-                    + ": set response_format to `text` to take it as text",
-                    type="InvalidJson",
-                    non_retryable=True,
+                    + ": set response_format to `text` to take it as text"
                 ) from None
     return text
 
@@ -161,14 +158,14 @@ def _raise_for_status(response: httpx.Response) -> None:
         raise ApplicationError(
             f"HTTP {status} from {response.url.host}",
             {"status": status},
-            type=f"HTTP{status}",
+            type=http_status_type(status),
             next_retry_delay=retry_delay(seconds, _longest_retry_delay()),
         )
     if status >= 400:
         raise ApplicationError(
             f"HTTP {status} from {response.url.host}: {response.reason_phrase}",
             {"status": status},
-            type=f"HTTP{status}",
+            type=http_status_type(status),
             non_retryable=True,
         )
 
@@ -212,39 +209,31 @@ class HttpActivities:
             credential = await self._credential(action)
             async with heartbeating(), asyncio.timeout(params.timeout.total_seconds()):
                 return await self._send(params, credential, action)
-        except PlatformError as error:
+        except AccountError as error:
             raise account_failure(error) from None
         except HostNotAllowedError as error:
-            raise ApplicationError(str(error), type="HostNotAllowed", non_retryable=True) from None
+            raise FailureType.HostNotAllowed.error(error.message) from None
         except SandboxRefusedError as error:
-            raise ApplicationError(str(error), type="SandboxRefused", non_retryable=True) from None
+            raise FailureType.SandboxRefused.error(error.message) from None
         except AddressNotAllowedError as error:
-            raise ApplicationError(
-                f"{error}: this organization may not call private networks",
-                type="AddressNotAllowed",
-                non_retryable=True,
+            raise FailureType.AddressNotAllowed.error(
+                f"{error.message}: this organization may not call private networks"
             ) from None
         except (TimeoutError, httpx.TimeoutException):
-            raise ApplicationError(f"{host} did not answer in time", type="Timeout") from None
+            raise FailureType.Timeout.error(f"{host} did not answer in time") from None
         except (httpx.UnsupportedProtocol, httpx.InvalidURL) as error:
-            raise ApplicationError(
-                f"cannot request {host}: {error}", type="InvalidUrl", non_retryable=True
-            ) from None
+            raise FailureType.InvalidUrl.error(f"cannot request {host}: {error}") from None
         except httpx.TooManyRedirects:
-            raise ApplicationError(
-                f"{host} redirected more than {params.max_redirects} times",
-                type="TooManyRedirects",
-                non_retryable=True,
+            raise FailureType.TooManyRedirects.error(
+                f"{host} redirected more than {params.max_redirects} times"
             ) from None
         except httpx.TransportError as error:
-            raise ApplicationError(
-                f"could not reach {host}: {type(error).__name__}", type="NetworkError"
+            raise FailureType.NetworkError.error(
+                f"could not reach {host}: {type(error).__name__}"
             ) from None
-        except httpx.RequestError as error:
-            raise ApplicationError(
-                f"request to {host} failed: {type(error).__name__}",
-                type=type(error).__name__,
-                non_retryable=True,
+        except httpx.DecodingError:
+            raise FailureType.DecodingError.error(
+                f"request to {host} failed: DecodingError"
             ) from None
 
     async def _credential(self, action: ActionInput) -> AppliedCredential:

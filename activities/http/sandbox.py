@@ -8,10 +8,11 @@ from collections.abc import Awaitable, Callable
 import httpx
 
 from activities.endpoints import REAL_PLATFORM_HOSTS
+from activities.errors import PlatformError
 from activities.http.hosts import host_allowed
 
 
-class SandboxRefusedError(Exception):
+class SandboxRefusedError(PlatformError):
     """In sandbox mode, a request for a real platform's host."""
 
 

@@ -17,6 +17,9 @@ from typing import Any
 import httpx
 from temporalio.exceptions import ApplicationError
 
+from activities.errors import PlatformError
+from app.contract.failures import FailureType
+
 THROTTLING_CODES = frozenset({4, 17, 32, 613, 80002})
 TRANSIENT_CODES = frozenset({1, 2})
 EXPIRED_TOKEN_CODE = 190
@@ -28,8 +31,9 @@ and must not park the step for years (nor overflow timedelta)."""
 MAX_REGAIN_MINUTES = MAX_REGAIN_DELAY / timedelta(minutes=1)
 
 
-class GraphError(Exception):
-    """A Graph API error answer."""
+class GraphError(PlatformError):
+    """A Graph API error answer: Meta's `message`, its HTTP `status`, its error `code`, whether
+    Meta marks it `transient`, and the answer's `headers` (throttling estimates)."""
 
     def __init__(
         self,
@@ -40,12 +44,14 @@ class GraphError(Exception):
         transient: bool,
         headers: Mapping[str, str],
     ) -> None:
-        super().__init__(f"Instagram error {code}: {message}")
+        super().__init__(message)
         self.status = status
         self.code = code
-        self.message = message
         self.transient = transient
         self.headers = headers
+
+    def __str__(self) -> str:
+        return f"Instagram error {self.code}: {self.message}"
 
     @classmethod
     def from_answer(
@@ -93,30 +99,23 @@ def regain_delay(headers: Mapping[str, str]) -> timedelta | None:
 
 def graph_failure(error: GraphError) -> ApplicationError:
     if error.code in THROTTLING_CODES:
-        return ApplicationError(
+        return FailureType.InstagramRateLimited.error(
             f"Instagram is throttling this account: {error.message}",
-            type="InstagramRateLimited",
             next_retry_delay=regain_delay(error.headers),
         )
     if error.code == EXPIRED_TOKEN_CODE:
-        return ApplicationError(
-            f"Instagram refused the account's token: {error.message}; connect it again",
-            type="InstagramTokenExpired",
-            non_retryable=True,
+        return FailureType.InstagramTokenExpired.error(
+            f"Instagram refused the account's token: {error.message}; connect it again"
         )
     if (
         error.code in TRANSIENT_CODES
         or error.transient
         or (error.code is None and error.status >= 500)
     ):
-        return ApplicationError(
-            f"Instagram could not answer now: {error.message}", type="InstagramTransient"
+        return FailureType.InstagramTransient.error(
+            f"Instagram could not answer now: {error.message}"
         )
-    return ApplicationError(
-        f"Instagram refused the request: {error.message}",
-        type="InstagramRefused",
-        non_retryable=True,
-    )
+    return FailureType.InstagramRefused.error(f"Instagram refused the request: {error.message}")
 
 
 def instagram_failure_of(error: Exception) -> ApplicationError | None:
@@ -125,9 +124,7 @@ def instagram_failure_of(error: Exception) -> ApplicationError | None:
     if isinstance(error, GraphError):
         return graph_failure(error)
     if isinstance(error, httpx.TimeoutException):
-        return ApplicationError("Instagram did not answer in time", type="Timeout")
+        return FailureType.Timeout.error("Instagram did not answer in time")
     if isinstance(error, httpx.HTTPError):
-        return ApplicationError(
-            f"could not reach Instagram: {type(error).__name__}", type="NetworkError"
-        )
+        return FailureType.NetworkError.error(f"could not reach Instagram: {type(error).__name__}")
     return None

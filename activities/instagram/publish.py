@@ -14,12 +14,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from temporalio import activity
-from temporalio.exceptions import ApplicationError
 
 from activities.base import Progress
 from activities.instagram.errors import NOT_READY_CODE, GraphError
 from activities.instagram.graph import GraphSession
 from activities.instagram.nodes import CarouselItem, InstagramPublishParameters
+from app.contract.failures import FailureType
 
 ATTEMPT_MARGIN = timedelta(seconds=15)
 """Stop waiting this long before the attempt's own timeout, to hand over to the next attempt."""
@@ -120,33 +120,27 @@ class Publishing:
             if status in ("FINISHED", "PUBLISHED"):
                 return status
             if status == "ERROR":
-                raise ApplicationError(
-                    f"Instagram could not process the media: {answer.get('status', status)}",
-                    type="InstagramMediaFailed",
-                    non_retryable=True,
+                raise FailureType.InstagramMediaFailed.error(
+                    f"Instagram could not process the media: {answer.get('status', status)}"
                 )
             if status == "EXPIRED":
                 # Not published within 24 hours: the next attempt starts from new containers.
                 self._record(children=[], container=None, created_at=None)
-                raise ApplicationError(
-                    "the media container expired before it was published",
-                    type="InstagramContainerExpired",
+                raise FailureType.InstagramContainerExpired.error(
+                    "the media container expired before it was published"
                 )
             await self._pause()
 
     async def _pause(self) -> None:
         now = datetime.now(self.first_scheduled.tzinfo)
         if now - self.first_scheduled >= self.params.max_wait:
-            raise ApplicationError(
-                f"Instagram did not finish processing within {self.params.max_wait}",
-                type="InstagramProcessingTimeout",
-                non_retryable=True,
+            raise FailureType.InstagramProcessingTimeout.error(
+                f"Instagram did not finish processing within {self.params.max_wait}"
             )
         if self.attempt_ends is not None and now + self.params.poll_interval > self.attempt_ends:
             # This attempt's time is up; the next one resumes with the same container.
-            raise ApplicationError(
+            raise FailureType.InstagramStillProcessing.error(
                 "Instagram is still processing the media",
-                type="InstagramStillProcessing",
                 next_retry_delay=self.params.poll_interval,
             )
         await asyncio.sleep(self.params.poll_interval.total_seconds())
@@ -168,11 +162,9 @@ class Publishing:
             published = datetime.strptime(str(media.get("timestamp")), "%Y-%m-%dT%H:%M:%S%z")
             if published >= since and media.get("caption") == self.params.caption:
                 return str(media["id"])
-        raise ApplicationError(
+        raise FailureType.InstagramMediaNotFound.error(
             "Instagram published the media in an earlier attempt, but it cannot be found "
-            "among the account's newest",
-            type="InstagramMediaNotFound",
-            non_retryable=True,
+            "among the account's newest"
         )
 
     def _record(self, **changes: Any) -> None:

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from activities.accounts.errors import GrantRevokedError, PlatformRefusedError
 from activities.accounts.grants import TokenGrant, grant_from, json_object, send
 from activities.accounts.tokens import RefreshPolicy
 from activities.endpoints import PlatformEndpoints
+from activities.errors import GrantRevokedError, PlatformRefusedError
 
 EXPIRED_TOKEN_CODE = 190
 

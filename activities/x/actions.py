@@ -7,7 +7,6 @@ from typing import Any, TypeVar
 
 import tweepy
 from temporalio import activity
-from temporalio.exceptions import ApplicationError
 
 from activities.accounts.failures import required_account
 from activities.base import Progress, parse_parameters, platform_call
@@ -24,6 +23,7 @@ from activities.x.nodes import (
 from activities.x.session import XSession
 from activities.x.timeline import EarlierAttempts, find_earlier_post
 from app.contract.actions import ActionInput
+from app.contract.failures import FailureType
 
 T = TypeVar("T")
 
@@ -65,10 +65,7 @@ class XActivities:
         previous = Progress.previous()
         ids: list[str] = list(previous.get("ids", [])) if isinstance(previous, dict) else []
         if len(ids) > len(params.posts):
-            raise ApplicationError(
-                "the thread changed between attempts", type="InvalidParameters",
-                non_retryable=True,
-            )  # fmt: skip
+            raise FailureType.InvalidParameters.error("the thread changed between attempts")
         progress.details = {"ids": list(ids)}
 
         async def publish() -> dict[str, Any]:
@@ -120,7 +117,7 @@ class XActivities:
                 # X answers 200 with `errors` for a post that is gone or hidden.
                 problems = answer.get("errors") or [{}]
                 detail = problems[0].get("detail") or f"post {params.post_id} was not found"
-                raise ApplicationError(f"X: {detail}", type="XNotFound", non_retryable=True)
+                raise FailureType.XNotFound.error(f"X: {detail}")
             return _post_fields(data, params.fields)
 
         return await self._mapped(read)

@@ -18,6 +18,8 @@ import requests
 import tweepy
 from temporalio.exceptions import ApplicationError
 
+from app.contract.failures import FailureType
+
 DEFAULT_RATE_LIMIT_DELAY = timedelta(minutes=1)
 """When a 429 names no reset time."""
 MAX_RATE_LIMIT_DELAY = timedelta(hours=24)
@@ -74,30 +76,36 @@ def is_duplicate(error: tweepy.HTTPException) -> bool:
     )
 
 
+REFUSALS = {
+    400: FailureType.XBadRequest,
+    401: FailureType.XUnauthorized,
+    403: FailureType.XForbidden,
+    404: FailureType.XNotFound,
+}
+"""X's 4xx answers that have a failure type of their own; any other is `XRefused`."""
+
+
 def x_failure(error: Exception, now: float) -> ApplicationError:
     """The ApplicationError for a failed X call; `now` in Unix seconds."""
     if isinstance(error, tweepy.TooManyRequests):
-        return ApplicationError(
+        return FailureType.XRateLimited.error(
             "X rate limit reached: retrying when the window resets",
-            type="XRateLimited",
             next_retry_delay=rate_limit_delay(error.response.headers, now),
         )
     if isinstance(error, tweepy.TwitterServerError):
-        return ApplicationError(
-            f"X answered {error.response.status_code}: {platform_message(error)}",
-            type="XServerError",
+        return FailureType.XServerError.error(
+            f"X answered {error.response.status_code}: {platform_message(error)}"
         )
     if isinstance(error, tweepy.HTTPException):
         status = error.response.status_code
-        kind = {400: "XBadRequest", 401: "XUnauthorized", 403: "XForbidden", 404: "XNotFound"}
-        error_type = "XDuplicateContent" if is_duplicate(error) else kind.get(status, "XRefused")
-        return ApplicationError(
-            f"X answered {status}: {platform_message(error)}",
-            type=error_type,
-            non_retryable=True,
+        refusal = (
+            FailureType.XDuplicateContent
+            if is_duplicate(error)
+            else REFUSALS.get(status, FailureType.XRefused)
         )
+        return refusal.error(f"X answered {status}: {platform_message(error)}")
     if isinstance(error, requests.RequestException | tweepy.TweepyException):
-        return ApplicationError(f"could not reach X: {type(error).__name__}", type="NetworkError")
+        return FailureType.NetworkError.error(f"could not reach X: {type(error).__name__}")
     raise error
 
 

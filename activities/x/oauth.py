@@ -11,10 +11,10 @@ from urllib.parse import urlencode
 
 import httpx
 
-from activities.accounts.errors import ClientRejectedError, GrantRevokedError, PlatformRefusedError
 from activities.accounts.grants import TokenGrant, grant_from, json_object, send
 from activities.accounts.tokens import RefreshPolicy
 from activities.endpoints import PlatformEndpoints
+from activities.errors import ClientRejectedError, GrantRevokedError, PlatformRefusedError
 
 X_SCOPES = ("tweet.read", "tweet.write", "users.read", "offline.access")
 """What our X actions need; `offline.access` brings the refresh token."""

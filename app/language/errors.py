@@ -1,8 +1,31 @@
-"""Validation problems, each naming the node and the field so a builder can show it in place."""
+"""What is wrong with a workflow or an expression, each problem naming where it is so a builder
+can show it in place.
+
+* LanguageError                     message
+  x GraphInvalidError               issues: every problem of a graph that cannot compile
+  x ExpressionError                 position, expression, path (`app.language.expressions`)
+    + ExpressionSyntaxError         the expression cannot compile
+    + ExpressionEvaluationError     it compiled, but failed on the values it read
+      - ExpressionLimitError        it would exceed a time or size budget
+  x Problem                         inside the evaluator only: an evaluation error that does not
+    + LimitProblem                  know its position yet; it leaves as an ExpressionError
+
+Messages never carry values read at run time (they may be secrets or large payloads): only
+names from the source, type names and positions. A run shows these as `ExpressionError` or
+`InvalidParameters` (`app.contract.failures`); the API answers them with a 422.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
+
+class LanguageError(Exception):
+    """Base of the workflow language's errors."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
 
 
 @dataclass(frozen=True)
@@ -20,7 +43,7 @@ class Issue:
     edge_id: str | None = None
 
 
-class GraphInvalidError(Exception):
+class GraphInvalidError(LanguageError):
     """The graph cannot be compiled; `issues` lists every problem found, not just the first."""
 
     def __init__(self, issues: list[Issue]) -> None:

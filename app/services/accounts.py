@@ -12,14 +12,21 @@ from typing import Literal
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from activities.accounts.errors import PlatformError
 from activities.accounts.pkce import code_challenge, new_code_verifier, new_state
 from activities.accounts.tokens import TokenKeeper
 from activities.endpoints import PlatformEndpoints
+from activities.errors import AccountError
 from activities.instagram.tokens import InstagramTokens
 from activities.x.oauth import X_SCOPES, XOAuth
 from app.db.models import Account
 from app.db.types import utcnow
+from app.errors import (
+    ConflictError,
+    ErrorDetail,
+    InvalidInputError,
+    PermissionDeniedError,
+    ServiceUnavailableError,
+)
 from app.store.accounts import connect_account, delete_account, get_account
 from app.vault import Vault
 from app.vault.authorizations import begin_authorization, browser_hash, take_authorization
@@ -31,22 +38,6 @@ AUTHORIZATION_TTL = timedelta(minutes=10)
 """How long a person has to approve on X's consent page."""
 INSTAGRAM_TOKEN_LIFETIME = timedelta(days=60)
 """A long-lived Instagram token's lifetime, assumed from now when its age is not given."""
-
-
-class AuthorizationUnknownError(PlatformError):
-    """The callback's `state` names no authorization in progress (unknown, used or expired)."""
-
-
-class NotRenewableError(PlatformError):
-    """The account's credential has nothing to renew it with."""
-
-
-class OtherBrowserError(PlatformError):
-    """An authorization's callback arrived in a browser other than the one that started it."""
-
-
-class NotConfiguredError(PlatformError):
-    """This installation has no OAuth client for the platform."""
 
 
 @dataclass(frozen=True)
@@ -92,7 +83,7 @@ class Connections:
     ) -> StartedAuthorization:
         """An authorize URL for X, valid for the browser holding `browser_secret` only."""
         if not self.endpoints.x_client_id:
-            raise NotConfiguredError(
+            raise ServiceUnavailableError(
                 "X is not configured here: set X_CLIENT_ID (and X_CLIENT_SECRET)"
             )
         state, verifier = new_state(), new_code_verifier()
@@ -114,15 +105,14 @@ class Connections:
         account to the sender's organization."""
         pending = await take_authorization(session, self.vault, state=state)
         if pending is None or pending.platform != "x":
-            raise AuthorizationUnknownError(
-                "this authorization is unknown, was used already or expired: start again"
-            )
+            unknown = "this authorization is unknown, was used already or expired: start again"
+            raise InvalidInputError(unknown, [ErrorDetail(unknown, path=("query", "state"))])
         if (
             browser_secret is None
             or pending.browser_hash is None
             or not hmac.compare_digest(browser_hash(browser_secret), pending.browser_hash)
         ):
-            raise OtherBrowserError(
+            raise PermissionDeniedError(
                 "this authorization was started in another browser: start it again from the "
                 "browser that approves it"
             )
@@ -169,7 +159,7 @@ class Connections:
         )
         policy = self.keeper.policies.get(account.platform)
         if credential is None or policy is None or not credential.secret.get(policy.needs):
-            raise NotRenewableError(
+            raise ConflictError(
                 f"this {account.platform} account's credential cannot be renewed: "
                 "connect it again instead"
             )
@@ -195,7 +185,7 @@ class Connections:
                 try:
                     await self.x.revoke(str(token))
                     outcome = "revoked"
-                except PlatformError as error:
+                except AccountError as error:
                     log.warning("account %s: X did not revoke its grant: %s", account_id, error)
                     outcome = "not revoked"
         await delete_account(session, organization_id=organization_id, account_id=account_id)

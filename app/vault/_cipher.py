@@ -11,7 +11,7 @@ from typing import Any
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from app.vault._errors import TamperedError
+from app.errors import TamperedError
 from app.vault._keys import KeyRing, parse_keys
 
 NONCE_BYTES = 12
@@ -67,10 +67,7 @@ class Vault:
         try:
             plaintext = cipher.decrypt(nonce, body, _associated_data(binding))
         except (InvalidTag, ValueError):
-            raise TamperedError(
-                f"a secret sealed with key {sealed.key_id!r} does not open here: "
-                "it was altered, or copied from another record"
-            ) from None
+            raise TamperedError(key_id=sealed.key_id) from None
         opened: dict[str, Any] = json.loads(plaintext)
         return opened
 

@@ -8,7 +8,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from app.vault._errors import UnknownKeyError, VaultKeyError
+from app.errors import UnknownKeyError, VaultKeyError
 
 KEY_BYTES = 32
 """AES-256."""
@@ -28,10 +28,7 @@ class KeyRing:
         try:
             return self.keys[key_id]
         except KeyError:
-            raise UnknownKeyError(
-                f"key {key_id!r} is not in VAULT_KEYS: keep retired keys listed until "
-                "'python -m app.cli reencrypt' has moved every secret to the current key"
-            ) from None
+            raise UnknownKeyError(key_id=key_id) from None
 
 
 def parse_keys(spec: str) -> KeyRing:

@@ -8,8 +8,8 @@ from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.db.models import Credential, OAuthAuthorization, Webhook
+from app.errors import VaultError
 from app.vault._cipher import Sealed, Vault
-from app.vault._errors import VaultError
 from app.vault.authorizations import authorization_binding
 from app.vault.credentials import open_row, swap_credential
 from app.vault.webhook_secrets import binding, from_text, to_text
@@ -90,7 +90,7 @@ async def _reseal_webhook_secrets(
         assert webhook.secret_sealed is not None
         try:
             resealed = vault.reseal(from_text(webhook.secret_sealed), binding=binding(webhook.id))
-        except (VaultError, ValueError):
+        except VaultError:
             unreadable.append(webhook.id)
             continue
         if resealed is None:

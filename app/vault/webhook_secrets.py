@@ -11,12 +11,9 @@ import binascii
 import hmac
 import secrets
 
-from app.vault import Sealed, UnknownKeyError, Vault, VaultError
+from app.errors import TamperedError
+from app.vault import Sealed, Vault
 from app.vault.derivation import keyed_hash, legacy_keyed_hash
-
-
-class SealError(ValueError):
-    """A sealed value cannot be opened: unknown key, wrong webhook, or tampered with."""
 
 
 def binding(webhook_id: str) -> tuple[str, ...]:
@@ -28,11 +25,12 @@ def to_text(sealed: Sealed) -> str:
 
 
 def from_text(text: str) -> Sealed:
+    """Raises `TamperedError` for text `to_text` did not write."""
     key_id, _, encoded = text.partition(":")
     try:
         return Sealed(key_id, base64.b64decode(encoded, validate=True))
     except (binascii.Error, ValueError):
-        raise SealError("the sealed secret is malformed") from None
+        raise TamperedError(key_id=None) from None
 
 
 def seal(plaintext: str, *, bound_to: str, vault_keys: str) -> str:
@@ -41,13 +39,9 @@ def seal(plaintext: str, *, bound_to: str, vault_keys: str) -> str:
 
 
 def unseal(sealed: str, *, bound_to: str, vault_keys: str) -> str:
-    opened = from_text(sealed)
-    try:
-        secret = Vault.from_spec(vault_keys).open(opened, binding=binding(bound_to))
-    except UnknownKeyError:
-        raise SealError(f"no vault key '{opened.key_id}' to open this secret") from None
-    except VaultError:
-        raise SealError("the sealed secret does not open") from None
+    """The secret sealed for the webhook `bound_to`; raises `UnknownKeyError` when its key is
+    no longer configured, `TamperedError` when it does not open for this webhook."""
+    secret = Vault.from_spec(vault_keys).open(from_text(sealed), binding=binding(bound_to))
     return str(secret["secret"])
 
 

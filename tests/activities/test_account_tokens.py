@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from activities.accounts.errors import GrantRevokedError, PlatformUnavailableError
 from activities.accounts.grants import TokenGrant
-from activities.accounts.tokens import AccountUnusableError, RefreshPolicy, TokenKeeper
+from activities.accounts.tokens import RefreshPolicy, TokenKeeper
+from activities.errors import AccountUnusableError, GrantRevokedError, PlatformUnavailableError
 from activities.registry import refresh_policies
 from app.db.engine import Database
 from app.db.models import Account

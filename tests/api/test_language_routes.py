@@ -1,4 +1,5 @@
-"""The builder's contract over HTTP: schema, node catalog, expression reference, validation."""
+"""The builder's contract over HTTP: schema, node catalog, expression reference, validation,
+failure types."""
 
 from __future__ import annotations
 
@@ -125,3 +126,21 @@ async def test_the_catalog_gives_each_action_its_default_time_limit(api: ApiHarn
     assert entries["http.request"]["default_timeout_seconds"] == 60
     assert entries["x.post"]["default_timeout_seconds"] == 300
     assert entries["delay"]["default_timeout_seconds"] is None
+
+
+async def test_the_failure_types_say_which_nodes_fail_with_them_and_what_actions_retry(
+    api: ApiHarness,
+) -> None:
+    body = (await api.client.get("/failure-types")).json()
+    entries = by_type(body["data"])
+    assert body["count"] == len(entries)
+    assert (entries["XRateLimited"]["retryable"], entries["XRateLimited"]["node_types"]) == (
+        True, ["x.delete", "x.get_post", "x.me", "x.post", "x.thread"],
+    )  # fmt: skip
+    assert (entries["InvalidJson"]["retryable"], entries["InvalidJson"]["node_types"]) == (
+        False, ["http.request"],
+    )  # fmt: skip
+    assert entries["TooManyItems"]["node_types"] == ["loop"]
+    assert "http.request" in entries["InvalidParameters"]["node_types"]
+    assert "trigger.manual" not in entries["InvalidParameters"]["node_types"]
+    assert entries["AccountRevoked"]["meaning"].endswith("Connect the account again.")

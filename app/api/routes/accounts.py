@@ -11,14 +11,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Cookie, Depends, Query, Request, Response, status
 
-from activities.accounts.errors import (
+from activities.accounts.tokens import TokenKeeper
+from activities.endpoints import PlatformEndpoints
+from activities.errors import (
+    AccountError,
+    AccountUnusableError,
     ClientRejectedError,
-    GrantRevokedError,
-    PlatformError,
     PlatformUnavailableError,
 )
-from activities.accounts.tokens import AccountUnusableError, TokenKeeper
-from activities.endpoints import PlatformEndpoints
 from activities.http.hosts import pattern_covered
 from activities.registry import refresh_policies
 from app.api.account_schemas import (
@@ -42,14 +42,7 @@ from app.errors import (
     PermissionDeniedError,
     ServiceUnavailableError,
 )
-from app.services.accounts import (
-    AUTHORIZATION_TTL,
-    AuthorizationUnknownError,
-    Connections,
-    NotConfiguredError,
-    NotRenewableError,
-    OtherBrowserError,
-)
+from app.services.accounts import AUTHORIZATION_TTL, Connections
 from app.store import accounts as store
 from app.vault import Vault
 
@@ -89,15 +82,11 @@ def _platform_errors(field: tuple[str | int, ...] = ()) -> Iterator[None]:
     """The platform's answers as API errors; `field` is what a refused token came in."""
     try:
         yield
-    except PlatformUnavailableError as error:
+    except (PlatformUnavailableError, ClientRejectedError) as error:
         raise ServiceUnavailableError(error.message) from None
-    except (NotConfiguredError, ClientRejectedError) as error:
-        raise ServiceUnavailableError(error.message) from None
-    except (NotRenewableError, AccountUnusableError) as error:
+    except AccountUnusableError as error:
         raise ConflictError(error.message) from None
-    except OtherBrowserError as error:
-        raise PermissionDeniedError(error.message) from None
-    except (GrantRevokedError, AuthorizationUnknownError, PlatformError) as error:
+    except AccountError as error:
         raise InvalidInputError(
             error.message, [ErrorDetail(message=error.message, path=field)]
         ) from None

@@ -1,4 +1,5 @@
-"""The builder's contract: the workflow schema, the node catalog, the expression reference."""
+"""The builder's contract: the workflow schema, the node catalog, the expression reference, the
+failure types a run's nodes may show."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pydantic import BaseModel
 from app.api.deps import get_caller
 from app.api.responses import errors
 from app.catalog import CATALOG
+from app.contract.failures import FailureType
 from app.language.expressions import FUNCTIONS_DOC, ROOTS
 from app.language.graph import WorkflowGraph
 from app.language.node_type import ERROR_HANDLE, NodeType
@@ -60,6 +62,23 @@ class ExpressionReference(BaseModel):
     functions: dict[str, str]
 
 
+class FailureTypePublic(BaseModel):
+    type: str
+    """What a failed node's `error.type` says."""
+    retryable: bool
+    """Whether an action failing with it is retried within its node's `retry` policy; listing
+    it in `retry.non_retryable_error_types` makes such a failure final at once."""
+    node_types: list[str]
+    """The node types that may fail with it."""
+    meaning: str
+    """What happened, and what a person should do."""
+
+
+class FailureTypesPublic(BaseModel):
+    data: list[FailureTypePublic]
+    count: int
+
+
 def _public(node_type: NodeType) -> NodeTypePublic:
     return NodeTypePublic(
         type=node_type.type,
@@ -87,6 +106,22 @@ _NODE_TYPES = NodeTypesPublic(
     data=[_public(node_type) for node_type in CATALOG.all_types()],
     count=len(CATALOG),
 )
+_FAILURE_TYPES = FailureTypesPublic(
+    data=[
+        FailureTypePublic(
+            type=failure.value,
+            retryable=failure.retryable,
+            node_types=[
+                node_type.type
+                for node_type in CATALOG.all_types()
+                if failure.applies_to(node_type.type, node_type.kind)
+            ],
+            meaning=failure.meaning,
+        )
+        for failure in FailureType
+    ],
+    count=len(FailureType),
+)
 _WORKFLOW_SCHEMA = WorkflowGraph.model_json_schema(by_alias=True)
 
 
@@ -110,3 +145,13 @@ async def get_workflow_schema() -> dict[str, Any]:
 async def get_expression_reference() -> ExpressionReference:
     """What `{{ }}` expressions can read (roots) and call (functions)."""
     return ExpressionReference(roots=list(ROOTS), functions=dict(FUNCTIONS_DOC))
+
+
+@router.get("/failure-types", operation_id="list_failure_types", response_model=FailureTypesPublic)
+async def list_failure_types() -> FailureTypesPublic:
+    """Every failure type a node may end with (its `error.type`), for `on_error` routes and
+    `retry.non_retryable_error_types`: whether actions retry it, which node types may fail
+    with it, and what to do. Besides these: `HTTP<status>` from `http.request` (408, 425, 429,
+    500, 502, 503 and 504 retried), a `fail` node's own `error_type`, and the type a child run
+    failed with."""
+    return _FAILURE_TYPES

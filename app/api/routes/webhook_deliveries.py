@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 from app.api.deps import LazyTemporalDep, SessionDep, SettingsDep, connect_temporal, run_service
 from app.api.responses import ErrorResponse, errors
 from app.api.run_schemas import NodeError
-from app.errors import AppError, NotFoundError
+from app.errors import MethodNotAllowedError, NotFoundError
 from app.services import webhook_delivery
 from app.services.runs import RunStatus, keyed_run_id, prepare_start
 from app.store import webhooks as store
@@ -34,11 +34,6 @@ class WebhookResult(WebhookAccepted):
     status: RunStatus
     output: dict[str, Any] | None
     error: NodeError | None
-
-
-class MethodNotAllowedError(AppError):
-    status_code = 405
-    type = "method_not_allowed"
 
 
 _NOT_FOUND = "no such webhook, or its workflow is inactive"

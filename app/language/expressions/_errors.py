@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from typing import Self
 
+from app.language.errors import LanguageError
+
 JsonPath = tuple[str | int, ...]
 """Where a template sits inside a JSON parameter structure, e.g. ``("body", "items", 2)``."""
 
 
-class ExpressionError(Exception):
+class ExpressionError(LanguageError):
     """Base class of every error raised by the expression language.
 
     Attributes:
@@ -102,7 +104,7 @@ class ExpressionLimitError(ExpressionEvaluationError):
     """Evaluation was stopped because it would exceed a time or size budget."""
 
 
-class Problem(Exception):
+class Problem(LanguageError):
     """Internal: raised by operations and functions that do not know where in
     the source they were called from; the evaluator adds the position."""
 
