@@ -11,8 +11,8 @@ import statistics
 import time
 
 from app.catalog import CATALOG
-from app.language.compiler import compile_workflow
 from app.language.expressions import _expression, _template
+from tests.utils.compiling import compile_workflow
 from tests.utils.graphs import sized_graph
 
 SIZES = (100, 1_000, 10_000)

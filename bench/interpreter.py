@@ -36,9 +36,9 @@ from temporalio.worker import Worker
 from activities.registry import action_services_from_settings, all_activities
 from app.catalog import CATALOG
 from app.contract import search_attributes
-from app.language.compiler import compile_workflow
 from app.settings import Settings
 from bench.handwritten import HAND_WRITTEN_WORKFLOW, HandWrittenWorkflow
+from tests.utils.compiling import compile_workflow
 from tests.utils.servers import serve
 from workflows.interpreter import FlowRunWorkflow
 from workflows.state import INTERPRETER_WORKFLOW, RunInput, RunMetadata, RunState, TriggerInput

@@ -5,21 +5,10 @@ Linear in the size of the graph: one pass over nodes and one over edges, then so
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
-from app.language.catalog import Catalog
-from app.language.errors import GraphInvalidError
 from app.language.plan import Plan, PlanNode
 from app.language.validation import (
-    DEFAULT_SIZE_LIMITS,
     CheckedGraph,
-    SizeLimits,
-    collector_paused,
-    validate,
 )
-
-NO_ACCOUNTS: Mapping[str, str] = {}
 
 
 def build_plan(checked: CheckedGraph) -> Plan:
@@ -62,21 +51,3 @@ def build_plan(checked: CheckedGraph) -> Plan:
         variables=graph.settings.variables,
         timezone=graph.settings.timezone,
     )
-
-
-def compile_workflow(
-    document: Any,
-    *,
-    catalog: Catalog,
-    accounts: Mapping[str, str] = NO_ACCOUNTS,
-    limits: SizeLimits | None = None,
-) -> Plan:
-    """Validate and compile against `catalog`; raises `GraphInvalidError` listing every
-    problem."""
-    with collector_paused():
-        checked, issues = validate(
-            document, catalog=catalog, accounts=accounts, limits=limits or DEFAULT_SIZE_LIMITS
-        )
-        if checked is None:
-            raise GraphInvalidError(issues)
-        return build_plan(checked)

@@ -2,7 +2,6 @@
 can show it in place.
 
 * LanguageError                     message
-  x GraphInvalidError               issues: every problem of a graph that cannot compile
   x ExpressionError                 position, expression, path (`app.language.expressions`)
     + ExpressionSyntaxError         the expression cannot compile
     + ExpressionEvaluationError     it compiled, but failed on the values it read
@@ -41,11 +40,3 @@ class Issue:
     path: tuple[str | int, ...] = field(default=())
     """Where in the submitted document, e.g. `("nodes", 3, "parameters", "url")`."""
     edge_id: str | None = None
-
-
-class GraphInvalidError(LanguageError):
-    """The graph cannot be compiled; `issues` lists every problem found, not just the first."""
-
-    def __init__(self, issues: list[Issue]) -> None:
-        super().__init__(f"{len(issues)} problem(s) in the workflow graph")
-        self.issues = issues

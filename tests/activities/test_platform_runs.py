@@ -22,7 +22,6 @@ from temporalio.testing import WorkflowEnvironment
 
 from activities.services import ActionServices
 from app.catalog import CATALOG
-from app.language.compiler import compile_workflow
 from app.vault.credentials import ALLOWED_HOSTS_FIELD
 from emulator import record
 from emulator.config import EmulatorConfig
@@ -30,6 +29,7 @@ from emulator.control import InstagramAccount, XAccount
 from emulator.testing import EmulatorHandle
 from temporal.worker import build_worker
 from tests.activities.support import connect_emulated, new_account, new_organization
+from tests.utils.compiling import compile_workflow
 from tests.utils.servers import serve
 from tests.utils.temporal import close_open_runs, history_text
 from workflows.state import INTERPRETER_WORKFLOW, RunInput, RunMetadata, RunState, TriggerInput

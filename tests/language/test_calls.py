@@ -6,8 +6,8 @@ from typing import Any
 
 from app.catalog import CATALOG
 from app.language.calls import Call, calls, carried_for, pin, pinned_key, plan_key, start_trigger
-from app.language.compiler import compile_workflow
 from app.language.plan import Plan
+from tests.utils.compiling import compile_workflow
 
 
 def plan_calling(*targets: tuple[str, int | None], disabled: bool = False) -> Plan:

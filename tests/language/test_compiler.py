@@ -8,9 +8,8 @@ from typing import Any
 import pytest
 
 from app.catalog import CATALOG
-from app.language.compiler import compile_workflow
-from app.language.errors import GraphInvalidError
 from app.language.plan import PLAN_FORMAT_VERSION, Plan
+from tests.utils.compiling import GraphInvalidError, compile_workflow
 
 NATIVE: dict[str, Any] = {
     "nodes": [

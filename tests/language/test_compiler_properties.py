@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.catalog import CATALOG
-from app.language.compiler import compile_workflow
 from app.language.validation import validate
+from tests.utils.compiling import compile_workflow
 from tests.utils.graphs import sized_graph
 
 graphs = st.builds(sized_graph, st.integers(2, 60), st.integers(0, 10_000))

@@ -18,11 +18,11 @@ from activities.services import ActionServices
 from app.catalog import CATALOG
 from app.db.models import Account, Organization
 from app.language.calls import calls, pin, plan_key
-from app.language.compiler import compile_workflow
 from app.language.plan import Plan
 from emulator.testing import EmulatorHandle
 from temporal.worker import build_worker
 from tests.activities.support import connect_emulated
+from tests.utils.compiling import compile_workflow
 from workflows.state import (
     INTERPRETER_WORKFLOW,
     STATE_QUERY,

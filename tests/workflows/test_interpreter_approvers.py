@@ -8,8 +8,7 @@ import pytest
 from temporalio.client import Client, WorkflowUpdateFailedError
 
 from app.catalog import CATALOG
-from app.language.compiler import compile_workflow
-from app.language.errors import GraphInvalidError
+from tests.utils.compiling import GraphInvalidError, compile_workflow
 from tests.workflows.harness import (
     graph,
     node,

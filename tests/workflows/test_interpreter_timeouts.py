@@ -14,7 +14,7 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
 
 from app.catalog import CATALOG
-from app.language.compiler import compile_workflow
+from tests.utils.compiling import compile_workflow
 from tests.workflows.harness import Handle, graph, node, run_input
 from tests.workflows.test_interpreter_actions import call, platform  # noqa: F401 (fixture)
 from workflows.state import INTERPRETER_WORKFLOW, RunState
