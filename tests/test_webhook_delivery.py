@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import hmac
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
-from app.errors import AuthenticationError
+from app.errors import AuthenticationError, PayloadTooLargeError
 from app.language.nodes.triggers import WebhookTriggerParameters
-from app.services.webhook_delivery import Delivery, authenticate
+from app.services.webhook_delivery import Delivery, authenticate, read_capped
 
 SECRET = "whsec_test"
 BODY = b'{"id": "evt_1"}'
@@ -123,3 +127,56 @@ def test_a_timestamped_retry_deduplicates_like_the_first_delivery() -> None:
         delivery = Delivery(method="POST", headers=headers, query={}, body=BODY)
         digests.add(authenticate(options, delivery, SECRET, now=NOW + 60))
     assert digests == {digest(BODY).hex()}
+
+
+# Every parse is bounded before anything is verified (issue 12, point 6): whatever a sender
+# puts in the headers, the answer is a 401 or an accepted delivery, never an exception.
+
+SCHEMES: dict[str, dict[str, Any]] = {
+    "body, hex": {},
+    "body, base64": {"signature_prefix": "", "signature_encoding": "base64"},
+    "timestamped": TIMESTAMPED,
+    "token": {"authentication": "token", "token_header": "X-Sig"},
+}
+numbers = st.one_of(
+    st.integers(min_value=-(10**20), max_value=10**20).map(str),
+    st.integers(min_value=0, max_value=6000).map(lambda digits: "9" * digits),
+    st.text(alphabet="0123456789\u0660\u0661\uff11+-_. e", max_size=5000),
+)
+stamped_headers = st.builds(
+    lambda stamp, signatures, separator: separator.join([f"t={stamp}", *signatures]),
+    numbers,
+    st.lists(st.text(max_size=100).map(lambda text: "v1=" + text), max_size=40),
+    st.sampled_from([",", ", ", ";"]),
+)
+any_header = st.one_of(st.text(max_size=3000), stamped_headers)
+
+
+@given(scheme=st.sampled_from(sorted(SCHEMES)), header=any_header, body=st.binary(max_size=200))
+@example(scheme="timestamped", header="t=" + "9" * 400 + ",v1=00", body=BODY)
+@example(scheme="timestamped", header="t=" + "9" * 5000 + ",v1=00", body=BODY)
+@settings(max_examples=300)
+def test_any_proof_header_is_refused_or_accepted_never_an_error(
+    scheme: str, header: str, body: bytes
+) -> None:
+    delivery = Delivery(method="POST", headers={"x-sig": header}, query={}, body=body)
+    options = WebhookTriggerParameters.model_validate(
+        {"signature_header": "X-Sig", **SCHEMES[scheme]}
+    )
+    with contextlib.suppress(AuthenticationError):
+        authenticate(options, delivery, SECRET, now=NOW + 0.25)  # a clock reads fractions
+
+
+@pytest.mark.parametrize("digits", [13, 400])
+def test_a_timestamp_too_long_to_be_a_time_says_its_form(digits: int) -> None:
+    at = "9" * digits
+    assert "must be t=<unix seconds>,v1=" in refused(f"t={at},v1=00", **TIMESTAMPED)
+
+
+@pytest.mark.parametrize("declared", ["9" * 400, "9" * 5000, "11"])
+async def test_a_declared_length_of_any_size_over_the_cap_is_a_413(declared: str) -> None:
+    async def body() -> AsyncIterator[bytes]:
+        yield b"{}"
+
+    with pytest.raises(PayloadTooLargeError):
+        await read_capped(body(), declared_length=declared, limit=10)

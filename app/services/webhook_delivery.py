@@ -41,6 +41,14 @@ from app.vault.webhook_secrets import token_hash
 # Headers that may carry credentials of the sender or of a proxy: never part of a payload.
 _PRIVATE_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie"})
 
+MAX_PROOF_LENGTH = 2048
+"""A signature or token header longer than this is refused unread: every parse before the
+secret is checked is bounded, whatever a sender (or anyone who knows the URL) sends."""
+MAX_SIGNATURES = 16
+"""Signatures one header may offer (several while a sender rotates its secret)."""
+MAX_TIMESTAMP_DIGITS = 12
+"""Unix seconds in at most 12 digits: until the year 33658."""
+
 
 @dataclass(frozen=True)
 class Delivery:
@@ -56,7 +64,10 @@ async def read_capped(
 ) -> bytes:
     """The whole body, or 413 as soon as it is known to exceed `limit` bytes."""
     too_large = PayloadTooLargeError(f"the body exceeds {limit} bytes")
-    if declared_length is not None and declared_length.isdigit() and int(declared_length) > limit:
+    declared = declared_length or ""
+    # Digits only, read only when short enough to be a size (HTTP servers allow 20 digits).
+    digits = declared.isascii() and declared.isdigit()
+    if digits and (len(declared) > 20 or int(declared) > limit):
         raise too_large
     body = bytearray()
     async for chunk in chunks:
@@ -86,16 +97,12 @@ def authenticate(
             "this webhook has no secret yet: set one with PUT .../webhooks/{node_id}/secret"
         )
     if parameters.authentication == "token":
-        given = delivery.headers.get(parameters.token_header.lower())
-        if given is None:
-            raise AuthenticationError(f"missing {parameters.token_header} header")
+        given = _proof_header(delivery, parameters.token_header)
         if not hmac.compare_digest(given.encode(), secret.encode()):
             raise AuthenticationError(f"wrong {parameters.token_header}")
         return None
     header = parameters.signature_header
-    signature = delivery.headers.get(header.lower())
-    if signature is None:
-        raise AuthenticationError(f"missing {header} header")
+    signature = _proof_header(delivery, header)
     if parameters.signature_scheme == "timestamped":
         signed, candidates = _timestamped(
             parameters, signature, delivery.body, time.time() if now is None else now
@@ -118,6 +125,22 @@ def authenticate(
     return digest.hex()
 
 
+def _proof_header(delivery: Delivery, name: str) -> str:
+    """The header `name` proving the secret; 401 when it is missing or too long to be one."""
+    value = delivery.headers.get(name.lower())
+    if value is None:
+        raise AuthenticationError(f"missing {name} header")
+    if len(value) > MAX_PROOF_LENGTH:
+        raise AuthenticationError(f"{name} is longer than {MAX_PROOF_LENGTH} characters")
+    return value
+
+
+def is_unix_time(text: str) -> bool:
+    """Whether `text` is Unix seconds as senders write them: ASCII digits, few enough to be a
+    time (so reading it can neither fail nor overflow)."""
+    return 0 < len(text) <= MAX_TIMESTAMP_DIGITS and text.isascii() and text.isdigit()
+
+
 def _timestamped(
     parameters: WebhookTriggerParameters, signature: str, body: bytes, now: float
 ) -> tuple[bytes, list[str]]:
@@ -131,13 +154,13 @@ def _timestamped(
             stamp = value
         elif key == "v1":
             candidates.append(value)
-    if stamp is None or not stamp.isascii() or not stamp.isdigit() or not candidates:
+    if stamp is None or not is_unix_time(stamp) or not 0 < len(candidates) <= MAX_SIGNATURES:
         raise AuthenticationError(
             f"{header} must be t=<unix seconds>,v1=<{parameters.signature_encoding} HMAC-SHA256 "
-            "of '<t>.<body>'>"
+            f"of '<t>.<body>'> (at most {MAX_SIGNATURES} v1)"
         )
     tolerance = parameters.signature_tolerance.total_seconds()
-    if abs(now - int(stamp)) > tolerance:
+    if abs(int(now) - int(stamp)) > tolerance:
         raise AuthenticationError(
             f"the {header} timestamp is more than {tolerance:.0f} seconds from now: "
             "a delivery is accepted only shortly after it was signed"

@@ -373,3 +373,19 @@ async def test_a_timestamped_signature_is_accepted_only_within_the_tolerance(
         url, b'{"type": "refund"}', **{"Stripe-Signature": stripe_signature(secret, body, now)}
     )
     assert moved.status_code == 401
+
+
+async def test_a_timestamp_of_hundreds_or_thousands_of_digits_is_refused_with_401(
+    api: ApiHarness,
+) -> None:
+    """Issue 12, point 6: such a `t=` raised before the signature was checked (a 500 to
+    anyone who knows a webhook's URL)."""
+    _, url, secret = await webhook(
+        api, signature_header="Stripe-Signature", signature_scheme="timestamped"
+    )
+    body = b'{"type": "charge.succeeded"}'
+    for digits in (400, 5000):
+        at = "9" * digits
+        signature = f"t={at},v1={hmac_digest(secret, f'{at}.'.encode() + body).hex()}"
+        response = await deliver(url, body, **{"Stripe-Signature": signature})
+        assert response.status_code == 401, (digits, response.text)
