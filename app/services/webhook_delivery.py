@@ -2,7 +2,8 @@
 and the run id that keeps a repeated delivery from starting a second run.
 
 Signatures and tokens are compared in constant time. The secret, and any header that could
-carry one or prove knowledge of one (the token, the signature), never reaches the run's payload.
+carry one or prove knowledge of one (a token, a signature of any scheme), never reaches the
+run's payload.
 
 A delivery names its run by the sender's delivery id when it has one. Senders that send no
 id are deduplicated by the signature of the raw body within the trigger's `dedup_window`:
@@ -38,8 +39,13 @@ from app.language.plan import Plan
 from app.services.runs.starting import keyed_run_id
 from app.vault.webhook_secrets import token_hash
 
-# Headers that may carry credentials of the sender or of a proxy: never part of a payload.
-_PRIVATE_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie"})
+_SECRET_BEARING_WORDS = (
+    "signature", "hmac", "token", "secret", "auth", "api-key", "apikey", "password", "cookie",
+)  # fmt: skip
+"""Header names holding any of these carry a secret or prove knowledge of one (a signature
+of a body is an oracle for whoever reads it): Authorization, cookies, X-Hub-Signature and
+X-Hub-Signature-256, Stripe-Signature, webhook-signature, X-Shopify-Hmac-Sha256,
+X-Gitlab-Token... They are kept out of every run, whatever scheme the trigger uses."""
 
 MAX_PROOF_LENGTH = 2048
 """A signature or token header longer than this is refused unread: every parse before the
@@ -207,15 +213,24 @@ def _refuse_constant(name: str) -> Any:
     raise ValueError(name)
 
 
+def carries_secret(name: str, parameters: WebhookTriggerParameters) -> bool:
+    """Whether the header `name` (any case) may carry a secret or a proof of one: the
+    trigger's own signature and token headers, and those of every other scheme."""
+    lowered = name.lower()
+    own = {parameters.signature_header.lower(), parameters.token_header.lower()}
+    return lowered in own or any(word in lowered for word in _SECRET_BEARING_WORDS)
+
+
 def trigger_payload(parameters: WebhookTriggerParameters, delivery: Delivery) -> dict[str, Any]:
-    """What the run sees as `trigger`: method, headers, query and the body (JSON or text)."""
-    hidden = _PRIVATE_HEADERS | {
-        parameters.token_header.lower(),
-        parameters.signature_header.lower(),
-    }
+    """What the run sees as `trigger`: method, headers (none that carries a secret or a proof
+    of one), query and the body (JSON or text)."""
     return {
         "method": delivery.method,
-        "headers": {name: value for name, value in delivery.headers.items() if name not in hidden},
+        "headers": {
+            name: value
+            for name, value in delivery.headers.items()
+            if not carries_secret(name, parameters)
+        },
         "query": dict(delivery.query),
         "body": _body(delivery),
     }
