@@ -29,7 +29,8 @@ router = APIRouter(tags=["webhook deliveries"])
 class WebhookAccepted(BaseModel):
     run_id: str
     created: bool = Field(
-        description="False when the delivery id was seen before: no new run was started."
+        description="False when the delivery was seen before (a sender's retry, or a replay "
+        "of a captured one): no new run was started."
     )
 
 
@@ -55,8 +56,9 @@ async def deliver_webhook(
     settings: SettingsDep,
 ) -> Response:
     """Start a run of the workflow's latest version with the request as `trigger`
-    (`method`, `headers`, `query`, `body`). A repeated `delivery_id_header` starts nothing new;
-    without one, neither does the same signed body within the trigger's `dedup_window`.
+    (`method`, `headers`, `query`, `body`). A repeated delivery starts nothing new: the same
+    signed body within the trigger's replay window (whatever delivery id it carries), or the
+    same delivery id with the same body (README: Webhook replays).
     Meta's `GET ?hub.mode=subscribe&hub.verify_token=…&hub.challenge=…` is answered with the
     challenge when the verify token matches."""
     target = await store.find_delivery_target(session, webhook_id=webhook_id)
@@ -95,49 +97,33 @@ async def deliver_webhook(
         if webhook.secret_sealed
         else None
     )
-    digest = webhook_delivery.authenticate(parameters, delivery, secret)
-    delivery_id = (
-        delivery.headers.get(parameters.delivery_id_header.lower())
-        if parameters.delivery_id_header
-        else None
+    proof = webhook_delivery.authenticate(parameters, delivery, secret)
+    run_id = await webhook_delivery.delivery_run_id(
+        session,
+        organization_id=workflow.organization_id,
+        webhook_id=webhook.id,
+        parameters=parameters,
+        delivery=delivery,
+        proof=proof,
+        now=datetime.now(UTC),
     )
     carried = await sub_workflows.plans_for(session, version)
     # Starting the run and waiting for it need no database connection: give it back.
     await session.close()
     temporal = await connect_temporal(lazy_temporal)
-    run_id, earlier = None, None
-    if delivery_id:
-        run_id = runs.keyed_run_id(workflow.organization_id, f"hook_{webhook.id}", delivery_id)
-    elif digest and parameters.dedup_window:
-        now = datetime.now(UTC)
-        run_id, earlier = webhook_delivery.signature_run_ids(
-            organization_id=workflow.organization_id,
-            webhook_id=webhook.id,
-            digest=digest,
-            now=now,
-            window=parameters.dedup_window,
-        )
-        if not await webhook_delivery.started_since(
-            temporal, earlier, now - parameters.dedup_window
-        ):
-            earlier = None
-    started = (
-        runs.StartedRun(id=earlier, created=False)
-        if earlier
-        else await runs.start_run(
-            temporal,
-            run_input=runs.build_run_input(
-                version,
-                trigger="webhook",
-                payload=webhook_delivery.trigger_payload(parameters, delivery),
-                workflows=carried,
-                trigger_node=webhook.node_id,
-            ),
-            search_attributes=runs.run_search_attributes(version, "webhook"),
-            task_queue=settings.temporal_task_queue,
-            run_id=run_id,
-            payload_field=("body",),
-        )
+    started = await runs.start_run(
+        temporal,
+        run_input=runs.build_run_input(
+            version,
+            trigger="webhook",
+            payload=webhook_delivery.trigger_payload(parameters, delivery),
+            workflows=carried,
+            trigger_node=webhook.node_id,
+        ),
+        search_attributes=runs.run_search_attributes(version, "webhook"),
+        task_queue=settings.temporal_task_queue,
+        run_id=run_id,
+        payload_field=("body",),
     )
     accepted = WebhookAccepted(run_id=started.id, created=started.created)
     if parameters.response_mode == "wait_for_result":
