@@ -19,6 +19,7 @@ from activities.errors import AccountError
 from app.contract.actions import ActionInput
 from app.contract.failures import FailureType
 from app.language.node_type import NodeType, Parameters
+from app.language.parameter_validators import RENDERED
 
 P = TypeVar("P", bound=Parameters)
 T = TypeVar("T")
@@ -77,10 +78,11 @@ def parse_parameters(model: type[P], action: ActionInput) -> P:
     """The node's rendered parameters as `model`, or a non-retryable `InvalidParameters`.
 
     Templates are rendered just before the activity runs, so their values are only checked
-    here; the message names the fields and what is wrong, never the values.
+    here, each against its field's checks with no exemption for text that looks like a
+    template; the message names the fields and what is wrong, never the values.
     """
     try:
-        return model.model_validate(action.parameters)
+        return model.model_validate(action.parameters, context=RENDERED)
     except ValidationError as error:
         problems = "; ".join(
             f"{'.'.join(str(part) for part in issue['loc'])}: {issue['msg']}"

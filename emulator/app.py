@@ -70,8 +70,15 @@ class EmulatorApp(FastAPI):
             else:
                 await _failure_response(path, failure)(scope, receive, recording_send)
         state.record.exchanged(
-            Exchange(method, path, status, state.clock.now(), failure is not None)
+            Exchange(method, path, status, state.clock.now(), failure is not None, _target(scope))
         )
+
+
+def _target(scope: Scope) -> str:
+    """The path and query as the client wrote them: `path` is already percent-decoded."""
+    raw: bytes = scope.get("raw_path") or scope["path"].encode()
+    query: bytes = scope.get("query_string") or b""
+    return (raw + (b"?" + query if query else b"")).decode("latin-1")
 
 
 async def _discard(message: Message) -> None:

@@ -59,11 +59,14 @@ class Exchange:
     at: datetime
     injected: bool
     """Whether a queued failure produced it."""
+    target: str = ""
+    """The path and query as sent, before percent-decoding: what an id in a path became."""
 
     def as_json(self) -> dict[str, Any]:
         return {
             "method": self.method,
             "path": self.path,
+            "target": self.target,
             "status": self.status,
             "at": self.at.isoformat(),
             "injected": self.injected,

@@ -1,35 +1,77 @@
-"""Deduplicating webhook deliveries that carry no delivery id: by their signature, in a window."""
+"""Receipts of webhook bodies (issue 12, point 2): the same signed body within the replay
+window names the run it started first, whatever delivery id it comes with; on each
+configured database."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from app.services.webhook_delivery import signature_run_ids
+import pytest
+
+from app.db.engine import Database
+from app.db.models import Organization, Webhook, Workflow
+from app.store.webhooks import claim_body
 
 WINDOW = timedelta(hours=1)
 NOON = datetime(2025, 5, 1, 12, 0, tzinfo=UTC)
+BODY = "ab" * 32
 
 
-def ids(now: datetime, digest: str = "ab" * 32) -> tuple[str, str]:
-    return signature_run_ids(
-        organization_id="org_1", webhook_id="wh_1", digest=digest, now=now, window=WINDOW
-    )
+@dataclass
+class Hooks:
+    database: Database
+    organization: str
+    first: str
+    second: str
+
+    async def claim(
+        self, run_id: str, *, at: datetime = NOON, digest: str = BODY, webhook: str = ""
+    ) -> str:
+        async with self.database.session() as session:
+            return await claim_body(
+                session, organization_id=self.organization, webhook_id=webhook or self.first,
+                digest=digest, run_id=run_id, now=at, window=WINDOW,
+            )  # fmt: skip
 
 
-def test_the_same_signature_within_one_window_names_the_same_run() -> None:
-    assert ids(NOON) == ids(NOON + timedelta(minutes=59))
+@pytest.fixture
+async def hooks(database_url: str) -> AsyncIterator[Hooks]:
+    database = Database(database_url)
+    async with database.session() as session:
+        organization = Organization(name="Hooks")
+        workflow = Workflow(organization_id=organization.id, name="hooks")
+        webhooks = [
+            Webhook(organization_id=organization.id, workflow_id=workflow.id, node_id=node)
+            for node in ("a", "b")
+        ]
+        for rows in ([organization], [workflow], webhooks):  # in the order keys need them
+            session.add_all(rows)
+            await session.flush()
+        await session.commit()
+        yield Hooks(database, organization.id, webhooks[0].id, webhooks[1].id)
+    await database.dispose()
 
 
-def test_the_next_window_also_looks_at_the_previous_one() -> None:
-    current, _ = ids(NOON)
-    later_current, later_previous = ids(NOON + WINDOW)
-    assert later_previous == current
-    assert later_current != current
+async def test_the_same_body_within_the_window_names_the_first_run(hooks: Hooks) -> None:
+    assert await hooks.claim("run_1") == "run_1"
+    assert await hooks.claim("run_2", at=NOON + WINDOW - timedelta(seconds=1)) == "run_1"
 
 
-def test_another_signature_or_another_webhook_names_another_run() -> None:
-    assert ids(NOON)[0] != ids(NOON, digest="cd" * 32)[0]
-    other_hook = signature_run_ids(
-        organization_id="org_1", webhook_id="wh_2", digest="ab" * 32, now=NOON, window=WINDOW
-    )
-    assert other_hook[0] != ids(NOON)[0]
+async def test_the_same_body_after_the_window_names_a_new_run(hooks: Hooks) -> None:
+    await hooks.claim("run_1")
+    assert await hooks.claim("run_2", at=NOON + WINDOW) == "run_2"
+    assert await hooks.claim("run_3", at=NOON + WINDOW + timedelta(minutes=1)) == "run_2"
+
+
+async def test_another_body_or_another_webhook_names_its_own_run(hooks: Hooks) -> None:
+    await hooks.claim("run_1")
+    assert await hooks.claim("run_2", digest="cd" * 32) == "run_2"
+    assert await hooks.claim("run_3", webhook=hooks.second) == "run_3"
+
+
+async def test_deliveries_of_one_body_at_the_same_moment_agree_on_one_run(hooks: Hooks) -> None:
+    claimed = await asyncio.gather(*(hooks.claim(f"run_{n}") for n in range(8)))
+    assert len(set(claimed)) == 1

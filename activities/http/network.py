@@ -31,11 +31,52 @@ class AddressNotAllowedError(PlatformError):
         self.address = address
 
 
-def is_public(address: str) -> bool:
-    ip = ipaddress.ip_address(address)
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+_IPV4_IN_LAST_32_BITS = tuple(
+    ipaddress.IPv6Network(network)
+    for network in (
+        "::/96",  # IPv4-compatible (deprecated, still routed by some stacks)
+        "::ffff:0:0/96",  # IPv4-mapped
+        "::ffff:0:0:0/96",  # IPv4-translated (SIIT)
+        "64:ff9b::/96",  # NAT64, well-known prefix
+    )
+)
+_LOCAL_NAT64 = ipaddress.IPv6Network("64:ff9b:1::/48")
+"""Local-use NAT64 (RFC 8215): where the IPv4 address sits depends on the prefix length the
+operator chose, so no address of it can be read as public."""
+_ISATAP_INTERFACE_IDS = frozenset({0x00005EFE, 0x01005EFE, 0x02005EFE, 0x03005EFE})
+
+
+def embedded_ipv4(ip: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """Every IPv4 address `ip` carries by a standard embedding: mapped, compatible, translated,
+    NAT64, 6to4, Teredo (server and client) and ISATAP. On a network that translates or
+    tunnels such addresses, a connection to `ip` reaches those IPv4 addresses."""
+    found = [
+        ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+        for network in _IPV4_IN_LAST_32_BITS
+        if ip in network
+    ]
+    if ip.sixtofour is not None:
+        found.append(ip.sixtofour)
+    if ip.teredo is not None:
+        found.extend(ip.teredo)
+    if (int(ip) >> 32) & 0xFFFFFFFF in _ISATAP_INTERFACE_IDS:
+        found.append(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
+    return found
+
+
+def _global(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
     return ip.is_global and not ip.is_multicast
+
+
+def is_public(address: str) -> bool:
+    """Whether `address` is on the internet: globally reachable, not multicast, and neither
+    the local-use NAT64 prefix nor a wrapping of an IPv4 address that is not public."""
+    ip = ipaddress.ip_address(address)
+    if isinstance(ip, ipaddress.IPv4Address):
+        return _global(ip)
+    if ip in _LOCAL_NAT64:
+        return False
+    return _global(ip) and all(_global(v4) for v4 in embedded_ipv4(ip))
 
 
 async def _resolve(host: str, port: int) -> list[str]:

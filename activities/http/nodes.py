@@ -103,7 +103,8 @@ class HttpRequestParameters(Parameters):
     )
     query: dict[str, str] = Field(
         default_factory=dict,
-        description="Query parameters added to the URL, name to value (encoded for you).",
+        description="Query parameters added to the URL's own query, name to value (encoded "
+        "for you); each replaces the URL's parameters of the same name.",
         json_schema_extra={"examples": [{"page": "1", "q": "{{ trigger.search }}"}]},
     )
     headers: dict[str, HeaderValue] = Field(

@@ -31,6 +31,7 @@ from activities.http.credentials import (
 )
 from activities.http.network import HTTP_POOL, PERMIT_PRIVATE, AddressNotAllowedError
 from activities.http.nodes import FormBody, HttpBody, HttpRequestParameters, JsonBody, RawBody
+from activities.http.query import with_query
 from activities.http.sandbox import SandboxRefusedError, refuse_real_platforms
 from activities.services import ActionServices
 from activities.transports import Borrowed
@@ -256,7 +257,7 @@ class HttpActivities:
         organization_id = action.organization_id
         keyed = _with_idempotency_key(params.method, params.headers, action.idempotency_key)
         headers, body = _body_arguments(params.body, keyed)
-        first = httpx.URL(params.url)
+        first = with_query(httpx.URL(params.url), params.query, credential.query)
         credential.check_host(first)
         async with (
             httpx.AsyncClient(
@@ -275,7 +276,6 @@ class HttpActivities:
             client.stream(
                 params.method,
                 first,
-                params={**params.query, **credential.query},
                 headers={**headers, **credential.headers},
                 extensions={PERMIT_PRIVATE: _once(lambda: self._private_allowed(organization_id))},
                 **body,

@@ -56,7 +56,7 @@ class InstagramActivities:
             else:
                 node = await graph.ig_user_id()
                 query |= {"period": params.period or "day", "metric_type": "total_value"}
-            answer = await graph.get(f"{node}/insights", query)
+            answer = await graph.get(node, query, edge="insights")
             return {"metrics": {str(e["name"]): _metric_value(e) for e in answer.get("data", [])}}
 
         return await self._mapped(read)

@@ -9,6 +9,7 @@ import httpx
 from activities.accounts.grants import json_object
 from activities.accounts.tokens import AccountToken
 from activities.instagram.errors import EXPIRED_TOKEN_CODE, GraphError
+from activities.paths import path_segment
 from activities.services import ActionServices
 from activities.transports import LIMITS, Borrowed, Pool
 from app.store.accounts import set_account_status
@@ -29,13 +30,23 @@ class GraphSession:
             return token.external_id
         return str((await self.get("me", {"fields": "id"}))["id"])
 
-    async def get(self, path: str, params: dict[str, str]) -> dict[str, Any]:
-        return await self._call("GET", path, params)
+    async def get(
+        self, node: str, params: dict[str, str], *, edge: str | None = None
+    ) -> dict[str, Any]:
+        """GET `/{node}` or `/{node}/{edge}`: `node` is an id (or `me`), encoded as one path
+        segment whatever it holds; `edge` is one of the Graph API's names (`insights`)."""
+        return await self._call("GET", node, edge, params)
 
-    async def post(self, path: str, params: dict[str, str]) -> dict[str, Any]:
-        return await self._call("POST", path, params)
+    async def post(
+        self, node: str, params: dict[str, str], *, edge: str | None = None
+    ) -> dict[str, Any]:
+        """POST to `/{node}` or `/{node}/{edge}`, as `get` reads them."""
+        return await self._call("POST", node, edge, params)
 
-    async def _call(self, method: str, path: str, params: dict[str, str]) -> dict[str, Any]:
+    async def _call(
+        self, method: str, node: str, edge: str | None, params: dict[str, str]
+    ) -> dict[str, Any]:
+        path = path_segment(node, "the Graph API node id") + (f"/{edge}" if edge else "")
         token = await self._access_token()
         endpoints = self.services.endpoints
         async with httpx.AsyncClient(

@@ -11,17 +11,17 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import AfterValidator, Field, model_validator
+from pydantic import AfterValidator, Field, ValidationInfo, model_validator
 
 from activities.base import action_node_type, duration_plus
 from app.language.node_type import Parameters
 from app.language.parameter_validators import (
     Problems,
     field_errors,
-    is_templated,
     max_length_unless_templated,
     pattern_unless_templated,
     problem,
+    still_a_template,
     url_unless_templated,
 )
 
@@ -42,8 +42,8 @@ HttpsUrl = Annotated[
 """Instagram fetches media itself, from a public https URL."""
 
 
-def _hashtags_unless_templated(caption: str) -> str:
-    if not is_templated(caption) and len(_HASHTAG.findall(caption)) > MAX_HASHTAGS:
+def _hashtags_unless_templated(caption: str, info: ValidationInfo) -> str:
+    if not still_a_template(caption, info) and len(_HASHTAG.findall(caption)) > MAX_HASHTAGS:
         raise problem(f"must have at most {MAX_HASHTAGS} hashtags")
     return caption
 
@@ -248,12 +248,12 @@ class InstagramInsightsParameters(Parameters):
     )
 
     @model_validator(mode="after")
-    def _fits_target(self) -> Self:
+    def _fits_target(self, info: ValidationInfo) -> Self:
         allowed = MEDIA_METRICS if self.target == "media" else ACCOUNT_METRICS
         problems: Problems = []
         seen: set[str] = set()
         for index, name in enumerate(self.metrics):
-            if name not in allowed and not is_templated(name):
+            if name not in allowed and not still_a_template(name, info):
                 problems.append(
                     (("metrics", index), f"'{name}' is not a {self.target} metric", name)
                 )

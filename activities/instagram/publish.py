@@ -76,14 +76,14 @@ class Publishing:
     async def run(self) -> dict[str, Any]:
         ig_user_id = await self.graph.ig_user_id()
         for item in self.params.items[len(self.state["children"]) :]:
-            created = await self.graph.post(f"{ig_user_id}/media", _item_parameters(item))
+            created = await self.graph.post(ig_user_id, _item_parameters(item), edge="media")
             self._record(children=[*self.state["children"], str(created["id"])])
         for child in self.state["children"]:
             await self._until_finished(child)
         if "container" not in self.state:
             parameters = _container_parameters(self.params, self.state["children"])
             created_at = datetime.now(UTC).timestamp()
-            created = await self.graph.post(f"{ig_user_id}/media", parameters)
+            created = await self.graph.post(ig_user_id, parameters, edge="media")
             self._record(container=str(created["id"]), created_at=created_at)
         container = self.state["container"]
         status = await self._until_finished(container)
@@ -104,7 +104,7 @@ class Publishing:
         while True:
             try:
                 published = await self.graph.post(
-                    f"{ig_user_id}/media_publish", {"creation_id": container}
+                    ig_user_id, {"creation_id": container}, edge="media_publish"
                 )
                 return str(published["id"])
             except GraphError as error:
@@ -149,7 +149,7 @@ class Publishing:
         """The media an earlier attempt published from our container: the newest with our
         caption since the container was made (by this worker's clock, less some skew)."""
         listing = await self.graph.get(
-            f"{ig_user_id}/media", {"fields": "id,caption,timestamp", "limit": "25"}
+            ig_user_id, {"fields": "id,caption,timestamp", "limit": "25"}, edge="media"
         )
         created_at = self.state.get("created_at")
         made = (

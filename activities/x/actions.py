@@ -10,6 +10,7 @@ from temporalio import activity
 
 from activities.accounts.failures import required_account
 from activities.base import Progress, parse_parameters, platform_call
+from activities.paths import path_segment
 from activities.services import ActionServices
 from activities.x.errors import is_duplicate, x_failure_of
 from activities.x.nodes import (
@@ -85,12 +86,13 @@ class XActivities:
         """Delete a post of the account. A retry that finds it gone counts it deleted: the
         earlier attempt did it."""
         params = parse_parameters(XDeleteParameters, action)
+        post_id = path_segment(params.post_id, "post_id")
         session = self._session(action)
 
         async def remove() -> dict[str, Any]:
             try:
                 answer: dict[str, Any] = await session.call(
-                    lambda client: client.delete_tweet(params.post_id, user_auth=False)
+                    lambda client: client.delete_tweet(post_id, user_auth=False)
                 )
             except tweepy.NotFound:
                 if activity.info().attempt > 1:
@@ -104,12 +106,13 @@ class XActivities:
     async def get_post(self, action: ActionInput) -> dict[str, Any]:
         """A post with the fields asked for (public metrics by default)."""
         params = parse_parameters(XGetPostParameters, action)
+        post_id = path_segment(params.post_id, "post_id")
         session = self._session(action)
 
         async def read() -> dict[str, Any]:
             answer: dict[str, Any] = await session.call(
                 lambda client: client.get_tweet(
-                    params.post_id, tweet_fields=list(params.fields), user_auth=False
+                    post_id, tweet_fields=list(params.fields), user_auth=False
                 )
             )
             data = answer.get("data")

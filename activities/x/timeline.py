@@ -16,6 +16,7 @@ from typing import Any
 
 import tweepy
 
+from activities.paths import path_segment
 from activities.x.session import XSession
 
 CLOCK_SKEW = timedelta(minutes=2)
@@ -46,9 +47,11 @@ def replies_to(post: Post) -> str | None:
 def _timeline_page(
     user_id: str, since: datetime, token: str | None
 ) -> Callable[[tweepy.Client], dict[str, Any]]:
+    user = path_segment(user_id, "the account's X user id")
+
     def read(client: tweepy.Client) -> dict[str, Any]:
         page: dict[str, Any] = client.get_users_tweets(
-            user_id,
+            user,
             start_time=since,
             max_results=PAGE_SIZE,
             tweet_fields=["created_at", "referenced_tweets"],

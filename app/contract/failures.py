@@ -234,6 +234,11 @@ class FailureType(StrEnum):
         "The host resolves to a private or local address, which this organization may not call; "
         "the operator may allow it (`python -m app.cli private-networks`).",
     )  # fmt: skip
+    InvalidPathSegment = _Entry(
+        "InvalidPathSegment", NOT_RETRIED, _PLATFORMS,
+        "An id that goes into a platform's request path is empty, '.' or '..' (which no "
+        "encoding makes safe): check what rendered it (run input, an earlier node's output).",
+    )  # fmt: skip
     SandboxRefused = _Entry(
         "SandboxRefused", NOT_RETRIED, ("http.request",),
         "Sandbox mode: the URL's host is a real X, Twitter, Instagram or Facebook host, which "

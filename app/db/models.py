@@ -184,3 +184,22 @@ class Webhook(SQLModel, table=True):
     verify_token_hash: str | None = Field(default=None, max_length=64)
     created_at: datetime = _created_at()
     updated_at: datetime = _created_at()
+
+
+class WebhookReceipt(SQLModel, table=True):
+    """A body a webhook received and the run it started: the same body within the trigger's
+    replay window starts nothing new, whatever delivery id it comes with. One row per body;
+    a body seen again after the window takes the row over. `digest` is a keyed hash
+    (`app.services.webhook_signatures.body_identity`): the row reveals nothing of the body.
+    """
+
+    __tablename__ = "webhook_receipt"
+    __table_args__ = (Index("ix_webhook_receipt_received", "webhook_id", "received_at"),)
+
+    webhook_id: str = Field(
+        sa_column=Column(String(64), ForeignKey("webhook.id", ondelete="CASCADE"), primary_key=True)
+    )
+    digest: str = Field(primary_key=True, max_length=64)
+    organization_id: str = _org_fk()
+    run_id: str = Field(max_length=200)
+    received_at: datetime = Field(sa_type=UTCDateTime, nullable=False)

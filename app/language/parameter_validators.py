@@ -1,24 +1,32 @@
 """Checks any node type's parameter model may use, and the errors they raise.
 
-A value holding a `{{ }}` template is known only at run time, so the text checks here
-let it through; the activity checks it again once rendered. Errors land on the field a
-builder shows them next to.
+A value holding a `{{ }}` template is known only at run time, so when a graph is checked the
+text checks here let it through. Once rendered it is checked with no such exemption
+(`RENDERED`): run input or a webhook body can render into a value that itself holds `{{`,
+and such a value is data like any other. Errors land on the field a builder shows them
+next to.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
+from types import MappingProxyType
 from typing import Annotated, Any
 from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import jsonschema
-from pydantic import AfterValidator, BaseModel, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, Field, ValidationError, ValidationInfo
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 TEMPLATE_OPEN = "{{"
+
+_RENDERED_KEY = "flowhold.rendered"
+RENDERED: Mapping[str, Any] = MappingProxyType({_RENDERED_KEY: True})
+"""Validation context for parameters whose templates have been rendered: every value is
+checked as it is, `{{` or not (`model.model_validate(values, context=RENDERED)`)."""
 
 Location = tuple[str | int, ...]
 """Where a field is inside a parameter model, e.g. `("cases", 0, "handle")`."""
@@ -30,6 +38,13 @@ Problems = list[tuple[Location, str, Any]]
 def is_templated(value: object) -> bool:
     """Whether a value is a string holding a `{{ }}` template, known only at run time."""
     return isinstance(value, str) and TEMPLATE_OPEN in value
+
+
+def still_a_template(value: object, info: ValidationInfo) -> bool:
+    """Whether `value` is a template not rendered yet, which its field's checks let through
+    until it is: never when validating with the `RENDERED` context."""
+    rendered = isinstance(info.context, Mapping) and info.context.get(_RENDERED_KEY) is True
+    return not rendered and is_templated(value)
 
 
 # --- Errors -------------------------------------------------------------------------------
@@ -103,14 +118,12 @@ def check_unique(values: Iterable[str], what: str) -> None:
 
 
 def max_length_unless_templated(limit: int) -> AfterValidator:
-    """Check that a string has at most `limit` characters, unless it holds a template.
-
-    A templated string is checked again after rendering, when the activity validates its
-    parameters, so a template that renders too long still fails, only later.
+    """Check that a string has at most `limit` characters, unless it is a template still to
+    render: a template that renders too long fails when the activity checks its parameters.
     """
 
-    def check(value: str) -> str:
-        if not is_templated(value) and len(value) > limit:
+    def check(value: str, info: ValidationInfo) -> str:
+        if not still_a_template(value, info) and len(value) > limit:
             raise problem(f"must have at most {limit} characters (it has {len(value)})")
         return value
 
@@ -118,11 +131,11 @@ def max_length_unless_templated(limit: int) -> AfterValidator:
 
 
 def pattern_unless_templated(pattern: str, explanation: str) -> AfterValidator:
-    """Check that a string matches `pattern`, unless it holds a template."""
+    """Check that a string matches `pattern`, unless it is a template still to render."""
     compiled = re.compile(pattern)
 
-    def check(value: str) -> str:
-        if not is_templated(value) and not compiled.fullmatch(value):
+    def check(value: str, info: ValidationInfo) -> str:
+        if not still_a_template(value, info) and not compiled.fullmatch(value):
             raise problem(explanation)
         return value
 
@@ -130,11 +143,12 @@ def pattern_unless_templated(pattern: str, explanation: str) -> AfterValidator:
 
 
 def url_unless_templated(schemes: Iterable[str]) -> AfterValidator:
-    """Check that a string is an absolute URL with one of `schemes`, unless it holds a template."""
+    """Check that a string is an absolute URL with one of `schemes`, unless it is a template
+    still to render."""
     allowed = tuple(schemes)
 
-    def check(value: str) -> str:
-        if is_templated(value):
+    def check(value: str, info: ValidationInfo) -> str:
+        if still_a_template(value, info):
             return value
         try:
             parts = urlsplit(value)
@@ -147,13 +161,13 @@ def url_unless_templated(schemes: Iterable[str]) -> AfterValidator:
     return AfterValidator(check)
 
 
-def check_timestamp(value: str) -> str:
-    """Check an ISO 8601 timestamp with an offset, unless it holds a template.
+def check_timestamp(value: str, info: ValidationInfo) -> str:
+    """Check an ISO 8601 timestamp with an offset, unless it is a template still to render.
 
     Raises:
         ValueError: When the text is neither a template nor an aware ISO 8601 timestamp.
     """
-    if is_templated(value):
+    if still_a_template(value, info):
         return value
     try:
         moment = datetime.fromisoformat(value.strip())

@@ -2,18 +2,16 @@
 and the run id that keeps a repeated delivery from starting a second run.
 
 Signatures and tokens are compared in constant time. The secret, and any header that could
-carry one or prove knowledge of one (the token, the signature), never reaches the run's payload.
+carry one or prove knowledge of one (a token, a signature of any scheme), never reaches the
+run's payload.
 
-A delivery names its run by the sender's delivery id when it has one. Senders that send no
-id are deduplicated by the signature of the raw body within the trigger's `dedup_window`:
-the id holds the signature and the window-long time slot it arrived in, and a delivery also
-looks for the same signature's run in the slot before, started less than a window ago.
+A repeated delivery starts nothing new: the same signed body within the trigger's replay
+window names the run it started first, whatever delivery id comes with it, and a sender's
+retry names its run by its delivery id and body (`delivery_run_id`).
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import hmac
 import json
 import time
@@ -23,8 +21,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import ValidationError
-from temporalio.client import Client
-from temporalio.service import RPCError, RPCStatusCode
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.errors import (
     AuthenticationError,
@@ -35,11 +32,18 @@ from app.errors import (
 )
 from app.language.nodes.triggers import WebhookTriggerParameters
 from app.language.plan import Plan
+from app.services import webhook_signatures as signatures
 from app.services.runs.starting import keyed_run_id
+from app.store.webhooks import claim_body
 from app.vault.webhook_secrets import token_matches
 
-# Headers that may carry credentials of the sender or of a proxy: never part of a payload.
-_PRIVATE_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie"})
+_SECRET_BEARING_WORDS = (
+    "signature", "hmac", "token", "secret", "auth", "api-key", "apikey", "password", "cookie",
+)  # fmt: skip
+"""Header names holding any of these carry a secret or prove knowledge of one (a signature
+of a body is an oracle for whoever reads it): Authorization, cookies, X-Hub-Signature and
+X-Hub-Signature-256, Stripe-Signature, webhook-signature, X-Shopify-Hmac-Sha256,
+X-Gitlab-Token... They are kept out of every run, whatever scheme the trigger uses."""
 
 
 @dataclass(frozen=True)
@@ -56,7 +60,10 @@ async def read_capped(
 ) -> bytes:
     """The whole body, or 413 as soon as it is known to exceed `limit` bytes."""
     too_large = PayloadTooLargeError(f"the body exceeds {limit} bytes")
-    if declared_length is not None and declared_length.isdigit() and int(declared_length) > limit:
+    declared = declared_length or ""
+    # Digits only, read only when short enough to be a size (HTTP servers allow 20 digits).
+    digits = declared.isascii() and declared.isdigit()
+    if digits and (len(declared) > 20 or int(declared) > limit):
         raise too_large
     body = bytearray()
     async for chunk in chunks:
@@ -66,92 +73,53 @@ async def read_capped(
     return bytes(body)
 
 
+@dataclass(frozen=True)
+class Proof:
+    """What an authenticated delivery proved, for deduplication."""
+
+    body_identity: str | None
+    """The same for the same body however often and with whatever time it was signed
+    (`webhook_signatures.body_identity`); None for a token, which signs nothing."""
+    signed_id: str | None = None
+    """The message id the signature covers (Standard Webhooks), which a replay cannot
+    change."""
+
+
 def authenticate(
     parameters: WebhookTriggerParameters,
     delivery: Delivery,
     secret: str | None,
     *,
     now: float | None = None,
-) -> str | None:
-    """Raise 401 unless the delivery proves it knows the webhook's secret; return the hex
-    HMAC-SHA256 of the raw body (None for a token), which deduplicates deliveries that carry
-    no delivery id. Of the body alone, not of what a timestamped signature signs: a sender
-    that retries signs again with a new time, and the retry must still count as the same.
+) -> Proof:
+    """Raise 401 unless the delivery proves it knows the webhook's secret; return what it
+    proved (`webhook_signatures` checks each scheme).
 
     Args:
-        now: Unix time the timestamped scheme measures against; the clock when None.
+        now: Unix time the timestamped schemes measure against; the clock when None.
     """
     if secret is None:
         raise AuthenticationError(
             "this webhook has no secret yet: set one with PUT .../webhooks/{node_id}/secret"
         )
     if parameters.authentication == "token":
-        given = delivery.headers.get(parameters.token_header.lower())
-        if given is None:
-            raise AuthenticationError(f"missing {parameters.token_header} header")
+        given = signatures.proof_header(delivery.headers, parameters.token_header)
         if not hmac.compare_digest(given.encode(), secret.encode()):
             raise AuthenticationError(f"wrong {parameters.token_header}")
-        return None
-    header = parameters.signature_header
-    signature = delivery.headers.get(header.lower())
-    if signature is None:
-        raise AuthenticationError(f"missing {header} header")
+        return Proof(body_identity=None)
+    moment = time.time() if now is None else now
+    digest = signatures.hmac_of(secret, delivery.body)
+    if parameters.signature_scheme == "standard_webhooks":
+        signed_id = signatures.verify_standard_webhooks(
+            delivery.headers, secret, delivery.body, moment
+        )
+        return Proof(body_identity=signatures.body_identity(digest), signed_id=signed_id)
+    signature = signatures.proof_header(delivery.headers, parameters.signature_header)
     if parameters.signature_scheme == "timestamped":
-        signed, candidates = _timestamped(
-            parameters, signature, delivery.body, time.time() if now is None else now
-        )
+        signatures.verify_timestamped(parameters, signature, secret, delivery.body, moment)
     else:
-        prefix = parameters.signature_prefix
-        if not signature.startswith(prefix):
-            raise AuthenticationError(
-                f"{header} must be '{prefix}' and the {parameters.signature_encoding} "
-                "HMAC-SHA256 of the body"
-            )
-        signed, candidates = delivery.body, [signature[len(prefix) :]]
-    digest = hmac.new(secret.encode(), signed, hashlib.sha256).digest()
-    if not any(_matches(c, digest, parameters.signature_encoding) for c in candidates):
-        raise AuthenticationError(
-            f"{header} does not match the body: sign the raw body with the webhook's secret"
-        )
-    if signed is not delivery.body:
-        digest = hmac.new(secret.encode(), delivery.body, hashlib.sha256).digest()
-    return digest.hex()
-
-
-def _timestamped(
-    parameters: WebhookTriggerParameters, signature: str, body: bytes, now: float
-) -> tuple[bytes, list[str]]:
-    """What a `t=<unix seconds>,v1=<hmac>[,v1=...]` header signs, and its signatures."""
-    header = parameters.signature_header
-    stamp: str | None = None
-    candidates: list[str] = []
-    for item in signature.split(","):
-        key, _, value = item.strip().partition("=")
-        if key == "t":
-            stamp = value
-        elif key == "v1":
-            candidates.append(value)
-    if stamp is None or not stamp.isascii() or not stamp.isdigit() or not candidates:
-        raise AuthenticationError(
-            f"{header} must be t=<unix seconds>,v1=<{parameters.signature_encoding} HMAC-SHA256 "
-            "of '<t>.<body>'>"
-        )
-    tolerance = parameters.signature_tolerance.total_seconds()
-    if abs(now - int(stamp)) > tolerance:
-        raise AuthenticationError(
-            f"the {header} timestamp is more than {tolerance:.0f} seconds from now: "
-            "a delivery is accepted only shortly after it was signed"
-        )
-    return stamp.encode() + b"." + body, candidates
-
-
-def _matches(candidate: str, digest: bytes, encoding: str) -> bool:
-    given = candidate.strip()
-    if encoding == "hex":
-        expected, given = digest.hex(), given.lower()
-    else:
-        expected = base64.b64encode(digest).decode()
-    return hmac.compare_digest(given.encode(), expected.encode())
+        signatures.verify_body(parameters, signature, digest)
+    return Proof(body_identity=signatures.body_identity(digest))
 
 
 def verification_challenge(
@@ -184,15 +152,24 @@ def _refuse_constant(name: str) -> Any:
     raise ValueError(name)
 
 
+def carries_secret(name: str, parameters: WebhookTriggerParameters) -> bool:
+    """Whether the header `name` (any case) may carry a secret or a proof of one: the
+    trigger's own signature and token headers, and those of every other scheme."""
+    lowered = name.lower()
+    own = {parameters.signature_header.lower(), parameters.token_header.lower()}
+    return lowered in own or any(word in lowered for word in _SECRET_BEARING_WORDS)
+
+
 def trigger_payload(parameters: WebhookTriggerParameters, delivery: Delivery) -> dict[str, Any]:
-    """What the run sees as `trigger`: method, headers, query and the body (JSON or text)."""
-    hidden = _PRIVATE_HEADERS | {
-        parameters.token_header.lower(),
-        parameters.signature_header.lower(),
-    }
+    """What the run sees as `trigger`: method, headers (none that carries a secret or a proof
+    of one), query and the body (JSON or text)."""
     return {
         "method": delivery.method,
-        "headers": {name: value for name, value in delivery.headers.items() if name not in hidden},
+        "headers": {
+            name: value
+            for name, value in delivery.headers.items()
+            if not carries_secret(name, parameters)
+        },
         "query": dict(delivery.query),
         "body": _body(delivery),
     }
@@ -214,24 +191,59 @@ def stored_parameters(plan: Plan, node_id: str) -> WebhookTriggerParameters:
         ) from None
 
 
-def signature_run_ids(
-    *, organization_id: str, webhook_id: str, digest: str, now: datetime, window: timedelta
-) -> tuple[str, str]:
-    """The run ids a signed delivery without a delivery id names: in its own time slot, and
-    in the slot before (where a delivery less than a window ago may have started the run)."""
-    slot = int(now.timestamp() // window.total_seconds())
-    return (
-        keyed_run_id(organization_id, f"hook_{webhook_id}_{slot}", digest),
-        keyed_run_id(organization_id, f"hook_{webhook_id}_{slot - 1}", digest),
+def replay_window(parameters: WebhookTriggerParameters) -> timedelta:
+    """How long after a signed body first arrives the same body starts nothing new, whatever
+    delivery id comes with it: the trigger's `dedup_window`; with the timestamped scheme at
+    least twice its tolerance, as long as a captured signature is accepted at all (its time
+    may be that far either side of now), so a replay is never accepted. Zero for a token,
+    which signs no body, and for Standard Webhooks, whose signed id names the message."""
+    if parameters.authentication == "token" or parameters.signature_scheme == "standard_webhooks":
+        return timedelta(0)
+    if parameters.signature_scheme == "timestamped":
+        return max(parameters.dedup_window, 2 * parameters.signature_tolerance)
+    return parameters.dedup_window
+
+
+async def delivery_run_id(
+    session: AsyncSession,
+    *,
+    organization_id: str,
+    webhook_id: str,
+    parameters: WebhookTriggerParameters,
+    delivery: Delivery,
+    proof: Proof,
+    now: datetime,
+) -> str | None:
+    """The run an authenticated delivery names, so that a repeated one starts nothing new;
+    None: a new run.
+
+    A delivery id names the run together with the body's digest: a sender's retry of one
+    event finds its run for as long as Temporal keeps it, and an id guessed by someone
+    replaying another body names another run, so a real event is never suppressed. The
+    same signed body within the replay window names the run it started first, under any
+    id or none (`app.store.webhooks.claim_body`). Standard Webhooks sign their id, so it
+    names the message by itself: no replay can come under another.
+    """
+    scope = f"hook_{webhook_id}"
+    delivery_id = proof.signed_id or (
+        delivery.headers.get(parameters.delivery_id_header.lower())
+        if parameters.delivery_id_header and parameters.signature_scheme != "standard_webhooks"
+        else None
     )
-
-
-async def started_since(client: Client, run_id: str, since: datetime) -> bool:
-    """Whether the run exists and started at or after `since`."""
-    try:
-        description = await client.get_workflow_handle(run_id).describe()
-    except RPCError as error:
-        if error.status == RPCStatusCode.NOT_FOUND:
-            return False
-        raise
-    return description.start_time >= since
+    by_id = None
+    if delivery_id:
+        body = proof.body_identity
+        key = delivery_id if body is None else f"{delivery_id}\n{body}"
+        by_id = keyed_run_id(organization_id, scope, key)
+    window = replay_window(parameters)
+    if proof.body_identity is None or not window:
+        return by_id
+    return await claim_body(
+        session,
+        organization_id=organization_id,
+        webhook_id=webhook_id,
+        digest=proof.body_identity,
+        run_id=by_id or keyed_run_id(organization_id, scope, f"{proof.body_identity}@{now}"),
+        now=now,
+        window=window,
+    )

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.db.models import Webhook, Workflow
+from app.db.models import Webhook, WebhookReceipt, Workflow
 from app.db.types import utcnow
-from app.errors import NotFoundError
+from app.errors import ConflictError, NotFoundError
 from app.language.plan import Plan
 
 WEBHOOK_TRIGGER = "trigger.webhook"
@@ -98,3 +102,58 @@ async def find_delivery_target(
         )
     ).first()
     return (row[0], row[1]) if row else None
+
+
+_CLAIM_ATTEMPTS = 3
+
+
+async def claim_body(
+    session: AsyncSession,
+    *,
+    organization_id: str,
+    webhook_id: str,
+    digest: str,
+    run_id: str,
+    now: datetime,
+    window: timedelta,
+) -> str:
+    """The run a received body names: the run of its receipt if that is less than `window`
+    old, else `run_id`, whose receipt is recorded now. Concurrent deliveries of one body agree
+    on one run (the key is the webhook and the body's digest). Commits.
+
+    Raises:
+        ConflictError: The same body kept arriving at the same instant (retry).
+    """
+    for _ in range(_CLAIM_ATTEMPTS):
+        # Receipts past the window name nothing any more; each claim sweeps its webhook's.
+        await session.exec(
+            delete(WebhookReceipt).where(
+                col(WebhookReceipt.webhook_id) == webhook_id,
+                col(WebhookReceipt.received_at) <= now - window,
+            )
+        )
+        receipt = (
+            await session.exec(
+                select(WebhookReceipt).where(
+                    WebhookReceipt.organization_id == organization_id,
+                    WebhookReceipt.webhook_id == webhook_id,
+                    WebhookReceipt.digest == digest,
+                )
+            )
+        ).first()
+        if receipt is not None:
+            await session.commit()
+            return receipt.run_id
+        session.add(
+            WebhookReceipt(
+                webhook_id=webhook_id, digest=digest, organization_id=organization_id,
+                run_id=run_id, received_at=now,
+            )
+        )  # fmt: skip
+        try:
+            await session.commit()
+        except IntegrityError:
+            await session.rollback()  # another delivery of this body claimed it first
+            continue
+        return run_id
+    raise ConflictError("the same body is being delivered many times at once: retry")

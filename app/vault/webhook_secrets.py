@@ -46,7 +46,9 @@ def unseal(sealed: str, *, bound_to: str, vault_keys: str) -> str:
 
 
 def new_secret() -> str:
-    return "whsec_" + secrets.token_urlsafe(32)
+    """32 random bytes as `whsec_<base64>`: the form Standard Webhooks senders expect, and as
+    good a key as any for the other schemes, which use the text as it is."""
+    return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
 
 
 def token_hash(token: str, *, secret_key: str) -> str:

@@ -80,6 +80,10 @@ def _app() -> FastAPI:
     async def echo(request: Request) -> dict[str, Any]:
         return {"headers": dict(request.headers), "query": dict(request.query_params)}
 
+    @app.get("/raw-query")
+    async def raw_query(request: Request) -> Response:
+        return Response(request.scope["query_string"], media_type="text/plain")
+
     @app.get("/elsewhere")
     async def elsewhere(request: Request) -> Response:
         # Same server, another origin: the name instead of the address.
@@ -197,6 +201,26 @@ async def test_raw_body_is_sent_as_is_with_its_content_type(server: str, call: A
 async def test_query_is_added_and_text_is_returned_as_text(server: str, call: Any) -> None:
     result = await call(url=f"{server}/text", query={"q": "a b"})
     assert result["body"] == "q=a b"
+
+
+# The URL's own query and the `query` parameter (issue 12, point 13): httpx's `params`
+# replaces the URL's query in some of the versions our range admits and merges it in others.
+
+
+async def test_the_urls_own_query_is_sent_as_written(server: str, call: Any) -> None:
+    written = "flag&path=a%2Fb&space=a+b&tag=x&tag=y"
+    result = await call(url=f"{server}/raw-query?{written}")
+    assert result["body"] == written
+
+
+async def test_query_is_added_to_the_urls_own_query(server: str, call: Any) -> None:
+    result = await call(url=f"{server}/raw-query?a=1&tag=x&tag=y", query={"b": "2 3"})
+    assert result["body"] == "a=1&tag=x&tag=y&b=2%203"
+
+
+async def test_query_replaces_the_urls_parameters_of_the_same_name(server: str, call: Any) -> None:
+    result = await call(url=f"{server}/raw-query?page=1&keep=y&page=9", query={"page": "2"})
+    assert result["body"] == "keep=y&page=2"
 
 
 async def test_redirects_are_followed(server: str, call: Any) -> None:
@@ -452,6 +476,15 @@ async def test_a_query_credential_is_added_to_the_query(
     account = await http_account(services, organization, "query", secret)
     result = await call(account, url=f"{server}/echo", query={"page": "2"})
     assert result["body"]["query"] == {"page": "2", "api_key": "q-789"}
+
+
+async def test_a_query_credential_joins_the_urls_query_and_replaces_its_own_name(
+    server: str, call: Any, services: ActionServices, organization: str
+) -> None:
+    secret = {"name": "api_key", "value": "q-789"}
+    account = await http_account(services, organization, "query", secret)
+    result = await call(account, url=f"{server}/raw-query?api_key=guess&a=1")
+    assert result["body"] == "a=1&api_key=q-789"
 
 
 @pytest.mark.parametrize(

@@ -55,10 +55,10 @@ class Platforms:
         self.instagram, self.instagram_account = instagram, instagram_account
 
     async def start(
-        self, *nodes: dict[str, Any], http_accounts: tuple[str, ...] = ()
+        self, *nodes: dict[str, Any], http_accounts: tuple[str, ...] = (), payload: Any = None
     ) -> WorkflowHandle[Any, RunState]:
-        """Start a run of the nodes, chained in order after a manual trigger; nodes may use
-        the X and Instagram accounts and `http_accounts`."""
+        """Start a run of the nodes, chained in order after a manual trigger given `payload`;
+        nodes may use the X and Instagram accounts and `http_accounts`."""
         ids = ["start", *(node["id"] for node in nodes)]
         graph = {
             "nodes": [{"id": "start", "type": "trigger.manual"}, *nodes],
@@ -75,7 +75,7 @@ class Platforms:
         )
         run = RunInput(
             plan=plan,
-            trigger=TriggerInput(kind="manual", node_id="start", payload=None),
+            trigger=TriggerInput(kind="manual", node_id="start", payload=payload),
             metadata=RunMetadata(
                 organization_id=self.organization, workflow_id="wf_platforms",
                 workflow_version=1, plan_hash=plan.content_hash(),
@@ -333,3 +333,23 @@ async def test_every_platform_action_runs_in_one_run_and_no_secret_leaks(
     await platforms.assert_no_secret_in_history_or_logs(
         handle, caplog.text, HTTP_TOKEN, HTTP_QUERY_KEY
     )
+
+
+async def test_run_input_cannot_lead_an_action_to_another_api_path(platforms: Platforms) -> None:
+    """Issue 12, point 1: an id rendered from run input that holds traversal text and `{{`
+    once reached `GET /2/users/me` and `DELETE` on any X path with the account's token."""
+    injected = "{{ trigger.id }}"
+    instagram = {"type": "instagram.insights", "account_id": platforms.instagram_account}
+    handle = await platforms.start(
+        {**platforms.x_node("read", "x.get_post", post_id=injected), "on_error": "continue"},
+        {**platforms.x_node("remove", "x.delete", post_id=injected), "on_error": "continue"},
+        {"id": "insights", **instagram, "on_error": "continue",
+         "parameters": {"target": "media", "media_id": injected, "metrics": ["reach"]}},
+        payload={"id": "1/../../2/users/me?{{ x }}"},
+    )  # fmt: skip
+    state = await handle.result()
+    for node_id in ("read", "remove", "insights"):
+        error = state.nodes[node_id].error
+        assert error is not None, node_id
+        assert error.type == "InvalidParameters", node_id
+    assert platforms.emulator.requests() == []

@@ -13,6 +13,7 @@ import httpx
 import sqlalchemy as sa
 
 from app.db.engine import sync_url
+from emulator.testing import running_emulator
 from tests.conftest import ApiHarness
 from tests.utils.api import create_workflow, wait_for_end
 from tests.utils.stored_plans import rewrite_latest_plan
@@ -175,6 +176,21 @@ async def test_a_token_delivery_is_checked_and_the_token_kept_out_of_the_run(
     final = await wait_for_end(api.client, accepted.json()["run_id"])
     assert final["output"]["echo"]["body"] == "hi"
     assert secret not in json.dumps(final)
+
+
+async def test_a_meta_delivery_reaches_the_run_without_either_of_its_signatures(
+    api: ApiHarness,
+) -> None:
+    """Issue 12, point 11: Meta signs with SHA-1 (X-Hub-Signature) beside SHA-256, and the
+    older header reached `trigger.headers`."""
+    _, url, secret = await webhook(api)
+    async with running_emulator() as meta:
+        delivery = await meta.deliver_webhook(url, {"object": "instagram"}, app_secret=secret)
+    assert delivery.status == 202, delivery.body
+    final = await wait_for_end(api.client, json.loads(delivery.body)["run_id"])
+    headers = final["output"]["echo"]["headers"]
+    assert headers["user-agent"] == "facebookexternalua"
+    assert not {"x-hub-signature", "x-hub-signature-256"} & set(headers)
 
 
 async def test_metas_verification_challenge_is_answered_with_the_right_token(
@@ -368,3 +384,19 @@ async def test_a_timestamped_signature_is_accepted_only_within_the_tolerance(
         url, b'{"type": "refund"}', **{"Stripe-Signature": stripe_signature(secret, body, now)}
     )
     assert moved.status_code == 401
+
+
+async def test_a_timestamp_of_hundreds_or_thousands_of_digits_is_refused_with_401(
+    api: ApiHarness,
+) -> None:
+    """Issue 12, point 6: such a `t=` raised before the signature was checked (a 500 to
+    anyone who knows a webhook's URL)."""
+    _, url, secret = await webhook(
+        api, signature_header="Stripe-Signature", signature_scheme="timestamped"
+    )
+    body = b'{"type": "charge.succeeded"}'
+    for digits in (400, 5000):
+        at = "9" * digits
+        signature = f"t={at},v1={hmac_digest(secret, f'{at}.'.encode() + body).hex()}"
+        response = await deliver(url, body, **{"Stripe-Signature": signature})
+        assert response.status_code == 401, (digits, response.text)

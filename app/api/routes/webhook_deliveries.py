@@ -15,7 +15,7 @@ from app.api.responses import ErrorResponse, errors
 from app.api.run_schemas import NodeError
 from app.errors import MethodNotAllowedError, NotFoundError
 from app.services import webhook_delivery
-from app.services.runs import RunStatus, keyed_run_id, prepare_start
+from app.services.runs import RunStatus, prepare_start
 from app.store import webhooks as store
 from app.store import workflows as workflow_store
 from app.vault.webhook_secrets import unseal
@@ -26,7 +26,8 @@ router = APIRouter(tags=["webhook deliveries"])
 class WebhookAccepted(BaseModel):
     run_id: str
     created: bool = Field(
-        description="False when the delivery id was seen before: no new run was started."
+        description="False when the delivery was seen before (a sender's retry, or a replay "
+        "of a captured one): no new run was started."
     )
 
 
@@ -47,8 +48,9 @@ async def deliver_webhook(
     settings: SettingsDep,
 ) -> Response:
     """Start a run of the workflow's latest version with the request as `trigger`
-    (`method`, `headers`, `query`, `body`). A repeated `delivery_id_header` starts nothing new;
-    without one, neither does the same signed body within the trigger's `dedup_window`.
+    (`method`, `headers`, `query`, `body`). A repeated delivery starts nothing new: the same
+    signed body within the trigger's replay window (whatever delivery id it carries), or the
+    same delivery id with the same body (README: Webhook replays).
     Meta's `GET ?hub.mode=subscribe&hub.verify_token=…&hub.challenge=…` is answered with the
     challenge when the verify token matches."""
     target = await store.find_delivery_target(session, webhook_id=webhook_id)
@@ -87,11 +89,15 @@ async def deliver_webhook(
         if webhook.secret_sealed
         else None
     )
-    digest = webhook_delivery.authenticate(parameters, delivery, secret)
-    delivery_id = (
-        delivery.headers.get(parameters.delivery_id_header.lower())
-        if parameters.delivery_id_header
-        else None
+    proof = webhook_delivery.authenticate(parameters, delivery, secret)
+    run_id = await webhook_delivery.delivery_run_id(
+        session,
+        organization_id=workflow.organization_id,
+        webhook_id=webhook.id,
+        parameters=parameters,
+        delivery=delivery,
+        proof=proof,
+        now=datetime.now(UTC),
     )
     start = await prepare_start(
         session,
@@ -104,27 +110,8 @@ async def deliver_webhook(
     await session.close()
     temporal = await connect_temporal(lazy_temporal)
     runs = run_service(temporal, settings)
-    run_id, earlier = None, None
-    if delivery_id:
-        run_id = keyed_run_id(workflow.organization_id, f"hook_{webhook.id}", delivery_id)
-    elif digest and parameters.dedup_window:
-        now = datetime.now(UTC)
-        run_id, earlier = webhook_delivery.signature_run_ids(
-            organization_id=workflow.organization_id,
-            webhook_id=webhook.id,
-            digest=digest,
-            now=now,
-            window=parameters.dedup_window,
-        )
-        if not await webhook_delivery.started_since(
-            temporal, earlier, now - parameters.dedup_window
-        ):
-            earlier = None
-    if earlier:
-        accepted = WebhookAccepted(run_id=earlier, created=False)
-    else:
-        started = await runs.start(start, run_id=run_id, payload_field=("body",))
-        accepted = WebhookAccepted(run_id=started.id, created=started.created)
+    started = await runs.start(start, run_id=run_id, payload_field=("body",))
+    accepted = WebhookAccepted(run_id=started.id, created=started.created)
     if parameters.response_mode == "wait_for_result":
         ended = await runs.wait(
             organization_id=workflow.organization_id,

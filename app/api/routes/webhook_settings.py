@@ -10,8 +10,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from app.api.deps import CallerDep, SessionDep, SettingsDep, WriterDep
 from app.api.responses import AUTHENTICATED, WRITES, errors
 from app.db.models import Webhook
+from app.errors import ErrorDetail, InvalidInputError
 from app.language.plan import Plan
 from app.services.webhook_delivery import stored_parameters
+from app.services.webhook_signatures import STANDARD_KEY_FORM, standard_webhooks_key
 from app.settings import Settings
 from app.store import webhooks as store
 from app.store import workflows as workflow_store
@@ -127,9 +129,16 @@ async def set_webhook_secret(
     webhook = await store.get_webhook(
         session, organization_id=caller.organization_id, workflow_id=workflow_id, node_id=node_id
     )
+    plan = Plan.model_validate(version.plan)
     generated = None if body.secret else new_secret()
     secret = body.secret or generated
     assert secret is not None
+    scheme = stored_parameters(plan, node_id).signature_scheme if node_id in plan.nodes else None
+    if scheme == "standard_webhooks" and standard_webhooks_key(secret) is None:
+        raise InvalidInputError(
+            "not a Standard Webhooks secret",
+            [ErrorDetail(STANDARD_KEY_FORM, path=("body", "secret"), code="invalid_secret")],
+        )
     webhook = await store.set_webhook_secret(
         session,
         organization_id=caller.organization_id,

@@ -237,14 +237,18 @@ class WebhookTriggerParameters(Parameters):
         description="Header carrying the HMAC-SHA256 signature (authentication hmac_sha256).",
         json_schema_extra={"examples": ["X-Hub-Signature-256", "X-Signature", "Stripe-Signature"]},
     )
-    signature_scheme: Literal["body", "timestamped"] = Field(
+    signature_scheme: Literal["body", "timestamped", "standard_webhooks"] = Field(
         default="body",
         description=(
             "body: the header holds `signature_prefix` and the HMAC of the raw body. "
             "timestamped (Stripe style): the header holds `t=<unix seconds>,v1=<HMAC>` (several "
             "v1 allowed), the HMAC is of `<t>.<raw body>`, and a delivery whose t is further "
             "than `signature_tolerance` from now is refused, so a captured one cannot be "
-            "replayed later."
+            "replayed later. standard_webhooks (https://www.standardwebhooks.com, e.g. Svix): "
+            "the `webhook-id`, `webhook-timestamp` and `webhook-signature` headers, the HMAC "
+            "of `<id>.<timestamp>.<raw body>` under a `whsec_<base64>` secret, within 5 "
+            "minutes of now; the signed id deduplicates, so the header, prefix, encoding, "
+            "tolerance and delivery id settings do not apply."
         ),
     )
     signature_encoding: Literal["hex", "base64"] = Field(
@@ -276,9 +280,9 @@ class WebhookTriggerParameters(Parameters):
     delivery_id_header: HeaderName | None = Field(
         default="X-Delivery-Id",
         description=(
-            "Header with the sender's delivery id: a delivery seen before starts no new run. "
-            "Without it (empty, or absent from a request), signed deliveries are deduplicated "
-            "by their signature within `dedup_window`."
+            "Header with the sender's delivery id: the same id with the same body starts no "
+            "new run, also after `dedup_window`. The id is not signed, so it never stands "
+            "for the body: another body under a known id is another delivery."
         ),
         json_schema_extra={"examples": ["X-Delivery-Id", "X-GitHub-Delivery"]},
     )
@@ -287,9 +291,11 @@ class WebhookTriggerParameters(Parameters):
         ge=timedelta(0),
         le=timedelta(days=7),
         description=(
-            "For signed deliveries without a delivery id: the same body with the same "
-            "signature within this long starts no new run (at most 7 days; PT0S: every "
-            "such delivery starts a run)."
+            "A signed body that arrives again within this long starts no new run, whatever "
+            "delivery id it carries: a captured delivery replayed under a new id is refused "
+            "(at most 7 days). With the timestamped scheme, at least twice "
+            "`signature_tolerance`, so a replay is never accepted. PT0S: only the delivery id "
+            "deduplicates (and a body-signed delivery can then be replayed)."
         ),
         json_schema_extra={"examples": ["PT1H", "PT10M", "PT0S"]},
     )
@@ -314,6 +320,20 @@ class WebhookTriggerParameters(Parameters):
         le=10 * MIB,
         description="Larger request bodies are refused with 413 (at most 10 MiB).",
     )
+
+    @model_validator(mode="after")
+    def _standard_webhooks_use_their_own_headers(self) -> Self:
+        if self.signature_scheme != "standard_webhooks":
+            return self
+        for name in _NOT_FOR_STANDARD_WEBHOOKS:
+            if name in self.model_fields_set and getattr(self, name) != _DEFAULTS[name]:
+                raise field_error(
+                    self,
+                    (name,),
+                    "Standard Webhooks sign with the webhook-id, webhook-timestamp and "
+                    f"webhook-signature headers, within 5 minutes: leave {name} unset",
+                )
+        return self
 
     @model_validator(mode="after")
     def _prefix_only_for_the_body_scheme(self) -> Self:
@@ -349,6 +369,15 @@ class WebhookTriggerParameters(Parameters):
                 "a GET request has no body to sign: use token for a GET webhook",
             )
         return self
+
+
+_NOT_FOR_STANDARD_WEBHOOKS = (
+    "signature_header", "signature_prefix", "signature_encoding", "signature_tolerance",
+    "delivery_id_header",
+)  # fmt: skip
+_DEFAULTS = {
+    name: WebhookTriggerParameters.model_fields[name].default for name in _NOT_FOR_STANDARD_WEBHOOKS
+}
 
 
 NODE_TYPES: tuple[NodeType, ...] = (
