@@ -6,6 +6,7 @@ import base64
 import contextlib
 import hashlib
 import hmac
+import json
 import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -18,7 +19,7 @@ from standardwebhooks import Webhook
 
 from app.errors import AuthenticationError, ConflictError, PayloadTooLargeError
 from app.language.nodes.triggers import WebhookTriggerParameters
-from app.services.webhook_delivery import Delivery, authenticate, read_capped
+from app.services.webhook_delivery import Delivery, authenticate, read_capped, trigger_payload
 from app.services.webhook_signatures import body_identity
 
 SECRET = "whsec_test"
@@ -245,3 +246,27 @@ def test_a_standard_webhooks_trigger_with_another_kind_of_secret_is_a_conflict()
         authenticate(
             WebhookTriggerParameters(signature_scheme="standard_webhooks"), delivery, "not base64!"
         )
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [b'{"text": "cut \\ud83d"}', b'{"n": 1e309}', b'{"n": NaN}', b'{"\\udc00": 1}'],
+    ids=["lone-surrogate", "overflow", "nan", "surrogate-key"],
+)
+def test_a_body_json_cannot_keep_reaches_the_run_as_the_text_it_is(raw: bytes) -> None:
+    """A sender cannot be made to send it again: the run gets it exactly as sent, and it
+    can be stored and encoded (a lone surrogate in it would fail canonical JSON)."""
+    delivery = Delivery(method="POST", headers={}, query={}, body=raw)
+
+    payload = trigger_payload(WebhookTriggerParameters(), delivery)
+
+    assert payload["body"] == raw.decode()
+    json.dumps(payload, ensure_ascii=False).encode()
+
+
+def test_a_body_with_whole_emoji_is_json() -> None:
+    delivery = Delivery(
+        method="POST", headers={}, query={}, body='{"t": "😀 \\ud83d\\ude00"}'.encode()
+    )
+
+    assert trigger_payload(WebhookTriggerParameters(), delivery)["body"] == {"t": "😀 😀"}

@@ -10,8 +10,8 @@ from starlette.datastructures import Headers
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.api import strict_json
 from app.api.errors import error_body
+from app.contract import strict_json
 from app.errors import ErrorDetail
 
 MAX_BODY_BYTES = 12 * 1024 * 1024

@@ -61,6 +61,12 @@ _ERRORS: dict[int, tuple[str, str, str, list[dict[str, Any]]]] = {
         "the request is not valid",
         [{"path": ["body", "name"], "message": "Field required", "code": "missing"}],
     ),
+    429: (
+        "Too many failed attempts from this address; `Retry-After` says when to try again.",
+        "too_many_requests",
+        "too many failed authentications from this address: try again in 42 s",
+        [],
+    ),
     503: (
         "Temporal or the database does not answer; retry later.",
         "service_unavailable",
@@ -87,7 +93,7 @@ def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
     return responses
 
 
-AUTHENTICATED = errors(401, 422)
+AUTHENTICATED = errors(401, 422, 429)
 """What any route behind an API key may answer."""
 WRITES = errors(401, 403, 422)
 """What any route that changes something may answer."""

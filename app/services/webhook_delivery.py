@@ -13,7 +13,6 @@ retry names its run by its delivery id and body (`delivery_run_id`).
 from __future__ import annotations
 
 import hmac
-import json
 import time
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from typing import Any
 from pydantic import ValidationError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.contract import strict_json
 from app.errors import (
     AuthenticationError,
     ConflictError,
@@ -138,18 +138,17 @@ def verification_challenge(
 
 
 def _body(delivery: Delivery) -> Any:
+    """The body as JSON, or as the text it is when it is not JSON the engine can keep (NaN,
+    Infinity, a number past a float's range, a lone UTF-16 surrogate escape): the sender
+    cannot be asked to send it again otherwise, so the run gets it exactly as sent."""
     text = delivery.body.decode("utf-8", errors="replace")
     if not text:
         return None
     try:
-        return json.loads(text, parse_constant=_refuse_constant)
+        document = strict_json.loads(text)
     except (ValueError, RecursionError):
         return text
-
-
-def _refuse_constant(name: str) -> Any:
-    # NaN and Infinity are not JSON: such a body is kept as text.
-    raise ValueError(name)
+    return text if strict_json.first_problem(document) is not None else document
 
 
 def carries_secret(name: str, parameters: WebhookTriggerParameters) -> bool:

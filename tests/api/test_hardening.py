@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from app.api.main import FAILED_AUTHENTICATION_LIMIT, create_app
+from app.api.main import FAILED_AUTHENTICATION_LIMIT, FAILED_DELIVERY_LIMIT, create_app
 from app.settings import Settings
 from tests.utils.databases import fresh_database
 from tests.utils.factories import new_organization
@@ -120,3 +120,15 @@ async def test_the_docs_load_their_assets_from_this_server(server: tuple[str, st
     assert assets
     assert all(asset.startswith("/") for asset in assets), assets
     assert [answer.status_code for answer in fetched] == [200] * len(assets)
+
+
+async def test_an_address_whose_deliveries_keep_failing_gets_429(server: tuple[str, str]) -> None:
+    url, _ = server
+    async with httpx.AsyncClient(base_url=url) as client:
+        answers = [
+            (await client.post(f"/hooks/wh_{secrets.token_hex(8)}", json={})).status_code
+            for _ in range(FAILED_DELIVERY_LIMIT + 1)
+        ]
+
+    assert answers[:-1] == [404] * FAILED_DELIVERY_LIMIT
+    assert answers[-1] == 429

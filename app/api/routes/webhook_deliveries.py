@@ -10,10 +10,23 @@ from fastapi import APIRouter, Request, status
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from pydantic import BaseModel, Field
 
-from app.api.deps import LazyTemporalDep, SessionDep, SettingsDep, connect_temporal, run_service
+from app.api.deps import (
+    LazyTemporalDep,
+    SessionDep,
+    SettingsDep,
+    connect_temporal,
+    run_service,
+    source_of,
+)
 from app.api.responses import ErrorResponse, errors
 from app.api.run_schemas import NodeError
-from app.errors import MethodNotAllowedError, NotFoundError
+from app.api.throttle import FailureLimiter
+from app.errors import (
+    AuthenticationError,
+    MethodNotAllowedError,
+    NotFoundError,
+    PermissionDeniedError,
+)
 from app.services import webhook_delivery
 from app.services.runs import RunStatus, prepare_start
 from app.store import webhooks as store
@@ -52,7 +65,25 @@ async def deliver_webhook(
     signed body within the trigger's replay window (whatever delivery id it carries), or the
     same delivery id with the same body (README: Webhook replays).
     Meta's `GET ?hub.mode=subscribe&hub.verify_token=…&hub.challenge=…` is answered with the
-    challenge when the verify token matches."""
+    challenge when the verify token matches. An address whose deliveries keep failing (no
+    such webhook, a bad signature or token) gets 429 with `Retry-After` for a while."""
+    limiter: FailureLimiter = request.app.state.failed_deliveries
+    source = source_of(request)
+    limiter.check(source)
+    try:
+        return await _deliver(webhook_id, request, session, lazy_temporal, settings)
+    except (AuthenticationError, PermissionDeniedError, NotFoundError):
+        limiter.failed(source)
+        raise
+
+
+async def _deliver(
+    webhook_id: str,
+    request: Request,
+    session: SessionDep,
+    lazy_temporal: LazyTemporalDep,
+    settings: SettingsDep,
+) -> Response:
     target = await store.find_delivery_target(session, webhook_id=webhook_id)
     if target is None or not target[1].active:
         raise NotFoundError(_NOT_FOUND)
@@ -135,7 +166,7 @@ _RESPONSES: dict[int | str, dict[str, Any]] = {
         "description": "With `response_mode: wait_for_result`, the run ended in time; or "
         "(text/plain) the `hub.challenge` of Meta's verification request.",
     },
-    **errors(401, 403, 404, 413, 503),
+    **errors(401, 403, 404, 413, 429, 503),
     405: {"model": ErrorResponse, "description": "The trigger accepts another method."},
 }
 for _method in ("POST", "GET", "PUT", "PATCH"):
