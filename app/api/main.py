@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
 
-from app.api import errors
+from app.api import builder_ui, errors
 from app.api.routes import (
     accounts,
     api_keys,
@@ -63,4 +63,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     router.include_router(organization.router)
     router.include_router(api_keys.router)
     app.include_router(router)
+    app.include_router(builder_ui.router)
     return app
