@@ -12,7 +12,7 @@ import {
   type EdgeChange,
   type NodeChange,
 } from "@xyflow/react";
-import { useCallback, useMemo, useRef, useState, type DragEvent, type KeyboardEvent, type ReactNode } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent, type ReactNode } from "react";
 
 import { nodeTypes } from "../../../components/flow/nodeTypes";
 import { ErrorMessage } from "../../../components/ui/feedback";
@@ -209,8 +209,9 @@ export function Canvas({ workflow: initialWorkflow, initial, base, versionsPanel
     [commit, fromGraph],
   );
 
-  const onKeyDown = (event: KeyboardEvent) => {
-    if (isTyping(event.target)) return;
+  // On the window: after a node is deleted the focus is on the page, not in the editor.
+  const onKeyDown = (event: globalThis.KeyboardEvent) => {
+    if (event.defaultPrevented || isTyping(event.target as EventTarget) || document.querySelector("dialog[open]")) return;
     const mod = event.ctrlKey || event.metaKey;
     if (!mod) return;
     const key = event.key.toLowerCase();
@@ -225,6 +226,14 @@ export function Canvas({ workflow: initialWorkflow, initial, base, versionsPanel
     } else return;
     event.preventDefault();
   };
+
+  const keys = useRef(onKeyDown);
+  keys.current = onKeyDown;
+  useEffect(() => {
+    const listener = (event: globalThis.KeyboardEvent) => keys.current(event);
+    window.addEventListener("keydown", listener);
+    return () => window.removeEventListener("keydown", listener);
+  }, []);
 
   const onDrop = (event: DragEvent) => {
     const type = event.dataTransfer.getData(DRAG_TYPE);
@@ -276,7 +285,7 @@ export function Canvas({ workflow: initialWorkflow, initial, base, versionsPanel
   const problemCount = validation.issues.length;
 
   return (
-    <div className="editor" onKeyDown={onKeyDown}>
+    <div className="editor">
       <header className="editor__toolbar toolbar" aria-label="Workflow">
         <label className="field field--inline">
           <span className="visually-hidden">Workflow name</span>

@@ -39,25 +39,24 @@ export function Palette({ onAdd }: { onAdd: (type: string) => void }) {
           </h3>
           <ul className="palette__list">
             {types.map((type) => (
-              <li key={type.type}>
+              <li key={type.type} className={`palette__item palette__item--${type.category}`}>
                 <button
                   type="button"
-                  className={`palette__item palette__item--${type.category}`}
+                  className="palette__button"
                   draggable
                   onDragStart={(event) => start(event, type.type)}
                   onClick={() => onAdd(type.type)}
-                  title={type.description}
-                  aria-label={`Add ${type.title} (${type.type})`}
+                  aria-describedby={`palette-${type.type}-description`}
                   data-node-type={type.type}
                 >
                   <span className="palette__icon" aria-hidden="true">
                     {iconFor(type)}
                   </span>
-                  <span className="palette__text">
-                    <span className="palette__title">{type.title}</span>
-                    <span className="palette__description">{type.description}</span>
-                  </span>
+                  <span className="palette__title">{type.title}</span>
                 </button>
+                <span id={`palette-${type.type}-description`} className="palette__description">
+                  {type.description}
+                </span>
               </li>
             ))}
           </ul>
