@@ -10,14 +10,25 @@ export interface RunStream {
   error: unknown;
 }
 
+const REDRAW_MS = 50;
+
 /** A run's state, followed live from its stream until it ends (reconnecting when the
- * connection drops: each connection starts with the whole state). */
+ * connection drops: each connection starts with the whole state). Updates that arrive
+ * faster than the page redraws are drawn together, at most 20 times a second. */
 export function useRunStream(runId: string): RunStream {
   const [state, setState] = useState<RunStream>({ run: null, live: false, updates: 0, error: null });
   useEffect(() => {
     const controller = new AbortController();
     let ended = false;
     let view: Run | null = null;
+    let received = 0;
+    let redraw: number | null = null;
+    const draw = () => {
+      redraw = null;
+      const run = view;
+      const updates = received;
+      setState((previous) => ({ ...previous, run, updates, error: null }));
+    };
     const follow = async () => {
       try {
         const first = await getRun(runId);
@@ -39,9 +50,9 @@ export function useRunStream(runId: string): RunStream {
                 return;
               }
               if (event.event !== "state") return;
-              const next = { ...view, ...(JSON.parse(event.data) as Partial<Run>) } as Run;
-              view = next;
-              setState((previous) => ({ ...previous, run: next, updates: previous.updates + 1, error: null }));
+              view = { ...view, ...(JSON.parse(event.data) as Partial<Run>) } as Run;
+              received += 1;
+              redraw ??= window.setTimeout(draw, REDRAW_MS);
             },
             controller.signal,
           );
@@ -51,10 +62,15 @@ export function useRunStream(runId: string): RunStream {
         }
         if (!ended) await new Promise((resolve) => window.setTimeout(resolve, Math.min(5000, 500 * 2 ** attempt)));
       }
+      if (redraw !== null) window.clearTimeout(redraw);
+      draw();
       setState((previous) => ({ ...previous, live: false }));
     };
     void follow();
-    return () => controller.abort();
+    return () => {
+      controller.abort();
+      if (redraw !== null) window.clearTimeout(redraw);
+    };
   }, [runId]);
   return state;
 }
