@@ -1,14 +1,26 @@
-import { AccountsPage } from "../features/accounts/components/AccountsPage";
-import { Editor } from "../features/canvas/components/Editor";
-import { WorkflowList } from "../features/canvas/components/WorkflowList";
-import { ExecutionView } from "../features/runs/components/ExecutionView";
-import { RunsList } from "../features/runs/components/RunsList";
-import { StartRun } from "../features/runs/components/StartRun";
-import { VersionHistory } from "../features/versions/components/VersionHistory";
+import { lazy, Suspense, type ReactNode } from "react";
+
+import { Loading } from "../components/ui/feedback";
 import { matchPath, type Location } from "../lib/router";
 
-/** The page for a location: the one place features meet (they never import each other). */
+// Each page loads with its own code: the sign-in page and the lists do not wait for the
+// canvas, its form library and the layout engine.
+const AccountsPage = lazy(() => import("../features/accounts/components/AccountsPage").then((m) => ({ default: m.AccountsPage })));
+const Editor = lazy(() => import("../features/canvas/components/Editor").then((m) => ({ default: m.Editor })));
+const WorkflowList = lazy(() => import("../features/canvas/components/WorkflowList").then((m) => ({ default: m.WorkflowList })));
+const ExecutionView = lazy(() => import("../features/runs/components/ExecutionView").then((m) => ({ default: m.ExecutionView })));
+const RunsList = lazy(() => import("../features/runs/components/RunsList").then((m) => ({ default: m.RunsList })));
+const StartRun = lazy(() => import("../features/runs/components/StartRun").then((m) => ({ default: m.StartRun })));
+const VersionHistory = lazy(() =>
+  import("../features/versions/components/VersionHistory").then((m) => ({ default: m.VersionHistory })),
+);
+
 export function Page({ location }: { location: Location }) {
+  return <Suspense fallback={<Loading what="the page" />}>{pageFor(location)}</Suspense>;
+}
+
+/** The page for a location: the one place features meet (they never import each other). */
+function pageFor(location: Location): ReactNode {
   const { path, query } = location;
   let params: Record<string, string> | null;
   if (path === "/") return <WorkflowList />;
