@@ -86,7 +86,7 @@ export function VersionHistory({ workflowId, latestVersion, current, load }: Pro
       <div className="toolbar">
         <label className="field field--inline">
           <span>From</span>
-          <select className="input" value={from} onChange={(event) => setFrom(Number(event.target.value))}>
+          <select className="input" aria-label="Compare from" value={from} onChange={(event) => setFrom(Number(event.target.value))}>
             {numbers.map((number) => (
               <option key={number} value={number}>
                 v{number}
@@ -98,6 +98,7 @@ export function VersionHistory({ workflowId, latestVersion, current, load }: Pro
           <span>to</span>
           <select
             className="input"
+            aria-label="Compare to"
             value={to}
             onChange={(event) => setTo(event.target.value === "canvas" ? "canvas" : Number(event.target.value))}
           >
