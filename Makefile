@@ -7,7 +7,7 @@ RUN_STAMP := $(VENV)/.installed-run
 DEV_STAMP := $(VENV)/.installed-dev
 
 .PHONY: run test lint typecheck unit install key migrate reencrypt bench emulator fuzz clean \
-	builder builder-deps builder-api builder-check bench-builder
+	builder builder-deps builder-api builder-check bench-builder builder-screenshots
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -76,6 +76,10 @@ builder-api: $(DEV_STAMP) builder-deps
 # Lint, type-check, and fail when the committed bundle or API types differ from a rebuild.
 builder-check:
 	builder/scripts/check.sh
+
+# The README's pictures of the canvas and the execution view (docs/images).
+builder-screenshots: $(DEV_STAMP)
+	$(PY) -m builder.scripts.screenshots
 
 # Headless Chromium on a 500-node graph and a run view taking 1,000 updates (figures only).
 bench-builder: $(DEV_STAMP)

@@ -16,7 +16,6 @@ import argparse
 import asyncio
 import json
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -34,8 +33,7 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
-from tests.builder.conftest import CHROMIUM, CHROMIUM_ARGS
-from tests.test_launcher import ROOT, Launched, launcher_env
+from tests.builder.stack import CHROMIUM, CHROMIUM_ARGS, launched_stack
 from tests.utils.servers import free_port
 
 CHAINS = 25
@@ -68,24 +66,6 @@ def wide_graph(size: int) -> dict[str, Any]:
             {"source": "start" if step == 0 else f"t_{chain}_{step - 1}", "target": node_id}
         )
     return {"nodes": nodes, "edges": edges}
-
-
-@contextmanager
-def running_stack() -> Iterator[tuple[str, str]]:
-    ports = {"api_port": free_port(), "temporal_port": free_port(), "temporal_ui_port": free_port()}
-    with tempfile.TemporaryDirectory() as tmp:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "app.launcher"],
-            cwd=ROOT, env=launcher_env(Path(tmp) / "var", **ports),
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
-        )  # fmt: skip
-        launched = Launched(process)
-        try:
-            launched.wait_for(r"ready in")
-            key = launched.wait_for(r"^\s+(fh_\S+)$").group(1)
-            yield f"http://127.0.0.1:{ports['api_port']}", key
-        finally:
-            launched.interrupt()
 
 
 def longest_frame_gap(page: Page, since: float) -> float:
@@ -263,7 +243,8 @@ def main() -> None:
     if not CHROMIUM.exists():
         sys.exit("bench.builder needs /usr/bin/chromium (apt-get install chromium)")
     graph = wide_graph(args.nodes)
-    with running_stack() as (url, key):
+    with tempfile.TemporaryDirectory() as tmp, launched_stack(Path(tmp), sandbox=False) as stack:
+        url, key = stack.url, stack.key
         headers = {"Authorization": f"Bearer {key}"}
         workflow = httpx.post(
             f"{url}/workflows", json={"name": "wide", "graph": graph}, headers=headers, timeout=60

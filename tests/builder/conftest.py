@@ -6,29 +6,16 @@ except in CI (`CI=true`), where .ci/run installs it and a missing browser is a f
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import pytest
 from playwright.async_api import Browser, Page, async_playwright
 
-from tests.test_launcher import ROOT, Launched, launcher_env
-from tests.utils.servers import free_port
+from tests.builder.stack import CHROMIUM, CHROMIUM_ARGS, Stack, launched_stack
+from tests.test_launcher import ROOT
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 AXE = ROOT / "builder" / "node_modules" / "axe-core" / "axe.min.js"
 TIMEOUT_MS = 15_000
 
@@ -41,23 +28,6 @@ def require(path: Path, why: str) -> None:
     pytest.skip(f"{path} is missing: {why}")
 
 
-@dataclass
-class Stack:
-    url: str
-    key: str
-    x_account: str
-    instagram_account: str
-    emulator: str
-    launched: Launched = field(repr=False)
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.key}"}
-
-    def api(self) -> httpx.AsyncClient:
-        return httpx.AsyncClient(base_url=self.url, headers=self.headers, timeout=30)
-
-
 @pytest.fixture(scope="session")
 def chromium() -> str:
     require(CHROMIUM, "apt-get install chromium (.ci/run does it)")
@@ -67,33 +37,8 @@ def chromium() -> str:
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory, chromium: str) -> Iterator[Stack]:
     """`SANDBOX=true make run` on free ports, as a person starts it."""
-    ports = {
-        "api_port": free_port(), "temporal_port": free_port(), "temporal_ui_port": free_port(),
-        "sandbox_port": free_port(),
-    }  # fmt: skip
-    env = launcher_env(tmp_path_factory.mktemp("stack") / "var", **ports) | {"SANDBOX": "true"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "app.launcher"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        start_new_session=True,
-    )  # fmt: skip
-    launched = Launched(process)
-    try:
-        launched.wait_for(r"ready in")
-        key = launched.wait_for(r"^\s+(fh_\S+)$").group(1)
-        x_account = launched.wait_for(r"^\s+x\s.*account_id (acc_\S+)").group(1)
-        instagram_account = launched.wait_for(r"^\s+instagram\s.*account_id (acc_\S+)").group(1)
-        yield Stack(
-            url=f"http://127.0.0.1:{ports['api_port']}",
-            key=key,
-            x_account=x_account,
-            instagram_account=instagram_account,
-            emulator=f"http://127.0.0.1:{ports['sandbox_port']}",
-            launched=launched,
-        )
-    finally:
-        if process.poll() is None:
-            launched.interrupt()
+    with launched_stack(tmp_path_factory.mktemp("stack") / "var", sandbox=True) as running:
+        yield running
 
 
 @pytest.fixture(scope="session")

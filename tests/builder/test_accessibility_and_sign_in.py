@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from playwright.async_api import Browser, Page, expect
 
-from tests.builder.conftest import AXE, Stack, Watched, open_page, require
+from tests.builder.conftest import AXE, Watched, open_page, require
+from tests.builder.stack import Stack
 from tests.builder.test_drawing_and_running import draw_readme_example, sign_in
 
 SERIOUS = {"serious", "critical"}

@@ -7,13 +7,10 @@ import re
 
 from playwright.async_api import Page, expect
 
-from tests.builder.conftest import Stack, Watched
+from tests.builder.conftest import Watched
+from tests.builder.stack import Stack
 
 STATUS_VALID = re.compile(r"^Valid$")
-
-
-def handle(page: Page, node: str, handle_id: str) -> object:
-    return page.locator(f'.react-flow__handle[data-nodeid="{node}"][data-handleid="{handle_id}"]')
 
 
 async def sign_in(page: Page, key: str) -> None:

@@ -9,7 +9,7 @@ import re
 import httpx
 from playwright.async_api import Page, expect
 
-from tests.builder.conftest import Stack
+from tests.builder.stack import Stack
 
 APPROVAL_GRAPH = {
     "nodes": [
@@ -77,6 +77,7 @@ async def test_an_instagram_token_connects_an_account_and_is_never_shown_again(
     signed_in: Page, stack: Stack
 ) -> None:
     page = signed_in
+    assert stack.emulator is not None
     async with httpx.AsyncClient(base_url=stack.emulator) as emulator:
         added = await emulator.post("/_emulator/instagram/users", json={"username": "shop_ui"})
     user = added.json()

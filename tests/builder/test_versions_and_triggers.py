@@ -8,7 +8,7 @@ import re
 
 from playwright.async_api import Page, expect
 
-from tests.builder.conftest import Stack
+from tests.builder.stack import Stack
 
 WEBHOOK_GRAPH = {
     "nodes": [

@@ -1,5 +1,5 @@
-import { Background, Controls, MiniMap, ReactFlow, ReactFlowProvider, type Edge } from "@xyflow/react";
-import { useMemo, useRef, useState } from "react";
+import { Background, Controls, MiniMap, ReactFlow, ReactFlowProvider, useNodesState, type Edge } from "@xyflow/react";
+import { useEffect, useMemo, useState } from "react";
 
 import { FlowModeContext } from "../../../components/flow/mode";
 import { nodeTypes } from "../../../components/flow/nodeTypes";
@@ -24,6 +24,19 @@ function sameState(a: RunNodeState | undefined, b: RunNodeState | undefined): bo
       a.ended_at === b.ended_at &&
       a.error?.message === b.error?.message)
   );
+}
+
+const STATUS_COLORS: Record<string, string> = {
+  succeeded: "#1e7b34",
+  failed: "#b3261e",
+  running: "#1f5fbf",
+  waiting: "#1f5fbf",
+  cancelled: "#8a5a00",
+};
+
+function minimapColor(node: FlowNode): string {
+  const status = node.type === "engine" ? node.data.run?.status : undefined;
+  return (status && STATUS_COLORS[status]) ?? "#c4cad3";
 }
 
 function NodeDetails({ id, state }: { id: string; state: RunNodeState | undefined }) {
@@ -71,27 +84,26 @@ function RunGraph({ graph, nodes: states, onSelect }: { graph: StoredGraph; node
     const { nodes, edges, complete } = fromStored(graph);
     return { nodes: complete ? nodes : layout(nodes, edges), edges };
   }, [graph]);
-  // Only the nodes whose state changed get a new object, so 1,000 updates redraw little.
-  const cache = useRef(new Map<string, FlowNode>());
-  const nodes = useMemo(
-    () =>
-      base.nodes.map((node) => {
+  // React Flow keeps the nodes (their measured sizes feed the minimap); a run update gives a
+  // new object only to the nodes whose state changed, so 1,000 updates redraw little.
+  const [nodes, setNodes, onNodesChange] = useNodesState<FlowNode>(base.nodes);
+  useEffect(() => {
+    setNodes((current) =>
+      current.map((node) => {
         if (node.type !== "engine") return node;
         const state = states[node.id];
-        const previous = cache.current.get(node.id);
-        if (previous && sameState(previous.data.run as RunNodeState | undefined, state)) return previous;
-        const next = { ...node, draggable: false, connectable: false, data: { ...node.data, run: state } } as FlowNode;
-        cache.current.set(node.id, next);
-        return next;
+        if (sameState(node.data.run as RunNodeState | undefined, state)) return node;
+        return { ...node, data: { ...node.data, run: state } } as FlowNode;
       }),
-    [base, states],
-  );
+    );
+  }, [states, setNodes]);
   return (
     <FlowModeContext.Provider value="view">
       <ReactFlow<FlowNode, Edge>
         nodes={nodes}
         edges={base.edges}
         nodeTypes={nodeTypes}
+        onNodesChange={onNodesChange}
         nodesConnectable={false}
         nodesDraggable={false}
         onNodeClick={(_, node) => onSelect(node.id)}
@@ -102,7 +114,7 @@ function RunGraph({ graph, nodes: states, onSelect }: { graph: StoredGraph; node
       >
         <Background />
         <Controls showInteractive={false} />
-        <MiniMap pannable zoomable ariaLabel="Minimap" />
+        <MiniMap pannable zoomable ariaLabel="Minimap" nodeColor={minimapColor} />
       </ReactFlow>
     </FlowModeContext.Provider>
   );
