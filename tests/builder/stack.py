@@ -43,6 +43,14 @@ class Stack:
     def api(self) -> httpx.AsyncClient:
         return httpx.AsyncClient(base_url=self.url, headers=self.headers, timeout=30)
 
+    async def create_workflow(self, name: str, graph: dict[str, object]) -> str:
+        """A saved workflow's id (through the API, as a script would make it)."""
+        async with self.api() as api:
+            created = await api.post("/workflows", json={"name": name, "graph": graph})
+            created.raise_for_status()
+            workflow_id: str = created.json()["id"]
+            return workflow_id
+
 
 @contextmanager
 def launched_stack(data_dir: Path, *, sandbox: bool) -> Iterator[Stack]:

@@ -25,10 +25,9 @@ APPROVAL_GRAPH = {
 
 
 async def start_run(stack: Stack, graph: dict[str, object]) -> str:
+    workflow_id = await stack.create_workflow("needs approval", graph)
     async with stack.api() as api:
-        workflow = await api.post("/workflows", json={"name": "needs approval", "graph": graph})
-        workflow.raise_for_status()
-        run = await api.post(f"/workflows/{workflow.json()['id']}/runs", json={"input": {}})
+        run = await api.post(f"/workflows/{workflow_id}/runs", json={"input": {}})
         run.raise_for_status()
         run_id: str = run.json()["id"]
         return run_id

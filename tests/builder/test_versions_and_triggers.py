@@ -25,11 +25,7 @@ WEBHOOK_GRAPH = {
 
 
 async def saved_workflow(stack: Stack) -> str:
-    async with stack.api() as api:
-        created = await api.post("/workflows", json={"name": "hooked", "graph": WEBHOOK_GRAPH})
-        created.raise_for_status()
-        workflow_id: str = created.json()["id"]
-        return workflow_id
+    return await stack.create_workflow("hooked", WEBHOOK_GRAPH)
 
 
 async def test_a_second_version_is_compared_with_the_first_and_the_first_restored(

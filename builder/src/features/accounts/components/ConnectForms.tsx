@@ -1,25 +1,17 @@
 import { useState, type FormEvent, type ReactNode } from "react";
 
 import { ErrorMessage } from "../../../components/ui/feedback";
+import { useAction } from "../../../lib/useAction";
 import { connectInstagram, connectXTokens, createHttpAccount, type HttpAccountCreate } from "../api/accounts";
 
 type CredentialType = HttpAccountCreate["credential"]["type"];
 
 /** A form whose secret fields are emptied once sent: a secret is never shown again. */
 function SecretForm({ title, onSubmit, children }: { title: string; onSubmit: () => Promise<void>; children: ReactNode }) {
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
-  const submit = async (event: FormEvent) => {
+  const { busy, error, run } = useAction();
+  const submit = (event: FormEvent) => {
     event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      await onSubmit();
-    } catch (failure) {
-      setError(failure);
-    } finally {
-      setBusy(false);
-    }
+    void run(onSubmit);
   };
   return (
     <form className="card connect-form" onSubmit={submit} aria-label={title}>

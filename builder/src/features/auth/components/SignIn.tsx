@@ -2,26 +2,20 @@ import { useState, type FormEvent } from "react";
 
 import { ErrorMessage } from "../../../components/ui/feedback";
 import { signIn } from "../../../lib/auth";
+import { useAction } from "../../../lib/useAction";
 import { checkKey } from "../api/checkKey";
 
 /** Asks for an API key; it is kept for this tab only (see lib/auth.ts). */
 export function SignIn() {
   const [key, setKey] = useState("");
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
 
-  const submit = async (event: FormEvent) => {
+  const submit = (event: FormEvent) => {
     event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+    void run(async () => {
       await checkKey(key.trim());
       signIn(key.trim());
-    } catch (failure) {
-      setError(failure);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (

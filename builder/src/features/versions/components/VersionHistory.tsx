@@ -43,6 +43,14 @@ function DiffView({ diff, label }: { diff: GraphDiff; label: string }) {
   );
 }
 
+function VersionOptions({ numbers }: { numbers: number[] }) {
+  return numbers.map((number) => (
+    <option key={number} value={number}>
+      v{number}
+    </option>
+  ));
+}
+
 /** Every saved version: compare two (or one with the canvas) and restore one. */
 export function VersionHistory({ workflowId, latestVersion, current, load }: Props) {
   const versions = useAsync(() => listVersions(workflowId), [workflowId, latestVersion]);
@@ -87,11 +95,7 @@ export function VersionHistory({ workflowId, latestVersion, current, load }: Pro
         <label className="field field--inline">
           <span>From</span>
           <select className="input" aria-label="Compare from" value={from} onChange={(event) => setFrom(Number(event.target.value))}>
-            {numbers.map((number) => (
-              <option key={number} value={number}>
-                v{number}
-              </option>
-            ))}
+            <VersionOptions numbers={numbers} />
           </select>
         </label>
         <label className="field field--inline">
@@ -103,11 +107,7 @@ export function VersionHistory({ workflowId, latestVersion, current, load }: Pro
             onChange={(event) => setTo(event.target.value === "canvas" ? "canvas" : Number(event.target.value))}
           >
             <option value="canvas">the canvas</option>
-            {numbers.map((number) => (
-              <option key={number} value={number}>
-                v{number}
-              </option>
-            ))}
+            <VersionOptions numbers={numbers} />
           </select>
         </label>
       </div>
