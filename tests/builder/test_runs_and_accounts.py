@@ -50,6 +50,47 @@ async def test_a_waiting_approval_is_approved_from_the_execution_view_and_the_ru
     await expect(ended).to_be_visible()
 
 
+EVENT_GRAPH = {
+    "nodes": [
+        {"id": "start", "type": "trigger.manual"},
+        {"id": "paid", "type": "wait_for_event", "parameters": {"event": "order.paid"}},
+        {"id": "thank", "type": "transform", "parameters": {"value": "{{ nodes.paid.amount }}"}},
+    ],
+    "edges": [
+        {"source": "start", "target": "paid"},
+        {"source": "paid", "target": "thank", "sourceHandle": "out"},
+    ],
+}
+
+
+async def test_the_event_a_run_waits_for_is_sent_from_the_execution_view(
+    signed_in: Page, stack: Stack
+) -> None:
+    page = signed_in
+    await page.goto(f"/ui/runs/{await start_run(stack, EVENT_GRAPH)}")
+    await expect(page.get_by_test_id("node-paid")).to_have_attribute("data-status", "waiting")
+    await page.get_by_label("Payload (JSON)").fill('{"amount": 30}')
+    await page.get_by_role("button", name="Send “order.paid”").click()
+
+    await expect(page.get_by_test_id("run-status")).to_have_text("succeeded")
+    await page.get_by_test_id("node-thank").click()
+    await expect(page.get_by_label("Output of thank")).to_have_text("30")
+
+
+async def test_a_cancelled_run_is_run_again_from_its_view(signed_in: Page, stack: Stack) -> None:
+    page = signed_in
+    first = await start_run(stack, EVENT_GRAPH)
+    await page.goto(f"/ui/runs/{first}")
+    await expect(page.get_by_test_id("node-paid")).to_have_attribute("data-status", "waiting")
+    await page.get_by_role("button", name="Cancel run").click()
+    await expect(page.get_by_test_id("run-status")).to_have_text("cancelled")
+
+    await page.get_by_role("button", name="Rerun").click()
+    await page.wait_for_url(re.compile(r"/ui/runs/(?!" + re.escape(first) + r"$)"))
+    await expect(page.get_by_role("link", name=first)).to_be_visible()
+    await expect(page.get_by_test_id("node-paid")).to_have_attribute("data-status", "waiting")
+
+
 async def test_connecting_x_through_the_sandbox_oauth_shows_the_account_active(
     signed_in: Page, stack: Stack
 ) -> None:

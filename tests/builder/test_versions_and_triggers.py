@@ -74,14 +74,20 @@ async def test_the_webhook_url_is_listed_and_its_secret_shown_once(
     assert secret not in await page.content()
 
 
-async def test_export_downloads_the_workflow_as_a_file_that_imports(
-    signed_in: Page, stack: Stack
-) -> None:
+async def test_an_exported_file_imports_as_a_new_workflow(signed_in: Page, stack: Stack) -> None:
     page = signed_in
-    await page.goto(f"/ui/workflows/{await saved_workflow(stack)}")
+    exported = await saved_workflow(stack)
+    await page.goto(f"/ui/workflows/{exported}")
     async with page.expect_download() as download_info:
         await page.get_by_role("button", name="Export JSON").click()
-    download = await download_info.value
-    document = json.loads((await download.path()).read_text())
+    path = await (await download_info.value).path()
+    document = json.loads(path.read_text())
     assert document["format"] == "flowhold.workflow"
     assert [node["id"] for node in document["graph"]["nodes"]] == ["hook", "greet"]
+
+    await page.get_by_role("link", name="Workflows").click()
+    await page.get_by_text("Import JSON…").set_input_files(path)
+    await page.wait_for_url(re.compile(r"/ui/workflows/wf_\w+$"))
+    assert not page.url.endswith(exported)
+    await expect(page.get_by_label("Workflow name")).to_have_value("hooked")
+    await expect(page.get_by_test_id("node-greet")).to_be_visible()
