@@ -99,7 +99,8 @@ export function fromStored(graph: StoredGraph): { nodes: FlowNode[]; edges: Edge
       parameters: (fields.parameters as Record<string, unknown>) ?? {},
     };
     for (const field of ENGINE_FIELDS) {
-      if (fields[field] !== undefined && fields[field] !== null) (data as Record<string, unknown>)[field] = fields[field];
+      if (fields[field] !== undefined && fields[field] !== null)
+        (data as Record<string, unknown>)[field] = fields[field];
     }
     if (!isPosition(stored.position)) complete = false;
     const position = isPosition(stored.position) ? stored.position : { x: index * 240, y: 0 };

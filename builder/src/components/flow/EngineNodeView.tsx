@@ -63,7 +63,11 @@ export const EngineNodeView = memo(function EngineNodeView({ id, data, selected 
         </div>
       )}
       {handles.map((handle, index) => (
-        <div key={handle} className="node__handle-row" style={{ top: `${((index + 1) / (handles.length + 1)) * 100}%` }}>
+        <div
+          key={handle}
+          className="node__handle-row"
+          style={{ top: `${((index + 1) / (handles.length + 1)) * 100}%` }}
+        >
           {labelled && <span className={`node__handle-label node__handle-label--${handle}`}>{handle}</span>}
           <Handle
             type="source"

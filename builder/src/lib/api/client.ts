@@ -66,9 +66,7 @@ export function errorText(error: unknown): string {
 }
 
 /** The body of a successful answer, or an ApiError. */
-export async function unwrap<T>(
-  call: Promise<{ data?: T; error?: unknown; response: Response }>,
-): Promise<T> {
+export async function unwrap<T>(call: Promise<{ data?: T; error?: unknown; response: Response }>): Promise<T> {
   const { data, error, response } = await call;
   if (!response.ok) throw ApiError.from(response.status, error);
   return data as T;

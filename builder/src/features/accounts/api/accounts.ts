@@ -11,7 +11,8 @@ export const startXAuthorization = () => unwrap(api.POST("/accounts/x/authorize"
 
 export const connectXTokens = (body: Schemas["XTokensCreate"]) => unwrap(api.POST("/accounts/x/tokens", { body }));
 
-export const connectInstagram = (body: Schemas["InstagramConnect"]) => unwrap(api.POST("/accounts/instagram", { body }));
+export const connectInstagram = (body: Schemas["InstagramConnect"]) =>
+  unwrap(api.POST("/accounts/instagram", { body }));
 
 export const createHttpAccount = (body: HttpAccountCreate) => unwrap(api.POST("/accounts/http", { body }));
 

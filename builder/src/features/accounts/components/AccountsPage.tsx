@@ -88,17 +88,25 @@ export function AccountsPage() {
                   <div className="muted small">
                     <code>{account.id}</code>
                   </div>
-                  {account.platform === "http" && <HostsEditor account={account} onDone={() => act("Hosts saved", async () => undefined)} />}
+                  {account.platform === "http" && (
+                    <HostsEditor account={account} onDone={() => act("Hosts saved", async () => undefined)} />
+                  )}
                 </td>
                 <td>{account.platform}</td>
                 <td>
-                  <span className={`badge badge--${account.status === "active" ? "succeeded" : "failed"}`}>{account.status}</span>
+                  <span className={`badge badge--${account.status === "active" ? "succeeded" : "failed"}`}>
+                    {account.status}
+                  </span>
                 </td>
                 <td>{account.credential?.kind ?? "—"}</td>
                 <td>{formatTime(account.credential?.expires_at)}</td>
                 <td className="toolbar">
                   {account.platform !== "http" && (
-                    <button type="button" className="button button--small" onClick={() => act(`Renewed ${account.display_name}`, () => refreshAccount(account.id))}>
+                    <button
+                      type="button"
+                      className="button button--small"
+                      onClick={() => act(`Renewed ${account.display_name}`, () => refreshAccount(account.id))}
+                    >
                       Renew
                     </button>
                   )}
@@ -107,7 +115,8 @@ export function AccountsPage() {
                     className="button button--small button--danger"
                     aria-label={`Delete ${account.display_name}`}
                     onClick={() => {
-                      if (window.confirm(`Delete ${account.display_name}?`)) void act(`Deleted ${account.display_name}`, () => deleteAccount(account.id));
+                      if (window.confirm(`Delete ${account.display_name}?`))
+                        void act(`Deleted ${account.display_name}`, () => deleteAccount(account.id));
                     }}
                   >
                     Delete

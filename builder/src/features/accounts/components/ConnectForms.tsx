@@ -7,7 +7,15 @@ import { connectInstagram, connectXTokens, createHttpAccount, type HttpAccountCr
 type CredentialType = HttpAccountCreate["credential"]["type"];
 
 /** A form whose secret fields are emptied once sent: a secret is never shown again. */
-function SecretForm({ title, onSubmit, children }: { title: string; onSubmit: () => Promise<void>; children: ReactNode }) {
+function SecretForm({
+  title,
+  onSubmit,
+  children,
+}: {
+  title: string;
+  onSubmit: () => Promise<void>;
+  children: ReactNode;
+}) {
   const { busy, error, run } = useAction();
   const submit = (event: FormEvent) => {
     event.preventDefault();
@@ -25,16 +33,43 @@ function SecretForm({ title, onSubmit, children }: { title: string; onSubmit: ()
   );
 }
 
-function Secret({ label, value, onChange, required = true }: { label: string; value: string; onChange: (v: string) => void; required?: boolean }) {
+function Secret({
+  label,
+  value,
+  onChange,
+  required = true,
+}: {
+  label: string;
+  value: string;
+  onChange: (v: string) => void;
+  required?: boolean;
+}) {
   return (
     <label className="field">
       <span>{label}</span>
-      <input className="input" type="password" autoComplete="off" required={required} value={value} onChange={(e) => onChange(e.target.value)} />
+      <input
+        className="input"
+        type="password"
+        autoComplete="off"
+        required={required}
+        value={value}
+        onChange={(e) => onChange(e.target.value)}
+      />
     </label>
   );
 }
 
-function Text({ label, value, onChange, required = false }: { label: string; value: string; onChange: (v: string) => void; required?: boolean }) {
+function Text({
+  label,
+  value,
+  onChange,
+  required = false,
+}: {
+  label: string;
+  value: string;
+  onChange: (v: string) => void;
+  required?: boolean;
+}) {
   return (
     <label className="field">
       <span>{label}</span>
@@ -130,10 +165,20 @@ export function HttpCredentialForm({ onDone }: { onDone: () => void }) {
       {(type === "header" || type === "query") && (
         <Text label={type === "header" ? "Header name" : "Parameter name"} value={first} onChange={setFirst} required />
       )}
-      <Secret label={type === "bearer" ? "Token" : type === "basic" ? "Password" : "Value"} value={secret} onChange={setSecret} />
+      <Secret
+        label={type === "bearer" ? "Token" : type === "basic" ? "Password" : "Value"}
+        value={secret}
+        onChange={setSecret}
+      />
       <label className="field">
         <span>Allowed hosts (api.example.com, *.example.org)</span>
-        <textarea className="input" rows={2} required value={hosts} onChange={(event) => setHosts(event.target.value)} />
+        <textarea
+          className="input"
+          rows={2}
+          required
+          value={hosts}
+          onChange={(event) => setHosts(event.target.value)}
+        />
       </label>
     </SecretForm>
   );

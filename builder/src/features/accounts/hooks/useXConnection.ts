@@ -26,9 +26,15 @@ export function useXConnection(onConnected: () => void) {
       const deadline = new Date(started.expires_at).getTime();
       const poll = async () => {
         const accounts = (await listAccounts()).data;
-        if (accounts.some((account) => account.platform === "x" && known.get(account.id) !== account.updated_at) || Date.now() > deadline) {
+        if (
+          accounts.some((account) => account.platform === "x" && known.get(account.id) !== account.updated_at) ||
+          Date.now() > deadline
+        ) {
           popup?.close();
-          setState({ waiting: false, error: Date.now() > deadline ? new Error("X was not approved in time: start again") : null });
+          setState({
+            waiting: false,
+            error: Date.now() > deadline ? new Error("X was not approved in time: start again") : null,
+          });
           onConnected();
           return;
         }

@@ -23,8 +23,8 @@ export function SignIn() {
       <form className="card sign-in__card" onSubmit={submit} aria-labelledby="sign-in-title">
         <h1 id="sign-in-title">Flowhold</h1>
         <p className="muted">
-          Sign in with an API key: <code>make run</code> printed one on its first start, and <code>make key</code>{" "}
-          makes another. It is kept for this tab only.
+          Sign in with an API key: <code>make run</code> printed one on its first start, and <code>make key</code> makes
+          another. It is kept for this tab only.
         </p>
         <label className="field">
           <span>API key</span>

@@ -15,9 +15,7 @@ export const listWorkflows = (name?: string) =>
 export const getWorkflow = (id: string) => unwrap(api.GET("/workflows/{workflow_id}", workflowPath(id)));
 
 export const getVersion = (id: string, version: number) =>
-  unwrap(
-    api.GET("/workflows/{workflow_id}/versions/{version}", { params: { path: { workflow_id: id, version } } }),
-  );
+  unwrap(api.GET("/workflows/{workflow_id}/versions/{version}", { params: { path: { workflow_id: id, version } } }));
 
 export const createWorkflow = (name: string, graph: StoredGraph) =>
   unwrap(api.POST("/workflows", { body: { name, graph } }));
@@ -58,8 +56,7 @@ export const newWebhookSecret = (id: string, nodeId: string) =>
     }),
   );
 
-export const listSchedules = (id: string) =>
-  unwrap(api.GET("/workflows/{workflow_id}/schedules", workflowPath(id)));
+export const listSchedules = (id: string) => unwrap(api.GET("/workflows/{workflow_id}/schedules", workflowPath(id)));
 
 export const triggerSchedule = (id: string, nodeId: string) =>
   unwrap(

@@ -149,7 +149,11 @@ export function Canvas({ workflow: initialWorkflow, initial, base, versionsPanel
   );
   const onConnect = useCallback(
     (connection: Connection) => {
-      const edge: Edge = { ...connection, targetHandle: null, id: edgeId(connection.source, connection.sourceHandle, connection.target) };
+      const edge: Edge = {
+        ...connection,
+        targetHandle: null,
+        id: edgeId(connection.source, connection.sourceHandle, connection.target),
+      };
       commit({ edges: addEdge<Edge>(edge, current.current.edges) });
     },
     [commit],
@@ -159,9 +163,7 @@ export function Canvas({ workflow: initialWorkflow, initial, base, versionsPanel
     (type: string, position?: { x: number; y: number }) => {
       const taken = new Set(current.current.nodes.map((node) => node.id));
       const id = newNodeId(type === "note" ? "note" : type, taken);
-      const at =
-        position ??
-        flow.screenToFlowPosition({ x: window.innerWidth / 2, y: window.innerHeight / 2 });
+      const at = position ?? flow.screenToFlowPosition({ x: window.innerWidth / 2, y: window.innerHeight / 2 });
       const node: FlowNode =
         type === "note"
           ? { id, type: "note", position: at, data: { text: "" }, selected: true }
@@ -175,7 +177,11 @@ export function Canvas({ workflow: initialWorkflow, initial, base, versionsPanel
   const updateNode = useCallback(
     (id: string, patch: Partial<EngineNodeData>, key: string) => {
       commit(
-        { nodes: current.current.nodes.map((node) => (node.id === id ? ({ ...node, data: { ...node.data, ...patch } } as FlowNode) : node)) },
+        {
+          nodes: current.current.nodes.map((node) =>
+            node.id === id ? ({ ...node, data: { ...node.data, ...patch } } as FlowNode) : node,
+          ),
+        },
         key,
       );
     },
@@ -211,7 +217,8 @@ export function Canvas({ workflow: initialWorkflow, initial, base, versionsPanel
 
   // On the window: after a node is deleted the focus is on the page, not in the editor.
   const onKeyDown = (event: globalThis.KeyboardEvent) => {
-    if (event.defaultPrevented || isTyping(event.target as EventTarget) || document.querySelector("dialog[open]")) return;
+    if (event.defaultPrevented || isTyping(event.target as EventTarget) || document.querySelector("dialog[open]"))
+      return;
     const mod = event.ctrlKey || event.metaKey;
     if (!mod) return;
     const key = event.key.toLowerCase();
@@ -252,12 +259,21 @@ export function Canvas({ workflow: initialWorkflow, initial, base, versionsPanel
         navigate(`/workflows/${created.id}`, { replace: true });
         return;
       }
-      const saved = await saveVersion(workflow.id, stored, workflow.latest_version, name !== workflow.name ? name : undefined);
+      const saved = await saveVersion(
+        workflow.id,
+        stored,
+        workflow.latest_version,
+        name !== workflow.name ? name : undefined,
+      );
       setWorkflow(saved);
       setSavedKey(storedKey);
       setNotice(`Saved version ${saved.latest_version}`);
     } catch (failure) {
-      setError(failure instanceof ApiError && failure.status === 409 ? new Error(`${failure.message}: reload to see it`) : failure);
+      setError(
+        failure instanceof ApiError && failure.status === 409
+          ? new Error(`${failure.message}: reload to see it`)
+          : failure,
+      );
     } finally {
       setBusy(false);
     }
@@ -276,7 +292,14 @@ export function Canvas({ workflow: initialWorkflow, initial, base, versionsPanel
   const exportFile = async () => {
     const fileName = `${workflow?.id ?? "workflow"}.json`;
     if (workflow && !dirty) download(fileName, await exportWorkflow(workflow.id));
-    else download(fileName, { format: "flowhold.workflow", format_version: 1, name, description: workflow?.description ?? "", graph: stored });
+    else
+      download(fileName, {
+        format: "flowhold.workflow",
+        format_version: 1,
+        name,
+        description: workflow?.description ?? "",
+        graph: stored,
+      });
   };
 
   const selected = nodes.filter((node) => node.selected);
@@ -289,16 +312,40 @@ export function Canvas({ workflow: initialWorkflow, initial, base, versionsPanel
       <header className="editor__toolbar toolbar" aria-label="Workflow">
         <label className="field field--inline">
           <span className="visually-hidden">Workflow name</span>
-          <input className="input input--title" value={name} onChange={(event) => setName(event.target.value)} aria-label="Workflow name" />
+          <input
+            className="input input--title"
+            value={name}
+            onChange={(event) => setName(event.target.value)}
+            aria-label="Workflow name"
+          />
         </label>
-        <span className="muted small">{workflow ? `v${workflow.latest_version}${dirty ? " · unsaved changes" : ""}` : "not saved yet"}</span>
-        <button type="button" className="button button--primary" onClick={save} disabled={busy || (!dirty && Boolean(workflow))}>
+        <span className="muted small">
+          {workflow ? `v${workflow.latest_version}${dirty ? " · unsaved changes" : ""}` : "not saved yet"}
+        </span>
+        <button
+          type="button"
+          className="button button--primary"
+          onClick={save}
+          disabled={busy || (!dirty && Boolean(workflow))}
+        >
           Save
         </button>
-        <button type="button" className="button" onClick={undo} disabled={!history.canUndo} aria-keyshortcuts="Control+Z">
+        <button
+          type="button"
+          className="button"
+          onClick={undo}
+          disabled={!history.canUndo}
+          aria-keyshortcuts="Control+Z"
+        >
           Undo
         </button>
-        <button type="button" className="button" onClick={redo} disabled={!history.canRedo} aria-keyshortcuts="Control+Shift+Z">
+        <button
+          type="button"
+          className="button"
+          onClick={redo}
+          disabled={!history.canRedo}
+          aria-keyshortcuts="Control+Shift+Z"
+        >
           Redo
         </button>
         <button type="button" className="button" onClick={autoLayout}>
@@ -327,7 +374,13 @@ export function Canvas({ workflow: initialWorkflow, initial, base, versionsPanel
           </>
         )}
         <span role="status" className={`validity ${problemCount ? "validity--bad" : "validity--ok"}`}>
-          {validation.checking ? "Checking…" : validation.valid === null ? "" : problemCount ? `${problemCount} problem${problemCount > 1 ? "s" : ""}` : "Valid"}
+          {validation.checking
+            ? "Checking…"
+            : validation.valid === null
+              ? ""
+              : problemCount
+                ? `${problemCount} problem${problemCount > 1 ? "s" : ""}`
+                : "Valid"}
         </span>
       </header>
       <ErrorMessage error={error ?? validation.error} />
@@ -377,7 +430,14 @@ export function Canvas({ workflow: initialWorkflow, initial, base, versionsPanel
                 ["versions", "History"],
               ] as [Tab, string][]
             ).map(([value, label]) => (
-              <button key={value} type="button" role="tab" aria-selected={tab === value} className="tab" onClick={() => setTab(value)}>
+              <button
+                key={value}
+                type="button"
+                role="tab"
+                aria-selected={tab === value}
+                className="tab"
+                onClick={() => setTab(value)}
+              >
                 {label}
               </button>
             ))}
@@ -395,7 +455,9 @@ export function Canvas({ workflow: initialWorkflow, initial, base, versionsPanel
                   onChange={(patch, key) => updateNode(only.id, patch, key)}
                 />
               ) : (
-                <p className="muted panel">Select a node to edit it. Drag nodes from the palette; connect an output to an input.</p>
+                <p className="muted panel">
+                  Select a node to edit it. Drag nodes from the palette; connect an output to an input.
+                </p>
               ))}
             {tab === "problems" && (
               <section className="panel" aria-label="Problems">
@@ -434,7 +496,12 @@ export function Canvas({ workflow: initialWorkflow, initial, base, versionsPanel
               ))}
             {tab === "versions" &&
               (workflow && versionsPanel ? (
-                versionsPanel({ workflowId: workflow.id, latestVersion: workflow.latest_version, current: stored, load })
+                versionsPanel({
+                  workflowId: workflow.id,
+                  latestVersion: workflow.latest_version,
+                  current: stored,
+                  load,
+                })
               ) : (
                 <p className="muted panel">Saved versions appear here.</p>
               ))}

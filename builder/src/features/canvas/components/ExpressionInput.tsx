@@ -36,7 +36,9 @@ export function ExpressionInput(props: Props) {
   const [token, setToken] = useState<string | null>(null);
   const [caret, setCaret] = useState(0);
   const [active, setActive] = useState(0);
-  const options = token ? props.completion.words.filter((word) => word.startsWith(token) && word !== token).slice(0, 8) : [];
+  const options = token
+    ? props.completion.words.filter((word) => word.startsWith(token) && word !== token).slice(0, 8)
+    : [];
   const open = options.length > 0;
 
   const track = (text: string, position: number) => {

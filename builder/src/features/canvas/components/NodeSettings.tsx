@@ -107,7 +107,11 @@ export function NodeSettings({ nodeType, data, accounts, problems, onChange }: P
       )}
       {has("disabled") && (
         <label className="field field--inline">
-          <input type="checkbox" checked={Boolean(data.disabled)} onChange={(event) => onChange({ disabled: event.target.checked })} />
+          <input
+            type="checkbox"
+            checked={Boolean(data.disabled)}
+            onChange={(event) => onChange({ disabled: event.target.checked })}
+          />
           <span>Disabled (the run passes straight through)</span>
         </label>
       )}
@@ -132,7 +136,9 @@ export function NodeSettings({ nodeType, data, accounts, problems, onChange }: P
                   type="number"
                   step={field.step}
                   value={(retry[field.key] as number | undefined) ?? ""}
-                  onChange={(event) => onChange({ retry: { ...retry, [field.key]: numberOrUndefined(event.target.value) } })}
+                  onChange={(event) =>
+                    onChange({ retry: { ...retry, [field.key]: numberOrUndefined(event.target.value) } })
+                  }
                 />
               </label>
             ))}

@@ -18,7 +18,9 @@ export function Palette({ onAdd }: { onAdd: (type: string) => void }) {
       byCategory.set(type.category, [...(byCategory.get(type.category) ?? []), type]);
     }
     const order = Object.keys(CATEGORY_TITLES);
-    return [...byCategory.entries()].sort(([a], [b]) => (order.indexOf(a) + 99) % 99 - (order.indexOf(b) + 99) % 99);
+    return [...byCategory.entries()].sort(
+      ([a], [b]) => ((order.indexOf(a) + 99) % 99) - ((order.indexOf(b) + 99) % 99),
+    );
   }, [catalog, filter]);
 
   const start = (event: DragEvent, type: string) => {
@@ -30,7 +32,13 @@ export function Palette({ onAdd }: { onAdd: (type: string) => void }) {
     <nav className="panel palette" aria-label="Node palette">
       <label className="field">
         <span className="visually-hidden">Filter node types</span>
-        <input className="input" type="search" placeholder="Filter nodes…" value={filter} onChange={(e) => setFilter(e.target.value)} />
+        <input
+          className="input"
+          type="search"
+          placeholder="Filter nodes…"
+          value={filter}
+          onChange={(e) => setFilter(e.target.value)}
+        />
       </label>
       {groups.map(([category, types]) => (
         <section key={category} aria-labelledby={`palette-${category}`}>

@@ -19,7 +19,13 @@ interface Props {
 
 /** The node type's parameters as a form made from its JSON Schema; the API's validation
  * problems show on their fields. */
-export const ParametersForm = memo(function ParametersForm({ nodeType, parameters, problems, completion, onChange }: Props) {
+export const ParametersForm = memo(function ParametersForm({
+  nodeType,
+  parameters,
+  problems,
+  completion,
+  onChange,
+}: Props) {
   const { schema, uiSchema } = useMemo(
     () => prepareSchema(nodeType.parameters_schema, nodeType.expression_fields),
     [nodeType],

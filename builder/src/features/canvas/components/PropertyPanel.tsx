@@ -1,11 +1,15 @@
-import { useMemo } from "react";
+import { lazy, Suspense, useMemo } from "react";
+
+import { Loading } from "../../../components/ui/feedback";
 
 import { useCatalog } from "../../../lib/catalog";
 import type { EngineNodeData, Problem } from "../../../lib/graph";
 import type { Account } from "../api/workflows";
 import type { Completion } from "./ExpressionInput";
 import { NodeSettings } from "./NodeSettings";
-import { ParametersForm } from "./ParametersForm";
+
+// The form library and its validator load with the first form, not with the canvas.
+const ParametersForm = lazy(() => import("./ParametersForm").then((m) => ({ default: m.ParametersForm })));
 
 interface Props {
   nodeId: string;
@@ -22,7 +26,9 @@ export function PropertyPanel({ nodeId, data, problems, accounts, upstream, root
   const catalog = useCatalog();
   const nodeType = catalog.byType.get(data.type);
   const completion: Completion = useMemo(
-    () => ({ words: [...roots, ...upstream.map((id) => (/^[A-Za-z_]\w*$/.test(id) ? `nodes.${id}` : `nodes["${id}"]`))] }),
+    () => ({
+      words: [...roots, ...upstream.map((id) => (/^[A-Za-z_]\w*$/.test(id) ? `nodes.${id}` : `nodes["${id}"]`))],
+    }),
     [roots, upstream],
   );
   if (!nodeType) {
@@ -60,14 +66,16 @@ export function PropertyPanel({ nodeId, data, problems, accounts, upstream, root
         problems={problems}
         onChange={(patch) => onChange(patch, `${nodeId}:${Object.keys(patch).join(",")}`)}
       />
-      <ParametersForm
-        key={nodeId}
-        nodeType={nodeType}
-        parameters={data.parameters}
-        problems={problems}
-        completion={completion}
-        onChange={(parameters) => onChange({ parameters }, `${nodeId}:parameters`)}
-      />
+      <Suspense fallback={<Loading what="the form" />}>
+        <ParametersForm
+          key={nodeId}
+          nodeType={nodeType}
+          parameters={data.parameters}
+          problems={problems}
+          completion={completion}
+          onChange={(parameters) => onChange({ parameters }, `${nodeId}:parameters`)}
+        />
+      </Suspense>
     </section>
   );
 }

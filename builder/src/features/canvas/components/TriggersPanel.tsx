@@ -46,8 +46,17 @@ export function TriggersPanel({ workflowId, version }: { workflowId: string; ver
         {webhooks.data?.data.map((hook) => (
           <li key={hook.node_id} className="card">
             <strong>{hook.node_id}</strong> · {hook.method} · {hook.authentication}
-            <input className="input input--code" readOnly value={hook.url} aria-label={`URL of webhook ${hook.node_id}`} />
-            <p className="muted small">{hook.secret_set ? "A secret is set (it is never shown again)." : "No secret yet: deliveries are refused."}</p>
+            <input
+              className="input input--code"
+              readOnly
+              value={hook.url}
+              aria-label={`URL of webhook ${hook.node_id}`}
+            />
+            <p className="muted small">
+              {hook.secret_set
+                ? "A secret is set (it is never shown again)."
+                : "No secret yet: deliveries are refused."}
+            </p>
             <button type="button" className="button" onClick={() => rotate(hook.node_id)}>
               {hook.secret_set ? "Rotate secret" : "Generate secret"}
             </button>
@@ -57,11 +66,14 @@ export function TriggersPanel({ workflowId, version }: { workflowId: string; ver
       <h2>Schedules</h2>
       {schedules.loading && !schedules.data && <Loading what="schedules" />}
       <ErrorMessage error={schedules.error} />
-      {schedules.data?.data.length === 0 && <p className="muted">No schedule trigger, or the workflow was never activated.</p>}
+      {schedules.data?.data.length === 0 && (
+        <p className="muted">No schedule trigger, or the workflow was never activated.</p>
+      )}
       <ul className="plain-list">
         {schedules.data?.data.map((schedule) => (
           <li key={schedule.node_id} className="card">
-            <strong>{schedule.node_id}</strong> {schedule.paused ? "· paused" : "· running"} · {schedule.action_count} runs
+            <strong>{schedule.node_id}</strong> {schedule.paused ? "· paused" : "· running"} · {schedule.action_count}{" "}
+            runs
             <p className="small">Next: {schedule.next_fire_times.slice(0, 3).map(formatTime).join(", ") || "—"}</p>
             <button type="button" className="button" onClick={() => fire(schedule.node_id)}>
               Trigger now

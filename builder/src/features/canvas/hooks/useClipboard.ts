@@ -28,7 +28,12 @@ export function pasteInto(nodes: FlowNode[], edges: Edge[]): { nodes: FlowNode[]
     const id = newNodeId(base, taken);
     taken.add(id);
     renamed.set(node.id, id);
-    return { ...structuredClone(node), id, selected: true, position: { x: node.position.x + 40, y: node.position.y + 40 } } as FlowNode;
+    return {
+      ...structuredClone(node),
+      id,
+      selected: true,
+      position: { x: node.position.x + 40, y: node.position.y + 40 },
+    } as FlowNode;
   });
   const pastedEdges = copied.edges.map((edge) => {
     const source = renamed.get(edge.source) ?? edge.source;

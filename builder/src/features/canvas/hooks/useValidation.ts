@@ -16,7 +16,13 @@ const DEBOUNCE_MS = 350;
 
 /** Validates the graph with the API shortly after each change (positions alone do not count). */
 export function useValidation(graph: StoredGraph, enabled: boolean): ValidationState {
-  const [state, setState] = useState<ValidationState>({ checking: false, valid: null, issues: [], graph: null, error: null });
+  const [state, setState] = useState<ValidationState>({
+    checking: false,
+    valid: null,
+    issues: [],
+    graph: null,
+    error: null,
+  });
   const key = JSON.stringify(withoutPositions(graph));
   useEffect(() => {
     if (!enabled) return;

@@ -79,7 +79,15 @@ function NodeDetails({ id, state }: { id: string; state: RunNodeState | undefine
   );
 }
 
-function RunGraph({ graph, nodes: states, onSelect }: { graph: StoredGraph; nodes: Record<string, RunNodeState>; onSelect: (id: string) => void }) {
+function RunGraph({
+  graph,
+  nodes: states,
+  onSelect,
+}: {
+  graph: StoredGraph;
+  nodes: Record<string, RunNodeState>;
+  onSelect: (id: string) => void;
+}) {
   const base = useMemo(() => {
     const { nodes, edges, complete } = fromStored(graph);
     return { nodes: complete ? nodes : layout(nodes, edges), edges };
@@ -157,7 +165,11 @@ export function ExecutionView({ runId }: { runId: string }) {
         </span>
         {workflowId && <Link to={`/workflows/${workflowId}`}>Workflow v{versionNumber}</Link>}
         {!finished && (
-          <button type="button" className="button button--danger" onClick={() => act(() => cancelRun(run.id).then(() => ({})))}>
+          <button
+            type="button"
+            className="button button--danger"
+            onClick={() => act(() => cancelRun(run.id).then(() => ({})))}
+          >
             Cancel run
           </button>
         )}

@@ -15,7 +15,13 @@ function isoOrUndefined(local: string): string | undefined {
 
 /** Runs of the organization, newest first, with the API's filters (Temporal visibility). */
 export function RunsList({ workflowId }: { workflowId?: string }) {
-  const [filters, setFilters] = useState({ workflow_id: workflowId ?? "", status: "", trigger: "", after: "", before: "" });
+  const [filters, setFilters] = useState({
+    workflow_id: workflowId ?? "",
+    status: "",
+    trigger: "",
+    after: "",
+    before: "",
+  });
   const [pages, setPages] = useState<(string | undefined)[]>([undefined]);
   const pageToken = pages[pages.length - 1];
   const query: RunFilters = {
@@ -44,7 +50,11 @@ export function RunsList({ workflowId }: { workflowId?: string }) {
       <form className="filters toolbar" aria-label="Filter runs" onSubmit={(event) => event.preventDefault()}>
         <label className="field field--inline">
           <span>Workflow id</span>
-          <input className="input" value={filters.workflow_id} onChange={(event) => set("workflow_id")(event.target.value)} />
+          <input
+            className="input"
+            value={filters.workflow_id}
+            onChange={(event) => set("workflow_id")(event.target.value)}
+          />
         </label>
         <label className="field field--inline">
           <span>Status</span>
@@ -66,11 +76,21 @@ export function RunsList({ workflowId }: { workflowId?: string }) {
         </label>
         <label className="field field--inline">
           <span>Started after</span>
-          <input className="input" type="datetime-local" value={filters.after} onChange={(event) => set("after")(event.target.value)} />
+          <input
+            className="input"
+            type="datetime-local"
+            value={filters.after}
+            onChange={(event) => set("after")(event.target.value)}
+          />
         </label>
         <label className="field field--inline">
           <span>Started before</span>
-          <input className="input" type="datetime-local" value={filters.before} onChange={(event) => set("before")(event.target.value)} />
+          <input
+            className="input"
+            type="datetime-local"
+            value={filters.before}
+            onChange={(event) => set("before")(event.target.value)}
+          />
         </label>
       </form>
       <ErrorMessage error={runs.error} />
@@ -78,7 +98,8 @@ export function RunsList({ workflowId }: { workflowId?: string }) {
       {runs.data && (
         <>
           <p className="muted small" role="status">
-            {runs.data.count} run{runs.data.count === 1 ? "" : "s"} (visibility is updated a moment after a run starts or ends)
+            {runs.data.count} run{runs.data.count === 1 ? "" : "s"} (visibility is updated a moment after a run starts
+            or ends)
           </p>
           <table className="table">
             <caption className="visually-hidden">Runs</caption>
@@ -102,7 +123,8 @@ export function RunsList({ workflowId }: { workflowId?: string }) {
                     <span className={`badge badge--${run.status}`}>{run.status}</span>
                   </td>
                   <td>
-                    {run.workflow_id ? <Link to={`/workflows/${run.workflow_id}`}>{run.workflow_id}</Link> : "—"} v{run.workflow_version}
+                    {run.workflow_id ? <Link to={`/workflows/${run.workflow_id}`}>{run.workflow_id}</Link> : "—"} v
+                    {run.workflow_version}
                   </td>
                   <td>{run.trigger ?? "—"}</td>
                   <td>{formatTime(run.started_at)}</td>
@@ -112,7 +134,12 @@ export function RunsList({ workflowId }: { workflowId?: string }) {
             </tbody>
           </table>
           <div className="toolbar">
-            <button type="button" className="button" disabled={pages.length < 2} onClick={() => setPages((p) => p.slice(0, -1))}>
+            <button
+              type="button"
+              className="button"
+              disabled={pages.length < 2}
+              onClick={() => setPages((p) => p.slice(0, -1))}
+            >
               Previous page
             </button>
             <button

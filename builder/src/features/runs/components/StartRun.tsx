@@ -16,7 +16,9 @@ export function StartRun({ workflowId }: { workflowId: string }) {
   const loaded = useAsync(async () => {
     const workflow = await getWorkflow(workflowId);
     const version = await getVersion(workflowId, workflow.latest_version);
-    const trigger = (version.graph as StoredGraph).nodes.find((node) => (node.data?.type ?? node.type) === "trigger.manual");
+    const trigger = (version.graph as StoredGraph).nodes.find(
+      (node) => (node.data?.type ?? node.type) === "trigger.manual",
+    );
     const parameters = (trigger?.parameters ?? trigger?.data?.parameters ?? {}) as { input_schema?: RJSFSchema | null };
     return { workflow, hasManual: Boolean(trigger), schema: parameters.input_schema ?? null };
   }, [workflowId]);
@@ -56,7 +58,9 @@ export function StartRun({ workflowId }: { workflowId: string }) {
         <Link to={`/workflows/${workflow.id}`}>Back to the workflow</Link>
       </header>
       <p className="muted">Version {workflow.latest_version}, started by hand.</p>
-      {!hasManual && <p className="error">This workflow has no manual trigger: it starts from its schedule or webhook.</p>}
+      {!hasManual && (
+        <p className="error">This workflow has no manual trigger: it starts from its schedule or webhook.</p>
+      )}
       {hasManual && schema && (
         <Form
           schema={{ title: "Input", ...schema }}
@@ -86,7 +90,12 @@ export function StartRun({ workflowId }: { workflowId: string }) {
         >
           <label className="field">
             <span>Input (JSON, read as `trigger`)</span>
-            <textarea className="input input--code" rows={8} value={text} onChange={(event) => setText(event.target.value)} />
+            <textarea
+              className="input input--code"
+              rows={8}
+              value={text}
+              onChange={(event) => setText(event.target.value)}
+            />
           </label>
           <button type="submit" className="button button--primary" disabled={busy}>
             Start run

@@ -32,7 +32,12 @@ export function WaitingActions({ runId, waiting }: { runId: string; waiting: Wai
       {waiting.map((wait) => (
         <div key={`${wait.node_id}-${wait.kind}`} className="card">
           <p>
-            <strong>{wait.node_id}</strong> waits for {wait.kind === "event" ? `the event “${wait.event}”` : wait.kind === "approval" ? "a decision" : `a moment (${formatTime(wait.until)})`}
+            <strong>{wait.node_id}</strong> waits for{" "}
+            {wait.kind === "event"
+              ? `the event “${wait.event}”`
+              : wait.kind === "approval"
+                ? "a decision"
+                : `a moment (${formatTime(wait.until)})`}
             {wait.approvers?.length ? ` from ${wait.approvers.join(", ")}` : ""}
           </p>
           {wait.kind === "approval" && (
@@ -48,14 +53,22 @@ export function WaitingActions({ runId, waiting }: { runId: string; waiting: Wai
               <button
                 type="button"
                 className="button button--primary"
-                onClick={() => act(`Approved ${wait.node_id}`, () => decide(runId, { node_id: wait.node_id, approved: true, by, comment }))}
+                onClick={() =>
+                  act(`Approved ${wait.node_id}`, () =>
+                    decide(runId, { node_id: wait.node_id, approved: true, by, comment }),
+                  )
+                }
               >
                 Approve {wait.node_id}
               </button>
               <button
                 type="button"
                 className="button button--danger"
-                onClick={() => act(`Rejected ${wait.node_id}`, () => decide(runId, { node_id: wait.node_id, approved: false, by, comment }))}
+                onClick={() =>
+                  act(`Rejected ${wait.node_id}`, () =>
+                    decide(runId, { node_id: wait.node_id, approved: false, by, comment }),
+                  )
+                }
               >
                 Reject {wait.node_id}
               </button>

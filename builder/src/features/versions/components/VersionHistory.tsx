@@ -15,17 +15,26 @@ interface Props {
 }
 
 function DiffView({ diff, label }: { diff: GraphDiff; label: string }) {
-  const empty = !diff.added.length && !diff.removed.length && !diff.changed.length && !diff.edgesAdded.length && !diff.edgesRemoved.length;
+  const empty =
+    !diff.added.length &&
+    !diff.removed.length &&
+    !diff.changed.length &&
+    !diff.edgesAdded.length &&
+    !diff.edgesRemoved.length;
   return (
     <section aria-label={label} className="diff">
       <h3>{label}</h3>
       {empty && <p className="muted">No change.</p>}
       <ul>
         {diff.added.map((id) => (
-          <li key={`a${id}`} className="diff__added">+ node {id}</li>
+          <li key={`a${id}`} className="diff__added">
+            + node {id}
+          </li>
         ))}
         {diff.removed.map((id) => (
-          <li key={`r${id}`} className="diff__removed">− node {id}</li>
+          <li key={`r${id}`} className="diff__removed">
+            − node {id}
+          </li>
         ))}
         {diff.changed.map((change) => (
           <li key={`c${change.id}`} className="diff__changed">
@@ -33,10 +42,14 @@ function DiffView({ diff, label }: { diff: GraphDiff; label: string }) {
           </li>
         ))}
         {diff.edgesAdded.map((key) => (
-          <li key={`ea${key}`} className="diff__added">+ edge {key}</li>
+          <li key={`ea${key}`} className="diff__added">
+            + edge {key}
+          </li>
         ))}
         {diff.edgesRemoved.map((key) => (
-          <li key={`er${key}`} className="diff__removed">− edge {key}</li>
+          <li key={`er${key}`} className="diff__removed">
+            − edge {key}
+          </li>
         ))}
       </ul>
     </section>
@@ -84,7 +97,12 @@ export function VersionHistory({ workflowId, latestVersion, current, load }: Pro
             <span>
               <strong>v{version.version}</strong> <span className="muted small">{formatTime(version.created_at)}</span>
             </span>
-            <button type="button" className="button button--small" onClick={() => restore(version.version)} aria-label={`Restore version ${version.version}`}>
+            <button
+              type="button"
+              className="button button--small"
+              onClick={() => restore(version.version)}
+              aria-label={`Restore version ${version.version}`}
+            >
               Restore
             </button>
           </li>
@@ -94,7 +112,12 @@ export function VersionHistory({ workflowId, latestVersion, current, load }: Pro
       <div className="toolbar">
         <label className="field field--inline">
           <span>From</span>
-          <select className="input" aria-label="Compare from" value={from} onChange={(event) => setFrom(Number(event.target.value))}>
+          <select
+            className="input"
+            aria-label="Compare from"
+            value={from}
+            onChange={(event) => setFrom(Number(event.target.value))}
+          >
             <VersionOptions numbers={numbers} />
           </select>
         </label>
@@ -112,7 +135,12 @@ export function VersionHistory({ workflowId, latestVersion, current, load }: Pro
         </label>
       </div>
       <ErrorMessage error={compared.error} />
-      {compared.data && <DiffView diff={compared.data} label={`Changes from v${from} to ${to === "canvas" ? "the canvas" : `v${to}`}`} />}
+      {compared.data && (
+        <DiffView
+          diff={compared.data}
+          label={`Changes from v${from} to ${to === "canvas" ? "the canvas" : `v${to}`}`}
+        />
+      )}
     </section>
   );
 }
