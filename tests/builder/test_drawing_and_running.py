@@ -123,3 +123,50 @@ async def test_an_expression_field_completes_the_ids_of_upstream_nodes(signed_in
     await expect(options).to_have_text(["nodes.transform", "nodes.trigger_manual"])
     await condition.press("Enter")
     await expect(condition).to_have_value("nodes.transform")
+
+
+BRANCHING_GRAPH = {
+    "nodes": [
+        {"id": "start", "type": "trigger.manual"},
+        {
+            "id": "route",
+            "type": "switch",
+            "parameters": {
+                "cases": [
+                    {"handle": "urgent", "condition": "trigger.priority == 'high'"},
+                    {"handle": "normal", "condition": "trigger.priority == 'normal'"},
+                ]
+            },
+        },
+        {
+            "id": "call",
+            "type": "http.request",
+            "on_error": "route",
+            "parameters": {"url": "https://api.example.com/"},
+        },
+        {"id": "failed", "type": "transform", "parameters": {"value": "{{ error.message }}"}},
+    ],
+    "edges": [
+        {"source": "start", "target": "route"},
+        {"source": "route", "target": "call", "sourceHandle": "urgent"},
+        {"source": "call", "target": "failed", "sourceHandle": "error"},
+    ],
+}
+
+
+async def test_handles_come_from_the_catalog_with_labels_and_follow_the_node(
+    signed_in: Page, stack: Stack
+) -> None:
+    page = signed_in
+    await page.goto(f"/ui/workflows/{await stack.create_workflow('branches', BRANCHING_GRAPH)}")
+    switch_handles = page.get_by_test_id("node-route").locator(".react-flow__handle.source")
+    await expect(switch_handles).to_have_count(3)
+    labels = page.get_by_test_id("node-route").locator(".node__handle-label")
+    await expect(labels).to_have_text(["urgent", "normal", "default"])
+    call = page.get_by_test_id("node-call")
+    await expect(call.locator(".node__handle-label")).to_have_text(["out", "error"])
+
+    await call.click()
+    await page.get_by_label("On error").select_option("fail")
+    await expect(call.locator(".react-flow__handle.source")).to_have_count(1)
+    await expect(call.locator(".node__handle-label")).to_have_count(0)

@@ -74,6 +74,27 @@ async def test_the_webhook_url_is_listed_and_its_secret_shown_once(
     assert secret not in await page.content()
 
 
+SCHEDULE_GRAPH = {
+    "nodes": [
+        {"id": "hourly", "type": "trigger.schedule", "parameters": {"interval": {"every": "PT1H"}}},
+        {"id": "greet", "type": "transform", "parameters": {"value": "tick"}},
+    ],
+    "edges": [{"source": "hourly", "target": "greet"}],
+}
+
+
+async def test_an_active_schedule_shows_its_next_fire_times(signed_in: Page, stack: Stack) -> None:
+    page = signed_in
+    await page.goto(f"/ui/workflows/{await stack.create_workflow('hourly', SCHEDULE_GRAPH)}")
+    await page.get_by_role("button", name="Activate").click()
+    await expect(page.get_by_role("button", name="Deactivate")).to_be_visible()
+    await page.get_by_role("tab", name="Triggers").click()
+    schedule = page.get_by_role("listitem").filter(has_text="hourly")
+    await expect(schedule).to_contain_text("running")
+    await expect(schedule).to_contain_text(re.compile(r"Next: \S+"))
+    await expect(schedule).not_to_contain_text("Next: —")
+
+
 async def test_an_exported_file_imports_as_a_new_workflow(signed_in: Page, stack: Stack) -> None:
     page = signed_in
     exported = await saved_workflow(stack)
