@@ -8,6 +8,7 @@ from playwright.async_api import Browser, Page, expect
 from tests.builder.conftest import AXE, Watched, open_page, require
 from tests.builder.stack import Stack
 from tests.builder.test_drawing_and_running import draw_readme_example, sign_in
+from tests.builder.test_runs_and_accounts import APPROVAL_GRAPH, start_run
 
 SERIOUS = {"serious", "critical"}
 
@@ -63,9 +64,11 @@ async def test_no_page_has_a_serious_accessibility_violation(
     await draw_readme_example(page)
     await page.get_by_test_id("node-transform").click()
     assert await violations(page) == [], "editor with a node selected"
-    for path in ("/ui/runs", "/ui/accounts"):
+    run_id = await start_run(stack, APPROVAL_GRAPH)
+    for path in ("/ui/runs", "/ui/accounts", f"/ui/runs/{run_id}"):
         await page.goto(path)
         await expect(page.get_by_role("heading", level=1)).to_be_visible()
+        await expect(page.get_by_text("Loading")).to_have_count(0)
         assert await violations(page) == [], path
     await page.context.close()
     assert opened.errors == []

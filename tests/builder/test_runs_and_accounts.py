@@ -63,6 +63,29 @@ EVENT_GRAPH = {
 }
 
 
+async def test_the_runs_list_shows_a_run_and_filters_it_by_status(
+    signed_in: Page, stack: Stack
+) -> None:
+    page = signed_in
+    run_id = await start_run(stack, APPROVAL_GRAPH)
+    await page.goto("/ui/runs")
+    row = page.get_by_role("row").filter(has_text=run_id)
+    # Temporal's visibility lists a run a moment after it starts.
+    for _ in range(20):
+        if await row.count():
+            break
+        await page.get_by_role("button", name="Refresh").click()
+        await page.wait_for_timeout(250)
+    await expect(row).to_contain_text("running")
+
+    await page.get_by_label("Status").select_option("succeeded")
+    await expect(row).to_have_count(0)
+    await page.get_by_label("Status").select_option("running")
+    await expect(row).to_be_visible()
+    await row.get_by_role("link", name=run_id).click()
+    await expect(page.get_by_test_id("node-review")).to_have_attribute("data-status", "waiting")
+
+
 async def test_the_event_a_run_waits_for_is_sent_from_the_execution_view(
     signed_in: Page, stack: Stack
 ) -> None:
