@@ -100,27 +100,29 @@ export function AccountsPage() {
                 </td>
                 <td>{account.credential?.kind ?? "—"}</td>
                 <td>{formatTime(account.credential?.expires_at)}</td>
-                <td className="toolbar">
-                  {account.platform !== "http" && (
+                <td>
+                  <div className="toolbar">
+                    {account.platform !== "http" && (
+                      <button
+                        type="button"
+                        className="button button--small"
+                        onClick={() => act(`Renewed ${account.display_name}`, () => refreshAccount(account.id))}
+                      >
+                        Renew
+                      </button>
+                    )}
                     <button
                       type="button"
-                      className="button button--small"
-                      onClick={() => act(`Renewed ${account.display_name}`, () => refreshAccount(account.id))}
+                      className="button button--small button--danger"
+                      aria-label={`Delete ${account.display_name}`}
+                      onClick={() => {
+                        if (window.confirm(`Delete ${account.display_name}?`))
+                          void act(`Deleted ${account.display_name}`, () => deleteAccount(account.id));
+                      }}
                     >
-                      Renew
+                      Delete
                     </button>
-                  )}
-                  <button
-                    type="button"
-                    className="button button--small button--danger"
-                    aria-label={`Delete ${account.display_name}`}
-                    onClick={() => {
-                      if (window.confirm(`Delete ${account.display_name}?`))
-                        void act(`Deleted ${account.display_name}`, () => deleteAccount(account.id));
-                    }}
-                  >
-                    Delete
-                  </button>
+                  </div>
                 </td>
               </tr>
             ))}
