@@ -64,6 +64,14 @@ async def test_no_page_has_a_serious_accessibility_violation(
     await draw_readme_example(page)
     await page.get_by_test_id("node-transform").click()
     assert await violations(page) == [], "editor with a node selected"
+    palette = page.get_by_role("navigation", name="Node palette")
+    for title, node in (("Switch", "switch"), ("HTTP request", "http_request")):
+        await palette.get_by_role("button", name=title, exact=True).click()
+        await page.get_by_test_id(f"node-{node}").click()
+        await expect(page.get_by_role("region", name=f"Properties of {node}")).to_be_visible()
+        await expect(page.get_by_text("Loading the form")).to_have_count(0)
+        found = await violations(page)
+        assert found == [], f"the form of a {node} node: {found}"
     run_id = await start_run(stack, APPROVAL_GRAPH)
     for path in ("/ui/runs", "/ui/accounts", f"/ui/runs/{run_id}"):
         await page.goto(path)

@@ -1,5 +1,6 @@
 // rjsf pieces: every text field completes expressions; fields that take any JSON get a
 // JSON editor (the schema has no type for them).
+import { getDefaultRegistry } from "@rjsf/core";
 import type { FieldProps, RegistryFieldsType, RegistryWidgetsType, WidgetProps } from "@rjsf/utils";
 import { useEffect, useState } from "react";
 
@@ -42,6 +43,22 @@ function TextWidget(props: WidgetProps) {
       disabled={props.disabled || props.readonly}
       invalid={Boolean(props.rawErrors?.length)}
     />
+  );
+}
+
+const CoreSelectWidget = getDefaultRegistry().widgets.SelectWidget!;
+
+/** rjsf's select; the one that picks a `oneOf` option (an HTTP body's kind) gets no label
+ * from its field template, so it draws its own. */
+function SelectWidget(props: WidgetProps) {
+  if (!props.id.endsWith("__oneof_select") && !props.id.endsWith("__anyof_select")) {
+    return <CoreSelectWidget {...props} />;
+  }
+  return (
+    <div className="field">
+      <label htmlFor={props.id}>{props.label} (kind)</label>
+      <CoreSelectWidget {...props} />
+    </div>
   );
 }
 
@@ -109,5 +126,5 @@ function JsonField(props: FieldProps) {
   );
 }
 
-export const widgets: RegistryWidgetsType = { TextWidget, TextareaWidget };
+export const widgets: RegistryWidgetsType = { TextWidget, TextareaWidget, SelectWidget };
 export const fields: RegistryFieldsType = { json: JsonField };

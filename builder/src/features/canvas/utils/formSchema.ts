@@ -28,9 +28,21 @@ function collapseOptional(schema: Schema): Schema {
 }
 
 export function prepareSchema(schema: Schema, expressionFields: string[] = []): { schema: Schema; uiSchema: UiSchema } {
+  const defs = (schema.$defs as Record<string, Schema> | undefined) ?? {};
   const uiSchema: UiSchema = {};
-  const visit = (node: Schema, ui: UiSchema, path: string): Schema => {
+  const visit = (node: Schema, ui: UiSchema, path: string, seen: string[]): Schema => {
     let current = collapseOptional(node);
+    // Local references are inlined, so that UI hints reach the shapes they name (a switch's
+    // case, an HTTP body); a reference back into itself stays a reference.
+    const ref = typeof current.$ref === "string" ? current.$ref.replace("#/$defs/", "") : null;
+    if (ref && defs[ref] && !seen.includes(ref)) {
+      const { $ref: _ref, ...outer } = current;
+      return visit({ ...defs[ref], ...outer }, ui, path, [...seen, ref]);
+    }
+    if ("const" in current) {
+      ui["ui:widget"] = "hidden";
+      return { ...current, default: current.const };
+    }
     if (isAnyJson(current) || isFreeObject(current)) {
       ui["ui:field"] = "json";
       ui["ui:label"] = false; // the JSON editor labels itself
@@ -47,7 +59,7 @@ export function prepareSchema(schema: Schema, expressionFields: string[] = []): 
       const next: Record<string, Schema> = {};
       for (const [name, property] of Object.entries(properties)) {
         const childUi: UiSchema = {};
-        next[name] = visit(property, childUi, path ? `${path}.${name}` : name);
+        next[name] = visit(property, childUi, path ? `${path}.${name}` : name, seen);
         if (Object.keys(childUi).length) ui[name] = childUi;
       }
       current = { ...current, properties: next };
@@ -55,21 +67,21 @@ export function prepareSchema(schema: Schema, expressionFields: string[] = []): 
     const items = current.items as Schema | undefined;
     if (items && !Array.isArray(items)) {
       const childUi: UiSchema = {};
-      current = { ...current, items: visit(items, childUi, `${path}.*`) };
+      current = { ...current, items: visit(items, childUi, `${path}.*`, seen) };
       if (Object.keys(childUi).length) ui.items = childUi;
+    }
+    for (const key of ["oneOf", "anyOf"] as const) {
+      const options = current[key] as Schema[] | undefined;
+      if (!Array.isArray(options)) continue;
+      // rjsf takes each option's UI hints from `uiSchema.oneOf[index]`.
+      const optionUis: UiSchema[] = options.map(() => ({}));
+      current = { ...current, [key]: options.map((option, index) => visit(option, optionUis[index]!, path, seen)) };
+      if (optionUis.some((optionUi) => Object.keys(optionUi).length)) ui[key] = optionUis;
     }
     return current;
   };
-  const prepared = visit(schema, uiSchema, "");
-  const defs = schema.$defs as Record<string, Schema> | undefined;
-  if (defs) {
-    // Referenced shapes (a switch's case, an HTTP body) get the same treatment; their UI
-    // hints cannot follow a $ref, so they are inlined where the form meets them.
-    prepared.$defs = Object.fromEntries(
-      Object.entries(defs).map(([name, def]) => [name, visit(def, {}, `$defs.${name}`)]),
-    );
-  }
-  return { schema: prepared, uiSchema };
+  const prepared = visit(schema, uiSchema, "", []);
+  return { schema: { ...prepared, $defs: defs }, uiSchema };
 }
 
 /** rjsf's errorSchema for the validation problems of one node's parameters. */
