@@ -40,10 +40,12 @@ router = APIRouter(include_in_schema=False)
 
 def _file(relative: str) -> Path | None:
     """The bundle's file at `relative`, or None (also for paths leaving the bundle)."""
-    candidate = (BUNDLE / relative).resolve()
-    if not candidate.is_relative_to(BUNDLE) or not candidate.is_file():
+    try:
+        candidate = (BUNDLE / relative).resolve()
+        found = candidate.is_relative_to(BUNDLE) and candidate.is_file()
+    except (ValueError, OSError):  # a NUL byte, a name too long for the file system
         return None
-    return candidate
+    return candidate if found else None
 
 
 def _send(path: Path, cache_control: str) -> FileResponse:

@@ -78,6 +78,16 @@ async def test_nothing_outside_the_bundle_is_served(ui: httpx.AsyncClient) -> No
         assert "import" not in response.text, path
 
 
+async def test_paths_that_cannot_name_a_file_get_the_page_not_a_server_error(
+    ui: httpx.AsyncClient,
+) -> None:
+    for path in ("/ui/%00", "/ui/a%00b", "/ui/" + "a" * 5000, "/ui/%2Fetc%2Fpasswd"):
+        response = await ui.get(path)
+        assert response.status_code == 200, path
+        assert '<div id="root">' in response.text, path
+    assert (await ui.get("/ui/assets/%00")).status_code == 404
+
+
 async def test_the_page_forbids_framing_and_foreign_scripts(ui: httpx.AsyncClient) -> None:
     headers = (await ui.get("/ui/")).headers
     assert "frame-ancestors 'none'" in headers["content-security-policy"]
