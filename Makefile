@@ -6,7 +6,8 @@ PY := $(VENV)/bin/python
 RUN_STAMP := $(VENV)/.installed-run
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test lint typecheck unit install key migrate reencrypt bench emulator fuzz clean
+.PHONY: run test lint typecheck unit install key migrate reencrypt bench emulator fuzz clean \
+	builder builder-deps builder-api builder-check bench-builder builder-screenshots
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -58,10 +59,38 @@ bench: $(DEV_STAMP)
 	$(PY) -m bench.interpreter
 	$(PY) -m bench.http_clients
 
+# The visual builder (builder/, served at /ui). Its built bundle is committed in app/ui, so
+# `make run` needs no Node; these targets need Node 20 and npm.
+builder/node_modules/.package-lock.json: builder/package-lock.json
+	cd builder && npm ci --no-audit --no-fund --loglevel=error
+
+builder-deps: builder/node_modules/.package-lock.json
+
+# Rebuild the bundle from source (commit app/ui afterwards).
+builder: builder-deps
+	cd builder && npm run build
+
+# After an API change: the OpenAPI snapshot and the typed client generated from it.
+builder-api: $(DEV_STAMP) builder-deps
+	$(PY) builder/scripts/openapi_snapshot.py > builder/openapi.json
+	cd builder && npm run gen:api
+
+# Lint, type-check, and fail when the committed bundle or API types differ from a rebuild.
+builder-check:
+	builder/scripts/check.sh
+
+# The README's pictures of the canvas and the execution view (docs/images).
+builder-screenshots: $(DEV_STAMP)
+	$(PY) -m builder.scripts.screenshots
+
+# Headless Chromium on a 500-node graph and a run view taking 1,000 updates (figures only).
+bench-builder: $(DEV_STAMP)
+	$(PY) -m bench.builder
+
 # The local X / Instagram / Meta webhooks emulator (README: Platform emulator).
 EMULATOR_PORT ?= 8900
 emulator: $(RUN_STAMP)
 	@$(PY) -m emulator --host 127.0.0.1 --port $(EMULATOR_PORT)
 
 clean:
-	rm -rf $(VENV) var .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) var .mypy_cache .pytest_cache .ruff_cache builder/node_modules

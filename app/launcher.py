@@ -202,6 +202,7 @@ def _print_ready(settings: Settings, api_url: str, seconds: float, first_key: st
     )
     lines = [
         f"Flowhold is ready in {seconds:.1f} s",
+        f"  Builder      {api_url}/ui     (sign in with an API key)",
         f"  API          {api_url}        (docs: {api_url}/docs)",
         f"  Temporal     {temporal}      (UI: {ui})",
         f"  Worker       task queue '{settings.temporal_task_queue}'",

@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 from fastapi_offline import FastAPIOffline
 
-from app.api import errors
+from app.api import builder_ui, errors
 from app.api.hardening import HardeningMiddleware
 from app.api.json_bodies import JsonBodyMiddleware
 from app.api.routes import (
@@ -90,4 +90,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     router.include_router(organization.router)
     router.include_router(api_keys.router)
     app.include_router(router)
+    app.include_router(builder_ui.router)
     return app

@@ -1,0 +1,81 @@
+import { lazy, Suspense, useMemo } from "react";
+
+import { Loading } from "../../../components/ui/feedback";
+
+import { useCatalog } from "../../../lib/catalog";
+import type { EngineNodeData, Problem } from "../../../lib/graph";
+import type { Account } from "../api/workflows";
+import type { Completion } from "./ExpressionInput";
+import { NodeSettings } from "./NodeSettings";
+
+// The form library and its validator load with the first form, not with the canvas.
+const ParametersForm = lazy(() => import("./ParametersForm").then((m) => ({ default: m.ParametersForm })));
+
+interface Props {
+  nodeId: string;
+  data: EngineNodeData;
+  problems: Problem[];
+  accounts: Account[];
+  upstream: string[];
+  roots: string[];
+  onChange: (patch: Partial<EngineNodeData>, key: string) => void;
+}
+
+/** What the selected node does and how it behaves: its problems, node fields and parameters. */
+export function PropertyPanel({ nodeId, data, problems, accounts, upstream, roots, onChange }: Props) {
+  const catalog = useCatalog();
+  const nodeType = catalog.byType.get(data.type);
+  const completion: Completion = useMemo(
+    () => ({
+      words: [...roots, ...upstream.map((id) => (/^[A-Za-z_]\w*$/.test(id) ? `nodes.${id}` : `nodes["${id}"]`))],
+    }),
+    [roots, upstream],
+  );
+  if (!nodeType) {
+    return (
+      <section className="panel" aria-label="Node properties">
+        <p className="error">Unknown node type {data.type}</p>
+      </section>
+    );
+  }
+  return (
+    <section className="panel panel--properties" aria-label={`Properties of ${nodeId}`}>
+      <header>
+        <h2>{data.name || nodeType.title}</h2>
+        <p className="muted">
+          <code>{nodeId}</code> · {nodeType.type}
+        </p>
+        <p className="muted small">{nodeType.description}</p>
+      </header>
+      {problems.length > 0 && (
+        <div className="problems" role="alert" aria-label="Problems of this node">
+          <h3>Problems</h3>
+          <ul>
+            {problems.map((problem, index) => (
+              <li key={index}>
+                {problem.field.length > 0 && <code>{problem.field.join(".")}</code>} {problem.message}
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
+      <NodeSettings
+        nodeType={nodeType}
+        data={data}
+        accounts={accounts}
+        problems={problems}
+        onChange={(patch) => onChange(patch, `${nodeId}:${Object.keys(patch).join(",")}`)}
+      />
+      <Suspense fallback={<Loading what="the form" />}>
+        <ParametersForm
+          key={nodeId}
+          nodeType={nodeType}
+          parameters={data.parameters}
+          problems={problems}
+          completion={completion}
+          onChange={(parameters) => onChange({ parameters }, `${nodeId}:parameters`)}
+        />
+      </Suspense>
+    </section>
+  );
+}

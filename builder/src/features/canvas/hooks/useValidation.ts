@@ -1,0 +1,61 @@
+import { useEffect, useState } from "react";
+
+import type { GraphIssue, StoredGraph } from "../../../lib/graph";
+import { validateGraph } from "../api/workflows";
+
+export interface ValidationState {
+  checking: boolean;
+  valid: boolean | null;
+  issues: GraphIssue[];
+  /** The graph the issues are about (node indexes in their paths refer to it). */
+  graph: StoredGraph | null;
+  error: unknown;
+}
+
+const DEBOUNCE_MS = 350;
+
+/** Validates the graph with the API shortly after each change (positions alone do not count). */
+export function useValidation(graph: StoredGraph, enabled: boolean): ValidationState {
+  const [state, setState] = useState<ValidationState>({
+    checking: false,
+    valid: null,
+    issues: [],
+    graph: null,
+    error: null,
+  });
+  const key = JSON.stringify(withoutPositions(graph));
+  useEffect(() => {
+    if (!enabled) return;
+    const controller = new AbortController();
+    const timer = window.setTimeout(() => {
+      setState((previous) => ({ ...previous, checking: true }));
+      const checked = JSON.parse(key) as StoredGraph;
+      validateGraph(checked, controller.signal).then(
+        (answer) =>
+          setState({
+            checking: false,
+            valid: answer.valid,
+            issues: answer.errors as unknown as GraphIssue[],
+            graph: checked,
+            error: null,
+          }),
+        (error: unknown) => {
+          if (!controller.signal.aborted) setState((previous) => ({ ...previous, checking: false, error }));
+        },
+      );
+    }, DEBOUNCE_MS);
+    return () => {
+      window.clearTimeout(timer);
+      controller.abort();
+    };
+  }, [key, enabled]);
+  return state;
+}
+
+function withoutPositions(graph: StoredGraph): StoredGraph {
+  return {
+    ...graph,
+    nodes: graph.nodes.map(({ position: _position, ...node }) => node),
+    ui: undefined,
+  };
+}

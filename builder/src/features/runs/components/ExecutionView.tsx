@@ -1,0 +1,232 @@
+import { Background, Controls, MiniMap, ReactFlow, ReactFlowProvider, useNodesState, type Edge } from "@xyflow/react";
+import { useEffect, useMemo, useState } from "react";
+
+import { FlowModeContext } from "../../../components/flow/mode";
+import { nodeTypes } from "../../../components/flow/nodeTypes";
+import { ErrorMessage, JsonView, Loading } from "../../../components/ui/feedback";
+import { formatDuration, formatTime } from "../../../lib/format";
+import { fromStored, type FlowNode, type RunNodeState, type StoredGraph } from "../../../lib/graph";
+import { layout } from "../../../lib/layout";
+import { Link, navigate } from "../../../lib/router";
+import { useAsync } from "../../../lib/useAsync";
+import { cancelRun, getVersion, rerunRun } from "../api/runs";
+import { useRunStream } from "../hooks/useRunStream";
+import { WaitingActions } from "./WaitingActions";
+
+function sameState(a: RunNodeState | undefined, b: RunNodeState | undefined): boolean {
+  return (
+    a === b ||
+    (a !== undefined &&
+      b !== undefined &&
+      a.status === b.status &&
+      a.attempts === b.attempts &&
+      a.started_at === b.started_at &&
+      a.ended_at === b.ended_at &&
+      a.error?.message === b.error?.message)
+  );
+}
+
+const STATUS_COLORS: Record<string, string> = {
+  succeeded: "#1e7b34",
+  failed: "#b3261e",
+  running: "#1f5fbf",
+  waiting: "#1f5fbf",
+  cancelled: "#8a5a00",
+};
+
+function minimapColor(node: FlowNode): string {
+  const status = node.type === "engine" ? node.data.run?.status : undefined;
+  return (status && STATUS_COLORS[status]) ?? "#c4cad3";
+}
+
+function NodeDetails({ id, state }: { id: string; state: RunNodeState | undefined }) {
+  return (
+    <section className="card" aria-label={`Node ${id}`}>
+      <h3>{id}</h3>
+      {!state ? (
+        <p className="muted">Not reached (yet).</p>
+      ) : (
+        <dl className="facts">
+          <dt>Status</dt>
+          <dd>
+            <span className={`badge badge--${state.status}`}>{state.status}</span>
+          </dd>
+          <dt>Attempts</dt>
+          <dd>{state.attempts ?? 0}</dd>
+          <dt>Started</dt>
+          <dd>{formatTime(state.started_at)}</dd>
+          <dt>Ended</dt>
+          <dd>{formatTime(state.ended_at)}</dd>
+          <dt>Took</dt>
+          <dd>{formatDuration(state.started_at, state.ended_at)}</dd>
+        </dl>
+      )}
+      {state?.error && (
+        <>
+          <h4>Error</h4>
+          <p className="error">
+            {state.error.type}: {state.error.message}
+          </p>
+        </>
+      )}
+      {state?.output !== undefined && state.output !== null && (
+        <>
+          <h4>Output</h4>
+          <JsonView value={state.output} label={`Output of ${id}`} />
+        </>
+      )}
+    </section>
+  );
+}
+
+function RunGraph({
+  graph,
+  nodes: states,
+  onSelect,
+}: {
+  graph: StoredGraph;
+  nodes: Record<string, RunNodeState>;
+  onSelect: (id: string) => void;
+}) {
+  const base = useMemo(() => {
+    const { nodes, edges, complete } = fromStored(graph);
+    return { nodes: complete ? nodes : layout(nodes, edges), edges };
+  }, [graph]);
+  // React Flow keeps the nodes (their measured sizes feed the minimap); a run update gives a
+  // new object only to the nodes whose state changed, so 1,000 updates redraw little.
+  const [nodes, setNodes, onNodesChange] = useNodesState<FlowNode>(base.nodes);
+  useEffect(() => {
+    setNodes((current) =>
+      current.map((node) => {
+        if (node.type !== "engine") return node;
+        const state = states[node.id];
+        if (sameState(node.data.run as RunNodeState | undefined, state)) return node;
+        return { ...node, data: { ...node.data, run: state } } as FlowNode;
+      }),
+    );
+  }, [states, setNodes]);
+  return (
+    <FlowModeContext.Provider value="view">
+      <ReactFlow<FlowNode, Edge>
+        nodes={nodes}
+        edges={base.edges}
+        nodeTypes={nodeTypes}
+        onNodesChange={onNodesChange}
+        nodesConnectable={false}
+        nodesDraggable={false}
+        onNodeClick={(_, node) => onSelect(node.id)}
+        onlyRenderVisibleElements={base.nodes.length > 200}
+        fitView
+        fitViewOptions={{ maxZoom: 1 }}
+        minZoom={0.1}
+      >
+        <Background />
+        <Controls showInteractive={false} />
+        <MiniMap pannable zoomable ariaLabel="Minimap" nodeColor={minimapColor} />
+      </ReactFlow>
+    </FlowModeContext.Provider>
+  );
+}
+
+/** One run: the graph of its version with each node's live status, and what can be done. */
+export function ExecutionView({ runId }: { runId: string }) {
+  const { run, live, updates, error } = useRunStream(runId);
+  const [selected, setSelected] = useState<string | null>(null);
+  const [actionError, setActionError] = useState<unknown>(null);
+  const workflowId = run?.workflow_id ?? null;
+  const versionNumber = run?.workflow_version ?? null;
+  const version = useAsync(
+    async () => (workflowId && versionNumber ? getVersion(workflowId, versionNumber) : null),
+    [workflowId, versionNumber],
+  );
+
+  const act = async (call: () => Promise<{ id?: string }>) => {
+    setActionError(null);
+    try {
+      const answer = await call();
+      if (answer.id) navigate(`/runs/${encodeURIComponent(answer.id)}`);
+    } catch (failure) {
+      setActionError(failure);
+    }
+  };
+
+  if (!run) return error ? <ErrorMessage error={error} /> : <Loading what="the run" />;
+  const states = (run.nodes ?? {}) as Record<string, RunNodeState>;
+  const finished = run.status !== "running";
+  return (
+    <div className="execution">
+      <header className="editor__toolbar toolbar" aria-label="Run">
+        <h1 className="title">Run {run.id}</h1>
+        <span className={`badge badge--${run.status}`} data-testid="run-status">
+          {run.status}
+        </span>
+        <span className="muted small" role="status" aria-live="polite">
+          {live ? "live" : finished ? "ended" : "reconnecting…"} · {updates} update{updates === 1 ? "" : "s"}
+        </span>
+        {workflowId && <Link to={`/workflows/${workflowId}`}>Workflow v{versionNumber}</Link>}
+        {!finished && (
+          <button
+            type="button"
+            className="button button--danger"
+            onClick={() => act(() => cancelRun(run.id).then(() => ({})))}
+          >
+            Cancel run
+          </button>
+        )}
+        {finished && run.status !== "succeeded" && (
+          <button type="button" className="button" onClick={() => act(() => rerunRun(run.id))}>
+            Rerun
+          </button>
+        )}
+      </header>
+      <ErrorMessage error={actionError ?? error ?? version.error} />
+      <div className="execution__body">
+        <div className="editor__canvas" role="region" aria-label="Run graph">
+          {version.data ? (
+            <ReactFlowProvider>
+              <RunGraph graph={version.data.graph as StoredGraph} nodes={states} onSelect={setSelected} />
+            </ReactFlowProvider>
+          ) : (
+            <Loading what="the graph" />
+          )}
+        </div>
+        <aside className="editor__side panel" aria-label="Run details">
+          <dl className="facts">
+            <dt>Trigger</dt>
+            <dd>{run.trigger ?? "—"}</dd>
+            <dt>Started</dt>
+            <dd>{formatTime(run.started_at)}</dd>
+            <dt>Ended</dt>
+            <dd>{formatTime(run.ended_at)}</dd>
+            {run.rerun_of && (
+              <>
+                <dt>Re-runs</dt>
+                <dd>
+                  <Link to={`/runs/${encodeURIComponent(run.rerun_of)}`}>{run.rerun_of}</Link>
+                </dd>
+              </>
+            )}
+          </dl>
+          <WaitingActions runId={run.id} waiting={run.waiting_for ?? []} />
+          {run.error && (
+            <p className="error">
+              {run.error.type}: {run.error.message}
+              {run.error.node_id ? ` (node ${run.error.node_id})` : ""}
+            </p>
+          )}
+          {selected ? (
+            <NodeDetails id={selected} state={states[selected]} />
+          ) : (
+            <p className="muted">Select a node to see its attempts, times, output and error.</p>
+          )}
+          {finished && run.output !== undefined && run.output !== null && (
+            <>
+              <h3>Run output</h3>
+              <JsonView value={run.output} label="Run output" />
+            </>
+          )}
+        </aside>
+      </div>
+    </div>
+  );
+}

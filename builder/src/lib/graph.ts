@@ -1,0 +1,212 @@
+// A workflow graph as stored by the API (the native form the builder saves) and as React Flow
+// nodes and edges. Sticky notes are not engine nodes: until the API keeps UI-only nodes
+// (builder/API_NEEDS.md), they travel in the graph's `ui.notes`, which the compiler ignores.
+import type { Edge, Node, XYPosition } from "@xyflow/react";
+
+import type { Schemas } from "./api/client";
+
+export type RunNodeState = Schemas["NodeState"];
+
+export interface RetrySpec {
+  maximum_attempts?: number;
+  initial_interval_seconds?: number;
+  backoff_coefficient?: number;
+  maximum_interval_seconds?: number;
+  non_retryable_error_types?: string[];
+}
+
+export type OnError = "fail" | "continue" | "route";
+
+export interface Problem {
+  /** The field under the node: `["parameters", "value"]`, `["retry", "maximum_attempts"]`. */
+  field: (string | number)[];
+  message: string;
+  code?: string | null;
+}
+
+export interface EngineNodeData extends Record<string, unknown> {
+  type: string;
+  name?: string | null;
+  parameters: Record<string, unknown>;
+  account_id?: string | null;
+  retry?: RetrySpec | null;
+  timeout_seconds?: number | null;
+  on_error?: OnError;
+  disabled?: boolean;
+  problems?: Problem[];
+  run?: RunNodeState;
+}
+
+export interface NoteData extends Record<string, unknown> {
+  text: string;
+}
+
+export type EngineNode = Node<EngineNodeData, "engine">;
+export type NoteNode = Node<NoteData, "note">;
+export type FlowNode = EngineNode | NoteNode;
+
+export interface StoredNode {
+  id: string;
+  type: string;
+  name?: string | null;
+  parameters?: Record<string, unknown>;
+  account_id?: string | null;
+  retry?: RetrySpec | null;
+  timeout_seconds?: number | null;
+  on_error?: OnError;
+  disabled?: boolean;
+  position?: XYPosition;
+  data?: Record<string, unknown>;
+}
+
+export interface StoredEdge {
+  id?: string | null;
+  source: string;
+  target: string;
+  sourceHandle?: string | null;
+  targetHandle?: string | null;
+}
+
+export interface StoredNote {
+  id: string;
+  text: string;
+  position: XYPosition;
+}
+
+export interface StoredGraph {
+  nodes: StoredNode[];
+  edges?: StoredEdge[];
+  ui?: { notes?: StoredNote[] };
+  [other: string]: unknown;
+}
+
+const ENGINE_FIELDS = ["name", "account_id", "retry", "timeout_seconds", "on_error", "disabled"] as const;
+
+function isPosition(value: unknown): value is XYPosition {
+  const p = value as XYPosition | undefined;
+  return typeof p?.x === "number" && typeof p?.y === "number";
+}
+
+/** React Flow nodes and edges for a stored graph (native, or a React Flow export with our
+ * fields under `data`); `complete` is false when some node had no position. */
+export function fromStored(graph: StoredGraph): { nodes: FlowNode[]; edges: Edge[]; complete: boolean } {
+  let complete = true;
+  const nodes: FlowNode[] = graph.nodes.map((stored, index) => {
+    const fields: Record<string, unknown> = { ...stored, ...(stored.data ?? {}) };
+    const type = typeof stored.data?.type === "string" ? stored.data.type : stored.type;
+    const data: EngineNodeData = {
+      type,
+      parameters: (fields.parameters as Record<string, unknown>) ?? {},
+    };
+    for (const field of ENGINE_FIELDS) {
+      if (fields[field] !== undefined && fields[field] !== null)
+        (data as Record<string, unknown>)[field] = fields[field];
+    }
+    if (!isPosition(stored.position)) complete = false;
+    const position = isPosition(stored.position) ? stored.position : { x: index * 240, y: 0 };
+    return { id: stored.id, type: "engine", position, data };
+  });
+  for (const note of graph.ui?.notes ?? []) {
+    nodes.push({ id: note.id, type: "note", position: note.position, data: { text: note.text } });
+  }
+  const edges: Edge[] = (graph.edges ?? []).map((edge, index) => ({
+    id: edge.id ?? `e${index}-${edge.source}-${edge.target}`,
+    source: edge.source,
+    target: edge.target,
+    sourceHandle: edge.sourceHandle ?? null,
+  }));
+  return { nodes, edges, complete };
+}
+
+function round(position: XYPosition): XYPosition {
+  return { x: Math.round(position.x), y: Math.round(position.y) };
+}
+
+/** The native graph the builder saves: engine nodes with their fields, edges, notes in `ui`.
+ * `base` carries what the builder does not edit (e.g. `settings`). */
+export function toStored(nodes: FlowNode[], edges: Edge[], base: Partial<StoredGraph> = {}): StoredGraph {
+  const engine: StoredNode[] = [];
+  const notes: StoredNote[] = [];
+  for (const node of nodes) {
+    if (node.type === "note") {
+      notes.push({ id: node.id, text: node.data.text, position: round(node.position) });
+      continue;
+    }
+    const data = node.data as EngineNodeData;
+    const stored: StoredNode = { id: node.id, type: data.type, parameters: data.parameters };
+    if (data.name) stored.name = data.name;
+    if (data.account_id) stored.account_id = data.account_id;
+    if (data.retry) stored.retry = data.retry;
+    if (data.timeout_seconds != null) stored.timeout_seconds = data.timeout_seconds;
+    if (data.on_error && data.on_error !== "fail") stored.on_error = data.on_error;
+    if (data.disabled) stored.disabled = true;
+    stored.position = round(node.position);
+    engine.push(stored);
+  }
+  const { nodes: _n, edges: _e, ui: _u, ...rest } = base;
+  return {
+    ...rest,
+    nodes: engine,
+    edges: edges.map((edge) => ({
+      id: edge.id,
+      source: edge.source,
+      target: edge.target,
+      ...(edge.sourceHandle ? { sourceHandle: edge.sourceHandle } : {}),
+    })),
+    ...(notes.length ? { ui: { notes } } : {}),
+  };
+}
+
+/** Every node `nodeId` can be reached from (its upstream nodes), nearest first. */
+export function upstreamOf(nodeId: string, edges: { source: string; target: string }[]): string[] {
+  const parents = new Map<string, string[]>();
+  for (const edge of edges) parents.set(edge.target, [...(parents.get(edge.target) ?? []), edge.source]);
+  const seen = new Set<string>([nodeId]);
+  const order: string[] = [];
+  let frontier = [nodeId];
+  while (frontier.length) {
+    const next: string[] = [];
+    for (const id of frontier) {
+      for (const parent of parents.get(id) ?? []) {
+        if (seen.has(parent)) continue;
+        seen.add(parent);
+        order.push(parent);
+        next.push(parent);
+      }
+    }
+    frontier = next;
+  }
+  return order;
+}
+
+export interface GraphIssue {
+  path: (string | number)[];
+  message: string;
+  node_id?: string | null;
+  code?: string | null;
+}
+
+/** Validation issues by node id (fields relative to the node), and the rest. `stored` is
+ * the graph that was validated, so `nodes.<i>` paths find their node even without node_id. */
+export function issuesByNode(
+  issues: GraphIssue[],
+  stored: StoredGraph,
+): { byNode: Map<string, Problem[]>; general: GraphIssue[] } {
+  const byNode = new Map<string, Problem[]>();
+  const general: GraphIssue[] = [];
+  for (const issue of issues) {
+    const path = issue.path[0] === "graph" ? issue.path.slice(1) : issue.path;
+    let nodeId = issue.node_id ?? null;
+    let field: (string | number)[] = [];
+    if (path[0] === "nodes" && typeof path[1] === "number") {
+      nodeId ??= stored.nodes[path[1]]?.id ?? null;
+      field = path.slice(2);
+    }
+    if (!nodeId) {
+      general.push(issue);
+      continue;
+    }
+    byNode.set(nodeId, [...(byNode.get(nodeId) ?? []), { field, message: issue.message, code: issue.code }]);
+  }
+  return { byNode, general };
+}
