@@ -5,7 +5,6 @@ tokens, renewing on demand, and revoking X's grant when an account is deleted.""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
@@ -15,17 +14,14 @@ import sqlalchemy as sa
 from app.db.engine import sync_url
 from app.platforms.pkce import code_challenge
 from tests.emulator import record
-from tests.emulator.testing import EmulatorHandle
 from tests.utils.accounts_api import (
     AccountsApi,
+    AccountsApis,
     accounts,
     accounts_api,
-    accounts_database,
-    accounts_server,
 )
-from tests.utils.emulated import emulator, emulator_server
 
-__all__ = ["accounts", "accounts_database", "accounts_server", "emulator", "emulator_server"]
+__all__ = ["accounts", "accounts_api"]
 
 
 async def consent(accounts: AccountsApi, login: str = "ada") -> dict[str, str]:
@@ -76,7 +72,11 @@ async def test_the_authorize_url_asks_x_for_a_code_with_an_s256_challenge(
         "offline.access",
     }
     # Only a hash of the state is kept, and the verifier only sealed.
-    stored = sql(accounts, "SELECT state_hash, ciphertext FROM oauth_authorization")
+    stored = sql(
+        accounts,
+        "SELECT state_hash, ciphertext FROM oauth_authorization WHERE organization_id = :o",
+        o=accounts.organization_id,
+    )
     assert all(query["state"] not in str(row) for row in stored)
     assert datetime.fromisoformat(started["expires_at"]) <= datetime.now(UTC) + timedelta(
         minutes=10
@@ -112,8 +112,8 @@ async def test_an_unknown_or_expired_state_is_refused(accounts: AccountsApi) -> 
     accounts.emulator.add_x_user("ada")
     query = await consent(accounts)
     forged = await callback(accounts, {**query, "state": "made-up"})
-    sql(accounts, "UPDATE oauth_authorization SET expires_at = :past",
-        past=datetime.now(UTC) - timedelta(minutes=1))  # fmt: skip
+    sql(accounts, "UPDATE oauth_authorization SET expires_at = :past WHERE organization_id = :o",
+        past=datetime.now(UTC) - timedelta(minutes=1), o=accounts.organization_id)  # fmt: skip
     late = await callback(accounts, query)
     assert (forged.status_code, late.status_code) == (422, 422)
     assert "start again" in late.json()["error"]["message"]
@@ -136,13 +136,18 @@ async def test_a_person_who_declines_gets_x_s_reason_and_the_state_is_spent(
     declined = await callback(accounts, query)
     assert declined.status_code == 422
     assert "No such X user" in declined.json()["error"]["message"]
-    assert sql(accounts, "SELECT state_hash FROM oauth_authorization") == []
+    assert (
+        sql(
+            accounts,
+            "SELECT state_hash FROM oauth_authorization WHERE organization_id = :o",
+            o=accounts.organization_id,
+        )
+        == []
+    )
 
 
-async def test_connecting_x_needs_a_client_id(
-    accounts_database: str, emulator: EmulatorHandle, tmp_path: Path
-) -> None:
-    async with accounts_api(accounts_database, emulator, tmp_path, x_client_id="") as unset:
+async def test_connecting_x_needs_a_client_id(accounts_api: AccountsApis) -> None:
+    async with accounts_api(x_client_id="") as unset:
         response = await unset.client.post("/accounts/x/authorize")
     assert response.status_code == 503
     assert "X_CLIENT_ID" in response.json()["error"]["message"]
@@ -248,12 +253,10 @@ async def test_connecting_needs_an_api_key(accounts: AccountsApi, path: str) -> 
 
 
 async def test_x_refusing_this_installations_client_is_a_503_naming_the_settings(
-    accounts_database: str, emulator: EmulatorHandle, tmp_path: Path
+    accounts_api: AccountsApis,
 ) -> None:
-    emulator.add_x_user("ada")
-    async with accounts_api(
-        accounts_database, emulator, tmp_path, x_client_secret="wrong-secret"
-    ) as misconfigured:
+    accounts_api.emulator.add_x_user("ada")
+    async with accounts_api(x_client_secret="wrong-secret") as misconfigured:
         response = await callback(misconfigured, await consent(misconfigured))
     assert response.status_code == 503
     assert "X_CLIENT_SECRET" in response.json()["error"]["message"]

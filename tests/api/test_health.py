@@ -19,9 +19,9 @@ async def test_health_is_ok_when_database_and_temporal_answer(api: ApiHarness) -
 
 
 async def test_health_names_temporal_when_it_does_not_answer(
-    database_url: str, tmp_path: Path
+    shared_database_url: str, tmp_path: Path
 ) -> None:
-    settings = make_settings(database_url, f"127.0.0.1:{free_port()}", "q", tmp_path)
+    settings = make_settings(shared_database_url, f"127.0.0.1:{free_port()}", "q", tmp_path)
     async with serve(create_app(settings)) as url, httpx.AsyncClient() as client:
         response = await client.get(f"{url}/healthz", timeout=20)
     assert response.status_code == 503

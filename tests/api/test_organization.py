@@ -7,25 +7,20 @@ import asyncio
 import os
 import sys
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
-from temporalio.testing import WorkflowEnvironment
 
-from tests.conftest import ApiHarness, serve_api
 from tests.utils.api import create_workflow, manual_then, start_run, wait_for_end
+from tests.utils.api_servers import ApiHarness, SharedApis, organization_on
 from tests.utils.servers import serve
 
 
 @pytest.fixture
-async def guarded_api(
-    database_url: str, temporal_env: WorkflowEnvironment, task_queue: str, tmp_path: Path
-) -> AsyncIterator[ApiHarness]:
+async def guarded_api(api_servers: SharedApis, backend: str) -> AsyncIterator[ApiHarness]:
     """The API of an engine that keeps organizations off private networks by default."""
-    async with serve_api(
-        database_url, temporal_env, task_queue, tmp_path, http_allow_private_networks=False
-    ) as harness:
+    server = await api_servers.get(backend, http_allow_private_networks=False)
+    async with organization_on(server) as harness:
         yield harness
 
 

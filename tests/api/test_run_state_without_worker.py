@@ -18,10 +18,10 @@ from tests.utils.servers import serve
 
 
 async def test_a_running_run_without_a_worker_reads_as_running_without_node_detail(
-    database_url: str, temporal_env: WorkflowEnvironment, task_queue: str, tmp_path: Path
+    shared_database_url: str, temporal_env: WorkflowEnvironment, task_queue: str, tmp_path: Path
 ) -> None:
     target = temporal_env.client.service_client.config.target_host
-    settings = make_settings(database_url, target, task_queue, tmp_path)
+    settings = make_settings(shared_database_url, target, task_queue, tmp_path)
     _, api_key = await new_organization(settings, "Tests")
     services = ActionServices.from_settings(settings)
     async with (

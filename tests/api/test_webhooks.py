@@ -208,11 +208,14 @@ async def test_a_secret_of_ones_own_is_used_and_not_echoed(api: ApiHarness) -> N
 
 
 async def test_the_secret_is_stored_encrypted(api: ApiHarness) -> None:
-    _, _, secret = await webhook(api)
+    workflow_id, _, secret = await webhook(api)
     engine = sa.create_engine(sync_url(api.settings.resolved_database_url))
     try:
         with engine.connect() as connection:
-            stored = connection.execute(sa.text("SELECT secret_sealed FROM webhook")).scalar_one()
+            stored = connection.execute(
+                sa.text("SELECT secret_sealed FROM webhook WHERE workflow_id = :id"),
+                {"id": workflow_id},
+            ).scalar_one()
     finally:
         engine.dispose()
     assert secret not in stored
@@ -317,9 +320,10 @@ async def test_a_version_saved_without_authentication_now_needs_a_signature(
     try:
         with engine.begin() as connection:
             versions = WorkflowVersion.__table__  # type: ignore[attr-defined]
-            plan = connection.execute(sa.select(versions.c.plan)).scalar_one()
+            ours = versions.c.workflow_id == workflow_id
+            plan = connection.execute(sa.select(versions.c.plan).where(ours)).scalar_one()
             plan["nodes"]["hook"]["parameters"]["authentication"] = "none"
-            connection.execute(sa.update(versions).values(plan=plan))
+            connection.execute(sa.update(versions).where(ours).values(plan=plan))
     finally:
         engine.dispose()
     [hook] = (await api.client.get(f"/workflows/{workflow_id}/webhooks")).json()["data"]

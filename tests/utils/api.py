@@ -62,7 +62,7 @@ async def eventually(
             answer = await probe()
             if accept(answer):
                 return answer
-            await asyncio.sleep(0.1)
+            await asyncio.sleep(0.05)
 
 
 async def create_workflow(

@@ -1,3 +1,0 @@
-from tests.utils.emulated import emulator, emulator_server
-
-__all__ = ["emulator", "emulator_server"]
