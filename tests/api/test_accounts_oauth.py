@@ -20,6 +20,7 @@ from tests.utils.accounts_api import (
     accounts,
     accounts_api,
 )
+from tests.utils.servers import http_client
 
 __all__ = ["accounts", "accounts_api"]
 
@@ -29,7 +30,7 @@ async def consent(accounts: AccountsApi, login: str = "ada") -> dict[str, str]:
     started = await accounts.client.post("/accounts/x/authorize")
     assert started.status_code == 201, started.text
     url = started.json()["authorize_url"]
-    async with httpx.AsyncClient() as browser:
+    async with http_client() as browser:
         answer = await browser.get(f"{url}&{urlencode({'login_hint': login})}")
     assert answer.status_code == 302
     query = parse_qs(urlsplit(answer.headers["location"]).query)
@@ -38,7 +39,7 @@ async def consent(accounts: AccountsApi, login: str = "ada") -> dict[str, str]:
 
 async def callback(accounts: AccountsApi, query: dict[str, str]) -> httpx.Response:
     # X sends the person's browser: no API key.
-    async with httpx.AsyncClient(base_url=accounts.url) as browser:
+    async with http_client(base_url=accounts.url) as browser:
         return await browser.get("/accounts/x/callback", params=query)
 
 
@@ -247,7 +248,7 @@ async def test_an_account_is_deleted_even_when_x_cannot_revoke(accounts: Account
 
 @pytest.mark.parametrize("path", ["/accounts/x/authorize", "/accounts/x/tokens"])
 async def test_connecting_needs_an_api_key(accounts: AccountsApi, path: str) -> None:
-    async with httpx.AsyncClient(base_url=accounts.url) as anonymous:
+    async with http_client(base_url=accounts.url) as anonymous:
         response = await anonymous.post(path, json={})
     assert response.status_code == 401
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 from pathlib import Path
 
-import httpx
 from temporalio.testing import WorkflowEnvironment
 
 from activities.services import ActionServices
@@ -14,7 +13,7 @@ from temporal.worker import build_worker
 from tests.conftest import make_settings
 from tests.utils.api import WAITING_GRAPH, create_workflow, eventually, start_run
 from tests.utils.factories import new_organization
-from tests.utils.servers import serve
+from tests.utils.servers import http_client, serve
 
 
 async def test_a_running_run_without_a_worker_reads_as_running_without_node_detail(
@@ -26,7 +25,7 @@ async def test_a_running_run_without_a_worker_reads_as_running_without_node_deta
     services = ActionServices.from_settings(settings)
     async with (
         serve(create_app(settings)) as url,
-        httpx.AsyncClient(
+        http_client(
             base_url=url, headers={"Authorization": f"Bearer {api_key}"}, timeout=60
         ) as client,
     ):

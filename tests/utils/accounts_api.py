@@ -16,6 +16,7 @@ from tests.emulator.testing import EmulatorHandle
 from tests.utils.api_servers import ApiServer, SharedApis
 from tests.utils.emulated import emulator_settings
 from tests.utils.factories import new_organization
+from tests.utils.servers import http_client
 
 CALLBACK_BASE = "https://flowhold.example"
 """Where X is told to send people back; tests read the redirect and call the API themselves."""
@@ -58,8 +59,8 @@ async def clients(server: ApiServer, emulator: EmulatorHandle) -> AsyncIterator[
     organization_id, key = await new_organization(server.settings, "Accounts")
     _, other_key = await new_organization(server.settings, "Other")
     async with (
-        httpx.AsyncClient(base_url=server.url, headers=bearer(key)) as client,
-        httpx.AsyncClient(base_url=server.url, headers=bearer(other_key)) as other,
+        http_client(base_url=server.url, headers=bearer(key)) as client,
+        http_client(base_url=server.url, headers=bearer(other_key)) as other,
     ):
         yield AccountsApi(server.url, client, other, organization_id, server.settings, emulator)
 

@@ -27,7 +27,7 @@ from app.settings import Settings
 from temporal.worker import build_worker
 from tests.utils.databases import fresh_database
 from tests.utils.factories import new_organization
-from tests.utils.servers import serve
+from tests.utils.servers import http_client, serve
 
 SHUTDOWN_GRACE = timedelta(seconds=1)
 """What a session's worker gives activities still running when the session ends: a run a test
@@ -96,7 +96,7 @@ async def running_api(
 async def organization_on(server: ApiServer) -> AsyncIterator[ApiHarness]:
     """A new organization on `server`, and a client authorized as its first key."""
     organization_id, api_key = await new_organization(server.settings, "Tests")
-    async with httpx.AsyncClient(
+    async with http_client(
         base_url=server.url, headers={"Authorization": f"Bearer {api_key}"}, timeout=30
     ) as client:
         yield ApiHarness(
