@@ -45,8 +45,11 @@ lint: $(DEV_STAMP)
 typecheck: $(DEV_STAMP)
 	$(VENV)/bin/mypy .
 
+# Two test processes, each with its own Temporal servers, emulator and API servers: the tests
+# wait on servers much of the time, so two keep both cores busy. PYTEST_WORKERS=0: one process.
+PYTEST_WORKERS ?= 2
 unit: $(DEV_STAMP)
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	$(VENV)/bin/pytest --numprocesses $(PYTEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 test: lint typecheck unit
 

@@ -113,6 +113,14 @@ class Settings(BaseSettings):
     sandbox_port: int = Field(default=8900, ge=1, le=65535)
     """Port of the platform emulator in sandbox mode."""
 
+    failed_authentications_per_minute: int = Field(default=30, ge=1)
+    """Failed authentications one address may make per minute (per API process) before it
+    gets 429s."""
+
+    failed_deliveries_per_minute: int = Field(default=60, ge=1)
+    """Webhook deliveries one address may fail per minute (unknown webhook, bad signature or
+    token; per API process) before it gets 429s."""
+
     public_url: str = Field(default="", max_length=500)
     """Base URL the API is reached at from outside (e.g. `https://flows.example.com`), used in
     webhook URLs; empty: the URL of the request that asks for them."""

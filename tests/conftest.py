@@ -6,25 +6,26 @@ import os
 import sys
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from contextlib import AsyncExitStack, ExitStack
 from pathlib import Path
-from typing import Any
 
-import httpx
 import pytest
-from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from activities.registry import action_services_from_settings
-from app.api.main import create_app
 from app.contract import search_attributes
-from app.settings import Settings
-from temporal.worker import build_worker
+from tests.utils.api_servers import (
+    ApiHarness,
+    SharedApis,
+    SharedDatabases,
+    make_settings,
+    organization_on,
+)
 from tests.utils.databases import backends, fresh_database
-from tests.utils.factories import new_organization
-from tests.utils.servers import serve
+from tests.utils.emulated import emulator, emulator_server
+
+# The emulator's fixtures, here so that the whole session shares one emulator.
+__all__ = ["ApiHarness", "emulator", "emulator_server", "make_settings"]
 
 BIN = Path(sys.executable).parent
 
@@ -58,10 +59,29 @@ async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
 
 
 @pytest.fixture(params=backends())
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A fresh, migrated database of each configured kind."""
-    with fresh_database(request.param, tmp_path) as url:
+def backend(request: pytest.FixtureRequest) -> str:
+    """The database kind a test runs on: each test that needs a database runs on every one."""
+    kind: str = request.param
+    return kind
+
+
+@pytest.fixture
+def database_url(backend: str, tmp_path: Path) -> Iterator[str]:
+    """A fresh, migrated database of its own, for a test that reads or changes it whole."""
+    with fresh_database(backend, tmp_path) as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def shared_databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SharedDatabases]:
+    with ExitStack() as stack:
+        yield SharedDatabases(stack, tmp_path_factory)
+
+
+@pytest.fixture
+def shared_database_url(backend: str, shared_databases: SharedDatabases) -> str:
+    """The session's migrated database of the test's kind; keep to an organization of your own."""
+    return shared_databases.url(backend)
 
 
 @pytest.fixture
@@ -69,58 +89,18 @@ def task_queue() -> str:
     return f"test-{uuid.uuid4().hex[:12]}"
 
 
-@dataclass
-class ApiHarness:
-    """The API served over real HTTP, a worker on its own task queue, and an authorized client."""
-
-    url: str
-    client: httpx.AsyncClient
-    organization_id: str
-    api_key: str
-    settings: Settings
-    temporal: Client
-
-
-def make_settings(
-    database_url: str, temporal_target: str, task_queue: str, tmp: Path, **extra: Any
-) -> Settings:
-    return Settings(
-        environment="test",
-        database_url=database_url,
-        temporal_address=temporal_target,
-        temporal_task_queue=task_queue,
-        data_dir=tmp,
-        **extra,
-    )
-
-
-@asynccontextmanager
-async def serve_api(
-    database_url: str,
+@pytest.fixture(scope="session")
+async def api_servers(
+    shared_databases: SharedDatabases,
     temporal_env: WorkflowEnvironment,
-    task_queue: str,
-    tmp_path: Path,
-    **settings: Any,
-) -> AsyncIterator[ApiHarness]:
-    """The API over real HTTP with a worker, for a new organization; `settings` override."""
-    target = temporal_env.client.service_client.config.target_host
-    resolved = make_settings(database_url, target, task_queue, tmp_path, **settings)
-    organization_id, api_key = await new_organization(resolved, "Tests")
-    services = action_services_from_settings(resolved)
-    async with (
-        build_worker(temporal_env.client, task_queue, services=services),
-        serve(create_app(resolved)) as url,
-        httpx.AsyncClient(
-            base_url=url, headers={"Authorization": f"Bearer {api_key}"}, timeout=30
-        ) as client,
-    ):
-        yield ApiHarness(url, client, organization_id, api_key, resolved, temporal_env.client)
-    await services.close()
+    tmp_path_factory: pytest.TempPathFactory,
+) -> AsyncIterator[SharedApis]:
+    async with AsyncExitStack() as stack:
+        yield SharedApis(stack, shared_databases, temporal_env, tmp_path_factory)
 
 
 @pytest.fixture
-async def api(
-    database_url: str, temporal_env: WorkflowEnvironment, task_queue: str, tmp_path: Path
-) -> AsyncIterator[ApiHarness]:
-    async with serve_api(database_url, temporal_env, task_queue, tmp_path) as harness:
+async def api(api_servers: SharedApis, backend: str) -> AsyncIterator[ApiHarness]:
+    """The session's API on the test's kind of database, as a new organization."""
+    async with organization_on(await api_servers.get(backend)) as harness:
         yield harness

@@ -30,12 +30,6 @@ from app.db.engine import Database
 from app.settings import Settings, get_settings
 from temporal.client import LazyClient
 
-FAILED_AUTHENTICATION_LIMIT = 30
-"""Failed authentications one address may make per minute before it gets 429s."""
-FAILED_DELIVERY_LIMIT = 60
-"""Webhook deliveries one address may fail per minute (unknown webhook, bad signature or
-token) before it gets 429s: a sender whose secret is wrong retries, a prober guesses."""
-
 DESCRIPTION = """
 A durable workflow engine: store workflows as graphs, run them on Temporal.
 
@@ -70,10 +64,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(JsonBodyMiddleware)
     app.add_middleware(HardeningMiddleware)
     app.state.failed_authentication = FailureLimiter(
-        limit=FAILED_AUTHENTICATION_LIMIT, window=60, what="failed authentications"
+        limit=settings.failed_authentications_per_minute,
+        window=60,
+        what="failed authentications",
     )
     app.state.failed_deliveries = FailureLimiter(
-        limit=FAILED_DELIVERY_LIMIT, window=60, what="failed webhook deliveries"
+        limit=settings.failed_deliveries_per_minute, window=60, what="failed webhook deliveries"
     )
     errors.install(app)
     router = APIRouter()

@@ -9,9 +9,7 @@ from activities.services import ActionServices
 from emulator.testing import EmulatorHandle
 from tests.activities.support import new_organization, services_for
 from tests.utils.databases import fresh_database
-from tests.utils.emulated import emulator, emulator_endpoints, emulator_server
-
-__all__ = ["emulator", "emulator_server"]
+from tests.utils.emulated import emulator_endpoints
 
 
 @pytest.fixture(scope="module")

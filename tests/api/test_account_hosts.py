@@ -18,12 +18,10 @@ from tests.utils.accounts_api import (
     BAD_HOSTS,
     AccountsApi,
     accounts,
-    accounts_database,
-    accounts_server,
+    accounts_api,
 )
-from tests.utils.emulated import emulator, emulator_server
 
-__all__ = ["accounts", "accounts_database", "accounts_server", "emulator", "emulator_server"]
+__all__ = ["accounts", "accounts_api"]
 
 SECRET = "s3cret-bound-to-hosts"
 CREDENTIAL = {"type": "header", "name": "X-Api-Key", "value": SECRET}

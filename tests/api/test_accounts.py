@@ -15,12 +15,10 @@ from tests.utils.accounts_api import (
     BAD_HOSTS,
     AccountsApi,
     accounts,
-    accounts_database,
-    accounts_server,
+    accounts_api,
 )
-from tests.utils.emulated import emulator, emulator_server
 
-__all__ = ["accounts", "accounts_database", "accounts_server", "emulator", "emulator_server"]
+__all__ = ["accounts", "accounts_api"]
 
 HOSTS = ["api.example.com", "*.example.org"]
 CREDENTIALS: list[dict[str, str]] = [

@@ -5,7 +5,6 @@ tokens, renewing on demand, and revoking X's grant when an account is deleted.""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
@@ -15,17 +14,15 @@ import sqlalchemy as sa
 from activities.accounts.pkce import code_challenge
 from app.db.engine import sync_url
 from emulator import record
-from emulator.testing import EmulatorHandle
 from tests.utils.accounts_api import (
     AccountsApi,
+    AccountsApis,
     accounts,
     accounts_api,
-    accounts_database,
-    accounts_server,
 )
-from tests.utils.emulated import emulator, emulator_server
+from tests.utils.servers import http_client
 
-__all__ = ["accounts", "accounts_database", "accounts_server", "emulator", "emulator_server"]
+__all__ = ["accounts", "accounts_api"]
 
 
 async def consent(accounts: AccountsApi, login: str = "ada") -> dict[str, str]:
@@ -33,7 +30,7 @@ async def consent(accounts: AccountsApi, login: str = "ada") -> dict[str, str]:
     started = await accounts.client.post("/accounts/x/authorize")
     assert started.status_code == 201, started.text
     url = started.json()["authorize_url"]
-    async with httpx.AsyncClient() as browser:
+    async with http_client() as browser:
         answer = await browser.get(f"{url}&{urlencode({'login_hint': login})}")
     assert answer.status_code == 302
     query = parse_qs(urlsplit(answer.headers["location"]).query)
@@ -46,7 +43,7 @@ async def callback(
     # X sends the person's browser back: no API key, but the cookie set when the
     # authorization started (the API client played that browser).
     cookies = accounts.client.cookies if same_browser else None
-    async with httpx.AsyncClient(base_url=accounts.url, cookies=cookies) as browser:
+    async with http_client(base_url=accounts.url, cookies=cookies) as browser:
         return await browser.get("/accounts/x/callback", params=query)
 
 
@@ -80,7 +77,11 @@ async def test_the_authorize_url_asks_x_for_a_code_with_an_s256_challenge(
         "offline.access",
     }
     # Only a hash of the state is kept, and the verifier only sealed.
-    stored = sql(accounts, "SELECT state_hash, ciphertext FROM oauth_authorization")
+    stored = sql(
+        accounts,
+        "SELECT state_hash, ciphertext FROM oauth_authorization WHERE organization_id = :o",
+        o=accounts.organization_id,
+    )
     assert all(query["state"] not in str(row) for row in stored)
     assert datetime.fromisoformat(started["expires_at"]) <= datetime.now(UTC) + timedelta(
         minutes=10
@@ -152,8 +153,8 @@ async def test_an_unknown_or_expired_state_is_refused(accounts: AccountsApi) -> 
     accounts.emulator.add_x_user("ada")
     query = await consent(accounts)
     forged = await callback(accounts, {**query, "state": "made-up"})
-    sql(accounts, "UPDATE oauth_authorization SET expires_at = :past",
-        past=datetime.now(UTC) - timedelta(minutes=1))  # fmt: skip
+    sql(accounts, "UPDATE oauth_authorization SET expires_at = :past WHERE organization_id = :o",
+        past=datetime.now(UTC) - timedelta(minutes=1), o=accounts.organization_id)  # fmt: skip
     late = await callback(accounts, query)
     assert (forged.status_code, late.status_code) == (422, 422)
     assert "start again" in late.json()["error"]["message"]
@@ -176,13 +177,18 @@ async def test_a_person_who_declines_gets_x_s_reason_and_the_state_is_spent(
     declined = await callback(accounts, query)
     assert declined.status_code == 422
     assert "No such X user" in declined.json()["error"]["message"]
-    assert sql(accounts, "SELECT state_hash FROM oauth_authorization") == []
+    assert (
+        sql(
+            accounts,
+            "SELECT state_hash FROM oauth_authorization WHERE organization_id = :o",
+            o=accounts.organization_id,
+        )
+        == []
+    )
 
 
-async def test_connecting_x_needs_a_client_id(
-    accounts_database: str, emulator: EmulatorHandle, tmp_path: Path
-) -> None:
-    async with accounts_api(accounts_database, emulator, tmp_path, x_client_id="") as unset:
+async def test_connecting_x_needs_a_client_id(accounts_api: AccountsApis) -> None:
+    async with accounts_api(x_client_id="") as unset:
         response = await unset.client.post("/accounts/x/authorize")
     assert response.status_code == 503
     assert "X_CLIENT_ID" in response.json()["error"]["message"]
@@ -282,18 +288,16 @@ async def test_an_account_is_deleted_even_when_x_cannot_revoke(accounts: Account
 
 @pytest.mark.parametrize("path", ["/accounts/x/authorize", "/accounts/x/tokens"])
 async def test_connecting_needs_an_api_key(accounts: AccountsApi, path: str) -> None:
-    async with httpx.AsyncClient(base_url=accounts.url) as anonymous:
+    async with http_client(base_url=accounts.url) as anonymous:
         response = await anonymous.post(path, json={})
     assert response.status_code == 401
 
 
 async def test_x_refusing_this_installations_client_is_a_503_naming_the_settings(
-    accounts_database: str, emulator: EmulatorHandle, tmp_path: Path
+    accounts_api: AccountsApis,
 ) -> None:
-    emulator.add_x_user("ada")
-    async with accounts_api(
-        accounts_database, emulator, tmp_path, x_client_secret="wrong-secret"
-    ) as misconfigured:
+    accounts_api.emulator.add_x_user("ada")
+    async with accounts_api(x_client_secret="wrong-secret") as misconfigured:
         response = await callback(misconfigured, await consent(misconfigured))
     assert response.status_code == 503
     assert "X_CLIENT_SECRET" in response.json()["error"]["message"]

@@ -5,10 +5,11 @@ from __future__ import annotations
 import httpx
 
 from tests.conftest import ApiHarness
+from tests.utils.servers import http_client
 
 
 def as_key(api: ApiHarness, key: str) -> httpx.AsyncClient:
-    return httpx.AsyncClient(base_url=api.url, headers={"Authorization": f"Bearer {key}"})
+    return http_client(base_url=api.url, headers={"Authorization": f"Bearer {key}"})
 
 
 async def test_a_new_key_is_shown_once_and_authenticates(api: ApiHarness) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 
 from tests.conftest import ApiHarness
+from tests.utils.servers import http_client
 
 
 def assert_error_shape(response: httpx.Response, status: int, type_: str) -> dict[str, object]:
@@ -22,7 +23,7 @@ async def test_an_unknown_route_is_a_json_404(api: ApiHarness) -> None:
 
 
 async def test_a_missing_api_key_is_a_401_with_a_bearer_challenge(api: ApiHarness) -> None:
-    async with httpx.AsyncClient(base_url=api.url) as anonymous:
+    async with http_client(base_url=api.url) as anonymous:
         response = await anonymous.get("/workflows/wf_x")
     assert_error_shape(response, 401, "unauthenticated")
     assert response.headers["www-authenticate"] == "Bearer"
@@ -76,7 +77,7 @@ async def test_an_unknown_workflow_is_a_404(api: ApiHarness) -> None:
 
 
 async def test_the_openapi_document_and_docs_page_are_served(api: ApiHarness) -> None:
-    async with httpx.AsyncClient(base_url=api.url) as anonymous:
+    async with http_client(base_url=api.url) as anonymous:
         schema = (await anonymous.get("/openapi.json")).json()
         docs = await anonymous.get("/docs")
     assert docs.status_code == 200

@@ -12,11 +12,14 @@ from pathlib import Path
 import httpx
 import pytest
 
-from app.api.main import FAILED_AUTHENTICATION_LIMIT, FAILED_DELIVERY_LIMIT, create_app
+from app.api.main import create_app
 from app.settings import Settings
 from tests.utils.databases import fresh_database
 from tests.utils.factories import new_organization
 from tests.utils.servers import free_port, serve
+
+FAILED_AUTHENTICATION_LIMIT = Settings().failed_authentications_per_minute
+FAILED_DELIVERY_LIMIT = Settings().failed_deliveries_per_minute
 
 
 @pytest.fixture

@@ -21,10 +21,9 @@ from tests.api.test_account_hosts import (
     http_account,
     opened_secret,
 )
-from tests.utils.accounts_api import AccountsApi, accounts, accounts_database, accounts_server
-from tests.utils.emulated import emulator, emulator_server
+from tests.utils.accounts_api import AccountsApi, accounts, accounts_api
 
-__all__ = ["accounts", "accounts_database", "accounts_server", "emulator", "emulator_server"]
+__all__ = ["accounts", "accounts_api"]
 
 GRAPH = {"nodes": [{"id": "start", "type": "trigger.manual"}], "edges": []}
 

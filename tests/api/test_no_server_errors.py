@@ -14,14 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from temporalio.testing import WorkflowEnvironment
 
 from emulator.testing import EmulatorHandle
-from tests.conftest import ApiHarness, serve_api
 from tests.language.test_literal_parameters import with_trigger
-from tests.utils.emulated import emulator_server, emulator_settings
-
-__all__ = ["emulator_server"]
+from tests.utils.api_servers import ApiHarness, SharedApis, organization_on
+from tests.utils.emulated import emulator_settings
 
 ST = Path(sys.executable).parent / "st"
 ROOT = Path(__file__).resolve().parents[2]
@@ -30,17 +27,12 @@ FULL = os.environ.get("FLOWHOLD_FUZZ") == "full"
 
 @pytest.fixture
 async def api(
-    database_url: str,
-    temporal_env: WorkflowEnvironment,
-    task_queue: str,
-    tmp_path: Path,
-    emulator_server: EmulatorHandle,
+    api_servers: SharedApis, backend: str, emulator_server: EmulatorHandle
 ) -> AsyncIterator[ApiHarness]:
     """The API with X and Instagram played by the emulator: an unreachable platform is a
     503 by design, and the fuzzing is after our own 5xx."""
-    async with serve_api(
-        database_url, temporal_env, task_queue, tmp_path, **emulator_settings(emulator_server)
-    ) as harness:
+    server = await api_servers.get(backend, **emulator_settings(emulator_server))
+    async with organization_on(server) as harness:
         yield harness
 
 

@@ -7,25 +7,22 @@ import asyncio
 import os
 import sys
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
-from temporalio.testing import WorkflowEnvironment
 
-from tests.conftest import ApiHarness, serve_api
+from app.db.engine import Database
+from app.store.organizations import update_organization
 from tests.utils.api import create_workflow, manual_then, start_run, wait_for_end
+from tests.utils.api_servers import ApiHarness, SharedApis, organization_on
 from tests.utils.servers import serve
 
 
 @pytest.fixture
-async def guarded_api(
-    database_url: str, temporal_env: WorkflowEnvironment, task_queue: str, tmp_path: Path
-) -> AsyncIterator[ApiHarness]:
+async def guarded_api(api_servers: SharedApis, backend: str) -> AsyncIterator[ApiHarness]:
     """The API of an engine that keeps organizations off private networks by default."""
-    async with serve_api(
-        database_url, temporal_env, task_queue, tmp_path, http_allow_private_networks=False
-    ) as harness:
+    server = await api_servers.get(backend, http_allow_private_networks=False)
+    async with organization_on(server) as harness:
         yield harness
 
 
@@ -61,6 +58,19 @@ async def operator_cli(harness: ApiHarness, *argv: str) -> tuple[int, str]:
     return process.returncode, out.decode()
 
 
+async def allow_private_networks(harness: ApiHarness) -> None:
+    """Store what `private-networks --organization ID on` stores, without the command's
+    process (the first test runs the command)."""
+    database = Database(harness.settings.resolved_database_url)
+    try:
+        async with database.session() as session:
+            await update_organization(
+                session, organization_id=harness.organization_id, allow_private_networks=True
+            )
+    finally:
+        await database.dispose()
+
+
 async def test_private_networks_are_off_until_the_operator_allows_them(
     guarded_api: ApiHarness, local_service: str
 ) -> None:
@@ -89,7 +99,7 @@ async def test_private_networks_are_off_until_the_operator_allows_them(
 
 async def test_the_operator_turns_private_networks_off_again(api: ApiHarness) -> None:
     org = api.organization_id
-    await operator_cli(api, "private-networks", "--organization", org, "on")
+    await allow_private_networks(api)
     code, out = await operator_cli(api, "private-networks", "--organization", org, "off")
     assert code == 0, out
     assert f"{org}: http.request may not reach private networks" in out
@@ -111,6 +121,6 @@ async def test_an_api_key_cannot_let_its_organization_reach_private_networks(
 
 
 async def test_an_update_leaves_out_fields_as_they_are(api: ApiHarness) -> None:
-    await operator_cli(api, "private-networks", "--organization", api.organization_id, "on")
+    await allow_private_networks(api)
     renamed = (await api.client.patch("/organization", json={"name": "Renamed"})).json()
     assert (renamed["name"], renamed["allow_private_networks"]) == ("Renamed", True)

@@ -5,8 +5,6 @@ from __future__ import annotations
 import re
 from functools import partial
 
-import httpx
-
 from tests.api.test_foreign_organization import (
     BODIES,
     HTTP_ACCOUNT,
@@ -16,6 +14,7 @@ from tests.api.test_foreign_organization import (
 )
 from tests.conftest import ApiHarness
 from tests.utils.api import create_workflow, start_run, wait_until_waiting
+from tests.utils.servers import http_client
 
 READS_WITH_A_BODY = {"validate_workflow"}
 
@@ -32,7 +31,7 @@ async def test_a_read_only_key_is_refused_on_every_write(api: ApiHarness) -> Non
     }  # fmt: skip
     document = (await api.client.get("/openapi.json")).json()
     refused = []
-    async with httpx.AsyncClient(
+    async with http_client(
         base_url=api.url, headers={"Authorization": f"Bearer {key['key']}"}, timeout=30
     ) as reader:
         for path, item in document["paths"].items():
@@ -77,7 +76,7 @@ async def test_a_delivery_with_each_accepted_method_starts_a_run(api: ApiHarness
             await api.client.put(f"/workflows/{workflow_id}/webhooks/hook/secret", json={})
         ).json()
         await api.client.post(f"/workflows/{workflow_id}/activate")
-        async with httpx.AsyncClient() as sender:
+        async with http_client() as sender:
             response = await sender.request(
                 method,
                 hook["url"],

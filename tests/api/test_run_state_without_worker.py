@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 from pathlib import Path
 
-import httpx
 from temporalio.testing import WorkflowEnvironment
 
 from activities.registry import action_services_from_settings
@@ -14,19 +13,19 @@ from temporal.worker import build_worker
 from tests.conftest import make_settings
 from tests.utils.api import WAITING_GRAPH, create_workflow, eventually, start_run
 from tests.utils.factories import new_organization
-from tests.utils.servers import serve
+from tests.utils.servers import http_client, serve
 
 
 async def test_a_running_run_without_a_worker_reads_as_running_without_node_detail(
-    database_url: str, temporal_env: WorkflowEnvironment, task_queue: str, tmp_path: Path
+    shared_database_url: str, temporal_env: WorkflowEnvironment, task_queue: str, tmp_path: Path
 ) -> None:
     target = temporal_env.client.service_client.config.target_host
-    settings = make_settings(database_url, target, task_queue, tmp_path)
+    settings = make_settings(shared_database_url, target, task_queue, tmp_path)
     _, api_key = await new_organization(settings, "Tests")
     services = action_services_from_settings(settings)
     async with (
         serve(create_app(settings)) as url,
-        httpx.AsyncClient(
+        http_client(
             base_url=url, headers={"Authorization": f"Bearer {api_key}"}, timeout=60
         ) as client,
     ):

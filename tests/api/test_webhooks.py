@@ -16,6 +16,7 @@ from app.db.engine import sync_url
 from emulator.testing import running_emulator
 from tests.conftest import ApiHarness
 from tests.utils.api import create_workflow, wait_for_end
+from tests.utils.servers import http_client
 from tests.utils.stored_plans import rewrite_latest_plan
 
 ECHO = {
@@ -47,7 +48,7 @@ def signed(secret: str, body: bytes) -> str:
 
 
 async def deliver(url: str, body: bytes, **headers: str) -> httpx.Response:
-    async with httpx.AsyncClient(timeout=30) as anonymous:
+    async with http_client(timeout=30) as anonymous:
         return await anonymous.post(url, content=body, headers=headers)
 
 
@@ -147,7 +148,7 @@ async def test_a_stored_get_webhook_with_hmac_is_a_conflict_not_a_crash(api: Api
         plan["nodes"]["hook"]["parameters"]["method"] = "GET"
 
     rewrite_latest_plan(api.settings, workflow_id, make_it_get)
-    async with httpx.AsyncClient(timeout=30) as anonymous:
+    async with http_client(timeout=30) as anonymous:
         response = await anonymous.get(url, headers={"X-Hub-Signature-256": signed(secret, b"")})
     assert response.status_code == 409, response.text
     assert response.json()["error"]["details"][0]["path"] == ["parameters", "authentication"]
@@ -157,7 +158,7 @@ async def test_a_stored_get_webhook_with_hmac_is_a_conflict_not_a_crash(api: Api
 
 async def test_a_get_webhook_with_a_token_starts_a_run_from_its_query(api: ApiHarness) -> None:
     _, url, secret = await webhook(api, method="GET", authentication="token")
-    async with httpx.AsyncClient(timeout=30) as anonymous:
+    async with http_client(timeout=30) as anonymous:
         response = await anonymous.get(
             url, params={"order": "42"}, headers={"X-Webhook-Token": secret}
         )
@@ -202,7 +203,7 @@ async def test_metas_verification_challenge_is_answered_with_the_right_token(
         json={"secret": "my-meta-app-secret", "verify_token": "meta-verify-1"},
     )
     query = {"hub.mode": "subscribe", "hub.challenge": "1158201444"}
-    async with httpx.AsyncClient() as meta:
+    async with http_client() as meta:
         good = await meta.get(url, params={**query, "hub.verify_token": "meta-verify-1"})
         bad = await meta.get(url, params={**query, "hub.verify_token": "guess"})
     assert (good.status_code, good.text) == (200, "1158201444")
@@ -223,11 +224,14 @@ async def test_a_secret_of_ones_own_is_used_and_not_echoed(api: ApiHarness) -> N
 
 
 async def test_the_secret_is_stored_encrypted(api: ApiHarness) -> None:
-    _, _, secret = await webhook(api)
+    workflow_id, _, secret = await webhook(api)
     engine = sa.create_engine(sync_url(api.settings.resolved_database_url))
     try:
         with engine.connect() as connection:
-            stored = connection.execute(sa.text("SELECT secret_sealed FROM webhook")).scalar_one()
+            stored = connection.execute(
+                sa.text("SELECT secret_sealed FROM webhook WHERE workflow_id = :id"),
+                {"id": workflow_id},
+            ).scalar_one()
     finally:
         engine.dispose()
     assert secret not in stored

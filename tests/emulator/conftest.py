@@ -1,5 +1,5 @@
-"""Fixtures of the emulator's own tests: an emulator over real HTTP, fresh for each test, an X user
-and an Instagram account with tokens, and HTTP clients for them."""
+"""Fixtures of the emulator's own tests: an X user and an Instagram account with tokens, and HTTP
+clients for them, on the session's emulator (tests/conftest.py), emptied for each test."""
 
 from __future__ import annotations
 
@@ -9,22 +9,7 @@ import httpx
 import pytest
 
 from emulator.control import InstagramAccount, XAccount
-from emulator.testing import EmulatorHandle, http_client, running_emulator
-
-
-@pytest.fixture(scope="session")
-async def emulator_server() -> AsyncIterator[EmulatorHandle]:
-    """One server for the emulator's tests: starting and stopping uvicorn per test costs more
-    than all the requests of a test."""
-    async with running_emulator() as handle:
-        yield handle
-
-
-@pytest.fixture
-def emulator(emulator_server: EmulatorHandle) -> EmulatorHandle:
-    """The shared server with a fresh state and the default configuration."""
-    emulator_server.reset()
-    return emulator_server
+from emulator.testing import EmulatorHandle, http_client
 
 
 @pytest.fixture

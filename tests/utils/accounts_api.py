@@ -1,23 +1,22 @@
-"""The API over real HTTP with the platforms pointed at the emulator, for the accounts tests
-(no Temporal: connecting accounts needs none). Import the fixtures into a test module."""
+"""The API over real HTTP with the platforms pointed at the emulator, for the accounts tests.
+Import the fixtures into a test module."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
-from app.api.main import create_app
 from app.settings import Settings
 from emulator.testing import EmulatorHandle
-from tests.utils.databases import backends, fresh_database
+from tests.utils.api_servers import ApiServer, SharedApis
 from tests.utils.emulated import emulator_settings
 from tests.utils.factories import new_organization
-from tests.utils.servers import serve
+from tests.utils.servers import http_client
 
 CALLBACK_BASE = "https://flowhold.example"
 """Where X is told to send people back; tests read the redirect and call the API themselves."""
@@ -44,68 +43,53 @@ class AccountsApi:
     emulator: EmulatorHandle
 
 
-def accounts_settings(
-    database_url: str, emulator: EmulatorHandle, tmp: Path, **extra: object
-) -> Settings:
-    values: dict[str, object] = {
-        "environment": "test",
-        "database_url": database_url,
-        "data_dir": tmp,
-        **emulator_settings(emulator),
-        "oauth_redirect_base_url": CALLBACK_BASE,
-    }
-    return Settings(**(values | extra))  # type: ignore[arg-type]
+def accounts_settings(emulator: EmulatorHandle) -> dict[str, Any]:
+    """Settings of an API whose platforms are the emulator's, and whose OAuth callbacks are
+    the example host's."""
+    return {**emulator_settings(emulator), "oauth_redirect_base_url": CALLBACK_BASE}
+
+
+def bearer(key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}"}
 
 
 @asynccontextmanager
-async def clients(
-    url: str, settings: Settings, emulator: EmulatorHandle
-) -> AsyncIterator[AccountsApi]:
+async def clients(server: ApiServer, emulator: EmulatorHandle) -> AsyncIterator[AccountsApi]:
     """Two new organizations on a served API: the caller's and a stranger's."""
-    organization_id, key = await new_organization(settings, "Accounts")
-    _, other_key = await new_organization(settings, "Other")
+    organization_id, key = await new_organization(server.settings, "Accounts")
+    _, other_key = await new_organization(server.settings, "Other")
     async with (
-        httpx.AsyncClient(base_url=url, headers={"Authorization": f"Bearer {key}"}) as client,
-        httpx.AsyncClient(base_url=url, headers={"Authorization": f"Bearer {other_key}"}) as other,
+        http_client(base_url=server.url, headers=bearer(key)) as client,
+        http_client(base_url=server.url, headers=bearer(other_key)) as other,
     ):
-        yield AccountsApi(url, client, other, organization_id, settings, emulator)
+        yield AccountsApi(server.url, client, other, organization_id, server.settings, emulator)
 
 
-@asynccontextmanager
-async def accounts_api(
-    database_url: str, emulator: EmulatorHandle, tmp: Path, **extra: object
-) -> AsyncIterator[AccountsApi]:
-    """An API of its own, for settings other than the shared one's."""
-    settings = accounts_settings(database_url, emulator, tmp, **extra)
-    async with serve(create_app(settings)) as url, clients(url, settings, emulator) as harness:
-        yield harness
+@dataclass
+class AccountsApis:
+    """The session's accounts APIs on the test's kind of database: call it with settings that
+    override, for an API that differs (one server per set of settings, shared)."""
 
+    servers: SharedApis
+    backend: str
+    emulator: EmulatorHandle
 
-@pytest.fixture(scope="module", params=backends())
-def accounts_database(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[str]:
-    with fresh_database(request.param, tmp_path_factory.mktemp("accounts")) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-async def accounts_server(
-    accounts_database: str,
-    emulator_server: EmulatorHandle,
-    tmp_path_factory: pytest.TempPathFactory,
-) -> AsyncIterator[tuple[str, Settings]]:
-    """One API per module and database: tests are kept apart by organization, which is
-    what the API promises anyway."""
-    settings = accounts_settings(accounts_database, emulator_server, tmp_path_factory.mktemp("var"))
-    async with serve(create_app(settings)) as url:
-        yield url, settings
+    @asynccontextmanager
+    async def __call__(self, **extra: Any) -> AsyncIterator[AccountsApi]:
+        settings = accounts_settings(self.emulator) | extra
+        server = await self.servers.get(self.backend, **settings)
+        async with clients(server, self.emulator) as harness:
+            yield harness
 
 
 @pytest.fixture
-async def accounts(
-    accounts_server: tuple[str, Settings], emulator: EmulatorHandle
-) -> AsyncIterator[AccountsApi]:
-    url, settings = accounts_server
-    async with clients(url, settings, emulator) as harness:
+def accounts_api(api_servers: SharedApis, backend: str, emulator: EmulatorHandle) -> AccountsApis:
+    return AccountsApis(api_servers, backend, emulator)
+
+
+@pytest.fixture
+async def accounts(accounts_api: AccountsApis) -> AsyncIterator[AccountsApi]:
+    """Two new organizations on the session's accounts API: tests are kept apart by
+    organization, which is what the API promises anyway."""
+    async with accounts_api() as harness:
         yield harness

@@ -11,6 +11,7 @@ import httpx
 
 from tests.conftest import ApiHarness
 from tests.utils.factories import new_organization_key
+from tests.utils.servers import http_client
 
 T = TypeVar("T")
 
@@ -62,7 +63,7 @@ async def eventually(
             answer = await probe()
             if accept(answer):
                 return answer
-            await asyncio.sleep(0.1)
+            await asyncio.sleep(0.05)
 
 
 async def create_workflow(
@@ -106,6 +107,4 @@ async def wait_until_waiting(
 async def foreign_client(api: ApiHarness) -> httpx.AsyncClient:
     """A client authenticated as another organization (close it)."""
     key = await new_organization_key(api.settings)
-    return httpx.AsyncClient(
-        base_url=api.url, headers={"Authorization": f"Bearer {key}"}, timeout=30
-    )
+    return http_client(base_url=api.url, headers={"Authorization": f"Bearer {key}"}, timeout=30)

@@ -6,21 +6,37 @@ import pytest
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
+from activities.registry import action_services_from_settings
+from activities.services import ActionServices
+from app.settings import get_settings
 from tests.utils.temporal import close_open_runs
 from tests.workflows.harness import worker
 
 
+@pytest.fixture(scope="session")
+async def worker_services() -> AsyncIterator[ActionServices]:
+    """The services of the process settings, as `python worker.py` would build them: built
+    once, as their connection pools cost more to make than most of these tests take."""
+    services = action_services_from_settings(get_settings())
+    yield services
+    await services.close()
+
+
 @pytest.fixture
-async def client(time_skipping_env: WorkflowEnvironment, task_queue: str) -> AsyncIterator[Client]:
+async def client(
+    time_skipping_env: WorkflowEnvironment, task_queue: str, worker_services: ActionServices
+) -> AsyncIterator[Client]:
     """A time-skipping server's client with a worker polling this test's task queue."""
-    async with worker(time_skipping_env.client, task_queue):
+    async with worker(time_skipping_env.client, task_queue, services=worker_services):
         yield time_skipping_env.client
         await close_open_runs(time_skipping_env.client)
 
 
 @pytest.fixture
-async def dev_client(temporal_env: WorkflowEnvironment, task_queue: str) -> AsyncIterator[Client]:
+async def dev_client(
+    temporal_env: WorkflowEnvironment, task_queue: str, worker_services: ActionServices
+) -> AsyncIterator[Client]:
     """The dev server's client with a worker on this test's task queue: for what the
     time-skipping server gets wrong (signals racing a continue-as-new) or lacks (visibility)."""
-    async with worker(temporal_env.client, task_queue):
+    async with worker(temporal_env.client, task_queue, services=worker_services):
         yield temporal_env.client
