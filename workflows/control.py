@@ -9,7 +9,7 @@ from typing import Any
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from app.language.expressions import ExpressionError, compile_expression
+    from app.language.expressions import ExpressionError, Meter, compile_expression
     from app.language.nodes.data import SetParameters, TransformParameters
     from app.language.nodes.flow import (
         FailParameters,
@@ -41,11 +41,16 @@ class RunStopped(Exception):
         self.output = output
 
 
-def evaluate(source: str, context: Mapping[str, Any]) -> Any:
+def evaluate(
+    source: str, context: Mapping[str, Any], meter: Meter, field: str | None = None
+) -> Any:
+    """The value of a bare-expression parameter; its failure fails the node, with the
+    `field` named first when given."""
     try:
-        return compile_expression(source).evaluate(context)
+        return compile_expression(source).evaluate(context, meter=meter)
     except ExpressionError as error:
-        raise NodeFailedError(error.message, type="ExpressionError") from None
+        message = f"{field}: {error.message}" if field else error.message
+        raise NodeFailedError(message, type="ExpressionError") from None
 
 
 @dataclass(frozen=True)
@@ -58,16 +63,18 @@ class Call:
     """The run's variables; `set` changes them in place."""
     arrived: Mapping[str, Any]
     """Outputs of the incoming nodes that ran, for `join`."""
+    meter: Meter
+    """The node's allowance for its expressions (`context.node_meter`)."""
 
 
 def run_if(parameters: IfParameters, call: Call) -> Outcome:
-    result = bool(evaluate(parameters.condition, call.context))
+    result = bool(evaluate(parameters.condition, call.context, call.meter, "condition"))
     return Outcome("true" if result else "false", {"result": result})
 
 
 def run_switch(parameters: SwitchParameters, call: Call) -> Outcome:
-    for case in parameters.cases:
-        if evaluate(case.condition, call.context):
+    for index, case in enumerate(parameters.cases):
+        if evaluate(case.condition, call.context, call.meter, f"cases[{index}].condition"):
             return Outcome(case.handle, {"handle": case.handle})
     return Outcome("default", {"handle": "default"})
 
@@ -108,8 +115,8 @@ IMMEDIATE: Mapping[str, Callable[[Any, Call], Outcome]] = {
 """Control nodes that finish at once, by node type."""
 
 
-def loop_items(parameters: LoopParameters, context: Mapping[str, Any]) -> list[Any]:
-    items = evaluate(parameters.items, context)
+def loop_items(parameters: LoopParameters, context: Mapping[str, Any], meter: Meter) -> list[Any]:
+    items = evaluate(parameters.items, context, meter, "items")
     if items is None:
         return []
     if not isinstance(items, list):

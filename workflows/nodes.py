@@ -23,7 +23,13 @@ with workflow.unsafe.imports_passed_through():
     from workflows import control
     from workflows.bounded import ValueTooDeepError, bounded
     from workflows.children import run_sub_workflow
-    from workflows.context import expression_context, render_parameters, run_root
+    from workflows.context import (
+        expression_context,
+        field_name,
+        node_meter,
+        render_parameters,
+        run_root,
+    )
     from workflows.loop import run_loop
     from workflows.operations import settled
     from workflows.pace import Pace
@@ -67,7 +73,8 @@ def _error_of(error: BaseException, node_id: str) -> NodeError:
             type="InvalidParameters", message=f"{where}: {first['msg']}", node_id=node_id
         )
     if isinstance(cause, ExpressionError):
-        return NodeError(type="ExpressionError", message=cause.message, node_id=node_id)
+        message = f"{field_name(cause.path)}: {cause.message}" if cause.path else cause.message
+        return NodeError(type="ExpressionError", message=message, node_id=node_id)
     if isinstance(cause, ValueTooDeepError):
         return NodeError(type="ValueTooDeep", message=str(cause), node_id=node_id)
     if isinstance(cause, FailureError):
@@ -163,7 +170,7 @@ class NodeRunner:
             else:
                 outcome = await self._execute(node, scope, parked)
                 node_state.status = "succeeded"
-            output = bounded(outcome.output)
+            output = bounded(outcome.output, spend=self.pace.spend)
         except asyncio.CancelledError:
             if node_state.status != "failed":  # in another iteration, which failed the run
                 node_state.status = "cancelled"
@@ -171,7 +178,7 @@ class NodeRunner:
             raise
         except control.RunStopped as stopped:
             node_state.status = "succeeded"
-            node_state.output = bounded(stopped.output)
+            node_state.output = bounded(stopped.output, spend=self.pace.spend)
             node_state.ended_at = workflow.now()
             raise
         except NodeFailure:
@@ -209,7 +216,10 @@ class NodeRunner:
         if node.kind == "trigger":
             return Outcome("out", self.run.trigger.payload)
         context = self.context(scope)
-        parameters = render_parameters(node.parameters, node.expression_fields, context)
+        meter = self.pace.watch(node_meter())
+        parameters = render_parameters(
+            node.parameters, node.expression_fields, context, meter, self.pace.spend
+        )
         if node.kind == "action":
             return Outcome("out", await self._action(node, parameters, scope))
         node_type = catalog.get(node.type)
@@ -221,11 +231,12 @@ class NodeRunner:
         immediate = control.IMMEDIATE.get(node.type)
         if immediate is not None:
             arrived = {n: scope.outputs[n] for n in node.incoming if n in scope.outputs}
-            return immediate(typed, control.Call(node.id, context, self.state.variables, arrived))
+            call = control.Call(node.id, context, self.state.variables, arrived, meter)
+            return immediate(typed, call)
         if isinstance(typed, LoopParameters):
             return await run_loop(
                 node, typed, context, scope, parked,
-                run_node=self.run_node, skip_node=self.skip, gate=self.gate,
+                run_node=self.run_node, skip_node=self.skip, gate=self.gate, meter=meter,
             )  # fmt: skip
         if isinstance(typed, SubWorkflowParameters):
             return await run_sub_workflow(node, typed, scope, self.run)

@@ -32,6 +32,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from app.language.plan import Plan, PlanNode
     from workflows.bounded import as_json
+    from workflows.context import node_meter
     from workflows.control import NodeFailedError, evaluate
     from workflows.scope import Outcome, Scope
     from workflows.state import (
@@ -273,7 +274,9 @@ class Waits:
                 continue
             if parameters.match:
                 try:
-                    matched = evaluate(parameters.match, {**wait.context, "event": event.payload})
+                    matched = evaluate(
+                        parameters.match, {**wait.context, "event": event.payload}, node_meter()
+                    )
                 except NodeFailedError as error:
                     wait.taken, wait.broken = event, error.message
                     return

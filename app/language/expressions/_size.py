@@ -1,0 +1,183 @@
+"""How large a JSON value is when written out, counting shared parts as often as they appear.
+
+Expressions build values that share parts: ``[row] * 1000`` holds one ``row`` a thousand
+times. Whatever walks such a value later (a conversion to text, a comparison, the output
+check, Temporal's encoding) walks each share again, so its cost is the size of the value
+written out, which can be a million times the memory it takes. Measuring visits each
+distinct list and object once (remembered by identity), so it costs what the value holds,
+not what it stands for, and can refuse a value before anything walks it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+_NEEDS_ESCAPE = re.compile(r'["\\\x00-\x1f]')
+_SCALARS = frozenset({int, str, float})
+CHARACTERS_PER_UNIT = 32
+"""Characters scanned or copied by C code for one unit of work (see `_limits`)."""
+BIG_INT_BITS = 256
+"""Integers up to this size are written out in constant time; larger ones take time that
+grows with the square of their length (`int_text_work`)."""
+
+
+class Size(NamedTuple):
+    """What a value amounts to once written out as compact JSON."""
+
+    text: int
+    """Characters (or UTF-8 bytes, for a byte measure) of its compact JSON."""
+    nodes: int
+    """Values in it: every list, object, key and scalar, shares counted each time."""
+    height: int
+    """Lists and objects nested in one another: 0 for a scalar, 1 for ``[1]``."""
+
+    @property
+    def walk(self) -> int:
+        """Units of work to walk it once (encode it, compare it) in C code."""
+        return self.nodes + self.text // CHARACTERS_PER_UNIT
+
+
+class TooLarge(Exception):
+    """The value is larger than the cap it was measured against."""
+
+
+def int_text_work(value: int) -> int:
+    """Units of work to write an integer in decimal: CPython's conversion is quadratic."""
+    return (value.bit_length() // BIG_INT_BITS) ** 2
+
+
+def _string_text(text: str, utf8: bool) -> int:
+    if _NEEDS_ESCAPE.search(text) is not None:
+        text = json.dumps(text, ensure_ascii=False)[1:-1]
+    if utf8 and not text.isascii():
+        return len(text.encode()) + 2  # raises on lone surrogates, as encoding the JSON does
+    return len(text) + 2
+
+
+class Measure:
+    """Measures values against a cap, remembering every list and object it finished.
+
+    Args:
+        spend: Called with the units of work each step of measuring takes.
+        utf8: Count UTF-8 bytes rather than characters.
+        lenient: Measure what is not JSON as ``json.dumps(..., default=str)`` writes it
+            (and NaN, Infinity as it writes them) instead of refusing it.
+
+    The remembered sizes hold their values, so identities stay valid while this lives:
+    make one per unit of work that reads the same values (a node's evaluations).
+    """
+
+    __slots__ = ("_known", "_lenient", "_spend", "_utf8")
+
+    def __init__(
+        self, spend: Callable[[int], None], *, utf8: bool = False, lenient: bool = False
+    ) -> None:
+        self._spend = spend
+        self._utf8 = utf8
+        self._lenient = lenient
+        self._known: dict[int, tuple[Any, Size]] = {}
+
+    def size(self, value: Any, cap: int | None = None) -> Size:
+        """The size of ``value``; raises `TooLarge` as soon as its text passes ``cap``, and
+        `RecursionError` for a value nested deeper than the stack allows."""
+        return self._size(value, -1 if cap is None else cap)
+
+    def _size(self, value: Any, cap: int) -> Size:
+        if type(value) in _SCALARS or value is None or not isinstance(value, list | tuple | dict):
+            size = Size(self._scalar(value), 1, 0)
+        else:
+            known = self._known.get(id(value))
+            if known is not None:
+                size = known[1]
+            else:
+                size = self._container(value, cap)
+                self._known[id(value)] = (value, size)
+        if 0 <= cap < size.text:
+            raise TooLarge
+        return size
+
+    def _container(self, value: list[Any] | tuple[Any, ...] | dict[Any, Any], cap: int) -> Size:
+        count = len(value)
+        self._spend(count + 1)
+        text = 2 + max(count - 1, 0)  # brackets and commas
+        if 0 <= cap < text:
+            raise TooLarge
+        if isinstance(value, dict):
+            return self._object(value, text, cap)
+        if count and set(map(type, value)) <= _SCALARS:
+            # A list of numbers or texts (the usual bulk of a payload): measured in C.
+            return Size(text + self._flat(value), count + 1, 1)
+        nodes, height = 1, 0
+        for child in value:
+            size = self._size(child, cap - text if cap >= 0 else -1)
+            text, nodes, height = text + size.text, nodes + size.nodes, max(height, size.height)
+            if 0 <= cap < text:
+                raise TooLarge
+        return Size(text, nodes, height + 1)
+
+    def _object(self, value: dict[Any, Any], text: int, cap: int) -> Size:
+        nodes, height = 1, 0
+        for key, child in value.items():
+            text += self._key(key) + 1  # and a colon
+            size = self._size(child, cap - text if cap >= 0 else -1)
+            text, nodes, height = text + size.text, nodes + 1 + size.nodes, max(height, size.height)
+            if 0 <= cap < text:
+                raise TooLarge
+        return Size(text, nodes, height + 1)
+
+    def _flat(self, items: list[Any] | tuple[Any, ...]) -> int:
+        """The text of a list's scalars (numbers and texts only)."""
+        texts = [item for item in items if type(item) is str]
+        others = [item for item in items if type(item) is not str]
+        total = 0
+        if texts:
+            characters = sum(map(len, texts))
+            self._spend(characters // CHARACTERS_PER_UNIT)
+            if any(map(_NEEDS_ESCAPE.search, texts)) or (
+                self._utf8 and not all(map(str.isascii, texts))
+            ):
+                total += sum(_string_text(text, self._utf8) for text in texts)
+            else:
+                total += characters + 2 * len(texts)
+        if (
+            others
+            and float not in set(map(type, others))
+            and max(map(int.bit_length, others)) <= BIG_INT_BITS
+        ):
+            return total + sum(map(len, map(str, others)))
+        return total + sum(map(self._scalar, others))
+
+    def _key(self, key: Any) -> int:
+        if isinstance(key, str):
+            return self._scalar(key)
+        # json.dumps writes these keys as texts; anything else it refuses.
+        if key is None or isinstance(key, int | float):
+            return self._scalar(key) + 2
+        raise TypeError("keys must be str, int, float, bool or None")
+
+    def _scalar(self, value: Any) -> int:
+        if isinstance(value, str):
+            self._spend(len(value) // CHARACTERS_PER_UNIT)
+            return _string_text(value, self._utf8)
+        if value is None or value is True:
+            return 4
+        if value is False:
+            return 5
+        if isinstance(value, int):
+            self._spend(int_text_work(value))
+            return len(int.__repr__(value))
+        if isinstance(value, float):
+            if value != value or value in (_INFINITY, -_INFINITY):
+                if not self._lenient:
+                    raise ValueError("NaN and infinities cannot be written as JSON")
+                return len(json.dumps(value))
+            return len(float.__repr__(value))
+        if not self._lenient:
+            raise TypeError(f"{type(value).__name__} cannot be written as JSON")
+        return _string_text(str(value), self._utf8)
+
+
+_INFINITY = float("inf")
