@@ -259,6 +259,25 @@ def control_only_loop() -> dict[str, Any]:
     )
 
 
+COSTLY_RECORDS = [
+    {"id": index, "name": f"user {index}", "tags": ["a", str(index)]} for index in range(500)
+]
+"""A trigger's `records` for `costly_loop`."""
+COSTLY_TEMPLATES = 30
+"""Templates of `costly_loop`'s body node, each writing out all `COSTLY_RECORDS`: about
+20 ms of work per iteration on a 2-core machine, well within one node's limits."""
+
+
+def costly_loop(items: int) -> dict[str, Any]:
+    """A loop over `items` numbers whose body is one `transform` node `heavy` of
+    `COSTLY_TEMPLATES` costly templates over `trigger.records`."""
+    return graph(
+        node("each", "loop", {"items": f"range({items})"}),
+        value("heavy", {"sizes": ["{{ len(json_encode(trigger.records)) }}"] * COSTLY_TEMPLATES}),
+        edges=[("start", "each"), ("each", "heavy", "body"), ("heavy", "each")],
+    )
+
+
 # -- sub-workflows -----------------------------------------------------------------------
 
 DOUBLER = graph(value("double", {"doubled": "{{ trigger.n * 2 }}"}), edges=[("start", "double")])

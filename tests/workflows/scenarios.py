@@ -18,6 +18,7 @@ from temporalio.common import SearchAttributePair, TypedSearchAttributes
 
 from temporal import search_attributes as attributes
 from tests.workflows.harness import (
+    COSTLY_RECORDS,
     DOUBLER,
     FAILER,
     INSTAGRAM_ACCOUNT,
@@ -26,6 +27,7 @@ from tests.workflows.harness import (
     Handle,
     calling,
     control_only_loop,
+    costly_loop,
     graph,
     node,
     value,
@@ -288,6 +290,9 @@ _WAIT_FOR_EVENT = graph(
     edges=[("start", "paid"), ("paid", "ship", "out"), ("paid", "remind", "timeout")],
 )  # fmt: skip
 
+_SHARED_TEXTS = "[[[str(i) for i in range(100)]] * 1000] * 5"
+"""Half a million texts, through shared lists: built anew on each side of a comparison."""
+
 SCENARIOS: tuple[Scenario, ...] = (
     Scenario(
         "manual_trigger_transform_sequence",
@@ -415,6 +420,27 @@ SCENARIOS: tuple[Scenario, ...] = (
         "loop_of_control_nodes_takes_breaths",
         control_only_loop(),
         {"items": list(range(1_100))},
+    ),
+    Scenario(
+        "loop_of_costly_nodes_breathes_by_counted_work",
+        costly_loop(30),
+        {"records": COSTLY_RECORDS},
+    ),
+    Scenario(
+        "expression_over_its_work_limit_follows_error_route",
+        graph(
+            node(
+                "heavy",
+                "if",
+                {
+                    "condition": "[[[str(i) for i in range(100)]] * 1000] * 10 == "
+                    "[[[str(i) for i in range(100)]] * 1000] * 10"
+                },
+                on_error="route",
+            ),
+            value("handled", "{{ error.type }}: {{ error.message }}"),
+            edges=[("start", "heavy"), ("heavy", "handled", "error")],
+        ),
     ),
     Scenario(
         "stop_ends_run_and_cancels_waiting_branch",
@@ -610,6 +636,19 @@ SCENARIOS: tuple[Scenario, ...] = (
         "wait_for_event_one_event_goes_to_the_first_wait_in_plan_order",
         TWO_WAITS_FOR_ONE_EVENT,
         drive=one_event_then_another,
+    ),
+    Scenario(
+        # Recorded before expressions were charged for all their work and a node's templates
+        # shared one allowance: within the old bounds, over the new ones. Runs in flight
+        # replay them unbounded (`bounded-expression-work`, `pace-workflow-tasks-by-work`).
+        "costly_expressions_recorded_before_they_were_bounded",
+        graph(
+            value("writes", {"sizes": ["{{ len(json_encode(trigger.records)) }}"] * 100}),
+            node("compares", "if", {"condition": f"{_SHARED_TEXTS} == {_SHARED_TEXTS}"}),
+            value("equal", "{{ nodes.compares.result }}"),
+            edges=[("start", "writes"), ("writes", "compares"), ("compares", "equal", "true")],
+        ),
+        {"records": COSTLY_RECORDS},
     ),
     Scenario(
         # Recorded before events went to one wait in plan order: both waits took the event,

@@ -17,6 +17,14 @@ from typing import Any, NamedTuple
 
 _NEEDS_ESCAPE = re.compile(r'["\\\x00-\x1f]')
 _SCALARS = frozenset({int, str, float})
+_SMALL = 1 << 64
+"""Integers below this in size are written out at once (`int_text_work`)."""
+_FLAT = 16
+"""Lists longer than this are first looked at whole: all texts, or all small integers, are
+measured by C code alone."""
+CONTAINER_WORK = 8
+"""Units of work to measure one list or object, besides one per element: the Python code
+that visits it (about a microsecond)."""
 CHARACTERS_PER_UNIT = 32
 """Characters scanned or copied by C code for one unit of work (see `_limits`)."""
 BIG_INT_BITS = 256
@@ -101,54 +109,66 @@ class Measure:
 
     def _container(self, value: list[Any] | tuple[Any, ...] | dict[Any, Any], cap: int) -> Size:
         count = len(value)
-        self._spend(count + 1)
+        self._spend(count + CONTAINER_WORK)
         text = 2 + max(count - 1, 0)  # brackets and commas
         if 0 <= cap < text:
             raise TooLarge
+        if not isinstance(value, dict) and count > _FLAT:
+            kinds = set(map(type, value))
+            if kinds == {str}:
+                return Size(text + self._texts(value), 1 + count, 1)
+            if kinds == {int} and min(value) > -_SMALL and max(value) < _SMALL:
+                return Size(text + sum(map(len, map(int.__repr__, value))), 1 + count, 1)
         if isinstance(value, dict):
-            return self._object(value, text, cap)
-        if count and set(map(type, value)) <= _SCALARS:
-            # A list of numbers or texts (the usual bulk of a payload): measured in C.
-            return Size(text + self._flat(value), count + 1, 1)
-        nodes, height = 1, 0
-        for child in value:
-            size = self._size(child, cap - text if cap >= 0 else -1)
-            text, nodes, height = text + size.text, nodes + size.nodes, max(height, size.height)
-            if 0 <= cap < text:
-                raise TooLarge
-        return Size(text, nodes, height + 1)
-
-    def _object(self, value: dict[Any, Any], text: int, cap: int) -> Size:
-        nodes, height = 1, 0
-        for key, child in value.items():
-            text += self._key(key) + 1  # and a colon
-            size = self._size(child, cap - text if cap >= 0 else -1)
-            text, nodes, height = text + size.text, nodes + 1 + size.nodes, max(height, size.height)
-            if 0 <= cap < text:
-                raise TooLarge
-        return Size(text, nodes, height + 1)
-
-    def _flat(self, items: list[Any] | tuple[Any, ...]) -> int:
-        """The text of a list's scalars (numbers and texts only)."""
-        texts = [item for item in items if type(item) is str]
-        others = [item for item in items if type(item) is not str]
-        total = 0
-        if texts:
-            characters = sum(map(len, texts))
-            self._spend(characters // CHARACTERS_PER_UNIT)
-            if any(map(_NEEDS_ESCAPE.search, texts)) or (
-                self._utf8 and not all(map(str.isascii, texts))
-            ):
-                total += sum(_string_text(text, self._utf8) for text in texts)
+            keys = list(value)
+            if set(map(type, keys)) != {str}:
+                keys = []
+                text += sum(map(self._key, value)) + count  # and colons
+            children: Any = value.values()
+            nodes = 1 + count
+        else:
+            keys, children, nodes = [], value, 1
+        # Scalars are added up here (their texts scanned at once, below); only lists and
+        # objects are measured one by one, the bulk of a payload's values never are.
+        texts: list[str] = []
+        height = 0
+        for child in children:
+            kind = type(child)
+            if kind is str:
+                texts.append(child)
+            elif kind is int and -_SMALL < child < _SMALL:
+                text += len(int.__repr__(child))
+            elif child is None or child is True:
+                text += 4
+            elif child is False:
+                text += 5
+            elif kind is float or kind is int:
+                text += self._scalar(child)
             else:
-                total += characters + 2 * len(texts)
-        if (
-            others
-            and float not in set(map(type, others))
-            and max(map(int.bit_length, others)) <= BIG_INT_BITS
-        ):
-            return total + sum(map(len, map(str, others)))
-        return total + sum(map(self._scalar, others))
+                size = self._size(child, cap - text if cap >= 0 else -1)
+                text += size.text
+                nodes += size.nodes - 1
+                height = max(height, size.height)
+                if 0 <= cap < text:
+                    raise TooLarge
+        nodes += count
+        if keys:
+            texts += keys
+            text += count  # colons
+        if texts:
+            text += self._texts(texts)
+        if 0 <= cap < text:
+            raise TooLarge
+        return Size(text, nodes, height + 1)
+
+    def _texts(self, texts: list[str] | tuple[str, ...]) -> int:
+        """The text of many strings, written as JSON strings."""
+        characters = sum(map(len, texts))
+        self._spend(characters // CHARACTERS_PER_UNIT)
+        joined = "".join(texts)
+        if _NEEDS_ESCAPE.search(joined) is None and (not self._utf8 or joined.isascii()):
+            return characters + 2 * len(texts)
+        return sum(_string_text(text, self._utf8) for text in texts)
 
     def _key(self, key: Any) -> int:
         if isinstance(key, str):
