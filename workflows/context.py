@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from temporalio import workflow
 
-from app.language.expressions import ExpressionError, Meter, compile_template
+from app.language.expressions import ExpressionError, Measure, Meter, Size, compile_template
 from workflows.state import RunInput
 
 Path = tuple[str | int, ...]
@@ -27,10 +28,21 @@ def _enforce_work_bounds() -> bool:
     return workflow.patched(EXPRESSION_WORK_PATCH)
 
 
-def node_meter() -> Meter:
+def node_meter(known: Mapping[int, tuple[Any, Size]] | None = None) -> Meter:
     """The allowance of one node's evaluations: every template of its parameters and its
-    conditions, items or match draw from it, and it counts the node's work for pacing."""
-    return Meter(enforce=_enforce_work_bounds)
+    conditions, items or match draw from it, and it counts the node's work for pacing.
+    `known`: sizes measured once for the run (`payload_sizes`)."""
+    return Meter(enforce=_enforce_work_bounds, known=known)
+
+
+def payload_sizes(payload: Any, spend: Callable[[int], None]) -> Mapping[int, tuple[Any, Size]]:
+    """The sizes of the trigger's payload, which every node may read (and pass on whole):
+    measured once per run rather than by each node that writes it out, compares it or
+    returns it; `spend` is told the work."""
+    measure = Measure(spend)
+    with contextlib.suppress(TypeError, ValueError, RecursionError):
+        measure.size(payload)  # what is not JSON is left to whatever reads it
+    return measure.known
 
 
 def field_name(path: Path) -> str:

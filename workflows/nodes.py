@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -16,7 +17,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.attempts import failed_attempt, output_of
     from activities.base import ActionInput
     from app.language import catalog
-    from app.language.expressions import ExpressionError
+    from app.language.expressions import ExpressionError, Meter, Size
     from app.language.node_type import DEFAULT_ACTION_TIMEOUT_SECONDS
     from app.language.nodes.flow import LoopParameters, SubWorkflowParameters
     from app.language.plan import PlanNode, RetrySpec
@@ -27,6 +28,7 @@ with workflow.unsafe.imports_passed_through():
         expression_context,
         field_name,
         node_meter,
+        payload_sizes,
         render_parameters,
         run_root,
     )
@@ -122,6 +124,14 @@ class NodeRunner:
         """What expressions read as `run`; expressions never change what they read."""
         self._in_flight: dict[str, int] = {}
         """How many loop iterations run each node now."""
+        self._payload_sizes: Mapping[int, tuple[Any, Size]] | None = None
+
+    def meter(self) -> Meter:
+        """A node's allowance for its expressions, counted for pacing; the trigger's payload
+        is measured once for the run, by the first node that needs a meter."""
+        if self._payload_sizes is None:
+            self._payload_sizes = payload_sizes(self.run.trigger.payload, self.pace.spend)
+        return self.pace.watch(node_meter(self._payload_sizes))
 
     def context(self, scope: Scope) -> dict[str, Any]:
         return expression_context(
@@ -216,7 +226,7 @@ class NodeRunner:
         if node.kind == "trigger":
             return Outcome("out", self.run.trigger.payload)
         context = self.context(scope)
-        meter = self.pace.watch(node_meter())
+        meter = self.meter()
         parameters = render_parameters(
             node.parameters, node.expression_fields, context, meter, self.pace.spend
         )

@@ -125,7 +125,7 @@ def _abs(budget: Budget, value: Any) -> int | float:
 
 
 def _extreme(budget: Budget, args: tuple[Any, ...], function: str) -> list[Any]:
-    items = list(args[0]) if len(args) == 1 and type(args[0]) is list else list(args)
+    items = args[0] if len(args) == 1 and type(args[0]) is list else list(args)
     if not items:
         raise Problem(f"{function}() needs at least one value")
     return _scalars(budget, items, function)

@@ -10,7 +10,7 @@ replay.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -85,12 +85,18 @@ class Meter:
             a limit error), False lets this meter go on unbounded, as evaluations did before
             meters existed (the interpreter answers from `workflow.patched`, so a run recorded
             before replays as it ran).
+        known: Sizes of values measured beforehand (`Measure.known`), such as a run's
+            trigger payload, which every node reads: not measured again, nor charged.
     """
 
     __slots__ = ("_enforce", "enforcing", "limits", "measure", "produced", "work")
 
     def __init__(
-        self, limits: Limits = DEFAULT_LIMITS, *, enforce: Callable[[], bool] = _always
+        self,
+        limits: Limits = DEFAULT_LIMITS,
+        *,
+        enforce: Callable[[], bool] = _always,
+        known: Mapping[int, tuple[Any, Size]] | None = None,
     ) -> None:
         self.limits = limits
         self.work = 0
@@ -100,7 +106,7 @@ class Meter:
         self.enforcing = True
         """False once `enforce` declined: nothing is refused any more."""
         self._enforce = enforce
-        self.measure = Measure(self.spend)
+        self.measure = Measure(self.spend, known=known)
         """Sizes of values, each list and object measured once for the meter's life."""
 
     def spend(self, units: int) -> None:

@@ -12,17 +12,18 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
 _NEEDS_ESCAPE = re.compile(r'["\\\x00-\x1f]')
 _SCALARS = frozenset({int, str, float})
+_CONTAINERS = frozenset({list, dict, tuple})
 _SMALL = 1 << 64
 """Integers below this in size are written out at once (`int_text_work`)."""
 _FLAT = 16
 """Lists longer than this are first looked at whole: all texts, or all small integers, are
 measured by C code alone."""
-CONTAINER_WORK = 8
+CONTAINER_WORK = 16
 """Units of work to measure one list or object, besides one per element: the Python code
 that visits it (about a microsecond)."""
 CHARACTERS_PER_UNIT = 32
@@ -73,20 +74,33 @@ class Measure:
         utf8: Count UTF-8 bytes rather than characters.
         lenient: Measure what is not JSON as ``json.dumps(..., default=str)`` writes it
             (and NaN, Infinity as it writes them) instead of refusing it.
+        known: Sizes another measure of the same kind remembered (`known`), taken as they
+            are: values measured once for many measures (a run's trigger payload).
 
     The remembered sizes hold their values, so identities stay valid while this lives:
     make one per unit of work that reads the same values (a node's evaluations).
     """
 
-    __slots__ = ("_known", "_lenient", "_spend", "_utf8")
+    __slots__ = ("_base", "_known", "_lenient", "_spend", "_utf8")
 
     def __init__(
-        self, spend: Callable[[int], None], *, utf8: bool = False, lenient: bool = False
+        self,
+        spend: Callable[[int], None],
+        *,
+        utf8: bool = False,
+        lenient: bool = False,
+        known: Mapping[int, tuple[Any, Size]] | None = None,
     ) -> None:
         self._spend = spend
         self._utf8 = utf8
         self._lenient = lenient
         self._known: dict[int, tuple[Any, Size]] = {}
+        self._base: Mapping[int, tuple[Any, Size]] = known or {}
+
+    @property
+    def known(self) -> Mapping[int, tuple[Any, Size]]:
+        """Every list and object measured to the end, with its size, by identity."""
+        return self._known
 
     def size(self, value: Any, cap: int | None = None) -> Size:
         """The size of ``value``; raises `TooLarge` as soon as its text passes ``cap``, and
@@ -97,7 +111,7 @@ class Measure:
         if type(value) in _SCALARS or value is None or not isinstance(value, list | tuple | dict):
             size = Size(self._scalar(value), 1, 0)
         else:
-            known = self._known.get(id(value))
+            known = self._known.get(id(value)) or self._base.get(id(value))
             if known is not None:
                 size = known[1]
             else:
@@ -109,16 +123,17 @@ class Measure:
 
     def _container(self, value: list[Any] | tuple[Any, ...] | dict[Any, Any], cap: int) -> Size:
         count = len(value)
-        self._spend(count + CONTAINER_WORK)
         text = 2 + max(count - 1, 0)  # brackets and commas
         if 0 <= cap < text:
             raise TooLarge
-        if not isinstance(value, dict) and count > _FLAT:
-            kinds = set(map(type, value))
-            if kinds == {str}:
-                return Size(text + self._texts(value), 1 + count, 1)
-            if kinds == {int} and min(value) > -_SMALL and max(value) < _SMALL:
-                return Size(text + sum(map(len, map(int.__repr__, value))), 1 + count, 1)
+        if count > _FLAT:
+            self._spend(count + CONTAINER_WORK)  # before walking a large one
+            if not isinstance(value, dict):
+                kinds = set(map(type, value))
+                if kinds == {str}:
+                    return Size(text + self._texts(value), 1 + count, 1)
+                if kinds == {int} and min(value) > -_SMALL and max(value) < _SMALL:
+                    return Size(text + sum(map(len, map(int.__repr__, value))), 1 + count, 1)
         if isinstance(value, dict):
             keys = list(value)
             if set(map(type, keys)) != {str}:
@@ -132,6 +147,7 @@ class Measure:
         # objects are measured one by one, the bulk of a payload's values never are.
         texts: list[str] = []
         height = 0
+        known, base = self._known, self._base
         for child in children:
             kind = type(child)
             if kind is str:
@@ -145,7 +161,14 @@ class Measure:
             elif kind is float or kind is int:
                 text += self._scalar(child)
             else:
-                size = self._size(child, cap - text if cap >= 0 else -1)
+                remembered = (
+                    known.get(id(child)) or base.get(id(child)) if kind in _CONTAINERS else None
+                )
+                size = (
+                    remembered[1]
+                    if remembered is not None
+                    else self._size(child, cap - text if cap >= 0 else -1)
+                )
                 text += size.text
                 nodes += size.nodes - 1
                 height = max(height, size.height)
@@ -156,15 +179,18 @@ class Measure:
             texts += keys
             text += count  # colons
         if texts:
-            text += self._texts(texts)
+            text += self._texts(texts, spent=0 if count > _FLAT else count + CONTAINER_WORK)
+        elif count <= _FLAT:
+            self._spend(count + CONTAINER_WORK)
         if 0 <= cap < text:
             raise TooLarge
         return Size(text, nodes, height + 1)
 
-    def _texts(self, texts: list[str] | tuple[str, ...]) -> int:
-        """The text of many strings, written as JSON strings."""
+    def _texts(self, texts: list[str] | tuple[str, ...], spent: int = 0) -> int:
+        """The text of many strings, written as JSON strings; spends the work of scanning
+        them and ``spent`` units more."""
         characters = sum(map(len, texts))
-        self._spend(characters // CHARACTERS_PER_UNIT)
+        self._spend(spent + characters // CHARACTERS_PER_UNIT)
         joined = "".join(texts)
         if _NEEDS_ESCAPE.search(joined) is None and (not self._utf8 or joined.isascii()):
             return characters + 2 * len(texts)
