@@ -55,6 +55,7 @@ bench: $(DEV_STAMP)
 	$(PY) -m bench.compile_graphs
 	$(PY) -m bench.interpreter
 	$(PY) -m bench.http_clients
+	$(PY) -m bench.slowest_expression
 
 # The local X / Instagram / Meta webhooks emulator (README: Platform emulator).
 EMULATOR_PORT ?= 8900

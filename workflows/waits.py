@@ -12,13 +12,15 @@ An event goes to exactly one waiting node. When several waits could take events 
 moment (two `wait_for_event` nodes for the same name, or iterations of a loop), they are
 served in plan order: by node id, then by loop iteration; each takes the oldest event it
 matches that no wait before it took, and the others keep waiting (`EVENT_PER_WAIT_PATCH`).
+The matches of one workflow task share a budget of work (`matching.Matching`): past it, the
+waits breathe and match on in the next task.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -32,8 +34,8 @@ with workflow.unsafe.imports_passed_through():
     )
     from app.language.plan import Plan, PlanNode
     from workflows.bounded import as_json
-    from workflows.context import node_meter
-    from workflows.control import NodeFailedError, evaluate
+    from workflows.control import NodeFailedError
+    from workflows.matching import Matching
     from workflows.scope import Outcome, Scope
     from workflows.state import (
         DecisionInput,
@@ -91,6 +93,9 @@ class _EventWait:
     """Why the match failed on `taken`, when it did."""
     found: bool = False
     """Its condition came true: `taken` is its, whatever arrives before it resumes."""
+    unmatched: dict[int, EventInput] = field(default_factory=dict)
+    """Events its match was false for, by identity: a match reads only the wait's context
+    and the event, so they are not matched again (the dict keeps them, so ids stay theirs)."""
 
 
 class Waits:
@@ -121,6 +126,8 @@ class Waits:
         """Counts changes to the events and the event waits, so that one `_assign` serves
         every wait's condition until something changes."""
         self._assigned_at = -1
+        self.matching = Matching()
+        """The work of matching events in the current workflow task (`matching.py`)."""
 
     # -- signals and updates ------------------------------------------------------------
 
@@ -217,8 +224,14 @@ class Waits:
         self._changes += 1
         try:
             with self._waiting(scope, what, found=lambda: self._found(wait)):
-                if not await _wait_until(lambda: self._found(wait), what.until):
-                    return Outcome("timeout", None)
+                while True:
+                    if not await _wait_until(
+                        lambda: self._found(wait) or self.matching.short, what.until
+                    ):
+                        return Outcome("timeout", None)
+                    if wait.found:
+                        break
+                    await self.matching.breathe()  # matched enough in this task: go on
         finally:
             self._event_waits.remove(wait)
             self._changes += 1
@@ -243,6 +256,7 @@ class Waits:
         Runs inside Temporal's condition check, where an exception would fail the workflow
         task (retried forever): a match that raises ends the wait instead.
         """
+        self.matching.new_task()
         if self._in_plan_order:
             self._assign()
         elif not wait.found:
@@ -265,17 +279,25 @@ class Waits:
             self._oldest_match(wait, available)
             if wait.taken is not None:
                 available = [event for event in available if event is not wait.taken]
+        if self.matching.short:
+            self._assigned_at = -1  # not every wait was served: again after the breath
 
     def _oldest_match(self, wait: _EventWait, events: list[EventInput]) -> None:
         """Set `wait.taken` to the first of `events` it matches, or whose match fails."""
         parameters = wait.parameters
+        if len(wait.unmatched) > 2 * len(self.events):
+            # Only those still buffered can come up again: a long wait keeps no more.
+            kept = wait.unmatched
+            wait.unmatched = {
+                id(event): event for event in self.events if kept.get(id(event)) is event
+            }
         for event in events:
-            if event.name != parameters.event:
+            if event.name != parameters.event or wait.unmatched.get(id(event)) is event:
                 continue
             if parameters.match:
                 try:
-                    matched = evaluate(
-                        parameters.match, {**wait.context, "event": event.payload}, node_meter()
+                    matched = self.matching.match(
+                        parameters.match, {**wait.context, "event": event.payload}
                     )
                 except NodeFailedError as error:
                     wait.taken, wait.broken = event, error.message
@@ -284,7 +306,10 @@ class Waits:
                     wait.taken = event
                     wait.broken = f"unexpected {type(error).__name__}: {error}"
                     return
+                if matched is None:
+                    return  # this task matched enough; the next one goes on (`Matching`)
                 if not matched:
+                    wait.unmatched[id(event)] = event
                     continue
             wait.taken = event
             return

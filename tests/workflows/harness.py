@@ -278,6 +278,28 @@ def costly_loop(items: int) -> dict[str, Any]:
     )
 
 
+COSTLY_MATCH = (
+    "[len(json_encode([[str(i) for i in range(100)]] * 200)) for x in range(8)] "
+    "and event.n == {last}"
+)
+"""A match of about a tenth of a node's allowance, true only for the last event."""
+
+
+def waiting_for_the_last_of(events: int) -> dict[str, Any]:
+    """`pay` waits for the `paid` event numbered `events - 1`, with a costly match, once
+    `hold` is approved: the events sent meanwhile are all matched when `pay` starts."""
+    return graph(
+        node("hold", "approval", {"message": "go on?"}),
+        node(
+            "pay",
+            "wait_for_event",
+            {"event": "paid", "match": COSTLY_MATCH.format(last=events - 1)},
+        ),
+        value("thanks", "{{ nodes.pay.n }}"),
+        edges=[("start", "hold"), ("hold", "pay", "approved"), ("pay", "thanks")],
+    )
+
+
 # -- sub-workflows -----------------------------------------------------------------------
 
 DOUBLER = graph(value("double", {"doubled": "{{ trigger.n * 2 }}"}), edges=[("start", "double")])

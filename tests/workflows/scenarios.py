@@ -34,6 +34,7 @@ from tests.workflows.harness import (
     wait_until_signals_handled,
     wait_until_state,
     wait_until_waiting,
+    waiting_for_the_last_of,
 )
 from workflows.state import (
     DECIDE_UPDATE,
@@ -115,6 +116,19 @@ def decide(node_id: str, *, approved: bool) -> Drive:
             DecisionInput(node_id=node_id, approved=approved, by="ana@example.com", comment="ok"),
             result_type=str,
         )
+
+    return drive
+
+
+def numbered_events_then_approval(events: int) -> Drive:
+    """While `hold` waits for its approval, `events` `paid` events numbered from 0; then
+    `hold` is approved."""
+
+    async def drive(handle: Handle, services: Services) -> None:
+        await wait_until_waiting(handle, "hold")
+        for number in range(events):
+            await handle.signal(EVENT_SIGNAL, EventInput(name="paid", payload={"n": number}))
+        await decide("hold", approved=True)(handle, services)
 
     return drive
 
@@ -427,6 +441,11 @@ SCENARIOS: tuple[Scenario, ...] = (
         {"records": COSTLY_RECORDS},
     ),
     Scenario(
+        "wait_for_event_matches_many_events_breathing_between_tasks",
+        waiting_for_the_last_of(30),
+        drive=numbered_events_then_approval(30),
+    ),
+    Scenario(
         "expression_over_its_work_limit_follows_error_route",
         graph(
             node(
@@ -649,6 +668,13 @@ SCENARIOS: tuple[Scenario, ...] = (
             edges=[("start", "writes"), ("writes", "compares"), ("compares", "equal", "true")],
         ),
         {"records": COSTLY_RECORDS},
+    ),
+    Scenario(
+        # Recorded before the matches of one workflow task shared a budget: twenty costly
+        # matches in one task (re-recorded, the wait would breathe halfway).
+        "wait_for_event_matched_many_events_recorded_before_breathing",
+        waiting_for_the_last_of(20),
+        drive=numbered_events_then_approval(20),
     ),
     Scenario(
         # Recorded before events went to one wait in plan order: both waits took the event,

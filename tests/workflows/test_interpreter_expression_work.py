@@ -15,8 +15,16 @@ import pytest
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
 
-from tests.workflows.harness import Handle, graph, node, start, value
-from workflows.state import RunState
+from tests.workflows.harness import (
+    Handle,
+    graph,
+    node,
+    start,
+    value,
+    wait_until_waiting,
+    waiting_for_the_last_of,
+)
+from workflows.state import DECIDE_UPDATE, EVENT_SIGNAL, DecisionInput, EventInput, RunState
 
 # One list of ten thousand zeros, shared by every row: a handful of steps to build, but
 # 80 million zeros once written out or compared element by element.
@@ -134,3 +142,21 @@ async def test_loop_items_of_millions_of_shared_elements_fail_the_loop(
     assert final.output["handled"].startswith(
         "ExpressionError: items: the value would be too large"
     )
+
+
+async def test_matching_many_buffered_events_breathes_rather_than_fail_the_task(
+    client: Client, task_queue: str
+) -> None:
+    events = 100
+    handle = await start(client, task_queue, waiting_for_the_last_of(events))
+    await wait_until_waiting(handle, "hold")
+    for number in range(events):
+        await handle.signal(EVENT_SIGNAL, EventInput(name="paid", payload={"n": number}))
+    await handle.execute_update(DECIDE_UPDATE, DecisionInput(approved=True, by="ann"))
+    final = await finished(handle)
+    # Matched in one task, the hundred events took seconds: the deadlock detector failed
+    # the task (TMPRL1101) on every retry.
+    await assert_no_workflow_task_failed(handle)
+    assert final.output == {"thanks": events - 1}
+    kinds = [event.event_type for event in (await handle.fetch_history()).events]
+    assert EventType.EVENT_TYPE_TIMER_STARTED in kinds
