@@ -32,9 +32,9 @@ BREATH = timedelta(milliseconds=1)
 PACE_PATCH = "pace-workflow-tasks"
 """Runs recorded before never took a breath (INVARIANTS.md)."""
 WORK_PER_TASK = 2_000_000
-"""Units of counted work (`Meter`) in one workflow task before a breath: about 0.3 s on
-the machine where `bench/slowest_expression.py` measures a unit (COSTS.md), so a task
-stays far from the detector's 2 s even with its last node at its own limit."""
+"""Units of counted work (`Meter`) in one workflow task before a breath: about 0.25 s where
+`bench/slowest_expression.py` measures a unit (`app/language/expressions/COSTS.md`), so a
+task stays far from the detector's 2 s even with its last node at its own limit."""
 PACE_WORK_PATCH = "pace-workflow-tasks-by-work"
 """Runs recorded before counted only nodes (INVARIANTS.md). Only called when the work,
 not the number of nodes, calls for a breath."""
