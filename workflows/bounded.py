@@ -30,11 +30,13 @@ class ValueTooDeepError(ValueError):
         super().__init__(f"{what} is nested more than {MAX_DEPTH} levels deep")
 
 
-def check_depth(value: Any, what: str = "the output") -> None:
+def check_depth(value: Any, what: str = "the output") -> int:
     """Raise `ValueTooDeepError` when `value` nests deeper than `MAX_DEPTH` (iteratively:
     the value may be far deeper than the stack allows). A part shared by many containers
-    is walked again only when reached deeper than before, at most `MAX_DEPTH` times."""
+    is walked again only when reached deeper than before, at most `MAX_DEPTH` times.
+    Returns the number of values walked (the work done, in `Meter` units)."""
     deepest: dict[int, int] = {}
+    walked = 0
     pending: list[tuple[Any, int]] = [(value, 0)]
     while pending:
         current, depth = pending.pop()
@@ -49,7 +51,9 @@ def check_depth(value: Any, what: str = "the output") -> None:
         if deepest.get(id(current), -1) >= depth:
             continue  # its parts were checked from this deep or deeper
         deepest[id(current)] = depth
+        walked += len(children) + 1
         pending.extend((child, depth + 1) for child in children)
+    return walked
 
 
 def as_json(value: Any) -> str:

@@ -136,16 +136,14 @@ def render_parameters(
     expression_fields: Sequence[str],
     context: Mapping[str, Any],
     meter: Meter,
-    spend: Callable[[int], None],
 ) -> dict[str, Any]:
     """Parameters with every template rendered; bare-expression fields are left for the node.
-    Templates draw from `meter`; `spend` is told the work of walking the parameters
-    (`Meter` units). A template that fails raises its `ExpressionError` with `path` set to
-    its field."""
+    Templates draw from `meter`, which also counts the walk of the parameters. A template
+    that fails raises its `ExpressionError` with `path` set to its field."""
     keep = [tuple(pattern.split(".")) for pattern in expression_fields]
     rendering = _Rendering(context, keep, meter)
     try:
         rendered: dict[str, Any] = rendering.render(parameters, ())
     finally:
-        spend(rendering.walked * PARAMETER_WORK)
+        meter.count(rendering.walked * PARAMETER_WORK)
     return rendered

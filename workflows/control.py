@@ -81,7 +81,7 @@ def run_switch(parameters: SwitchParameters, call: Call) -> Outcome:
 
 def run_set(parameters: SetParameters, call: Call) -> Outcome:
     # Checked before they change: a variable too deep to keep must not reach the state.
-    check_depth({**call.variables, **parameters.values}, "the variables")
+    call.meter.count(check_depth({**call.variables, **parameters.values}, "the variables"))
     call.variables.update(parameters.values)
     return Outcome("out", dict(call.variables))
 
@@ -95,7 +95,7 @@ def run_join(parameters: JoinParameters, call: Call) -> Outcome:
 
 
 def run_stop(parameters: StopParameters, call: Call) -> Outcome:
-    check_depth(parameters.output)
+    call.meter.count(check_depth(parameters.output))
     raise RunStopped(call.node_id, parameters.output)
 
 

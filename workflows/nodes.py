@@ -227,9 +227,7 @@ class NodeRunner:
             return Outcome("out", self.run.trigger.payload)
         context = self.context(scope)
         meter = self.meter()
-        parameters = render_parameters(
-            node.parameters, node.expression_fields, context, meter, self.pace.spend
-        )
+        parameters = render_parameters(node.parameters, node.expression_fields, context, meter)
         if node.kind == "action":
             return Outcome("out", await self._action(node, parameters, scope))
         node_type = catalog.get(node.type)

@@ -83,6 +83,6 @@ class Pace:
             return True
         # A node does all its counted work before it first waits, so the meters of nodes
         # that ran before this one are final.
-        self._work += sum(meter.work for meter in self._meters)
+        self._work += sum(meter.work + meter.counted for meter in self._meters)
         self._meters.clear()
         return self._work > WORK_PER_TASK and workflow.patched(PACE_WORK_PATCH)

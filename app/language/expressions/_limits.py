@@ -89,7 +89,7 @@ class Meter:
             trigger payload, which every node reads: not measured again, nor charged.
     """
 
-    __slots__ = ("_enforce", "enforcing", "limits", "measure", "produced", "work")
+    __slots__ = ("_enforce", "counted", "enforcing", "limits", "measure", "produced", "work")
 
     def __init__(
         self,
@@ -101,6 +101,8 @@ class Meter:
         self.limits = limits
         self.work = 0
         """Units of work spent so far."""
+        self.counted = 0
+        """Units of work done for the evaluations by their caller (`count`)."""
         self.produced = 0
         """Characters of JSON of the values returned so far."""
         self.enforcing = True
@@ -114,6 +116,11 @@ class Meter:
         self.work += units
         if self.work > self.limits.max_work and self.enforcing:
             self._exceeded(f"the expression takes too much work (limit {self.limits.max_work})")
+
+    def count(self, units: int) -> None:
+        """Count ``units`` of work the caller did around the evaluations, bounded by other
+        means (walking a plan's constants): counted for pacing, never refused."""
+        self.counted += units
 
     def produce(self, value: Any) -> None:
         """Count a value an evaluation returns; refuse it when all the meter's values would
