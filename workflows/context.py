@@ -18,8 +18,6 @@ EXPRESSION_WORK_PATCH = "bounded-expression-work"
 """Runs recorded before expressions were charged for all their work, and a node's
 evaluations shared one allowance, evaluated without those bounds (INVARIANTS.md). Only
 called when a bound is first passed."""
-
-
 PARAMETER_WORK = 2
 """Units of work (`Meter`) of one value of a node's parameters walked while rendering."""
 
@@ -108,7 +106,6 @@ class _Rendering:
         self.context = context
         self.keep = keep
         self.meter = meter
-
         self.walked = 0
         """Values of the parameters walked (constants too): the work a plan's constants
         cost, bounded by the plan's size, counted for pacing only."""

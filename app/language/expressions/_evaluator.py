@@ -62,9 +62,6 @@ def evaluate(
         evaluator.budget.meter.produce(result)
     except LimitProblem as problem:
         raise evaluator._error(ExpressionLimitError, problem.message, parsed.body) from None
-    except RecursionError:
-        message = _PYTHON_FAILURES[RecursionError][0]
-        raise evaluator._error(ExpressionLimitError, message, parsed.body) from None
     return result
 
 

@@ -137,6 +137,10 @@ class Meter:
                 f"(limit {self.limits.max_value_size} characters as JSON)"
             )
             return
+        except RecursionError:
+            # Too deep to measure (or to keep): refused, except in runs recorded before.
+            self._exceeded("the data is nested too deeply")
+            return
         except (TypeError, ValueError):
             return  # not JSON: refused or passed on as before, by whatever reads it
         self.produced += size.text
