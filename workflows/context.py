@@ -2,14 +2,53 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import contextlib
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from app.language.expressions import compile_template
+from temporalio import workflow
+
+from app.language.expressions import ExpressionError, Measure, Meter, Size, compile_template
 from workflows.state import RunInput
 
 Path = tuple[str | int, ...]
+
+EXPRESSION_WORK_PATCH = "bounded-expression-work"
+"""Runs recorded before expressions were charged for all their work, and a node's
+evaluations shared one allowance, evaluated without those bounds (INVARIANTS.md). Only
+called when a bound is first passed."""
+PARAMETER_WORK = 2
+"""Units of work (`Meter`) of one value of a node's parameters walked while rendering."""
+
+
+def _enforce_work_bounds() -> bool:
+    return workflow.patched(EXPRESSION_WORK_PATCH)
+
+
+def node_meter(known: Mapping[int, tuple[Any, Size]] | None = None) -> Meter:
+    """The allowance of one node's evaluations: every template of its parameters and its
+    conditions, items or match draw from it, and it counts the node's work for pacing.
+    `known`: sizes measured once for the run (`payload_sizes`)."""
+    return Meter(enforce=_enforce_work_bounds, known=known)
+
+
+def payload_sizes(payload: Any, spend: Callable[[int], None]) -> Mapping[int, tuple[Any, Size]]:
+    """The sizes of the trigger's payload, which every node may read (and pass on whole):
+    measured once per run rather than by each node that writes it out, compares it or
+    returns it; `spend` is told the work."""
+    measure = Measure(spend)
+    with contextlib.suppress(TypeError, ValueError, RecursionError):
+        measure.size(payload)  # what is not JSON is left to whatever reads it
+    return measure.known
+
+
+def field_name(path: Path) -> str:
+    """`("body", "items", 2)` as people write it: `body.items[2]`."""
+    name = ""
+    for step in path:
+        name += f"[{step}]" if isinstance(step, int) else f".{step}" if name else step
+    return name
 
 
 def run_root(run: RunInput, run_id: str) -> dict[str, Any]:
@@ -58,24 +97,50 @@ def _matches(path: Path, patterns: Sequence[tuple[str, ...]]) -> bool:
     )
 
 
-def _render(
-    value: Any, context: Mapping[str, Any], keep: Sequence[tuple[str, ...]], path: Path
-) -> Any:
-    if keep and _matches(path, keep):
+class _Rendering:
+    """One node's parameters being rendered: what stays as written, and the node's meter."""
+
+    def __init__(
+        self, context: Mapping[str, Any], keep: Sequence[tuple[str, ...]], meter: Meter
+    ) -> None:
+        self.context = context
+        self.keep = keep
+        self.meter = meter
+        self.walked = 0
+        """Values of the parameters walked (constants too): the work a plan's constants
+        cost, bounded by the plan's size, counted for pacing only."""
+
+    def render(self, value: Any, path: Path) -> Any:
+        self.walked += 1
+        if self.keep and _matches(path, self.keep):
+            return value
+        if isinstance(value, str):
+            if "{{" not in value:
+                return value
+            try:
+                return compile_template(value).render(self.context, meter=self.meter)
+            except ExpressionError as error:
+                raise error.relocated(path=path) from None
+        if isinstance(value, dict):
+            return {key: self.render(item, (*path, key)) for key, item in value.items()}
+        if isinstance(value, list):
+            return [self.render(item, (*path, index)) for index, item in enumerate(value)]
         return value
-    if isinstance(value, str):
-        return compile_template(value).render(context) if "{{" in value else value
-    if isinstance(value, dict):
-        return {key: _render(item, context, keep, (*path, key)) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_render(item, context, keep, (*path, index)) for index, item in enumerate(value)]
-    return value
 
 
 def render_parameters(
-    parameters: dict[str, Any], expression_fields: Sequence[str], context: Mapping[str, Any]
+    parameters: dict[str, Any],
+    expression_fields: Sequence[str],
+    context: Mapping[str, Any],
+    meter: Meter,
 ) -> dict[str, Any]:
-    """Parameters with every template rendered; bare-expression fields are left for the node."""
+    """Parameters with every template rendered; bare-expression fields are left for the node.
+    Templates draw from `meter`, which also counts the walk of the parameters. A template
+    that fails raises its `ExpressionError` with `path` set to its field."""
     keep = [tuple(pattern.split(".")) for pattern in expression_fields]
-    rendered: dict[str, Any] = _render(parameters, context, keep, ())
+    rendering = _Rendering(context, keep, meter)
+    try:
+        rendered: dict[str, Any] = rendering.render(parameters, ())
+    finally:
+        meter.count(rendering.walked * PARAMETER_WORK)
     return rendered

@@ -10,7 +10,7 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from app.contract.failures import FailureType
-    from app.language.expressions import ExpressionError, compile_expression
+    from app.language.expressions import ExpressionError, Meter, compile_expression
     from app.language.nodes.data import SetParameters, TransformParameters
     from app.language.nodes.flow import (
         FailParameters,
@@ -25,11 +25,16 @@ with workflow.unsafe.imports_passed_through():
     from workflows.scope import Outcome
 
 
-def evaluate(source: str, context: Mapping[str, Any]) -> Any:
+def evaluate(
+    source: str, context: Mapping[str, Any], meter: Meter, field: str | None = None
+) -> Any:
+    """The value of a bare-expression parameter; its failure fails the node, with the
+    `field` named first when given."""
     try:
-        return compile_expression(source).evaluate(context)
+        return compile_expression(source).evaluate(context, meter=meter)
     except ExpressionError as error:
-        raise NodeFailedError(error.message, type=FailureType.ExpressionError) from None
+        message = f"{field}: {error.message}" if field else error.message
+        raise NodeFailedError(message, type=FailureType.ExpressionError) from None
 
 
 @dataclass(frozen=True)
@@ -42,23 +47,25 @@ class Call:
     """The run's variables; `set` changes them in place."""
     arrived: Mapping[str, Any]
     """Outputs of the incoming nodes that ran, for `join`."""
+    meter: Meter
+    """The node's allowance for its expressions (`context.node_meter`)."""
 
 
 def run_if(parameters: IfParameters, call: Call) -> Outcome:
-    result = bool(evaluate(parameters.condition, call.context))
+    result = bool(evaluate(parameters.condition, call.context, call.meter, "condition"))
     return Outcome("true" if result else "false", {"result": result})
 
 
 def run_switch(parameters: SwitchParameters, call: Call) -> Outcome:
-    for case in parameters.cases:
-        if evaluate(case.condition, call.context):
+    for index, case in enumerate(parameters.cases):
+        if evaluate(case.condition, call.context, call.meter, f"cases[{index}].condition"):
             return Outcome(case.handle, {"handle": case.handle})
     return Outcome("default", {"handle": "default"})
 
 
 def run_set(parameters: SetParameters, call: Call) -> Outcome:
     # Checked before they change: a variable too deep to keep must not reach the state.
-    check_depth({**call.variables, **parameters.values}, "the variables")
+    call.meter.count(check_depth({**call.variables, **parameters.values}, "the variables"))
     call.variables.update(parameters.values)
     return Outcome("out", dict(call.variables))
 
@@ -72,7 +79,7 @@ def run_join(parameters: JoinParameters, call: Call) -> Outcome:
 
 
 def run_stop(parameters: StopParameters, call: Call) -> Outcome:
-    check_depth(parameters.output)
+    call.meter.count(check_depth(parameters.output))
     raise RunStopped(call.node_id, parameters.output)
 
 
@@ -92,8 +99,8 @@ IMMEDIATE: Mapping[str, Callable[[Any, Call], Outcome]] = {
 """Control nodes that finish at once, by node type."""
 
 
-def loop_items(parameters: LoopParameters, context: Mapping[str, Any]) -> list[Any]:
-    items = evaluate(parameters.items, context)
+def loop_items(parameters: LoopParameters, context: Mapping[str, Any], meter: Meter) -> list[Any]:
+    items = evaluate(parameters.items, context, meter, "items")
     if items is None:
         return []
     if not isinstance(items, list):

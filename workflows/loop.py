@@ -15,6 +15,7 @@ from typing import Any
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
+    from app.language.expressions import Meter
     from app.language.nodes.flow import LoopParameters
     from app.language.plan import PlanNode
     from workflows.bounded import MAX_OUTPUT_BYTES, PREVIEW_CHARACTERS, as_json
@@ -127,6 +128,7 @@ async def run_loop(
     run_node: RunNode,
     skip_node: Callable[[PlanNode], None],
     gate: Gate,
+    meter: Meter,
 ) -> Outcome:
     if parked is not None and parked.loop is not None:
         snapshot = parked.loop
@@ -135,7 +137,7 @@ async def run_loop(
         )
         resumed = snapshot.running
     else:
-        items = loop_items(parameters, context)
+        items = loop_items(parameters, context, meter)
         progress = LoopProgress(items, 0, len(items), LoopResults())
         resumed = {}
     members = frozenset(n for n, planned in scope.plan.nodes.items() if planned.loop == node.id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -15,7 +16,7 @@ from temporalio.workflow import ActivityCancellationType
 with workflow.unsafe.imports_passed_through():
     from app.contract.actions import ActionInput, failed_attempt, output_of
     from app.contract.failures import FailureType
-    from app.language.expressions import ExpressionError
+    from app.language.expressions import ExpressionError, Meter, Size
     from app.language.node_type import DEFAULT_ACTION_TIMEOUT_SECONDS
     from app.language.nodes import CORE
     from app.language.nodes.flow import LoopParameters, SubWorkflowParameters
@@ -23,7 +24,14 @@ with workflow.unsafe.imports_passed_through():
     from workflows import control
     from workflows.bounded import bounded
     from workflows.children import run_sub_workflow
-    from workflows.context import expression_context, render_parameters, run_root
+    from workflows.context import (
+        expression_context,
+        field_name,
+        node_meter,
+        payload_sizes,
+        render_parameters,
+        run_root,
+    )
     from workflows.errors import NodeFailedError, NodeFailure, RunStopped
     from workflows.loop import run_loop
     from workflows.node_status import (
@@ -78,7 +86,8 @@ def _error_of(error: BaseException, node_id: str) -> NodeError:
             type=FailureType.InvalidParameters, message=f"{where}: {first['msg']}", node_id=node_id
         )
     if isinstance(cause, ExpressionError):
-        return NodeError(type=FailureType.ExpressionError, message=cause.message, node_id=node_id)
+        message = f"{field_name(cause.path)}: {cause.message}" if cause.path else cause.message
+        return NodeError(type=FailureType.ExpressionError, message=message, node_id=node_id)
     if isinstance(cause, FailureError):
         # Temporal's own failures of the activity or child, by class name: `TimeoutError`...
         return NodeError(type=type(cause).__name__, message=str(cause), node_id=node_id)
@@ -116,6 +125,14 @@ class NodeRunner:
         """What expressions read as `run`; expressions never change what they read."""
         self._in_flight: dict[str, int] = {}
         """How many loop iterations run each node now."""
+        self._payload_sizes: Mapping[int, tuple[Any, Size]] | None = None
+
+    def meter(self) -> Meter:
+        """A node's allowance for its expressions, counted for pacing; the trigger's payload
+        is measured once for the run, by the first node that needs a meter."""
+        if self._payload_sizes is None:
+            self._payload_sizes = payload_sizes(self.run.trigger.payload, self.pace.spend)
+        return self.pace.watch(node_meter(self._payload_sizes))
 
     def context(self, scope: Scope) -> dict[str, Any]:
         return expression_context(
@@ -164,14 +181,14 @@ class NodeRunner:
             else:
                 outcome = await self._execute(node, scope, parked)
                 move(node_state, SUCCEED)
-            output = bounded(outcome.output)
+            output = bounded(outcome.output, spend=self.pace.spend)
         except asyncio.CancelledError:
             move(node_state, CANCEL)  # a failure of another iteration stays shown
             node_state.ended_at = workflow.now()
             raise
         except RunStopped as stopped:
             move(node_state, SUCCEED)
-            node_state.output = bounded(stopped.output)
+            node_state.output = bounded(stopped.output, spend=self.pace.spend)
             node_state.ended_at = workflow.now()
             raise
         except NodeFailure:
@@ -211,7 +228,8 @@ class NodeRunner:
         if node.kind == "trigger":
             return Outcome("out", self.run.trigger.payload)
         context = self.context(scope)
-        parameters = render_parameters(node.parameters, node.expression_fields, context)
+        meter = self.meter()
+        parameters = render_parameters(node.parameters, node.expression_fields, context, meter)
         if node.kind == "action":
             return Outcome("out", await self._action(node, parameters, scope))
         node_type = CORE.get(node.type)
@@ -223,11 +241,12 @@ class NodeRunner:
         immediate = control.IMMEDIATE.get(node.type)
         if immediate is not None:
             arrived = {n: scope.outputs[n] for n in node.incoming if n in scope.outputs}
-            return immediate(typed, control.Call(node.id, context, self.state.variables, arrived))
+            call = control.Call(node.id, context, self.state.variables, arrived, meter)
+            return immediate(typed, call)
         if isinstance(typed, LoopParameters):
             return await run_loop(
                 node, typed, context, scope, parked,
-                run_node=self.run_node, skip_node=self.skip, gate=self.gate,
+                run_node=self.run_node, skip_node=self.skip, gate=self.gate, meter=meter,
             )  # fmt: skip
         if isinstance(typed, SubWorkflowParameters):
             return await run_sub_workflow(node, typed, scope, self.run)

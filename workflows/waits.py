@@ -12,13 +12,15 @@ An event goes to exactly one waiting node. When several waits could take events 
 moment (two `wait_for_event` nodes for the same name, or iterations of a loop), they are
 served in plan order: by node id, then by loop iteration; each takes the oldest event it
 matches that no wait before it took, and the others keep waiting (`EVENT_PER_WAIT_PATCH`).
+The matches of one workflow task share a budget of work (`matching.Matching`): past it, the
+waits breathe and match on in the next task.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -33,8 +35,8 @@ with workflow.unsafe.imports_passed_through():
     )
     from app.language.plan import Plan, PlanNode
     from workflows.bounded import as_json
-    from workflows.control import evaluate
     from workflows.errors import NodeFailedError
+    from workflows.matching import Matching
     from workflows.node_status import STOP_WAITING, WAIT, move
     from workflows.scope import Outcome, Scope
     from workflows.state import (
@@ -93,6 +95,9 @@ class _EventWait:
     """Why the match failed on `taken`, when it did."""
     found: bool = False
     """Its condition came true: `taken` is its, whatever arrives before it resumes."""
+    unmatched: dict[int, EventInput] = field(default_factory=dict)
+    """Events its match was false for, by identity: a match reads only the wait's context
+    and the event, so they are not matched again (the dict keeps them, so ids stay theirs)."""
 
 
 class Waits:
@@ -123,6 +128,8 @@ class Waits:
         """Counts changes to the events and the event waits, so that one `_assign` serves
         every wait's condition until something changes."""
         self._assigned_at = -1
+        self.matching = Matching()
+        """The work of matching events in the current workflow task (`matching.py`)."""
 
     # -- signals and updates ------------------------------------------------------------
 
@@ -219,8 +226,14 @@ class Waits:
         self._changes += 1
         try:
             with self._waiting(scope, what, found=lambda: self._found(wait)):
-                if not await _wait_until(lambda: self._found(wait), what.until):
-                    return Outcome("timeout", None)
+                while True:
+                    if not await _wait_until(
+                        lambda: self._found(wait) or self.matching.short, what.until
+                    ):
+                        return Outcome("timeout", None)
+                    if wait.found:
+                        break
+                    await self.matching.breathe()  # matched enough in this task: go on
         finally:
             self._event_waits.remove(wait)
             self._changes += 1
@@ -245,6 +258,7 @@ class Waits:
         Runs inside Temporal's condition check, where an exception would fail the workflow
         task (retried forever): a match that raises ends the wait instead.
         """
+        self.matching.new_task()
         if self._in_plan_order:
             self._assign()
         elif not wait.found:
@@ -267,16 +281,26 @@ class Waits:
             self._oldest_match(wait, available)
             if wait.taken is not None:
                 available = [event for event in available if event is not wait.taken]
+        if self.matching.short:
+            self._assigned_at = -1  # not every wait was served: again after the breath
 
     def _oldest_match(self, wait: _EventWait, events: list[EventInput]) -> None:
         """Set `wait.taken` to the first of `events` it matches, or whose match fails."""
         parameters = wait.parameters
+        if len(wait.unmatched) > 2 * len(self.events):
+            # Only those still buffered can come up again: a long wait keeps no more.
+            kept = wait.unmatched
+            wait.unmatched = {
+                id(event): event for event in self.events if kept.get(id(event)) is event
+            }
         for event in events:
-            if event.name != parameters.event:
+            if event.name != parameters.event or wait.unmatched.get(id(event)) is event:
                 continue
             if parameters.match:
                 try:
-                    matched = evaluate(parameters.match, {**wait.context, "event": event.payload})
+                    matched = self.matching.match(
+                        parameters.match, {**wait.context, "event": event.payload}
+                    )
                 except NodeFailedError as error:
                     wait.taken, wait.broken = event, error.message
                     return
@@ -284,7 +308,10 @@ class Waits:
                     wait.taken = event
                     wait.broken = f"unexpected {type(error).__name__}: {error}"
                     return
+                if matched is None:
+                    return  # this task matched enough; the next one goes on (`Matching`)
                 if not matched:
+                    wait.unmatched[id(event)] = event
                     continue
             wait.taken = event
             return

@@ -8,6 +8,8 @@ can show it in place.
       - ExpressionLimitError        it would exceed a time or size budget
   x Problem                         inside the evaluator only: an evaluation error that does not
     + LimitProblem                  know its position yet; it leaves as an ExpressionError
+  x TooLarge                        inside measuring only: a value passed the cap it was
+                                    measured against (`expressions._size`)
 
 Messages never carry values read at run time (they may be secrets or large payloads): only
 names from the source, type names and positions. A run shows these as `ExpressionError` or

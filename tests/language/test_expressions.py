@@ -549,4 +549,6 @@ def test_default_limits() -> None:
         max_collection_length=10_000,
         max_total_allocation=1_000_000,
         max_int_bits=256,
+        max_work=400_000,
+        max_value_size=2_000_000,
     )

@@ -260,6 +260,47 @@ def control_only_loop() -> dict[str, Any]:
     )
 
 
+COSTLY_RECORDS = [
+    {"id": index, "name": f"user {index}", "tags": ["a", str(index)]} for index in range(500)
+]
+"""A trigger's `records` for `costly_loop`."""
+COSTLY_TEMPLATES = 30
+"""Templates of `costly_loop`'s body node, each writing out all `COSTLY_RECORDS`: about
+20 ms of work per iteration on a 2-core machine, well within one node's limits."""
+
+
+def costly_loop(items: int) -> dict[str, Any]:
+    """A loop over `items` numbers whose body is one `transform` node `heavy` of
+    `COSTLY_TEMPLATES` costly templates over `trigger.records`."""
+    return graph(
+        node("each", "loop", {"items": f"range({items})"}),
+        value("heavy", {"sizes": ["{{ len(json_encode(trigger.records)) }}"] * COSTLY_TEMPLATES}),
+        edges=[("start", "each"), ("each", "heavy", "body"), ("heavy", "each")],
+    )
+
+
+COSTLY_MATCH = (
+    "[len(json_encode([[str(i) for i in range(100)]] * 200)) for x in range(8)] "
+    "and event.n == {last}"
+)
+"""A match of about a tenth of a node's allowance, true only for the last event."""
+
+
+def waiting_for_the_last_of(events: int) -> dict[str, Any]:
+    """`pay` waits for the `paid` event numbered `events - 1`, with a costly match, once
+    `hold` is approved: the events sent meanwhile are all matched when `pay` starts."""
+    return graph(
+        node("hold", "approval", {"message": "go on?"}),
+        node(
+            "pay",
+            "wait_for_event",
+            {"event": "paid", "match": COSTLY_MATCH.format(last=events - 1)},
+        ),
+        value("thanks", "{{ nodes.pay.n }}"),
+        edges=[("start", "hold"), ("hold", "pay", "approved"), ("pay", "thanks")],
+    )
+
+
 # -- sub-workflows -----------------------------------------------------------------------
 
 DOUBLER = graph(value("double", {"doubled": "{{ trigger.n * 2 }}"}), edges=[("start", "double")])

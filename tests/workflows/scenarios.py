@@ -18,6 +18,7 @@ from temporalio.common import SearchAttributePair, TypedSearchAttributes
 
 from app.contract import search_attributes as attributes
 from tests.workflows.harness import (
+    COSTLY_RECORDS,
     DOUBLER,
     FAILER,
     INSTAGRAM_ACCOUNT,
@@ -26,12 +27,14 @@ from tests.workflows.harness import (
     Handle,
     calling,
     control_only_loop,
+    costly_loop,
     graph,
     node,
     value,
     wait_until_signals_handled,
     wait_until_state,
     wait_until_waiting,
+    waiting_for_the_last_of,
 )
 from workflows.state import (
     DECIDE_UPDATE,
@@ -113,6 +116,19 @@ def decide(node_id: str, *, approved: bool) -> Drive:
             DecisionInput(node_id=node_id, approved=approved, by="ana@example.com", comment="ok"),
             result_type=str,
         )
+
+    return drive
+
+
+def numbered_events_then_approval(events: int) -> Drive:
+    """While `hold` waits for its approval, `events` `paid` events numbered from 0; then
+    `hold` is approved."""
+
+    async def drive(handle: Handle, services: Services) -> None:
+        await wait_until_waiting(handle, "hold")
+        for number in range(events):
+            await handle.signal(EVENT_SIGNAL, EventInput(name="paid", payload={"n": number}))
+        await decide("hold", approved=True)(handle, services)
 
     return drive
 
@@ -288,6 +304,9 @@ _WAIT_FOR_EVENT = graph(
     edges=[("start", "paid"), ("paid", "ship", "out"), ("paid", "remind", "timeout")],
 )  # fmt: skip
 
+_SHARED_TEXTS = "[[[str(i) for i in range(100)]] * 1000] * 5"
+"""Half a million texts, through shared lists: built anew on each side of a comparison."""
+
 SCENARIOS: tuple[Scenario, ...] = (
     Scenario(
         "manual_trigger_transform_sequence",
@@ -415,6 +434,32 @@ SCENARIOS: tuple[Scenario, ...] = (
         "loop_of_control_nodes_takes_breaths",
         control_only_loop(),
         {"items": list(range(1_100))},
+    ),
+    Scenario(
+        "loop_of_costly_nodes_breathes_by_counted_work",
+        costly_loop(30),
+        {"records": COSTLY_RECORDS},
+    ),
+    Scenario(
+        "wait_for_event_matches_many_events_breathing_between_tasks",
+        waiting_for_the_last_of(30),
+        drive=numbered_events_then_approval(30),
+    ),
+    Scenario(
+        "expression_over_its_work_limit_follows_error_route",
+        graph(
+            node(
+                "heavy",
+                "if",
+                {
+                    "condition": "[[[str(i) for i in range(100)]] * 1000] * 10 == "
+                    "[[[str(i) for i in range(100)]] * 1000] * 10"
+                },
+                on_error="route",
+            ),
+            value("handled", "{{ error.type }}: {{ error.message }}"),
+            edges=[("start", "heavy"), ("heavy", "handled", "error")],
+        ),
     ),
     Scenario(
         "stop_ends_run_and_cancels_waiting_branch",
@@ -610,6 +655,26 @@ SCENARIOS: tuple[Scenario, ...] = (
         "wait_for_event_one_event_goes_to_the_first_wait_in_plan_order",
         TWO_WAITS_FOR_ONE_EVENT,
         drive=one_event_then_another,
+    ),
+    Scenario(
+        # Recorded before expressions were charged for all their work and a node's templates
+        # shared one allowance: within the old bounds, over the new ones. Runs in flight
+        # replay them unbounded (`bounded-expression-work`, `pace-workflow-tasks-by-work`).
+        "costly_expressions_recorded_before_they_were_bounded",
+        graph(
+            value("writes", {"sizes": ["{{ len(json_encode(trigger.records)) }}"] * 100}),
+            node("compares", "if", {"condition": f"{_SHARED_TEXTS} == {_SHARED_TEXTS}"}),
+            value("equal", "{{ nodes.compares.result }}"),
+            edges=[("start", "writes"), ("writes", "compares"), ("compares", "equal", "true")],
+        ),
+        {"records": COSTLY_RECORDS},
+    ),
+    Scenario(
+        # Recorded before the matches of one workflow task shared a budget: twenty costly
+        # matches in one task (re-recorded, the wait would breathe halfway).
+        "wait_for_event_matched_many_events_recorded_before_breathing",
+        waiting_for_the_last_of(20),
+        drive=numbered_events_then_approval(20),
     ),
     Scenario(
         # Recorded before events went to one wait in plan order: both waits took the event,

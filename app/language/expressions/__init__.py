@@ -30,7 +30,7 @@ from ._errors import (
 )
 from ._expression import Expression, compile_expression, evaluate_condition
 from ._functions import FUNCTIONS_DOC
-from ._limits import DEFAULT_LIMITS, Limits
+from ._limits import DEFAULT_LIMITS, Limits, Meter
 from ._params import (
     CompiledValue,
     TemplateIssue,
@@ -40,6 +40,7 @@ from ._params import (
     render_value,
 )
 from ._parser import ROOTS, Reference
+from ._size import Measure, Size
 from ._template import Placeholder, Template, compile_template
 from ._values import to_text
 
@@ -55,8 +56,11 @@ __all__ = [
     "ExpressionSyntaxError",
     "JsonPath",
     "Limits",
+    "Measure",
+    "Meter",
     "Placeholder",
     "Reference",
+    "Size",
     "Template",
     "TemplateIssue",
     "check_value",

@@ -2,7 +2,8 @@
 
 The AST has already been checked by the parser, so every node type seen here is
 one we handle. Each visit costs one step of the :class:`Budget`; operations
-check result sizes before building them.
+check result sizes before building them and are charged for what they touch, and
+the value returned is measured against what its `Meter` may produce.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from ._errors import (
     Problem,
 )
 from ._functions import FUNCTIONS
-from ._limits import Budget, Limits
+from ._limits import Budget, Limits, Meter
 from ._operators import (
     binary,
     equal,
@@ -46,13 +47,22 @@ _PYTHON_FAILURES: dict[type[BaseException], tuple[str, bool]] = {
 _GENERIC_FAILURE = "this operation is not possible on these values"
 
 
-def evaluate(parsed: Parsed, context: Mapping[str, Any], limits: Limits) -> Any:
-    """Evaluate a parsed expression against ``context``.
+def evaluate(
+    parsed: Parsed, context: Mapping[str, Any], limits: Limits, meter: Meter | None = None
+) -> Any:
+    """Evaluate a parsed expression against ``context``, drawing work from ``meter`` (a
+    meter of its own when None).
 
     Raises:
         ExpressionEvaluationError: Including ExpressionLimitError, for any failure.
     """
-    return _Evaluator(parsed, context, Budget(limits)).visit(parsed.body)
+    evaluator = _Evaluator(parsed, context, Budget(limits, meter))
+    result = evaluator.visit(parsed.body)
+    try:
+        evaluator.budget.meter.produce(result)
+    except LimitProblem as problem:
+        raise evaluator._error(ExpressionLimitError, problem.message, parsed.body) from None
+    return result
 
 
 class _Evaluator:
@@ -117,7 +127,7 @@ class _Evaluator:
             return slice_of(self.budget, value, *bounds)
         if isinstance(index, ast.Constant) and type(index.value) is str:
             return get_key(value, index.value, show_key=True)
-        return subscript(value, self.visit(index))
+        return subscript(self.budget, value, self.visit(index))
 
     def unary(self, node: ast.UnaryOp) -> Any:
         operand = self.visit(node.operand)
@@ -158,7 +168,7 @@ class _Evaluator:
             return membership(self.budget, left, right)
         if op is ast.NotIn:
             return not membership(self.budget, left, right)
-        return order(op, left, right)
+        return order(self.budget, op, left, right)
 
     def if_expression(self, node: ast.IfExp) -> Any:
         return self.visit(node.body if truthy(self.visit(node.test)) else node.orelse)

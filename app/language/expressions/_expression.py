@@ -9,7 +9,7 @@ from typing import Any
 
 from ._errors import ExpressionSyntaxError
 from ._evaluator import evaluate
-from ._limits import DEFAULT_LIMITS, Limits
+from ._limits import DEFAULT_LIMITS, Limits, Meter
 from ._parser import Parsed, Reference, parse
 from ._values import truthy
 
@@ -29,7 +29,13 @@ class Expression:
     source: str
     _parsed: Parsed = field(repr=False, compare=False)
 
-    def evaluate(self, context: Mapping[str, Any], *, limits: Limits = DEFAULT_LIMITS) -> Any:
+    def evaluate(
+        self,
+        context: Mapping[str, Any],
+        *,
+        limits: Limits = DEFAULT_LIMITS,
+        meter: Meter | None = None,
+    ) -> Any:
         """Evaluate against a context of JSON values.
 
         Args:
@@ -37,6 +43,8 @@ class Expression:
                 ``run``, ``now``, ``item``, ``index``, ``error``); a missing
                 root reads as null.
             limits: Run-time budgets.
+            meter: Where the work and the result are counted, shared with other
+                evaluations (a node's); a meter of its own (``limits``) when None.
 
         Returns:
             A JSON value (dict, list, str, int, float, bool or None).
@@ -45,7 +53,7 @@ class Expression:
             ExpressionEvaluationError: On type errors, division by zero and the
                 like; ExpressionLimitError when a budget is exceeded.
         """
-        return evaluate(self._parsed, context, limits)
+        return evaluate(self._parsed, context, limits, meter)
 
     def references(self) -> frozenset[Reference]:
         """Which context roots, and which nodes under ``nodes``, this expression reads.
@@ -90,6 +98,7 @@ def evaluate_condition(
     context: Mapping[str, Any],
     *,
     limits: Limits = DEFAULT_LIMITS,
+    meter: Meter | None = None,
 ) -> bool:
     """Evaluate a condition and apply truthiness.
 
@@ -99,6 +108,7 @@ def evaluate_condition(
         condition: Expression text or an already compiled expression.
         context: Values of the roots, as for :meth:`Expression.evaluate`.
         limits: Compile-time and run-time budgets.
+        meter: As for :meth:`Expression.evaluate`.
 
     Raises:
         ExpressionSyntaxError: When ``condition`` is text that does not compile.
@@ -109,4 +119,4 @@ def evaluate_condition(
         if isinstance(condition, Expression)
         else compile_expression(condition, limits=limits)
     )
-    return truthy(expression.evaluate(context, limits=limits))
+    return truthy(expression.evaluate(context, limits=limits, meter=meter))

@@ -10,22 +10,30 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
+from ._convert import converted
+from ._costs import sort_work
 from ._datetime import DATE_FUNCTIONS
 from ._errors import LimitProblem, Problem
 from ._limits import Budget
 from ._operators import membership, number
 from ._registry import FunctionSpec, register
 from ._text import TEXT_FUNCTIONS
-from ._values import check_float, check_key, is_number, require, to_text, truthy, type_name
+from ._values import check_float, check_key, is_number, require, truthy, type_name
 
 FUNCTIONS: dict[str, FunctionSpec] = {}
 _MAX_NUMBER_TEXT = 100  # digits accepted by int()/float(): far below Python's own limit
 
 
 def _scalars(budget: Budget, items: list[Any], function: str) -> list[Any]:
-    """Items must all be numbers or all be texts, so ordering is well defined."""
+    """Items must all be numbers or all be texts, so ordering is well defined; charges the
+    work of ordering them."""
     budget.charge(len(items))
-    if all(is_number(item) for item in items) or all(type(item) is str for item in items):
+    if all(is_number(item) for item in items):
+        digits = sum(item.bit_length() for item in items if type(item) is int) // 4
+        budget.work(sort_work(len(items), digits))
+        return items
+    if all(type(item) is str for item in items):
+        budget.work(sort_work(len(items), sum(map(len, items))))
         return items
     raise Problem(f"{function}() needs a list of numbers only or of texts only")
 
@@ -46,9 +54,7 @@ def _len(budget: Budget, value: Any) -> int:
     1,
 )
 def _str(budget: Budget, value: Any) -> str:
-    text = to_text(value)
-    budget.string(len(text))
-    return text
+    return converted(budget, value)
 
 
 @register(
@@ -119,7 +125,7 @@ def _abs(budget: Budget, value: Any) -> int | float:
 
 
 def _extreme(budget: Budget, args: tuple[Any, ...], function: str) -> list[Any]:
-    items = list(args[0]) if len(args) == 1 and type(args[0]) is list else list(args)
+    items = args[0] if len(args) == 1 and type(args[0]) is list else list(args)
     if not items:
         raise Problem(f"{function}() needs at least one value")
     return _scalars(budget, items, function)
@@ -141,6 +147,7 @@ def _sum(budget: Budget, items: Any) -> int | float:
     budget.charge(len(items))
     if not all(is_number(item) for item in items):
         raise Problem("sum() needs a list of numbers")
+    budget.work(sum(item.bit_length() for item in items if type(item) is int) // 256)
     return number(budget, sum(items))
 
 

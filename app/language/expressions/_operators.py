@@ -1,10 +1,12 @@
-"""Operators on JSON values, with sizes checked before results are built."""
+"""Operators on JSON values, with sizes checked before results are built and work charged
+for what they touch (copies, comparisons, searches)."""
 
 from __future__ import annotations
 
 import ast
 from typing import Any
 
+from ._costs import product_work, search_work
 from ._errors import LimitProblem, Problem
 from ._limits import Budget
 from ._values import check_float, check_key, is_number, type_name
@@ -68,6 +70,8 @@ def _repeat(budget: Budget, sequence: str | list[Any], times: int) -> str | list
 
 
 def _arithmetic(budget: Budget, op: type[ast.AST], left: Any, right: Any) -> int | float:
+    if type(left) is int and type(right) is int and op is not ast.Pow:
+        budget.work(product_work(left, right))
     if op is ast.Add:
         return left + right  # type: ignore[no-any-return]
     if op is ast.Sub:
@@ -117,9 +121,11 @@ def negate(budget: Budget, value: Any, op: type[ast.AST]) -> Any:
     return number(budget, -value if op is ast.USub else value)
 
 
-def order(op: type[ast.AST], left: Any, right: Any) -> bool:
+def order(budget: Budget, op: type[ast.AST], left: Any, right: Any) -> bool:
     """``< <= > >=`` between two numbers or two texts."""
-    if not ((is_number(left) and is_number(right)) or (type(left) is str and type(right) is str)):
+    if type(left) is str and type(right) is str:
+        budget.scan(min(len(left), len(right)))
+    elif not (is_number(left) and is_number(right)):
         raise _mismatch(op, left, right)
     if op is ast.Lt:
         return bool(left < right)
@@ -134,6 +140,12 @@ def equal(budget: Budget, left: Any, right: Any) -> bool:
     """Deep equality with Python semantics (``1 == 1.0``)."""
     if type(left) in (list, dict) and type(right) is type(left):
         budget.charge(min(len(left), len(right)))
+        if len(left) == len(right):
+            # Python walks both side by side, as deep as the smaller goes (unequal lengths
+            # answer at once), and shared parts are walked again each time.
+            budget.work(budget.smaller_walk(left, right))
+    elif type(left) is str and type(right) is str and len(left) == len(right):
+        budget.scan(len(left))
     return bool(left == right)
 
 
@@ -146,15 +158,19 @@ def membership(budget: Budget, needle: Any, container: Any) -> bool:
         return False
     if type(container) is list:
         budget.charge(len(container))
+        # Compared with every element, the needle is walked as deep as each goes.
+        budget.work(budget.smaller_walk(needle, container, times=len(container)))
         return needle in container
     if type(container) is dict:
         if type(needle) is not str:
             raise Problem(f"object keys are text; cannot look for {type_name(needle)}")
+        budget.scan(len(needle))  # hashing it
         return needle in container
     if type(container) is str:
         if type(needle) is not str:
             raise Problem(f"cannot look for {type_name(needle)} in text")
         budget.charge(len(container) // 64)
+        budget.work(search_work(len(container), len(needle)))
         return needle in container
     raise Problem(f"cannot use 'in' on {type_name(container)}")
 
@@ -173,9 +189,10 @@ def get_key(value: Any, key: str, *, show_key: bool) -> Any:
     raise Problem(f"cannot read {what} from {type_name(value)}; only objects have keys")
 
 
-def subscript(value: Any, index: Any) -> Any:
+def subscript(budget: Budget, value: Any, index: Any) -> Any:
     """``value[index]``; a position past the end gives null."""
     if type(index) is str:
+        budget.scan(len(index))  # hashing it
         return get_key(value, index, show_key=False)
     if value is None:
         return None

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from ._errors import ExpressionError, ExpressionSyntaxError, JsonPath
-from ._limits import DEFAULT_LIMITS, Limits
+from ._limits import DEFAULT_LIMITS, Limits, Meter
 from ._parser import Reference
 from ._template import OPEN, Template, compile_template
 
@@ -49,14 +49,23 @@ class CompiledValue:
 
     _root: _Node
 
-    def render(self, context: Mapping[str, Any], *, limits: Limits = DEFAULT_LIMITS) -> Any:
+    def render(
+        self,
+        context: Mapping[str, Any],
+        *,
+        limits: Limits = DEFAULT_LIMITS,
+        meter: Meter | None = None,
+    ) -> Any:
         """Render every template and return a new JSON structure.
+
+        Every template draws from ``meter`` (one for the whole structure when None), so
+        a structure of many templates is bounded as a whole.
 
         Raises:
             ExpressionEvaluationError: With ``path`` set to where the failing
                 template sits and ``position`` within that template.
         """
-        return _render(self._root, context, limits)
+        return _render(self._root, context, limits, meter or Meter(limits))
 
     def templates(self) -> list[tuple[JsonPath, Template]]:
         """Every template with its JSON path, in document order."""
@@ -167,6 +176,7 @@ def render_value(
     context: Mapping[str, Any],
     *,
     limits: Limits = DEFAULT_LIMITS,
+    meter: Meter | None = None,
 ) -> Any:
     """Render a compiled structure, or compile and render a raw JSON structure.
 
@@ -175,27 +185,27 @@ def render_value(
         ExpressionEvaluationError: When a template fails, with ``path`` set.
     """
     compiled = value if isinstance(value, CompiledValue) else compile_value(value, limits=limits)
-    return compiled.render(context, limits=limits)
+    return compiled.render(context, limits=limits, meter=meter)
 
 
-def _render(node: _Node, context: Mapping[str, Any], limits: Limits) -> Any:
+def _render(node: _Node, context: Mapping[str, Any], limits: Limits, meter: Meter) -> Any:
     if isinstance(node, _Scalar):
         return node.value
     if isinstance(node, Template):
-        return node.render(context, limits=limits)
+        return node.render(context, limits=limits, meter=meter)
     # The path is only built when something fails: each level prepends its key.
     if isinstance(node, _List):
         result: list[Any] = []
         for index, item in enumerate(node.items):
             try:
-                result.append(_render(item, context, limits))
+                result.append(_render(item, context, limits, meter))
             except ExpressionError as exc:
                 raise exc.relocated(path=(index, *exc.path)) from None
         return result
     rendered: dict[Any, Any] = {}
     for key, item in node.items:
         try:
-            rendered[key] = _render(item, context, limits)
+            rendered[key] = _render(item, context, limits, meter)
         except ExpressionError as exc:
             raise exc.relocated(path=(key, *exc.path)) from None
     return rendered

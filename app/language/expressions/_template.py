@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, NamedTuple
 
+from ._convert import Writing, text_writing
 from ._errors import (
     ExpressionError,
     ExpressionEvaluationError,
@@ -21,7 +22,7 @@ from ._errors import (
     Problem,
 )
 from ._expression import Expression, compile_expression
-from ._limits import DEFAULT_LIMITS, Limits
+from ._limits import DEFAULT_LIMITS, Budget, Limits, Meter
 from ._parser import Reference
 from ._source import skip_string
 from ._values import to_text
@@ -74,47 +75,79 @@ class Template:
         """Union of the references of every placeholder."""
         return frozenset().union(*(p.expression.references() for p in self.placeholders))
 
-    def render(self, context: Mapping[str, Any], *, limits: Limits = DEFAULT_LIMITS) -> Any:
+    def render(
+        self,
+        context: Mapping[str, Any],
+        *,
+        limits: Limits = DEFAULT_LIMITS,
+        meter: Meter | None = None,
+    ) -> Any:
         """Evaluate the placeholders and build the result.
 
         A template that is exactly one placeholder (plus whitespace) returns the
         raw value, keeping its type (list, object, number, ...). Otherwise every
         value is turned into text - null → "", true/false → "true"/"false",
-        lists and objects → compact JSON with sorted keys - and concatenated.
+        lists and objects → compact JSON with sorted keys - and concatenated;
+        each value is measured before it is written out.
+
+        Args:
+            meter: Where the placeholders' work is counted (see
+                :meth:`Expression.evaluate`); one for this template when None.
 
         Raises:
             ExpressionEvaluationError: With the position within the template text;
                 ExpressionLimitError when the output exceeds
                 ``limits.max_string_length``.
         """
+        meter = meter or Meter(limits)
         single = self.single
         if single is not None:
-            return self._evaluate(single, context, limits)
+            return self._evaluate(single, context, limits, meter)
+        budget = Budget(limits, meter)
         pieces: list[str] = []
         length = 0
         for part in self.parts:
             if isinstance(part, str):
-                piece = part
-            else:
-                try:
-                    piece = to_text(self._evaluate(part, context, limits))
-                except Problem as problem:
-                    raise self._fail(problem, part.offset) from None
-            length += len(piece)
-            if length > limits.max_string_length:
-                offset = part.offset if isinstance(part, Placeholder) else None
-                raise self._fail(
-                    LimitProblem(
-                        f"the text would be too long (limit {limits.max_string_length} characters)"
-                    ),
-                    offset,
-                )
-            pieces.append(piece)
+                pieces.append(part)
+                length += len(part)
+                if length > limits.max_string_length:
+                    raise self._fail(self._too_long(limits), None)
+                continue
+            value = self._evaluate(part, context, limits, meter)
+            try:
+                # Measured first: a value too long to fit is never written out.
+                writing = self._writing(budget, value)
+                length += writing.length
+                if length > limits.max_string_length:
+                    raise self._too_long(limits)
+                budget.work(writing.work)
+            except Problem as problem:
+                raise self._fail(problem, part.offset) from None
+            pieces.append(to_text(value))
+        try:
+            budget.scan(length)  # joining the pieces
+        except Problem as problem:
+            raise self._fail(problem, None) from None
         return "".join(pieces)
 
-    def _evaluate(self, part: Placeholder, context: Mapping[str, Any], limits: Limits) -> Any:
+    @staticmethod
+    def _writing(budget: Budget, value: Any) -> Writing:
         try:
-            return part.expression.evaluate(context, limits=limits)
+            return text_writing(budget, value)
+        except RecursionError:
+            raise LimitProblem("the data is nested too deeply") from None
+
+    @staticmethod
+    def _too_long(limits: Limits) -> LimitProblem:
+        return LimitProblem(
+            f"the text would be too long (limit {limits.max_string_length} characters)"
+        )
+
+    def _evaluate(
+        self, part: Placeholder, context: Mapping[str, Any], limits: Limits, meter: Meter
+    ) -> Any:
+        try:
+            return part.expression.evaluate(context, limits=limits, meter=meter)
         except ExpressionError as exc:
             raise exc.relocated(offset=part.offset, expression=self.text) from None
 

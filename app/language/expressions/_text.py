@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ._convert import converted, text_writing
+from ._costs import search_work
 from ._errors import Problem
 from ._limits import Budget
 from ._registry import FunctionSpec, register
-from ._values import require, to_json, to_text
+from ._values import require, to_text
 
 TEXT_FUNCTIONS: dict[str, FunctionSpec] = {}
 _MAX_NUMBER_TEXT = 100  # digits accepted in decoded JSON numbers: far below Python's own limit
@@ -52,6 +54,7 @@ def _split(budget: Budget, text: Any, separator: Any = None) -> list[str]:
         require(str, separator, "split", "a text separator")
         if not separator:
             raise Problem("split() needs a non-empty separator")
+        budget.work(2 * search_work(len(source), len(separator)))  # counting, then splitting
         budget.collection(source.count(separator) + 1)
         parts = source.split(separator)
     budget.collection(len(parts))
@@ -69,9 +72,11 @@ def _join(budget: Budget, items: Any, separator: Any = "") -> str:
     require(list, items, "join", "a list")
     require(str, separator, "join", "a text separator")
     budget.charge(len(items))
-    parts = [to_text(item) for item in items]
-    budget.string(sum(map(len, parts)) + len(separator) * max(len(parts) - 1, 0))
-    return str(separator).join(parts)
+    # Measured first: the parts of shared lists are written out only once known to fit.
+    writings = [text_writing(budget, item) for item in items]
+    budget.string(sum(length for length, _ in writings) + len(separator) * max(len(items) - 1, 0))
+    budget.work(sum(work for _, work in writings))
+    return str(separator).join([to_text(item) for item in items])
 
 
 @register(
@@ -84,6 +89,7 @@ def _replace(budget: Budget, text: Any, old: Any, new: Any) -> str:
     source = _text_in(budget, text, "replace")
     require(str, old, "replace", "text to replace")
     require(str, new, "replace", "replacement text")
+    budget.work(2 * search_work(len(source), len(old)))  # counting, then replacing
     count = source.count(old)  # for old == "" this is len + 1, as replace() inserts
     budget.string(len(source) + count * (len(new) - len(old)))
     return source.replace(old, new)
@@ -103,9 +109,7 @@ def _endswith(budget: Budget, text: Any, suffix: Any) -> bool:
 
 @register(TEXT_FUNCTIONS, "json_encode(value)", "Compact JSON text with sorted keys.", 1)
 def _json_encode(budget: Budget, value: Any) -> str:
-    text = to_json(value)
-    budget.string(len(text))
-    return text
+    return converted(budget, value, as_json=True)
 
 
 def _refuse_constant(name: str) -> Any:
@@ -122,6 +126,7 @@ def _bounded_int(text: str) -> int:
 def _json_decode(budget: Budget, text: Any) -> Any:
     text = _text_in(budget, text, "json_decode")
     budget.charge(len(text) // 64)
+    budget.work(len(text) // 8)  # parsing: a few times the work of scanning
     try:
         return json.loads(text, parse_constant=_refuse_constant, parse_int=_bounded_int)
     except json.JSONDecodeError as exc:
