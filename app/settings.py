@@ -29,7 +29,7 @@ INSECURE_VAULT_KEY = "dev:Zmxvd2hvbGQtZGV2ZWxvcG1lbnQtdmF1bHQta2V5ISE="
 MAKE_A_SECRET = "python -c 'import secrets; print(secrets.token_urlsafe(48))'"  # noqa: S105
 MAKE_A_VAULT_KEY = "python -c 'import base64, os; print(base64.b64encode(os.urandom(32)).decode())'"
 
-WORKER_WORKFLOW_TASK_SLOTS = 2
+WORKER_WORKFLOW_TASK_SLOTS = 100
 WORKER_ACTIVITY_SLOTS = 100
 """A worker's defaults (`Settings.worker_max_concurrent_*`), also for workers built without
 settings (tests, benchmarks); bench/tenant_fairness.py measures them."""
@@ -87,9 +87,9 @@ class Settings(BaseSettings):
         default=WORKER_WORKFLOW_TASK_SLOTS, ge=2, le=1000
     )
     """Workflow tasks one worker process runs at once (at least 2, for Temporal's sticky
-    cache). They are CPU work under one Python lock: more at once only stretches each one
-    (towards Temporal's 2 s deadlock detector when runs are costly); fewer leave the backlog
-    at the server, which hands it out fairly between organizations (docs/architecture.md)."""
+    cache). They share one Python lock, which time-slices them: with many slots a short task
+    finishes while long ones run; with few, it waits at the server for a long one to end
+    (bench/tenant_fairness.py)."""
 
     worker_max_concurrent_activities: int = Field(default=WORKER_ACTIVITY_SLOTS, ge=1, le=10000)
     """Activities (platform calls) one worker process runs at once; they mostly wait on the

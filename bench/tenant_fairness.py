@@ -8,11 +8,13 @@ meanwhile starts benign runs one after another (an HTTP call and a transform). B
 is measured alone and with A, in each configuration, each on a dev server and a worker of
 its own (the worker in a process of its own, as in production):
 
-- `before`: what the engine did: no fairness key, no `matching.enableFairness`, the SDK's
-  100 workflow task slots;
-- `keys only`: fairness keys and the server's fairness, still 100 workflow task slots (the
-  worker takes the whole backlog, so there is nothing left for the server to order);
+- `before`: what the engine did: no fairness key, no `matching.enableFairness`;
+- `few slots`: keys and the server's fairness, but only 2 workflow task slots, so that the
+  backlog waits at the server (tried, and rejected: B then waits for one of A's long tasks
+  to end, where with many slots the interpreter lock time-slices B's short task among them);
 - `after`: keys, the server's fairness and the worker's default slots (`temporal/worker.py`).
+
+Each B run's history tells where its time went (medians over the runs with A).
 
 Run: `.venv/bin/python -m bench.tenant_fairness [--samples N --cpu-runs N --io-runs N]`.
 Not a test: the figures go in bench/README.md, as ratios of one run.
@@ -33,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
+from temporalio.api.enums.v1 import TaskQueueKind
 from temporalio.client import Client, WorkflowHandle
 from temporalio.common import Priority
 from temporalio.contrib.pydantic import pydantic_data_converter
@@ -79,7 +82,7 @@ class Mode:
 
 MODES = [
     Mode("before", False, SDK_DEFAULT_SLOTS, SDK_DEFAULT_SLOTS),
-    Mode("keys only", True, SDK_DEFAULT_SLOTS, SDK_DEFAULT_SLOTS),
+    Mode("few slots", True, 2, SDK_DEFAULT_SLOTS),
     Mode("after", True, WORKER_WORKFLOW_TASK_SLOTS, WORKER_ACTIVITY_SLOTS),
 ]
 
@@ -176,6 +179,46 @@ async def benign_latencies(starter: Starter, benign: RunInput, samples: int) -> 
 class Measured:
     alone: list[float]
     with_a: list[float]
+    waits: dict[str, float]
+    """Seconds a B run spent, in median over the runs with A: in the sticky and normal queues
+    before a workflow task was taken, running workflow tasks, and before its activity
+    started (from their histories)."""
+
+
+async def waits_of(handles: list[WorkflowHandle[Any, Any]]) -> dict[str, float]:
+    kinds = {
+        TaskQueueKind.TASK_QUEUE_KIND_STICKY: "sticky queue",
+        TaskQueueKind.TASK_QUEUE_KIND_NORMAL: "normal queue",
+    }
+    totals: list[dict[str, float]] = []
+    for handle in handles:
+        spent = dict.fromkeys(
+            [*kinds.values(), "in the worker", "activity queue", "activity running"], 0.0
+        )
+        queue, scheduled = "", None
+        for event in (await handle.fetch_history()).events:
+            at = event.event_time.ToDatetime()
+            if event.HasField("workflow_task_scheduled_event_attributes"):
+                queue = kinds[event.workflow_task_scheduled_event_attributes.task_queue.kind]
+                scheduled = at
+            elif event.HasField("activity_task_scheduled_event_attributes"):
+                queue, scheduled = "activity queue", at
+            elif event.HasField("workflow_task_started_event_attributes") or event.HasField(
+                "activity_task_started_event_attributes"
+            ):
+                assert scheduled is not None
+                spent[queue] += (at - scheduled).total_seconds()
+                scheduled = at
+            elif event.HasField("workflow_task_completed_event_attributes") or event.HasField(
+                "workflow_task_failed_event_attributes"
+            ):
+                assert scheduled is not None
+                spent["in the worker"] += (at - scheduled).total_seconds()
+            elif event.HasField("activity_task_completed_event_attributes"):
+                assert scheduled is not None
+                spent["activity running"] += (at - scheduled).total_seconds()
+        totals.append(spent)
+    return {name: statistics.median(total[name] for total in totals) for name in totals[0]}
 
 
 async def measure(mode: Mode, url: str, args: argparse.Namespace) -> Measured:
@@ -205,7 +248,9 @@ async def measure(mode: Mode, url: str, args: argparse.Namespace) -> Measured:
         for _ in range(args.io_runs):
             await starter.start(calls)
         await asyncio.sleep(args.settle)
+        before_b = len(starter.started)
         with_a = await benign_latencies(starter, benign, args.samples)
+        waits = await waits_of(starter.started[before_b:])
     finally:
         for handle in starter.started:
             with contextlib.suppress(RPCError):  # B's runs ended already
@@ -213,7 +258,7 @@ async def measure(mode: Mode, url: str, args: argparse.Namespace) -> Measured:
         worker.kill()
         worker.join()
         await env.shutdown()
-    return Measured(alone, with_a)
+    return Measured(alone, with_a, waits)
 
 
 def quantile(values: list[float], q: float) -> float:
@@ -233,6 +278,9 @@ def report(results: dict[str, Measured], args: argparse.Namespace) -> None:
             f"{name:12}{alone50 * 1e3:>9.0f}ms{alone95 * 1e3:>6.0f}ms{with50 * 1e3:>10.0f}ms"
             f"{with95 * 1e3:>6.0f}ms{with50 / alone50:>8.2f}{with95 / alone95:>8.2f}"
         )
+    print("where B's time went with A (median seconds per run):")
+    for name, measured in results.items():
+        print(f"{name:12}" + ", ".join(f"{k} {v:.2f}" for k, v in measured.waits.items()))
     if "before" in results and "after" in results:
         before, after = results["before"], results["after"]
         print(

@@ -1,14 +1,13 @@
 """Fair shares of the workers: every run carries its organization as its fairness key.
 
 Temporal's matching service keeps one virtual queue per fairness key inside a task queue and
-dispatches from them in turn (in proportion to their weights), so when the workers are busy
-an organization with a long backlog of workflow or activity tasks delays another
-organization's next task by about one task, not by its whole backlog. A run's activities,
-child runs and continuations inherit the key from the run, so it is set once, where a run is
-started (a manual start, a webhook, a re-run, a schedule's action).
-
-The key orders only a backlog at the server: a worker that takes every task at once leaves
-nothing to order. `temporal.worker` therefore bounds how many tasks one worker takes.
+dispatches from them in turn (in proportion to their weights), so when the workers' slots
+are all taken, an organization with a long backlog of workflow or activity tasks does not
+hold back another organization's next task: that goes first. A run's child runs and
+continuations inherit the key from the run, and its actions pass it on to their activities,
+so it is set once, where a run is started (a manual start, a webhook, a re-run, a
+schedule's action). The key orders only what waits at the server; a task already running
+keeps its slot until it ends.
 
 The server must enable fairness (`matching.enableFairness`): the embedded and test servers
 do it with the flags below; an operator's cluster needs the same dynamic config (README).

@@ -38,9 +38,9 @@ def build_worker(
     """The worker for our workflows and activities; `options` go to `temporalio.worker.Worker`.
 
     `services` (database, vault, platform endpoints) default to those of the process settings.
-    Few workflow task slots keep the backlog at the server, which dispatches it fairly
-    between organizations (`temporal.fairness`); a worker that took every task at once
-    would run them all under one interpreter lock, each organization's as slow as the rest.
+    Workflow task slots are many (the settings' defaults): the tasks share one interpreter
+    lock, which time-slices them, so a short task finishes while long ones run; with few
+    slots it would wait at the server for a long one to end (bench/tenant_fairness.py).
     """
     return Worker(
         client,
