@@ -29,6 +29,11 @@ INSECURE_VAULT_KEY = "dev:Zmxvd2hvbGQtZGV2ZWxvcG1lbnQtdmF1bHQta2V5ISE="
 MAKE_A_SECRET = "python -c 'import secrets; print(secrets.token_urlsafe(48))'"  # noqa: S105
 MAKE_A_VAULT_KEY = "python -c 'import base64, os; print(base64.b64encode(os.urandom(32)).decode())'"
 
+WORKER_WORKFLOW_TASK_SLOTS = 100
+WORKER_ACTIVITY_SLOTS = 100
+"""A worker's defaults (`Settings.worker_max_concurrent_*`), also for workers built without
+settings (tests, benchmarks); bench/tenant_fairness.py measures them."""
+
 
 def _guessable(secret: bytes) -> bool:
     """Whether a secret is far from random: too few distinct symbols, or so repetitive that it
@@ -77,6 +82,19 @@ class Settings(BaseSettings):
 
     worker_shutdown_grace_seconds: float = Field(default=30.0, ge=0)
     """How long a stopping worker lets running activities finish before cancelling them."""
+
+    worker_max_concurrent_workflow_tasks: int = Field(
+        default=WORKER_WORKFLOW_TASK_SLOTS, ge=2, le=1000
+    )
+    """Workflow tasks one worker process runs at once (at least 2, for Temporal's sticky
+    cache). They share one Python lock, which time-slices them: with many slots a short task
+    finishes while long ones run; with few, it waits at the server for a long one to end
+    (bench/tenant_fairness.py)."""
+
+    worker_max_concurrent_activities: int = Field(default=WORKER_ACTIVITY_SLOTS, ge=1, le=10000)
+    """Activities (platform calls) one worker process runs at once; they mostly wait on the
+    network, so many fit. When all are busy, the next free one goes to the organization
+    whose turn it is."""
 
     # -- platforms, accounts and the vault ---------------------------------------------
 

@@ -12,6 +12,7 @@ from temporalio.common import SearchAttributeIndexedValueType
 
 from app.contract import search_attributes
 from app.errors import LaunchError
+from temporal.fairness import dynamic_config_flags
 
 
 def find_binary(name: str) -> Path:
@@ -60,6 +61,7 @@ def command(config: DevServerConfig) -> list[str]:
         config.log_level,
         "--ui-disable-news-fetch",
         *dev_server_flags(),
+        *dynamic_config_flags(),
     ]
 
 

@@ -17,6 +17,7 @@ from temporalio.common import TypedSearchAttributes
 
 from app.language.nodes.fields import CalendarValue
 from app.language.nodes.triggers import CalendarEntry, ScheduleTriggerParameters
+from temporal.fairness import run_priority
 from workflows.state import INTERPRETER_WORKFLOW, RunInput
 
 OVERLAP: dict[str, ScheduleOverlapPolicy] = {
@@ -89,6 +90,7 @@ def build_schedule(
             id=run_id_prefix,
             task_queue=task_queue,
             typed_search_attributes=search_attributes,
+            priority=run_priority(run_input.metadata.organization_id),
         ),
         spec=schedule_spec(parameters),
         policy=SchedulePolicy(

@@ -13,7 +13,12 @@ from temporalio.worker import Worker
 
 from activities.registry import action_services_from_settings, all_activities
 from activities.services import ActionServices
-from app.settings import Settings, get_settings
+from app.settings import (
+    WORKER_ACTIVITY_SLOTS,
+    WORKER_WORKFLOW_TASK_SLOTS,
+    Settings,
+    get_settings,
+)
 from temporal.client import connect, register_search_attributes
 from workflows.interpreter import FlowRunWorkflow
 
@@ -26,11 +31,16 @@ def build_worker(
     *,
     graceful_shutdown: timedelta = timedelta(seconds=30),
     services: ActionServices | None = None,
+    max_concurrent_workflow_tasks: int = WORKER_WORKFLOW_TASK_SLOTS,
+    max_concurrent_activities: int = WORKER_ACTIVITY_SLOTS,
     **options: Any,
 ) -> Worker:
     """The worker for our workflows and activities; `options` go to `temporalio.worker.Worker`.
 
     `services` (database, vault, platform endpoints) default to those of the process settings.
+    Workflow task slots are many (the settings' defaults): the tasks share one interpreter
+    lock, which time-slices them, so a short task finishes while long ones run; with few
+    slots it would wait at the server for a long one to end (bench/tenant_fairness.py).
     """
     return Worker(
         client,
@@ -38,6 +48,8 @@ def build_worker(
         workflows=[FlowRunWorkflow],
         activities=all_activities(services or action_services_from_settings(get_settings())),
         graceful_shutdown_timeout=graceful_shutdown,
+        max_concurrent_workflow_tasks=max_concurrent_workflow_tasks,
+        max_concurrent_activities=max_concurrent_activities,
         **options,
     )
 
@@ -52,6 +64,8 @@ async def run_worker(settings: Settings) -> None:
         settings.temporal_task_queue,
         graceful_shutdown=timedelta(seconds=settings.worker_shutdown_grace_seconds),
         services=services,
+        max_concurrent_workflow_tasks=settings.worker_max_concurrent_workflow_tasks,
+        max_concurrent_activities=settings.worker_max_concurrent_activities,
     )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -14,6 +14,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from app.contract import search_attributes
+from temporal.fairness import dynamic_config_flags
 from tests.utils.api_servers import (
     ApiHarness,
     SharedApis,
@@ -42,6 +43,7 @@ async def temporal_env() -> AsyncIterator[WorkflowEnvironment]:
         data_converter=pydantic_data_converter,
         search_attributes=search_attributes.ALL,
         dev_server_log_level="error",
+        dev_server_extra_args=dynamic_config_flags(),
     )
     yield env
     await env.shutdown()

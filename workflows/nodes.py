@@ -280,6 +280,10 @@ class NodeRunner:
             retry_policy=retry_policy(node.retry),
             # A cancelled run ends only once its actions have really stopped.
             cancellation_type=ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+            # The server would inherit it too, but only where the activity's own task and
+            # history do not show it; said here, the organization's fairness key is seen
+            # wherever the task is (temporal/fairness.py). Replay ignores a command's priority.
+            priority=workflow.info().priority,
         )
         try:
             output, attempt = output_of(await settled(activity_task))

@@ -27,6 +27,7 @@ from app.errors import ConflictError, ErrorDetail, InvalidInputError
 from app.language.plan import Plan
 from app.services import sub_workflows
 from app.services.payload_limits import check_run_input
+from temporal.fairness import run_priority
 from workflows.state import (
     INTERPRETER_WORKFLOW,
     RunInput,
@@ -211,6 +212,7 @@ async def start_run(
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
             memo=memo or None,
             search_attributes=start.search_attributes,
+            priority=run_priority(metadata.organization_id),
         )
     except WorkflowAlreadyStartedError:
         if run_id is None:
