@@ -287,6 +287,11 @@ class FailureType(StrEnum):
         "What the node would hand to Temporal (an action's rendered parameters, a child run's "
         "input with its plans) is larger than Temporal takes in one payload. Send less.",
     )  # fmt: skip
+    ResultTooLarge = _Entry(
+        "ResultTooLarge", NOT_RETRIED, ("action",),
+        "What the action answered is larger than Temporal takes in one payload (an HTTP "
+        "response read up to a large max_response_bytes): ask for less.",
+    )  # fmt: skip
     InvalidItems = _Entry(
         "InvalidItems", NOT_RETRIED, ("loop",),
         "A loop's items are not a list.",

@@ -7,7 +7,7 @@ run's input), the task fails and is retried for ever: the run neither fails nor 
 
 - what enters: a run's input when it starts (`MAX_RUN_INPUT_BYTES`, with its plans within
   `MAX_PLAN_BYTES`), an event (`MAX_EVENT_BYTES`), what an action or a child run is given
-  (`MAX_NODE_INPUT_BYTES`);
+  (`MAX_NODE_INPUT_BYTES`), what an action answers (`MAX_ACTION_RESULT_BYTES`);
 - what a run keeps (`state_budget`): node outputs, variables, loop items and results, and
   the overhead of every node's state. The run's input travels again each time it continues
   as new, and so do the events it buffers, so the state's room is what is left of the
@@ -30,6 +30,9 @@ run buffers are bounded together by `RunLimits.buffered_event_bytes`."""
 MAX_NODE_INPUT_BYTES = 1_500_000
 """What one node hands to Temporal: an action's input (its rendered parameters), a child
 run's input (its plans and payload), encoded."""
+MAX_ACTION_RESULT_BYTES = 1_500_000
+"""What an action answers, encoded (an HTTP response body may be read up to 10 MB): past it
+the action fails at once rather than have Temporal refuse its answer on every attempt."""
 MAX_RUN_STATE_BYTES = 1024 * 1024
 """The most a run's state may take (`RunLimits.state_bytes`), when its input leaves room."""
 STATE_RESERVE_BYTES = 64 * 1024

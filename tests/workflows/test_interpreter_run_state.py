@@ -1,6 +1,7 @@
 """A run's whole state stays within Temporal's payload limit, whatever way it grows.
 
-Each output was bounded on its own (32 KiB), but together outputs, variables, a loop's
+On Temporal's dev server, which refuses payloads over 2 MiB as production servers do (the
+time-skipping test server takes them). Each output was bounded on its own (32 KiB), but together outputs, variables, a loop's
 items, the outputs of its iterations under way, what waits received and what children
 returned could pass the 2 MiB payload limit; Temporal then refused the workflow task's
 commands (its result, its continue-as-new input, an action's or a child's input), the task
@@ -14,14 +15,18 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client, WorkflowFailureError
 from temporalio.exceptions import ApplicationError
 
 from app.contract.payload_limits import TEMPORAL_PAYLOAD_BYTES
+from tests.utils.servers import serve
 from tests.workflows.harness import (
     Handle,
     graph,
@@ -75,10 +80,10 @@ def medium_outputs(count: int) -> list[dict[str, Any]]:
 
 
 async def test_many_medium_outputs_fail_the_node_that_passes_the_bound(
-    client: Client, task_queue: str
+    dev_client: Client, task_queue: str
 ) -> None:
     nodes = medium_outputs(MANY)
-    handle = await start(client, task_queue, graph(*nodes, edges=chain(nodes)))
+    handle = await start(dev_client, task_queue, graph(*nodes, edges=chain(nodes)))
     cause = await failure_of(handle)
     assert cause.type == "RunStateTooLarge"
     state = await state_of(handle)  # readable: within the limit
@@ -98,7 +103,7 @@ async def test_many_medium_outputs_fail_the_node_that_passes_the_bound(
 
 
 async def test_variables_set_past_the_bound_follow_the_error_route(
-    client: Client, task_queue: str
+    dev_client: Client, task_queue: str
 ) -> None:
     sets = [
         node(f"s{index:02}", "set", {"values": {f"v{index:02}": MEDIUM_TEXT}}, on_error="route")
@@ -110,7 +115,7 @@ async def test_variables_set_past_the_bound_follow_the_error_route(
         handled,
         edges=[*chain(sets), *((each["id"], "handled", "error") for each in sets)],
     )
-    handle = await start(client, task_queue, document)
+    handle = await start(dev_client, task_queue, document)
     state = await finished(handle)
     assert state.status == "succeeded"
     message = state.nodes["handled"].output
@@ -126,7 +131,7 @@ async def test_variables_set_past_the_bound_follow_the_error_route(
 
 
 async def test_one_huge_action_input_fails_its_node_before_temporal_refuses_it(
-    client: Client, task_queue: str
+    dev_client: Client, task_queue: str
 ) -> None:
     action = node(
         "send",
@@ -140,7 +145,7 @@ async def test_one_huge_action_input_fails_its_node_before_temporal_refuses_it(
     )
     handled = value("handled", "{{ error.type }}: {{ error.message }}")
     document = graph(action, handled, edges=[("start", "send"), ("send", "handled", "error")])
-    handle = await start(client, task_queue, document)
+    handle = await start(dev_client, task_queue, document)
     state = await finished(handle)
     assert state.status == "succeeded"
     message = state.nodes["handled"].output
@@ -149,11 +154,11 @@ async def test_one_huge_action_input_fails_its_node_before_temporal_refuses_it(
     await assert_no_workflow_task_failed(handle)
 
 
-async def test_a_loops_huge_items_fail_the_loop(client: Client, task_queue: str) -> None:
+async def test_a_loops_huge_items_fail_the_loop(dev_client: Client, task_queue: str) -> None:
     # Kept while the loop runs, the items travel with the run when it continues as new.
     document = graph(
         node("each", "loop", {"items": "['é' * 99000] * 19"}, on_error="route"),
-        node("pause", "delay", {"duration": "PT1M"}),
+        node("pause", "delay", {"duration": "PT1S"}),
         value("handled", "{{ error.type }}: {{ error.message }}"),
         edges=[
             ("start", "each"),
@@ -162,7 +167,7 @@ async def test_a_loops_huge_items_fail_the_loop(client: Client, task_queue: str)
             ("each", "handled", "error"),
         ],
     )
-    handle = await start(client, task_queue, document, limits=RunLimits(history_events=30))
+    handle = await start(dev_client, task_queue, document, limits=RunLimits(history_events=30))
     state = await finished(handle)
     message = state.nodes["handled"].output
     assert isinstance(message, str)
@@ -172,11 +177,11 @@ async def test_a_loops_huge_items_fail_the_loop(client: Client, task_queue: str)
 
 def waiting_loop(name: str) -> tuple[list[dict[str, Any]], list[tuple[str, ...]]]:
     """A loop `name` over 50 items, all at once, whose body makes a medium output (routing
-    its failure to `{name}_handled`) and then waits a minute for an event."""
+    its failure to `{name}_handled`) and then waits five seconds for an event."""
     nodes = [
         node(name, "loop", {"items": "[i for i in range(50)]", "max_concurrency": 50}),
         value(f"{name}_big", MEDIUM_TEXT, on_error="route"),
-        node(f"{name}_hold", "wait_for_event", {"event": "go", "timeout": "PT1M"}),
+        node(f"{name}_hold", "wait_for_event", {"event": "go", "timeout": "PT5S"}),
         value(f"{name}_handled", "{{ error.type }}"),
     ]
     edges = [
@@ -192,14 +197,14 @@ def waiting_loop(name: str) -> tuple[list[dict[str, Any]], list[tuple[str, ...]]
 
 
 async def test_the_outputs_of_loop_iterations_under_way_are_bounded(
-    client: Client, task_queue: str
+    dev_client: Client, task_queue: str
 ) -> None:
     # A hundred iterations wait at once, each holding a medium output: 3 MB in their scopes,
     # which the run carries when it continues as new.
     first, first_edges = waiting_loop("a")
     second, second_edges = waiting_loop("b")
     document = graph(*first, *second, edges=[*first_edges, *second_edges])
-    handle = await start(client, task_queue, document, limits=RunLimits(history_events=40))
+    handle = await start(dev_client, task_queue, document, limits=RunLimits(history_events=40))
     await wait_until_state(handle, lambda state: len(state.waiting_for) > 5)
     for _ in range(10):  # events no wait takes: they only grow the history
         await handle.signal(EVENT_SIGNAL, EventInput(name="noise"))
@@ -209,17 +214,19 @@ async def test_the_outputs_of_loop_iterations_under_way_are_bounded(
     # The iterations that fitted waited (through a continue-as-new), the others were routed.
     assert 10 < results.count(None) < 90
     assert results.count(None) + results.count("RunStateTooLarge") == 100
-    assert len(await histories_of(client, handle)) > 1
+    assert len(await histories_of(dev_client, handle)) > 1
     await assert_no_workflow_task_failed(handle)
 
 
-async def test_events_received_by_many_waits_are_bounded(client: Client, task_queue: str) -> None:
+async def test_events_received_by_many_waits_are_bounded(
+    dev_client: Client, task_queue: str
+) -> None:
     waits = [
         node(f"w{index:02}", "wait_for_event", {"event": f"e{index:02}"}, on_error="continue")
         for index in range(MANY)
     ]
     document = graph(*waits, edges=[("start", each["id"]) for each in waits])
-    handle = await start(client, task_queue, document)
+    handle = await start(dev_client, task_queue, document)
     await wait_until_state(handle, lambda state: len(state.waiting_for) == MANY)
     for index in range(MANY):
         await handle.signal(EVENT_SIGNAL, EventInput(name=f"e{index:02}", payload="x" * MEDIUM))
@@ -241,7 +248,7 @@ def _child_of_many_outputs() -> dict[str, Any]:
 
 
 async def test_a_child_whose_state_grows_too_large_fails_its_parents_node(
-    client: Client, task_queue: str
+    dev_client: Client, task_queue: str
 ) -> None:
     document = graph(
         node("call", "sub_workflow", {"workflow_id": "wf_child", "wait": True}, on_error="route"),
@@ -249,7 +256,7 @@ async def test_a_child_whose_state_grows_too_large_fails_its_parents_node(
         edges=[("start", "call"), ("call", "handled", "error")],
     )
     handle = await start(
-        client, task_queue, document, workflows={"wf_child": _child_of_many_outputs()}
+        dev_client, task_queue, document, workflows={"wf_child": _child_of_many_outputs()}
     )
     state = await finished(handle)
     message = state.nodes["handled"].output
@@ -258,7 +265,7 @@ async def test_a_child_whose_state_grows_too_large_fails_its_parents_node(
     await assert_no_workflow_task_failed(handle)
 
 
-async def test_a_huge_child_input_fails_its_node(client: Client, task_queue: str) -> None:
+async def test_a_huge_child_input_fails_its_node(dev_client: Client, task_queue: str) -> None:
     document = graph(
         node(
             "call",
@@ -270,7 +277,7 @@ async def test_a_huge_child_input_fails_its_node(client: Client, task_queue: str
         edges=[("start", "call"), ("call", "handled", "error")],
     )
     child = graph(value("echo", "{{ len(trigger.text) }}"), edges=[("start", "echo")])
-    handle = await start(client, task_queue, document, workflows={"wf_child": child})
+    handle = await start(dev_client, task_queue, document, workflows={"wf_child": child})
     state = await finished(handle)
     message = state.nodes["handled"].output
     assert isinstance(message, str)
@@ -279,7 +286,7 @@ async def test_a_huge_child_input_fails_its_node(client: Client, task_queue: str
 
 
 async def test_a_state_that_fits_a_result_but_not_a_continuation_is_bounded(
-    client: Client, task_queue: str
+    dev_client: Client, task_queue: str
 ) -> None:
     # Forty medium outputs (1.2 MB) fit in the run's result, but a continuation carries them
     # twice (the nodes' state and the scope the nodes after them read): 2.4 MB. The loop of
@@ -288,7 +295,7 @@ async def test_a_state_that_fits_a_result_but_not_a_continuation_is_bounded(
     document = graph(
         *nodes,
         node("each", "loop", {"items": "[i for i in range(20)]"}),
-        node("pause", "delay", {"duration": "PT1M"}),
+        node("pause", "delay", {"duration": "PT1S"}),
         edges=[
             *chain(nodes),
             (nodes[-1]["id"], "each"),
@@ -296,8 +303,42 @@ async def test_a_state_that_fits_a_result_but_not_a_continuation_is_bounded(
             ("pause", "each"),
         ],
     )
-    handle = await start(client, task_queue, document, limits=RunLimits(history_events=20))
+    handle = await start(dev_client, task_queue, document, limits=RunLimits(history_events=20))
     cause = await failure_of(handle)
     assert cause.type == "RunStateTooLarge"
     assert "the output of 'n" in cause.message
+    await assert_no_workflow_task_failed(handle)
+
+
+@pytest.fixture
+async def big_answers() -> AsyncIterator[str]:
+    """A real HTTP server whose /big answers 3 MB of JSON (1.5 million two-byte characters)."""
+    app = FastAPI()
+
+    @app.get("/big")
+    async def big() -> JSONResponse:
+        return JSONResponse({"text": "é" * 1_500_000})
+
+    async with serve(app) as url:
+        yield url
+
+
+async def test_an_action_result_too_large_for_temporal_fails_its_node(
+    dev_client: Client, task_queue: str, big_answers: str
+) -> None:
+    action = node(
+        "fetch",
+        "http.request",
+        {"method": "GET", "url": f"{big_answers}/big", "max_response_bytes": 5_000_000},
+        retry={"maximum_attempts": 2, "initial_interval_seconds": 1, "backoff_coefficient": 1},
+        on_error="route",
+    )
+    handled = value("handled", "{{ error.type }}: {{ error.message }}")
+    document = graph(action, handled, edges=[("start", "fetch"), ("fetch", "handled", "error")])
+    handle = await start(dev_client, task_queue, document)
+    state = await finished(handle)
+    message = state.nodes["handled"].output
+    assert isinstance(message, str)
+    assert message.startswith("ResultTooLarge: the action's answer is ")
+    assert state.nodes["fetch"].attempts == 1
     await assert_no_workflow_task_failed(handle)
