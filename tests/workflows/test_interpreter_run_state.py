@@ -1,9 +1,10 @@
 """A run's whole state stays within Temporal's payload limit, whatever way it grows.
 
 On Temporal's dev server, which refuses payloads over 2 MiB as production servers do (the
-time-skipping test server takes them). Each output was bounded on its own (32 KiB), but together outputs, variables, a loop's
-items, the outputs of its iterations under way, what waits received and what children
-returned could pass the 2 MiB payload limit; Temporal then refused the workflow task's
+time-skipping test server takes them). Each output was bounded on its own (32 KiB), but
+together outputs, variables, a loop's items, the outputs of its iterations under way, what
+waits received and what children returned could pass the 2 MiB payload limit; Temporal
+then refused the workflow task's
 commands (its result, its continue-as-new input, an action's or a child's input), the task
 was retried for ever, and the run never ended. Now what a run keeps is counted
 (`workflows.state_budget`): the node that would pass the bound fails with
