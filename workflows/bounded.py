@@ -102,7 +102,15 @@ def bounded(
     """The value itself, or a marked preview when its JSON is larger than `limit` bytes;
     raises `ValueTooDeepError` for a value nested too deeply to keep. `spend` is told the
     work of checking it (`Meter` units)."""
+    return bounded_and_size(value, limit, spend)[0]
+
+
+def bounded_and_size(
+    value: Any, limit: int = MAX_OUTPUT_BYTES, spend: Callable[[int], None] = _ignore
+) -> tuple[Any, int]:
+    """`bounded(value)` and the UTF-8 bytes of its JSON."""
     size = json_size(value, spend).text
     if size <= limit:
-        return value
-    return {"truncated": True, "size_bytes": size, "preview": preview(value)}
+        return value, size
+    marker = {"truncated": True, "size_bytes": size, "preview": preview(value)}
+    return marker, len(as_json(marker).encode())

@@ -47,6 +47,7 @@ with workflow.unsafe.imports_passed_through():
         RunState,
         TriggerInput,
     )
+    from workflows.state_budget import check_node_input
 
 
 def child_run_id(parent_run_id: str, node_id: str, iteration: str) -> str:
@@ -121,6 +122,7 @@ async def run_sub_workflow(
     node: PlanNode, parameters: SubWorkflowParameters, scope: Scope, parent: RunInput
 ) -> Outcome:
     run_input = child_input(parent, parameters)
+    check_node_input(run_input, "the child run's input (its plans and payload)")
     child_id = child_run_id(workflow.info().workflow_id, node.id, scope.iteration())
     options: dict[str, Any] = {"id": child_id, "result_type": RunState}
     if node.timeout_seconds:

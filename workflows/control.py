@@ -23,6 +23,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.bounded import check_depth
     from workflows.errors import NodeFailedError, RunStopped
     from workflows.scope import Outcome
+    from workflows.state_budget import StateLedger, variable_size
 
 
 def evaluate(
@@ -49,6 +50,8 @@ class Call:
     """Outputs of the incoming nodes that ran, for `join`."""
     meter: Meter
     """The node's allowance for its expressions (`context.node_meter`)."""
+    ledger: StateLedger
+    """What the run keeps; `set` counts the variables there."""
 
 
 def run_if(parameters: IfParameters, call: Call) -> Outcome:
@@ -66,6 +69,16 @@ def run_switch(parameters: SwitchParameters, call: Call) -> Outcome:
 def run_set(parameters: SetParameters, call: Call) -> Outcome:
     # Checked before they change: a variable too deep to keep must not reach the state.
     call.meter.count(check_depth({**call.variables, **parameters.values}, "the variables"))
+    # Counted before they change too: the state must stay within Temporal's payload limit.
+    sizes = {
+        name: variable_size(name, value, call.meter.count)
+        for name, value in parameters.values.items()
+    }
+    if sizes:
+        largest = max(sorted(sizes), key=lambda name: sizes[name])
+        call.ledger.keep(
+            {("var", name): size for name, size in sizes.items()}, f"the variable '{largest}'"
+        )
     call.variables.update(parameters.values)
     return Outcome("out", dict(call.variables))
 

@@ -6,6 +6,10 @@ a node's failure becomes its `NodeError`, and the run ends failed or succeeded.
                                     become its NodeError (`app.contract.failures` lists them)
     + ValueTooDeepError             a value nests deeper than the state can carry
                                     (`workflows.bounded`)
+    + RunStateTooLargeError         what the run keeps would pass its budget
+                                    (`workflows.state_budget`)
+    + InputTooLargeError            what a node hands to Temporal is too large for one
+                                    payload (`workflows.state_budget`)
   x NodeFailure                     error: a node failed and its policy is to fail the run
   x RunStopped                      node_id, output: a `stop` node ended the run successfully
 

@@ -18,13 +18,15 @@ with workflow.unsafe.imports_passed_through():
     from app.language.expressions import Meter
     from app.language.nodes.flow import LoopParameters
     from app.language.plan import PlanNode
-    from workflows.bounded import MAX_OUTPUT_BYTES, PREVIEW_CHARACTERS, as_json
+    from workflows.bounded import MAX_OUTPUT_BYTES, PREVIEW_CHARACTERS, as_json, json_size
     from workflows.control import loop_items
     from workflows.scope import Gate, Outcome, RunNode, Scope, cancel_in_order, plan_order
     from workflows.state import LoopResults, LoopSnapshot, Parked, ScopeSnapshot
 
 _RESULTS_BUDGET = MAX_OUTPUT_BYTES - 64
 """Results kept in full while their JSON fits in one node's output with the count beside."""
+_RESULTS_ROOM = MAX_OUTPUT_BYTES + 2 * PREVIEW_CHARACTERS
+"""What a loop's results may take in the run's state while it runs (`record`)."""
 
 
 def record(results: LoopResults, index: int, value: Any) -> None:
@@ -130,14 +132,21 @@ async def run_loop(
     gate: Gate,
     meter: Meter,
 ) -> Outcome:
+    kept = ("loop", id(scope), node.id)
     if parked is not None and parked.loop is not None:
         snapshot = parked.loop
         progress = LoopProgress(
             snapshot.remaining, snapshot.next_index, snapshot.count, snapshot.results
         )
         resumed = snapshot.running
+        # Counted by the run that kept them.
+        scope.ledger.put({kept: json_size(snapshot.remaining).text + _RESULTS_ROOM})
     else:
         items = loop_items(parameters, context, meter)
+        # The items stay until the last iteration starts, and the results grow up to their
+        # bound: both travel with the run if it continues as new.
+        size = json_size(items, meter.count).text
+        scope.ledger.keep({kept: size + _RESULTS_ROOM}, "the loop's items")
         progress = LoopProgress(items, 0, len(items), LoopResults())
         resumed = {}
     members = frozenset(n for n, planned in scope.plan.nodes.items() if planned.loop == node.id)
@@ -145,7 +154,8 @@ async def run_loop(
     def body(item: Any, index: int, resume: ScopeSnapshot | None) -> Scope:
         return Scope(
             plan=scope.plan, members=members, starts=node.next.get("body", ()),
-            run_node=run_node, skip_node=skip_node, gate=gate, parent=scope,
+            run_node=run_node, skip_node=skip_node, gate=gate, ledger=scope.ledger,
+            parent=scope,
             loop=(item, index), resume=resume,
         )  # fmt: skip
 
@@ -154,4 +164,5 @@ async def run_loop(
         await progress.run(parameters.max_concurrency, gate, body, resumed)
     finally:
         del scope.parks[node.id]
+        scope.ledger.release(kept)
     return Outcome("done", loop_output(progress.results, progress.count))

@@ -22,7 +22,7 @@ with workflow.unsafe.imports_passed_through():
     from app.language.nodes.flow import LoopParameters, SubWorkflowParameters
     from app.language.plan import PlanNode, RetrySpec
     from workflows import control
-    from workflows.bounded import bounded
+    from workflows.bounded import bounded_and_size, json_size
     from workflows.children import run_sub_workflow
     from workflows.context import (
         expression_context,
@@ -48,6 +48,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.pace import Pace
     from workflows.scope import Gate, Outcome, Scope
     from workflows.state import NodeError, Parked, RunInput, RunState
+    from workflows.state_budget import StateLedger, check_node_input, run_budget, variable_size
     from workflows.waits import Waits
 
 DEFAULT_ACTION_TIMEOUT = timedelta(seconds=DEFAULT_ACTION_TIMEOUT_SECONDS)
@@ -99,6 +100,12 @@ def _error_of(error: BaseException, node_id: str) -> NodeError:
     )
 
 
+def _output_sizes(node_id: str, scope: Scope, size: int) -> dict[tuple[Any, ...], int]:
+    """Where a node's output is kept: in the run's state, and in its scope for the nodes
+    after it (a continuation carries both)."""
+    return {("node", node_id): size, ("scope", id(scope), node_id): size}
+
+
 def _idempotency_key(node_id: str, scope: Scope) -> str:
     """The same logical step always gets the same key: run, node and loop iteration(s)."""
     return f"{workflow.info().workflow_id}/{node_id}/{scope.iteration()}"
@@ -126,6 +133,13 @@ class NodeRunner:
         self._in_flight: dict[str, int] = {}
         """How many loop iterations run each node now."""
         self._payload_sizes: Mapping[int, tuple[Any, Size]] | None = None
+        self.ledger = StateLedger(run_budget(run))
+        # What the state holds already (the plan's variables, or what the previous run of
+        # the chain kept), counted whatever its size: that run checked it.
+        self.ledger.put({("var", name): variable_size(name, value)
+                         for name, value in state.variables.items()})  # fmt: skip
+        self.ledger.put({("node", node_id): json_size(node.output).text
+                         for node_id, node in state.nodes.items()})  # fmt: skip
 
     def meter(self) -> Meter:
         """A node's allowance for its expressions, counted for pacing; the trigger's payload
@@ -181,14 +195,17 @@ class NodeRunner:
             else:
                 outcome = await self._execute(node, scope, parked)
                 move(node_state, SUCCEED)
-            output = bounded(outcome.output, spend=self.pace.spend)
+            output, size = bounded_and_size(outcome.output, spend=self.pace.spend)
+            self.ledger.keep(_output_sizes(node.id, scope, size), f"the output of '{node.id}'")
         except asyncio.CancelledError:
             move(node_state, CANCEL)  # a failure of another iteration stays shown
             node_state.ended_at = workflow.now()
             raise
         except RunStopped as stopped:
             move(node_state, SUCCEED)
-            node_state.output = bounded(stopped.output, spend=self.pace.spend)
+            node_state.output, size = bounded_and_size(stopped.output, spend=self.pace.spend)
+            # The run ends with it: no later node could be failed instead.
+            self.ledger.put({("node", node.id): size})
             node_state.ended_at = workflow.now()
             raise
         except NodeFailure:
@@ -200,6 +217,8 @@ class NodeRunner:
             # would fail the workflow task, which Temporal retries forever.
             outcome = self._failed(node, _error_of(error, node.id))
             output = outcome.output
+            # An error is small: kept whatever the budget, it replaces the output.
+            self.ledger.put(_output_sizes(node.id, scope, json_size(output).text))
         node_state.output = output
         node_state.ended_at = workflow.now()
         return Outcome(outcome.handle, output)
@@ -241,7 +260,7 @@ class NodeRunner:
         immediate = control.IMMEDIATE.get(node.type)
         if immediate is not None:
             arrived = {n: scope.outputs[n] for n in node.incoming if n in scope.outputs}
-            call = control.Call(node.id, context, self.state.variables, arrived, meter)
+            call = control.Call(node.id, context, self.state.variables, arrived, meter, self.ledger)
             return immediate(typed, call)
         if isinstance(typed, LoopParameters):
             return await run_loop(
@@ -260,17 +279,19 @@ class NodeRunner:
 
     async def _action(self, node: PlanNode, parameters: dict[str, Any], scope: Scope) -> Any:
         assert node.activity is not None
+        action_input = ActionInput(
+            node_id=node.id,
+            node_type=node.type,
+            parameters=parameters,
+            organization_id=self.run.metadata.organization_id,
+            account_id=node.account_id,
+            idempotency_key=_idempotency_key(node.id, scope),
+            report_attempt=True,
+        )
+        check_node_input(action_input, "the action's input (its rendered parameters)")
         activity_task = workflow.start_activity(
             node.activity,
-            ActionInput(
-                node_id=node.id,
-                node_type=node.type,
-                parameters=parameters,
-                organization_id=self.run.metadata.organization_id,
-                account_id=node.account_id,
-                idempotency_key=_idempotency_key(node.id, scope),
-                report_attempt=True,
-            ),
+            action_input,
             start_to_close_timeout=(
                 timedelta(seconds=node.timeout_seconds)
                 if node.timeout_seconds

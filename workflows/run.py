@@ -98,6 +98,7 @@ class Run:
             run_node=self._runner.run_node,
             skip_node=self._runner.skip,
             gate=self._gate,
+            ledger=self._runner.ledger,
             resume=resume.scope if resume else None,
         )
         try:

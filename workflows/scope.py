@@ -22,7 +22,9 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from app.language.plan import Plan, PlanNode
+    from workflows.bounded import json_size
     from workflows.state import Parked, ScopeSnapshot
+    from workflows.state_budget import StateLedger
 
 EdgeKey = tuple[str, str, str]
 """(source, handle, target)."""
@@ -77,6 +79,8 @@ class Scope:
     run_node: RunNode
     skip_node: Callable[[PlanNode], None]
     gate: Gate
+    ledger: StateLedger
+    """What the run keeps: this scope's outputs count there until it ends."""
     parent: Scope | None = None
     loop: tuple[Any, int] | None = None
     """The loop item and index this scope runs for."""
@@ -158,6 +162,10 @@ class Scope:
             # its cache, must pass through without awaiting anything.
             await _cancel(tasks)
             raise
+        finally:
+            if self.parent is not None:
+                # A loop iteration's outputs are dropped with it (its result is the loop's).
+                self.ledger.release_scope(id(self))
         return {
             node_id: self.outputs[node_id]
             for node_id in sorted(self.outputs)
@@ -197,6 +205,13 @@ class Scope:
 
     def _restore(self, snapshot: ScopeSnapshot) -> None:
         self.outputs.update(snapshot.outputs)
+        # Counted by the run that kept them, and kept again here.
+        self.ledger.put(
+            {
+                ("scope", id(self), node_id): json_size(output).text
+                for node_id, output in snapshot.outputs.items()
+            }
+        )
         self._edges.update({(s, h, t): fired for s, h, t, fired in snapshot.edges})
         self._decided.update(snapshot.decided)
         self._followed.update(snapshot.followed)

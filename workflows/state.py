@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.contract.payload_limits import MAX_RUN_STATE_BYTES
 from app.language.plan import Plan
 
 TriggerKind = Literal["manual", "schedule", "webhook"]
@@ -210,6 +211,9 @@ class RunLimits(BaseModel):
     `buffered_event_bytes`, the oldest are dropped (they travel into the next run's input)."""
     buffered_event_bytes: int = Field(default=256 * 1024, ge=1)
     """The JSON size those events may take together."""
+    state_bytes: int = Field(default=MAX_RUN_STATE_BYTES, ge=0)
+    """The most the run's kept values (node outputs, variables, loop items and results) may
+    take, as JSON; less when the run's input leaves less room (`workflows.state_budget`)."""
 
 
 class RunInput(BaseModel):

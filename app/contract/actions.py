@@ -17,7 +17,11 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 from temporalio import activity
+from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.exceptions import ActivityError, ApplicationError, RetryState
+
+from app.contract.failures import FailureType
+from app.contract.payload_limits import MAX_ACTION_RESULT_BYTES
 
 
 class ActionInput(BaseModel):
@@ -70,9 +74,16 @@ def reporting_attempt(action: Action) -> Action:
             raise ApplicationError(
                 str(error), {ATTEMPT_KEY: attempt}, type=type(error).__name__
             ).with_traceback(error.__traceback__) from error.__cause__
-        if not input.report_attempt:
-            return output
-        return {ATTEMPT_KEY: attempt, OUTPUT_KEY: output}
+        result = {ATTEMPT_KEY: attempt, OUTPUT_KEY: output} if input.report_attempt else output
+        # Temporal would refuse the answer (TMPRL1103) on every attempt: fail once, saying why.
+        [payload] = pydantic_data_converter.payload_converter.to_payloads([result])
+        if payload.ByteSize() > MAX_ACTION_RESULT_BYTES:
+            raise FailureType.ResultTooLarge.error(
+                f"the action's answer is {payload.ByteSize()} bytes encoded; Temporal takes at "
+                f"most {MAX_ACTION_RESULT_BYTES} in one payload: ask for less",
+                {ATTEMPT_KEY: attempt},
+            )
+        return result
 
     return reported
 

@@ -275,6 +275,23 @@ class FailureType(StrEnum):
         "ValueTooDeep", NOT_RETRIED, ("*",),
         "A node's output or the run's variables nest more than 64 levels deep.",
     )  # fmt: skip
+    RunStateTooLarge = _Entry(
+        "RunStateTooLarge", NOT_RETRIED, ("*",),
+        "What the run keeps (node outputs, variables, a loop's items and results) would pass "
+        "the bound that keeps it within Temporal's payload limit; the message names what grew. "
+        "Keep less: pick the fields you need from large outputs, or split the work into "
+        "sub-workflows, each with a state of its own.",
+    )  # fmt: skip
+    InputTooLarge = _Entry(
+        "InputTooLarge", NOT_RETRIED, ("action", "sub_workflow"),
+        "What the node would hand to Temporal (an action's rendered parameters, a child run's "
+        "input with its plans) is larger than Temporal takes in one payload. Send less.",
+    )  # fmt: skip
+    ResultTooLarge = _Entry(
+        "ResultTooLarge", NOT_RETRIED, ("action",),
+        "What the action answered is larger than Temporal takes in one payload (an HTTP "
+        "response read up to a large max_response_bytes): ask for less.",
+    )  # fmt: skip
     InvalidItems = _Entry(
         "InvalidItems", NOT_RETRIED, ("loop",),
         "A loop's items are not a list.",

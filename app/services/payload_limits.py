@@ -3,7 +3,9 @@
 Temporal refuses a payload over 2 MiB (its default blob size limit) with an error that says
 nothing useful to the caller, after the request has been accepted. A run's input carries its
 plan, the plans of the sub-workflows it may start and its trigger's payload, so plans are
-capped when stored, leaving every run room for a payload of about a megabyte.
+capped when stored, leaving every run room for a payload of about half a megabyte; the run
+input is capped below the payload limit, so that it travels with the run's state when the
+run continues as new (the bounds are in `app.contract.payload_limits`).
 """
 
 from __future__ import annotations
@@ -13,16 +15,20 @@ from typing import Any
 
 from temporalio.contrib.pydantic import pydantic_data_converter
 
+from app.contract.payload_limits import MAX_EVENT_BYTES, MAX_PLAN_BYTES, MAX_RUN_INPUT_BYTES
 from app.errors import ErrorDetail, PayloadTooLargeError
 from app.language.errors import Issue
 from app.language.plan import Plan
 
-MAX_RUN_INPUT_BYTES = 2_000_000
-"""A run's whole input (plan, sub-workflow plans, trigger payload), encoded: under 2 MiB."""
-MAX_EVENT_BYTES = 2_000_000
-"""An event delivered to a run (its name and payload), encoded."""
-MAX_PLAN_BYTES = 1_000_000
-"""A compiled plan together with the plans of the sub-workflows its runs may start."""
+__all__ = [
+    "MAX_EVENT_BYTES",
+    "MAX_PLAN_BYTES",
+    "MAX_RUN_INPUT_BYTES",
+    "check_event",
+    "check_run_input",
+    "encoded_size",
+    "plan_size_issue",
+]
 
 
 def encoded_size(value: Any) -> int:

@@ -7,6 +7,7 @@ run of a continue-as-new chain and per recorded child run); `test_replay.py` rep
 from __future__ import annotations
 
 import asyncio
+import itertools
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -306,6 +307,19 @@ _WAIT_FOR_EVENT = graph(
 
 _SHARED_TEXTS = "[[[str(i) for i in range(100)]] * 1000] * 5"
 """Half a million texts, through shared lists: built anew on each side of a comparison."""
+
+_MEDIUM_TEXT = "{{ 'x' * 30000 }}"
+_MEDIUM_OUTPUTS = [value(f"n{index:02}", _MEDIUM_TEXT) for index in range(20)]
+_MEDIUM_SETS = [
+    node(f"s{index}", "set", {"values": {f"v{index}": _MEDIUM_TEXT}}, on_error="route")
+    for index in range(5)
+]
+
+
+def _chain_of(nodes: list[dict[str, Any]]) -> list[tuple[str, ...]]:
+    ids = ["start", *(each["id"] for each in nodes)]
+    return list(itertools.pairwise(ids))
+
 
 SCENARIOS: tuple[Scenario, ...] = (
     Scenario(
@@ -690,6 +704,29 @@ SCENARIOS: tuple[Scenario, ...] = (
         {"order": 7},
         lambda handle, services: the_event_on_the_signal_that_ends_the_run(services.client, handle),
         limits=WAITING_LIMITS,
+    ),
+    Scenario(
+        # Recorded before the run's state was bounded: twenty medium outputs (600 KB), within
+        # Temporal's limit, over the new bound (outputs count twice: the continuation carries
+        # them twice). Runs in flight replay them unbounded (`bounded-run-state`).
+        "run_state_recorded_before_it_was_bounded",
+        graph(
+            *_MEDIUM_OUTPUTS,
+            value("last", "{{ len(nodes.n19) }}"),
+            edges=[*_chain_of(_MEDIUM_OUTPUTS), ("n19", "last")],
+        ),
+    ),
+    Scenario(
+        "run_state_too_large_follows_the_error_route",
+        graph(
+            *_MEDIUM_SETS,
+            value("handled", "{{ error.type }} at {{ error.node_id }}"),
+            edges=[
+                *_chain_of(_MEDIUM_SETS),
+                *((s["id"], "handled", "error") for s in _MEDIUM_SETS),
+            ],
+        ),
+        limits=RunLimits(state_bytes=100_000),
     ),
     Scenario(
         "trigger_schedule_reads_scheduled_time",
