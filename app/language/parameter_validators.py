@@ -50,6 +50,19 @@ def still_a_template(value: object, info: ValidationInfo) -> bool:
 # --- Errors -------------------------------------------------------------------------------
 
 
+_PYDANTIC_PREFIXES = ("Value error, ", "Assertion failed, ")
+
+
+def message_of(error: Mapping[str, Any]) -> str:
+    """A pydantic error's message as a person reads it: a validator's own words without the
+    `Value error, ` pydantic puts before them, so a mistake reads the same in any field."""
+    message = str(error["msg"])
+    for prefix in _PYDANTIC_PREFIXES:
+        if message.startswith(prefix):
+            return message[len(prefix) :]
+    return message
+
+
 def problem(message: str) -> PydanticCustomError:
     """A validation error with `message`, for validators to raise."""
     # The message travels in the context: a literal `{{` in it would break pydantic's formatting.

@@ -10,9 +10,11 @@ from datetime import timedelta
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainValidator, WithJsonSchema
+from pydantic_core import PydanticCustomError
 
 from app.language.expressions import ExpressionSyntaxError, compile_expression, compile_template
 from app.language.node_type import ERROR_HANDLE
+from app.language.parameter_validators import TEMPLATE_OPEN
 
 MAX_DURATION = timedelta(days=365)
 """The longest wait, delay or timeout a node accepts."""
@@ -32,28 +34,51 @@ class Strict(BaseModel):
 # Expressions
 
 
+EXPRESSION_SYNTAX = "expression_syntax"
+"""The pydantic error type of a bare expression that does not compile: validation reports
+it as an `expression_syntax` issue and a run as an `ExpressionError`, as for a template."""
+
+MIXED_TEMPLATE = (
+    "this field is one expression, not a template: write it without {{ }} "
+    "(trigger.n > 3, not {{ trigger.n }} > 3)"
+)
+
+
+def expression_problem(message: str) -> PydanticCustomError:
+    """The error of a bare-expression field that does not compile."""
+    # The message travels in the context: a literal `{{` in it would break pydantic's formatting.
+    return PydanticCustomError(EXPRESSION_SYNTAX, "{reason}", {"reason": message})
+
+
 def bare_expression(value: str) -> str:
     """Check a condition-like field and return its bare expression text.
 
     A value written as one whole `{{ expr }}` is accepted and unwrapped, since builders and
-    users often type the braces out of habit.
+    users often type the braces out of habit; braces around a part of it are refused, as
+    the field is never rendered as a template. Validation and the interpreter both read the
+    field through this one function.
 
     Raises:
-        ValueError: With the expression's syntax error (and its position).
+        PydanticCustomError: `expression_syntax`, with the syntax error and its position in
+            the value as written.
     """
     text = value.strip()
-    if text.startswith("{{") and text.endswith("}}"):
+    lead = len(value) - len(value.lstrip())
+    if TEMPLATE_OPEN in text:
         try:
             template = compile_template(text)
         except ExpressionSyntaxError as error:
-            raise ValueError(str(error)) from None
-        if template.single is None:
-            raise ValueError("write one expression, without {{ }} around parts of it")
-        text = template.single.expression.source.strip()
+            if text.startswith(TEMPLATE_OPEN):
+                raise expression_problem(error.relocated(offset=lead).located()) from None
+            template = None  # `{{` inside a string literal: an expression after all
+        if template is not None:
+            if template.single is None:
+                raise expression_problem(MIXED_TEMPLATE)
+            return template.single.expression.source.strip()
     try:
         compile_expression(text)
     except ExpressionSyntaxError as error:
-        raise ValueError(str(error)) from None
+        raise expression_problem(error.relocated(offset=lead).located()) from None
     return text
 
 
