@@ -44,14 +44,6 @@ def payload_sizes(payload: Any, spend: Callable[[int], None]) -> Mapping[int, tu
     return measure.known
 
 
-def field_name(path: Path) -> str:
-    """`("body", "items", 2)` as people write it: `body.items[2]`."""
-    name = ""
-    for step in path:
-        name += f"[{step}]" if isinstance(step, int) else f".{step}" if name else step
-    return name
-
-
 def run_root(run: RunInput, run_id: str) -> dict[str, Any]:
     """What expressions read as `run`: the same for every node of a run."""
     return {

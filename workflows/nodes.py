@@ -17,16 +17,18 @@ with workflow.unsafe.imports_passed_through():
     from app.contract.actions import ActionInput, failed_attempt, output_of
     from app.contract.failures import FailureType
     from app.language.expressions import ExpressionError, Meter, Size
-    from app.language.node_type import DEFAULT_ACTION_TIMEOUT_SECONDS
+    from app.language.field_paths import field_name
+    from app.language.node_type import DEFAULT_ACTION_TIMEOUT_SECONDS, Parameters
     from app.language.nodes import CORE
+    from app.language.nodes.fields import EXPRESSION_SYNTAX
     from app.language.nodes.flow import LoopParameters, SubWorkflowParameters
+    from app.language.parameter_validators import RENDERED, message_of
     from app.language.plan import PlanNode, RetrySpec
     from workflows import control
     from workflows.bounded import bounded
     from workflows.children import run_sub_workflow
     from workflows.context import (
         expression_context,
-        field_name,
         node_meter,
         payload_sizes,
         render_parameters,
@@ -53,6 +55,9 @@ with workflow.unsafe.imports_passed_through():
 DEFAULT_ACTION_TIMEOUT = timedelta(seconds=DEFAULT_ACTION_TIMEOUT_SECONDS)
 """For plans compiled before node types had their own default (`PlanNode.timeout_seconds`
 is then None); newer plans carry the time limit of each action."""
+RENDERED_TEXT_PATCH = "rendered-templates-as-text"
+"""Control nodes give a text field a rendered template's text (`_typed`); only called when
+their parameters fail to validate as they did before."""
 DEFAULT_HEARTBEAT_TIMEOUT = timedelta(seconds=30)
 """A live activity heartbeats well within this (activities.base.heartbeating); the SDK sends
 heartbeats at most every 0.8 x this, which bounds how late a cancellation reaches an action."""
@@ -81,10 +86,14 @@ def _error_of(error: BaseException, node_id: str) -> NodeError:
         )
     if isinstance(cause, ValidationError):
         first = cause.errors(include_url=False)[0]
-        where = ".".join(str(part) for part in first["loc"])
-        return NodeError(
-            type=FailureType.InvalidParameters, message=f"{where}: {first['msg']}", node_id=node_id
+        # A condition that does not compile is the same mistake as a template that does not.
+        kind = (
+            FailureType.ExpressionError
+            if first["type"] == EXPRESSION_SYNTAX
+            else FailureType.InvalidParameters
         )
+        message = f"{field_name(first['loc'])}: {message_of(first)}"
+        return NodeError(type=kind, message=message, node_id=node_id)
     if isinstance(cause, ExpressionError):
         message = f"{field_name(cause.path)}: {cause.message}" if cause.path else cause.message
         return NodeError(type=FailureType.ExpressionError, message=message, node_id=node_id)
@@ -97,6 +106,18 @@ def _error_of(error: BaseException, node_id: str) -> NodeError:
         message=f"unexpected {type(cause).__name__}: {cause}",
         node_id=node_id,
     )
+
+
+def _typed(model: type[Parameters], parameters: dict[str, Any]) -> Parameters:
+    """A control node's rendered parameters as its model, read as an action's are."""
+    try:
+        return model.model_validate(parameters)
+    except ValidationError:
+        # Runs recorded before failed here when a template gave a text field a number;
+        # now the field takes its text, as in actions (`rendered_as_text`).
+        if not workflow.patched(RENDERED_TEXT_PATCH):
+            raise
+        return model.model_validate(parameters, context=RENDERED)
 
 
 def _idempotency_key(node_id: str, scope: Scope) -> str:
@@ -237,7 +258,7 @@ class NodeRunner:
             raise NodeFailedError(
                 f"this worker cannot run '{node.type}' nodes", type=FailureType.UnsupportedNode
             )
-        typed = node_type.parameters.model_validate(parameters)
+        typed = _typed(node_type.parameters, parameters)
         immediate = control.IMMEDIATE.get(node.type)
         if immediate is not None:
             arrived = {n: scope.outputs[n] for n in node.incoming if n in scope.outputs}

@@ -65,3 +65,12 @@ def without_expressions(value: Any, patterns: Sequence[tuple[str, ...]], path: P
     if isinstance(value, list):
         return [without_expressions(item, patterns, (*path, i)) for i, item in enumerate(value)]
     return value
+
+
+def field_name(path: Sequence[str | int]) -> str:
+    """`("body", "items", 2)` as people write it: `body.items[2]`; how validation's paths
+    read in a run's errors."""
+    name = ""
+    for step in path:
+        name += f"[{step}]" if isinstance(step, int) else f".{step}" if name else str(step)
+    return name
