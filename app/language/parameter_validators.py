@@ -104,11 +104,23 @@ def _replaced(value: Any, loc: Sequence[str | int], new: str) -> Any:
 
 
 _PYDANTIC_PREFIXES = ("Value error, ", "Assertion failed, ")
+_PATTERN_WORDS: dict[str, str] = {}
+
+
+def worded_pattern(pattern: str, words: str) -> str:
+    """Return `pattern`, remembering how it reads to a person: a text that does not match is
+    reported as "must be {words}", never with the regular expression itself."""
+    _PATTERN_WORDS[pattern] = words
+    return pattern
 
 
 def message_of(error: Mapping[str, Any]) -> str:
     """A pydantic error's message as a person reads it: a validator's own words without the
     `Value error, ` pydantic puts before them, so a mistake reads the same in any field."""
+    if error["type"] == "string_pattern_mismatch":
+        pattern = (error.get("ctx") or {}).get("pattern")
+        words = _PATTERN_WORDS.get(pattern) if isinstance(pattern, str) else None
+        return f"must be {words}" if words else "is not in the form this field takes"
     message = str(error["msg"])
     for prefix in _PYDANTIC_PREFIXES:
         if message.startswith(prefix):

@@ -24,12 +24,15 @@ from pydantic_core import PydanticCustomError
 
 from app.language.expressions import ExpressionSyntaxError, compile_expression, compile_template
 from app.language.node_type import ERROR_HANDLE
-from app.language.parameter_validators import TEMPLATE_OPEN, rendered_as_text
+from app.language.parameter_validators import TEMPLATE_OPEN, rendered_as_text, worded_pattern
 
 MAX_DURATION = timedelta(days=365)
 """The longest wait, delay or timeout a node accepts."""
 
-HANDLE_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_\-]{0,63}$"
+HANDLE_PATTERN = worded_pattern(
+    r"^[A-Za-z0-9_][A-Za-z0-9_\-]{0,63}$",
+    "an output name: 1 to 64 letters, digits, _ and -, not starting with -",
+)
 """What a user-chosen output handle (a switch case) may be called."""
 
 MAX_EXPRESSION_LENGTH = 10_000
