@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -108,16 +108,25 @@ def _error_of(error: BaseException, node_id: str) -> NodeError:
     )
 
 
-def _typed(model: type[Parameters], parameters: dict[str, Any]) -> Parameters:
-    """A control node's rendered parameters as its model, read as an action's are."""
+def typed_parameters(
+    model: type[Parameters], parameters: dict[str, Any], *, as_text: Callable[[], bool]
+) -> Parameters:
+    """A control node's rendered parameters as its model, read as an action's are.
+
+    Args:
+        as_text: Whether a text field takes a rendered template's text; asked only when the
+            parameters fail without it (runs recorded before failed then).
+    """
     try:
         return model.model_validate(parameters)
     except ValidationError:
-        # Runs recorded before failed here when a template gave a text field a number;
-        # now the field takes its text, as in actions (`rendered_as_text`).
-        if not workflow.patched(RENDERED_TEXT_PATCH):
+        if not as_text():
             raise
         return model.model_validate(parameters, context=RENDERED)
+
+
+def _text_fields_take_text() -> bool:
+    return workflow.patched(RENDERED_TEXT_PATCH)
 
 
 def _idempotency_key(node_id: str, scope: Scope) -> str:
@@ -258,7 +267,7 @@ class NodeRunner:
             raise NodeFailedError(
                 f"this worker cannot run '{node.type}' nodes", type=FailureType.UnsupportedNode
             )
-        typed = _typed(node_type.parameters, parameters)
+        typed = typed_parameters(node_type.parameters, parameters, as_text=_text_fields_take_text)
         immediate = control.IMMEDIATE.get(node.type)
         if immediate is not None:
             arrived = {n: scope.outputs[n] for n in node.incoming if n in scope.outputs}
