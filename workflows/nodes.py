@@ -95,7 +95,8 @@ def _error_of(error: BaseException, node_id: str) -> NodeError:
         message = f"{field_name(first['loc'])}: {message_of(first)}"
         return NodeError(type=kind, message=message, node_id=node_id)
     if isinstance(cause, ExpressionError):
-        message = f"{field_name(cause.path)}: {cause.message}" if cause.path else cause.message
+        # Worded as validation words it: the message, then its position when known.
+        message = f"{field_name(cause.path)}: {cause.located()}" if cause.path else cause.located()
         return NodeError(type=FailureType.ExpressionError, message=message, node_id=node_id)
     if isinstance(cause, FailureError):
         # Temporal's own failures of the activity or child, by class name: `TimeoutError`...

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -94,3 +95,26 @@ async def test_a_condition_saved_mixing_a_template_with_text_fails_as_an_express
     assert error is not None
     assert error.type == FailureType.ExpressionError
     assert error.message.startswith("condition: this field is one expression, not a template")
+
+
+async def test_an_expression_failing_at_run_time_names_its_field_and_position(
+    client: Client, task_queue: str
+) -> None:
+    document = graph(
+        node("check", "if", {"condition": "trigger.a + 1 > 0"}),
+        value("show", "{{ trigger.a + 1 }}", on_error="continue"),
+        edges=[("start", "show"), ("show", "check")],
+    )
+    with pytest.raises(WorkflowFailureError):
+        await run(client, task_queue, run_input(document, {"a": "text"}))
+    state = await client.get_workflow_handle(f"run_reads_{task_queue}").query(
+        STATE_QUERY, result_type=RunState
+    )
+    template, condition = state.nodes["show"].error, state.nodes["check"].error
+    assert template is not None
+    assert condition is not None
+    assert template.type == condition.type == FailureType.ExpressionError
+    assert template.message.startswith("value: ")
+    assert condition.message.startswith("condition: ")
+    assert re.search(r" \(at position \d+\)$", template.message), template.message
+    assert re.search(r" \(at position \d+\)$", condition.message), condition.message
