@@ -147,3 +147,11 @@ def test_a_disabled_trigger_beside_an_enabled_one_is_accepted() -> None:
     document["nodes"].append({"id": "hook", "type": "trigger.webhook", "disabled": True})
     document["edges"].append({"source": "hook", "target": "after"})
     assert issues_of(document) == []
+
+
+def test_a_condition_comparing_with_a_text_that_looks_like_a_template_is_accepted() -> None:
+    document = graph(
+        node("check", "if", {"condition": "trigger.text == '{{ name }}'"}),
+        edges=[("start", "check")],
+    )
+    assert issues_of(document) == []

@@ -85,22 +85,31 @@ def bare_expression(value: str) -> str:
     """
     text = value.strip()
     lead = len(value) - len(value.lstrip())
-    if TEMPLATE_OPEN in text:
+    if text.startswith(TEMPLATE_OPEN) and text.endswith("}}"):
         try:
             template = compile_template(text)
         except ExpressionSyntaxError as error:
-            if text.startswith(TEMPLATE_OPEN):
-                raise expression_problem(error.relocated(offset=lead).located()) from None
-            template = None  # `{{` inside a string literal: an expression after all
-        if template is not None:
-            if template.single is None:
-                raise expression_problem(MIXED_TEMPLATE)
-            return template.single.expression.source.strip()
+            raise expression_problem(error.relocated(offset=lead).located()) from None
+        if template.single is None:
+            raise expression_problem(MIXED_TEMPLATE)
+        return template.single.expression.source.strip()
     try:
         compile_expression(text)
     except ExpressionSyntaxError as error:
+        if _holds_a_placeholder(text):
+            raise expression_problem(MIXED_TEMPLATE) from None
         raise expression_problem(error.relocated(offset=lead).located()) from None
     return text
+
+
+def _holds_a_placeholder(text: str) -> bool:
+    """Whether `text`, which does not compile as an expression, reads as a template."""
+    if TEMPLATE_OPEN not in text:
+        return False
+    try:
+        return not compile_template(text).is_constant
+    except ExpressionSyntaxError:
+        return False
 
 
 ExpressionText = Annotated[
