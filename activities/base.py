@@ -18,8 +18,9 @@ from activities.accounts.failures import account_failure
 from activities.errors import AccountError
 from app.contract.actions import ActionInput
 from app.contract.failures import FailureType
+from app.language.field_paths import field_name
 from app.language.node_type import NodeType, Parameters
-from app.language.parameter_validators import RENDERED
+from app.language.parameter_validators import RENDERED, message_of
 
 P = TypeVar("P", bound=Parameters)
 T = TypeVar("T")
@@ -85,7 +86,7 @@ def parse_parameters(model: type[P], action: ActionInput) -> P:
         return model.model_validate(action.parameters, context=RENDERED)
     except ValidationError as error:
         problems = "; ".join(
-            f"{'.'.join(str(part) for part in issue['loc'])}: {issue['msg']}"
+            f"{field_name(issue['loc'])}: {message_of(issue)}"
             for issue in error.errors(include_url=False)
         )
         raise FailureType.InvalidParameters.error(f"invalid parameters: {problems}") from None

@@ -10,6 +10,7 @@ from typing import Any
 from temporalio import workflow
 
 from app.language.expressions import ExpressionError, Measure, Meter, Size, compile_template
+from app.language.field_paths import is_expression_path, patterns_of
 from workflows.state import RunInput
 
 Path = tuple[str | int, ...]
@@ -41,14 +42,6 @@ def payload_sizes(payload: Any, spend: Callable[[int], None]) -> Mapping[int, tu
     with contextlib.suppress(TypeError, ValueError, RecursionError):
         measure.size(payload)  # what is not JSON is left to whatever reads it
     return measure.known
-
-
-def field_name(path: Path) -> str:
-    """`("body", "items", 2)` as people write it: `body.items[2]`."""
-    name = ""
-    for step in path:
-        name += f"[{step}]" if isinstance(step, int) else f".{step}" if name else step
-    return name
 
 
 def run_root(run: RunInput, run_id: str) -> dict[str, Any]:
@@ -86,17 +79,6 @@ def expression_context(
     return context
 
 
-def _matches(path: Path, patterns: Sequence[tuple[str, ...]]) -> bool:
-    return any(
-        len(pattern) == len(path)
-        and all(
-            (part == "*" and isinstance(step, int)) or part == step
-            for part, step in zip(pattern, path, strict=True)
-        )
-        for pattern in patterns
-    )
-
-
 class _Rendering:
     """One node's parameters being rendered: what stays as written, and the node's meter."""
 
@@ -112,7 +94,7 @@ class _Rendering:
 
     def render(self, value: Any, path: Path) -> Any:
         self.walked += 1
-        if self.keep and _matches(path, self.keep):
+        if self.keep and is_expression_path(path, self.keep):
             return value
         if isinstance(value, str):
             if "{{" not in value:
@@ -137,8 +119,7 @@ def render_parameters(
     """Parameters with every template rendered; bare-expression fields are left for the node.
     Templates draw from `meter`, which also counts the walk of the parameters. A template
     that fails raises its `ExpressionError` with `path` set to its field."""
-    keep = [tuple(pattern.split(".")) for pattern in expression_fields]
-    rendering = _Rendering(context, keep, meter)
+    rendering = _Rendering(context, patterns_of(expression_fields), meter)
     try:
         rendered: dict[str, Any] = rendering.render(parameters, ())
     finally:

@@ -34,7 +34,7 @@ def evaluate(
     try:
         return compile_expression(source).evaluate(context, meter=meter)
     except ExpressionError as error:
-        message = f"{field}: {error.message}" if field else error.message
+        message = f"{field}: {error.located()}" if field else error.located()
         raise NodeFailedError(message, type=FailureType.ExpressionError) from None
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -17,16 +17,18 @@ with workflow.unsafe.imports_passed_through():
     from app.contract.actions import ActionInput, failed_attempt, output_of
     from app.contract.failures import FailureType
     from app.language.expressions import ExpressionError, Meter, Size
-    from app.language.node_type import DEFAULT_ACTION_TIMEOUT_SECONDS
+    from app.language.field_paths import field_name
+    from app.language.node_type import DEFAULT_ACTION_TIMEOUT_SECONDS, Parameters
     from app.language.nodes import CORE
+    from app.language.nodes.fields import EXPRESSION_SYNTAX
     from app.language.nodes.flow import LoopParameters, SubWorkflowParameters
+    from app.language.parameter_validators import RENDERED, message_of
     from app.language.plan import PlanNode, RetrySpec
     from workflows import control
     from workflows.bounded import bounded_and_size, json_size
     from workflows.children import run_sub_workflow
     from workflows.context import (
         expression_context,
-        field_name,
         node_meter,
         payload_sizes,
         render_parameters,
@@ -54,6 +56,9 @@ with workflow.unsafe.imports_passed_through():
 DEFAULT_ACTION_TIMEOUT = timedelta(seconds=DEFAULT_ACTION_TIMEOUT_SECONDS)
 """For plans compiled before node types had their own default (`PlanNode.timeout_seconds`
 is then None); newer plans carry the time limit of each action."""
+RENDERED_TEXT_PATCH = "rendered-templates-as-text"
+"""Control nodes give a text field a rendered template's text (`_typed`); only called when
+their parameters fail to validate as they did before."""
 DEFAULT_HEARTBEAT_TIMEOUT = timedelta(seconds=30)
 """A live activity heartbeats well within this (activities.base.heartbeating); the SDK sends
 heartbeats at most every 0.8 x this, which bounds how late a cancellation reaches an action."""
@@ -82,12 +87,17 @@ def _error_of(error: BaseException, node_id: str) -> NodeError:
         )
     if isinstance(cause, ValidationError):
         first = cause.errors(include_url=False)[0]
-        where = ".".join(str(part) for part in first["loc"])
-        return NodeError(
-            type=FailureType.InvalidParameters, message=f"{where}: {first['msg']}", node_id=node_id
+        # A condition that does not compile is the same mistake as a template that does not.
+        kind = (
+            FailureType.ExpressionError
+            if first["type"] == EXPRESSION_SYNTAX
+            else FailureType.InvalidParameters
         )
+        message = f"{field_name(first['loc'])}: {message_of(first)}"
+        return NodeError(type=kind, message=message, node_id=node_id)
     if isinstance(cause, ExpressionError):
-        message = f"{field_name(cause.path)}: {cause.message}" if cause.path else cause.message
+        # Worded as validation words it: the message, then its position when known.
+        message = f"{field_name(cause.path)}: {cause.located()}" if cause.path else cause.located()
         return NodeError(type=FailureType.ExpressionError, message=message, node_id=node_id)
     if isinstance(cause, FailureError):
         # Temporal's own failures of the activity or child, by class name: `TimeoutError`...
@@ -104,6 +114,27 @@ def _output_sizes(node_id: str, scope: Scope, size: int) -> dict[tuple[Any, ...]
     """Where a node's output is kept: in the run's state, and in its scope for the nodes
     after it (a continuation carries both)."""
     return {("node", node_id): size, ("scope", id(scope), node_id): size}
+
+
+def typed_parameters(
+    model: type[Parameters], parameters: dict[str, Any], *, as_text: Callable[[], bool]
+) -> Parameters:
+    """A control node's rendered parameters as its model, read as an action's are.
+
+    Args:
+        as_text: Whether a text field takes a rendered template's text; asked only when the
+            parameters fail without it (runs recorded before failed then).
+    """
+    try:
+        return model.model_validate(parameters)
+    except ValidationError:
+        if not as_text():
+            raise
+        return model.model_validate(parameters, context=RENDERED)
+
+
+def _text_fields_take_text() -> bool:
+    return workflow.patched(RENDERED_TEXT_PATCH)
 
 
 def _idempotency_key(node_id: str, scope: Scope) -> str:
@@ -256,7 +287,7 @@ class NodeRunner:
             raise NodeFailedError(
                 f"this worker cannot run '{node.type}' nodes", type=FailureType.UnsupportedNode
             )
-        typed = node_type.parameters.model_validate(parameters)
+        typed = typed_parameters(node_type.parameters, parameters, as_text=_text_fields_take_text)
         immediate = control.IMMEDIATE.get(node.type)
         if immediate is not None:
             arrived = {n: scope.outputs[n] for n in node.incoming if n in scope.outputs}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -11,6 +12,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 from temporalio.service import RPCError, RPCStatusCode
 
+from app.api.detail_codes import request_detail
 from app.errors import AppError, ErrorDetail, TooManyRequestsError
 
 log = logging.getLogger(__name__)
@@ -25,11 +27,16 @@ _UNAVAILABLE = (
 def error_body(
     type_: str, message: str, details: list[ErrorDetail] | None = None
 ) -> dict[str, Any]:
+    """The answer of an error; a detail raised without a code carries the error's type
+    (`app.api.detail_codes`)."""
     return {
         "error": {
             "type": type_,
             "message": message,
-            "details": [detail.as_json() for detail in details or []],
+            "details": [
+                (detail if detail.code else replace(detail, code=type_)).as_json()
+                for detail in details or []
+            ],
         }
     }
 
@@ -46,11 +53,12 @@ async def _app_error(_request: Request, error: Exception) -> JSONResponse:
     )
 
 
-async def _request_validation(_request: Request, error: Exception) -> JSONResponse:
+async def _request_validation(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, RequestValidationError)
+    media = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    sent_json = media == "application/json" or media.endswith("+json")
     details = [
-        ErrorDetail(message=problem["msg"], path=tuple(problem["loc"]), code=problem["type"])
-        for problem in error.errors()
+        request_detail(problem, body=error.body, sent_json=sent_json) for problem in error.errors()
     ]
     return JSONResponse(
         error_body("invalid_input", "the request is not valid", details), status_code=422

@@ -7,7 +7,7 @@ bitsets held in Python ints), because validation runs on every save of a workflo
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 
@@ -37,6 +37,9 @@ class Analysis:
     """Nodes on a cycle outside any loop body, if there is one."""
     entering_body: list[tuple[Edge, str]] = field(default_factory=list)
     """Edges that jump into a loop body from outside it, with that loop's id."""
+    leaving_body: list[tuple[Edge, str]] = field(default_factory=list)
+    """Edges from a loop body to a node before or beside its loop, with that loop's id: an
+    iteration ends with an edge back to the loop itself."""
     _position: dict[str, int] = field(default_factory=dict)
     _ancestors: dict[str, int] = field(default_factory=dict)
 
@@ -59,21 +62,73 @@ class Analysis:
         return self.is_ancestor(earlier, later)
 
 
+def _loop_body(
+    loop: str,
+    outgoing: Mapping[str, list[Edge]],
+    body_handle: str,
+    before: Callable[[str], bool],
+) -> tuple[set[str], list[Edge]]:
+    """The nodes the loop's body edges lead to before coming back, and the edges that leave
+    the body for a node `before` the loop."""
+    body: set[str] = set()
+    leaving: list[Edge] = []
+    queue = deque(edge for edge in outgoing[loop] if edge.handle == body_handle)
+    while queue:
+        edge = queue.popleft()
+        node = edge.target
+        if node == loop or node in body:
+            continue
+        if edge.source != loop and before(node):
+            # The loop's own body edges define the body; a later one that leads out leaves it.
+            leaving.append(edge)
+            continue
+        body.add(node)
+        queue.extend(outgoing[node])
+    return body, leaving
+
+
+def _reached_around(
+    avoided: str, triggers: Sequence[str], outgoing: Mapping[str, list[Edge]]
+) -> set[str]:
+    """The nodes a trigger reaches without passing through `avoided`."""
+    seen = {trigger for trigger in triggers if trigger != avoided}
+    queue = deque(seen)
+    while queue:
+        for edge in outgoing[queue.popleft()]:
+            if edge.target != avoided and edge.target not in seen:
+                seen.add(edge.target)
+                queue.append(edge.target)
+    return seen
+
+
 def _loop_bodies(
-    loops: Sequence[str], outgoing: Mapping[str, list[Edge]], body_handle: str
-) -> dict[str, set[str]]:
+    loops: Sequence[str],
+    outgoing: Mapping[str, list[Edge]],
+    into: Mapping[str, list[Edge]],
+    triggers: Sequence[str],
+    body_handle: str,
+) -> tuple[dict[str, set[str]], list[tuple[Edge, str]]]:
+    """Each loop's body, and the edges that leave a body for a node before or beside its
+    loop (which the walk from the body would otherwise take into the body)."""
     bodies: dict[str, set[str]] = {}
+    leaving: list[tuple[Edge, str]] = []
     for loop in loops:
-        body: set[str] = set()
-        queue = deque(edge.target for edge in outgoing[loop] if edge.handle == body_handle)
-        while queue:
-            node = queue.popleft()
-            if node == loop or node in body:
-                continue
-            body.add(node)
-            queue.extend(edge.target for edge in outgoing[node])
+        body, _ = _loop_body(loop, outgoing, body_handle, lambda _: False)
+        entered = any(
+            edge.source not in body and edge.source != loop for node in body for edge in into[node]
+        )
+        if entered:
+            # Rare, and then only: does an edge jump into the body, or does the body lead
+            # back to a node every run passes before reaching the loop?
+            around = _reached_around(loop, triggers, outgoing)
+
+            def before(node: str, loop: str = loop, around: set[str] = around) -> bool:
+                return node in around and loop not in _reached_around(node, triggers, outgoing)
+
+            body, out = _loop_body(loop, outgoing, body_handle, before)
+            leaving += [(edge, loop) for edge in out]
         bodies[loop] = body
-    return bodies
+    return bodies, leaving
 
 
 def _innermost_loops(bodies: Mapping[str, set[str]]) -> dict[str, str]:
@@ -135,7 +190,8 @@ def analyse(
         outgoing[edge.source].append(edge)
         into[edge.target].append(edge)
     result = Analysis()
-    result.bodies = _loop_bodies(loops, outgoing, body_handle)
+    result.bodies, result.leaving_body = _loop_bodies(loops, outgoing, into, triggers, body_handle)
+    skipped = {edge.index for edge, _ in result.leaving_body}
     result.loop_of = _innermost_loops(result.bodies)
     for loop, body in result.bodies.items():
         result.back_edges.update(edge.index for edge in into[loop] if edge.source in body)
@@ -152,7 +208,10 @@ def analyse(
                 result.reachable.add(edge.target)
                 queue.append(edge.target)
 
-    forward = [edge for edge in edges if edge.index not in result.back_edges]
+    # An edge leaving a body is reported as such, not again as the cycle it closes.
+    forward = [
+        edge for edge in edges if edge.index not in result.back_edges and edge.index not in skipped
+    ]
     incoming: dict[str, list[Edge]] = {node: [] for node in node_ids}
 
     pending = dict.fromkeys(node_ids, 0)
@@ -166,14 +225,14 @@ def analyse(
         result._position[node] = len(result.order)
         result.order.append(node)
         for edge in outgoing[node]:
-            if edge.index in result.back_edges:
+            if edge.index in result.back_edges or edge.index in skipped:
                 continue
             pending[edge.target] -= 1
             if pending[edge.target] == 0:
                 ready.append(edge.target)
     if len(result.order) < len(result.reachable):
         stuck = result.reachable - set(result.order)
-        result.cycle = _find_cycle(stuck, outgoing, result.back_edges)
+        result.cycle = _find_cycle(stuck, outgoing, result.back_edges | skipped)
 
     for node in result.order:
         ancestors = 0

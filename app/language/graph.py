@@ -10,10 +10,17 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.language.parameter_validators import worded_pattern
 from app.language.plan import RetrySpec
 
-NODE_ID_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_.:\-]{0,99}$"
-VARIABLE_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]{0,63}$"
+NODE_ID_PATTERN = worded_pattern(
+    r"^[A-Za-z0-9_][A-Za-z0-9_.:\-]{0,99}$",
+    "a node id: 1 to 100 letters, digits and _ . : -, not starting with . : or -",
+)
+VARIABLE_PATTERN = worded_pattern(
+    r"^[A-Za-z_][A-Za-z0-9_]{0,63}$",
+    "a name of letters, digits and _, at most 64, not starting with a digit",
+)
 
 
 class _Lenient(BaseModel):

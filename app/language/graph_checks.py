@@ -10,9 +10,11 @@ from pydantic import ValidationError
 from app.language.analysis import Edge
 from app.language.catalog import Catalog
 from app.language.errors import Issue
+from app.language.field_paths import is_expression_path, patterns_of
 from app.language.graph import GraphNode, WorkflowGraph
 from app.language.node_type import ERROR_HANDLE, TUNING_FIELDS, NodeType, Parameters
-from app.language.parameter_validators import is_templated
+from app.language.nodes.fields import EXPRESSION_SYNTAX
+from app.language.parameter_validators import is_templated, message_of
 
 DEFAULT_HANDLE = "out"
 
@@ -33,27 +35,37 @@ def _templates_in(value: Any, path: tuple[str | int, ...]) -> Iterator[tuple[str
 
 def _check_parameters(
     node_type: NodeType, parameters: dict[str, Any]
-) -> tuple[Parameters | None, list[tuple[tuple[str | int, ...], str]]]:
-    """The validated parameters (None when invalid) and the problems found.
+) -> tuple[Parameters | None, list[tuple[tuple[str | int, ...], str, str]]]:
+    """The validated parameters (None when invalid) and the problems found: location,
+    issue code and message.
 
     A templated value cannot be type-checked before the run, so errors on one are dropped;
-    in a field that is never rendered the template itself is the problem.
+    in a field that is never rendered (a literal or a bare-expression field) the template
+    is read as it will be at run time, and its problem kept.
     """
     problems = [
-        (path, NOT_RENDERED)
+        (path, "invalid_parameter", NOT_RENDERED)
         for name in node_type.literal_fields
         if name in parameters
         for path in _templates_in(parameters[name], (name,))
     ]
-    templated = {path[0] for path, _ in problems}
+    templated = {path[0] for path, _, _ in problems}
+    expressions = patterns_of(node_type.expression_fields)
     try:
         validated = node_type.parameters.model_validate(parameters)
     except ValidationError as error:
         return None, problems + [
-            (tuple(problem["loc"]), problem["msg"])
+            (
+                tuple(problem["loc"]),
+                EXPRESSION_SYNTAX if problem["type"] == EXPRESSION_SYNTAX else "invalid_parameter",
+                message_of(problem),
+            )
             for problem in error.errors(include_url=False)
-            if not is_templated(problem.get("input"))
-            and not (problem["loc"] and problem["loc"][0] in templated)
+            if is_expression_path(problem["loc"], expressions)
+            or not (
+                is_templated(problem.get("input"))
+                or (problem["loc"] and problem["loc"][0] in templated)
+            )
         ]
     return (None if problems else validated), problems
 
@@ -91,8 +103,8 @@ def check_nodes(
         types[node.id] = node_type
         parameters, problems = _check_parameters(node_type, node.parameters)
         issues += [
-            Issue("invalid_parameter", message, node.id, (*path, "parameters", *loc))
-            for loc, message in problems
+            Issue(code, message, node.id, (*path, "parameters", *loc))
+            for loc, code, message in problems
         ]
         handles[node.id] = node_type.handles_for(parameters) if parameters else node_type.handles
         issues += _check_account(node.id, node_type, node.account_id, accounts, path)

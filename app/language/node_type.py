@@ -5,10 +5,17 @@ from __future__ import annotations
 import builtins
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Self
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    ModelWrapValidatorHandler,
+    ValidationInfo,
+    model_validator,
+)
 
+from app.language.parameter_validators import rendered_as_text
 from app.language.plan import NodeKind
 
 DEFAULT_ACTION_TIMEOUT_SECONDS = 300.0
@@ -29,6 +36,13 @@ class Parameters(BaseModel):
     """
 
     model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _rendered_as_text(
+        cls, data: Any, handler: ModelWrapValidatorHandler[Self], info: ValidationInfo
+    ) -> Self:
+        return rendered_as_text(data, handler, info)
 
 
 @dataclass(frozen=True)

@@ -10,16 +10,25 @@ next to.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from types import MappingProxyType
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import jsonschema
-from pydantic import AfterValidator, BaseModel, Field, ValidationError, ValidationInfo
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    Field,
+    ModelWrapValidatorHandler,
+    ValidationError,
+    ValidationInfo,
+)
 from pydantic_core import InitErrorDetails, PydanticCustomError
+
+from app.language.expressions import to_text
 
 TEMPLATE_OPEN = "{{"
 
@@ -27,6 +36,8 @@ _RENDERED_KEY = "flowhold.rendered"
 RENDERED: Mapping[str, Any] = MappingProxyType({_RENDERED_KEY: True})
 """Validation context for parameters whose templates have been rendered: every value is
 checked as it is, `{{` or not (`model.model_validate(values, context=RENDERED)`)."""
+
+M = TypeVar("M", bound=BaseModel)
 
 Location = tuple[str | int, ...]
 """Where a field is inside a parameter model, e.g. `("cases", 0, "handle")`."""
@@ -47,7 +58,74 @@ def still_a_template(value: object, info: ValidationInfo) -> bool:
     return not rendered and is_templated(value)
 
 
+# --- What a template gives a text field ----------------------------------------------------
+
+
+def rendered_as_text(data: Any, handler: ModelWrapValidatorHandler[M], info: ValidationInfo) -> M:
+    """Validate a parameter model, giving each text field a rendered template's text.
+
+    The one rule for a template's type: a template that is one whole placeholder keeps its
+    value's type (a number stays a number for a number field), and a text field takes any
+    rendered value as the text the template would write inside a longer text (`3` → "3",
+    true → "true", null → "", a list or object → compact JSON), as n8n does. Only rendered
+    parameters (`RENDERED`) are converted: as written in a graph, a text field takes text.
+    """
+    try:
+        return handler(data)
+    except ValidationError as error:
+        rendered = isinstance(info.context, Mapping) and info.context.get(_RENDERED_KEY) is True
+        if not rendered or not isinstance(data, dict):
+            raise
+        fixed: Any = data
+        for problem in error.errors(include_url=False):
+            if problem["type"] == "string_type":
+                fixed = _replaced(fixed, problem["loc"], to_text(problem["input"]))
+        if fixed is data:
+            raise
+        return handler(fixed)
+
+
+def _replaced(value: Any, loc: Sequence[str | int], new: str) -> Any:
+    """`value` with the item at `loc` replaced by `new` (copies along the path only); `value`
+    itself when `loc` is not a path into it (a union's branch name, for one)."""
+    if not loc:
+        return new
+    step, rest = loc[0], loc[1:]
+    if isinstance(value, dict) and step in value:
+        inner = _replaced(value[step], rest, new)
+        return value if inner is value[step] else {**value, step: inner}
+    if isinstance(value, list) and isinstance(step, int) and 0 <= step < len(value):
+        inner = _replaced(value[step], rest, new)
+        return value if inner is value[step] else [*value[:step], inner, *value[step + 1 :]]
+    return value
+
+
 # --- Errors -------------------------------------------------------------------------------
+
+
+_PYDANTIC_PREFIXES = ("Value error, ", "Assertion failed, ")
+_PATTERN_WORDS: dict[str, str] = {}
+
+
+def worded_pattern(pattern: str, words: str) -> str:
+    """Return `pattern`, remembering how it reads to a person: a text that does not match is
+    reported as "must be {words}", never with the regular expression itself."""
+    _PATTERN_WORDS[pattern] = words
+    return pattern
+
+
+def message_of(error: Mapping[str, Any]) -> str:
+    """A pydantic error's message as a person reads it: a validator's own words without the
+    `Value error, ` pydantic puts before them, so a mistake reads the same in any field."""
+    if error["type"] == "string_pattern_mismatch":
+        pattern = (error.get("ctx") or {}).get("pattern")
+        words = _PATTERN_WORDS.get(pattern) if isinstance(pattern, str) else None
+        return f"must be {words}" if words else "is not in the form this field takes"
+    message = str(error["msg"])
+    for prefix in _PYDANTIC_PREFIXES:
+        if message.startswith(prefix):
+            return message[len(prefix) :]
+    return message
 
 
 def problem(message: str) -> PydanticCustomError:

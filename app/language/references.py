@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from app.language.analysis import Analysis
@@ -13,29 +13,11 @@ from app.language.expressions import (
     check_value,
     compile_expression,
 )
+from app.language.field_paths import expression_values, patterns_of, without_expressions
+from app.language.nodes.fields import bare_expression
 
 Path = tuple[str | int, ...]
 LOOP_ROOTS = frozenset({"item", "index"})
-
-
-def _at(value: Any, pattern: Sequence[str], path: Path) -> Iterator[tuple[Path, Any]]:
-    """Values at a dotted pattern where `*` stands for every item of a list."""
-    if not pattern:
-        yield path, value
-        return
-    head, rest = pattern[0], pattern[1:]
-    if head == "*" and isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from _at(item, rest, (*path, index))
-    elif isinstance(value, dict) and head in value:
-        yield from _at(value[head], rest, (*path, head))
-
-
-def _bare(source: str) -> str:
-    stripped = source.strip()
-    if stripped.startswith("{{") and stripped.endswith("}}") and stripped.count("{{") == 1:
-        return stripped[2:-2]
-    return source
 
 
 def node_references(
@@ -46,23 +28,30 @@ def node_references(
 ) -> tuple[list[tuple[Path, Reference]], list[Issue]]:
     """What a node's templates and expression fields read, or why they do not compile."""
     references: list[tuple[Path, Reference]] = []
-    compiled, problems = check_value(parameters)
+    patterns = patterns_of(expression_fields)
+    # Bare-expression fields are never rendered: read as templates here too, one mistake
+    # in them would be reported twice and a mixed one let through.
+    compiled, problems = check_value(without_expressions(parameters, patterns))
     issues = [
-        Issue("expression_syntax", problem.error.message, node_id, (*base, *problem.path))
+        Issue(
+            "expression_syntax",
+            problem.error.located(),
+            node_id,
+            (*base, *problem.path),
+        )
         for problem in problems
     ]
     if compiled is not None:
         for path, template in compiled.templates():
             references += [((*base, *path), ref) for ref in template.references()]
-    for pattern in expression_fields:
-        for path, value in _at(parameters, pattern.split("."), ()):
-            if not isinstance(value, str):
-                continue
-            try:
-                expression = compile_expression(_bare(value))
-            except ExpressionSyntaxError:
-                continue  # the parameter model reports it on this field
-            references += [((*base, *path), ref) for ref in expression.references()]
+    for path, value in expression_values(parameters, patterns):
+        if not isinstance(value, str):
+            continue
+        try:
+            expression = compile_expression(bare_expression(value))
+        except (ValueError, ExpressionSyntaxError):
+            continue  # the parameter model reports it on this field
+        references += [((*base, *path), ref) for ref in expression.references()]
     return references, issues
 
 

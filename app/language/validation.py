@@ -23,10 +23,12 @@ from app.language.expressions import Reference
 from app.language.graph import VARIABLE_PATTERN, WorkflowGraph, normalize
 from app.language.graph_checks import DEFAULT_HANDLE, check_edges, check_nodes
 from app.language.node_type import NodeType
+from app.language.parameter_validators import message_of
 from app.language.references import check_references, node_references
 
 __all__ = ["DEFAULT_HANDLE", "CheckedGraph", "SizeLimits", "collector_paused", "validate"]
 LOOP_TYPE = "loop"
+JOIN_TYPE = "join"
 _VARIABLE = re.compile(VARIABLE_PATTERN)
 
 
@@ -82,7 +84,7 @@ def _parse(document: Any, limits: SizeLimits) -> tuple[WorkflowGraph | None, lis
                 if len(path) > 1 and path[0] == "nodes" and isinstance(path[1], int)
                 else None
             )
-            issues.append(Issue("schema", problem["msg"], node_id, path))
+            issues.append(Issue("schema", message_of(problem), node_id, path))
         return None, issues
     issues = []
     if len(graph.nodes) > limits.max_nodes:
@@ -147,14 +149,24 @@ def _check_shape(
                 ("nodes",),
             )
         ]
+    issues: list[Issue] = []
+    index_of = {node.id: index for index, node in enumerate(graph.nodes)}
+    if all(node.disabled for node in graph.nodes if node.id in triggers):
+        issues.append(
+            Issue(
+                "no_enabled_trigger",
+                "every trigger is disabled, so no run can start: enable one "
+                "(deactivate the workflow to pause its schedules and webhooks)",
+                triggers[0],
+                ("nodes", index_of[triggers[0]], "disabled"),
+            )
+        )
     analysis = analyse(
         [node.id for node in graph.nodes],
         edges,
         triggers=triggers,
         loops=[node.id for node in graph.nodes if node.type == LOOP_TYPE],
     )
-    issues: list[Issue] = []
-    index_of = {node.id: index for index, node in enumerate(graph.nodes)}
     for node in graph.nodes:
         if node.id not in analysis.reachable and node.id in types:
             issues.append(
@@ -182,9 +194,44 @@ def _check_shape(
                 f"this edge enters the body of loop '{loop_id}' from outside it",
                 edge.source,
                 ("edges", edge.index),
+                graph.edges[edge.index].id,
             )
         )
+    for edge, loop_id in analysis.leaving_body:
+        issues.append(
+            Issue(
+                "edge_out_of_loop_body",
+                f"this edge leaves the body of loop '{loop_id}' for '{edge.target}', which "
+                f"runs before or beside the loop: end an iteration with an edge back to "
+                f"'{loop_id}', and continue after the loop from its 'done' output",
+                edge.source,
+                ("edges", edge.index),
+                graph.edges[edge.index].id,
+            )
+        )
+    issues += _check_joins(graph, edges, analysis, index_of)
     return analysis, issues
+
+
+def _check_joins(
+    graph: WorkflowGraph, edges: list[Edge], analysis: Analysis, index_of: Mapping[str, int]
+) -> list[Issue]:
+    """A join meets branches: with one incoming edge it would wait for nothing."""
+    incoming: dict[str, int] = {}
+    for edge in edges:
+        if edge.index not in analysis.back_edges:
+            incoming[edge.target] = incoming.get(edge.target, 0) + 1
+    return [
+        Issue(
+            "join_needs_branches",
+            f"a join waits for the branches that meet at it, and only {count} edge leads "
+            "here: connect two or more branches, or remove the join",
+            node.id,
+            ("nodes", index_of[node.id]),
+        )
+        for node in graph.nodes
+        if node.type == JOIN_TYPE and (count := incoming.get(node.id, 0)) == 1
+    ]
 
 
 @contextmanager

@@ -37,7 +37,12 @@ MAX_BACKFILL = timedelta(days=366)
 
 
 def schedule_nodes(plan: Plan) -> list[str]:
-    return [node_id for node_id in plan.triggers if plan.nodes[node_id].type == SCHEDULE_TRIGGER]
+    """The schedule triggers that start runs: a disabled one has no Temporal Schedule."""
+    return [
+        node_id
+        for node_id in plan.triggers
+        if plan.nodes[node_id].type == SCHEDULE_TRIGGER and not plan.nodes[node_id].disabled
+    ]
 
 
 def _parameters(plan: Plan, node_id: str) -> ScheduleTriggerParameters:

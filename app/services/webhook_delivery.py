@@ -31,6 +31,7 @@ from app.errors import (
     PermissionDeniedError,
 )
 from app.language.nodes.triggers import WebhookTriggerParameters
+from app.language.parameter_validators import message_of
 from app.language.plan import Plan
 from app.services import webhook_signatures as signatures
 from app.services.runs.starting import keyed_run_id
@@ -184,7 +185,12 @@ def stored_parameters(plan: Plan, node_id: str) -> WebhookTriggerParameters:
             f"webhook trigger '{node_id}' has settings that are no longer accepted: "
             "save the workflow again with valid ones",
             [
-                ErrorDetail(problem["msg"], path=("parameters", *problem["loc"]), node_id=node_id)
+                ErrorDetail(
+                    message_of(problem),
+                    path=("parameters", *problem["loc"]),
+                    node_id=node_id,
+                    code="invalid_parameter",
+                )
                 for problem in error.errors(include_url=False)
             ],
         ) from None

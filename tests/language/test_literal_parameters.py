@@ -67,10 +67,17 @@ def test_a_template_in_a_trigger_parameter_is_refused_naming_it(
 
 def test_a_template_in_join_mode_is_refused() -> None:
     document = with_trigger("trigger.manual", {})
-    document["nodes"].append({"id": "join", "type": "join", "parameters": {"mode": TEMPLATE}})
-    document["edges"].append({"source": "out", "target": "join"})
+    document["nodes"] += [
+        {"id": "other", "type": "transform", "parameters": {"value": 2}},
+        {"id": "join", "type": "join", "parameters": {"mode": TEMPLATE}},
+    ]
+    document["edges"] += [
+        {"source": "start", "target": "other"},
+        {"source": "out", "target": "join"},
+        {"source": "other", "target": "join"},
+    ]
     path, message, node_id = refusal(document)
-    assert (path, node_id) == (("nodes", 2, "parameters", "mode"), "join")
+    assert (path, node_id) == (("nodes", 3, "parameters", "mode"), "join")
     assert "not rendered" in message
 
 

@@ -112,7 +112,7 @@ def test_an_expression_written_as_one_template_is_unwrapped(written: str) -> Non
     [
         ("nodes.check.status ==", "syntax error"),
         ("status == 200", "unknown name 'status'"),
-        ("{{ vars.a }} and {{ vars.b }}", "write one expression"),
+        ("{{ vars.a }} and {{ vars.b }}", "one expression, not a template"),
         ("{{ vars.a ", "syntax error"),
         ("", "at least 1 character"),
     ],

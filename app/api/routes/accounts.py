@@ -42,9 +42,12 @@ from app.errors import (
     PermissionDeniedError,
     ServiceUnavailableError,
 )
+from app.language.parameter_validators import worded_pattern
 from app.services.accounts import AUTHORIZATION_TTL, Connections
 from app.store import accounts as store
 from app.vault import Vault
+
+PLATFORM_PATTERN = worded_pattern("^(x|instagram|http)$", "x, instagram or http")
 
 router = APIRouter(prefix="/accounts", tags=["accounts"])
 
@@ -116,7 +119,7 @@ async def list_accounts(
     caller: CallerDep,
     session: SessionDep,
     connections: ConnectionsDep,
-    platform: Annotated[str | None, Query(pattern="^(x|instagram|http)$")] = None,
+    platform: Annotated[str | None, Query(pattern=PLATFORM_PATTERN)] = None,
     offset: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
 ) -> AccountsPublic:

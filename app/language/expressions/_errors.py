@@ -49,6 +49,13 @@ class ExpressionError(LanguageError):
             where.append(f"at position {self.position}")
         return f"{self.message} ({', '.join(where)})" if where else self.message
 
+    def located(self) -> str:
+        """The message and, when known, its position: the one wording of this mistake,
+        whether the text is a template or a bare expression, at validation or at run time."""
+        if self.position is None:
+            return self.message
+        return f"{self.message} (at position {self.position})"
+
     def __repr__(self) -> str:
         return (
             f"{type(self).__name__}(message={self.message!r}, position={self.position!r}, "

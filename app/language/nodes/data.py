@@ -7,8 +7,12 @@ from typing import Annotated, Any
 from pydantic import Field
 
 from app.language.node_type import NodeType, Parameters
+from app.language.parameter_validators import worded_pattern
 
-VARIABLE_NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]{0,63}$"
+VARIABLE_NAME_PATTERN = worded_pattern(
+    r"^[A-Za-z_][A-Za-z0-9_]{0,63}$",
+    "a name of letters, digits and _, at most 64, not starting with a digit",
+)
 
 VariableName = Annotated[str, Field(pattern=VARIABLE_NAME_PATTERN)]
 """A workflow variable name, readable in expressions as `vars.<name>`."""

@@ -7,54 +7,109 @@ raises `ValueError` so pydantic reports the problem on the field a builder shows
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainValidator, WithJsonSchema
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ModelWrapValidatorHandler,
+    PlainValidator,
+    ValidationInfo,
+    WithJsonSchema,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from app.language.expressions import ExpressionSyntaxError, compile_expression, compile_template
 from app.language.node_type import ERROR_HANDLE
+from app.language.parameter_validators import TEMPLATE_OPEN, rendered_as_text, worded_pattern
 
 MAX_DURATION = timedelta(days=365)
 """The longest wait, delay or timeout a node accepts."""
 
-HANDLE_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_\-]{0,63}$"
+HANDLE_PATTERN = worded_pattern(
+    r"^[A-Za-z0-9_][A-Za-z0-9_\-]{0,63}$",
+    "an output name: 1 to 64 letters, digits, _ and -, not starting with -",
+)
 """What a user-chosen output handle (a switch case) may be called."""
 
 MAX_EXPRESSION_LENGTH = 10_000
 
 
 class Strict(BaseModel):
-    """Base of nested parameter objects: like `Parameters`, unknown keys are mistakes."""
+    """Base of nested parameter objects: like `Parameters`, unknown keys are mistakes, and a
+    rendered template gives a text field its text."""
 
     model_config = ConfigDict(extra="forbid")
 
+    @model_validator(mode="wrap")
+    @classmethod
+    def _rendered_as_text(
+        cls, data: Any, handler: ModelWrapValidatorHandler[Self], info: ValidationInfo
+    ) -> Self:
+        return rendered_as_text(data, handler, info)
+
 
 # Expressions
+
+
+EXPRESSION_SYNTAX = "expression_syntax"
+"""The pydantic error type of a bare expression that does not compile: validation reports
+it as an `expression_syntax` issue and a run as an `ExpressionError`, as for a template."""
+
+MIXED_TEMPLATE = (
+    "this field is one expression, not a template: write it without {{ }} "
+    "(trigger.n > 3, not {{ trigger.n }} > 3)"
+)
+
+
+def expression_problem(message: str) -> PydanticCustomError:
+    """The error of a bare-expression field that does not compile."""
+    # The message travels in the context: a literal `{{` in it would break pydantic's formatting.
+    return PydanticCustomError(EXPRESSION_SYNTAX, "{reason}", {"reason": message})
 
 
 def bare_expression(value: str) -> str:
     """Check a condition-like field and return its bare expression text.
 
     A value written as one whole `{{ expr }}` is accepted and unwrapped, since builders and
-    users often type the braces out of habit.
+    users often type the braces out of habit; braces around a part of it are refused, as
+    the field is never rendered as a template. Validation and the interpreter both read the
+    field through this one function.
 
     Raises:
-        ValueError: With the expression's syntax error (and its position).
+        PydanticCustomError: `expression_syntax`, with the syntax error and its position in
+            the value as written.
     """
     text = value.strip()
-    if text.startswith("{{") and text.endswith("}}"):
+    lead = len(value) - len(value.lstrip())
+    if text.startswith(TEMPLATE_OPEN) and text.endswith("}}"):
         try:
             template = compile_template(text)
         except ExpressionSyntaxError as error:
-            raise ValueError(str(error)) from None
+            raise expression_problem(error.relocated(offset=lead).located()) from None
         if template.single is None:
-            raise ValueError("write one expression, without {{ }} around parts of it")
-        text = template.single.expression.source.strip()
+            raise expression_problem(MIXED_TEMPLATE)
+        return template.single.expression.source.strip()
     try:
         compile_expression(text)
     except ExpressionSyntaxError as error:
-        raise ValueError(str(error)) from None
+        if _holds_a_placeholder(text):
+            raise expression_problem(MIXED_TEMPLATE) from None
+        raise expression_problem(error.relocated(offset=lead).located()) from None
     return text
+
+
+def _holds_a_placeholder(text: str) -> bool:
+    """Whether `text`, which does not compile as an expression, reads as a template."""
+    if TEMPLATE_OPEN not in text:
+        return False
+    try:
+        return not compile_template(text).is_constant
+    except ExpressionSyntaxError:
+        return False
 
 
 ExpressionText = Annotated[

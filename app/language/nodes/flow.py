@@ -14,12 +14,22 @@ from app.language.parameter_validators import (
     check_unique,
     exactly_one,
     field_error,
+    worded_pattern,
 )
 
 DEFAULT_HANDLE = "default"
 """The switch output taken when no case matches."""
 
-WORKFLOW_ID_PATTERN = r"^wf_[A-Za-z0-9]{1,37}$"
+WORKFLOW_ID_PATTERN = worded_pattern(
+    r"^wf_[A-Za-z0-9]{1,37}$", "a workflow id: wf_ then up to 37 letters and digits"
+)
+EVENT_NAME_PATTERN = worded_pattern(
+    r"^[A-Za-z0-9_.:\-]+$", "an event name of letters, digits and _ . : -"
+)
+ERROR_TYPE_PATTERN = worded_pattern(
+    r"^[A-Za-z_][A-Za-z0-9_.]{0,99}$",
+    "an error type: up to 100 letters, digits, _ and ., not starting with a digit or .",
+)
 
 
 class IfParameters(Parameters):
@@ -149,7 +159,7 @@ class WaitForEventParameters(Parameters):
     event: str = Field(
         min_length=1,
         max_length=100,
-        pattern=r"^[A-Za-z0-9_.:\-]+$",
+        pattern=EVENT_NAME_PATTERN,
         description="Name of the event to wait for (letters, digits and _ . : -).",
         json_schema_extra={"examples": ["payment.completed", "review:done"]},
     )
@@ -276,7 +286,7 @@ class FailParameters(Parameters):
     )
     error_type: str = Field(
         default="WorkflowFailed",
-        pattern=r"^[A-Za-z_][A-Za-z0-9_.]{0,99}$",
+        pattern=ERROR_TYPE_PATTERN,
         description="Error type a parent workflow or API client can tell failures apart by.",
         json_schema_extra={"examples": ["WorkflowFailed", "InvalidOrder"]},
     )

@@ -64,7 +64,11 @@ def _timestamp(moment: datetime, name: str) -> str:
     if moment.tzinfo is None:
         raise InvalidInputError(
             "a time needs a time zone",
-            [ErrorDetail(path=("query", name), message="add Z or ±hh:mm")],
+            [
+                ErrorDetail(
+                    path=("query", name), message="add Z or ±hh:mm", code="invalid_timestamp"
+                )
+            ],
         )
     return _quoted(moment.isoformat())
 
@@ -79,7 +83,13 @@ def visibility_query(organization_id: str, where: RunFilter) -> str:
         if not _SAFE_VALUE.match(where.workflow_id):
             raise InvalidInputError(
                 "not a workflow id",
-                [ErrorDetail(path=("query", "workflow_id"), message="not a workflow id")],
+                [
+                    ErrorDetail(
+                        path=("query", "workflow_id"),
+                        message="not a workflow id: ids look like wf_ then letters and digits",
+                        code="wrong_form",
+                    )
+                ],
             )
         clauses.append(f"{attrs.WORKFLOW_ID.name} = {_quoted(where.workflow_id)}")
     if where.status is not None:
@@ -112,7 +122,13 @@ def _summary(execution: WorkflowExecution) -> RunSummary:
 def _bad_token() -> InvalidInputError:
     return InvalidInputError(
         "invalid page token",
-        [ErrorDetail(path=("query", "page_token"), message="use a next_page_token as given")],
+        [
+            ErrorDetail(
+                path=("query", "page_token"),
+                message="use a next_page_token as given",
+                code="invalid_page_token",
+            )
+        ],
     )
 
 

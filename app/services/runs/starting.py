@@ -58,10 +58,16 @@ def request_hash(*parts: Any) -> str:
 
 
 def trigger_node_of(plan: Plan, kind: TriggerKind) -> str:
-    """The plan's first trigger node of this kind."""
-    for node_id in plan.triggers:
-        if plan.nodes[node_id].type == f"trigger.{kind}":
+    """The plan's first enabled trigger node of this kind."""
+    found = [node_id for node_id in plan.triggers if plan.nodes[node_id].type == f"trigger.{kind}"]
+    for node_id in found:
+        if not plan.nodes[node_id].disabled:
             return node_id
+    if found:
+        raise ConflictError(
+            f"the {kind} trigger '{found[0]}' is disabled, so it starts no run: enable it "
+            "in a new version"
+        )
     raise InvalidInputError(f"this workflow has no {kind} trigger")
 
 
@@ -93,6 +99,11 @@ class RunStart:
         node_id = trigger_node or trigger_node_of(plan, trigger)
         if node_id not in plan.triggers or plan.nodes[node_id].type != f"trigger.{trigger}":
             raise InvalidInputError(f"node '{node_id}' is not a {trigger} trigger of this workflow")
+        if plan.nodes[node_id].disabled:
+            # The interpreter would pass straight through it: a disabled trigger starts nothing.
+            raise ConflictError(
+                f"trigger '{node_id}' is disabled, so it starts no run: enable it in a new version"
+            )
         run_input = RunInput(
             plan=plan,
             workflows=dict(carried),
