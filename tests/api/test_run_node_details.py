@@ -12,6 +12,7 @@ import pytest
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from tests.api.test_run_chains import SCHEDULED_WAIT_THEN_FAIL, continue_as_new, start_scheduled
 from tests.conftest import ApiHarness
 from tests.utils.api import (
     WAITING_GRAPH,
@@ -179,3 +180,39 @@ async def test_a_run_shows_the_input_it_started_with(api: ApiHarness) -> None:
     await api.client.post(f"/runs/{run_id}/events", json={"name": "paid"})
     final = await wait_for_end(api.client, run_id)
     assert final["input"] == {"n": 1}
+
+
+async def test_a_run_that_continued_as_new_shows_what_its_first_run_did(api: ApiHarness) -> None:
+    app = FastAPI()
+
+    @app.get("/report")
+    async def report() -> dict[str, int]:
+        return {"total": 7}
+
+    async with serve(app) as url:
+        graph = {
+            "nodes": [
+                SCHEDULED_WAIT_THEN_FAIL["nodes"][0],
+                {
+                    "id": "fetch",
+                    "type": "http.request",
+                    "parameters": {"method": "GET", "url": url + "/report?r={{ trigger.report }}"},
+                },
+                *SCHEDULED_WAIT_THEN_FAIL["nodes"][1:],
+            ],
+            "edges": [
+                {"source": "weekly", "target": "fetch"},
+                {"source": "fetch", "target": "tick"},
+                {"source": "tick", "target": "boom"},
+            ],
+        }
+        run_id = await start_scheduled(api, await create_workflow(api.client, graph))
+        await wait_until_waiting(api.client, run_id, "tick")
+    await continue_as_new(api, run_id)
+
+    detail = await node_detail(api, run_id, "fetch")
+    assert detail["status"] == "succeeded"
+    assert detail["input"] == {"method": "GET", "url": url + "/report?r=sales"}
+    assert [(a["attempt"], a["outcome"]) for a in detail["attempts"]] == [(1, "succeeded")]
+    assert (await api.client.get(f"/runs/{run_id}")).json()["input"] == {"report": "sales"}
+    await api.client.post(f"/runs/{run_id}/terminate", json={})
