@@ -139,6 +139,14 @@ class Settings(BaseSettings):
     """Webhook deliveries one address may fail per minute (unknown webhook, bad signature or
     token; per API process) before it gets 429s."""
 
+    stream_keep_alive_seconds: float = Field(default=15.0, gt=0, le=3600)
+    """Seconds of silence after which a run's stream sends a `: ping` comment, so proxies do
+    not close the stream of a run that waits for days."""
+
+    stream_key_check_seconds: float = Field(default=5.0, gt=0, le=3600)
+    """How often an open run stream checks that its API key is still live (it also checks
+    before every event): a revoked or expired key's stream ends within this."""
+
     public_url: str = Field(default="", max_length=500)
     """Base URL the API is reached at from outside (e.g. `https://flows.example.com`), used in
     webhook URLs; empty: the URL of the request that asks for them."""

@@ -4,10 +4,12 @@ asks for under 2 s to open and respond).
 
 Run: `make bench-builder` (or `.venv/bin/python -m bench.builder`). It starts `make run`'s
 launcher on free ports in a temporary folder, saves the graph through the API, and drives
-/usr/bin/chromium with Playwright. The 1,000 updates are the real stream's format (`state`
-events carrying the whole run state, then `end`), sent over HTTP by a small proxy in front
-of the API at 100 a second (`--per-second`), 25 times what a run's stream sends (it polls
-every 250 ms); every other request goes through to the API.
+/usr/bin/chromium with Playwright. The 1,000 updates are encoded as the API's stream encodes
+them (`app.api.run_stream_events`: a whole `state`, then one `node` event per change), and, to
+compare, as each the whole run state (the stream's format before deltas; `--stream`), sent
+over HTTP by a small proxy in front of the API at 100 a second (`--per-second`), 25 times
+what a run's stream sends (it polls every 250 ms); every other request goes through to the
+API.
 """
 
 from __future__ import annotations
@@ -27,12 +29,15 @@ from typing import Any
 
 import httpx
 import uvicorn
+from fastapi.sse import format_sse_event
 from playwright.sync_api import Page, sync_playwright
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
+from app.api.run_schemas import RunStatePublic
+from app.api.run_stream_events import RunStreamEncoder
 from tests.builder.stack import CHROMIUM, CHROMIUM_ARGS, launched_stack
 from tests.utils.servers import free_port
 
@@ -131,11 +136,10 @@ def bench_canvas(page: Page, url: str, workflow_id: str, size: int) -> dict[str,
     return figures
 
 
-def state_events(graph: dict[str, Any], updates: int) -> list[str]:
-    """`updates` state events: nodes start, then succeed, one change per event."""
+def run_states(graph: dict[str, Any], updates: int) -> Iterator[RunStatePublic]:
+    """`updates` successive states of a run: nodes start, then succeed, one change each."""
     ids = [node["id"] for node in graph["nodes"]]
     states: dict[str, dict[str, Any]] = {}
-    blocks = []
     stamp = "2026-01-01T00:00:00Z"
     for sequence in range(updates):
         node = ids[(sequence // 2) % len(ids)]
@@ -145,10 +149,27 @@ def state_events(graph: dict[str, Any], updates: int) -> list[str]:
             "ended_at": stamp if status == "succeeded" else None,
             "output": {"step": sequence} if status == "succeeded" else None, "error": None,
         }  # fmt: skip
-        state = {"status": "running", "nodes": states, "variables": {}, "waiting_for": []}
-        blocks.append(f"event: state\ndata: {json.dumps(state)}\nid: {sequence + 1}\n\n")
-    blocks.append(f"event: end\ndata: {{}}\nid: {updates + 1}\n\n")
-    return blocks
+        yield RunStatePublic.model_validate(
+            {"status": "running", "nodes": states, "variables": {}, "waiting_for": []}
+        )
+
+
+def stream_events(graph: dict[str, Any], updates: int, stream: str) -> list[str]:
+    """The stream's events for `updates` changes of a run: as the API sends them (`deltas`,
+    `app.api.run_stream_events`), or each the whole state as it did before (`whole`)."""
+    blocks: list[bytes] = []
+    if stream == "whole":
+        for sequence, state in enumerate(run_states(graph, updates), start=1):
+            blocks.append(
+                format_sse_event(data_str=state.model_dump_json(), event="state", id=str(sequence))
+            )
+        blocks.append(format_sse_event(data_str="{}", event="end", id=str(updates + 1)))
+    else:
+        encoder = RunStreamEncoder()
+        for state in run_states(graph, updates):
+            blocks.extend(encoder.changes(state))
+        blocks.append(encoder.end())
+    return [block.decode() for block in blocks]
 
 
 def stream_proxy(api: str, run_id: str, body: list[str], per_second: float) -> Starlette:
@@ -204,9 +225,15 @@ def serving(app: Starlette) -> Iterator[str]:
 
 
 def bench_execution(
-    page: Page, api: str, run_id: str, graph: dict[str, Any], updates: int, per_second: float
+    page: Page,
+    api: str,
+    run_id: str,
+    graph: dict[str, Any],
+    updates: int,
+    per_second: float,
+    stream: str,
 ) -> dict[str, float]:
-    body = state_events(graph, updates)
+    body = stream_events(graph, updates, stream)
     with serving(stream_proxy(api, run_id, body, per_second)) as url:
         started = time.perf_counter()
         page.goto(f"{url}/ui/runs/{run_id}")
@@ -222,13 +249,13 @@ def bench_execution(
             page.get_by_role("region", name=f"Node {last}").wait_for,
         )
         gap = longest_frame_gap(page, since)
-    size = sum(map(len, body)) / 1e6
-    sent = f"{updates} updates at {per_second:.0f}/s ({size:.0f} MB)"
+    size = sum(map(len, body))
     return {
-        "run view: graph drawn (ms)": opened,
-        f"run view: {sent}, all shown (ms)": applied,
-        "run view: longest frame while updating (ms)": gap,
-        "run view: click a node afterwards, details shown (ms)": respond,
+        f"run view ({stream}): graph drawn (ms)": opened,
+        f"run view ({stream}): {updates} updates at {per_second:.0f}/s, all shown (ms)": applied,
+        f"run view ({stream}): longest frame while updating (ms)": gap,
+        f"run view ({stream}): click a node afterwards, details shown (ms)": respond,
+        f"run view ({stream}): bytes streamed": float(size),
     }
 
 
@@ -238,6 +265,13 @@ def main() -> None:
     parser.add_argument("--updates", type=int, default=1000)
     parser.add_argument(
         "--per-second", type=float, default=100.0, help="stream rate of the updates"
+    )
+    parser.add_argument(
+        "--stream",
+        choices=["deltas", "whole", "both"],
+        default="both",
+        help="the stream's format: the API's (a whole state, then deltas), the whole state "
+        "at every update as before, or one after the other",
     )
     args = parser.parse_args()
     if not CHROMIUM.exists():
@@ -263,9 +297,17 @@ def main() -> None:
             )
             context.set_default_timeout(60_000)
             figures = bench_canvas(context.new_page(), url, workflow_id, args.nodes)
-            figures |= bench_execution(
-                context.new_page(), url, run.json()["id"], graph, args.updates, args.per_second
-            )
+            streams = ["whole", "deltas"] if args.stream == "both" else [args.stream]
+            for stream in streams:
+                figures |= bench_execution(
+                    context.new_page(),
+                    url,
+                    run.json()["id"],
+                    graph,
+                    args.updates,
+                    args.per_second,
+                    stream,
+                )
             browser.close()
     width = max(len(name) for name in figures)
     for name, value in figures.items():

@@ -17,6 +17,7 @@ from app.api.routes import (
     health,
     language,
     organization,
+    run_nodes,
     run_stream,
     runs,
     schedules,
@@ -79,6 +80,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     router.include_router(runs.router)
     router.include_router(accounts.router)
     router.include_router(run_stream.router)
+    router.include_router(run_nodes.router)
     router.include_router(workflow_operations.router)
     router.include_router(schedules.router)
     router.include_router(webhook_settings.router)

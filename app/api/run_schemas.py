@@ -109,6 +109,12 @@ class RunPublic(RunStatePublic):
         description="`manual`, `schedule` or `webhook`; `sub_workflow` for a child run.",
     )
     rerun_of: str | None = Field(default=None, description="The run this one re-runs.")
+    input: Any = Field(
+        default=None,
+        description="The trigger payload the run started with (readable as `trigger`), as "
+        "`/rerun` starts it again: the manual input, a webhook's delivery, a schedule's time, "
+        "a parent's `sub_workflow` input.",
+    )
 
 
 class RunSummaryPublic(_Answer):

@@ -110,6 +110,15 @@ async def authenticate(
     return api_key, organization
 
 
+async def is_live(session: AsyncSession, *, key_id: str) -> bool:
+    """Whether the key of `key_id` still authenticates: not revoked, not expired. For
+    requests that outlive their authentication (a run's stream): one lookup by id."""
+    key = await session.get(ApiKey, key_id)
+    if key is None or key.revoked_at is not None:
+        return False
+    return key.expires_at is None or key.expires_at > utcnow()
+
+
 async def list_keys(session: AsyncSession, *, organization_id: str) -> list[ApiKey]:
     """Every key of the organization, revoked ones included, oldest first."""
     rows = await session.exec(

@@ -155,3 +155,32 @@ async def test_an_instagram_token_connects_an_account_and_is_never_shown_again(
     await expect(row).to_contain_text("active")
     await expect(token).to_have_value("")
     assert user["access_token"] not in await page.content()
+
+
+async def test_a_nodes_panel_shows_the_input_it_received_and_its_attempts(
+    signed_in: Page, stack: Stack
+) -> None:
+    graph = {
+        "nodes": [
+            {"id": "start", "type": "trigger.manual"},
+            {
+                "id": "post",
+                "type": "x.post",
+                "account_id": stack.x_account,
+                "parameters": {"text": "Hello from {{ trigger.who }}"},
+            },
+        ],
+        "edges": [{"source": "start", "target": "post"}],
+    }
+    workflow_id = await stack.create_workflow("posts", graph)
+    async with stack.api() as api:
+        run = await api.post(f"/workflows/{workflow_id}/runs", json={"input": {"who": "Ada"}})
+        run.raise_for_status()
+    page = signed_in
+    await page.goto(f"/ui/runs/{run.json()['id']}")
+    await expect(page.get_by_test_id("run-status")).to_have_text("succeeded")
+    await page.get_by_test_id("node-post").click()
+    await expect(page.get_by_label("Input of post")).to_contain_text('"Hello from Ada"')
+    await expect(page.get_by_label("Attempts of post")).to_contain_text("1: succeeded")
+    await page.get_by_text("Run input").click()
+    await expect(page.get_by_label("Run input")).to_contain_text('"Ada"')

@@ -39,6 +39,18 @@ async def run_input_of(
     return decoded
 
 
+async def trigger_payload(
+    client: Client,
+    handle: WorkflowHandle[Any, RunState],
+    description: WorkflowExecutionDescription,
+) -> Any:
+    """The payload the run's trigger gave it (None when its history has no start to read)."""
+    try:
+        return (await run_input_of(client, handle, description)).trigger.payload
+    except ConflictError:
+        return None
+
+
 async def _start_event(
     handle: WorkflowHandle[Any, Any],
 ) -> WorkflowExecutionStartedEventAttributes:

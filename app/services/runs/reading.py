@@ -57,6 +57,9 @@ class RunView:
     ended_at: datetime | None
     dropped_events: DroppedEvents
     state_unavailable: str | None
+    input: Any = None
+    """The trigger payload the run started with, when the reader asked for it (`GET
+    /runs/{id}` does; a stream does not read it at every step)."""
 
 
 async def describe_run(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -12,7 +13,9 @@ from temporalio.client import Client
 from app.errors import ConflictError
 from app.services import payload_limits
 from app.services.runs import control
+from app.services.runs.details import trigger_payload
 from app.services.runs.listing import RunFilter, RunPage, list_runs
+from app.services.runs.node_details import NodeView, node_view
 from app.services.runs.reading import (
     RunView,
     describe_run,
@@ -123,11 +126,21 @@ class RunService:
         return await self.start(start, rerun_of=run_id)
 
     async def read(self, *, organization_id: str, run_id: str) -> RunView:
-        """The run now: live while it runs, its final state once it has ended."""
+        """The run now: live while it runs, its final state once it has ended; with the
+        trigger payload it started with."""
         handle, description = await describe_run(
             self._client, organization_id=organization_id, run_id=run_id
         )
-        return await read_view(self._client, handle, description)
+        view = await read_view(self._client, handle, description)
+        return replace(view, input=await trigger_payload(self._client, handle, description))
+
+    async def node(self, *, organization_id: str, run_id: str, node_id: str) -> NodeView:
+        """One node of the run with what it received and each attempt of its work."""
+        handle, description = await describe_run(
+            self._client, organization_id=organization_id, run_id=run_id
+        )
+        view = await read_view(self._client, handle, description)
+        return await node_view(self._client, handle, description, view, node_id)
 
     async def list(
         self, *, organization_id: str, where: RunFilter, page_size: int, page_token: str | None

@@ -480,6 +480,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/runs/{run_id}/nodes/{node_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Run Node
+         * @description A node of the run: its state, the input it received and each attempt (read from the
+         *     run's history when asked: nothing of it weighs on the run's state or stream).
+         */
+        get: operations["get_run_node"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/runs/{run_id}/rerun": {
         parameters: {
             query?: never;
@@ -510,7 +531,7 @@ export interface paths {
         };
         /**
          * Stream Run
-         * @description Follow a run: its state now and after every step, until it ends.
+         * @description Follow a run: its whole state now, then what changes after every step, until it ends.
          */
         get: operations["stream_run"];
         put?: never;
@@ -1388,6 +1409,62 @@ export interface components {
              */
             expires_in?: number | null;
         };
+        /**
+         * NodeAttemptPublic
+         * @description One attempt of an action's work (Temporal's retries of its activity).
+         */
+        NodeAttemptPublic: {
+            /**
+             * Attempt
+             * @description 1 for the first try; counted anew each time the node runs.
+             */
+            attempt: number;
+            /** Ended At */
+            ended_at?: string | null;
+            /** @description Why it failed. Temporal keeps the failures of the last two attempts only: an earlier attempt shows `failed` with no error. */
+            error?: components["schemas"]["NodeError"] | null;
+            /**
+             * Outcome
+             * @enum {string}
+             */
+            outcome: "running" | "succeeded" | "failed" | "timed_out" | "cancelled";
+            /** Started At */
+            started_at?: string | null;
+        };
+        /** NodeDetailPublic */
+        NodeDetailPublic: {
+            /**
+             * Attempts
+             * @description Each attempt of an action, every time it ran (a node in a loop's body runs once per item); empty for control nodes and triggers.
+             */
+            attempts?: components["schemas"]["NodeAttemptPublic"][];
+            /**
+             * Attempts Count
+             * @description As `attempts` in the run's state.
+             */
+            attempts_count: number;
+            /** Ended At */
+            ended_at?: string | null;
+            error?: components["schemas"]["NodeError"] | null;
+            /**
+             * Input
+             * @description An action's parameters as rendered for this run (the last time it ran), as its activity received them: accounts go by id, never a secret. Null for control nodes and triggers, whose parameters the run renders without recording them.
+             */
+            input?: {
+                [key: string]: unknown;
+            } | null;
+            /** Node Id */
+            node_id: string;
+            /** Output */
+            output?: unknown;
+            /** Started At */
+            started_at?: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "pending" | "running" | "waiting" | "succeeded" | "failed" | "skipped" | "cancelled";
+        };
         /** NodeError */
         NodeError: {
             /** Message */
@@ -1557,6 +1634,11 @@ export interface components {
             error?: components["schemas"]["NodeError"] | null;
             /** Id */
             id: string;
+            /**
+             * Input
+             * @description The trigger payload the run started with (readable as `trigger`), as `/rerun` starts it again: the manual input, a webhook's delivery, a schedule's time, a parent's `sub_workflow` input.
+             */
+            input?: unknown;
             /** Nodes */
             nodes?: {
                 [key: string]: components["schemas"]["NodeState"];
@@ -5377,6 +5459,128 @@ export interface operations {
             };
         };
     };
+    get_run_node: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: string;
+                node_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NodeDetailPublic"];
+                };
+            };
+            /** @description Missing, invalid or revoked API key (or webhook signature). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [],
+                     *         "message": "missing API key: send 'Authorization: Bearer <key>'",
+                     *         "type": "unauthenticated"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such resource in the caller's organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [],
+                     *         "message": "workflow 'wf_0123' not found",
+                     *         "type": "not_found"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The input is not valid; `details` names every field at fault. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [
+                     *           {
+                     *             "code": "missing",
+                     *             "message": "Field required",
+                     *             "path": [
+                     *               "body",
+                     *               "name"
+                     *             ]
+                     *           }
+                     *         ],
+                     *         "message": "the request is not valid",
+                     *         "type": "invalid_input"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many failed attempts from this address; `Retry-After` says when to try again. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [],
+                     *         "message": "too many failed authentications from this address: try again in 42 s",
+                     *         "type": "too_many_requests"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Temporal or the database does not answer; retry later. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [],
+                     *         "message": "Temporal is not reachable at 127.0.0.1:7233",
+                     *         "type": "service_unavailable"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     rerun_run: {
         parameters: {
             query?: never;
@@ -5537,7 +5741,10 @@ export interface operations {
     stream_run: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The last event id a dropped connection received: ids go on from it. */
+                "Last-Event-ID"?: number | null;
+            };
             path: {
                 run_id: string;
             };
@@ -5545,7 +5752,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description `text/event-stream`: a `state` event (data: the run's state as in get_run) at once and at every change, then one `end` event when the run has ended. */
+            /** @description `text/event-stream`: a `state` event (data: the run's whole state as in get_run) at once; then a `node` event (`{node_id, iteration, state}`) for each node whose state changed and a `run` event (every run-level field) when one of them changed; one `end` event when the run has ended, or an `error` event when the API key was revoked or expired meanwhile. A `: ping` comment after `STREAM_KEEP_ALIVE_SECONDS` of silence. Event ids increase, and go on from `Last-Event-ID` on a reconnection, which starts with a whole `state`. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -5557,9 +5764,17 @@ export interface operations {
                      *     data: {"status": "running", ...}
                      *     id: 1
                      *
+                     *     event: node
+                     *     data: {"node_id": "post", "iteration": null, "state": {"status": "succeeded", ...}}
+                     *     id: 2
+                     *
+                     *     event: run
+                     *     data: {"status": "succeeded", ...}
+                     *     id: 3
+                     *
                      *     event: end
                      *     data: {}
-                     *     id: 2
+                     *     id: 4
                      */
                     "text/event-stream": unknown;
                 };

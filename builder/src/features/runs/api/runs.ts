@@ -3,6 +3,7 @@ import type { operations } from "../../../lib/api/schema";
 
 export type Run = Schemas["RunPublic"];
 export type RunSummary = Schemas["RunSummaryPublic"];
+export type NodeDetail = Schemas["NodeDetailPublic"];
 export type RunFilters = NonNullable<operations["list_runs"]["parameters"]["query"]>;
 
 const runPath = (id: string) => ({ params: { path: { run_id: id } } });
@@ -10,6 +11,9 @@ const runPath = (id: string) => ({ params: { path: { run_id: id } } });
 export const listRuns = (query: RunFilters) => unwrap(api.GET("/runs", { params: { query } }));
 
 export const getRun = (id: string) => unwrap(api.GET("/runs/{run_id}", runPath(id)));
+
+export const getRunNode = (runId: string, nodeId: string) =>
+  unwrap(api.GET("/runs/{run_id}/nodes/{node_id}", { params: { path: { run_id: runId, node_id: nodeId } } }));
 
 export const getWorkflow = (id: string) =>
   unwrap(api.GET("/workflows/{workflow_id}", { params: { path: { workflow_id: id } } }));

@@ -9,7 +9,7 @@ import { fromStored, type FlowNode, type RunNodeState, type StoredGraph } from "
 import { layout } from "../../../lib/layout";
 import { Link, navigate } from "../../../lib/router";
 import { useAsync } from "../../../lib/useAsync";
-import { cancelRun, getVersion, rerunRun } from "../api/runs";
+import { cancelRun, getRunNode, getVersion, rerunRun, type NodeDetail } from "../api/runs";
 import { useRunStream } from "../hooks/useRunStream";
 import { WaitingActions } from "./WaitingActions";
 
@@ -39,7 +39,42 @@ function minimapColor(node: FlowNode): string {
   return (status && STATUS_COLORS[status]) ?? "#c4cad3";
 }
 
-function NodeDetails({ id, state }: { id: string; state: RunNodeState | undefined }) {
+function Attempts({ id, detail }: { id: string; detail: NodeDetail }) {
+  if (!detail.attempts?.length) return null;
+  return (
+    <>
+      <h4>Attempts</h4>
+      <ol className="attempts" aria-label={`Attempts of ${id}`}>
+        {detail.attempts.map((attempt, index) => (
+          <li key={index}>
+            <span className={`badge badge--${attempt.outcome}`}>
+              {attempt.attempt}: {attempt.outcome}
+            </span>{" "}
+            {attempt.started_at && (
+              <span className="muted small">
+                {formatTime(attempt.started_at)}
+                {attempt.ended_at ? ` · ${formatDuration(attempt.started_at, attempt.ended_at)}` : ""}
+              </span>
+            )}
+            {attempt.error && (
+              <p className="error small">
+                {attempt.error.type}: {attempt.error.message}
+              </p>
+            )}
+          </li>
+        ))}
+      </ol>
+    </>
+  );
+}
+
+function NodeDetails({ runId, id, state }: { runId: string; id: string; state: RunNodeState | undefined }) {
+  // What the node received and each attempt are read from the run's history when the node
+  // is shown, and again when its state changes (never with every stream update).
+  const detail = useAsync(
+    async () => (state ? getRunNode(runId, id) : null),
+    [runId, id, state?.status, state?.attempts, state?.ended_at],
+  );
   return (
     <section className="card" aria-label={`Node ${id}`}>
       <h3>{id}</h3>
@@ -69,6 +104,13 @@ function NodeDetails({ id, state }: { id: string; state: RunNodeState | undefine
           </p>
         </>
       )}
+      {detail.data?.input !== undefined && detail.data?.input !== null && (
+        <>
+          <h4>Input</h4>
+          <JsonView value={detail.data.input} label={`Input of ${id}`} />
+        </>
+      )}
+      {detail.data && <Attempts id={id} detail={detail.data} />}
       {state?.output !== undefined && state.output !== null && (
         <>
           <h4>Output</h4>
@@ -207,6 +249,12 @@ export function ExecutionView({ runId }: { runId: string }) {
               </>
             )}
           </dl>
+          {run.input !== undefined && run.input !== null && (
+            <details>
+              <summary>Run input</summary>
+              <JsonView value={run.input} label="Run input" />
+            </details>
+          )}
           <WaitingActions runId={run.id} waiting={run.waiting_for ?? []} />
           {run.error && (
             <p className="error">
@@ -215,7 +263,7 @@ export function ExecutionView({ runId }: { runId: string }) {
             </p>
           )}
           {selected ? (
-            <NodeDetails id={selected} state={states[selected]} />
+            <NodeDetails runId={run.id} id={selected} state={states[selected]} />
           ) : (
             <p className="muted">Select a node to see its attempts, times, output and error.</p>
           )}

@@ -2,6 +2,7 @@ import { useEffect, useState } from "react";
 
 import { readEventStream } from "../../../lib/sse";
 import { getRun, streamUrl, type Run } from "../api/runs";
+import { applyStreamEvent, streamError } from "../utils/streamEvents";
 
 export interface RunStream {
   run: Run | null;
@@ -13,7 +14,8 @@ export interface RunStream {
 const REDRAW_MS = 50;
 
 /** A run's state, followed live from its stream until it ends (reconnecting when the
- * connection drops: each connection starts with the whole state). Updates that arrive
+ * connection drops: each connection starts with the whole state, then sends only what
+ * changed, `utils/streamEvents.ts`). Updates that arrive
  * faster than the page redraws are drawn together, at most 20 times a second. */
 export function useRunStream(runId: string): RunStream {
   const [state, setState] = useState<RunStream>({ run: null, live: false, updates: 0, error: null });
@@ -49,8 +51,16 @@ export function useRunStream(runId: string): RunStream {
                 ended = true;
                 return;
               }
-              if (event.event !== "state") return;
-              view = { ...view, ...(JSON.parse(event.data) as Partial<Run>) } as Run;
+              if (event.event === "error") {
+                // The stream stopped for good (its key was revoked or expired): reconnecting
+                // would be refused.
+                ended = true;
+                setState((previous) => ({ ...previous, error: new Error(streamError(event.data)) }));
+                return;
+              }
+              const next = applyStreamEvent(view, event.event, event.data);
+              if (next === view) return;
+              view = next;
               received += 1;
               redraw ??= window.setTimeout(draw, REDRAW_MS);
             },
