@@ -113,7 +113,13 @@ def decide(node_id: str, *, approved: bool) -> Drive:
         await wait_until_waiting(handle, node_id)
         await handle.execute_update(
             DECIDE_UPDATE,
-            DecisionInput(node_id=node_id, approved=approved, by="ana@example.com", comment="ok"),
+            DecisionInput(
+                node_id=node_id,
+                approved=approved,
+                by="ana@example.com",
+                comment="ok",
+                verified=True,
+            ),
             result_type=str,
         )
 
@@ -207,7 +213,9 @@ async def flood_then_finish(handle: Handle, services: Services) -> None:
     await handle.signal(EVENT_SIGNAL, EventInput(name="paid", payload={"order": 7, "amount": 5}))
     await wait_until_state(handle, lambda state: state.nodes["paid"].status == "succeeded")
     await handle.execute_update(
-        DECIDE_UPDATE, DecisionInput(node_id="review", approved=True, by="ana"), result_type=str
+        DECIDE_UPDATE,
+        DecisionInput(node_id="review", approved=True, by="ana", verified=True),
+        result_type=str,
     )
 
 
@@ -239,7 +247,9 @@ async def the_event_on_the_signal_that_ends_the_run(client: Client, handle: Hand
     await handle.signal(EVENT_SIGNAL, EventInput(name="paid", payload={"order": 7, "amount": 5}))
     await wait_until_signals_handled(client, handle)
     await handle.execute_update(
-        DECIDE_UPDATE, DecisionInput(node_id="review", approved=True, by="ana"), result_type=str
+        DECIDE_UPDATE,
+        DecisionInput(node_id="review", approved=True, by="ana", verified=True),
+        result_type=str,
     )
 
 

@@ -205,6 +205,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api-keys/current": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Current Api Key
+         * @description The key this request is made with, of any scope: its scope, and the person it belongs
+         *     to (whom a decision made with it is recorded as).
+         */
+        get: operations["get_current_api_key"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api-keys/{key_id}": {
         parameters: {
             query?: never;
@@ -447,7 +468,10 @@ export interface paths {
         /**
          * Decide Run Approval
          * @description Approve or reject a waiting `approval` node (a Temporal update, so the answer says
-         *     whether the run took it): 409 when nothing waits, or `by` is not an allowed approver.
+         *     whether the run took it) as the person the key belongs to. The node's output records who
+         *     (`by`, `verified`), how (`via`, `key_id`) and when (`decided_at`). 409 when nothing
+         *     waits; 403 when `by` is not the key's person, or the approval names its approvers and
+         *     the key's person is not one of them (a key bound to no one never is).
          */
         post: operations["decide_run_approval"];
         delete?: never;
@@ -1031,6 +1055,12 @@ export interface components {
              */
             name: string;
             /**
+             * Person
+             * @description Whom the key belongs to (an e-mail or a name): decisions made with it are recorded as this person's, verified, and approvals that name this person among their `approvers` take them. Empty: a key of no one in particular.
+             * @example ana@example.com
+             */
+            person?: string | null;
+            /**
              * Read Only
              * @description Deprecated: `true` is `scope: read`, `false` is `write`.
              */
@@ -1072,6 +1102,11 @@ export interface components {
              * @example CI pipeline
              */
             name: string;
+            /**
+             * Person
+             * @description Whom the key belongs to; null: no one.
+             */
+            person: string | null;
             /**
              * Prefix
              * @description The key's first characters, to tell keys apart.
@@ -1116,6 +1151,11 @@ export interface components {
              * @example CI pipeline
              */
             name: string;
+            /**
+             * Person
+             * @description Whom the key belongs to; null: no one.
+             */
+            person: string | null;
             /**
              * Prefix
              * @description The key's first characters, to tell keys apart.
@@ -1179,13 +1219,17 @@ export interface components {
         };
         /**
          * DecisionInput
-         * @description An approver's answer to a waiting `approval` node.
+         * @description An approver's answer to a waiting `approval` node. Who decided is not the caller's to
+         *     say: it is the person the API key belongs to (`by` may repeat it, nothing else).
          */
         DecisionInput: {
             /** Approved */
             approved: boolean;
-            /** By */
-            by: string;
+            /**
+             * By
+             * @description Leave out with a key bound to a person: it decides as that person (a different `by` is a 403). Required with a key bound to no one: recorded as said, `verified: false`, and refused by approvals that name their approvers.
+             */
+            by?: string | null;
             /**
              * Comment
              * @default
@@ -3386,6 +3430,89 @@ export interface operations {
                      *         "details": [],
                      *         "message": "this API key's scope is 'read': this needs a key of scope 'write'",
                      *         "type": "forbidden"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The input is not valid; `details` names every field at fault. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [
+                     *           {
+                     *             "code": "missing",
+                     *             "message": "Field required",
+                     *             "path": [
+                     *               "body",
+                     *               "name"
+                     *             ]
+                     *           }
+                     *         ],
+                     *         "message": "the request is not valid",
+                     *         "type": "invalid_input"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many failed attempts from this address; `Retry-After` says when to try again. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [],
+                     *         "message": "too many failed authentications from this address: try again in 42 s",
+                     *         "type": "too_many_requests"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    get_current_api_key: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiKeyPublic"];
+                };
+            };
+            /** @description Missing, invalid or revoked API key (or webhook signature). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [],
+                     *         "message": "missing API key: send 'Authorization: Bearer <key>'",
+                     *         "type": "unauthenticated"
                      *       }
                      *     }
                      */
