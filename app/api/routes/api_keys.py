@@ -4,13 +4,13 @@ revocable. Only an admin key manages keys."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Annotated
 
 from fastapi import APIRouter, status
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from app.api.deps import AdminDep, CallerDep, SessionDep, SettingsDep
 from app.api.responses import AUTHENTICATED, WRITES, errors
+from app.api.schemas import Person
 from app.db.models import ApiKey
 from app.db.types import utcnow
 from app.store import api_keys as store
@@ -25,17 +25,6 @@ SCOPE_DESCRIPTION = (
     "`read`: read everything of the organization; `write`: also workflows, runs, events and "
     "decisions; `admin`: also API keys, accounts and the organization."
 )
-
-
-Person = Annotated[
-    str,
-    Field(
-        min_length=1,
-        max_length=320,
-        # The same shape as an approval's approvers: compared exactly with them.
-        pattern=r"^[^\s\x00-\x1f\x7f](?:[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f])?$",
-    ),
-]
 
 
 class ApiKeyBase(BaseModel):

@@ -250,6 +250,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/approval-links/decision": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Decide With Approval Link
+         * @description Approve or reject as the approver the link was minted for, without an API key: 401
+         *     for a link not minted here or altered, 403 once expired, 409 once used (or when the
+         *     approval no longer waits). Failed links count against the caller's address like bad
+         *     API keys (429).
+         */
+        post: operations["decide_with_approval_link"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/failure-types": {
         parameters: {
             query?: never;
@@ -430,6 +453,28 @@ export interface paths {
         get: operations["get_run"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/runs/{run_id}/approval-links": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create Approval Link
+         * @description Mint a signed, single-use link for one approver of a waiting approval: 409 when the
+         *     run waits for no such approval, 422 when the approval names its approvers and this is
+         *     not one of them. The decision made with it records the approver, the link and this key.
+         */
+        post: operations["create_approval_link"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1181,6 +1226,60 @@ export interface components {
             count: number;
             /** Data */
             data: components["schemas"]["ApiKeyPublic"][];
+        };
+        /** ApprovalLinkCreate */
+        ApprovalLinkCreate: {
+            /**
+             * Approver
+             * @description Who decides with the link; when the approval names its approvers, one of them.
+             * @example ana@example.com
+             */
+            approver: string;
+            /**
+             * Expires In
+             * @description Seconds the link works for (60 s to 30 days; default 7 days).
+             * @default 604800
+             */
+            expires_in?: number;
+            /**
+             * Node Id
+             * @description The approval node; may be left out when only one waits.
+             */
+            node_id?: string | null;
+        };
+        /** ApprovalLinkCreated */
+        ApprovalLinkCreated: {
+            /** Approver */
+            approver: string;
+            /**
+             * Expires At
+             * Format: date-time
+             */
+            expires_at: string;
+            /** Id */
+            id: string;
+            /** Node Id */
+            node_id: string;
+            /** Run Id */
+            run_id: string;
+            /**
+             * Token
+             * @description Shown this once: whoever holds it decides as the approver, once. Send it to them; they `POST /approval-links/decision` with it.
+             * @example fhal_eyJsIjoi...Q
+             */
+            token: string;
+        };
+        /** ApprovalLinkDecision */
+        ApprovalLinkDecision: {
+            /** Approved */
+            approved: boolean;
+            /**
+             * Comment
+             * @default
+             */
+            comment?: string;
+            /** Token */
+            token: string;
         };
         /** BasicCredential */
         BasicCredential: {
@@ -3790,6 +3889,147 @@ export interface operations {
             };
         };
     };
+    decide_with_approval_link: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ApprovalLinkDecision"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DecisionPublic"];
+                };
+            };
+            /** @description Missing, invalid or revoked API key (or webhook signature). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [],
+                     *         "message": "missing API key: send 'Authorization: Bearer <key>'",
+                     *         "type": "unauthenticated"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The API key's scope does not allow this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [],
+                     *         "message": "this API key's scope is 'read': this needs a key of scope 'write'",
+                     *         "type": "forbidden"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The resource is not in a state that allows this. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [],
+                     *         "message": "run 'run_0123' has already ended",
+                     *         "type": "conflict"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The input is not valid; `details` names every field at fault. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [
+                     *           {
+                     *             "code": "missing",
+                     *             "message": "Field required",
+                     *             "path": [
+                     *               "body",
+                     *               "name"
+                     *             ]
+                     *           }
+                     *         ],
+                     *         "message": "the request is not valid",
+                     *         "type": "invalid_input"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many failed attempts from this address; `Retry-After` says when to try again. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [],
+                     *         "message": "too many failed authentications from this address: try again in 42 s",
+                     *         "type": "too_many_requests"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Temporal or the database does not answer; retry later. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [],
+                     *         "message": "Temporal is not reachable at 127.0.0.1:7233",
+                     *         "type": "service_unavailable"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     list_failure_types: {
         parameters: {
             query?: never;
@@ -4936,6 +5176,167 @@ export interface operations {
                      *         "details": [],
                      *         "message": "workflow 'wf_0123' not found",
                      *         "type": "not_found"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The input is not valid; `details` names every field at fault. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [
+                     *           {
+                     *             "code": "missing",
+                     *             "message": "Field required",
+                     *             "path": [
+                     *               "body",
+                     *               "name"
+                     *             ]
+                     *           }
+                     *         ],
+                     *         "message": "the request is not valid",
+                     *         "type": "invalid_input"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many failed attempts from this address; `Retry-After` says when to try again. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [],
+                     *         "message": "too many failed authentications from this address: try again in 42 s",
+                     *         "type": "too_many_requests"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Temporal or the database does not answer; retry later. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [],
+                     *         "message": "Temporal is not reachable at 127.0.0.1:7233",
+                     *         "type": "service_unavailable"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    create_approval_link: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ApprovalLinkCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApprovalLinkCreated"];
+                };
+            };
+            /** @description Missing, invalid or revoked API key (or webhook signature). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [],
+                     *         "message": "missing API key: send 'Authorization: Bearer <key>'",
+                     *         "type": "unauthenticated"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The API key's scope does not allow this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [],
+                     *         "message": "this API key's scope is 'read': this needs a key of scope 'write'",
+                     *         "type": "forbidden"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such resource in the caller's organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [],
+                     *         "message": "workflow 'wf_0123' not found",
+                     *         "type": "not_found"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The resource is not in a state that allows this. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [],
+                     *         "message": "run 'run_0123' has already ended",
+                     *         "type": "conflict"
                      *       }
                      *     }
                      */
