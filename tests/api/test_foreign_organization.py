@@ -16,6 +16,7 @@ BODIES: dict[str, Any] = {
     "start_run": {},
     "send_run_event": {"name": "go"},
     "decide_run_approval": {"approved": True, "by": "ann"},
+    "create_approval_link": {"approver": "ann"},
     "terminate_run": {},
     "backfill_schedule": {"start_at": "2025-01-01T00:00:00Z", "end_at": "2025-01-02T00:00:00Z"},
     "set_webhook_secret": {},
@@ -79,7 +80,7 @@ async def test_another_organization_gets_404_on_every_route_with_an_id(api: ApiH
                 assert response.json()["error"]["type"] == "not_found"
                 tried.append(operation_id)
 
-    assert len(tried) == 28, tried
+    assert len(tried) == 29, tried
     state = (await api.client.get(f"/runs/{run_id}")).json()
     assert state["status"] == "running"
     workflow = (await api.client.get(f"/workflows/{workflow_id}")).json()

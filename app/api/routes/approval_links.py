@@ -55,9 +55,14 @@ class ApprovalLinkCreated(BaseModel):
 class ApprovalLinkDecision(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    token: str = Field(min_length=1, max_length=approval_links.MAX_TOKEN_LENGTH)
-    approved: bool
-    comment: str = Field(default="", max_length=5000)
+    token: str = Field(
+        min_length=1,
+        max_length=approval_links.MAX_TOKEN_LENGTH,
+        description="The token the approval link was minted with.",
+        examples=["fhal_eyJsIjoi...Q"],
+    )
+    approved: bool = Field(examples=[True])
+    comment: str = Field(default="", max_length=5000, examples=["looks right"])
 
 
 @router.post(

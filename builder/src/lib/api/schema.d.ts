@@ -1271,14 +1271,22 @@ export interface components {
         };
         /** ApprovalLinkDecision */
         ApprovalLinkDecision: {
-            /** Approved */
+            /**
+             * Approved
+             * @example true
+             */
             approved: boolean;
             /**
              * Comment
              * @default
+             * @example looks right
              */
             comment?: string;
-            /** Token */
+            /**
+             * Token
+             * @description The token the approval link was minted with.
+             * @example fhal_eyJsIjoi...Q
+             */
             token: string;
         };
         /** BasicCredential */
