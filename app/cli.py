@@ -13,8 +13,10 @@ import asyncio
 import sys
 from collections.abc import Awaitable, Callable
 
+from pydantic import TypeAdapter, ValidationError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.api.schemas import Person
 from app.db.engine import Database
 from app.db.migrate import upgrade
 from app.errors import NotFoundError
@@ -52,6 +54,15 @@ async def _organization_id(session: AsyncSession, given: str | None) -> str:
     )
 
 
+def _is_a_person(person: str) -> bool:
+    """Whether `person` has the shape the API takes (`app.api.schemas.Person`)."""
+    try:
+        TypeAdapter(Person).validate_python(person)
+    except ValidationError:
+        return False
+    return True
+
+
 def _commands(
     args: argparse.Namespace, settings: Settings
 ) -> Callable[[AsyncSession], Awaitable[int]]:
@@ -71,15 +82,20 @@ def _commands(
     async def new_key(session: AsyncSession) -> int:
         organization_id = await _organization_id(session, args.organization)
         scope: Scope = "read" if args.read_only else args.scope
+        if args.person is not None and not _is_a_person(args.person):
+            print(f"--person {args.person!r}: no spaces around it, no control characters")
+            return 1
         issued = await create_key(
             session,
             organization_id=organization_id,
             name=args.name,
             scope=scope,
+            person=args.person,
             secret_key=settings.secret_key,
         )
+        belongs = f" of {args.person}" if args.person else ""
         print(
-            f"{scope} API key {issued.record.id} for {organization_id} (shown once): "
+            f"{scope} API key {issued.record.id}{belongs} for {organization_id} (shown once): "
             f"{issued.secret}"
         )
         return 0
@@ -88,7 +104,8 @@ def _commands(
         organization_id = await _organization_id(session, args.organization)
         for key in await list_keys(session, organization_id=organization_id):
             state = f"revoked {key.revoked_at:%Y-%m-%d}" if key.revoked_at else "active"
-            print(f"{key.id}  {key.prefix}…  {key.scope:<5}  {state}  {key.name}")
+            person = f"  ({key.person})" if key.person else ""
+            print(f"{key.id}  {key.prefix}…  {key.scope:<5}  {state}  {key.name}{person}")
         return 0
 
     async def revoke(session: AsyncSession) -> int:
@@ -151,6 +168,9 @@ def parser() -> argparse.ArgumentParser:
         help="read; write: workflows, runs, events; admin (default): keys, accounts too",
     )
     key.add_argument("--read-only", action="store_true", help="the same as --scope read")
+    key.add_argument(
+        "--person", help="whom the key belongs to: its decisions are that person's (an e-mail)"
+    )
     listing = commands.add_parser("list-keys", help="list an organization's API keys")
     revoke = commands.add_parser("revoke-key", help="revoke an API key for good")
     revoke.add_argument("key_id")

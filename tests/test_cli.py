@@ -92,3 +92,15 @@ def test_private_networks_need_an_existing_organization(
     run(capsys, "create-org", "Acme")
     code, out = run(capsys, "private-networks", "--organization", "org_nope", "on")
     assert (code, out.strip()) == (1, "no organization 'org_nope'")
+
+
+def test_a_key_is_made_for_a_person(database: str, capsys: pytest.CaptureFixture[str]) -> None:
+    run(capsys, "create-org", "Acme")
+    code, out = run(capsys, "create-key", "--scope", "write", "--person", "ann@example.com")
+    assert code == 0
+    assert re.search(r"write API key key_\w+ of ann@example.com for org_", out)
+    _, listed = run(capsys, "list-keys")
+    assert "(ann@example.com)" in listed
+    code, out = run(capsys, "create-key", "--person", " ann")
+    assert code == 1
+    assert "no spaces around it" in out

@@ -48,7 +48,7 @@ class FlowRunWorkflow:
 
     @decide.validator
     def _check_decision(self, decision: DecisionInput) -> None:
-        self._run.waits.check_decision(decision)
+        self._run.waits.check_approver(decision)
 
     @workflow.run
     async def run(self, input: RunInput) -> RunState:

@@ -62,6 +62,11 @@ def expected_events(plan: Plan) -> frozenset[str]:
     )
 
 
+APPROVER_REFUSED = "ApproverRefused"
+"""The error type of a decision refused for who made it (the API answers 403), as opposed to
+one that answers nothing waiting (409)."""
+
+
 class DecisionInput(BaseModel):
     """An approver's answer to a waiting `approval` node."""
 
@@ -69,8 +74,19 @@ class DecisionInput(BaseModel):
         default=None, description="The approval node; may be left out when only one waits."
     )
     approved: bool
-    by: str = Field(min_length=1, max_length=200)
+    by: str = Field(min_length=1, max_length=320)
     comment: str = Field(default="", max_length=5000)
+    verified: bool = False
+    """Whether the API established `by`: a key bound to that person, or that person's
+    approval link. False: `by` is what a key bound to no one said (and decisions recorded
+    before identities were kept)."""
+    via: Literal["key", "link"] | None = None
+    """How the decision came: with an API key, or with an approval link. None in decisions
+    recorded before identities were kept, whose output stays as it was."""
+    key_id: str | None = None
+    """The API key that decided, or that minted the link."""
+    link_id: str | None = None
+    """The approval link used, when `via` is `link`."""
 
 
 class NodeError(BaseModel):

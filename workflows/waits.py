@@ -25,6 +25,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from temporalio import workflow
+from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from app.contract.failures import FailureType
@@ -40,6 +41,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.node_status import STOP_WAITING, WAIT, move
     from workflows.scope import Outcome, Scope
     from workflows.state import (
+        APPROVER_REFUSED,
         DecisionInput,
         EventInput,
         Parked,
@@ -178,8 +180,25 @@ class Waits:
             node_id = decision.node_id
         approvers = self._approvers(node_id)
         if approvers and decision.by not in approvers:
-            raise ValueError(f"'{decision.by}' may not decide this approval")
+            raise ApplicationError(
+                f"'{decision.by}' is not among the approvers of approval '{node_id}'",
+                type=APPROVER_REFUSED,
+            )
         return node_id
+
+    def check_approver(self, decision: DecisionInput) -> None:
+        """Refuse, before it is accepted, a decision for an approval that names its approvers
+        unless the API established who decides (`DecisionInput.verified`): a name alone
+        proves nothing. Only the update's validator checks this, so decisions recorded
+        before it replay as they were taken."""
+        node_id = self.check_decision(decision)
+        if self._approvers(node_id) and not decision.verified:
+            raise ApplicationError(
+                f"approval '{node_id}' names its approvers: '{decision.by}' must decide with "
+                "an API key bound to them, or with their approval link (this key is bound "
+                "to no person)",
+                type=APPROVER_REFUSED,
+            )
 
     def _approvers(self, node_id: str) -> list[str]:
         """Who may decide the approval `node_id` waits for: as rendered when it started."""
@@ -334,12 +353,21 @@ class Waits:
             if not await _wait_until(lambda: node.id in self.decisions, what.until):
                 return Outcome("timeout", None)
         decision = self.decisions.pop(node.id)
-        output = {
+        output: dict[str, Any] = {
             "decision": "approved" if decision.approved else "rejected",
             "by": decision.by,
             "comment": decision.comment,
             "decided_at": workflow.now().isoformat(),
         }
+        if decision.via is not None:
+            # Who and how, as the API established it; decisions recorded before it kept
+            # none, and their output stays as it was.
+            output.update(
+                verified=decision.verified,
+                via=decision.via,
+                key_id=decision.key_id,
+                link_id=decision.link_id,
+            )
         return Outcome("approved" if decision.approved else "rejected", output)
 
     @contextmanager

@@ -83,6 +83,8 @@ class Caller:
     organization_id: str
     api_key_id: str
     scope: Scope
+    person: str | None = None
+    """Whom the key belongs to: decisions made with it are that person's."""
 
 
 def source_of(request: Request) -> str:
@@ -114,6 +116,7 @@ async def get_caller(
         organization_id=organization.id,
         api_key_id=api_key.id,
         scope=api_key.scope if api_key.scope in SCOPES else "read",
+        person=api_key.person,
     )
 
 

@@ -14,6 +14,7 @@ from app.api.json_bodies import JsonBodyMiddleware
 from app.api.routes import (
     accounts,
     api_keys,
+    approval_links,
     health,
     language,
     organization,
@@ -78,6 +79,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     router.include_router(language.router)
     router.include_router(workflows.router)
     router.include_router(runs.router)
+    router.include_router(approval_links.router)
     router.include_router(accounts.router)
     router.include_router(run_stream.router)
     router.include_router(run_nodes.router)

@@ -143,13 +143,24 @@ class EventInput(BaseModel):
 
 
 class DecisionInput(BaseModel):
-    """An approver's answer to a waiting `approval` node."""
+    """An approver's answer to a waiting `approval` node. Who decided is not the caller's to
+    say: it is the person the API key belongs to (`by` may repeat it, nothing else)."""
+
+    # Who decided and how are recorded by the API alone: a body cannot carry them.
+    model_config = ConfigDict(extra="forbid")
 
     node_id: str | None = Field(
         default=None, description="The approval node; may be left out when only one waits."
     )
     approved: bool
-    by: str = Field(min_length=1, max_length=200)
+    by: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=320,
+        description="Leave out with a key bound to a person: it decides as that person (a "
+        "different `by` is a 403). Required with a key bound to no one: recorded as said, "
+        "`verified: false`, and refused by approvals that name their approvers.",
+    )
     comment: str = Field(default="", max_length=5000)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -169,3 +169,14 @@ class WorkflowExport(BaseModel):
 class Health(BaseModel):
     status: str
     checks: dict[str, str]
+
+
+Person = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=320,
+        # The shape of an approval's approvers (`app.language.nodes.flow`): compared exactly.
+        pattern=r"^[^\s\x00-\x1f\x7f](?:[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f])?$",
+    ),
+]

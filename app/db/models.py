@@ -60,6 +60,9 @@ class ApiKey(SQLModel, table=True):
     expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     """After this the key authenticates nothing; None: it never expires."""
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    person: str | None = Field(default=None, max_length=320)
+    """Whom the key belongs to (an e-mail or a name), set by an admin key when it is made:
+    decisions made with it are that person's. None: a key of no one in particular."""
 
 
 class Workflow(SQLModel, table=True):
@@ -203,3 +206,23 @@ class WebhookReceipt(SQLModel, table=True):
     organization_id: str = _org_fk()
     run_id: str = Field(max_length=200)
     received_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+
+
+class ApprovalLink(SQLModel, table=True):
+    """A signed approval link minted for one approver of one waiting approval
+    (`app.services.approval_links`). The token itself is never stored: its MAC proves it was
+    minted here, and this row makes it single-use (`used_at`)."""
+
+    __tablename__ = "approval_link"
+    __table_args__ = (Index("ix_approval_link_run", "organization_id", "run_id"),)
+
+    id: str = Field(default_factory=lambda: new_id("apl"), primary_key=True, max_length=40)
+    organization_id: str = _org_fk()
+    run_id: str = Field(max_length=200)
+    node_id: str = Field(max_length=200)
+    approver: str = Field(max_length=320)
+    minted_by_key_id: str = Field(max_length=40)
+    """The API key that minted it: a link is worth what the key that made it is worth."""
+    created_at: datetime = _created_at()
+    expires_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

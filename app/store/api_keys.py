@@ -62,6 +62,7 @@ async def issue_key(
     name: str,
     scope: Scope = "write",
     expires_at: datetime | None = None,
+    person: str | None = None,
     secret_key: str,
 ) -> IssuedKey:
     secret = KEY_PREFIX + secrets.token_urlsafe(32)
@@ -72,6 +73,7 @@ async def issue_key(
         key_hash=hash_key(secret, secret_key=secret_key),
         scope=scope,
         expires_at=expires_at,
+        person=person,
     )
     session.add(record)
     await session.flush()
@@ -157,6 +159,7 @@ async def create_key(
     name: str,
     scope: Scope = "write",
     expires_at: datetime | None = None,
+    person: str | None = None,
     secret_key: str,
 ) -> IssuedKey:
     """Issue and store a key for an existing organization."""
@@ -166,6 +169,7 @@ async def create_key(
         name=name,
         scope=scope,
         expires_at=expires_at,
+        person=person,
         secret_key=secret_key,
     )
     await session.commit()

@@ -13,7 +13,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 Purpose = Literal[
-    "api-key-hash", "page-token", "webhook-verify-token", "sandbox-client-secret"
+    "api-key-hash", "page-token", "webhook-verify-token", "sandbox-client-secret",
+    "approval-link",
 ]  # fmt: skip
 
 

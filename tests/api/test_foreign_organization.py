@@ -16,6 +16,7 @@ BODIES: dict[str, Any] = {
     "start_run": {},
     "send_run_event": {"name": "go"},
     "decide_run_approval": {"approved": True, "by": "ann"},
+    "create_approval_link": {"approver": "ann"},
     "terminate_run": {},
     "backfill_schedule": {"start_at": "2025-01-01T00:00:00Z", "end_at": "2025-01-02T00:00:00Z"},
     "set_webhook_secret": {},

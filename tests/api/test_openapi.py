@@ -95,6 +95,7 @@ def test_every_route_but_health_and_webhook_deliveries_needs_a_key(
     assert public == {
         "health",
         "finish_x_authorization",
+        "decide_with_approval_link",
         "deliver_webhook_get",
         "deliver_webhook_post",
         "deliver_webhook_put",

@@ -11,7 +11,9 @@ from tests.utils.api import (
     FAILING_GRAPH,
     GREETING_GRAPH,
     WAITING_GRAPH,
+    as_key,
     create_workflow,
+    person_key,
     start_run,
     wait_for_end,
     wait_until_waiting,
@@ -53,9 +55,11 @@ async def test_an_event_for_an_ended_run_is_a_conflict(api: ApiHarness) -> None:
 async def test_an_approval_is_decided_by_an_allowed_approver(api: ApiHarness) -> None:
     run_id = await start_run(api.client, await create_workflow(api.client, APPROVAL_GRAPH))
     await wait_until_waiting(api.client, run_id, "review")
-    decided = await api.client.post(
-        f"/runs/{run_id}/decisions", json={"approved": False, "by": "ann", "comment": "no"}
-    )
+    _, key = await person_key(api.client, "ann")
+    async with as_key(api, key) as ann:
+        decided = await ann.post(
+            f"/runs/{run_id}/decisions", json={"approved": False, "comment": "no"}
+        )
     assert decided.status_code == 200, decided.text
     assert decided.json() == {"run_id": run_id, "node_id": "review"}
     final = await wait_for_end(api.client, run_id)
@@ -65,11 +69,14 @@ async def test_an_approval_is_decided_by_an_allowed_approver(api: ApiHarness) ->
 async def test_a_decision_from_someone_not_allowed_is_refused(api: ApiHarness) -> None:
     run_id = await start_run(api.client, await create_workflow(api.client, APPROVAL_GRAPH))
     await wait_until_waiting(api.client, run_id, "review")
-    refused = await api.client.post(
-        f"/runs/{run_id}/decisions", json={"approved": True, "by": "bob"}
+    _, key = await person_key(api.client, "bob")
+    async with as_key(api, key) as bob:
+        refused = await bob.post(f"/runs/{run_id}/decisions", json={"approved": True})
+    assert refused.status_code == 403
+    assert (
+        "'bob' is not among the approvers of approval 'review'"
+        in (refused.json()["error"]["message"])
     )
-    assert refused.status_code == 409
-    assert "'bob' may not decide" in refused.json()["error"]["message"]
     state = (await api.client.get(f"/runs/{run_id}")).json()
     assert state["status"] == "running"
     await api.client.post(f"/runs/{run_id}/cancel")

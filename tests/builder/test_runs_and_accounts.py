@@ -7,8 +7,9 @@ from __future__ import annotations
 import re
 
 import httpx
-from playwright.async_api import Page, expect
+from playwright.async_api import Browser, Page, expect
 
+from tests.builder.conftest import open_page
 from tests.builder.stack import Stack
 
 APPROVAL_GRAPH = {
@@ -48,6 +49,42 @@ async def test_a_waiting_approval_is_approved_from_the_execution_view_and_the_ru
     await expect(page.get_by_test_id("node-publish")).to_have_attribute("data-status", "succeeded")
     ended = page.get_by_role("status").filter(has_text=re.compile(r"ended · \d+ updates"))
     await expect(ended).to_be_visible()
+
+
+async def test_a_key_bound_to_a_person_approves_as_that_person_without_typing_a_name(
+    browser: Browser, stack: Stack
+) -> None:
+    review = {"message": "Publish it?", "approvers": ["ana@example.com"]}
+    graph = {
+        "nodes": [
+            {"id": "start", "type": "trigger.manual"},
+            {"id": "review", "type": "approval", "parameters": review},
+        ],
+        "edges": [{"source": "start", "target": "review"}],
+    }
+    run_id = await start_run(stack, graph)
+    async with stack.api() as api:
+        made = await api.post(
+            "/api-keys", json={"name": "Ana", "scope": "write", "person": "ana@example.com"}
+        )
+        made.raise_for_status()
+    opened = await open_page(browser, stack)
+    page = opened.page
+    await page.context.add_init_script(
+        f"window.sessionStorage.setItem('flowhold.api_key', {made.json()['key']!r})"
+    )
+    await page.goto(f"/ui/runs/{run_id}")
+
+    await expect(page.get_by_test_id("decider")).to_have_text("Deciding as ana@example.com")
+    await expect(page.get_by_label("By")).to_have_count(0)
+    await page.get_by_role("button", name="Approve review").click()
+
+    await expect(page.get_by_test_id("run-status")).to_have_text("succeeded")
+    async with stack.api() as api:
+        output = (await api.get(f"/runs/{run_id}")).json()["nodes"]["review"]["output"]
+    assert (output["by"], output["verified"], output["via"]) == ("ana@example.com", True, "key")
+    await page.context.close()
+    assert opened.errors == []
 
 
 EVENT_GRAPH = {

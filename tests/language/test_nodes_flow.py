@@ -314,6 +314,8 @@ def test_approval_accepts_every_option() -> None:
         ({}, ("message",)),
         ({"message": ""}, ("message",)),
         ({"message": "ok?", "approvers": [""]}, ("approvers", 0)),
+        ({"message": "ok?", "approvers": ["ann "]}, ("approvers", 0)),
+        ({"message": "ok?", "approvers": ["ann\nbob"]}, ("approvers", 0)),
         ({"message": "ok?", "approvers": "a@x.io"}, ("approvers",)),
         ({"message": "ok?", "approvers": ["a@x.io", "a@x.io"]}, ("approvers",)),
         ({"message": "ok?", "timeout": -1}, ("timeout",)),
@@ -325,7 +327,9 @@ def test_approval_refuses(parameters: dict[str, Any], loc: tuple[Any, ...]) -> N
 
 def test_approval_output_is_the_decision() -> None:
     output = NODE_TYPES["approval"].output
-    assert set(output["properties"]) == {"decision", "by", "comment", "decided_at"}
+    assert set(output["properties"]) == {
+        "decision", "by", "comment", "decided_at", "verified", "via", "key_id", "link_id"
+    }  # fmt: skip
 
 
 # loop

@@ -108,3 +108,17 @@ async def foreign_client(api: ApiHarness) -> httpx.AsyncClient:
     """A client authenticated as another organization (close it)."""
     key = await new_organization_key(api.settings)
     return http_client(base_url=api.url, headers={"Authorization": f"Bearer {key}"}, timeout=30)
+
+
+async def person_key(client: httpx.AsyncClient, person: str) -> tuple[str, str]:
+    """A write key bound to `person`, made with the admin key of `client`: (its id, the key)."""
+    response = await client.post(
+        "/api-keys", json={"name": f"key of {person}", "scope": "write", "person": person}
+    )
+    assert response.status_code == 201, response.text
+    return response.json()["id"], response.json()["key"]
+
+
+def as_key(api: ApiHarness, key: str) -> httpx.AsyncClient:
+    """A client of the same API with another key (close it)."""
+    return http_client(base_url=api.url, headers={"Authorization": f"Bearer {key}"}, timeout=30)

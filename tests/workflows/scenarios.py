@@ -121,6 +121,21 @@ def decide(node_id: str, *, approved: bool) -> Drive:
     return drive
 
 
+def decide_with_link(node_id: str) -> Drive:
+    """A decision as the API makes it from an approval link: its approver, verified."""
+
+    async def drive(handle: Handle, services: Services) -> None:
+        await wait_until_waiting(handle, node_id)
+        decision = DecisionInput(
+            node_id=node_id, approved=True, by="ana@example.com", comment="ok", verified=True,
+            via="link", key_id="key_0123456789abcdef01234567",
+            link_id="apl_0123456789abcdef01234567",
+        )  # fmt: skip
+        await handle.execute_update(DECIDE_UPDATE, decision, result_type=str)
+
+    return drive
+
+
 def numbered_events_then_approval(events: int) -> Drive:
     """While `hold` waits for its approval, `events` `paid` events numbered from 0; then
     `hold` is approved."""
@@ -245,6 +260,12 @@ async def the_event_on_the_signal_that_ends_the_run(client: Client, handle: Hand
 
 
 # -- scenarios ---------------------------------------------------------------------------
+
+_APPROVAL_BY = graph(
+    node("review", "approval", {"message": "Publish?", "approvers": ["ana@example.com"]}),
+    value("publish", "{{ nodes.review.by }} via {{ nodes.review.via }}"),
+    edges=[("start", "review"), ("review", "publish", "approved")],
+)
 
 _APPROVAL = graph(
     node("review", "approval", {"message": "Publish {{ trigger.title }}?", "timeout": "P2D"}),
@@ -426,6 +447,7 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario("approval_approved", _APPROVAL, {"title": "post"}, decide("review", approved=True)),
     Scenario("approval_rejected", _APPROVAL, {"title": "post"}, decide("review", approved=False)),
     Scenario("approval_timeout", _APPROVAL, {"title": "post"}),
+    Scenario("approval_by_a_verified_approver", _APPROVAL_BY, {}, decide_with_link("review")),
     Scenario(
         "loop_three_items_two_at_a_time",
         graph(

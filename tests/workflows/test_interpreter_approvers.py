@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
 
 from app.catalog import CATALOG
 from tests.utils.compiling import GraphInvalidError, compile_workflow
@@ -19,7 +20,7 @@ from tests.workflows.harness import (
     wait_until_waiting,
 )
 from tests.workflows.test_interpreter_continue_as_new import SMALL_HISTORY, tick, ticking_loop
-from workflows.state import DECIDE_UPDATE, DecisionInput
+from workflows.state import APPROVER_REFUSED, DECIDE_UPDATE, DecisionInput
 
 
 def reviewed_by(*approvers: str, **fields: Any) -> dict[str, Any]:
@@ -32,7 +33,9 @@ def reviewed_by(*approvers: str, **fields: Any) -> dict[str, Any]:
 
 async def refused(handle: Any, by: str) -> bool:
     try:
-        await handle.execute_update(DECIDE_UPDATE, DecisionInput(approved=True, by=by))
+        await handle.execute_update(
+            DECIDE_UPDATE, DecisionInput(approved=True, by=by, verified=True)
+        )
     except WorkflowUpdateFailedError:
         return True
     return False
@@ -48,7 +51,9 @@ async def test_approvers_are_rendered_from_the_trigger_and_variables(
     assert await refused(handle, "{{ trigger.manager }}")
     assert await refused(handle, "intern")
     assert (await state_of(handle)).nodes["review"].status == "waiting"
-    await handle.execute_update(DECIDE_UPDATE, DecisionInput(approved=True, by="ann@example.com"))
+    await handle.execute_update(
+        DECIDE_UPDATE, DecisionInput(approved=True, by="ann@example.com", verified=True)
+    )
     assert (await handle.result()).output == {"publish": "ann@example.com said yes"}
 
 
@@ -121,5 +126,36 @@ async def test_approvers_rendered_at_the_start_are_kept_across_continue_as_new(
     assert later.variables["approver"] == "mallory"
     assert [wait.approvers for wait in later.waiting_for if wait.node_id == "review"] == [["lee"]]
     assert await refused(handle, "mallory")
-    await handle.execute_update(DECIDE_UPDATE, DecisionInput(approved=True, by="lee"))
+    await handle.execute_update(
+        DECIDE_UPDATE, DecisionInput(approved=True, by="lee", verified=True)
+    )
     assert (await handle.result()).nodes["review"].output["by"] == "lee"
+
+
+async def test_a_name_alone_does_not_decide_an_approval_that_names_its_approvers(
+    client: Client, task_queue: str
+) -> None:
+    handle = await start(client, task_queue, reviewed_by("ann@example.com"), {})
+    await wait_until_waiting(handle, "review")
+    with pytest.raises(WorkflowUpdateFailedError) as failure:
+        await handle.execute_update(
+            DECIDE_UPDATE, DecisionInput(approved=True, by="ann@example.com", via="key")
+        )
+    cause = failure.value.cause
+    assert isinstance(cause, ApplicationError)
+    assert cause.type == APPROVER_REFUSED
+    assert "approval 'review' names its approvers" in cause.message
+    assert (await state_of(handle)).nodes["review"].status == "waiting"
+    verified = DecisionInput(
+        approved=True, by="ann@example.com", verified=True, via="link", key_id="key_1",
+        link_id="apl_1",
+    )  # fmt: skip
+    await handle.execute_update(DECIDE_UPDATE, verified)
+    output = (await handle.result()).nodes["review"].output
+    assert {key: output[key] for key in ("by", "verified", "via", "key_id", "link_id")} == {
+        "by": "ann@example.com",
+        "verified": True,
+        "via": "link",
+        "key_id": "key_1",
+        "link_id": "apl_1",
+    }

@@ -220,7 +220,9 @@ async def test_an_approval_waits_across_runs_and_is_decided_in_a_later_one(
     later = await wait_until_waiting(handle, "review")
     assert later.started_at == first.started_at
     assert later.waiting_for == [wait for wait in first.waiting_for if wait.node_id == "review"]
-    await handle.execute_update(DECIDE_UPDATE, DecisionInput(approved=True, by="ann"))
+    await handle.execute_update(
+        DECIDE_UPDATE, DecisionInput(approved=True, by="ann", verified=True)
+    )
     state = await handle.result()
     assert state.nodes["review"].output["by"] == "ann"
     assert state.nodes["review"].attempts == 1
@@ -266,7 +268,9 @@ async def test_a_run_whose_branches_all_wait_continues_as_new_on_a_flood_of_even
         first.waiting_for, key=lambda wait: wait.node_id
     )
     await handle.signal(EVENT_SIGNAL, EventInput(name="paid", payload={"order": 7, "amount": 5}))
-    await handle.execute_update(DECIDE_UPDATE, DecisionInput(approved=True, by="ana"))
+    await handle.execute_update(
+        DECIDE_UPDATE, DecisionInput(approved=True, by="ana", verified=True)
+    )
     state = await handle.result()
     assert state.output == {"done": "5 by ana"}
     assert state.dropped_events == DroppedEvents(overflow=12)

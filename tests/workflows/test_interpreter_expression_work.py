@@ -158,7 +158,9 @@ async def test_matching_many_buffered_events_breathes_rather_than_fail_the_task(
     await wait_until_waiting(handle, "hold")
     for number in range(events):
         await handle.signal(EVENT_SIGNAL, EventInput(name="paid", payload={"n": number}))
-    await handle.execute_update(DECIDE_UPDATE, DecisionInput(approved=True, by="ann"))
+    await handle.execute_update(
+        DECIDE_UPDATE, DecisionInput(approved=True, by="ann", verified=True)
+    )
     final = await finished(handle)
     # Matched in one task, the hundred events took seconds: the deadlock detector failed
     # the task (TMPRL1101) on every retry.

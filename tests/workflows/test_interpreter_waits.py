@@ -200,7 +200,8 @@ async def test_an_approval_follows_the_decision(
     handle = await start(client, task_queue, approval_graph())
     await wait_until_waiting(handle, "review")
     decided = await handle.execute_update(
-        DECIDE_UPDATE, DecisionInput(approved=approved, by="ann", comment="not today")
+        DECIDE_UPDATE,
+        DecisionInput(approved=approved, by="ann", comment="not today", verified=True),
     )
     assert decided == "review"
     final = await handle.result()
@@ -219,10 +220,14 @@ async def test_a_decision_from_someone_not_listed_is_refused(
     handle = await start(client, task_queue, approval_graph(approvers=["boss"]))
     await wait_until_waiting(handle, "review")
     with pytest.raises(WorkflowUpdateFailedError):
-        await handle.execute_update(DECIDE_UPDATE, DecisionInput(approved=True, by="intern"))
+        await handle.execute_update(
+            DECIDE_UPDATE, DecisionInput(approved=True, by="intern", verified=True)
+        )
     state = await state_of(handle)
     assert state.nodes["review"].status == "waiting"
-    await handle.execute_update(DECIDE_UPDATE, DecisionInput(approved=True, by="boss"))
+    await handle.execute_update(
+        DECIDE_UPDATE, DecisionInput(approved=True, by="boss", verified=True)
+    )
     assert (await handle.result()).output == {"publish": "boss said yes"}
 
 
@@ -230,7 +235,9 @@ async def test_a_decision_when_nothing_waits_is_refused(client: Client, task_que
     handle = await start(client, task_queue, waiting_for_event())
     await wait_until_waiting(handle, "pay")
     with pytest.raises(WorkflowUpdateFailedError):
-        await handle.execute_update(DECIDE_UPDATE, DecisionInput(approved=True, by="ann"))
+        await handle.execute_update(
+            DECIDE_UPDATE, DecisionInput(approved=True, by="ann", verified=True)
+        )
     await cancel_and_wait(handle)
 
 

@@ -8,8 +8,9 @@ from datetime import datetime, timedelta
 from fastapi import APIRouter, status
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
-from app.api.deps import AdminDep, SessionDep, SettingsDep
+from app.api.deps import AdminDep, CallerDep, SessionDep, SettingsDep
 from app.api.responses import AUTHENTICATED, WRITES, errors
+from app.api.schemas import Person
 from app.db.models import ApiKey
 from app.db.types import utcnow
 from app.store import api_keys as store
@@ -42,6 +43,13 @@ class ApiKeyCreate(ApiKeyBase):
     read_only: bool | None = Field(
         default=None, description="Deprecated: `true` is `scope: read`, `false` is `write`."
     )
+    person: Person | None = Field(
+        default=None,
+        description="Whom the key belongs to (an e-mail or a name): decisions made with it "
+        "are recorded as this person's, verified, and approvals that name this person "
+        "among their `approvers` take them. Empty: a key of no one in particular.",
+        examples=["ana@example.com"],
+    )
 
     @model_validator(mode="after")
     def _one_way_to_say_the_scope(self) -> ApiKeyCreate:
@@ -71,6 +79,7 @@ class ApiKeyPublic(ApiKeyBase):
     created_at: datetime
     last_used_at: datetime | None = Field(description="When it last authenticated a request.")
     revoked_at: datetime | None
+    person: str | None = Field(description="Whom the key belongs to; null: no one.")
 
 
 class ApiKeyCreated(ApiKeyPublic):
@@ -102,6 +111,7 @@ async def create_api_key(
         name=body.name,
         scope=body.chosen_scope,
         expires_at=body.expires_at,
+        person=body.person,
         secret_key=settings.secret_key,
     )
     public = _public(issued.record)
@@ -119,6 +129,7 @@ def _public(key: ApiKey) -> ApiKeyPublic:
         last_used_at=key.last_used_at,
         expires_at=key.expires_at,
         revoked_at=key.revoked_at,
+        person=key.person,
     )
 
 
@@ -128,6 +139,16 @@ async def list_api_keys(caller: AdminDep, session: SessionDep) -> ApiKeysPublic:
     keys = await store.list_keys(session, organization_id=caller.organization_id)
     data = [_public(key) for key in keys]
     return ApiKeysPublic(data=data, count=len(data))
+
+
+@router.get("/current", operation_id="get_current_api_key", response_model=ApiKeyPublic)
+async def get_current_api_key(caller: CallerDep, session: SessionDep) -> ApiKeyPublic:
+    """The key this request is made with, of any scope: its scope, and the person it belongs
+    to (whom a decision made with it is recorded as)."""
+    key = await store.get_key(
+        session, organization_id=caller.organization_id, key_id=caller.api_key_id
+    )
+    return _public(key)
 
 
 @router.get(

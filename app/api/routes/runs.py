@@ -21,7 +21,7 @@ from app.api.run_schemas import (
     RunSummaryPublic,
     RunTerminate,
 )
-from app.services.runs import RunFilter, RunStatus, RunTrigger
+from app.services.runs import RunFilter, RunStatus, RunTrigger, decider_for_key
 
 router = APIRouter(tags=["runs"], responses={**AUTHENTICATED, **errors(503)})
 
@@ -182,17 +182,16 @@ async def decide_run_approval(
         Body(
             openapi_examples={
                 "approve": {
-                    "summary": "Approve the only waiting approval",
-                    "value": {"approved": True, "by": "ann@example.com"},
+                    "summary": "Approve the only waiting approval (with a person's key)",
+                    "value": {"approved": True},
                 },
                 "reject": {
                     "summary": "Reject a named approval node",
-                    "value": {
-                        "node_id": "review",
-                        "approved": False,
-                        "by": "ann@example.com",
-                        "comment": "wrong date",
-                    },
+                    "value": {"node_id": "review", "approved": False, "comment": "wrong date"},
+                },
+                "unbound_key": {
+                    "summary": "With a key bound to no one: say who, recorded unverified",
+                    "value": {"approved": True, "by": "ann@example.com"},
                 },
             }
         ),
@@ -201,14 +200,18 @@ async def decide_run_approval(
     runs: RunsDep,
 ) -> DecisionPublic:
     """Approve or reject a waiting `approval` node (a Temporal update, so the answer says
-    whether the run took it): 409 when nothing waits, or `by` is not an allowed approver."""
+    whether the run took it) as the person the key belongs to. The node's output records who
+    (`by`, `verified`), how (`via`, `key_id`) and when (`decided_at`). 409 when nothing
+    waits; 403 when `by` is not the key's person, or the approval names its approvers and
+    the key's person is not one of them (a key bound to no one never is)."""
+    decider = decider_for_key(key_id=caller.api_key_id, person=caller.person, claimed_by=body.by)
     node_id = await runs.decide(
         organization_id=caller.organization_id,
         run_id=run_id,
         node_id=body.node_id,
         approved=body.approved,
-        by=body.by,
         comment=body.comment,
+        decider=decider,
     )
     return DecisionPublic(run_id=run_id, node_id=node_id)
 

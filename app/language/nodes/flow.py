@@ -178,7 +178,16 @@ class WaitForEventParameters(Parameters):
     )
 
 
-ApproverName = Annotated[str, Field(min_length=1, max_length=320)]
+ApproverName = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=320,
+        # Compared exactly with the person a key is bound to: spaces around a name, or a
+        # control character in it, would make an approver nobody can ever be.
+        pattern=r"^[^\s\x00-\x1f\x7f](?:[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f])?$",
+    ),
+]
 
 
 class ApprovalParameters(Parameters):
@@ -194,9 +203,10 @@ class ApprovalParameters(Parameters):
         default_factory=list,
         max_length=100,
         description=(
-            "Who may decide (user identities such as email addresses); templates are "
-            "rendered when the approval starts and each must give a non-empty text. "
-            "Empty: anyone with write access to the workflow."
+            "Who may decide (the persons API keys are bound to, such as e-mail addresses); "
+            "templates are rendered when the approval starts and each must give a non-empty "
+            "text. Only a key bound to one of them, or their approval link, decides; anyone "
+            "else is refused (403). Empty: anyone with write access to the workflow."
         ),
         json_schema_extra={"examples": [["ana@example.com", "lee@example.com"]]},
     )
@@ -299,6 +309,17 @@ _DECISION = {
         "by": {"type": ["string", "null"], "description": "Who decided; null on timeout."},
         "comment": {"type": ["string", "null"]},
         "decided_at": {"type": "string", "format": "date-time"},
+        "verified": {
+            "type": "boolean",
+            "description": "Whether `by` was established by the engine (a key bound to that "
+            "person, or their approval link); false: a key bound to no one named them.",
+        },
+        "via": {"enum": ["key", "link"], "description": "How the decision came."},
+        "key_id": {
+            "type": ["string", "null"],
+            "description": "The API key that decided, or that minted the link.",
+        },
+        "link_id": {"type": ["string", "null"], "description": "The approval link used."},
     },
     "required": ["decision", "by", "comment", "decided_at"],
 }

@@ -6,9 +6,10 @@ and acts on them with, over the interpreter workflow on Temporal.
 - `status`: the run statuses the API answers and filters with, and which are terminal;
 - `listing`: runs from Temporal's visibility; `control`: events, decisions, cancel,
   terminate, and the input of a run to re-run; `details` and `child_events`: what reading and
-  events need from a run's history and plan.
+  events need from a run's history and plan; `deciders`: who decides an approval.
 """
 
+from app.services.runs.deciders import Decider, decider_for_key, decider_for_link
 from app.services.runs.listing import RunFilter, RunPage, RunSummary, RunTrigger
 from app.services.runs.reading import RunView
 from app.services.runs.service import RunService
@@ -18,6 +19,7 @@ from app.services.runs.status import RERUNNABLE, TERMINAL, RunStatus
 __all__ = [
     "RERUNNABLE",
     "TERMINAL",
+    "Decider",
     "RunFilter",
     "RunPage",
     "RunService",
@@ -27,6 +29,8 @@ __all__ = [
     "RunTrigger",
     "RunView",
     "StartedRun",
+    "decider_for_key",
+    "decider_for_link",
     "keyed_run_id",
     "prepare_start",
 ]

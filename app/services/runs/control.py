@@ -9,12 +9,13 @@ from temporalio.client import Client, WorkflowExecutionDescription, WorkflowUpda
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
-from app.errors import ConflictError, ErrorDetail, InvalidInputError
+from app.errors import ConflictError, ErrorDetail, InvalidInputError, PermissionDeniedError
 from app.services.runs.child_events import child_listeners
 from app.services.runs.details import run_input_of
 from app.services.runs.reading import RunHandle, describe_run
 from app.services.runs.status import RERUNNABLE, RunStatus, run_status
 from workflows.state import (
+    APPROVER_REFUSED,
     DECIDE_UPDATE,
     EVENT_SIGNAL,
     DecisionInput,
@@ -74,13 +75,15 @@ async def decide(
     client: Client, *, organization_id: str, run_id: str, decision: DecisionInput
 ) -> str:
     """Approve or reject a waiting approval; returns the node decided. The run refuses a
-    decision nothing waits for, or from someone not among the approvers (409)."""
+    decision nothing waits for (409), or from someone it does not take as an approver (403)."""
     handle, _ = await _running(client, organization_id, run_id)
     try:
         node_id: str = await handle.execute_update(DECIDE_UPDATE, decision, result_type=str)
     except WorkflowUpdateFailedError as failure:
         cause = failure.cause
         message = cause.message if isinstance(cause, ApplicationError) else str(cause)
+        if isinstance(cause, ApplicationError) and cause.type == APPROVER_REFUSED:
+            raise PermissionDeniedError(f"decision refused: {message}") from None
         raise ConflictError(f"decision refused: {message}") from None
     except RPCError as error:
         if error.status == RPCStatusCode.NOT_FOUND:

@@ -13,6 +13,7 @@ from temporalio.client import Client
 from app.errors import ConflictError
 from app.services import payload_limits
 from app.services.runs import control
+from app.services.runs.deciders import Decider
 from app.services.runs.details import trigger_payload
 from app.services.runs.listing import RunFilter, RunPage, list_runs
 from app.services.runs.node_details import NodeView, node_view
@@ -185,11 +186,21 @@ class RunService:
         run_id: str,
         node_id: str | None,
         approved: bool,
-        by: str,
         comment: str,
+        decider: Decider,
     ) -> str:
-        """Approve or reject a waiting approval; returns the node decided (`control.decide`)."""
-        decision = DecisionInput(node_id=node_id, approved=approved, by=by, comment=comment)
+        """Approve or reject a waiting approval as `decider`; returns the node decided
+        (`control.decide`)."""
+        decision = DecisionInput(
+            node_id=node_id,
+            approved=approved,
+            comment=comment,
+            by=decider.by,
+            verified=decider.verified,
+            via=decider.via,
+            key_id=decider.key_id,
+            link_id=decider.link_id,
+        )
         return await control.decide(
             self._client, organization_id=organization_id, run_id=run_id, decision=decision
         )

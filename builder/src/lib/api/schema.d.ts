@@ -205,6 +205,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api-keys/current": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Current Api Key
+         * @description The key this request is made with, of any scope: its scope, and the person it belongs
+         *     to (whom a decision made with it is recorded as).
+         */
+        get: operations["get_current_api_key"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api-keys/{key_id}": {
         parameters: {
             query?: never;
@@ -224,6 +245,29 @@ export interface paths {
          * @description Revoke a key: from now on it authenticates nothing. The record stays, marked revoked.
          */
         delete: operations["revoke_api_key"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/approval-links/decision": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Decide With Approval Link
+         * @description Approve or reject as the approver the link was minted for, without an API key: 401
+         *     for a link not minted here or altered, 403 once expired, 409 once used (or when the
+         *     approval no longer waits). Failed links count against the caller's address like bad
+         *     API keys (429).
+         */
+        post: operations["decide_with_approval_link"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -415,6 +459,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/runs/{run_id}/approval-links": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create Approval Link
+         * @description Mint a signed, single-use link for one approver of a waiting approval: 409 when the
+         *     run waits for no such approval, 422 when the approval names its approvers and this is
+         *     not one of them. The decision made with it records the approver, the link and this key.
+         */
+        post: operations["create_approval_link"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/runs/{run_id}/cancel": {
         parameters: {
             query?: never;
@@ -447,7 +513,10 @@ export interface paths {
         /**
          * Decide Run Approval
          * @description Approve or reject a waiting `approval` node (a Temporal update, so the answer says
-         *     whether the run took it): 409 when nothing waits, or `by` is not an allowed approver.
+         *     whether the run took it) as the person the key belongs to. The node's output records who
+         *     (`by`, `verified`), how (`via`, `key_id`) and when (`decided_at`). 409 when nothing
+         *     waits; 403 when `by` is not the key's person, or the approval names its approvers and
+         *     the key's person is not one of them (a key bound to no one never is).
          */
         post: operations["decide_run_approval"];
         delete?: never;
@@ -1052,6 +1121,12 @@ export interface components {
              */
             name: string;
             /**
+             * Person
+             * @description Whom the key belongs to (an e-mail or a name): decisions made with it are recorded as this person's, verified, and approvals that name this person among their `approvers` take them. Empty: a key of no one in particular.
+             * @example ana@example.com
+             */
+            person?: string | null;
+            /**
              * Read Only
              * @description Deprecated: `true` is `scope: read`, `false` is `write`.
              */
@@ -1093,6 +1168,11 @@ export interface components {
              * @example CI pipeline
              */
             name: string;
+            /**
+             * Person
+             * @description Whom the key belongs to; null: no one.
+             */
+            person: string | null;
             /**
              * Prefix
              * @description The key's first characters, to tell keys apart.
@@ -1138,6 +1218,11 @@ export interface components {
              */
             name: string;
             /**
+             * Person
+             * @description Whom the key belongs to; null: no one.
+             */
+            person: string | null;
+            /**
              * Prefix
              * @description The key's first characters, to tell keys apart.
              */
@@ -1162,6 +1247,68 @@ export interface components {
             count: number;
             /** Data */
             data: components["schemas"]["ApiKeyPublic"][];
+        };
+        /** ApprovalLinkCreate */
+        ApprovalLinkCreate: {
+            /**
+             * Approver
+             * @description Who decides with the link; when the approval names its approvers, one of them.
+             * @example ana@example.com
+             */
+            approver: string;
+            /**
+             * Expires In
+             * @description Seconds the link works for (60 s to 30 days; default 7 days).
+             * @default 604800
+             */
+            expires_in?: number;
+            /**
+             * Node Id
+             * @description The approval node; may be left out when only one waits.
+             */
+            node_id?: string | null;
+        };
+        /** ApprovalLinkCreated */
+        ApprovalLinkCreated: {
+            /** Approver */
+            approver: string;
+            /**
+             * Expires At
+             * Format: date-time
+             */
+            expires_at: string;
+            /** Id */
+            id: string;
+            /** Node Id */
+            node_id: string;
+            /** Run Id */
+            run_id: string;
+            /**
+             * Token
+             * @description Shown this once: whoever holds it decides as the approver, once. Send it to them; they `POST /approval-links/decision` with it.
+             * @example fhal_eyJsIjoi...Q
+             */
+            token: string;
+        };
+        /** ApprovalLinkDecision */
+        ApprovalLinkDecision: {
+            /**
+             * Approved
+             * @example true
+             */
+            approved: boolean;
+            /**
+             * Comment
+             * @default
+             * @example looks right
+             */
+            comment?: string;
+            /**
+             * Token
+             * @description The token the approval link was minted with.
+             * @example fhal_eyJsIjoi...Q
+             */
+            token: string;
         };
         /** BasicCredential */
         BasicCredential: {
@@ -1200,13 +1347,17 @@ export interface components {
         };
         /**
          * DecisionInput
-         * @description An approver's answer to a waiting `approval` node.
+         * @description An approver's answer to a waiting `approval` node. Who decided is not the caller's to
+         *     say: it is the person the API key belongs to (`by` may repeat it, nothing else).
          */
         DecisionInput: {
             /** Approved */
             approved: boolean;
-            /** By */
-            by: string;
+            /**
+             * By
+             * @description Leave out with a key bound to a person: it decides as that person (a different `by` is a 403). Required with a key bound to no one: recorded as said, `verified: false`, and refused by approvals that name their approvers.
+             */
+            by?: string | null;
             /**
              * Comment
              * @default
@@ -3521,6 +3672,89 @@ export interface operations {
             };
         };
     };
+    get_current_api_key: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiKeyPublic"];
+                };
+            };
+            /** @description Missing, invalid or revoked API key (or webhook signature). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [],
+                     *         "message": "missing API key: send 'Authorization: Bearer <key>'",
+                     *         "type": "unauthenticated"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The input is not valid; `details` names every field at fault. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [
+                     *           {
+                     *             "code": "missing",
+                     *             "message": "Field required",
+                     *             "path": [
+                     *               "body",
+                     *               "name"
+                     *             ]
+                     *           }
+                     *         ],
+                     *         "message": "the request is not valid",
+                     *         "type": "invalid_input"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many failed attempts from this address; `Retry-After` says when to try again. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [],
+                     *         "message": "too many failed authentications from this address: try again in 42 s",
+                     *         "type": "too_many_requests"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     get_api_key: {
         parameters: {
             query?: never;
@@ -3737,6 +3971,147 @@ export interface operations {
                      *         "details": [],
                      *         "message": "too many failed authentications from this address: try again in 42 s",
                      *         "type": "too_many_requests"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    decide_with_approval_link: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ApprovalLinkDecision"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DecisionPublic"];
+                };
+            };
+            /** @description Missing, invalid or revoked API key (or webhook signature). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [],
+                     *         "message": "missing API key: send 'Authorization: Bearer <key>'",
+                     *         "type": "unauthenticated"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The API key's scope does not allow this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [],
+                     *         "message": "this API key's scope is 'read': this needs a key of scope 'write'",
+                     *         "type": "forbidden"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The resource is not in a state that allows this. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [],
+                     *         "message": "run 'run_0123' has already ended",
+                     *         "type": "conflict"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The input is not valid; `details` names every field at fault. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [
+                     *           {
+                     *             "code": "missing",
+                     *             "message": "Field required",
+                     *             "path": [
+                     *               "body",
+                     *               "name"
+                     *             ]
+                     *           }
+                     *         ],
+                     *         "message": "the request is not valid",
+                     *         "type": "invalid_input"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many failed attempts from this address; `Retry-After` says when to try again. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [],
+                     *         "message": "too many failed authentications from this address: try again in 42 s",
+                     *         "type": "too_many_requests"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Temporal or the database does not answer; retry later. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [],
+                     *         "message": "Temporal is not reachable at 127.0.0.1:7233",
+                     *         "type": "service_unavailable"
                      *       }
                      *     }
                      */
@@ -4891,6 +5266,167 @@ export interface operations {
                      *         "details": [],
                      *         "message": "workflow 'wf_0123' not found",
                      *         "type": "not_found"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The input is not valid; `details` names every field at fault. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [
+                     *           {
+                     *             "code": "missing",
+                     *             "message": "Field required",
+                     *             "path": [
+                     *               "body",
+                     *               "name"
+                     *             ]
+                     *           }
+                     *         ],
+                     *         "message": "the request is not valid",
+                     *         "type": "invalid_input"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many failed attempts from this address; `Retry-After` says when to try again. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [],
+                     *         "message": "too many failed authentications from this address: try again in 42 s",
+                     *         "type": "too_many_requests"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Temporal or the database does not answer; retry later. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [],
+                     *         "message": "Temporal is not reachable at 127.0.0.1:7233",
+                     *         "type": "service_unavailable"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    create_approval_link: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ApprovalLinkCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApprovalLinkCreated"];
+                };
+            };
+            /** @description Missing, invalid or revoked API key (or webhook signature). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [],
+                     *         "message": "missing API key: send 'Authorization: Bearer <key>'",
+                     *         "type": "unauthenticated"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The API key's scope does not allow this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [],
+                     *         "message": "this API key's scope is 'read': this needs a key of scope 'write'",
+                     *         "type": "forbidden"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such resource in the caller's organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [],
+                     *         "message": "workflow 'wf_0123' not found",
+                     *         "type": "not_found"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The resource is not in a state that allows this. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [],
+                     *         "message": "run 'run_0123' has already ended",
+                     *         "type": "conflict"
                      *       }
                      *     }
                      */

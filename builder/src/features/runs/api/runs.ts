@@ -31,6 +31,9 @@ export const startRun = (workflowId: string, input: unknown) =>
     }),
   );
 
+/** The key the builder is signed in with: a key bound to a person decides as that person. */
+export const getCurrentKey = () => unwrap(api.GET("/api-keys/current"));
+
 export const decide = (runId: string, body: Schemas["DecisionInput"]) =>
   unwrap(api.POST("/runs/{run_id}/decisions", { ...runPath(runId), body }));
 

@@ -2,14 +2,19 @@ import { useState } from "react";
 
 import { ErrorMessage } from "../../../components/ui/feedback";
 import { formatTime } from "../../../lib/format";
-import { decide, sendEvent, type Run } from "../api/runs";
+import { useAsync } from "../../../lib/useAsync";
+import { decide, getCurrentKey, sendEvent, type Run } from "../api/runs";
 
 type Waiting = NonNullable<Run["waiting_for"]>[number];
 
 /** What the run waits for, with the controls to answer: approve or reject an approval, send
- * the event a wait listens for. */
+ * the event a wait listens for. A key bound to a person decides as that person, so nobody
+ * types who they are; a key of no one must say it (recorded unverified). */
 export function WaitingActions({ runId, waiting }: { runId: string; waiting: Waiting[] }) {
+  const currentKey = useAsync(getCurrentKey, []);
+  const person = currentKey.data?.person ?? null;
   const [by, setBy] = useState("builder");
+  const decider = person === null ? { by } : {};
   const [comment, setComment] = useState("");
   const [payload, setPayload] = useState<Record<string, string>>({});
   const [error, setError] = useState<unknown>(null);
@@ -42,10 +47,16 @@ export function WaitingActions({ runId, waiting }: { runId: string; waiting: Wai
           </p>
           {wait.kind === "approval" && (
             <div className="toolbar">
-              <label className="field field--inline">
-                <span>By</span>
-                <input className="input" value={by} onChange={(event) => setBy(event.target.value)} />
-              </label>
+              {person !== null ? (
+                <p className="muted" data-testid="decider">
+                  Deciding as {person}
+                </p>
+              ) : (
+                <label className="field field--inline">
+                  <span>By</span>
+                  <input className="input" value={by} onChange={(event) => setBy(event.target.value)} />
+                </label>
+              )}
               <label className="field field--inline">
                 <span>Comment</span>
                 <input className="input" value={comment} onChange={(event) => setComment(event.target.value)} />
@@ -55,7 +66,7 @@ export function WaitingActions({ runId, waiting }: { runId: string; waiting: Wai
                 className="button button--primary"
                 onClick={() =>
                   act(`Approved ${wait.node_id}`, () =>
-                    decide(runId, { node_id: wait.node_id, approved: true, by, comment }),
+                    decide(runId, { node_id: wait.node_id, approved: true, comment, ...decider }),
                   )
                 }
               >
@@ -66,7 +77,7 @@ export function WaitingActions({ runId, waiting }: { runId: string; waiting: Wai
                 className="button button--danger"
                 onClick={() =>
                   act(`Rejected ${wait.node_id}`, () =>
-                    decide(runId, { node_id: wait.node_id, approved: false, by, comment }),
+                    decide(runId, { node_id: wait.node_id, approved: false, comment, ...decider }),
                   )
                 }
               >
