@@ -38,9 +38,7 @@ def _guessable(secret: bytes) -> bool:
     return too_few_symbols or len(zlib.compress(secret, 9)) < len(secret) * 0.75
 
 
-_ORIGIN = re.compile(
-    r"^https?://[A-Za-z0-9.\-]+(:[0-9]{1,5})?$|^https?://\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?$"
-)
+_ORIGIN = re.compile(r"https?://([A-Za-z0-9.\-]+|\[[0-9A-Fa-f:.]+\])(:[0-9]{1,5})?")
 """An exact browser origin: scheme, host, optional port; nothing after."""
 
 
@@ -145,7 +143,7 @@ class Settings(BaseSettings):
     @classmethod
     def _cors_origins_are_origins(cls, value: str) -> str:
         for origin in _split_origins(value):
-            if origin != "*" and not _ORIGIN.match(origin):
+            if origin != "*" and not _ORIGIN.fullmatch(origin):
                 raise ValueError(
                     f"CORS_ORIGINS: {origin!r} is not an origin: write scheme://host[:port], "
                     "with no path and no trailing slash"

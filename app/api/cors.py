@@ -26,10 +26,11 @@ PREFLIGHT_MAX_AGE = "600"
 class CorsMiddleware:
     def __init__(self, app: ASGIApp, origins: Iterable[str]) -> None:
         self.app = app
-        self.origins = frozenset(origins)
+        # Browsers send scheme and host in lower case; a listed `https://Builder.example` too.
+        self.origins = frozenset(origin.lower() for origin in origins)
 
     def _allows(self, origin: str) -> bool:
-        return origin in self.origins or "*" in self.origins
+        return origin.lower() in self.origins or "*" in self.origins
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not self.origins:

@@ -23,7 +23,8 @@ PREFLIGHT = {
 
 @pytest.fixture
 async def cors_api(api_servers: SharedApis, backend: str) -> AsyncIterator[ApiHarness]:
-    server = await api_servers.get(backend, cors_origins=f"{BUILDER}, {DEV_SERVER}")
+    # Listed as a person might type it; browsers send hosts in lower case.
+    server = await api_servers.get(backend, cors_origins=f"{BUILDER}, http://LocalHost:5173")
     async with organization_on(server) as harness:
         yield harness
 
