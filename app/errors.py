@@ -50,11 +50,15 @@ class ErrorDetail:
     path: tuple[str | int, ...] = ()
     node_id: str | None = None
     code: str | None = None
+    edge_id: str | int | None = None
+    """The edge of a graph the problem is about: its `id`, or its index when it has none."""
 
     def as_json(self) -> dict[str, Any]:
         detail: dict[str, Any] = {"path": list(self.path), "message": self.message}
         if self.node_id is not None:
             detail["node_id"] = self.node_id
+        if self.edge_id is not None:
+            detail["edge_id"] = self.edge_id
         if self.code is not None:
             detail["code"] = self.code
         return detail

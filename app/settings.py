@@ -6,6 +6,7 @@ Every setting is documented in README.md and `.env.example`; keep the three in s
 from __future__ import annotations
 
 import functools
+import re
 import zlib
 from pathlib import Path
 from typing import Literal
@@ -40,6 +41,14 @@ def _guessable(secret: bytes) -> bool:
     compresses (random bytes and random text do not)."""
     too_few_symbols = len(set(secret)) < min(12, len(secret) // 4)
     return too_few_symbols or len(zlib.compress(secret, 9)) < len(secret) * 0.75
+
+
+_ORIGIN = re.compile(r"https?://([A-Za-z0-9.\-]+|\[[0-9A-Fa-f:.]+\])(:[0-9]{1,5})?")
+"""An exact browser origin: scheme, host, optional port; nothing after."""
+
+
+def _split_origins(value: str) -> tuple[str, ...]:
+    return tuple(origin.strip() for origin in value.split(",") if origin.strip())
 
 
 class Settings(BaseSettings):
@@ -151,6 +160,22 @@ class Settings(BaseSettings):
     """Base URL the API is reached at from outside (e.g. `https://flows.example.com`), used in
     webhook URLs; empty: the URL of the request that asks for them."""
 
+    cors_origins: str = Field(default="", max_length=5000)
+    """Origins of builders served elsewhere that may call the API from a browser: exact
+    origins (`https://builder.example.com`) separated by commas; empty: no CORS headers at
+    all. `*` (any origin) is refused in production."""
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _cors_origins_are_origins(cls, value: str) -> str:
+        for origin in _split_origins(value):
+            if origin != "*" and not _ORIGIN.fullmatch(origin):
+                raise ValueError(
+                    f"CORS_ORIGINS: {origin!r} is not an origin: write scheme://host[:port], "
+                    "with no path and no trailing slash"
+                )
+        return value
+
     @field_validator("vault_keys")
     @classmethod
     def _vault_keys_parse(cls, value: str) -> str:
@@ -170,6 +195,11 @@ class Settings(BaseSettings):
             )
             if value == default or not value
         ]
+        if "*" in self.cors_origin_list:
+            raise ValueError(
+                "CORS_ORIGINS '*' lets any web page call the API in production: list the "
+                "builders' origins"
+            )
         if defaults:
             raise ValueError(
                 "refusing to start in production with development defaults for "
@@ -207,6 +237,10 @@ class Settings(BaseSettings):
         """The sandbox OAuth client's secret, the same in every process that shares
         SECRET_KEY, so none needs to be told it (nor stored)."""
         return keyed_hash(self.secret_key, "sandbox-client-secret", "x")
+
+    @property
+    def cors_origin_list(self) -> tuple[str, ...]:
+        return _split_origins(self.cors_origins)
 
     @property
     def resolved_database_url(self) -> str:

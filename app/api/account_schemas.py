@@ -7,7 +7,7 @@ import re
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from activities.http.hosts import MAX_ALLOWED_HOSTS, MAX_HOST_LENGTH, normalize_host_pattern
 from app.vault.credentials import ALLOWED_HOSTS_FIELD
@@ -113,6 +113,42 @@ class XTokensCreate(_Input):
         default_factory=list, max_length=20
     )
     display_name: DisplayName | None = Field(default=None, description="Default: @username.")
+
+
+_RETURN_TO_SHAPE = "a path on this API's own origin, such as '/ui/accounts'"
+
+
+class XAuthorizationStart(_Input):
+    """Where the browser goes back to once X sends it to the callback (optional)."""
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"return_to": "/ui/accounts"}]}
+    )
+
+    return_to: str | None = Field(
+        default=None,
+        max_length=500,
+        description=(
+            "A path on this API's own origin: the callback answers `303` to it with "
+            "`?connected=acc_…` or `?error=…&message=…` instead of JSON."
+        ),
+    )
+
+    @field_validator("return_to")
+    @classmethod
+    def _same_origin_path(cls, value: str | None) -> str | None:
+        # `//host` and `/\host` are other origins to a browser; a scheme is another origin.
+        if value is None:
+            return None
+        if (
+            not value.startswith("/")
+            or value.startswith(("//", "/\\"))
+            or "\\" in value
+            or "#" in value
+            or any(character.isspace() or not character.isprintable() for character in value)
+        ):
+            raise ValueError(f"return_to must be {_RETURN_TO_SHAPE} (no fragment), not {value!r}")
+        return value
 
 
 class XAuthorizationStarted(BaseModel):

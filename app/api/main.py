@@ -9,6 +9,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi_offline import FastAPIOffline
 
 from app.api import builder_ui, errors
+from app.api.cors import CorsMiddleware
 from app.api.hardening import HardeningMiddleware
 from app.api.json_bodies import JsonBodyMiddleware
 from app.api.routes import (
@@ -62,9 +63,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         static_url="/docs-assets",
     )
-    # Added last, so outermost: every answer, refusals included, gets the hardening headers.
+    # Added late, so outside the routes: every answer, refusals included, gets the hardening
+    # headers.
     app.add_middleware(JsonBodyMiddleware)
     app.add_middleware(HardeningMiddleware)
+    # Outside the hardening, so that its refusals (431) are readable by a listed builder too.
+    app.add_middleware(CorsMiddleware, origins=settings.cors_origin_list)
     app.state.failed_authentication = FailureLimiter(
         limit=settings.failed_authentications_per_minute,
         window=60,

@@ -13,6 +13,10 @@ class ErrorDetailPublic(BaseModel):
     )
     message: str
     node_id: str | None = Field(default=None, description="The workflow node, if any.")
+    edge_id: str | int | None = Field(
+        default=None,
+        description="The workflow edge, if any: its `id`, or its index in `edges` without one.",
+    )
     code: str | None = Field(default=None, description="Stable machine-readable kind.")
 
 

@@ -92,7 +92,7 @@ class GraphValidation(BaseModel):
     valid: bool
     plan_hash: str | None = Field(description="Hash of the compiled plan when valid.")
     errors: list[dict[str, Any]] = Field(
-        description="Every problem: `path`, `message`, `node_id`, `code`."
+        description="Every problem: `path`, `message`, `node_id`, `edge_id`, `code`."
     )
 
 
@@ -102,6 +102,13 @@ class WorkflowPublic(WorkflowBase):
     latest_version: int
     created_at: datetime
     updated_at: datetime
+
+
+class WorkflowDetail(WorkflowPublic):
+    """A workflow with its latest version's graph, so a builder opens it in one read."""
+
+    graph: dict[str, Any] = Field(description="The latest version's graph, as it was stored.")
+    plan_hash: str = Field(description="The latest version's plan hash.")
 
 
 class WorkflowsPublic(BaseModel):

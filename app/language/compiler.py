@@ -13,14 +13,16 @@ from app.language.validation import (
 
 def build_plan(checked: CheckedGraph) -> Plan:
     graph, analysis = checked.graph, checked.analysis
-    outgoing: dict[str, dict[str, list[str]]] = {node.id: {} for node in graph.nodes}
-    incoming: dict[str, list[str]] = {node.id: [] for node in graph.nodes}
+    # Sticky notes and groups are the builder's: a plan has only what runs.
+    runnable = [node for node in graph.nodes if not node.ui_only]
+    outgoing: dict[str, dict[str, list[str]]] = {node.id: {} for node in runnable}
+    incoming: dict[str, list[str]] = {node.id: [] for node in runnable}
     for edge in checked.edges:
         outgoing[edge.source].setdefault(edge.handle, []).append(edge.target)
         if edge.index not in analysis.back_edges:
             incoming[edge.target].append(edge.source)
     nodes: dict[str, PlanNode] = {}
-    for node in sorted(graph.nodes, key=lambda n: n.id):
+    for node in sorted(runnable, key=lambda n: n.id):
         node_type = checked.types[node.id]
         nodes[node.id] = PlanNode(
             id=node.id,
@@ -45,7 +47,7 @@ def build_plan(checked: CheckedGraph) -> Plan:
         )
     return Plan(
         triggers=tuple(
-            sorted(node.id for node in graph.nodes if checked.types[node.id].kind == "trigger")
+            sorted(node.id for node in runnable if checked.types[node.id].kind == "trigger")
         ),
         nodes=nodes,
         variables=graph.settings.variables,

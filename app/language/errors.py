@@ -41,4 +41,5 @@ class Issue:
     """The node the problem belongs to, if any."""
     path: tuple[str | int, ...] = field(default=())
     """Where in the submitted document, e.g. `("nodes", 3, "parameters", "url")`."""
-    edge_id: str | None = None
+    edge_id: str | int | None = None
+    """The edge the problem belongs to, if any: its `id`, or its index when it has none."""

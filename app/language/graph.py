@@ -1,7 +1,10 @@
 """The workflow graph as people send it: React Flow's `toObject()` or the native form.
 
 Both forms normalise to `WorkflowGraph`. UI-only fields (`position`, `selected`,
-`dragging`, `measured`, `viewport`, ...) are accepted and dropped.
+`dragging`, `measured`, `viewport`, `parentId`, ...) are accepted and dropped. A React Flow
+node may carry a generic `type` (`"flowNode"`) with the engine's type in `data.type`; UI-only
+nodes (`note`, `group`) stay in `nodes` and are skipped by validation and the compiler.
+`ReactFlowNode`, `NoteNode` and `GroupNode` describe those shapes for schemas and builders.
 """
 
 from __future__ import annotations
@@ -29,11 +32,9 @@ class _Lenient(BaseModel):
     model_config = ConfigDict(extra="ignore", populate_by_name=True)
 
 
-class GraphNode(_Lenient):
-    """A node: what it does (`type`, `parameters`) and how it behaves when things go wrong."""
+class _NodeFields(_Lenient):
+    """What a node does besides its id and type, in the native form and in React Flow's `data`."""
 
-    id: str = Field(pattern=NODE_ID_PATTERN, description="Stable id; edges and expressions use it.")
-    type: str = Field(min_length=1, max_length=100, description="A type from `GET /node-types`.")
     name: str | None = Field(default=None, max_length=200, description="Shown in the builder.")
     parameters: dict[str, Any] = Field(
         default_factory=dict, description="The node type's parameters; strings may hold {{ }}."
@@ -55,6 +56,68 @@ class GraphNode(_Lenient):
         description="fail the run; continue with the error as output; or follow the `error` edge.",
     )
     disabled: bool = Field(default=False, description="Skipped: the run passes straight through.")
+
+
+class GraphNode(_NodeFields):
+    """A node: what it does (`type`, `parameters`) and how it behaves when things go wrong."""
+
+    id: str = Field(pattern=NODE_ID_PATTERN, description="Stable id; edges and expressions use it.")
+    type: str = Field(min_length=1, max_length=100, description="A type from `GET /node-types`.")
+
+    @property
+    def ui_only(self) -> bool:
+        """A sticky note or a group: drawn by the builder, never run."""
+        return self.type in UI_NODE_TYPES
+
+
+UI_NODE_TYPES = frozenset({"note", "group"})
+"""Node types a builder draws and the engine ignores (no edges may join them)."""
+
+
+class Position(BaseModel):
+    x: float
+    y: float
+
+
+class ReactFlowNodeData(_NodeFields):
+    """A React Flow node's `data`: the native node's fields, the engine's type among them."""
+
+    type: str = Field(
+        min_length=1, max_length=100, description="The engine's node type; wins over the node's."
+    )
+    label: str | None = Field(default=None, description="Used as `name` when there is none.")
+
+
+class ReactFlowNode(_Lenient):
+    """A node as React Flow's `toObject()` exports it: any `type` the builder draws it with
+    (`"flowNode"`), the engine's fields under `data`."""
+
+    id: str = Field(pattern=NODE_ID_PATTERN)
+    type: str | None = Field(default=None, description="The builder's own; `data.type` decides.")
+    position: Position | None = None
+    data: ReactFlowNodeData
+
+
+class NoteNode(_Lenient):
+    """A sticky note: kept with the graph, never run, no edges."""
+
+    id: str = Field(pattern=NODE_ID_PATTERN)
+    type: Literal["note"]
+    position: Position | None = None
+    width: float | None = None
+    height: float | None = None
+    data: dict[str, Any] = Field(default_factory=dict, examples=[{"text": "Ask Ana first"}])
+
+
+class GroupNode(_Lenient):
+    """A group frame; its children's `parentId` is layout only."""
+
+    id: str = Field(pattern=NODE_ID_PATTERN)
+    type: Literal["group"]
+    position: Position | None = None
+    width: float | None = None
+    height: float | None = None
+    data: dict[str, Any] = Field(default_factory=dict, examples=[{"label": "Publishing"}])
 
 
 class GraphEdge(_Lenient):
@@ -93,11 +156,20 @@ _NODE_FIELDS = (
 
 
 def _flatten_react_flow_node(node: Any) -> Any:
-    """React Flow keeps our fields under `data`; lift them to the node itself."""
-    if not isinstance(node, dict) or not isinstance(node.get("data"), dict):
+    """React Flow keeps our fields under `data`; lift them to the node itself. The engine's
+    type in `data.type` wins over the node's own, which is the builder's drawing type."""
+    if not isinstance(node, dict):
         return node
-    data = node["data"]
+    data = node.get("data")
+    engine_type = data["type"] if isinstance(data, dict) and "type" in data else node.get("type")
+    if isinstance(engine_type, str) and engine_type in UI_NODE_TYPES:
+        # A note's text or a group's size is the builder's; only its id and type matter here.
+        return {"id": node.get("id"), "type": engine_type}
+    if not isinstance(data, dict):
+        return node
     flat = {key: value for key, value in node.items() if key != "data"}
+    if "type" in data:
+        flat["type"] = engine_type
     for key in _NODE_FIELDS:
         if key in data and key not in flat:
             flat[key] = data[key]

@@ -17,6 +17,7 @@ from app.language.nodes.fields import EXPRESSION_SYNTAX
 from app.language.parameter_validators import is_templated, message_of
 
 DEFAULT_HANDLE = "out"
+_UI_NAMES = {"note": "sticky note", "group": "group"}
 
 
 NOT_RENDERED = "is used as written, templates are not rendered here: write the value out"
@@ -76,9 +77,10 @@ def check_nodes(
     types: dict[str, NodeType] = {}
     handles: dict[str, tuple[str, ...]] = {}
     issues: list[Issue] = []
+    ui_only: set[str] = set()
     for index, node in enumerate(graph.nodes):
         path: tuple[str | int, ...] = ("nodes", index)
-        if node.id in types or node.id in handles:
+        if node.id in types or node.id in handles or node.id in ui_only:
             issues.append(
                 Issue(
                     "duplicate_node_id",
@@ -87,6 +89,10 @@ def check_nodes(
                     (*path, "id"),
                 )
             )
+            continue
+        if node.ui_only:
+            # Drawn, never run: no parameters to check, no outputs (edges to it are refused).
+            ui_only.add(node.id)
             continue
         node_type = catalog.get(node.type)
         if node_type is None:
@@ -196,6 +202,7 @@ def check_edges(
     handles: Mapping[str, tuple[str, ...]],
 ) -> tuple[list[Edge], list[Issue]]:
     on_error = {node.id: node.on_error for node in graph.nodes}
+    ui_only = {node.id: _UI_NAMES[node.type] for node in graph.nodes if node.ui_only}
     edges: list[Edge] = []
     issues: list[Issue] = []
     seen_ids: set[str] = set()
@@ -206,13 +213,26 @@ def check_edges(
         dangling = False
         ends = (("source", raw.source, raw.target), ("target", raw.target, raw.source))
         for end, node_id, other in ends:
-            if node_id not in handles:
+            if node_id not in handles and node_id not in ui_only:
                 issues.append(
                     Issue(
                         "dangling_edge",
                         f"edge {end} '{node_id}' is not a node of this workflow",
                         # Shown on the end that exists, so a builder can place it.
                         other if other in handles else None,
+                        (*path, end),
+                        raw.id,
+                    )
+                )
+                dangling = True
+        for end, node_id in (("source", raw.source), ("target", raw.target)):
+            if node_id in ui_only:
+                issues.append(
+                    Issue(
+                        "edge_to_ui_node",
+                        f"'{node_id}' is a {ui_only[node_id]}: it is drawn, never run, so no "
+                        "edge may join it",
+                        None,
                         (*path, end),
                         raw.id,
                     )

@@ -11,7 +11,7 @@ import re
 import zoneinfo
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from pydantic import ValidationError
@@ -162,7 +162,7 @@ def _check_shape(
             )
         )
     analysis = analyse(
-        [node.id for node in graph.nodes],
+        [node.id for node in graph.nodes if not node.ui_only],
         edges,
         triggers=triggers,
         loops=[node.id for node in graph.nodes if node.type == LOOP_TYPE],
@@ -270,7 +270,25 @@ def validate(
         The checked graph and no issues, or None and every issue found.
     """
     with collector_paused():
-        return _validate(document, catalog, accounts, limits)
+        checked, issues = _validate(document, catalog, accounts, limits)
+    return checked, _with_edge_ids(document, issues)
+
+
+def _with_edge_ids(document: Any, issues: list[Issue]) -> list[Issue]:
+    """Every problem about an edge names it, so a builder can mark it: its `id`, else its
+    index in `edges`."""
+    edges = document.get("edges") if isinstance(document, dict) else None
+    if not isinstance(edges, list):
+        return issues
+    named = []
+    for issue in issues:
+        index = issue.path[1] if len(issue.path) > 1 and issue.path[0] == "edges" else None
+        if issue.edge_id is None and isinstance(index, int) and 0 <= index < len(edges):
+            raw = edges[index]
+            edge_id = raw.get("id") if isinstance(raw, dict) else None
+            issue = replace(issue, edge_id=edge_id if isinstance(edge_id, str) else index)
+        named.append(issue)
+    return named
 
 
 def _validate(
@@ -287,7 +305,7 @@ def _validate(
     analysis, shape_issues = _check_shape(graph, types, edges)
     issues += shape_issues
     references: dict[str, list[Reference]] = {}
-    known = {node.id for node in graph.nodes}
+    known = {node.id for node in graph.nodes if not node.ui_only}
     for index, node in enumerate(graph.nodes):
         node_type = types.get(node.id)
         if node_type is None:

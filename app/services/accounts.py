@@ -29,7 +29,12 @@ from app.errors import (
 )
 from app.store.accounts import connect_account, delete_account, get_account
 from app.vault import Vault
-from app.vault.authorizations import begin_authorization, browser_hash, take_authorization
+from app.vault.authorizations import (
+    PendingAuthorization,
+    begin_authorization,
+    browser_hash,
+    take_authorization,
+)
 from app.vault.credentials import CredentialKind, load_credential
 
 log = logging.getLogger(__name__)
@@ -79,9 +84,15 @@ class Connections:
         )  # fmt: skip
 
     async def start_x_authorization(
-        self, session: AsyncSession, *, organization_id: str, browser_secret: str
+        self,
+        session: AsyncSession,
+        *,
+        organization_id: str,
+        browser_secret: str,
+        return_to: str | None = None,
     ) -> StartedAuthorization:
-        """An authorize URL for X, valid for the browser holding `browser_secret` only."""
+        """An authorize URL for X, valid for the browser holding `browser_secret` only; the
+        callback sends the browser on to `return_to` (a path here) when one is given."""
         if not self.endpoints.x_client_id:
             raise ServiceUnavailableError(
                 "X is not configured here: set X_CLIENT_ID (and X_CLIENT_SECRET)"
@@ -92,21 +103,34 @@ class Connections:
             session, self.vault, organization_id=organization_id, platform="x", state=state,
             code_verifier=verifier, redirect_uri=self.endpoints.x_redirect_uri,
             scopes=list(X_SCOPES), expires_at=expires_at, browser_secret=browser_secret,
+            return_to=return_to,
         )  # fmt: skip
         url = self.x.authorize_url(state=state, code_challenge=code_challenge(verifier))
         return StartedAuthorization(authorize_url=url, expires_at=expires_at)
 
+    async def take_x_authorization(
+        self, session: AsyncSession, *, state: str
+    ) -> PendingAuthorization:
+        """The authorization the callback's `state` names, spent so it is used once (a 422
+        when unknown, used or expired)."""
+        pending = await take_authorization(session, self.vault, state=state)
+        if pending is None or pending.platform != "x":
+            unknown = "this authorization is unknown, was used already or expired: start again"
+            raise InvalidInputError(unknown, [ErrorDetail(unknown, path=("query", "state"))])
+        return pending
+
     async def finish_x_authorization(
-        self, session: AsyncSession, *, state: str, code: str, browser_secret: str | None
+        self,
+        session: AsyncSession,
+        *,
+        pending: PendingAuthorization,
+        code: str,
+        browser_secret: str | None,
     ) -> Account:
         """Exchange the callback's code (with the PKCE verifier kept for its `state`), in the
         browser that started the authorization only: otherwise anyone could send a link made
         for their organization to someone else, whose approval would connect that person's X
         account to the sender's organization."""
-        pending = await take_authorization(session, self.vault, state=state)
-        if pending is None or pending.platform != "x":
-            unknown = "this authorization is unknown, was used already or expired: start again"
-            raise InvalidInputError(unknown, [ErrorDetail(unknown, path=("query", "state"))])
         if (
             browser_secret is None
             or pending.browser_hash is None
@@ -126,9 +150,12 @@ class Connections:
             expires_at=grant.expires_at(utcnow()),
         )  # fmt: skip
 
-    async def finish_x_authorization_refused(self, session: AsyncSession, *, state: str) -> None:
-        """The person declined (or X failed): forget the authorization."""
-        await take_authorization(session, self.vault, state=state)
+    async def forget_x_authorization(
+        self, session: AsyncSession, *, state: str
+    ) -> PendingAuthorization | None:
+        """The person declined (or X failed): spend the authorization; None when unknown."""
+        pending = await take_authorization(session, self.vault, state=state)
+        return pending if pending is not None and pending.platform == "x" else None
 
     async def connect_instagram(
         self,

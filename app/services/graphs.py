@@ -24,6 +24,7 @@ def issue_details(issues: list[Issue], *, under: tuple[str, ...] = ("graph",)) -
             path=(*under, *issue.path),
             node_id=issue.node_id,
             code=issue.code,
+            edge_id=issue.edge_id,
         )
         for issue in issues
     ]

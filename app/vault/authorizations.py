@@ -43,6 +43,8 @@ class PendingAuthorization:
     browser_hash: str | None = field(default=None, repr=False)
     """SHA-256 of the secret the starting browser holds in a cookie; None for authorizations
     started before they were bound to a browser."""
+    return_to: str | None = None
+    """A path on the API's own origin to send the browser back to after the callback."""
 
 
 async def begin_authorization(
@@ -57,9 +59,11 @@ async def begin_authorization(
     scopes: list[str],
     expires_at: datetime,
     browser_secret: str,
+    return_to: str | None = None,
 ) -> None:
     """Remember an authorization until its callback (or `expires_at`), bound to the browser
-    that holds `browser_secret` (only its hash is kept); commits."""
+    that holds `browser_secret` (only its hash is kept), with where the browser goes back to
+    after it (`return_to`); commits."""
     row = OAuthAuthorization(
         state_hash=state_hash(state),
         organization_id=organization_id,
@@ -70,10 +74,11 @@ async def begin_authorization(
         ciphertext=b"",
         expires_at=expires_at,
     )
-    sealed = vault.seal(
-        {"code_verifier": code_verifier, "browser_hash": browser_hash(browser_secret)},
-        binding=authorization_binding(row),
-    )
+    secret = {"code_verifier": code_verifier, "browser_hash": browser_hash(browser_secret)}
+    if return_to is not None:
+        # Not secret, but sealed with the rest so that nobody can change where it leads.
+        secret["return_to"] = return_to
+    sealed = vault.seal(secret, binding=authorization_binding(row))
     row.key_id, row.ciphertext = sealed.key_id, sealed.ciphertext
     # Abandoned authorizations would pile up otherwise; each new one sweeps the expired.
     await session.exec(
@@ -110,4 +115,5 @@ async def take_authorization(
         scopes=list(row.scopes),
         code_verifier=secret["code_verifier"],
         browser_hash=secret.get("browser_hash"),
+        return_to=secret.get("return_to"),
     )

@@ -160,8 +160,11 @@ async def test_connecting_x_through_the_sandbox_oauth_shows_the_account_active(
     async with stack.api() as api:
         before = (await api.get("/accounts")).json()["data"]
 
-    async with page.context.expect_page():
+    # The tab goes to X (the sandbox's consent page) and X's callback sends it back here.
+    async with page.expect_navigation(url=re.compile(r"/ui/accounts\?connected=acc_\w+$")):
         await page.get_by_role("button", name="Connect X").click()
+    # The page takes the outcome out of the address once it has shown it.
+    await page.wait_for_url(re.compile(r"/ui/accounts$"))
     await expect(page.get_by_role("status").filter(has_text="Account connected")).to_be_visible()
 
     async with stack.api() as api:

@@ -8,8 +8,10 @@ import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated, Any
+from urllib.parse import parse_qsl, urlencode
 
 from fastapi import APIRouter, Cookie, Depends, Query, Request, Response, status
+from fastapi.responses import RedirectResponse
 
 from activities.accounts.tokens import TokenKeeper
 from activities.endpoints import PlatformEndpoints
@@ -28,6 +30,7 @@ from app.api.account_schemas import (
     CredentialPublic,
     HttpAccountCreate,
     InstagramConnect,
+    XAuthorizationStart,
     XAuthorizationStarted,
     XTokensCreate,
     credential_fields,
@@ -36,6 +39,7 @@ from app.api.deps import AdminDep, CallerDep, DatabaseDep, SessionDep, SettingsD
 from app.api.responses import errors
 from app.db.models import Account
 from app.errors import (
+    AppError,
     ConflictError,
     ErrorDetail,
     InvalidInputError,
@@ -132,11 +136,28 @@ async def list_accounts(
     return AccountsPublic(data=data, count=count)
 
 
+_SENT_BACK: Responses = {
+    303: {
+        "description": (
+            "When the authorization was started with `return_to`: the browser goes back there "
+            "with `?connected=<account id>`, or `?error=<kind>&message=<what went wrong>`."
+        )
+    }
+}
+
+
+def _send_back(return_to: str, **outcome: str) -> RedirectResponse:
+    """A 303 to `return_to` (a path here) with the outcome added to its query."""
+    path, _, query = return_to.partition("?")
+    pairs = [*parse_qsl(query, keep_blank_values=True), *outcome.items()]
+    return RedirectResponse(f"{path}?{urlencode(pairs)}", status_code=status.HTTP_303_SEE_OTHER)
+
+
 @router.get(
     "/x/callback",
     operation_id="finish_x_authorization",
     response_model=AccountPublic,
-    responses={**errors(422), **_PLATFORM},
+    responses={**errors(422), **_PLATFORM, **_SENT_BACK},
 )
 async def finish_x_authorization(
     session: SessionDep,
@@ -146,19 +167,31 @@ async def finish_x_authorization(
     code: Annotated[str | None, Query(max_length=2000)] = None,
     error: Annotated[str | None, Query(max_length=200)] = None,
     error_description: Annotated[str | None, Query(max_length=2000)] = None,
-) -> AccountPublic:
+) -> AccountPublic | RedirectResponse:
     """Where X sends the person back. No API key: `state` ties it to the authorization (and
     organization) it started, once, within ten minutes, and the cookie set when it started
-    ties it to that browser (403 in any other); the code is exchanged with PKCE."""
+    ties it to that browser (403 in any other); the code is exchanged with PKCE. Started
+    with `return_to`, it answers `303` back there instead of JSON (an unknown `state` has no
+    `return_to`, so it stays a 422)."""
     if error is not None or not code:
         # Used up either way, so the same state cannot be tried again.
-        await connections.finish_x_authorization_refused(session, state=state)
+        refused = await connections.forget_x_authorization(session, state=state)
         message = f"X did not authorize: {error_description or error or 'no code'}"
+        if refused is not None and refused.return_to is not None:
+            return _send_back(refused.return_to, error=error or "access_denied", message=message)
         raise InvalidInputError(message, [ErrorDetail(message=message, path=("query", "error"))])
-    with _platform_errors(("query", "state")):
-        account = await connections.finish_x_authorization(
-            session, state=state, code=code, browser_secret=browser_secret
-        )
+    pending = await connections.take_x_authorization(session, state=state)
+    try:
+        with _platform_errors(("query", "state")):
+            account = await connections.finish_x_authorization(
+                session, pending=pending, code=code, browser_secret=browser_secret
+            )
+    except AppError as failure:
+        if pending.return_to is None:
+            raise
+        return _send_back(pending.return_to, error=failure.type, message=failure.message)
+    if pending.return_to is not None:
+        return _send_back(pending.return_to, connected=account.id)
     return await _public(session, connections.vault, account)
 
 
@@ -175,16 +208,21 @@ async def start_x_authorization(
     caller: AdminDep,
     session: SessionDep,
     connections: ConnectionsDep,
+    body: XAuthorizationStart | None = None,
     browser_secret: Annotated[str | None, Cookie(alias=BROWSER_COOKIE, max_length=100)] = None,
 ) -> XAuthorizationStarted:
     """Start connecting an X account: send the person to `authorize_url`; X brings them back
-    to `/accounts/x/callback`, which stores the account. The answer sets a short-lived cookie
+    to `/accounts/x/callback`, which stores the account and answers it as JSON, or, with
+    `return_to`, sends the browser back there (`303`). The answer sets a short-lived cookie
     that binds the authorization to this browser: approve it in the same browser (a script
     keeps the cookie, as `curl -c jar -b jar` does)."""
     browser_secret = browser_secret or secrets.token_urlsafe(32)
     with _platform_errors():
         started = await connections.start_x_authorization(
-            session, organization_id=caller.organization_id, browser_secret=browser_secret
+            session,
+            organization_id=caller.organization_id,
+            browser_secret=browser_secret,
+            return_to=body.return_to if body is not None else None,
         )
     response.set_cookie(
         BROWSER_COOKIE,

@@ -20,6 +20,7 @@ from app.api.schemas import (
     MAX_VERSION,
     GraphValidation,
     WorkflowCreate,
+    WorkflowDetail,
     WorkflowPublic,
     WorkflowsPublic,
     WorkflowUpdate,
@@ -126,15 +127,24 @@ async def validate_workflow(
 @router.get(
     "/{workflow_id}",
     operation_id="get_workflow",
-    response_model=WorkflowPublic,
+    response_model=WorkflowDetail,
     responses=errors(404),
 )
-async def get_workflow(workflow_id: str, caller: CallerDep, session: SessionDep) -> WorkflowPublic:
-    """A workflow's name, state and latest version number."""
+async def get_workflow(workflow_id: str, caller: CallerDep, session: SessionDep) -> WorkflowDetail:
+    """A workflow's name, state and latest version number, with that version's graph (as it
+    was stored) and plan hash."""
     workflow = await store.get_workflow(
         session, organization_id=caller.organization_id, workflow_id=workflow_id
     )
-    return public(workflow)
+    latest = await store.get_version(
+        session,
+        organization_id=caller.organization_id,
+        workflow_id=workflow_id,
+        version=workflow.latest_version,
+    )
+    return WorkflowDetail(
+        **public(workflow).model_dump(), graph=latest.graph, plan_hash=latest.plan_hash
+    )
 
 
 @router.patch(
@@ -257,6 +267,22 @@ async def list_workflow_versions(
         data=[WorkflowVersionSummary.model_validate(row, from_attributes=True) for row in rows],
         count=count,
     )
+
+
+@router.get(
+    "/{workflow_id}/versions/latest",
+    operation_id="get_latest_workflow_version",
+    response_model=WorkflowVersionPublic,
+    responses=errors(404),
+)
+async def get_latest_workflow_version(
+    workflow_id: str, caller: CallerDep, session: SessionDep
+) -> WorkflowVersionPublic:
+    """The latest version, as `/versions/{latest_version}` answers it."""
+    row = await store.get_version(
+        session, organization_id=caller.organization_id, workflow_id=workflow_id
+    )
+    return WorkflowVersionPublic.model_validate(row, from_attributes=True)
 
 
 @router.get(

@@ -1,6 +1,7 @@
 // A workflow graph as stored by the API (the native form the builder saves) and as React Flow
-// nodes and edges. Sticky notes are not engine nodes: until the API keeps UI-only nodes
-// (builder/API_NEEDS.md), they travel in the graph's `ui.notes`, which the compiler ignores.
+// nodes and edges. Sticky notes and groups are UI-only nodes: the API keeps them in `nodes`
+// and never runs them. Graphs saved before it kept them have their notes in `ui.notes`, which
+// `fromStored` moves into the nodes.
 import type { Edge, Node, XYPosition } from "@xyflow/react";
 
 import type { Schemas } from "./api/client";
@@ -41,9 +42,17 @@ export interface NoteData extends Record<string, unknown> {
   text: string;
 }
 
+export interface GroupData extends Record<string, unknown> {
+  label: string;
+}
+
 export type EngineNode = Node<EngineNodeData, "engine">;
 export type NoteNode = Node<NoteData, "note">;
-export type FlowNode = EngineNode | NoteNode;
+export type GroupNode = Node<GroupData, "group">;
+export type FlowNode = EngineNode | NoteNode | GroupNode;
+
+/** Node types the API keeps with the graph and never runs; no edge may join them. */
+export const UI_ONLY_TYPES = new Set(["note", "group"]);
 
 export interface StoredNode {
   id: string;
@@ -56,6 +65,9 @@ export interface StoredNode {
   on_error?: OnError;
   disabled?: boolean;
   position?: XYPosition;
+  parentId?: string;
+  width?: number;
+  height?: number;
   data?: Record<string, unknown>;
 }
 
@@ -87,6 +99,23 @@ function isPosition(value: unknown): value is XYPosition {
   return typeof p?.x === "number" && typeof p?.y === "number";
 }
 
+function size(stored: StoredNode): { width?: number; height?: number } {
+  return {
+    ...(typeof stored.width === "number" ? { width: stored.width } : {}),
+    ...(typeof stored.height === "number" ? { height: stored.height } : {}),
+  };
+}
+
+/** A stored sticky note or group as React Flow draws it. */
+function uiNode(stored: StoredNode, type: string, position: XYPosition): FlowNode {
+  const data = stored.data ?? {};
+  const text = (value: unknown) => (typeof value === "string" ? value : "");
+  const common = { id: stored.id, position, ...size(stored) };
+  if (type === "group")
+    return { ...common, type: "group", data: { label: text(data.label) }, style: { ...size(stored) } };
+  return { ...common, type: "note", data: { text: text(data.text ?? (stored as { text?: unknown }).text) } };
+}
+
 /** React Flow nodes and edges for a stored graph (native, or a React Flow export with our
  * fields under `data`); `complete` is false when some node had no position. */
 export function fromStored(graph: StoredGraph): { nodes: FlowNode[]; edges: Edge[]; complete: boolean } {
@@ -94,6 +123,10 @@ export function fromStored(graph: StoredGraph): { nodes: FlowNode[]; edges: Edge
   const nodes: FlowNode[] = graph.nodes.map((stored, index) => {
     const fields: Record<string, unknown> = { ...stored, ...(stored.data ?? {}) };
     const type = typeof stored.data?.type === "string" ? stored.data.type : stored.type;
+    if (UI_ONLY_TYPES.has(type)) {
+      if (!isPosition(stored.position)) complete = false;
+      return uiNode(stored, type, isPosition(stored.position) ? stored.position : { x: index * 240, y: 0 });
+    }
     const data: EngineNodeData = {
       type,
       parameters: (fields.parameters as Record<string, unknown>) ?? {},
@@ -104,11 +137,15 @@ export function fromStored(graph: StoredGraph): { nodes: FlowNode[]; edges: Edge
     }
     if (!isPosition(stored.position)) complete = false;
     const position = isPosition(stored.position) ? stored.position : { x: index * 240, y: 0 };
-    return { id: stored.id, type: "engine", position, data };
+    const parent = typeof stored.parentId === "string" ? { parentId: stored.parentId } : {};
+    return { id: stored.id, type: "engine", position, data, ...parent };
   });
+  // A graph saved before the API kept UI-only nodes: its notes become nodes.
   for (const note of graph.ui?.notes ?? []) {
     nodes.push({ id: note.id, type: "note", position: note.position, data: { text: note.text } });
   }
+  // React Flow draws a child only after its parent: groups first.
+  nodes.sort((a, b) => Number(b.type === "group") - Number(a.type === "group"));
   const edges: Edge[] = (graph.edges ?? []).map((edge, index) => ({
     id: edge.id ?? `e${index}-${edge.source}-${edge.target}`,
     source: edge.source,
@@ -122,14 +159,33 @@ function round(position: XYPosition): XYPosition {
   return { x: Math.round(position.x), y: Math.round(position.y) };
 }
 
-/** The native graph the builder saves: engine nodes with their fields, edges, notes in `ui`.
- * `base` carries what the builder does not edit (e.g. `settings`). */
+/** A size people gave (a group's, a resized note's); not the measured one, which would make
+ * a graph just opened look changed. */
+function storedSize(node: FlowNode): { width?: number; height?: number } {
+  const { width, height } = node;
+  return {
+    ...(typeof width === "number" ? { width: Math.round(width) } : {}),
+    ...(typeof height === "number" ? { height: Math.round(height) } : {}),
+  };
+}
+
+/** The graph the builder saves: engine nodes in the native form with their fields, sticky
+ * notes and groups as UI-only nodes, edges. `base` carries what the builder does not edit
+ * (e.g. `settings`); an old `ui.notes` is dropped, its notes being nodes now. */
 export function toStored(nodes: FlowNode[], edges: Edge[], base: Partial<StoredGraph> = {}): StoredGraph {
   const engine: StoredNode[] = [];
-  const notes: StoredNote[] = [];
   for (const node of nodes) {
-    if (node.type === "note") {
-      notes.push({ id: node.id, text: node.data.text, position: round(node.position) });
+    const parent = node.parentId ? { parentId: node.parentId } : {};
+    if (node.type === "note" || node.type === "group") {
+      const data = node.type === "note" ? { text: node.data.text } : { label: node.data.label };
+      engine.push({
+        id: node.id,
+        type: node.type,
+        position: round(node.position),
+        ...storedSize(node),
+        ...parent,
+        data,
+      });
       continue;
     }
     const data = node.data as EngineNodeData;
@@ -141,6 +197,7 @@ export function toStored(nodes: FlowNode[], edges: Edge[], base: Partial<StoredG
     if (data.on_error && data.on_error !== "fail") stored.on_error = data.on_error;
     if (data.disabled) stored.disabled = true;
     stored.position = round(node.position);
+    if (node.parentId) stored.parentId = node.parentId;
     engine.push(stored);
   }
   const { nodes: _n, edges: _e, ui: _u, ...rest } = base;
@@ -153,7 +210,6 @@ export function toStored(nodes: FlowNode[], edges: Edge[], base: Partial<StoredG
       target: edge.target,
       ...(edge.sourceHandle ? { sourceHandle: edge.sourceHandle } : {}),
     })),
-    ...(notes.length ? { ui: { notes } } : {}),
   };
 }
 
@@ -183,18 +239,25 @@ export interface GraphIssue {
   path: (string | number)[];
   message: string;
   node_id?: string | null;
+  /** The edge the problem is about: its id, or its index in `edges` when it has none. */
+  edge_id?: string | number | null;
   code?: string | null;
 }
 
-/** Validation issues by node id (fields relative to the node), and the rest. `stored` is
- * the graph that was validated, so `nodes.<i>` paths find their node even without node_id. */
+/** Validation issues by node id (fields relative to the node), by edge id, and the rest (an
+ * issue about an edge and a node is in both). `stored` is the graph that was validated, so
+ * `nodes.<i>` paths find their node even without node_id. */
 export function issuesByNode(
   issues: GraphIssue[],
   stored: StoredGraph,
-): { byNode: Map<string, Problem[]>; general: GraphIssue[] } {
+): { byNode: Map<string, Problem[]>; byEdge: Map<string, GraphIssue[]>; general: GraphIssue[] } {
   const byNode = new Map<string, Problem[]>();
+  const byEdge = new Map<string, GraphIssue[]>();
   const general: GraphIssue[] = [];
   for (const issue of issues) {
+    const edgeId =
+      typeof issue.edge_id === "number" ? (stored.edges?.[issue.edge_id]?.id ?? null) : (issue.edge_id ?? null);
+    if (edgeId) byEdge.set(edgeId, [...(byEdge.get(edgeId) ?? []), issue]);
     const path = issue.path[0] === "graph" ? issue.path.slice(1) : issue.path;
     let nodeId = issue.node_id ?? null;
     let field: (string | number)[] = [];
@@ -203,10 +266,10 @@ export function issuesByNode(
       field = path.slice(2);
     }
     if (!nodeId) {
-      general.push(issue);
+      if (!edgeId) general.push(issue);
       continue;
     }
     byNode.set(nodeId, [...(byNode.get(nodeId) ?? []), { field, message: issue.message, code: issue.code }]);
   }
-  return { byNode, general };
+  return { byNode, byEdge, general };
 }

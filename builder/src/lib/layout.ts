@@ -11,7 +11,9 @@ export function layout(nodes: FlowNode[], edges: Edge[]): FlowNode[] {
   const graph = new dagre.graphlib.Graph();
   graph.setGraph({ rankdir: "LR", nodesep: 40, ranksep: 80 });
   graph.setDefaultEdgeLabel(() => ({}));
-  const engine = nodes.filter((node) => node.type !== "note");
+  // Notes and groups stay where people put them, and so do the nodes inside a group.
+  const placed = (node: FlowNode) => node.type === "engine" && !node.parentId;
+  const engine = nodes.filter(placed);
   for (const node of engine) {
     graph.setNode(node.id, { width: node.measured?.width ?? WIDTH, height: node.measured?.height ?? HEIGHT });
   }
@@ -20,11 +22,11 @@ export function layout(nodes: FlowNode[], edges: Edge[]): FlowNode[] {
   }
   dagre.layout(graph);
   return nodes.map((node) => {
-    if (node.type === "note") return node;
-    const placed = graph.node(node.id);
-    if (!placed) return node;
+    if (!placed(node)) return node;
+    const at = graph.node(node.id);
+    if (!at) return node;
     const width = node.measured?.width ?? WIDTH;
     const height = node.measured?.height ?? HEIGHT;
-    return { ...node, position: { x: placed.x - width / 2, y: placed.y - height / 2 } };
+    return { ...node, position: { x: at.x - width / 2, y: at.y - height / 2 } };
   });
 }

@@ -76,7 +76,8 @@ export interface paths {
         /**
          * Start X Authorization
          * @description Start connecting an X account: send the person to `authorize_url`; X brings them back
-         *     to `/accounts/x/callback`, which stores the account. The answer sets a short-lived cookie
+         *     to `/accounts/x/callback`, which stores the account and answers it as JSON, or, with
+         *     `return_to`, sends the browser back there (`303`). The answer sets a short-lived cookie
          *     that binds the authorization to this browser: approve it in the same browser (a script
          *     keeps the cookie, as `curl -c jar -b jar` does).
          */
@@ -98,7 +99,9 @@ export interface paths {
          * Finish X Authorization
          * @description Where X sends the person back. No API key: `state` ties it to the authorization (and
          *     organization) it started, once, within ten minutes, and the cookie set when it started
-         *     ties it to that browser (403 in any other); the code is exchanged with PKCE.
+         *     ties it to that browser (403 in any other); the code is exchanged with PKCE. Started
+         *     with `return_to`, it answers `303` back there instead of JSON (an unknown `state` has no
+         *     `return_to`, so it stays a 422).
          */
         get: operations["finish_x_authorization"];
         put?: never;
@@ -747,7 +750,8 @@ export interface paths {
         };
         /**
          * Get Workflow
-         * @description A workflow's name, state and latest version number.
+         * @description A workflow's name, state and latest version number, with that version's graph (as it
+         *     was stored) and plan hash.
          */
         get: operations["get_workflow"];
         put?: never;
@@ -951,6 +955,26 @@ export interface paths {
          * @description Every version of the workflow, newest first (their graphs: get one version).
          */
         get: operations["list_workflow_versions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/workflows/{workflow_id}/versions/latest": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Latest Workflow Version
+         * @description The latest version, as `/versions/{latest_version}` answers it.
+         */
+        get: operations["get_latest_workflow_version"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1414,6 +1438,11 @@ export interface components {
              * @description Stable machine-readable kind.
              */
             code?: string | null;
+            /**
+             * Edge Id
+             * @description The workflow edge, if any: its `id`, or its index in `edges` without one.
+             */
+            edge_id?: string | number | null;
             /** Message */
             message: string;
             /**
@@ -1475,7 +1504,7 @@ export interface components {
         GraphValidation: {
             /**
              * Errors
-             * @description Every problem: `path`, `message`, `node_id`, `code`.
+             * @description Every problem: `path`, `message`, `node_id`, `edge_id`, `code`.
              */
             errors: {
                 [key: string]: unknown;
@@ -2163,6 +2192,51 @@ export interface components {
              */
             name: string;
         };
+        /**
+         * WorkflowDetail
+         * @description A workflow with its latest version's graph, so a builder opens it in one read.
+         */
+        WorkflowDetail: {
+            /** Active */
+            active: boolean;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Description
+             * @default
+             * @example Says hello.
+             */
+            description?: string;
+            /**
+             * Graph
+             * @description The latest version's graph, as it was stored.
+             */
+            graph: {
+                [key: string]: unknown;
+            };
+            /** Id */
+            id: string;
+            /** Latest Version */
+            latest_version: number;
+            /**
+             * Name
+             * @example Greet a user
+             */
+            name: string;
+            /**
+             * Plan Hash
+             * @description The latest version's plan hash.
+             */
+            plan_hash: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
         /** WorkflowDuplicate */
         WorkflowDuplicate: {
             /**
@@ -2433,6 +2507,20 @@ export interface components {
             count: number;
             /** Data */
             data: components["schemas"]["WorkflowPublic"][];
+        };
+        /**
+         * XAuthorizationStart
+         * @description Where the browser goes back to once X sends it to the callback (optional).
+         * @example {
+         *       "return_to": "/ui/accounts"
+         *     }
+         */
+        XAuthorizationStart: {
+            /**
+             * Return To
+             * @description A path on this API's own origin: the callback answers `303` to it with `?connected=acc_…` or `?error=…&message=…` instead of JSON.
+             */
+            return_to?: string | null;
         };
         /** XAuthorizationStarted */
         XAuthorizationStarted: {
@@ -2763,7 +2851,11 @@ export interface operations {
                 flowhold_oauth?: string | null;
             };
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["XAuthorizationStart"] | null;
+            };
+        };
         responses: {
             /** @description Successful Response */
             201: {
@@ -2881,6 +2973,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["AccountPublic"];
                 };
+            };
+            /** @description When the authorization was started with `return_to`: the browser goes back there with `?connected=<account id>`, or `?error=<kind>&message=<what went wrong>`. */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description The input is not valid; `details` names every field at fault. */
             422: {
@@ -7115,7 +7214,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["WorkflowPublic"];
+                    "application/json": components["schemas"]["WorkflowDetail"];
                 };
             };
             /** @description Missing, invalid or revoked API key (or webhook signature). */
@@ -8678,6 +8777,109 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["WorkflowVersionsPublic"];
+                };
+            };
+            /** @description Missing, invalid or revoked API key (or webhook signature). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [],
+                     *         "message": "missing API key: send 'Authorization: Bearer <key>'",
+                     *         "type": "unauthenticated"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such resource in the caller's organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [],
+                     *         "message": "workflow 'wf_0123' not found",
+                     *         "type": "not_found"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The input is not valid; `details` names every field at fault. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [
+                     *           {
+                     *             "code": "missing",
+                     *             "message": "Field required",
+                     *             "path": [
+                     *               "body",
+                     *               "name"
+                     *             ]
+                     *           }
+                     *         ],
+                     *         "message": "the request is not valid",
+                     *         "type": "invalid_input"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many failed attempts from this address; `Retry-After` says when to try again. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [],
+                     *         "message": "too many failed authentications from this address: try again in 42 s",
+                     *         "type": "too_many_requests"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    get_latest_workflow_version: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workflow_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkflowVersionPublic"];
                 };
             };
             /** @description Missing, invalid or revoked API key (or webhook signature). */

@@ -7,7 +7,9 @@ const accountPath = (id: string) => ({ params: { path: { account_id: id } } });
 
 export const listAccounts = () => unwrap(api.GET("/accounts"));
 
-export const startXAuthorization = () => unwrap(api.POST("/accounts/x/authorize"));
+/** `returnTo`: the page X's callback sends the browser back to (a path here). */
+export const startXAuthorization = (returnTo: string) =>
+  unwrap(api.POST("/accounts/x/authorize", { body: { return_to: returnTo } }));
 
 export const connectXTokens = (body: Schemas["XTokensCreate"]) => unwrap(api.POST("/accounts/x/tokens", { body }));
 

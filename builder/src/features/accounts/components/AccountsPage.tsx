@@ -1,10 +1,11 @@
-import { useCallback, useState } from "react";
+import { useCallback, useEffect, useState } from "react";
 
 import { ErrorMessage, Loading } from "../../../components/ui/feedback";
 import { formatTime } from "../../../lib/format";
+import { navigate, useLocation } from "../../../lib/router";
 import { useAsync } from "../../../lib/useAsync";
 import { deleteAccount, listAccounts, refreshAccount, updateAccount, type Account } from "../api/accounts";
-import { useXConnection } from "../hooks/useXConnection";
+import { useXConnection, xOutcome } from "../hooks/useXConnection";
 import { HttpCredentialForm, InstagramForm, parseHosts, XTokensForm } from "./ConnectForms";
 
 function HostsEditor({ account, onDone }: { account: Account; onDone: () => void }) {
@@ -46,7 +47,17 @@ export function AccountsPage() {
     setNotice("Account connected");
     reload();
   }, [reload]);
-  const x = useXConnection(connected);
+  const x = useXConnection();
+  const search = useLocation().query.toString();
+  const [xError, setXError] = useState<unknown>(null);
+  useEffect(() => {
+    // Back from X: say how it went once, and take the outcome out of the address.
+    const outcome = xOutcome(new URLSearchParams(search));
+    if (!outcome) return;
+    if ("connected" in outcome) setNotice("Account connected");
+    else setXError(new Error(`X was not connected: ${outcome.message}`));
+    navigate("/accounts", { replace: true });
+  }, [search]);
 
   const act = async (what: string, call: () => Promise<unknown>) => {
     setError(null);
@@ -134,16 +145,11 @@ export function AccountsPage() {
       <div className="connect-grid">
         <section className="card connect-form" aria-label="X (OAuth)">
           <h3>X (sign in with X)</h3>
-          <p className="muted small">Opens X in a new window; approve there and come back.</p>
+          <p className="muted small">Goes to X; approve there and X brings you back here.</p>
           <button type="button" className="button button--primary" onClick={x.connect} disabled={x.waiting}>
-            {x.waiting ? "Waiting for X…" : "Connect X"}
+            {x.waiting ? "Going to X…" : "Connect X"}
           </button>
-          {x.waiting && (
-            <button type="button" className="button" onClick={x.stop}>
-              Stop waiting
-            </button>
-          )}
-          <ErrorMessage error={x.error} />
+          <ErrorMessage error={x.error ?? xError} />
         </section>
         <XTokensForm onDone={connected} />
         <InstagramForm onDone={connected} />

@@ -1,56 +1,39 @@
-import { useCallback, useRef, useState } from "react";
+import { useCallback, useState } from "react";
 
-import { listAccounts, startXAuthorization } from "../api/accounts";
+import { BASE } from "../../../lib/router";
+import { startXAuthorization } from "../api/accounts";
 
-const POLL_MS = 1000;
+/** Where X's callback sends the browser back: this page, which reads the outcome. */
+export const RETURN_TO = `${BASE}/accounts`;
 
-/** Connects an X account with OAuth 2.0 + PKCE: the API makes the authorize URL (and keeps
- * the PKCE verifier); X's page opens in a window of its own, X sends the person back to the
- * API's callback, and this page sees the new account appear. */
-export function useXConnection(onConnected: () => void) {
+/** Connects an X account with OAuth 2.0 + PKCE without leaving the builder for good: the API
+ * makes the authorize URL (and keeps the PKCE verifier), this tab goes to X, X sends it to
+ * the API's callback, and the callback sends it back to `RETURN_TO` with
+ * `?connected=acc_…` or `?error=…&message=…` (read by `xOutcome`). The API key stays in the
+ * tab's session storage meanwhile. */
+export function useXConnection() {
   const [state, setState] = useState<{ waiting: boolean; error: unknown }>({ waiting: false, error: null });
-  const timer = useRef<number | null>(null);
 
   const connect = useCallback(async () => {
     setState({ waiting: true, error: null });
-    // Opened before the request, in the click's gesture, so no popup blocker stops it; the
-    // page it opens gets no handle back on this one.
-    const popup = window.open("about:blank", "flowhold-x-connect", "popup,width=600,height=760");
-    if (popup) popup.opener = null;
     try {
-      // Connecting an account already known renews it: its updated_at moves.
-      const known = new Map((await listAccounts()).data.map((account) => [account.id, account.updated_at]));
-      const started = await startXAuthorization();
-      if (popup) popup.location.href = started.authorize_url;
-      else window.open(started.authorize_url, "_blank", "noopener");
-      const deadline = new Date(started.expires_at).getTime();
-      const poll = async () => {
-        const accounts = (await listAccounts()).data;
-        if (
-          accounts.some((account) => account.platform === "x" && known.get(account.id) !== account.updated_at) ||
-          Date.now() > deadline
-        ) {
-          popup?.close();
-          setState({
-            waiting: false,
-            error: Date.now() > deadline ? new Error("X was not approved in time: start again") : null,
-          });
-          onConnected();
-          return;
-        }
-        timer.current = window.setTimeout(() => void poll(), POLL_MS);
-      };
-      timer.current = window.setTimeout(() => void poll(), POLL_MS);
+      const started = await startXAuthorization(RETURN_TO);
+      window.location.assign(started.authorize_url);
     } catch (error) {
-      popup?.close();
       setState({ waiting: false, error });
     }
-  }, [onConnected]);
-
-  const stop = useCallback(() => {
-    if (timer.current) window.clearTimeout(timer.current);
-    setState({ waiting: false, error: null });
   }, []);
 
-  return { ...state, connect, stop };
+  return { ...state, connect };
+}
+
+export type XOutcome = { connected: string } | { error: string; message: string } | null;
+
+/** What X's callback sent this page back with, if anything. */
+export function xOutcome(query: URLSearchParams): XOutcome {
+  const connected = query.get("connected");
+  if (connected) return { connected };
+  const error = query.get("error");
+  if (error) return { error, message: query.get("message") ?? error };
+  return null;
 }

@@ -14,9 +14,6 @@ export const listWorkflows = (name?: string) =>
 
 export const getWorkflow = (id: string) => unwrap(api.GET("/workflows/{workflow_id}", workflowPath(id)));
 
-export const getVersion = (id: string, version: number) =>
-  unwrap(api.GET("/workflows/{workflow_id}/versions/{version}", { params: { path: { workflow_id: id, version } } }));
-
 export const createWorkflow = (name: string, graph: StoredGraph) =>
   unwrap(api.POST("/workflows", { body: { name, graph } }));
 

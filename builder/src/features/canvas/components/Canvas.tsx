@@ -105,11 +105,15 @@ export function Canvas({ workflow: initialWorkflow, initial, base, versionsPanel
   const [savedKey, setSavedKey] = useState(() => (initialWorkflow ? storedKey : ""));
   const dirty = storedKey !== savedKey;
   const validation = useValidation(stored, true);
-  const { byNode, general } = useMemo(
+  const { byNode, byEdge, general } = useMemo(
     () =>
       validation.graph
         ? issuesByNode(validation.issues, validation.graph)
-        : { byNode: new Map<string, Problem[]>(), general: [] as GraphIssue[] },
+        : {
+            byNode: new Map<string, Problem[]>(),
+            byEdge: new Map<string, GraphIssue[]>(),
+            general: [] as GraphIssue[],
+          },
     [validation],
   );
   const accounts = useAsync(listAccounts, []);
@@ -122,6 +126,20 @@ export function Canvas({ workflow: initialWorkflow, initial, base, versionsPanel
         return problems && node.type === "engine" ? { ...node, data: { ...node.data, problems } } : node;
       }),
     [nodes, byNode],
+  );
+  // An edge a problem names is drawn as faulty and says why to assistive technology.
+  const viewEdges = useMemo(
+    () =>
+      edges.map((edge) => {
+        const problems = byEdge.get(edge.id);
+        if (!problems) return edge;
+        return {
+          ...edge,
+          className: "edge--problem",
+          ariaLabel: `Edge ${edge.source} to ${edge.target}: ${problems.map((p) => p.message).join("; ")}`,
+        };
+      }),
+    [edges, byEdge],
   );
 
   const commit = useCallback(
@@ -162,13 +180,17 @@ export function Canvas({ workflow: initialWorkflow, initial, base, versionsPanel
   const addNode = useCallback(
     (type: string, position?: { x: number; y: number }) => {
       const taken = new Set(current.current.nodes.map((node) => node.id));
-      const id = newNodeId(type === "note" ? "note" : type, taken);
+      const id = newNodeId(type, taken);
       const at = position ?? flow.screenToFlowPosition({ x: window.innerWidth / 2, y: window.innerHeight / 2 });
       const node: FlowNode =
         type === "note"
           ? { id, type: "note", position: at, data: { text: "" }, selected: true }
-          : { id, type: "engine", position: at, data: { type, parameters: {} }, selected: true };
-      commit({ nodes: [...current.current.nodes.map((n) => (n.selected ? { ...n, selected: false } : n)), node] });
+          : type === "group"
+            ? { id, type: "group", position: at, width: 400, height: 240, data: { label: "Group" }, selected: true }
+            : { id, type: "engine", position: at, data: { type, parameters: {} }, selected: true };
+      const others = current.current.nodes.map((n) => (n.selected ? { ...n, selected: false } : n));
+      // A group goes first, so it is drawn under the nodes it frames.
+      commit({ nodes: type === "group" ? [node, ...others] : [...others, node] });
       setTab("properties");
     },
     [commit, flow],
@@ -354,6 +376,9 @@ export function Canvas({ workflow: initialWorkflow, initial, base, versionsPanel
         <button type="button" className="button" onClick={() => addNode("note")}>
           Add note
         </button>
+        <button type="button" className="button" onClick={() => addNode("group")}>
+          Add group
+        </button>
         <button type="button" className="button" onClick={exportFile}>
           Export JSON
         </button>
@@ -403,7 +428,7 @@ export function Canvas({ workflow: initialWorkflow, initial, base, versionsPanel
         >
           <ReactFlow<FlowNode, Edge>
             nodes={viewNodes}
-            edges={edges}
+            edges={viewEdges}
             nodeTypes={nodeTypes}
             onNodesChange={onNodesChange}
             onEdgesChange={onEdgesChange}
@@ -468,6 +493,24 @@ export function Canvas({ workflow: initialWorkflow, initial, base, versionsPanel
                       <code>{issue.path.join(".")}</code> {issue.message}
                     </li>
                   ))}
+                  {[...byEdge.entries()].flatMap(([id, issues]) =>
+                    issues
+                      .filter((issue) => !issue.node_id)
+                      .map((issue, index) => (
+                        <li key={`e${id}${index}`}>
+                          <button
+                            type="button"
+                            className="link"
+                            onClick={() =>
+                              setEdges((all) => all.map((edge) => ({ ...edge, selected: edge.id === id })))
+                            }
+                          >
+                            edge {id}
+                          </button>{" "}
+                          {issue.message}
+                        </li>
+                      )),
+                  )}
                   {[...byNode.entries()].flatMap(([nodeId, problems]) =>
                     problems.map((problem, index) => (
                       <li key={`${nodeId}${index}`}>

@@ -4,7 +4,7 @@ import type { ReactNode } from "react";
 import { ErrorMessage, Loading } from "../../../components/ui/feedback";
 import { fromStored, type StoredGraph } from "../../../lib/graph";
 import { useAsync } from "../../../lib/useAsync";
-import { getVersion, getWorkflow } from "../api/workflows";
+import { getWorkflow } from "../api/workflows";
 import { Canvas, type VersionsContext } from "./Canvas";
 
 const EMPTY: StoredGraph = { nodes: [], edges: [] };
@@ -19,10 +19,9 @@ export function Editor({
 }) {
   const loaded = useAsync(async () => {
     if (!workflowId) return { workflow: null, graph: EMPTY };
-    const workflow = await getWorkflow(workflowId);
-    // GET /workflows/{id} has no graph yet (API_NEEDS.md): read its latest version.
-    const version = await getVersion(workflowId, workflow.latest_version);
-    return { workflow, graph: version.graph as StoredGraph };
+    // The workflow comes with its latest version's graph.
+    const { graph, plan_hash: _hash, ...workflow } = await getWorkflow(workflowId);
+    return { workflow, graph: graph as StoredGraph };
   }, [workflowId]);
 
   if (loaded.error) return <ErrorMessage error={loaded.error} />;

@@ -24,7 +24,7 @@ export function pasteInto(nodes: FlowNode[], edges: Edge[]): { nodes: FlowNode[]
   const taken = new Set(nodes.map((node) => node.id));
   const renamed = new Map<string, string>();
   const pasted = copied.nodes.map((node) => {
-    const base = node.type === "note" ? "note" : (node.data as { type: string }).type;
+    const base = node.type === "engine" ? node.data.type : node.type;
     const id = newNodeId(base, taken);
     taken.add(id);
     renamed.set(node.id, id);

@@ -8,15 +8,14 @@ import { ApiError } from "../../../lib/api/client";
 import type { StoredGraph } from "../../../lib/graph";
 import { Link, navigate } from "../../../lib/router";
 import { useAsync } from "../../../lib/useAsync";
-import { getVersion, getWorkflow, startRun } from "../api/runs";
+import { getWorkflow, startRun } from "../api/runs";
 
 /** Starts a run of the latest version with an input form made from the manual trigger's
  * `input_schema` (free JSON when it has none); the API checks the input again. */
 export function StartRun({ workflowId }: { workflowId: string }) {
   const loaded = useAsync(async () => {
     const workflow = await getWorkflow(workflowId);
-    const version = await getVersion(workflowId, workflow.latest_version);
-    const trigger = (version.graph as StoredGraph).nodes.find(
+    const trigger = (workflow.graph as StoredGraph).nodes.find(
       (node) => (node.data?.type ?? node.type) === "trigger.manual",
     );
     const parameters = (trigger?.parameters ?? trigger?.data?.parameters ?? {}) as { input_schema?: RJSFSchema | null };
