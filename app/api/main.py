@@ -14,6 +14,7 @@ from app.api.json_bodies import JsonBodyMiddleware
 from app.api.routes import (
     accounts,
     api_keys,
+    expressions,
     health,
     language,
     organization,
@@ -75,6 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     router = APIRouter()
     router.include_router(health.router)
     router.include_router(language.router)
+    router.include_router(expressions.router)
     router.include_router(workflows.router)
     router.include_router(runs.router)
     router.include_router(accounts.router)
