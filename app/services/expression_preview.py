@@ -101,7 +101,11 @@ def _not_upstream(
 ) -> PreviewResult | None:
     for reference in sorted(_references(compiled), key=lambda ref: ref.node_id or ""):
         if reference.root == "nodes" and reference.node_id and reference.node_id not in upstream:
-            message = f"nodes.{reference.node_id} is not upstream of {node_id}"
+            message = (
+                "a node cannot read its own output"
+                if reference.node_id == node_id
+                else f"nodes.{reference.node_id} is not upstream of {node_id}"
+            )
             offset = _offset_of(source, reference.node_id)
             return PreviewResult(error=PreviewError("ExpressionError", message, offset))
     return None

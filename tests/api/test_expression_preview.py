@@ -129,6 +129,8 @@ async def test_a_run_context_gives_the_roots_the_node_saw(api: ApiHarness) -> No
         "message": "nodes.after is not upstream of greet",
         "offset": 9,
     }
+    itself = await preview(api.client, {"source": "{{ nodes.greet }}", "context": context})
+    assert itself["error"]["message"] == "a node cannot read its own output"
 
 
 async def test_a_run_context_names_a_node_of_that_run(api: ApiHarness) -> None:
