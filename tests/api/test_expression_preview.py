@@ -165,3 +165,38 @@ async def test_a_read_only_key_may_preview_and_nothing_is_stored(api: ApiHarness
         answer = await preview(reader, {"source": "{{ 1 + 1 }}"})
     assert answer == {"value": 2, "error": None}
     assert (await api.client.get("/runs")).json() == before
+
+
+async def test_hostile_requests_are_refused_or_answered_never_a_5xx(api: ApiHarness) -> None:
+    deep = "[" * 3000 + '"x"' + "]" * 3000  # written out: the test's own encoder would recurse
+    nested = "[" * 900 + '"x"' + "]" * 900
+    raw = [
+        f'{{"source": "{{{{ trigger }}}}", "context": {{"trigger": {nested}}}}}',
+        f'{{"source": "{{{{ [trigger] }}}}", "context": {{"trigger": {nested}}}}}',
+        f'{{"source": "{{{{ str(trigger) }}}}", "context": {{"trigger": {nested}}}}}',
+        f'{{"source": "{{{{ trigger }}}}", "context": {{"trigger": {deep}}}}}',
+        f'{{"source": "{{{{ str(trigger) }}}}", "context": {{"trigger": {deep}}}}}',
+        f'{{"source": "trigger == trigger", "mode": "expression", "context": {{"trigger": {deep}}}}}',
+        '{"source": "{{ 1 }}", "source": 3}',
+        '{"source": "{{ 1 }}"',
+        '{"source": "{{ \\ud800 }}"}',
+    ]
+    for text in raw:
+        response = await api.client.post(
+            "/expressions/preview", content=text, headers={"Content-Type": "application/json"}
+        )
+        assert response.status_code < 500, (text[:60], response.text[:300])
+    bodies: list[Any] = [
+        {"source": "x" * 200_000},
+        {"source": "{{ nodes }}", "context": {"run_id": "run_nope", "node_id": "a"}},
+        {"source": "{{ 1 }}", "context": {"run_id": "../../etc", "node_id": "a"}},
+        {"source": "{{ 1 }}", "context": {"run_id": "run_x", "node_id": "no spaces"}},
+        {"source": "\x00{{ '\x00' }}"},
+        [],
+        "text",
+    ]
+    for body in bodies:
+        response = await api.client.post("/expressions/preview", json=body)
+        assert response.status_code < 500, (str(body)[:60], response.text[:300])
+        if response.status_code == 200:
+            assert response.json()["error"] is not None, str(body)[:60]
