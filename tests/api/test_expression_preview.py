@@ -4,6 +4,7 @@ organization's runs only."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import httpx
@@ -170,13 +171,18 @@ async def test_a_read_only_key_may_preview_and_nothing_is_stored(api: ApiHarness
 async def test_hostile_requests_are_refused_or_answered_never_a_5xx(api: ApiHarness) -> None:
     deep = "[" * 3000 + '"x"' + "]" * 3000  # written out: the test's own encoder would recurse
     nested = "[" * 900 + '"x"' + "]" * 900
+
+    def with_trigger(source: str, trigger: str, mode: str = "template") -> str:
+        body = {"source": source, "mode": mode, "context": {"trigger": "@T@"}}
+        return json.dumps(body).replace('"@T@"', trigger)
+
     raw = [
-        f'{{"source": "{{{{ trigger }}}}", "context": {{"trigger": {nested}}}}}',
-        f'{{"source": "{{{{ [trigger] }}}}", "context": {{"trigger": {nested}}}}}',
-        f'{{"source": "{{{{ str(trigger) }}}}", "context": {{"trigger": {nested}}}}}',
-        f'{{"source": "{{{{ trigger }}}}", "context": {{"trigger": {deep}}}}}',
-        f'{{"source": "{{{{ str(trigger) }}}}", "context": {{"trigger": {deep}}}}}',
-        f'{{"source": "trigger == trigger", "mode": "expression", "context": {{"trigger": {deep}}}}}',
+        with_trigger("{{ trigger }}", nested),
+        with_trigger("{{ [trigger] }}", nested),
+        with_trigger("{{ str(trigger) }}", nested),
+        with_trigger("{{ trigger }}", deep),
+        with_trigger("{{ str(trigger) }}", deep),
+        with_trigger("trigger == trigger", deep, "expression"),
         '{"source": "{{ 1 }}", "source": 3}',
         '{"source": "{{ 1 }}"',
         '{"source": "{{ \\ud800 }}"}',
