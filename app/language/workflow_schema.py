@@ -6,6 +6,7 @@ canvas's `viewport`). Describes what a builder may send; validation decides what
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from app.language.graph import NODE_ID_PATTERN, WorkflowGraph
@@ -67,8 +68,10 @@ def _react_flow_node(native: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+@lru_cache(maxsize=16)
 def workflow_json_schema(schema_id: str) -> dict[str, Any]:
-    """The schema, identified as `schema_id` (the URL it is served at)."""
+    """The schema, identified as `schema_id` (the URL it is served at); shared between
+    callers, so never modified."""
     generated = WorkflowGraph.model_json_schema(by_alias=True)
     defs: dict[str, Any] = dict(generated.pop("$defs"))
     native = dict(defs["GraphNode"])
