@@ -124,7 +124,7 @@ class HttpRequestParameters(Parameters):
         le=timedelta(minutes=5),
         description="How long the whole request may take, at most 5 minutes (ISO 8601 "
         "duration such as `PT30S`, or seconds).",
-        json_schema_extra={"examples": ["PT30S", 10]},
+        json_schema_extra={"examples": ["PT30S", "PT2M"]},
     )
     follow_redirects: bool = Field(default=True, description="Follow 3xx redirects.")
     max_redirects: int = Field(

@@ -92,7 +92,12 @@ def _problem_in(body: bytes) -> tuple[strict_json.Path, str] | None:
         document = strict_json.loads(body)
     except ValueError:
         return None  # not JSON at all: the route answers that, as it always has
-    return strict_json.first_problem(document)
+    except RecursionError:
+        return (), "the document is nested too deeply"
+    try:
+        return strict_json.first_problem(document)
+    except RecursionError:
+        return (), "the document is nested too deeply"
 
 
 def _replaying(body: bytes, receive: Receive) -> Receive:

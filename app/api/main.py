@@ -16,6 +16,7 @@ from app.api.routes import (
     accounts,
     api_keys,
     approval_links,
+    expressions,
     health,
     language,
     organization,
@@ -81,6 +82,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     router = APIRouter()
     router.include_router(health.router)
     router.include_router(language.router)
+    router.include_router(expressions.router)
     router.include_router(workflows.router)
     router.include_router(runs.router)
     router.include_router(approval_links.router)

@@ -16,7 +16,7 @@ from tests.conftest import ApiHarness
 from tests.utils.api import create_workflow, start_run, wait_until_waiting
 from tests.utils.servers import http_client
 
-READS_WITH_A_BODY = {"validate_workflow"}
+READS_WITH_A_BODY = {"validate_workflow", "preview_expression"}
 
 
 async def test_a_read_only_key_is_refused_on_every_write(api: ApiHarness) -> None:

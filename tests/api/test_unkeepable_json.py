@@ -123,3 +123,16 @@ async def test_whole_emoji_and_ordinary_numbers_pass(api: ApiHarness) -> None:
     answer = await _write(api, "POST", "/workflows", raw)
 
     assert answer.status_code == 201, answer.text
+
+
+async def test_a_body_nested_past_what_the_parser_can_follow_is_a_422(api: ApiHarness) -> None:
+    deep = "[" * 5000 + "1" + "]" * 5000
+    text = json.dumps({"name": "deep", "graph": GREETING_GRAPH}).replace(
+        '"name": "deep"', f'"name": "deep", "extra": {deep}'
+    )
+    response = await api.client.post(
+        "/workflows", content=text, headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 422, response.text[:300]
+    assert "nested too deeply" in response.json()["error"]["message"]
+    assert (await api.client.get("/workflows")).json()["count"] == 0

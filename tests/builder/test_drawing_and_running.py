@@ -164,7 +164,7 @@ async def test_handles_come_from_the_catalog_with_labels_and_follow_the_node(
     labels = page.get_by_test_id("node-route").locator(".node__handle-label")
     await expect(labels).to_have_text(["urgent", "normal", "default"])
     call = page.get_by_test_id("node-call")
-    await expect(call.locator(".node__handle-label")).to_have_text(["out", "error"])
+    await expect(call.locator(".node__handle-label")).to_have_text(["on error"])
 
     await call.click()
     await page.get_by_label("On error").select_option("fail")

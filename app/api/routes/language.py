@@ -5,16 +5,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel
 
-from app.api.deps import get_caller
+from app.api import catalog_ui
+from app.api.deps import SettingsDep, get_caller
 from app.api.responses import errors
 from app.catalog import CATALOG
 from app.contract.failures import FailureType
-from app.language.expressions import FUNCTIONS_DOC, ROOTS
-from app.language.graph import WorkflowGraph
+from app.language.expression_roots import ROOT_DOCS, RootContext
+from app.language.expressions import FUNCTIONS_DOC
 from app.language.node_type import ERROR_HANDLE, NodeType
+from app.language.parameter_schema import field_widgets, parameters_json_schema
+from app.language.workflow_schema import workflow_json_schema
 
 router = APIRouter(
     tags=["language"], dependencies=[Depends(get_caller)], responses=errors(401, 422)
@@ -24,6 +27,35 @@ router = APIRouter(
 class AccountNeed(BaseModel):
     platform: str
     required: bool
+
+
+class FieldHint(BaseModel):
+    widget: str
+    """`expression` (a bare expression), `json` (any JSON), `tabs` (a choice between shapes,
+    such as an HTTP body), `textarea` (long text)."""
+
+
+class NodeTypeUi(BaseModel):
+    """How a builder may draw the type; presentation only."""
+
+    icon: str
+    """A name from the documented icon set (README, "Node catalog")."""
+    color: str
+    """A CSS hex colour, the category's."""
+    order: int
+    """Place in the palette within its category, lowest first."""
+    handle_labels: dict[str, str]
+    """Label of each fixed output handle (`error` too, except on triggers); empty: none."""
+    fields: dict[str, FieldHint]
+    """Widgets of top-level parameters that need more than their type says."""
+
+
+class CategoryPublic(BaseModel):
+    id: str
+    title: str
+    order: int
+    icon: str
+    color: str
 
 
 class NodeTypePublic(BaseModel):
@@ -49,16 +81,27 @@ class NodeTypePublic(BaseModel):
     default_timeout_seconds: float | None
     """Actions: the time limit of one attempt when the node sets no `timeout_seconds` (an
     HTTP request or an Instagram publication given a longer wait of its own gets more)."""
+    ui: NodeTypeUi
 
 
 class NodeTypesPublic(BaseModel):
     data: list[NodeTypePublic]
     count: int
     error_handle: str = ERROR_HANDLE
+    categories: list[CategoryPublic]
+    """Palette groups, in order; every entry's `category` is one of them."""
+
+
+class ExpressionRoot(BaseModel):
+    name: str
+    description: str
+    available_in: list[RootContext]
+    """`any` field; `loop_body` (a node in a loop's body branch); `wait_match` (a
+    `wait_for_event`'s `match`); `error_route` (a node downstream of an `error` handle)."""
 
 
 class ExpressionReference(BaseModel):
-    roots: list[str]
+    roots: list[ExpressionRoot]
     functions: dict[str, str]
 
 
@@ -79,14 +122,16 @@ class FailureTypesPublic(BaseModel):
     count: int
 
 
-def _public(node_type: NodeType) -> NodeTypePublic:
+def _public(node_type: NodeType, position: int) -> NodeTypePublic:
+    parameters_schema = parameters_json_schema(node_type.parameters)
+    widgets = field_widgets(parameters_schema, node_type.expression_fields)
     return NodeTypePublic(
         type=node_type.type,
         kind=node_type.kind,
         category=node_type.category,
         title=node_type.title,
         description=node_type.description,
-        parameters_schema=node_type.parameters.model_json_schema(),
+        parameters_schema=parameters_schema,
         handles=list(node_type.handles),
         handles_from_parameters=node_type.handles_from is not None,
         exclusive=node_type.exclusive,
@@ -99,12 +144,34 @@ def _public(node_type: NodeType) -> NodeTypePublic:
         ),
         node_fields=list(node_type.node_fields),
         default_timeout_seconds=node_type.default_timeout(),
+        ui=NodeTypeUi(
+            icon=catalog_ui.icon_of(node_type),
+            color=catalog_ui.category_of(node_type).color,
+            order=catalog_ui.order_of(node_type, position),
+            handle_labels=catalog_ui.handle_labels(node_type),
+            fields={name: FieldHint(widget=widget) for name, widget in widgets.items()},
+        ),
     )
 
 
+def _categories() -> list[CategoryPublic]:
+    used = {catalog_ui.category_of(node_type) for node_type in CATALOG.all_types()}
+    return [
+        CategoryPublic(
+            id=category.id,
+            title=category.title,
+            order=category.order,
+            icon=category.icon,
+            color=category.color,
+        )
+        for category in sorted(used, key=lambda category: category.order)
+    ]
+
+
 _NODE_TYPES = NodeTypesPublic(
-    data=[_public(node_type) for node_type in CATALOG.all_types()],
+    data=[_public(node_type, position) for position, node_type in enumerate(CATALOG.all_types())],
     count=len(CATALOG),
+    categories=_categories(),
 )
 _FAILURE_TYPES = FailureTypesPublic(
     data=[
@@ -122,7 +189,17 @@ _FAILURE_TYPES = FailureTypesPublic(
     ],
     count=len(FailureType),
 )
-_WORKFLOW_SCHEMA = WorkflowGraph.model_json_schema(by_alias=True)
+
+
+_EXPRESSION_REFERENCE = ExpressionReference(
+    roots=[
+        ExpressionRoot(
+            name=root.name, description=root.description, available_in=list(root.available_in)
+        )
+        for root in ROOT_DOCS
+    ],
+    functions=dict(FUNCTIONS_DOC),
+)
 
 
 @router.get("/node-types", operation_id="list_node_types", response_model=NodeTypesPublic)
@@ -132,9 +209,12 @@ async def list_node_types() -> NodeTypesPublic:
 
 
 @router.get("/schema/workflow", operation_id="get_workflow_schema")
-async def get_workflow_schema() -> dict[str, Any]:
-    """The JSON Schema of a workflow graph (React Flow's `toObject()` is accepted too)."""
-    return _WORKFLOW_SCHEMA
+async def get_workflow_schema(request: Request, settings: SettingsDep) -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of a workflow graph: the native form and React Flow's
+    `toObject()` (engine fields under `data`, UI-only `note` and `group` nodes, `viewport`).
+    Its `$id` is this URL under `PUBLIC_URL` (or the request's own base)."""
+    base = settings.public_url.rstrip("/") or str(request.base_url).rstrip("/")
+    return workflow_json_schema(f"{base}/schema/workflow")
 
 
 @router.get(
@@ -144,7 +224,7 @@ async def get_workflow_schema() -> dict[str, Any]:
 )
 async def get_expression_reference() -> ExpressionReference:
     """What `{{ }}` expressions can read (roots) and call (functions)."""
-    return ExpressionReference(roots=list(ROOTS), functions=dict(FUNCTIONS_DOC))
+    return _EXPRESSION_REFERENCE
 
 
 @router.get("/failure-types", operation_id="list_failure_types", response_model=FailureTypesPublic)

@@ -134,7 +134,7 @@ class DelayParameters(Parameters):
     duration: Duration | None = Field(
         default=None,
         description="How long to wait: ISO 8601 (PT15M) or seconds, at most 365 days.",
-        json_schema_extra={"examples": ["PT15M", "P1D", 90]},
+        json_schema_extra={"examples": ["PT15M", "P1D", "PT90S"]},
     )
     until: (
         Annotated[str, Field(min_length=1, max_length=1000), AfterValidator(check_timestamp)] | None

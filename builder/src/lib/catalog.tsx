@@ -4,21 +4,29 @@ import { createContext, useContext } from "react";
 import { api, unwrap, type Schemas } from "./api/client";
 
 export type NodeType = Schemas["NodeTypePublic"];
+export type Category = Schemas["CategoryPublic"];
 
 export interface Catalog {
+  /** Every type, in palette order within its category. */
   types: NodeType[];
   byType: Map<string, NodeType>;
+  /** Palette groups, in order. */
+  categories: Category[];
   errorHandle: string;
 }
 
 let pending: Promise<Catalog> | null = null;
 
 export function loadCatalog(): Promise<Catalog> {
-  pending ??= unwrap(api.GET("/node-types")).then((answer) => ({
-    types: answer.data,
-    byType: new Map(answer.data.map((type) => [type.type, type])),
-    errorHandle: answer.error_handle ?? "error",
-  }));
+  pending ??= unwrap(api.GET("/node-types")).then((answer) => {
+    const types = [...answer.data].sort((a, b) => a.ui.order - b.ui.order);
+    return {
+      types,
+      byType: new Map(types.map((type) => [type.type, type])),
+      categories: [...answer.categories].sort((a, b) => a.order - b.order),
+      errorHandle: answer.error_handle ?? "error",
+    };
+  });
   pending.catch(() => {
     pending = null; // try again next time (e.g. after signing in)
   });
@@ -54,24 +62,34 @@ export function outputHandles(
   return handles;
 }
 
-const CATEGORY_ICONS: Record<string, string> = {
-  trigger: "⚡",
-  flow: "◆",
-  data: "{}",
+// How this builder draws the catalog's icon names (the set documented in the README).
+const ICON_GLYPHS: Record<string, string> = {
+  play: "▶",
+  clock: "⏱",
+  webhook: "⚓",
+  branch: "◆",
+  merge: "⋈",
+  hourglass: "⌛",
+  bell: "🔔",
+  check: "✔",
+  repeat: "↻",
+  variable: "𝑥",
+  braces: "{}",
+  workflow: "⧉",
+  stop: "■",
+  alert: "⚠",
   http: "⇄",
   x: "𝕏",
   instagram: "◎",
+  box: "●",
 };
 
 export function iconFor(nodeType: NodeType | undefined): string {
-  return (nodeType && CATEGORY_ICONS[nodeType.category]) ?? "●";
+  return (nodeType && ICON_GLYPHS[nodeType.ui.icon]) ?? "●";
 }
 
-export const CATEGORY_TITLES: Record<string, string> = {
-  trigger: "Triggers",
-  flow: "Flow control",
-  data: "Data",
-  http: "HTTP",
-  x: "X",
-  instagram: "Instagram",
-};
+/** What to write next to a handle: the catalog's label for fixed handles (none for `out`), a
+ * switch case's own name. */
+export function handleLabel(nodeType: NodeType | undefined, handle: string): string {
+  return nodeType?.ui.handle_labels[handle] ?? handle;
+}

@@ -273,3 +273,43 @@ export function issuesByNode(
   }
   return { byNode, byEdge, general };
 }
+
+/** Nodes reached going forward from `starts`, never passing through `stop`. */
+function reachedFrom(starts: string[], edges: { source: string; target: string }[], stop?: string): Set<string> {
+  const next = new Map<string, string[]>();
+  for (const edge of edges) next.set(edge.source, [...(next.get(edge.source) ?? []), edge.target]);
+  const seen = new Set<string>();
+  const queue = [...starts];
+  while (queue.length) {
+    const id = queue.pop()!;
+    if (id === stop || seen.has(id)) continue;
+    seen.add(id);
+    queue.push(...(next.get(id) ?? []));
+  }
+  return seen;
+}
+
+/** Where a node sits, for the expression roots only some places have (`GET
+ * /schema/expressions`, `available_in`): in a loop's body (`item`, `index`), after an error
+ * route (`error`). */
+export function rootContextsOf(
+  nodeId: string,
+  nodes: { id: string; data: object }[],
+  edges: { source: string; target: string; sourceHandle?: string | null }[],
+): Set<string> {
+  const contexts = new Set(["any"]);
+  for (const loop of nodes.filter((node) => (node.data as { type?: unknown }).type === "loop")) {
+    const body = edges.filter((edge) => edge.source === loop.id && edge.sourceHandle === "body");
+    if (
+      reachedFrom(
+        body.map((edge) => edge.target),
+        edges,
+        loop.id,
+      ).has(nodeId)
+    )
+      contexts.add("loop_body");
+  }
+  const routed = edges.filter((edge) => edge.sourceHandle === "error").map((edge) => edge.target);
+  if (reachedFrom(routed, edges).has(nodeId)) contexts.add("error_route");
+  return contexts;
+}

@@ -1,7 +1,7 @@
 import { Handle, Position, type NodeProps } from "@xyflow/react";
 import { memo } from "react";
 
-import { iconFor, outputHandles, useCatalog } from "../../lib/catalog";
+import { handleLabel, iconFor, outputHandles, useCatalog } from "../../lib/catalog";
 import type { EngineNode } from "../../lib/graph";
 
 const ROW = 22;
@@ -15,7 +15,6 @@ export const EngineNodeView = memo(function EngineNodeView({ id, data, selected 
   const problems = data.problems ?? [];
   const status = data.run?.status;
   const title = data.name || nodeType?.title || data.type;
-  const labelled = handles.length > 1 || (handles[0] !== undefined && handles[0] !== "out");
   const describe = [
     `${title}, ${data.type}`,
     data.disabled ? "disabled" : "",
@@ -33,7 +32,7 @@ export const EngineNodeView = memo(function EngineNodeView({ id, data, selected 
   return (
     <div
       className={classes.filter(Boolean).join(" ")}
-      style={{ minHeight: Math.max(64, handles.length * ROW + 20) }}
+      style={{ minHeight: Math.max(64, handles.length * ROW + 20), borderLeftColor: nodeType?.ui.color }}
       aria-label={describe.join(", ")}
       data-testid={`node-${id}`}
       data-status={status}
@@ -62,22 +61,25 @@ export const EngineNodeView = memo(function EngineNodeView({ id, data, selected 
           {(data.run?.attempts ?? 0) > 1 && <span> · {data.run?.attempts} attempts</span>}
         </div>
       )}
-      {handles.map((handle, index) => (
-        <div
-          key={handle}
-          className="node__handle-row"
-          style={{ top: `${((index + 1) / (handles.length + 1)) * 100}%` }}
-        >
-          {labelled && <span className={`node__handle-label node__handle-label--${handle}`}>{handle}</span>}
-          <Handle
-            type="source"
-            id={handle}
-            position={Position.Right}
-            className={`handle handle--${handle}`}
-            title={`${handle} output`}
-          />
-        </div>
-      ))}
+      {handles.map((handle, index) => {
+        const label = handleLabel(nodeType, handle);
+        return (
+          <div
+            key={handle}
+            className="node__handle-row"
+            style={{ top: `${((index + 1) / (handles.length + 1)) * 100}%` }}
+          >
+            {label && <span className={`node__handle-label node__handle-label--${handle}`}>{label}</span>}
+            <Handle
+              type="source"
+              id={handle}
+              position={Position.Right}
+              className={`handle handle--${handle}`}
+              title={`${label || handle} output`}
+            />
+          </div>
+        );
+      })}
     </div>
   );
 });

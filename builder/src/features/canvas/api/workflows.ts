@@ -66,3 +66,29 @@ export const triggerSchedule = (id: string, nodeId: string) =>
 export const listAccounts = () => unwrap(api.GET("/accounts"));
 
 export const getExpressionReference = () => unwrap(api.GET("/schema/expressions"));
+
+export type ExpressionRoot = Schemas["ExpressionRoot"];
+export type Preview = Schemas["PreviewPublic"];
+
+/** The workflow's latest run, whose data expression previews are evaluated against. */
+export const lastRunOf = (workflowId: string) =>
+  unwrap(api.GET("/runs", { params: { query: { workflow_id: workflowId, page_size: 1 } } })).then(
+    (page) => page.data[0]?.id ?? null,
+  );
+
+/** Evaluate a field's text with the engine's evaluator and budgets: against what `nodeId` saw
+ * in run `runId`, or against no data when there is no run (or the run lacks the node). */
+export const previewExpression = async (
+  source: string,
+  bare: boolean,
+  at: { runId: string | null; nodeId: string },
+): Promise<Preview> => {
+  const mode = bare ? "expression" : "template";
+  if (at.runId) {
+    const answer = await api.POST("/expressions/preview", {
+      body: { source, mode, context: { run_id: at.runId, node_id: at.nodeId } },
+    });
+    if (answer.response.status !== 422 && answer.response.status !== 404) return unwrap(Promise.resolve(answer));
+  }
+  return unwrap(api.POST("/expressions/preview", { body: { source, mode, context: {} } }));
+};

@@ -20,6 +20,7 @@ import { ApiError } from "../../../lib/api/client";
 import { useCatalog } from "../../../lib/catalog";
 import {
   issuesByNode,
+  rootContextsOf,
   toStored,
   upstreamOf,
   type EngineNodeData,
@@ -35,6 +36,7 @@ import {
   createWorkflow,
   exportWorkflow,
   getExpressionReference,
+  lastRunOf,
   listAccounts,
   saveVersion,
   setActive,
@@ -327,6 +329,11 @@ export function Canvas({ workflow: initialWorkflow, initial, base, versionsPanel
   const selected = nodes.filter((node) => node.selected);
   const only = selected.length === 1 && selected[0]?.type === "engine" ? selected[0] : null;
   const upstream = useMemo(() => (only ? upstreamOf(only.id, edges) : []), [only, edges]);
+  // Keyed by its text, so that moving nodes around does not redraw the form.
+  const contextKey = only ? [...rootContextsOf(only.id, nodes, edges)].join(",") : "";
+  const contexts = useMemo(() => new Set(contextKey.split(",")), [contextKey]);
+  const workflowId = workflow?.id ?? null;
+  const lastRun = useAsync(() => (workflowId ? lastRunOf(workflowId) : Promise.resolve(null)), [workflowId]);
   const problemCount = validation.issues.length;
 
   return (
@@ -477,6 +484,8 @@ export function Canvas({ workflow: initialWorkflow, initial, base, versionsPanel
                   accounts={accounts.data?.data ?? []}
                   upstream={upstream}
                   roots={reference.data?.roots ?? []}
+                  contexts={contexts}
+                  lastRunId={lastRun.data ?? null}
                   onChange={(patch, key) => updateNode(only.id, patch, key)}
                 />
               ) : (

@@ -1,8 +1,52 @@
-import { useId, useState, type ChangeEvent, type KeyboardEvent } from "react";
+import { useEffect, useId, useRef, useState, type ChangeEvent, type KeyboardEvent } from "react";
+
+import type { Preview } from "../api/workflows";
 
 export interface Completion {
-  /** Roots expressions read (`trigger`, `nodes`, ...) and `nodes.<id>` of upstream nodes. */
+  /** Roots available in every field of this node (`trigger`, `nodes`, and `item` in a loop's
+   * body, ...) and `nodes.<id>` of upstream nodes. */
   words: string[];
+  /** Roots only some fields have, by top-level parameter (`event` in a wait's `match`). */
+  fieldWords?: Record<string, string[]>;
+  /** Evaluates a field's text as the engine would (`POST /expressions/preview`). */
+  preview?: (source: string, bare: boolean) => Promise<Preview>;
+}
+
+const PREVIEW_DELAY_MS = 300;
+const PREVIEW_CHARACTERS = 300;
+
+function previewText(answer: Preview): { text: string; failed: boolean } {
+  if (answer.error) return { text: `${answer.error.type}: ${answer.error.message}`, failed: true };
+  const text = JSON.stringify(answer.value) ?? "null";
+  return { text: text.length > PREVIEW_CHARACTERS ? `${text.slice(0, PREVIEW_CHARACTERS)}…` : text, failed: false };
+}
+
+/** The field's value as the engine would evaluate it, shown under the field while typing. */
+function PreviewLine({ source, bare, preview }: { source: string; bare: boolean; preview: Completion["preview"] }) {
+  const [shown, setShown] = useState<{ source: string; text: string; failed: boolean } | null>(null);
+  const wanted = Boolean(preview) && (bare ? source.trim() !== "" : source.includes("{{"));
+  useEffect(() => {
+    if (!wanted || !preview) return;
+    let live = true;
+    const timer = window.setTimeout(() => {
+      preview(source, bare).then(
+        (answer) => live && setShown({ source, ...previewText(answer) }),
+        (error: unknown) =>
+          live && setShown({ source, text: String((error as Error)?.message ?? error), failed: true }),
+      );
+    }, PREVIEW_DELAY_MS);
+    return () => {
+      live = false;
+      window.clearTimeout(timer);
+    };
+  }, [wanted, source, bare, preview]);
+  if (!wanted || !shown) return null;
+  return (
+    <output className={shown.failed ? "preview preview--failed" : "preview"} aria-label="Preview" aria-live="polite">
+      {shown.failed ? "⚠ " : "= "}
+      {shown.text}
+    </output>
+  );
 }
 
 const TOKEN = /([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z0-9_-]*)*)$/;
@@ -41,7 +85,11 @@ export function ExpressionInput(props: Props) {
     : [];
   const open = options.length > 0;
 
+  // Closing the list on blur waits a moment (a click on an option comes after the blur); typing
+  // again before then must not have its list closed by that older blur.
+  const closing = useRef<number | undefined>(undefined);
   const track = (text: string, position: number) => {
+    window.clearTimeout(closing.current);
     setCaret(position);
     setToken(tokenAt(text, position, props.bare));
     setActive(0);
@@ -80,7 +128,7 @@ export function ExpressionInput(props: Props) {
     onChange: change,
     onKeyDown: keyDown,
     onBlur: () => {
-      window.setTimeout(() => setToken(null), 150);
+      closing.current = window.setTimeout(() => setToken(null), 150);
       props.onBlur?.();
     },
     placeholder: props.placeholder,
@@ -101,6 +149,7 @@ export function ExpressionInput(props: Props) {
   return (
     <div className="completion">
       {props.multiline ? <textarea rows={3} {...shared} /> : <input type="text" {...shared} />}
+      <PreviewLine source={props.value} bare={props.bare} preview={props.completion.preview} />
       <ul id={listId} role="listbox" className="completion__list" hidden={!open} aria-label="Completions">
         {options.map((word, index) => (
           <li

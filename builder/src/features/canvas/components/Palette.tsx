@@ -1,6 +1,6 @@
 import { useMemo, useState, type DragEvent } from "react";
 
-import { CATEGORY_TITLES, iconFor, useCatalog, type NodeType } from "../../../lib/catalog";
+import { iconFor, useCatalog, type NodeType } from "../../../lib/catalog";
 
 export const DRAG_TYPE = "application/x-flowhold-node-type";
 
@@ -17,10 +17,10 @@ export function Palette({ onAdd }: { onAdd: (type: string) => void }) {
       if (wanted && !text.includes(wanted)) continue;
       byCategory.set(type.category, [...(byCategory.get(type.category) ?? []), type]);
     }
-    const order = Object.keys(CATEGORY_TITLES);
-    return [...byCategory.entries()].sort(
-      ([a], [b]) => ((order.indexOf(a) + 99) % 99) - ((order.indexOf(b) + 99) % 99),
-    );
+    // The catalog lists every category its types use, in palette order.
+    return catalog.categories
+      .filter((category) => byCategory.has(category.id))
+      .map((category) => [category, byCategory.get(category.id)!] as const);
   }, [catalog, filter]);
 
   const start = (event: DragEvent, type: string) => {
@@ -41,9 +41,9 @@ export function Palette({ onAdd }: { onAdd: (type: string) => void }) {
         />
       </label>
       {groups.map(([category, types]) => (
-        <section key={category} aria-labelledby={`palette-${category}`}>
-          <h3 id={`palette-${category}`} className="palette__category">
-            {CATEGORY_TITLES[category] ?? category}
+        <section key={category.id} aria-labelledby={`palette-${category.id}`}>
+          <h3 id={`palette-${category.id}`} className="palette__category">
+            {category.title}
           </h3>
           <ul className="palette__list">
             {types.map((type) => (

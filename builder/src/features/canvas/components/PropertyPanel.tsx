@@ -4,7 +4,7 @@ import { Loading } from "../../../components/ui/feedback";
 
 import { useCatalog } from "../../../lib/catalog";
 import type { EngineNodeData, Problem } from "../../../lib/graph";
-import type { Account } from "../api/workflows";
+import { previewExpression, type Account, type ExpressionRoot } from "../api/workflows";
 import type { Completion } from "./ExpressionInput";
 import { NodeSettings } from "./NodeSettings";
 
@@ -17,20 +17,41 @@ interface Props {
   problems: Problem[];
   accounts: Account[];
   upstream: string[];
-  roots: string[];
+  roots: ExpressionRoot[];
+  /** Where the node sits (`rootContextsOf`): which roots its fields may read. */
+  contexts: Set<string>;
+  /** The workflow's latest run, whose data previews use (null: none yet). */
+  lastRunId: string | null;
   onChange: (patch: Partial<EngineNodeData>, key: string) => void;
 }
 
 /** What the selected node does and how it behaves: its problems, node fields and parameters. */
-export function PropertyPanel({ nodeId, data, problems, accounts, upstream, roots, onChange }: Props) {
+export function PropertyPanel({
+  nodeId,
+  data,
+  problems,
+  accounts,
+  upstream,
+  roots,
+  contexts,
+  lastRunId,
+  onChange,
+}: Props) {
   const catalog = useCatalog();
   const nodeType = catalog.byType.get(data.type);
-  const completion: Completion = useMemo(
-    () => ({
-      words: [...roots, ...upstream.map((id) => (/^[A-Za-z_]\w*$/.test(id) ? `nodes.${id}` : `nodes["${id}"]`))],
-    }),
-    [roots, upstream],
-  );
+  const completion: Completion = useMemo(() => {
+    const here = roots.filter((root) => root.available_in.some((context) => contexts.has(context)));
+    const inMatch =
+      data.type === "wait_for_event" ? roots.filter((root) => root.available_in.includes("wait_match")) : [];
+    return {
+      words: [
+        ...here.map((root) => root.name),
+        ...upstream.map((id) => (/^[A-Za-z_]\w*$/.test(id) ? `nodes.${id}` : `nodes["${id}"]`)),
+      ],
+      fieldWords: inMatch.length ? { match: inMatch.map((root) => root.name) } : undefined,
+      preview: (source: string, bare: boolean) => previewExpression(source, bare, { runId: lastRunId, nodeId }),
+    };
+  }, [roots, contexts, upstream, data.type, lastRunId, nodeId]);
   if (!nodeType) {
     return (
       <section className="panel" aria-label="Node properties">

@@ -11,6 +11,14 @@ export interface FormContext {
   completion: Completion;
 }
 
+/** The completion of one field: the node's words and those only this field has (rjsf names a
+ * top-level field `root_<name>`). */
+function fieldCompletion(completion: Completion | undefined, id: string): Completion {
+  if (!completion) return { words: [] };
+  const extra = completion.fieldWords?.[id.replace(/^root_/, "")];
+  return extra ? { ...completion, words: [...completion.words, ...extra] } : completion;
+}
+
 function TextWidget(props: WidgetProps) {
   const context = (props.registry.formContext ?? {}) as Partial<FormContext>;
   const bare = Boolean((props.options as { expression?: boolean }).expression);
@@ -35,7 +43,7 @@ function TextWidget(props: WidgetProps) {
       value={typeof props.value === "string" ? props.value : ""}
       onChange={(value) => props.onChange(value === "" ? props.options.emptyValue : value)}
       onBlur={() => props.onBlur(props.id, props.value)}
-      completion={context.completion ?? { words: [] }}
+      completion={fieldCompletion(context.completion, props.id)}
       bare={bare}
       multiline={props.options.widget === "textarea" || Boolean((props as { multiline?: boolean }).multiline)}
       placeholder={props.placeholder}

@@ -1,37 +1,17 @@
-// The catalog's parameter schemas are Pydantic's JSON Schema. Two shapes render badly in a
-// form library, so the builder adjusts them here (builder/API_NEEDS.md asks the API for UI
-// hints instead): an optional field is `anyOf: [X, {type: null}]`, which becomes X (left
-// empty, it is left out); a field that takes any JSON has no type, and gets a JSON editor.
+// The catalog's parameter schemas are ready for a form library: optional fields are plain
+// fields (absent means unset) and fields that take any JSON say so with
+// `x-flowhold-widget: json`. Here they only get this builder's UI hints: JSON editors,
+// expression inputs, placeholders from examples, local references inlined.
 type Schema = Record<string, unknown>;
 export type UiSchema = Record<string, unknown>;
 
-function isNull(schema: unknown): boolean {
-  return (schema as Schema | undefined)?.type === "null";
-}
-
-function isAnyJson(schema: Schema): boolean {
-  const shaped = ["type", "anyOf", "oneOf", "allOf", "$ref", "const", "enum"].some((key) => key in schema);
-  return !shaped;
-}
-
-function isFreeObject(schema: Schema): boolean {
-  return schema.type === "object" && !schema.properties && !schema.oneOf && !schema.anyOf;
-}
-
-/** `anyOf: [X, null]` as X, keeping the outer title, description and default. */
-function collapseOptional(schema: Schema): Schema {
-  const options = schema.anyOf as Schema[] | undefined;
-  if (!Array.isArray(options) || options.length !== 2 || !options.some(isNull)) return schema;
-  const kept = options.find((option) => !isNull(option)) ?? {};
-  const { anyOf: _anyOf, default: fallback, ...outer } = schema;
-  return { ...kept, ...outer, ...(fallback === null || fallback === undefined ? {} : { default: fallback }) };
-}
+const WIDGET = "x-flowhold-widget";
 
 export function prepareSchema(schema: Schema, expressionFields: string[] = []): { schema: Schema; uiSchema: UiSchema } {
   const defs = (schema.$defs as Record<string, Schema> | undefined) ?? {};
   const uiSchema: UiSchema = {};
   const visit = (node: Schema, ui: UiSchema, path: string, seen: string[]): Schema => {
-    let current = collapseOptional(node);
+    let current = node;
     // Local references are inlined, so that UI hints reach the shapes they name (a switch's
     // case, an HTTP body); a reference back into itself stays a reference.
     const ref = typeof current.$ref === "string" ? current.$ref.replace("#/$defs/", "") : null;
@@ -43,7 +23,7 @@ export function prepareSchema(schema: Schema, expressionFields: string[] = []): 
       ui["ui:widget"] = "hidden";
       return { ...current, default: current.const };
     }
-    if (isAnyJson(current) || isFreeObject(current)) {
+    if (current[WIDGET] === "json") {
       ui["ui:field"] = "json";
       ui["ui:label"] = false; // the JSON editor labels itself
       return current;
