@@ -44,7 +44,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.settings = settings
-        app.state.database = Database(settings.resolved_database_url)
+        app.state.database = Database(settings.resolved_database_url, settings.database_pool)
         app.state.temporal = LazyClient(settings.temporal_target, settings.temporal_namespace)
         try:
             yield
