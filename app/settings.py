@@ -82,6 +82,10 @@ class Settings(BaseSettings):
     database_pool_overflow: int = Field(default=10, ge=0, le=1000)
     """Connections a process may open beyond `database_pool_size` at busy times."""
 
+    graph_checks_at_once: int = Field(default=2, ge=1, le=64)
+    """Graphs an API process checks and compiles at once, off its event loop; more wait their
+    turn (30 s at most, then 503 with `Retry-After`)."""
+
     database_pool_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
     """How long a request waits for a free connection before it is answered 503 with
     `Retry-After`."""

@@ -27,6 +27,7 @@ from app.api.routes import (
 )
 from app.api.throttle import FailureLimiter
 from app.db.engine import Database
+from app.services.heavy_work import GRAPH_CHECKS
 from app.settings import Settings, get_settings
 from temporal.client import LazyClient
 
@@ -40,6 +41,7 @@ Every error has one shape: `{"error": {"type", "message", "details": [{"path", "
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    GRAPH_CHECKS.resize(settings.graph_checks_at_once)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
