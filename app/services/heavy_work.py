@@ -17,6 +17,7 @@ from typing import TypeVar
 import anyio
 
 from app.errors import ServiceUnavailableError
+from app.language.validation import collector_paused
 
 T = TypeVar("T")
 
@@ -61,10 +62,17 @@ class HeavyWork:
             ) from None
         self.in_progress += 1
         try:
-            return await anyio.to_thread.run_sync(function, *args)
+            return await anyio.to_thread.run_sync(_uncollected, function, *args)
         finally:
             self.in_progress -= 1
             slots.release()
+
+
+def _uncollected(function: Callable[..., T], *args: object) -> T:
+    # Such work makes hundreds of thousands of objects and no cycles; a collection it set off
+    # would walk every live object of the process while every other thread waits.
+    with collector_paused():
+        return function(*args)
 
 
 GRAPH_CHECKS = HeavyWork()
