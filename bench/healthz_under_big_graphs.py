@@ -147,7 +147,7 @@ async def main(code: Path, seconds: float, clients: int) -> None:
 
 
 async def _wait_until_up(client: httpx.AsyncClient) -> None:
-    for _ in range(300):
+    for _ in range(1200):
         try:
             if (await client.get("/healthz")).status_code == 200:
                 return
