@@ -71,7 +71,7 @@ def action_services(
 def action_services_from_settings(settings: Settings) -> ActionServices:
     """`action_services` for `settings`; the database engine connects on first use only."""
     return action_services(
-        Database(settings.resolved_database_url),
+        Database(settings.resolved_database_url, settings.database_pool),
         Vault.from_spec(settings.vault_keys),
         PlatformEndpoints.from_settings(settings),
         allow_private_networks=settings.http_allow_private_networks,

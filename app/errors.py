@@ -11,7 +11,7 @@
     + PayloadTooLargeError          413 too_large
     + TooManyRequestsError          429 too_many_requests (retry_after)
     + HeadersTooLargeError          431 headers_too_large
-    + ServiceUnavailableError       503 service_unavailable
+    + ServiceUnavailableError       503 service_unavailable (retry_after, when retrying helps)
   x VaultError                      a secret does not seal or open (`app.vault` exports these)
     + VaultKeyError                 VAULT_KEYS is malformed (a ValueError too, for settings)
     + UnknownKeyError               key_id: sealed with a key VAULT_KEYS no longer lists
@@ -112,9 +112,15 @@ class PayloadTooLargeError(AppError):
     type = "too_large"
 
 
+@dataclass
 class ServiceUnavailableError(AppError):
-    status_code = 503
-    type = "service_unavailable"
+    """Something the engine needs does not answer, or is too busy to answer now."""
+
+    retry_after: int | None = None
+    """Seconds, for the `Retry-After` header: set when the same request may succeed soon (a
+    busy database or Temporal), None when it needs a person (a platform not configured)."""
+    status_code: ClassVar[int] = 503
+    type: ClassVar[str] = "service_unavailable"
 
 
 @dataclass

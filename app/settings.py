@@ -14,6 +14,7 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from app.db.engine import PoolLimits
 from app.vault import parse_keys
 from app.vault.derivation import keyed_hash
 
@@ -88,6 +89,20 @@ class Settings(BaseSettings):
     api_port: int = Field(default=8000, ge=1, le=65535)
 
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    database_pool_size: int = Field(default=10, ge=1, le=1000)
+    """Database connections each process keeps open (API, worker)."""
+
+    database_pool_overflow: int = Field(default=10, ge=0, le=1000)
+    """Connections a process may open beyond `database_pool_size` at busy times."""
+
+    graph_checks_at_once: int = Field(default=2, ge=1, le=64)
+    """Graphs an API process checks and compiles at once, off its event loop; more wait their
+    turn (30 s at most, then 503 with `Retry-After`)."""
+
+    database_pool_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
+    """How long a request waits for a free connection before it is answered 503 with
+    `Retry-After`."""
 
     worker_shutdown_grace_seconds: float = Field(default=30.0, ge=0)
     """How long a stopping worker lets running activities finish before cancelling them."""
@@ -247,6 +262,14 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{self.data_dir / 'flowhold.db'}"
+
+    @property
+    def database_pool(self) -> PoolLimits:
+        return PoolLimits(
+            size=self.database_pool_size,
+            overflow=self.database_pool_overflow,
+            timeout_seconds=self.database_pool_timeout_seconds,
+        )
 
     @property
     def temporal_target(self) -> str:

@@ -11,8 +11,9 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.client import Client
 
+from app.api.errors import BUSY_RETRY_AFTER
 from app.api.throttle import FailureLimiter
-from app.db.engine import Database
+from app.db.engine import Database, release
 from app.errors import AuthenticationError, PermissionDeniedError, ServiceUnavailableError
 from app.services.runs import RunService
 from app.settings import Settings
@@ -47,7 +48,9 @@ async def connect_temporal(lazy: LazyClient) -> Client:
     try:
         return await lazy.get()
     except Exception:
-        raise ServiceUnavailableError(f"Temporal is not reachable at {lazy.target}") from None
+        raise ServiceUnavailableError(
+            f"Temporal is not reachable at {lazy.target}", retry_after=BUSY_RETRY_AFTER
+        ) from None
 
 
 async def get_temporal(lazy: Annotated[LazyClient, Depends(get_lazy_temporal)]) -> Client:
@@ -112,6 +115,8 @@ async def get_caller(
         limiter.failed(source)
         raise AuthenticationError("invalid or revoked API key")
     api_key, organization = found
+    # The route takes a connection again if it reads; one waiting on Temporal holds none.
+    await release(session)
     return Caller(
         organization_id=organization.id,
         api_key_id=api_key.id,

@@ -9,13 +9,18 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException
 from temporalio.service import RPCError, RPCStatusCode
 
 from app.api.detail_codes import request_detail
-from app.errors import AppError, ErrorDetail, TooManyRequestsError
+from app.errors import AppError, ErrorDetail, ServiceUnavailableError, TooManyRequestsError
 
 log = logging.getLogger(__name__)
+
+BUSY_RETRY_AFTER = 2
+"""Seconds a client is asked to wait when the database or Temporal is too busy to answer."""
 
 _UNAVAILABLE = (
     RPCStatusCode.UNAVAILABLE,
@@ -46,6 +51,8 @@ async def _app_error(_request: Request, error: Exception) -> JSONResponse:
     headers = {"WWW-Authenticate": "Bearer"} if error.status_code == 401 else None
     if isinstance(error, TooManyRequestsError):
         headers = {"Retry-After": str(error.retry_after)}
+    if isinstance(error, ServiceUnavailableError) and error.retry_after is not None:
+        headers = {"Retry-After": str(error.retry_after)}
     return JSONResponse(
         error_body(error.type, error.message, error.details),
         status_code=error.status_code,
@@ -73,14 +80,26 @@ async def _http_error(_request: Request, error: Exception) -> JSONResponse:
     )
 
 
+def _busy(message: str) -> JSONResponse:
+    return JSONResponse(
+        error_body("service_unavailable", message),
+        status_code=503,
+        headers={"Retry-After": str(BUSY_RETRY_AFTER)},
+    )
+
+
 async def _temporal_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, RPCError)
     if error.status in _UNAVAILABLE:
-        return JSONResponse(
-            error_body("service_unavailable", "Temporal does not answer; retry later"),
-            status_code=503,
-        )
+        return _busy("Temporal does not answer; retry later")
     return await _unexpected(request, error)
+
+
+async def _database_busy(_request: Request, error: Exception) -> JSONResponse:
+    # Every pooled connection stayed in use past DATABASE_POOL_TIMEOUT_SECONDS (a burst of
+    # requests), or the database refused or locked us out: the same request may pass soon.
+    log.warning("database busy or unreachable: %s", type(error).__name__)
+    return _busy("the database is busy or does not answer; retry later")
 
 
 async def _unexpected(_request: Request, error: Exception) -> JSONResponse:
@@ -96,4 +115,6 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _request_validation)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RPCError, _temporal_error)
+    app.add_exception_handler(PoolTimeoutError, _database_busy)
+    app.add_exception_handler(OperationalError, _database_busy)
     app.add_exception_handler(Exception, _unexpected)

@@ -13,6 +13,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.api.errors import error_body
 from app.contract import strict_json
 from app.errors import ErrorDetail
+from app.language.validation import collector_paused
 
 MAX_BODY_BYTES = 12 * 1024 * 1024
 """Above the largest document any route takes (a 10 MB workflow): more is refused unread."""
@@ -88,16 +89,19 @@ async def _check(body: bytes) -> JSONResponse | None:
 
 
 def _problem_in(body: bytes) -> tuple[strict_json.Path, str] | None:
-    try:
-        document = strict_json.loads(body)
-    except ValueError:
-        return None  # not JSON at all: the route answers that, as it always has
-    except RecursionError:
-        return (), "the document is nested too deeply"
-    try:
-        return strict_json.first_problem(document)
-    except RecursionError:
-        return (), "the document is nested too deeply"
+    # A big body is hundreds of thousands of objects and no cycles: a collection it
+    # triggered would walk every live object of the process, stalling every thread.
+    with collector_paused():
+        try:
+            document = strict_json.loads(body)
+        except ValueError:
+            return None  # not JSON at all: the route answers that, as it always has
+        except RecursionError:
+            return (), "the document is nested too deeply"
+        try:
+            return strict_json.first_problem(document)
+        except RecursionError:
+            return (), "the document is nested too deeply"
 
 
 def _replaying(body: bytes, receive: Receive) -> Receive:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -31,6 +32,7 @@ from app.api.routes import (
 )
 from app.api.throttle import FailureLimiter
 from app.db.engine import Database
+from app.services.heavy_work import GRAPH_CHECKS
 from app.settings import Settings, get_settings
 from temporal.client import LazyClient
 
@@ -44,12 +46,17 @@ Every error has one shape: `{"error": {"type", "message", "details": [{"path", "
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    GRAPH_CHECKS.resize(settings.graph_checks_at_once)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.settings = settings
-        app.state.database = Database(settings.resolved_database_url)
+        app.state.database = Database(settings.resolved_database_url, settings.database_pool)
         app.state.temporal = LazyClient(settings.temporal_target, settings.temporal_namespace)
+        # What is loaded by now lives as long as the process (modules, the catalog, models):
+        # out of the collector's sight, its full passes walk only what requests make.
+        gc.collect()
+        gc.freeze()
         try:
             yield
         finally:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import event
@@ -39,9 +40,28 @@ def _enable_sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def create_engine(url: str) -> AsyncEngine:
+@dataclass(frozen=True)
+class PoolLimits:
+    """How many connections a process keeps and may open, and how long one is waited for."""
+
+    size: int = 5
+    """Connections kept open."""
+    overflow: int = 10
+    """Connections opened beyond `size` at busy times, closed when given back."""
+    timeout_seconds: float = 30.0
+    """How long a checkout waits before `sqlalchemy.exc.TimeoutError` (the API's 503)."""
+
+
+def create_engine(url: str, pool: PoolLimits | None = None) -> AsyncEngine:
     target = async_url(url)
-    engine = create_async_engine(target, pool_pre_ping=target.get_backend_name() != "sqlite")
+    limits = pool or PoolLimits()
+    engine = create_async_engine(
+        target,
+        pool_pre_ping=target.get_backend_name() != "sqlite",
+        pool_size=limits.size,
+        max_overflow=limits.overflow,
+        pool_timeout=limits.timeout_seconds,
+    )
     if target.get_backend_name() == "sqlite":
         event.listen(engine.sync_engine, "connect", _enable_sqlite_foreign_keys)
     return engine
@@ -50,9 +70,9 @@ def create_engine(url: str) -> AsyncEngine:
 class Database:
     """An engine and its session factory, owned by the API's lifespan."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, pool: PoolLimits | None = None) -> None:
         self.url = url
-        self.engine = create_engine(url)
+        self.engine = create_engine(url, pool)
         self._sessions = async_sessionmaker(
             self.engine, class_=AsyncSession, expire_on_commit=False
         )
@@ -64,3 +84,12 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+async def release(session: AsyncSession) -> None:
+    """Give the session's connection back to the pool before a call that may wait on another
+    service (Temporal, a platform): a request waiting there must not hold one of the pool's few
+    connections, or a burst of such requests runs the pool dry. Ends the session's
+    transaction (call it with nothing left to commit); what it loaded stays readable, and the
+    session takes a connection again when next used."""
+    await session.close()

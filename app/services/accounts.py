@@ -18,6 +18,7 @@ from activities.endpoints import PlatformEndpoints
 from activities.errors import AccountError
 from activities.instagram.tokens import InstagramTokens
 from activities.x.oauth import X_SCOPES, XOAuth
+from app.db.engine import release
 from app.db.models import Account
 from app.db.types import utcnow
 from app.errors import (
@@ -190,6 +191,7 @@ class Connections:
                 f"this {account.platform} account's credential cannot be renewed: "
                 "connect it again instead"
             )
+        await release(session)
         await self.keeper.access_token(
             organization_id=organization_id, account_id=account_id, platform=account.platform,
             refused=str(credential.secret.get("access_token")),
@@ -208,6 +210,7 @@ class Connections:
                 session, self.vault, organization_id=organization_id, account_id=account_id
             )
             token = credential.secret.get("refresh_token") if credential else None
+            await release(session)
             if token:
                 try:
                     await self.x.revoke(str(token))

@@ -7,13 +7,15 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.catalog import CATALOG
+from app.db.engine import release
 from app.errors import ErrorDetail, InvalidInputError
 from app.language.compiler import build_plan
 from app.language.errors import Issue
 from app.language.plan import Plan
-from app.language.validation import validate
+from app.language.validation import CheckedGraph, validate
 from app.services import sub_workflows
-from app.services.payload_limits import plan_size_issue
+from app.services.heavy_work import GRAPH_CHECKS
+from app.services.payload_limits import parameters_size_issue, plan_size_issue
 from app.store.accounts import account_platforms
 
 
@@ -44,14 +46,16 @@ async def check_graph(
     that a sub-workflow calling back into it is refused; sub-workflow versions are pinned.
     """
     accounts = await account_platforms(session, organization_id=organization_id)
-    checked, issues = validate(graph, accounts=accounts, catalog=CATALOG)
-    if checked is None:
+    await release(session)
+    # Seconds of CPU for a graph of megabytes: off the event loop (`heavy_work`).
+    checked, compiled, issues = await GRAPH_CHECKS.run(_compile, graph, accounts)
+    if checked is None or compiled is None:
         return None, issues
     plan, issues = await sub_workflows.link(
         session,
         organization_id=organization_id,
         graph=checked.graph,
-        plan=build_plan(checked),
+        plan=compiled,
         workflow_id=workflow_id,
     )
     if plan is None:
@@ -59,10 +63,23 @@ async def check_graph(
     carried = await sub_workflows.plans_called_by(
         session, organization_id=organization_id, plan=plan
     )
-    too_large = plan_size_issue(plan, carried)
+    too_large = await GRAPH_CHECKS.run(plan_size_issue, plan, carried)
     if too_large is not None:
         return None, [too_large]
     return plan, []
+
+
+def _compile(
+    graph: dict[str, Any], accounts: dict[str, str]
+) -> tuple[CheckedGraph | None, Plan | None, list[Issue]]:
+    """The checked graph and its plan, or every problem; what is cheap to refuse first."""
+    too_large = parameters_size_issue(graph)
+    if too_large is not None:
+        return None, None, [too_large]
+    checked, issues = validate(graph, accounts=accounts, catalog=CATALOG)
+    if checked is None:
+        return None, None, issues
+    return checked, build_plan(checked), []
 
 
 async def compile_graph(

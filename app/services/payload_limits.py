@@ -10,6 +10,7 @@ run continues as new (the bounds are in `app.contract.payload_limits`).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -76,3 +77,33 @@ def plan_size_issue(plan: Plan, carried: Mapping[str, Plan]) -> Issue | None:
             "has room for its input"
         )
     return Issue("too_large", message)
+
+
+def parameters_size_issue(document: Any) -> Issue | None:
+    """A problem when the nodes' parameters alone are over `MAX_PLAN_BYTES`: a plan carries
+    every node's parameters as they are, so such a graph is refused before it is checked and
+    compiled, work that takes seconds for a document of megabytes."""
+    nodes = document.get("nodes") if isinstance(document, dict) else None
+    if not isinstance(nodes, list):
+        return None
+    size = 0
+    for node in nodes:
+        if not isinstance(node, dict):
+            continue
+        data = node.get("data")
+        parameters = node.get("parameters")
+        if parameters is None and isinstance(data, dict):
+            parameters = data.get("parameters")  # React Flow keeps them under `data`
+        if isinstance(parameters, dict):
+            # As the plan's canonical JSON writes them, so that this never overstates.
+            encoded = json.dumps(parameters, separators=(",", ":"), ensure_ascii=False)
+            size += len(encoded.encode("utf-8", "surrogatepass"))
+    if size <= MAX_PLAN_BYTES:
+        return None
+    return Issue(
+        "too_large",
+        f"the nodes' parameters are {size} bytes together; a compiled plan carries them all "
+        f"and may be at most {MAX_PLAN_BYTES} bytes",
+        None,
+        ("nodes",),
+    )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Literal, get_args
 
 from sqlmodel import col, select
@@ -105,10 +105,11 @@ async def authenticate(
     now = utcnow()
     if api_key.expires_at is not None and api_key.expires_at <= now:
         return None
-    api_key.key_hash = digest
-    api_key.last_used_at = now
-    session.add(api_key)
-    await session.commit()
+    if api_key.key_hash != digest or _stale(api_key.last_used_at, now):
+        api_key.key_hash = digest
+        api_key.last_used_at = now
+        session.add(api_key)
+        await session.commit()
     return api_key, organization
 
 
@@ -119,6 +120,15 @@ async def is_live(session: AsyncSession, *, key_id: str) -> bool:
     if key is None or key.revoked_at is not None:
         return False
     return key.expires_at is None or key.expires_at > utcnow()
+
+
+LAST_USED_PRECISION = timedelta(minutes=1)
+"""How stale `last_used_at` may be: writing it at every request made every request a write,
+which a burst of them queues on (SQLite has one writer at a time)."""
+
+
+def _stale(last_used_at: datetime | None, now: datetime) -> bool:
+    return last_used_at is None or now - last_used_at >= LAST_USED_PRECISION
 
 
 async def list_keys(session: AsyncSession, *, organization_id: str) -> list[ApiKey]:

@@ -10,6 +10,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from app.api.deps import CallerDep, SessionDep, TemporalDep, WriterDep
 from app.api.responses import AUTHENTICATED, WRITES, errors
+from app.db.engine import release
 from app.services import schedules
 from app.store import workflows as store
 
@@ -69,6 +70,7 @@ async def list_schedules(
     version = await store.get_version(
         session, organization_id=caller.organization_id, workflow_id=workflow_id
     )
+    await release(session)
     views = await schedules.describe_all(temporal, version=version)
     data = [
         SchedulePublic(
@@ -104,6 +106,7 @@ async def trigger_schedule(
     version = await store.get_version(
         session, organization_id=caller.organization_id, workflow_id=workflow_id
     )
+    await release(session)
     await schedules.trigger_now(temporal, version=version, active=workflow.active, node_id=node_id)
     return ScheduleAccepted(node_id=node_id, action="trigger")
 
@@ -131,6 +134,7 @@ async def backfill_schedule(
     version = await store.get_version(
         session, organization_id=caller.organization_id, workflow_id=workflow_id
     )
+    await release(session)
     await schedules.backfill(
         temporal,
         version=version,

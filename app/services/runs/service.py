@@ -10,6 +10,7 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.client import Client
 
+from app.db.engine import release
 from app.errors import ConflictError
 from app.services import payload_limits
 from app.services.runs import control
@@ -83,12 +84,14 @@ class RunService:
         idempotency_key: str | None,
     ) -> StartedRun:
         """Start a run of `version` (None: the latest) from its manual trigger, with `payload`
-        checked against the trigger's `input_schema`. An `idempotency_key` used before names
+        checked against the trigger's `input_schema`; `session` is released (`release`) before
+        Temporal is called. An `idempotency_key` used before names
         the run it started (`created` False), or is a conflict with a different request."""
         stored = await store.get_version(
             session, organization_id=organization_id, workflow_id=workflow_id, version=version
         )
         start = await prepare_start(session, stored, trigger="manual", payload=payload)
+        await release(session)
         check_manual_input(start.input, payload)
         return await self.start(
             start,
@@ -124,6 +127,7 @@ class RunService:
             payload=trigger.payload,
             trigger_node=trigger.node_id,
         )
+        await release(session)
         return await self.start(start, rerun_of=run_id)
 
     async def read(self, *, organization_id: str, run_id: str) -> RunView:
