@@ -276,6 +276,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/expressions/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Preview Expression
+         * @description Evaluate a template or bare expression with the same evaluator, sandbox and budgets
+         *     (work, size, time) as a run. An expression that fails is a 200 with `error`; nothing is
+         *     stored or started.
+         */
+        post: operations["preview_expression"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/failure-types": {
         parameters: {
             query?: never;
@@ -664,7 +686,9 @@ export interface paths {
         };
         /**
          * Get Workflow Schema
-         * @description The JSON Schema of a workflow graph (React Flow's `toObject()` is accepted too).
+         * @description The JSON Schema (draft 2020-12) of a workflow graph: the native form and React Flow's
+         *     `toObject()` (engine fields under `data`, UI-only `note` and `group` nodes, `viewport`).
+         *     Its `$id` is this URL under `PUBLIC_URL` (or the request's own base).
          */
         get: operations["get_workflow_schema"];
         put?: never;
@@ -1356,6 +1380,19 @@ export interface components {
              */
             type: "bearer";
         };
+        /** CategoryPublic */
+        CategoryPublic: {
+            /** Color */
+            color: string;
+            /** Icon */
+            icon: string;
+            /** Id */
+            id: string;
+            /** Order */
+            order: number;
+            /** Title */
+            title: string;
+        };
         /** CredentialPublic */
         CredentialPublic: {
             /**
@@ -1480,7 +1517,16 @@ export interface components {
                 [key: string]: string;
             };
             /** Roots */
-            roots: string[];
+            roots: components["schemas"]["ExpressionRoot"][];
+        };
+        /** ExpressionRoot */
+        ExpressionRoot: {
+            /** Available In */
+            available_in: ("any" | "loop_body" | "wait_match" | "error_route")[];
+            /** Description */
+            description: string;
+            /** Name */
+            name: string;
         };
         /** FailureTypePublic */
         FailureTypePublic: {
@@ -1499,6 +1545,11 @@ export interface components {
             count: number;
             /** Data */
             data: components["schemas"]["FailureTypePublic"][];
+        };
+        /** FieldHint */
+        FieldHint: {
+            /** Widget */
+            widget: string;
         };
         /** GraphValidation */
         GraphValidation: {
@@ -1708,9 +1759,32 @@ export interface components {
             title: string;
             /** Type */
             type: string;
+            ui: components["schemas"]["NodeTypeUi"];
+        };
+        /**
+         * NodeTypeUi
+         * @description How a builder may draw the type; presentation only.
+         */
+        NodeTypeUi: {
+            /** Color */
+            color: string;
+            /** Fields */
+            fields: {
+                [key: string]: components["schemas"]["FieldHint"];
+            };
+            /** Handle Labels */
+            handle_labels: {
+                [key: string]: string;
+            };
+            /** Icon */
+            icon: string;
+            /** Order */
+            order: number;
         };
         /** NodeTypesPublic */
         NodeTypesPublic: {
+            /** Categories */
+            categories: components["schemas"]["CategoryPublic"][];
             /** Count */
             count: number;
             /** Data */
@@ -1748,6 +1822,60 @@ export interface components {
              * @example Acme social team
              */
             name?: string | null;
+        };
+        /** PreviewErrorPublic */
+        PreviewErrorPublic: {
+            /** Message */
+            message: string;
+            /** Offset */
+            offset: number | null;
+            /**
+             * Type
+             * @enum {string}
+             */
+            type: "ExpressionError" | "ExpressionSyntaxError" | "ExpressionEvaluationError" | "ExpressionLimitError";
+        };
+        /** PreviewPublic */
+        PreviewPublic: {
+            error?: components["schemas"]["PreviewErrorPublic"] | null;
+            /** Value */
+            value?: unknown;
+        };
+        /**
+         * PreviewRequest
+         * @example {
+         *       "context": {
+         *         "trigger": {
+         *           "name": "Ada"
+         *         }
+         *       },
+         *       "mode": "template",
+         *       "source": "Hello {{ trigger.name }}"
+         *     }
+         * @example {
+         *       "context": {
+         *         "node_id": "decide",
+         *         "run_id": "run_3f9a1c2b7d4e5f60718293a4"
+         *       },
+         *       "mode": "expression",
+         *       "source": "nodes.check.status == 200"
+         *     }
+         */
+        PreviewRequest: {
+            /** Context */
+            context?: components["schemas"]["RunNodeContext"] | components["schemas"]["SampleContext"];
+            /**
+             * Mode
+             * @description `template`: a parameter string with `{{ }}`; `expression`: a bare expression field (a condition, a loop's items, a wait's match).
+             * @default template
+             * @enum {string}
+             */
+            mode?: "template" | "expression";
+            /**
+             * Source
+             * @description The text of the field.
+             */
+            source: string;
         };
         /** QueryCredential */
         QueryCredential: {
@@ -1805,6 +1933,17 @@ export interface components {
             version: number;
             /** Workflow Id */
             workflow_id: string;
+        };
+        /**
+         * RunNodeContext
+         * @description The roots as one node of a run saw them: its upstream nodes' outputs, the run's
+         *     trigger payload, variables and metadata.
+         */
+        RunNodeContext: {
+            /** Node Id */
+            node_id: string;
+            /** Run Id */
+            run_id: string;
         };
         /** RunPublic */
         RunPublic: {
@@ -1904,6 +2043,39 @@ export interface components {
              * @description Pass as `page_token` for the next page; null on the last page.
              */
             next_page_token: string | null;
+        };
+        /**
+         * SampleContext
+         * @description The roots given as they are; absent ones read as null (`nodes`, `vars` as empty).
+         */
+        SampleContext: {
+            /** Error */
+            error?: unknown;
+            /** Event */
+            event?: unknown;
+            /** Index */
+            index?: number | null;
+            /** Item */
+            item?: unknown;
+            /** Nodes */
+            nodes?: {
+                [key: string]: unknown;
+            };
+            /**
+             * Now
+             * @description Default: the time now.
+             */
+            now?: string | null;
+            /** Run */
+            run?: {
+                [key: string]: unknown;
+            };
+            /** Trigger */
+            trigger?: unknown;
+            /** Vars */
+            vars?: {
+                [key: string]: unknown;
+            };
         };
         /** ScheduleAccepted */
         ScheduleAccepted: {
@@ -4211,6 +4383,111 @@ export interface operations {
                      *         "details": [],
                      *         "message": "Temporal is not reachable at 127.0.0.1:7233",
                      *         "type": "service_unavailable"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    preview_expression: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PreviewRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PreviewPublic"];
+                };
+            };
+            /** @description Missing, invalid or revoked API key (or webhook signature). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [],
+                     *         "message": "missing API key: send 'Authorization: Bearer <key>'",
+                     *         "type": "unauthenticated"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such resource in the caller's organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [],
+                     *         "message": "workflow 'wf_0123' not found",
+                     *         "type": "not_found"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The input is not valid; `details` names every field at fault. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [
+                     *           {
+                     *             "code": "missing",
+                     *             "message": "Field required",
+                     *             "path": [
+                     *               "body",
+                     *               "name"
+                     *             ]
+                     *           }
+                     *         ],
+                     *         "message": "the request is not valid",
+                     *         "type": "invalid_input"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many failed attempts from this address; `Retry-After` says when to try again. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [],
+                     *         "message": "too many failed authentications from this address: try again in 42 s",
+                     *         "type": "too_many_requests"
                      *       }
                      *     }
                      */
