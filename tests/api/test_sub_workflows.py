@@ -289,6 +289,7 @@ async def test_a_workflow_an_active_workflow_calls_cannot_be_deleted(api: ApiHar
             "path": ["workflows", parent, "nodes", "call"],
             "node_id": "call",
             "message": f"active workflow '{parent}' (w) runs this workflow",
+            "code": "conflict",  # a detail without a code of its own carries its error's type
         }
     ]
     assert (await api.client.get(f"/workflows/{child}")).status_code == 200
