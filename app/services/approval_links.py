@@ -26,7 +26,6 @@ from datetime import UTC, datetime, timedelta
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.errors import (
-    AppError,
     AuthenticationError,
     ConflictError,
     ErrorDetail,
@@ -214,7 +213,8 @@ async def decide(
                 link_id=link.id, approver=link.approver, minted_by_key_id=link.minted_by_key_id
             ),
         )
-    except AppError:
+    except Exception:
+        # Not taken (refused, the run ended, Temporal unreachable): the link is not spent.
         await store.release_link(
             session,
             organization_id=claims.organization_id,
