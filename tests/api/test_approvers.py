@@ -54,7 +54,7 @@ async def test_a_person_is_checked_for_shape_when_the_key_is_made(api: ApiHarnes
     answer = await api.client.post("/api-keys", json={"name": "k", "person": " ann "})
     assert answer.status_code == 422
     [detail] = answer.json()["error"]["details"]
-    assert (detail["path"], detail["code"]) == (["body", "person"], "string_pattern_mismatch")
+    assert (detail["path"], detail["code"]) == (["body", "person"], "wrong_form")
 
 
 async def test_a_person_key_decides_as_its_person_and_the_run_records_it(

@@ -80,7 +80,7 @@ async def test_another_organization_gets_404_on_every_route_with_an_id(api: ApiH
                 assert response.json()["error"]["type"] == "not_found"
                 tried.append(operation_id)
 
-    assert len(tried) == 29, tried
+    assert len(tried) == 31, tried
     state = (await api.client.get(f"/runs/{run_id}")).json()
     assert state["status"] == "running"
     workflow = (await api.client.get(f"/workflows/{workflow_id}")).json()

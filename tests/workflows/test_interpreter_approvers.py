@@ -63,7 +63,7 @@ async def test_an_approver_rendered_from_a_number_is_its_text(
     handle = await start(client, task_queue, reviewed_by("{{ trigger.manager }}"), {"manager": 7})
     state = await wait_until_waiting(handle, "review")
     assert state.waiting_for[0].approvers == ["7"]
-    await handle.execute_update(DECIDE_UPDATE, DecisionInput(approved=False, by="7"))
+    await handle.execute_update(DECIDE_UPDATE, DecisionInput(approved=False, by="7", verified=True))
     await handle.result()
 
 
