@@ -115,7 +115,12 @@ async def test_an_expression_field_completes_the_ids_of_upstream_nodes(signed_in
     await page.locator('.react-flow__handle[data-nodeid="transform"][data-handleid="out"]').drag_to(
         page.locator('.react-flow__handle.target[data-nodeid="if"]')
     )
+    # The connection settles before the click: a click during it may select nothing.
+    await expect(page.locator(".react-flow__edge")).to_have_count(2)
     await page.get_by_test_id("node-if").click()
+    await expect(page.locator('.react-flow__node[data-id="if"]')).to_have_class(
+        re.compile(r"\bselected\b")
+    )
 
     condition = page.get_by_role("combobox", name="Condition")
     await condition.fill("nodes.tr")
