@@ -7,24 +7,19 @@ raises `ValueError` so pydantic reports the problem on the field a builder shows
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Annotated, Any, Literal, Self
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
-    BaseModel,
-    ConfigDict,
     Field,
-    ModelWrapValidatorHandler,
     PlainValidator,
-    ValidationInfo,
     WithJsonSchema,
-    model_validator,
 )
 from pydantic_core import PydanticCustomError
 
 from app.language.expressions import ExpressionSyntaxError, compile_expression, compile_template
-from app.language.node_type import ERROR_HANDLE
-from app.language.parameter_validators import TEMPLATE_OPEN, rendered_as_text, worded_pattern
+from app.language.node_type import ERROR_HANDLE, Parameters
+from app.language.parameter_validators import TEMPLATE_OPEN, worded_pattern
 
 MAX_DURATION = timedelta(days=365)
 """The longest wait, delay or timeout a node accepts."""
@@ -38,18 +33,9 @@ HANDLE_PATTERN = worded_pattern(
 MAX_EXPRESSION_LENGTH = 10_000
 
 
-class Strict(BaseModel):
-    """Base of nested parameter objects: like `Parameters`, unknown keys are mistakes, and a
-    rendered template gives a text field its text."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    @model_validator(mode="wrap")
-    @classmethod
-    def _rendered_as_text(
-        cls, data: Any, handler: ModelWrapValidatorHandler[Self], info: ValidationInfo
-    ) -> Self:
-        return rendered_as_text(data, handler, info)
+class Strict(Parameters):
+    """Base of nested parameter objects: read as a node's `Parameters` are (unknown keys are
+    mistakes, and a rendered template gives a text field its text)."""
 
 
 # Expressions
