@@ -53,8 +53,8 @@ unit: $(DEV_STAMP)
 
 test: lint typecheck unit
 
-# Every schemathesis phase against the API, on each configured database (about 15 minutes
-# per database on this machine, past the suite's per-test timeout).
+# Every schemathesis phase against the API, on each configured database: a minute or two per
+# database on a quiet machine, a quarter of an hour under load (past the per-test timeout).
 fuzz: $(DEV_STAMP)
 	FLOWHOLD_FUZZ=full $(VENV)/bin/pytest --timeout 1800 tests/api/test_no_server_errors.py
 
