@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 RUN_STAMP := $(VENV)/.installed-run
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test lint typecheck unit install key migrate reencrypt bench emulator fuzz clean \
+.PHONY: run test lint typecheck unit install key migrate reencrypt bench emulator fuzz deep clean \
 	builder builder-deps builder-api builder-check bench-builder builder-screenshots
 
 $(PY):
@@ -52,6 +52,12 @@ unit: $(DEV_STAMP)
 	$(VENV)/bin/pytest --numprocesses $(PYTEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 test: lint typecheck unit
+
+# Every property search at its full count of examples (`make test` tries a quarter of each:
+# tests/utils/properties.py), on the same workers as `make unit`.
+deep: $(DEV_STAMP)
+	FLOWHOLD_PROPERTIES=deep $(VENV)/bin/pytest --numprocesses $(PYTEST_WORKERS) --dist worksteal \
+		-m hypothesis $(PYTEST_ARGS)
 
 # Every schemathesis phase against the API, on each configured database: a minute or two per
 # database on a quiet machine, a quarter of an hour under load (past the per-test timeout).

@@ -10,6 +10,7 @@ from contextlib import AsyncExitStack, ExitStack
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
@@ -24,6 +25,7 @@ from tests.utils.api_servers import (
 )
 from tests.utils.databases import backends, fresh_database
 from tests.utils.emulated import emulator, emulator_server
+from tests.utils.properties import DEEP, examples
 
 # The emulator's fixtures, here so that the whole session shares one emulator.
 __all__ = ["ApiHarness", "emulator", "emulator_server", "make_settings"]
@@ -33,6 +35,12 @@ BIN = Path(sys.executable).parent
 # Tests call HTTP servers on loopback. The private-network guard is tested in tests/activities
 # with services built without this engine-wide permission.
 os.environ.setdefault("HTTP_ALLOW_PRIVATE_NETWORKS", "true")
+
+# Property tests that name no count of their own: Hypothesis's 100 in `make deep`, a quarter
+# in `make test` (tests/utils/properties.py). Deadlines and randomness stay Hypothesis's.
+settings.register_profile("deep", max_examples=100)
+settings.register_profile("quick", max_examples=examples(100))
+settings.load_profile("deep" if DEEP else "quick")
 
 
 @pytest.fixture(scope="session")

@@ -21,6 +21,7 @@ from app.errors import AuthenticationError, ConflictError, PayloadTooLargeError
 from app.language.nodes.triggers import WebhookTriggerParameters
 from app.services.webhook_delivery import Delivery, authenticate, read_capped, trigger_payload
 from app.services.webhook_signatures import body_identity
+from tests.utils.properties import examples
 
 SECRET = "whsec_test"
 BODY = b'{"id": "evt_1"}'
@@ -163,7 +164,7 @@ any_header = st.one_of(st.text(max_size=3000), stamped_headers)
 @given(scheme=st.sampled_from(sorted(SCHEMES)), header=any_header, body=st.binary(max_size=200))
 @example(scheme="timestamped", header="t=" + "9" * 400 + ",v1=00", body=BODY)
 @example(scheme="timestamped", header="t=" + "9" * 5000 + ",v1=00", body=BODY)
-@settings(max_examples=300)
+@settings(max_examples=examples(300))
 def test_any_proof_header_is_refused_or_accepted_never_an_error(
     scheme: str, header: str, body: bytes
 ) -> None:
@@ -210,7 +211,7 @@ entries = st.one_of(
     signature=st.one_of(st.text(max_size=3000), st.lists(entries, max_size=20).map(" ".join)),
     body=st.binary(max_size=100),
 )
-@settings(max_examples=300)
+@settings(max_examples=examples(300))
 def test_any_standard_webhooks_headers_are_refused_or_accepted_never_an_error(
     message_id: str, stamp: str, signature: str, body: bytes
 ) -> None:

@@ -14,9 +14,10 @@ from app.catalog import CATALOG
 from app.language.validation import validate
 from tests.utils.compiling import compile_workflow
 from tests.utils.graphs import sized_graph
+from tests.utils.properties import examples
 
 graphs = st.builds(sized_graph, st.integers(2, 60), st.integers(0, 10_000))
-PROPERTY_SETTINGS = settings(max_examples=60, deadline=None)
+PROPERTY_SETTINGS = settings(max_examples=examples(60), deadline=None)
 
 
 @PROPERTY_SETTINGS
@@ -166,7 +167,7 @@ MUTATIONS = [
 ]  # fmt: skip
 
 
-@settings(max_examples=20 * len(MUTATIONS), deadline=None)
+@settings(max_examples=examples(20 * len(MUTATIONS)), deadline=None)
 @given(graphs, st.sampled_from(MUTATIONS), st.randoms(use_true_random=False))
 def test_a_broken_rule_is_reported_on_the_node_that_breaks_it(
     document: dict[str, Any], mutation: Any, pick: random.Random

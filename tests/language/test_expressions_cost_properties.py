@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 
 from app.language.expressions import Meter
 from tests.language.costly import comparisons, data, evaluate, expressions, operations
+from tests.utils.properties import examples
 
 BYTES_PER_UNIT = 1_000
 """Memory a unit of work may allocate: far above the ~10-200 bytes a unit allocates (a
@@ -34,7 +35,7 @@ SECONDS_PER_UNIT = 2e-6
 SECONDS_ALWAYS = 0.05
 
 searched = settings(
-    max_examples=60,
+    max_examples=examples(60),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
@@ -95,7 +96,7 @@ def test_the_work_counted_bounds_the_time_a_comparison_takes(source: str) -> Non
     assert_time_bounded_by_work(source)
 
 
-@settings(max_examples=50, deadline=None)
+@settings(max_examples=examples(50), deadline=None)
 @given(expressions(), st.shared(data(), key="variable"))
 def test_the_same_expression_on_the_same_data_counts_the_same_work(
     source: str, variable: Any

@@ -26,6 +26,7 @@ from app.language.expressions import (
     compile_expression,
     compile_template,
 )
+from tests.utils.properties import examples
 
 
 class _Secretive:
@@ -294,19 +295,19 @@ def _compile_and_evaluate(source: str) -> None:
     _check_outcome(source, lambda: compile_expression(source).evaluate(CONTEXT))
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(token_sources)
 def test_random_token_sequences_compile_or_fail_cleanly(source: str) -> None:
     _compile_and_evaluate(source)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(char_sources)
 def test_random_character_strings_compile_or_fail_cleanly(source: str) -> None:
     _compile_and_evaluate(source)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(st.lists(st.sampled_from([*_TOKENS, "{{", "}}", "{{ ", " }}", "text "]), max_size=12))
 def test_random_templates_compile_or_fail_cleanly(tokens: list[str]) -> None:
     text = "".join(tokens)

@@ -13,6 +13,7 @@ import asyncio
 import uuid
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from temporalio.api.enums.v1 import EventType
@@ -20,6 +21,7 @@ from temporalio.client import Client, WorkflowFailureError
 from temporalio.exceptions import ApplicationError
 
 from app.contract.payload_limits import TEMPORAL_PAYLOAD_BYTES
+from tests.utils.properties import examples
 from tests.workflows.harness import graph, histories_of, node, run_input, value
 from workflows.state import INTERPRETER_WORKFLOW, RunLimits, RunState
 from workflows.state_budget import encoded_size
@@ -118,13 +120,15 @@ async def run_to_its_end(
         assert EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED not in kinds
 
 
+# A search inside the test (it needs the event loop): marked so that `make deep` selects it.
+@pytest.mark.hypothesis
 async def test_no_drawn_graph_grows_a_run_past_temporals_limit(
     dev_client: Client, task_queue: str
 ) -> None:
     loop = asyncio.get_running_loop()
 
     @settings(
-        max_examples=8,
+        max_examples=examples(8),
         deadline=None,
         database=None,
         suppress_health_check=[HealthCheck.too_slow],
