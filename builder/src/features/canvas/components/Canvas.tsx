@@ -29,7 +29,7 @@ import {
   type Problem,
   type StoredGraph,
 } from "../../../lib/graph";
-import { layout } from "../../../lib/layout";
+import { FIT_VIEW, LARGE, layout } from "../../../lib/layout";
 import { navigate } from "../../../lib/router";
 import { useAsync } from "../../../lib/useAsync";
 import {
@@ -67,6 +67,8 @@ interface Props {
   fromGraph: (graph: StoredGraph) => { nodes: FlowNode[]; edges: Edge[]; complete: boolean };
 }
 
+// Props of React Flow are kept the same from one render to the next: each new value is a
+// change of its store, which every node's and edge's selector then runs again for.
 type Snapshot = { nodes: FlowNode[]; edges: Edge[] };
 type Tab = "properties" | "problems" | "triggers" | "versions";
 
@@ -99,11 +101,12 @@ export function Canvas({ workflow: initialWorkflow, initial, base, versionsPanel
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const history = useHistory<Snapshot>();
+  const record = history.record; // the same function at every render, unlike `history`
   const current = useRef<Snapshot>({ nodes, edges });
   current.current = { nodes, edges };
 
   const stored = useMemo(() => toStored(nodes, edges, base), [nodes, edges, base]);
-  const storedKey = JSON.stringify(stored);
+  const storedKey = useMemo(() => JSON.stringify(stored), [stored]);
   const [savedKey, setSavedKey] = useState(() => (initialWorkflow ? storedKey : ""));
   const dirty = storedKey !== savedKey;
   const validation = useValidation(stored, true);
@@ -146,27 +149,28 @@ export function Canvas({ workflow: initialWorkflow, initial, base, versionsPanel
 
   const commit = useCallback(
     (next: Partial<Snapshot>, key: string | null = null) => {
-      history.record(current.current, key);
+      record(current.current, key);
       if (next.nodes) setNodes(next.nodes);
       if (next.edges) setEdges(next.edges);
     },
-    [history],
+    [record],
   );
 
   const onNodesChange = useCallback(
     (changes: NodeChange<FlowNode>[]) => {
-      if (changes.some((change) => change.type === "remove")) history.record(current.current, "remove");
+      if (changes.some((change) => change.type === "remove")) record(current.current, "remove");
       setNodes((previous) => applyNodeChanges(changes, previous));
     },
-    [history],
+    [record],
   );
   const onEdgesChange = useCallback(
     (changes: EdgeChange[]) => {
-      if (changes.some((change) => change.type === "remove")) history.record(current.current, "remove");
+      if (changes.some((change) => change.type === "remove")) record(current.current, "remove");
       setEdges((previous) => applyEdgeChanges(changes, previous));
     },
-    [history],
+    [record],
   );
+  const onNodeDragStart = useCallback(() => record(current.current), [record]);
   const onConnect = useCallback(
     (connection: Connection) => {
       const edge: Edge = {
@@ -440,11 +444,11 @@ export function Canvas({ workflow: initialWorkflow, initial, base, versionsPanel
             onNodesChange={onNodesChange}
             onEdgesChange={onEdgesChange}
             onConnect={onConnect}
-            onNodeDragStart={() => history.record(current.current)}
+            onNodeDragStart={onNodeDragStart}
             deleteKeyCode={["Backspace", "Delete"]}
-            onlyRenderVisibleElements={nodes.length > 200}
+            onlyRenderVisibleElements={nodes.length > LARGE}
             fitView
-            fitViewOptions={{ maxZoom: 1 }}
+            fitViewOptions={FIT_VIEW}
             minZoom={0.1}
           >
             <Background />

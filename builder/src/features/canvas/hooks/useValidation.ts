@@ -1,4 +1,4 @@
-import { useEffect, useState } from "react";
+import { useEffect, useMemo, useState } from "react";
 
 import type { GraphIssue, StoredGraph } from "../../../lib/graph";
 import { validateGraph } from "../api/workflows";
@@ -23,7 +23,7 @@ export function useValidation(graph: StoredGraph, enabled: boolean): ValidationS
     graph: null,
     error: null,
   });
-  const key = JSON.stringify(withoutPositions(graph));
+  const key = useMemo(() => JSON.stringify(withoutPositions(graph)), [graph]);
   useEffect(() => {
     if (!enabled) return;
     const controller = new AbortController();
