@@ -47,7 +47,7 @@ import { useHistory } from "../hooks/useHistory";
 import { useValidation } from "../hooks/useValidation";
 import { edgeId, newNodeId } from "../utils/ids";
 import { Palette, DRAG_TYPE } from "./Palette";
-import { PropertyPanel } from "./PropertyPanel";
+import { preloadForms, PropertyPanel } from "./PropertyPanel";
 import { TriggersPanel } from "./TriggersPanel";
 
 export interface VersionsContext {
@@ -261,6 +261,8 @@ export function Canvas({ workflow: initialWorkflow, initial, base, versionsPanel
     } else return;
     event.preventDefault();
   };
+
+  useEffect(preloadForms, []);
 
   const keys = useRef(onKeyDown);
   keys.current = onKeyDown;

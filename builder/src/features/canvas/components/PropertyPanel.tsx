@@ -8,8 +8,21 @@ import { previewExpression, type Account, type ExpressionRoot } from "../api/wor
 import type { Completion } from "./ExpressionInput";
 import { NodeSettings } from "./NodeSettings";
 
-// The form library and its validator load with the first form, not with the canvas.
-const ParametersForm = lazy(() => import("./ParametersForm").then((m) => ({ default: m.ParametersForm })));
+// The form library and its validator (400 KB) load after the canvas is drawn, when the page
+// is idle (`preloadForms`), or with the first form if that comes sooner.
+const formCode = () => import("./ParametersForm");
+const ParametersForm = lazy(() => formCode().then((m) => ({ default: m.ParametersForm })));
+
+/** Loads the forms' code once the browser has nothing else to do. */
+export function preloadForms(): () => void {
+  const load = () => void formCode().catch(() => undefined); // the form reports a failure
+  if (typeof window.requestIdleCallback !== "function") {
+    const timer = window.setTimeout(load, 1000);
+    return () => window.clearTimeout(timer);
+  }
+  const handle = window.requestIdleCallback(load, { timeout: 5000 });
+  return () => window.cancelIdleCallback(handle);
+}
 
 interface Props {
   nodeId: string;
