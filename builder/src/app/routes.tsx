@@ -1,38 +1,38 @@
-import { lazy, Suspense, type ReactNode } from "react";
+import { Suspense, type ReactNode } from "react";
 
 import { Loading } from "../components/ui/feedback";
 import { prefetchWorkflow } from "../features/canvas/api/workflows";
+import { loadable } from "../lib/loadable";
 import { matchPath, type Location } from "../lib/router";
 
 // Each page loads with its own code: the sign-in page and the lists do not wait for the
 // canvas, its form library and the layout engine.
-const code = {
-  accounts: () => import("../features/accounts/components/AccountsPage"),
-  editor: () => import("../features/canvas/components/Editor"),
-  workflows: () => import("../features/canvas/components/WorkflowList"),
-  execution: () => import("../features/runs/components/ExecutionView"),
-  runs: () => import("../features/runs/components/RunsList"),
-  startRun: () => import("../features/runs/components/StartRun"),
-  versions: () => import("../features/versions/components/VersionHistory"),
-};
-const AccountsPage = lazy(() => code.accounts().then((m) => ({ default: m.AccountsPage })));
-const Editor = lazy(() => code.editor().then((m) => ({ default: m.Editor })));
-const WorkflowList = lazy(() => code.workflows().then((m) => ({ default: m.WorkflowList })));
-const ExecutionView = lazy(() => code.execution().then((m) => ({ default: m.ExecutionView })));
-const RunsList = lazy(() => code.runs().then((m) => ({ default: m.RunsList })));
-const StartRun = lazy(() => code.startRun().then((m) => ({ default: m.StartRun })));
-const VersionHistory = lazy(() => code.versions().then((m) => ({ default: m.VersionHistory })));
+const AccountsPage = loadable(() =>
+  import("../features/accounts/components/AccountsPage").then((m) => m.AccountsPage),
+).Component;
+const editor = loadable(() => import("../features/canvas/components/Editor").then((m) => m.Editor));
+const Editor = editor.Component;
+const WorkflowList = loadable(() =>
+  import("../features/canvas/components/WorkflowList").then((m) => m.WorkflowList),
+).Component;
+const executionView = loadable(() => import("../features/runs/components/ExecutionView").then((m) => m.ExecutionView));
+const ExecutionView = executionView.Component;
+const RunsList = loadable(() => import("../features/runs/components/RunsList").then((m) => m.RunsList)).Component;
+const StartRun = loadable(() => import("../features/runs/components/StartRun").then((m) => m.StartRun)).Component;
+const versionHistory = loadable(() =>
+  import("../features/versions/components/VersionHistory").then((m) => m.VersionHistory),
+);
+const VersionHistory = versionHistory.Component;
 
 /** Starts loading what the page at `location` needs, when the app starts: its code and a
  * workflow's graph load while the catalog does, not one after the other. */
 export function preloadPage({ path }: Location): void {
-  const ignore = () => undefined; // the page itself loads it again and reports the error
   let params: Record<string, string> | null;
   if ((params = matchPath("/workflows/:id", path)) && params.id !== "new") {
     prefetchWorkflow(params.id!);
-    code.editor().catch(ignore);
-    code.versions().catch(ignore);
-  } else if (matchPath("/runs/:id", path)) code.execution().catch(ignore);
+    editor.preload();
+    versionHistory.preload();
+  } else if (matchPath("/runs/:id", path)) executionView.preload();
 }
 
 export function Page({ location }: { location: Location }) {

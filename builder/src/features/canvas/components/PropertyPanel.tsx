@@ -1,8 +1,9 @@
-import { lazy, Suspense, useMemo } from "react";
+import { Suspense, useMemo } from "react";
 
 import { Loading } from "../../../components/ui/feedback";
 
 import { useCatalog } from "../../../lib/catalog";
+import { loadable } from "../../../lib/loadable";
 import type { EngineNodeData, Problem } from "../../../lib/graph";
 import { previewExpression, type Account, type ExpressionRoot } from "../api/workflows";
 import type { Completion } from "./ExpressionInput";
@@ -10,17 +11,16 @@ import { NodeSettings } from "./NodeSettings";
 
 // The form library and its validator (400 KB) load after the canvas is drawn, when the page
 // is idle (`preloadForms`), or with the first form if that comes sooner.
-const formCode = () => import("./ParametersForm");
-const ParametersForm = lazy(() => formCode().then((m) => ({ default: m.ParametersForm })));
+const parametersForm = loadable(() => import("./ParametersForm").then((m) => m.ParametersForm));
+const ParametersForm = parametersForm.Component;
 
 /** Loads the forms' code once the browser has nothing else to do. */
 export function preloadForms(): () => void {
-  const load = () => void formCode().catch(() => undefined); // the form reports a failure
   if (typeof window.requestIdleCallback !== "function") {
-    const timer = window.setTimeout(load, 1000);
+    const timer = window.setTimeout(parametersForm.preload, 1000);
     return () => window.clearTimeout(timer);
   }
-  const handle = window.requestIdleCallback(load, { timeout: 5000 });
+  const handle = window.requestIdleCallback(parametersForm.preload, { timeout: 5000 });
   return () => window.cancelIdleCallback(handle);
 }
 
