@@ -124,26 +124,31 @@ export function Canvas({ workflow: initialWorkflow, initial, base, versionsPanel
   const accounts = useAsync(listAccounts, []);
   const reference = useAsync(getExpressionReference, []);
 
+  // The same arrays when no problem is found: a new one is a change of React Flow's store.
   const viewNodes = useMemo(
     () =>
-      nodes.map((node) => {
-        const problems = byNode.get(node.id);
-        return problems && node.type === "engine" ? { ...node, data: { ...node.data, problems } } : node;
-      }),
+      byNode.size === 0
+        ? nodes
+        : nodes.map((node) => {
+            const problems = byNode.get(node.id);
+            return problems && node.type === "engine" ? { ...node, data: { ...node.data, problems } } : node;
+          }),
     [nodes, byNode],
   );
   // An edge a problem names is drawn as faulty and says why to assistive technology.
   const viewEdges = useMemo(
     () =>
-      edges.map((edge) => {
-        const problems = byEdge.get(edge.id);
-        if (!problems) return edge;
-        return {
-          ...edge,
-          className: "edge--problem",
-          ariaLabel: `Edge ${edge.source} to ${edge.target}: ${problems.map((p) => p.message).join("; ")}`,
-        };
-      }),
+      byEdge.size === 0
+        ? edges
+        : edges.map((edge) => {
+            const problems = byEdge.get(edge.id);
+            if (!problems) return edge;
+            return {
+              ...edge,
+              className: "edge--problem",
+              ariaLabel: `Edge ${edge.source} to ${edge.target}: ${problems.map((p) => p.message).join("; ")}`,
+            };
+          }),
     [edges, byEdge],
   );
 
