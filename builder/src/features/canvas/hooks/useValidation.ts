@@ -31,7 +31,7 @@ export function useValidation(graph: StoredGraph, enabled: boolean): ValidationS
     const controller = new AbortController();
     const delay = opened.current ? 0 : DEBOUNCE_MS;
     opened.current = false;
-    const timer = window.setTimeout(() => {
+    const check = () => {
       setState((previous) => ({ ...previous, checking: true }));
       const checked = JSON.parse(key) as StoredGraph;
       validateGraph(checked, controller.signal).then(
@@ -47,7 +47,11 @@ export function useValidation(graph: StoredGraph, enabled: boolean): ValidationS
           if (!controller.signal.aborted) setState((previous) => ({ ...previous, checking: false, error }));
         },
       );
-    }, delay);
+    };
+    // At once means in this effect: a timer would wait behind React Flow measuring the nodes.
+    let timer: number | undefined;
+    if (delay) timer = window.setTimeout(check, delay);
+    else check();
     return () => {
       window.clearTimeout(timer);
       controller.abort();
