@@ -10,6 +10,12 @@ compare, as each the whole run state (the stream's format before deltas; `--stre
 over HTTP by a small proxy in front of the API at 100 a second (`--per-second`), 25 times
 what a run's stream sends (it polls every 250 ms); every other request goes through to the
 API.
+
+`--bundle DIR` (repeatable) opens the graph with another build of the builder as well (e.g.
+`app/ui` of an older checkout, copied aside), served by the same proxy in front of the same
+API, and `--rounds N` opens it N times with each bundle in turn: before and after in one run,
+on one machine, under one load. "First nodes drawn" is from navigation to the start node in
+the page; "responds" is then a click on a node answered by its form.
 """
 
 from __future__ import annotations
@@ -23,19 +29,20 @@ import tempfile
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
 import uvicorn
 from fastapi.sse import format_sse_event
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Browser, Page, sync_playwright
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import Response, StreamingResponse
+from starlette.responses import FileResponse, Response, StreamingResponse
 from starlette.routing import Route
 
+from app.api.builder_ui import BUNDLE
 from app.api.run_schemas import RunStatePublic
 from app.api.run_stream_events import RunStreamEncoder
 from tests.builder.stack import CHROMIUM, CHROMIUM_ARGS, launched_stack
@@ -95,7 +102,8 @@ def timed(*steps: Callable[[], object]) -> float:
     return (time.perf_counter() - started) * 1000
 
 
-def bench_canvas(page: Page, url: str, workflow_id: str, size: int) -> dict[str, float]:
+def bench_open(page: Page, url: str, workflow_id: str) -> dict[str, float]:
+    """From navigation to the graph drawn, then to it validated, then a first click answered."""
     figures: dict[str, float] = {}
     started = time.perf_counter()
     page.goto(f"{url}/ui/workflows/{workflow_id}")
@@ -103,6 +111,15 @@ def bench_canvas(page: Page, url: str, workflow_id: str, size: int) -> dict[str,
     figures["open: first nodes drawn (ms)"] = (time.perf_counter() - started) * 1000
     page.get_by_role("status").filter(has_text="Valid").wait_for()
     figures["open: validated by the API (ms)"] = (time.perf_counter() - started) * 1000
+    figures["open: then a click answered (ms)"] = timed(
+        page.get_by_test_id("node-t_9_0").click,
+        page.get_by_role("region", name="Properties of t_9_0").wait_for,
+    )
+    return figures
+
+
+def bench_canvas(page: Page, url: str, workflow_id: str, size: int) -> dict[str, float]:
+    figures = bench_open(page, url, workflow_id)
 
     clicks = []
     for chain in range(5):
@@ -133,6 +150,27 @@ def bench_canvas(page: Page, url: str, workflow_id: str, size: int) -> dict[str,
     figures["respond: pan, longest frame (ms)"] = longest_frame_gap(page, since)
     figures["nodes drawn (visible ones only)"] = float(nodes.count())
     figures["graph size"] = float(size)
+    return figures
+
+
+def compare_bundles(
+    browser: Browser, init: str, api: str, workflow_id: str, bundles: list[Path], rounds: int
+) -> dict[str, dict[str, list[float]]]:
+    """Opens the graph `rounds` times with each bundle in turn, each through the same kind of
+    proxy and in a new context (nothing cached: a first visit)."""
+    figures: dict[str, dict[str, list[float]]] = {str(bundle): {} for bundle in bundles}
+    if not rounds:
+        return figures
+    with ExitStack() as stack:
+        urls = [stack.enter_context(serving(bundle_proxy(api, bundle))) for bundle in bundles]
+        for _ in range(rounds):
+            for bundle, url in zip(bundles, urls, strict=True):
+                context = browser.new_context(viewport={"width": 1400, "height": 900})
+                context.add_init_script(init)
+                context.set_default_timeout(60_000)
+                for name, value in bench_open(context.new_page(), url, workflow_id).items():
+                    figures[str(bundle)].setdefault(name, []).append(value)
+                context.close()
     return figures
 
 
@@ -172,18 +210,9 @@ def stream_events(graph: dict[str, Any], updates: int, stream: str) -> list[str]
     return [block.decode() for block in blocks]
 
 
-def stream_proxy(api: str, run_id: str, body: list[str], per_second: float) -> Starlette:
-    """The API, except that `run_id` reads as running and its stream sends `body`'s events
-    at `per_second` (a real run's stream sends at most four a second)."""
+def forwarder(api: str, run_id: str | None = None) -> Callable[[Request], Any]:
+    """Sends a request on to the API; `run_id` reads as running with no node started."""
     client = httpx.AsyncClient(base_url=api, timeout=60)
-
-    async def stream(_: Request) -> StreamingResponse:
-        async def events() -> AsyncIterator[str]:
-            for block in body:
-                yield block
-                await asyncio.sleep(1 / per_second)
-
-        return StreamingResponse(events(), media_type="text/event-stream")
 
     async def forward(request: Request) -> Response:
         answer = await client.request(
@@ -194,17 +223,58 @@ def stream_proxy(api: str, run_id: str, body: list[str], per_second: float) -> S
             content=await request.body(),
         )
         content = answer.content
-        if request.url.path == f"/runs/{run_id}":
+        if run_id is not None and request.url.path == f"/runs/{run_id}":
             run = answer.json()
             run.update(status="running", nodes={}, ended_at=None, output=None)
             content = json.dumps(run).encode()
         headers = {k: v for k, v in answer.headers.items() if k.lower() not in HOP}
         return Response(content, status_code=answer.status_code, headers=headers)
 
+    return forward
+
+
+def bundle_proxy(api: str, bundle: Path) -> Starlette:
+    """The API with the builder's bundle in `bundle` at /ui (index.html for the app's paths)."""
+
+    root = bundle.resolve()
+
+    def ui(request: Request) -> FileResponse:  # sync: Starlette runs it in a thread
+        relative = request.path_params["path"]
+        found = (root / relative).resolve()
+        if not (relative and found.is_relative_to(root) and found.is_file()):
+            found = root / "index.html"
+        return FileResponse(found)
+
+    return Starlette(
+        routes=[
+            Route("/ui/{path:path}", ui),
+            Route(
+                "/{path:path}", forwarder(api), methods=["GET", "POST", "PUT", "PATCH", "DELETE"]
+            ),
+        ]
+    )
+
+
+def stream_proxy(api: str, run_id: str, body: list[str], per_second: float) -> Starlette:
+    """The API, except that `run_id` reads as running and its stream sends `body`'s events
+    at `per_second` (a real run's stream sends at most four a second)."""
+
+    async def stream(_: Request) -> StreamingResponse:
+        async def events() -> AsyncIterator[str]:
+            for block in body:
+                yield block
+                await asyncio.sleep(1 / per_second)
+
+        return StreamingResponse(events(), media_type="text/event-stream")
+
     return Starlette(
         routes=[
             Route(f"/runs/{run_id}/stream", stream),
-            Route("/{path:path}", forward, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
+            Route(
+                "/{path:path}",
+                forwarder(api, run_id),
+                methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+            ),
         ]
     )
 
@@ -273,7 +343,22 @@ def main() -> None:
         help="the stream's format: the API's (a whole state, then deltas), the whole state "
         "at every update as before, or one after the other",
     )
+    parser.add_argument(
+        "--bundle",
+        type=Path,
+        action="append",
+        default=[],
+        help="another build of the builder (a copy of app/ui) to open the graph with as well",
+    )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=0,
+        help="open the graph this many times with app/ui and each --bundle in turn "
+        "(3 when a --bundle is given)",
+    )
     args = parser.parse_args()
+    rounds = args.rounds or (3 if args.bundle else 0)
     if not CHROMIUM.exists():
         sys.exit("bench.builder needs /usr/bin/chromium (apt-get install chromium)")
     graph = wide_graph(args.nodes)
@@ -296,6 +381,10 @@ def main() -> None:
                 f"window.sessionStorage.setItem('flowhold.api_key', {key!r});" + FRAME_SAMPLER
             )
             context.set_default_timeout(60_000)
+            init = f"window.sessionStorage.setItem('flowhold.api_key', {key!r});"
+            opened = compare_bundles(
+                browser, init, url, workflow_id, [BUNDLE, *args.bundle], rounds
+            )
             figures = bench_canvas(context.new_page(), url, workflow_id, args.nodes)
             streams = ["whole", "deltas"] if args.stream == "both" else [args.stream]
             for stream in streams:
@@ -312,6 +401,12 @@ def main() -> None:
     width = max(len(name) for name in figures)
     for name, value in figures.items():
         print(f"{name:<{width}}  {value:10.1f}")
+    for bundle, by_figure in opened.items():
+        print(f"\n{bundle} ({rounds} opens, a new browser context each; min / median / max)")
+        width = max(len(name) for name in by_figure)
+        for name, values in by_figure.items():
+            low, middle, high = min(values), statistics.median(values), max(values)
+            print(f"{name:<{width}}  {low:10.1f} {middle:10.1f} {high:10.1f}")
 
 
 if __name__ == "__main__":

@@ -33,7 +33,15 @@ export interface Location {
 }
 
 export function useLocation(): Location {
-  const full = useSyncExternalStore(subscribe, currentLocation);
+  return locationOf(useSyncExternalStore(subscribe, currentLocation));
+}
+
+/** Where the app is now, outside React (e.g. before its first render). */
+export function readLocation(): Location {
+  return locationOf(currentLocation());
+}
+
+function locationOf(full: string): Location {
   const url = new URL(full, window.location.origin);
   const path = url.pathname.startsWith(BASE) ? url.pathname.slice(BASE.length) || "/" : "/";
   return { path, query: url.searchParams };

@@ -14,6 +14,22 @@ export const listWorkflows = (name?: string) =>
 
 export const getWorkflow = (id: string) => unwrap(api.GET("/workflows/{workflow_id}", workflowPath(id)));
 
+const prefetched = new Map<string, ReturnType<typeof getWorkflow>>();
+
+/** Starts reading a workflow before the editor's code has loaded (`preloadPage`). */
+export function prefetchWorkflow(id: string): void {
+  const pending = getWorkflow(id);
+  pending.catch(() => prefetched.delete(id));
+  prefetched.set(id, pending);
+}
+
+/** The workflow with its latest graph: the prefetched answer the first time, then anew. */
+export function openWorkflow(id: string): ReturnType<typeof getWorkflow> {
+  const pending = prefetched.get(id);
+  prefetched.delete(id);
+  return pending ?? getWorkflow(id);
+}
+
 export const createWorkflow = (name: string, graph: StoredGraph) =>
   unwrap(api.POST("/workflows", { body: { name, graph } }));
 

@@ -29,7 +29,7 @@ import {
   type Problem,
   type StoredGraph,
 } from "../../../lib/graph";
-import { layout } from "../../../lib/layout";
+import { FIT_VIEW, LARGE, layout } from "../../../lib/layout";
 import { navigate } from "../../../lib/router";
 import { useAsync } from "../../../lib/useAsync";
 import {
@@ -47,7 +47,7 @@ import { useHistory } from "../hooks/useHistory";
 import { useValidation } from "../hooks/useValidation";
 import { edgeId, newNodeId } from "../utils/ids";
 import { Palette, DRAG_TYPE } from "./Palette";
-import { PropertyPanel } from "./PropertyPanel";
+import { preloadForms, PropertyPanel } from "./PropertyPanel";
 import { TriggersPanel } from "./TriggersPanel";
 
 export interface VersionsContext {
@@ -67,6 +67,8 @@ interface Props {
   fromGraph: (graph: StoredGraph) => { nodes: FlowNode[]; edges: Edge[]; complete: boolean };
 }
 
+// Props of React Flow are kept the same from one render to the next: each new value is a
+// change of its store, which every node's and edge's selector then runs again for.
 type Snapshot = { nodes: FlowNode[]; edges: Edge[] };
 type Tab = "properties" | "problems" | "triggers" | "versions";
 
@@ -99,11 +101,12 @@ export function Canvas({ workflow: initialWorkflow, initial, base, versionsPanel
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const history = useHistory<Snapshot>();
+  const record = history.record; // the same function at every render, unlike `history`
   const current = useRef<Snapshot>({ nodes, edges });
   current.current = { nodes, edges };
 
   const stored = useMemo(() => toStored(nodes, edges, base), [nodes, edges, base]);
-  const storedKey = JSON.stringify(stored);
+  const storedKey = useMemo(() => JSON.stringify(stored), [stored]);
   const [savedKey, setSavedKey] = useState(() => (initialWorkflow ? storedKey : ""));
   const dirty = storedKey !== savedKey;
   const validation = useValidation(stored, true);
@@ -121,52 +124,58 @@ export function Canvas({ workflow: initialWorkflow, initial, base, versionsPanel
   const accounts = useAsync(listAccounts, []);
   const reference = useAsync(getExpressionReference, []);
 
+  // The same arrays when no problem is found: a new one is a change of React Flow's store.
   const viewNodes = useMemo(
     () =>
-      nodes.map((node) => {
-        const problems = byNode.get(node.id);
-        return problems && node.type === "engine" ? { ...node, data: { ...node.data, problems } } : node;
-      }),
+      byNode.size === 0
+        ? nodes
+        : nodes.map((node) => {
+            const problems = byNode.get(node.id);
+            return problems && node.type === "engine" ? { ...node, data: { ...node.data, problems } } : node;
+          }),
     [nodes, byNode],
   );
   // An edge a problem names is drawn as faulty and says why to assistive technology.
   const viewEdges = useMemo(
     () =>
-      edges.map((edge) => {
-        const problems = byEdge.get(edge.id);
-        if (!problems) return edge;
-        return {
-          ...edge,
-          className: "edge--problem",
-          ariaLabel: `Edge ${edge.source} to ${edge.target}: ${problems.map((p) => p.message).join("; ")}`,
-        };
-      }),
+      byEdge.size === 0
+        ? edges
+        : edges.map((edge) => {
+            const problems = byEdge.get(edge.id);
+            if (!problems) return edge;
+            return {
+              ...edge,
+              className: "edge--problem",
+              ariaLabel: `Edge ${edge.source} to ${edge.target}: ${problems.map((p) => p.message).join("; ")}`,
+            };
+          }),
     [edges, byEdge],
   );
 
   const commit = useCallback(
     (next: Partial<Snapshot>, key: string | null = null) => {
-      history.record(current.current, key);
+      record(current.current, key);
       if (next.nodes) setNodes(next.nodes);
       if (next.edges) setEdges(next.edges);
     },
-    [history],
+    [record],
   );
 
   const onNodesChange = useCallback(
     (changes: NodeChange<FlowNode>[]) => {
-      if (changes.some((change) => change.type === "remove")) history.record(current.current, "remove");
+      if (changes.some((change) => change.type === "remove")) record(current.current, "remove");
       setNodes((previous) => applyNodeChanges(changes, previous));
     },
-    [history],
+    [record],
   );
   const onEdgesChange = useCallback(
     (changes: EdgeChange[]) => {
-      if (changes.some((change) => change.type === "remove")) history.record(current.current, "remove");
+      if (changes.some((change) => change.type === "remove")) record(current.current, "remove");
       setEdges((previous) => applyEdgeChanges(changes, previous));
     },
-    [history],
+    [record],
   );
+  const onNodeDragStart = useCallback(() => record(current.current), [record]);
   const onConnect = useCallback(
     (connection: Connection) => {
       const edge: Edge = {
@@ -257,6 +266,8 @@ export function Canvas({ workflow: initialWorkflow, initial, base, versionsPanel
     } else return;
     event.preventDefault();
   };
+
+  useEffect(preloadForms, []);
 
   const keys = useRef(onKeyDown);
   keys.current = onKeyDown;
@@ -440,11 +451,11 @@ export function Canvas({ workflow: initialWorkflow, initial, base, versionsPanel
             onNodesChange={onNodesChange}
             onEdgesChange={onEdgesChange}
             onConnect={onConnect}
-            onNodeDragStart={() => history.record(current.current)}
+            onNodeDragStart={onNodeDragStart}
             deleteKeyCode={["Backspace", "Delete"]}
-            onlyRenderVisibleElements={nodes.length > 200}
+            onlyRenderVisibleElements={nodes.length > LARGE}
             fitView
-            fitViewOptions={{ maxZoom: 1 }}
+            fitViewOptions={FIT_VIEW}
             minZoom={0.1}
           >
             <Background />

@@ -4,7 +4,7 @@ import type { ReactNode } from "react";
 import { ErrorMessage, Loading } from "../../../components/ui/feedback";
 import { fromStored, type StoredGraph } from "../../../lib/graph";
 import { useAsync } from "../../../lib/useAsync";
-import { getWorkflow } from "../api/workflows";
+import { openWorkflow } from "../api/workflows";
 import { Canvas, type VersionsContext } from "./Canvas";
 
 const EMPTY: StoredGraph = { nodes: [], edges: [] };
@@ -20,7 +20,7 @@ export function Editor({
   const loaded = useAsync(async () => {
     if (!workflowId) return { workflow: null, graph: EMPTY };
     // The workflow comes with its latest version's graph.
-    const { graph, plan_hash: _hash, ...workflow } = await getWorkflow(workflowId);
+    const { graph, plan_hash: _hash, ...workflow } = await openWorkflow(workflowId);
     return { workflow, graph: graph as StoredGraph };
   }, [workflowId]);
 

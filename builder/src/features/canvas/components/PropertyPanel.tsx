@@ -1,15 +1,28 @@
-import { lazy, Suspense, useMemo } from "react";
+import { Suspense, useMemo } from "react";
 
 import { Loading } from "../../../components/ui/feedback";
 
 import { useCatalog } from "../../../lib/catalog";
+import { loadable } from "../../../lib/loadable";
 import type { EngineNodeData, Problem } from "../../../lib/graph";
 import { previewExpression, type Account, type ExpressionRoot } from "../api/workflows";
 import type { Completion } from "./ExpressionInput";
 import { NodeSettings } from "./NodeSettings";
 
-// The form library and its validator load with the first form, not with the canvas.
-const ParametersForm = lazy(() => import("./ParametersForm").then((m) => ({ default: m.ParametersForm })));
+// The form library and its validator (400 KB) load after the canvas is drawn, when the page
+// is idle (`preloadForms`), or with the first form if that comes sooner.
+const parametersForm = loadable(() => import("./ParametersForm").then((m) => m.ParametersForm));
+const ParametersForm = parametersForm.Component;
+
+/** Loads the forms' code once the browser has nothing else to do. */
+export function preloadForms(): () => void {
+  if (typeof window.requestIdleCallback !== "function") {
+    const timer = window.setTimeout(parametersForm.preload, 1000);
+    return () => window.clearTimeout(timer);
+  }
+  const handle = window.requestIdleCallback(parametersForm.preload, { timeout: 5000 });
+  return () => window.cancelIdleCallback(handle);
+}
 
 interface Props {
   nodeId: string;

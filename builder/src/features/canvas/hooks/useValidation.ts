@@ -1,4 +1,4 @@
-import { useEffect, useState } from "react";
+import { useEffect, useMemo, useRef, useState } from "react";
 
 import type { GraphIssue, StoredGraph } from "../../../lib/graph";
 import { validateGraph } from "../api/workflows";
@@ -14,7 +14,7 @@ export interface ValidationState {
 
 const DEBOUNCE_MS = 350;
 
-/** Validates the graph with the API shortly after each change (positions alone do not count). */
+/** Validates the graph with the API when it opens, and shortly after each change (positions alone do not count). */
 export function useValidation(graph: StoredGraph, enabled: boolean): ValidationState {
   const [state, setState] = useState<ValidationState>({
     checking: false,
@@ -23,11 +23,15 @@ export function useValidation(graph: StoredGraph, enabled: boolean): ValidationS
     graph: null,
     error: null,
   });
-  const key = JSON.stringify(withoutPositions(graph));
+  const key = useMemo(() => JSON.stringify(withoutPositions(graph)), [graph]);
+  // The graph as opened is checked at once; edits wait for a pause in typing.
+  const opened = useRef(true);
   useEffect(() => {
     if (!enabled) return;
     const controller = new AbortController();
-    const timer = window.setTimeout(() => {
+    const delay = opened.current ? 0 : DEBOUNCE_MS;
+    opened.current = false;
+    const check = () => {
       setState((previous) => ({ ...previous, checking: true }));
       const checked = JSON.parse(key) as StoredGraph;
       validateGraph(checked, controller.signal).then(
@@ -43,7 +47,11 @@ export function useValidation(graph: StoredGraph, enabled: boolean): ValidationS
           if (!controller.signal.aborted) setState((previous) => ({ ...previous, checking: false, error }));
         },
       );
-    }, DEBOUNCE_MS);
+    };
+    // At once means in this effect: a timer would wait behind React Flow measuring the nodes.
+    let timer: number | undefined;
+    if (delay) timer = window.setTimeout(check, delay);
+    else check();
     return () => {
       window.clearTimeout(timer);
       controller.abort();

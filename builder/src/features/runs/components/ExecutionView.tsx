@@ -1,12 +1,12 @@
 import { Background, Controls, MiniMap, ReactFlow, ReactFlowProvider, useNodesState, type Edge } from "@xyflow/react";
-import { useEffect, useMemo, useState } from "react";
+import { useCallback, useEffect, useMemo, useState } from "react";
 
 import { FlowModeContext } from "../../../components/flow/mode";
 import { nodeTypes } from "../../../components/flow/nodeTypes";
 import { ErrorMessage, JsonView, Loading } from "../../../components/ui/feedback";
 import { formatDuration, formatTime } from "../../../lib/format";
 import { fromStored, type FlowNode, type RunNodeState, type StoredGraph } from "../../../lib/graph";
-import { layout } from "../../../lib/layout";
+import { FIT_VIEW, LARGE, layout } from "../../../lib/layout";
 import { Link, navigate } from "../../../lib/router";
 import { useAsync } from "../../../lib/useAsync";
 import { cancelRun, getRunNode, getVersion, rerunRun, type NodeDetail } from "../api/runs";
@@ -147,6 +147,8 @@ function RunGraph({
       }),
     );
   }, [states, setNodes]);
+  // The same function at every update: a new one would be a change of React Flow's store.
+  const onNodeClick = useCallback((_: unknown, node: FlowNode) => onSelect(node.id), [onSelect]);
   return (
     <FlowModeContext.Provider value="view">
       <ReactFlow<FlowNode, Edge>
@@ -156,10 +158,10 @@ function RunGraph({
         onNodesChange={onNodesChange}
         nodesConnectable={false}
         nodesDraggable={false}
-        onNodeClick={(_, node) => onSelect(node.id)}
-        onlyRenderVisibleElements={base.nodes.length > 200}
+        onNodeClick={onNodeClick}
+        onlyRenderVisibleElements={base.nodes.length > LARGE}
         fitView
-        fitViewOptions={{ maxZoom: 1 }}
+        fitViewOptions={FIT_VIEW}
         minZoom={0.1}
       >
         <Background />
