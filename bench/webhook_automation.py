@@ -195,9 +195,12 @@ class Stack:
         if self.process is not None and self.process.poll() is None:
             self.process.send_signal(signal.SIGINT)
             try:
-                self.process.wait(timeout=60)
+                self.process.wait(timeout=120)
             except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
+                # The children have sessions of their own: a killed launcher leaves them.
+                for pid in (*self.pids.values(), self.process.pid):
+                    with contextlib.suppress(ProcessLookupError):
+                        os.kill(pid, signal.SIGKILL)
 
 
 @dataclass
