@@ -11,7 +11,8 @@ from /proc before and after each round (each process with its descendants).
 Several stacks side by side, their rounds interleaved, compare in one run: `--pragmas` gives
 the embedded server's SQLite pragmas (`TEMPORAL_SQLITE_PRAGMAS`; `""` for SQLite's defaults),
 `--project` another checkout of the engine (e.g. a `git worktree` of main) run with this
-interpreter. Ratios are against the first stack.
+interpreter (a checkout without that setting ignores it); every project runs with every
+pragmas, or `--stack CHECKOUT:PRAGMAS` names each stack. Ratios are against the first.
 
 Run: `make bench`, or `.venv/bin/python -m bench.webhook_automation [--deliveries 500
 --in-flight 20 --single 40 --pragmas "" --pragmas journal_mode=wal,synchronous=normal]`.
@@ -301,6 +302,9 @@ def report(label: str, single: Figures, many: Figures) -> dict[str, float]:
 def stacks_of(args: argparse.Namespace, base: Path) -> Iterator[list[Stack]]:
     projects = [Path(p).resolve() for p in args.project] or [PROJECT_ROOT]
     pragmas = args.pragmas if args.pragmas is not None else [Settings().temporal_sqlite_pragmas]
+    chosen = [
+        (Path(p).resolve(), pragma) for p, _, pragma in (s.partition(":") for s in args.stack)
+    ]
     stacks = [
         Stack(
             label=f"{project.name} pragmas={pragma or '(SQLite defaults)'}",
@@ -308,7 +312,9 @@ def stacks_of(args: argparse.Namespace, base: Path) -> Iterator[list[Stack]]:
             pragmas=pragma,
             data_dir=base / f"stack{number}",
         )
-        for number, (project, pragma) in enumerate(itertools.product(projects, pragmas))
+        for number, (project, pragma) in enumerate(
+            chosen or list(itertools.product(projects, pragmas))
+        )
     ]
     try:
         for stack in stacks:
@@ -372,6 +378,12 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("--pragmas", action="append", help="TEMPORAL_SQLITE_PRAGMAS of a stack")
     parser.add_argument("--project", action="append", default=[], help="checkout of a stack")
+    parser.add_argument(
+        "--stack",
+        action="append",
+        default=[],
+        help="CHECKOUT:PRAGMAS, one stack each (instead of every --project with every --pragmas)",
+    )
     args = parser.parse_args()
     with (
         tempfile.TemporaryDirectory(prefix="bench-webhook-") as base,
