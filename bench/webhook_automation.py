@@ -194,7 +194,9 @@ class Stack:
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)
+            # SIGTERM, not SIGINT: a shell ignores SIGINT for what it starts in the background,
+            # and so would the launcher.
+            self.process.send_signal(signal.SIGTERM)
             try:
                 self.process.wait(timeout=120)
             except subprocess.TimeoutExpired:
