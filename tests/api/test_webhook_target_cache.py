@@ -13,6 +13,7 @@ import pytest
 
 from app.api.main import create_app
 from app.services.webhook_targets import DeliveryTargets
+from tests.api.test_sub_workflows import calling, create, plain
 from tests.api.test_webhooks import ECHO, deliver, hook_graph, signed, webhook
 from tests.conftest import ApiHarness
 from tests.utils.api import wait_for_end
@@ -91,3 +92,20 @@ async def test_a_process_keeps_at_most_its_capacity_of_webhooks(api: ApiHarness)
             _, url, secret = await webhook(api)
             assert (await delivered(on(other, url), secret, n)).status_code == 202
     assert len(kept) == 2
+
+
+async def test_a_kept_webhook_still_carries_its_pinned_sub_workflow(api: ApiHarness) -> None:
+    child = await create(api, plain({"doubled": "{{ trigger.body.event * 2 }}"}))
+    graph = calling(child)
+    graph["nodes"][0] = {"id": "hook", "type": "trigger.webhook"}
+    graph["edges"] = [{"source": "hook", "target": "call"}]
+    workflow_id = await create(api, graph)
+    secret = (
+        await api.client.put(f"/workflows/{workflow_id}/webhooks/hook/secret", json={})
+    ).json()
+    await api.client.post(f"/workflows/{workflow_id}/activate")
+    for event in (1, 2):  # the second from what the process kept
+        accepted = await delivered(secret["url"], secret["secret"], event)
+        final = await wait_for_end(api.client, accepted.json()["run_id"])
+        assert final["status"] == "succeeded", final
+        assert final["output"]["call"]["out"] == {"doubled": event * 2}
