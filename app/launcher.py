@@ -152,6 +152,17 @@ def launch(settings: Settings) -> int:
             print("stopped.", flush=True)
 
 
+def dev_server_config(settings: Settings) -> dev_server.DevServerConfig:
+    """How `make run` starts the embedded Temporal server."""
+    return dev_server.DevServerConfig(
+        db_file=settings.data_dir / "temporal.db",
+        port=settings.temporal_port,
+        ui_port=settings.temporal_ui_port,
+        namespace=settings.temporal_namespace,
+        sqlite_pragmas=settings.temporal_sqlite_pragma_list,
+    )
+
+
 def _children(settings: Settings, prepared: list[sandbox.Sandbox]) -> list[Child]:
     """What `make run` starts, in order: Temporal (unless one is configured), the emulator in
     sandbox mode (each start of it appends the sandbox it prepared to `prepared`), the
@@ -159,12 +170,7 @@ def _children(settings: Settings, prepared: list[sandbox.Sandbox]) -> list[Child
     logs = settings.data_dir
     children: list[Child] = []
     if not settings.temporal_address:
-        config = dev_server.DevServerConfig(
-            db_file=settings.data_dir / "temporal.db",
-            port=settings.temporal_port,
-            ui_port=settings.temporal_ui_port,
-            namespace=settings.temporal_namespace,
-        )
+        config = dev_server_config(settings)
 
         def temporal_answers() -> None:
             asyncio.run(_wait_for_temporal(settings.temporal_target, settings.temporal_namespace))

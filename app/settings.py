@@ -37,6 +37,37 @@ WORKER_ACTIVITY_SLOTS = 100
 settings (tests, benchmarks); bench/tenant_fairness.py measures them."""
 
 
+DEFAULT_SQLITE_PRAGMAS = "journal_mode=wal,synchronous=normal"
+_SQLITE_PRAGMA_VALUES = {
+    "journal_mode": ("delete", "truncate", "persist", "memory", "wal", "off"),
+    "synchronous": ("off", "normal", "full", "extra"),
+}
+"""The pragmas the embedded server's setting takes, and their values. The Temporal CLI
+passes any pragma on without a word, so a typo would silently change nothing."""
+
+
+def sqlite_pragma_list(value: str) -> tuple[str, ...]:
+    """`name=value` pragmas of `TEMPORAL_SQLITE_PRAGMAS`, lower-cased; ValueError naming the
+    first one that is not a known pragma with one of its values."""
+    pragmas: list[str] = []
+    for item in (part.strip().lower() for part in value.split(",")):
+        if not item:
+            continue
+        name, _, setting = (side.strip() for side in item.partition("="))
+        allowed = _SQLITE_PRAGMA_VALUES.get(name)
+        if allowed is None:
+            raise ValueError(
+                f"TEMPORAL_SQLITE_PRAGMAS: {name!r} is not one of "
+                f"{', '.join(_SQLITE_PRAGMA_VALUES)}: write name=value separated by commas"
+            )
+        if setting not in allowed:
+            raise ValueError(
+                f"TEMPORAL_SQLITE_PRAGMAS: {name} takes {', '.join(allowed)}, not {setting!r}"
+            )
+        pragmas.append(f"{name}={setting}")
+    return tuple(pragmas)
+
+
 def _guessable(secret: bytes) -> bool:
     """Whether a secret is far from random: too few distinct symbols, or so repetitive that it
     compresses (random bytes and random text do not)."""
@@ -84,6 +115,12 @@ class Settings(BaseSettings):
 
     temporal_ui_port: int = Field(default=8233, ge=1, le=65535)
     """Web UI port of the embedded Temporal dev server."""
+
+    temporal_sqlite_pragmas: str = Field(default=DEFAULT_SQLITE_PRAGMAS, max_length=200)
+    """SQLite pragmas of the embedded Temporal dev server's file, `name=value` separated by
+    commas (`journal_mode` and `synchronous` only); empty: SQLite's defaults. The default
+    about doubles runs per second; `synchronous=normal` may lose the last committed writes
+    on an operating-system crash or power cut (not on a process crash): README."""
 
     api_host: str = "127.0.0.1"
     api_port: int = Field(default=8000, ge=1, le=65535)
@@ -191,6 +228,12 @@ class Settings(BaseSettings):
                 )
         return value
 
+    @field_validator("temporal_sqlite_pragmas")
+    @classmethod
+    def _sqlite_pragmas_are_known(cls, value: str) -> str:
+        sqlite_pragma_list(value)
+        return value
+
     @field_validator("vault_keys")
     @classmethod
     def _vault_keys_parse(cls, value: str) -> str:
@@ -270,6 +313,10 @@ class Settings(BaseSettings):
             overflow=self.database_pool_overflow,
             timeout_seconds=self.database_pool_timeout_seconds,
         )
+
+    @property
+    def temporal_sqlite_pragma_list(self) -> tuple[str, ...]:
+        return sqlite_pragma_list(self.temporal_sqlite_pragmas)
 
     @property
     def temporal_target(self) -> str:

@@ -38,6 +38,8 @@ class DevServerConfig:
     namespace: str = "default"
     ip: str = "127.0.0.1"
     log_level: str = "warn"
+    sqlite_pragmas: tuple[str, ...] = ()
+    """`name=value` pragmas for `db_file` (`Settings.temporal_sqlite_pragmas`)."""
 
 
 def command(config: DevServerConfig) -> list[str]:
@@ -60,6 +62,7 @@ def command(config: DevServerConfig) -> list[str]:
         "--log-level",
         config.log_level,
         "--ui-disable-news-fetch",
+        *(flag for pragma in config.sqlite_pragmas for flag in ("--sqlite-pragma", pragma)),
         *dev_server_flags(),
         *dynamic_config_flags(),
     ]

@@ -10,10 +10,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlmodel import col, select
 
 from app.db.engine import Database
-from app.db.models import Organization, Webhook, Workflow
-from app.store.webhooks import claim_body
+from app.db.models import Organization, Webhook, WebhookReceipt, Workflow
+from app.store.webhooks import SWEEP_EVERY, claim_body
 
 WINDOW = timedelta(hours=1)
 NOON = datetime(2025, 5, 1, 12, 0, tzinfo=UTC)
@@ -75,3 +76,28 @@ async def test_another_body_or_another_webhook_names_its_own_run(hooks: Hooks) -
 async def test_deliveries_of_one_body_at_the_same_moment_agree_on_one_run(hooks: Hooks) -> None:
     claimed = await asyncio.gather(*(hooks.claim(f"run_{n}") for n in range(8)))
     assert len(set(claimed)) == 1
+
+
+async def receipts(hooks: Hooks) -> list[tuple[str, str]]:
+    async with hooks.database.session() as session:
+        rows = await session.exec(select(WebhookReceipt).order_by(col(WebhookReceipt.run_id)))
+        return [(row.digest, row.run_id) for row in rows if row.webhook_id == hooks.first]
+
+
+async def test_receipts_past_the_window_are_swept_now_and_then(hooks: Hooks) -> None:
+    await hooks.claim("run_1")
+    swept = NOON + WINDOW - timedelta(seconds=30)
+    await hooks.claim("run_2", digest="cd" * 32, at=swept)
+    # Within SWEEP_EVERY of the last sweep a new body is only inserted: run_1 stays a while.
+    await hooks.claim("run_3", digest="ef" * 32, at=NOON + WINDOW + timedelta(seconds=5))
+    assert len(await receipts(hooks)) == 3
+    await hooks.claim("run_4", digest="01" * 32, at=swept + SWEEP_EVERY)
+    assert [run for _, run in await receipts(hooks)] == ["run_2", "run_3", "run_4"]
+
+
+async def test_an_expired_receipt_of_the_body_is_replaced_between_sweeps(hooks: Hooks) -> None:
+    await hooks.claim("run_1")
+    await hooks.claim("run_2", digest="cd" * 32, at=NOON + WINDOW - timedelta(seconds=10))
+    # The last sweep was 20 s ago: the body's own expired receipt is swept all the same.
+    assert await hooks.claim("run_3", at=NOON + WINDOW + timedelta(seconds=10)) == "run_3"
+    assert await hooks.claim("run_4", at=NOON + WINDOW + timedelta(seconds=20)) == "run_3"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -21,12 +21,14 @@ from app.store.api_keys import SCOPES, Scope, allows, authenticate, looks_like_a
 from temporal.client import LazyClient
 
 
-def get_settings(request: Request) -> Settings:
+# The dependencies are `async` though they only read: FastAPI runs a plain `def` one in a
+# thread of its pool, a hand-off per request that costs far more than the read.
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_database(request: Request) -> Database:
+async def get_database(request: Request) -> Database:
     database: Database = request.app.state.database
     return database
 
@@ -38,7 +40,7 @@ async def get_session(
         yield session
 
 
-def get_lazy_temporal(request: Request) -> LazyClient:
+async def get_lazy_temporal(request: Request) -> LazyClient:
     client: LazyClient = request.app.state.temporal
     return client
 
@@ -70,7 +72,7 @@ def run_service(temporal: Client, settings: Settings) -> RunService:
     )
 
 
-def get_run_service(temporal: TemporalDep, settings: SettingsDep) -> RunService:
+async def get_run_service(temporal: TemporalDep, settings: SettingsDep) -> RunService:
     return run_service(temporal, settings)
 
 
@@ -125,10 +127,10 @@ async def get_caller(
     )
 
 
-def requiring(needed: Scope) -> Callable[[Caller], Caller]:
+def requiring(needed: Scope) -> Callable[[Caller], Awaitable[Caller]]:
     """A dependency that lets through keys whose scope allows `needed`, else 403."""
 
-    def check(caller: Annotated[Caller, Depends(get_caller)]) -> Caller:
+    async def check(caller: Annotated[Caller, Depends(get_caller)]) -> Caller:
         if not allows(caller.scope, needed):
             raise PermissionDeniedError(
                 f"this API key's scope is '{caller.scope}': this needs a key of scope '{needed}'"

@@ -33,6 +33,7 @@ from app.api.routes import (
 from app.api.throttle import FailureLimiter
 from app.db.engine import Database
 from app.services.heavy_work import GRAPH_CHECKS
+from app.services.webhook_targets import DeliveryTargets
 from app.settings import Settings, get_settings
 from temporal.client import LazyClient
 
@@ -85,6 +86,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.failed_deliveries = FailureLimiter(
         limit=settings.failed_deliveries_per_minute, window=60, what="failed webhook deliveries"
     )
+    app.state.webhook_targets = DeliveryTargets(vault_keys=settings.vault_keys)
     errors.install(app)
     router = APIRouter()
     router.include_router(health.router)

@@ -105,6 +105,21 @@ async def find_delivery_target(
 
 
 _CLAIM_ATTEMPTS = 3
+SWEEP_EVERY = timedelta(minutes=1)
+"""How often a process deletes a webhook's receipts past their window (at most; a claim that
+meets an expired receipt of its own body sweeps at once)."""
+_last_sweeps: dict[str, datetime] = {}
+_SWEEPS_KEPT = 10_000
+
+
+def _sweep_due(webhook_id: str, now: datetime, window: timedelta) -> bool:
+    last = _last_sweeps.get(webhook_id)
+    if last is not None and last <= now < last + min(window, SWEEP_EVERY):
+        return False
+    if len(_last_sweeps) >= _SWEEPS_KEPT:
+        _last_sweeps.clear()
+    _last_sweeps[webhook_id] = now
+    return True
 
 
 async def claim_body(
@@ -121,29 +136,23 @@ async def claim_body(
     old, else `run_id`, whose receipt is recorded now. Concurrent deliveries of one body agree
     on one run (the key is the webhook and the body's digest). Commits.
 
+    A new body costs one insert: the receipt is written first, and only when one of this
+    body is there already is it read. Receipts past their window are swept now and then
+    (`SWEEP_EVERY`), and at once when the body's own receipt is one of them.
+
     Raises:
         ConflictError: The same body kept arriving at the same instant (retry).
     """
+    sweep = _sweep_due(webhook_id, now, window)
     for _ in range(_CLAIM_ATTEMPTS):
-        # Receipts past the window name nothing any more; each claim sweeps its webhook's.
-        await session.exec(
-            delete(WebhookReceipt).where(
-                col(WebhookReceipt.webhook_id) == webhook_id,
-                col(WebhookReceipt.received_at) <= now - window,
-            )
-        )
-        receipt = (
+        if sweep:
+            # Receipts past the window name nothing any more.
             await session.exec(
-                select(WebhookReceipt).where(
-                    WebhookReceipt.organization_id == organization_id,
-                    WebhookReceipt.webhook_id == webhook_id,
-                    WebhookReceipt.digest == digest,
+                delete(WebhookReceipt).where(
+                    col(WebhookReceipt.webhook_id) == webhook_id,
+                    col(WebhookReceipt.received_at) <= now - window,
                 )
             )
-        ).first()
-        if receipt is not None:
-            await session.commit()
-            return receipt.run_id
         session.add(
             WebhookReceipt(
                 webhook_id=webhook_id, digest=digest, organization_id=organization_id,
@@ -153,7 +162,20 @@ async def claim_body(
         try:
             await session.commit()
         except IntegrityError:
-            await session.rollback()  # another delivery of this body claimed it first
-            continue
-        return run_id
+            await session.rollback()  # a receipt of this body is there: which run it names
+        else:
+            return run_id
+        receipt = (
+            await session.exec(
+                select(WebhookReceipt).where(
+                    WebhookReceipt.organization_id == organization_id,
+                    WebhookReceipt.webhook_id == webhook_id,
+                    WebhookReceipt.digest == digest,
+                )
+            )
+        ).first()
+        if receipt is not None and receipt.received_at > now - window:
+            await session.commit()
+            return receipt.run_id
+        sweep = True  # gone meanwhile, or expired: sweep it and claim again
     raise ConflictError("the same body is being delivered many times at once: retry")

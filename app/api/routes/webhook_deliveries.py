@@ -28,10 +28,8 @@ from app.errors import (
     PermissionDeniedError,
 )
 from app.services import webhook_delivery
-from app.services.runs import RunStatus, prepare_start
-from app.store import webhooks as store
-from app.store import workflows as workflow_store
-from app.vault.webhook_secrets import unseal
+from app.services.runs import RunStatus
+from app.services.webhook_targets import DeliveryTargets
 
 router = APIRouter(tags=["webhook deliveries"])
 
@@ -48,9 +46,6 @@ class WebhookResult(WebhookAccepted):
     status: RunStatus
     output: dict[str, Any] | None
     error: NodeError | None
-
-
-_NOT_FOUND = "no such webhook, or its workflow is inactive"
 
 
 async def deliver_webhook(
@@ -84,22 +79,13 @@ async def _deliver(
     lazy_temporal: LazyTemporalDep,
     settings: SettingsDep,
 ) -> Response:
-    target = await store.find_delivery_target(session, webhook_id=webhook_id)
-    if target is None or not target[1].active:
-        raise NotFoundError(_NOT_FOUND)
-    webhook, workflow = target
-    version = await workflow_store.get_version(
-        session, organization_id=workflow.organization_id, workflow_id=workflow.id
-    )
-    plan = version.plan
-    node = plan.nodes.get(webhook.node_id)
-    if node is None or node.type != store.WEBHOOK_TRIGGER:
-        raise NotFoundError(_NOT_FOUND)
-    parameters = webhook_delivery.stored_parameters(plan, webhook.node_id)
+    targets: DeliveryTargets = request.app.state.webhook_targets
+    target = await targets.find(session, webhook_id)
+    parameters = target.parameters
     query = dict(request.query_params)
     if request.method == "GET":
         challenge = webhook_delivery.verification_challenge(
-            query, verify_token_hash=webhook.verify_token_hash, secret_key=settings.secret_key
+            query, verify_token_hash=target.verify_token_hash, secret_key=settings.secret_key
         )
         if challenge is not None:
             return PlainTextResponse(challenge)
@@ -115,28 +101,17 @@ async def _deliver(
             limit=parameters.max_body_bytes,
         ),
     )
-    secret = (
-        unseal(webhook.secret_sealed, bound_to=webhook.id, vault_keys=settings.vault_keys)
-        if webhook.secret_sealed
-        else None
-    )
-    proof = webhook_delivery.authenticate(parameters, delivery, secret)
+    proof = webhook_delivery.authenticate(parameters, delivery, target.secret)
     run_id = await webhook_delivery.delivery_run_id(
         session,
-        organization_id=workflow.organization_id,
-        webhook_id=webhook.id,
+        organization_id=target.organization_id,
+        webhook_id=target.webhook_id,
         parameters=parameters,
         delivery=delivery,
         proof=proof,
         now=datetime.now(UTC),
     )
-    start = await prepare_start(
-        session,
-        version,
-        trigger="webhook",
-        payload=webhook_delivery.trigger_payload(parameters, delivery),
-        trigger_node=webhook.node_id,
-    )
+    start = await target.run_start(session, webhook_delivery.trigger_payload(parameters, delivery))
     # Starting the run and waiting for it need no database connection: give it back.
     await session.close()
     temporal = await connect_temporal(lazy_temporal)
@@ -145,7 +120,7 @@ async def _deliver(
     accepted = WebhookAccepted(run_id=started.id, created=started.created)
     if parameters.response_mode == "wait_for_result":
         ended = await runs.wait(
-            organization_id=workflow.organization_id,
+            organization_id=target.organization_id,
             run_id=accepted.run_id,
             seconds=parameters.response_timeout.total_seconds(),
         )
