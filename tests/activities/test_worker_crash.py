@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
-
 from temporalio.api.common.v1 import WorkflowExecution
 from temporalio.api.enums.v1 import EventType
 from temporalio.api.workflowservice.v1 import ResetStickyTaskQueueRequest
@@ -147,12 +146,13 @@ async def test_a_worker_killed_after_x_took_the_post_leaves_exactly_one_post(
     assert identity.startswith(f"{os.getpid()}@"), "the replacement worker finished it"
 
 
-def once_per_key_target() -> tuple[FastAPI, dict[str, int], asyncio.Event]:
+def once_per_key_target() -> tuple[FastAPI, dict[str, int], asyncio.Event, asyncio.Event]:
     """A target that makes one effect per `Idempotency-Key`: the first request of a key makes
-    it and never answers (until `release`), a repeat answers what the first made."""
+    it (`made` is set) and never answers (until `release`), a repeat answers what the first
+    made."""
     app = FastAPI()
     effects: dict[str, int] = {}
-    release = asyncio.Event()
+    made, release = asyncio.Event(), asyncio.Event()
 
     @app.post("/effect")
     async def effect(request: Request) -> dict[str, Any]:
@@ -160,10 +160,11 @@ def once_per_key_target() -> tuple[FastAPI, dict[str, int], asyncio.Event]:
         if key in effects:
             return {"effect": effects[key]}
         effects[key] = len(effects) + 1
+        made.set()
         await release.wait()
         return {"effect": effects[key]}
 
-    return app, effects, release
+    return app, effects, made, release
 
 
 async def test_a_step_whose_worker_was_killed_is_retried_after_its_heartbeat_timeout_once(
@@ -176,7 +177,7 @@ async def test_a_step_whose_worker_was_killed_is_retried_after_its_heartbeat_tim
     """Issue 14.5: the step's attempt is given up when its beats stop (the heartbeat timeout,
     10 s), not at its 60 s time limit, and retried by the next worker with the same
     idempotency key: one effect. How long recovery took is printed (`-s`), not asserted."""
-    app, effects, release = once_per_key_target()
+    app, effects, made, release = once_per_key_target()
     services = services_for(module_database_url, allow_private=True)
     process: asyncio.subprocess.Process | None = None
     try:
@@ -189,9 +190,8 @@ async def test_a_step_whose_worker_was_killed_is_retried_after_its_heartbeat_tim
             handle = await start(
                 temporal_env.client, task_queue, graph(call, edges=[("start", "call")])
             )
-            async with asyncio.timeout(60):  # until the target has made the effect
-                while not effects:
-                    await asyncio.sleep(0.05)
+            async with asyncio.timeout(60):
+                await made.wait()
             await asyncio.sleep(1.5)  # the attempt has beaten at least once: a live attempt
             process.kill()
             await process.wait()
