@@ -41,15 +41,14 @@ from temporalio.worker import UnsandboxedWorkflowRunner
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
 from activities.registry import action_services_from_settings
-from app.catalog import CATALOG
 from app.contract import search_attributes
 from app.settings import Settings
+from bench.tenant_fairness import run_input
 from temporal.client import connect
 from temporal.fairness import dynamic_config_flags
 from temporal.worker import build_worker
-from tests.utils.compiling import compile_workflow
 from tests.utils.servers import serve
-from workflows.state import INTERPRETER_WORKFLOW, RunInput, RunMetadata, RunState, TriggerInput
+from workflows.state import INTERPRETER_WORKFLOW, RunInput, RunState
 
 ROOT = Path(__file__).resolve().parent.parent
 GRAPH: dict[str, Any] = {
@@ -215,20 +214,6 @@ async def worker_processes(
             await worker.process.wait()
 
 
-def run_input(base_url: str) -> RunInput:
-    plan = compile_workflow(GRAPH, catalog=CATALOG)
-    return RunInput(
-        plan=plan,
-        trigger=TriggerInput(kind="manual", node_id="start", payload={"url": base_url}),
-        metadata=RunMetadata(
-            organization_id="org_bench",
-            workflow_id="wf_bench",
-            workflow_version=1,
-            plan_hash=plan.content_hash(),
-        ),
-    )
-
-
 @dataclass
 class Round:
     runs_per_second: float
@@ -301,7 +286,7 @@ async def main(configs: list[str], runs: int, concurrency: int, rounds: int, pro
             serve(target) as base_url,
             worker_processes(address, configs, profile) as workers,
         ):
-            argument = run_input(base_url)
+            argument = run_input(GRAPH, "org_bench", {"url": base_url})
             for worker in workers:  # warm up: imports, the sandbox, connections
                 await one_round(env.client, worker, argument, 10, concurrency, server)
             for number in range(rounds):
