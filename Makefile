@@ -77,6 +77,7 @@ bench: $(DEV_STAMP)
 	$(PY) -m bench.tenant_fairness
 	$(PY) -m bench.healthz_under_big_graphs
 	$(PY) -m bench.webhook_automation
+	$(PY) -m bench.worker_cpu
 
 # The visual builder (builder/, served at /ui). Its built bundle is committed in app/ui, so
 # `make run` needs no Node; these targets need Node 20 and npm.

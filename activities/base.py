@@ -132,14 +132,18 @@ async def heartbeating(
 ) -> AsyncIterator[None]:
     """Heartbeat while the body runs, so cancellation reaches it and a dead worker is noticed.
 
-    With `progress`, every heartbeat carries its details, so a plain beat never erases them.
+    The first beat comes `every` seconds in: the SDK sends a first beat to the server at
+    once (only later ones wait for its throttle), so beating at the start cost every call,
+    however short, one more round trip to the server; a call that ends within `every` needs
+    none (the heartbeat timeout is far longer). With `progress`, every heartbeat carries its
+    details, so a plain beat never erases them (`Progress.record` still sends at once).
     """
     progress = progress or Progress()
 
     async def beat() -> None:
         while True:
-            progress.beat()
             await asyncio.sleep(every)
+            progress.beat()
 
     beater = asyncio.create_task(beat())
     try:

@@ -47,7 +47,7 @@ from app.catalog import CATALOG
 from app.contract import search_attributes
 from app.settings import WORKER_ACTIVITY_SLOTS, WORKER_WORKFLOW_TASK_SLOTS, Settings
 from temporal.client import connect
-from temporal.fairness import dynamic_config_flags, run_priority
+from temporal.fairness import EAGER_ACTIVITIES_DYNAMIC_CONFIG, dynamic_config_flags, run_priority
 from temporal.worker import build_worker
 from tests.utils.compiling import compile_workflow
 from tests.utils.servers import serve
@@ -227,7 +227,9 @@ async def measure(mode: Mode, url: str, args: argparse.Namespace) -> Measured:
         data_converter=pydantic_data_converter,
         search_attributes=search_attributes.ALL,
         dev_server_log_level="error",
-        dev_server_extra_args=dynamic_config_flags() if mode.fairness else [],
+        dev_server_extra_args=dynamic_config_flags(
+            None if mode.fairness else EAGER_ACTIVITIES_DYNAMIC_CONFIG
+        ),
     )
     target = env.client.service_client.config.target_host
     worker = multiprocessing.get_context("spawn").Process(

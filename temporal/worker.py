@@ -9,7 +9,8 @@ from datetime import timedelta
 from typing import Any
 
 from temporalio.client import Client
-from temporalio.worker import Worker
+from temporalio.worker import Worker, WorkflowRunner
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.registry import action_services_from_settings, all_activities
 from activities.services import ActionServices
@@ -23,6 +24,25 @@ from temporal.client import connect, register_search_attributes
 from workflows.interpreter import FlowRunWorkflow
 
 log = logging.getLogger(__name__)
+
+INTERPRETER_PACKAGE = "workflows"
+
+
+def workflow_runner() -> WorkflowRunner:
+    """The SDK's sandbox with the interpreter's whole package passed through.
+
+    The sandbox re-imports a workflow's module, and every module it imports that is not
+    passed through, for each run it starts (and for each replay after a worker restart):
+    `workflows/` imports everything else passed through already, but `workflows.interpreter`
+    and its package were compiled and executed again per run, `workflow.defn` included,
+    2.6 ms of CPU per run where the interpreter's own work is a few ms (bench/worker_cpu.py).
+    Passing them through too shares one import across runs; no run's state lives in a module
+    (workflows/INVARIANTS.md), and the sandbox still restricts non-deterministic calls while
+    the workflow code runs. Replay tests use the same runner (tests/workflows/test_replay.py).
+    """
+    return SandboxedWorkflowRunner(
+        restrictions=SandboxRestrictions.default.with_passthrough_modules(INTERPRETER_PACKAGE)
+    )
 
 
 def build_worker(
@@ -46,6 +66,7 @@ def build_worker(
         client,
         task_queue=task_queue,
         workflows=[FlowRunWorkflow],
+        workflow_runner=options.pop("workflow_runner", None) or workflow_runner(),
         activities=all_activities(services or action_services_from_settings(get_settings())),
         graceful_shutdown_timeout=graceful_shutdown,
         max_concurrent_workflow_tasks=max_concurrent_workflow_tasks,

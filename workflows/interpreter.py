@@ -3,8 +3,9 @@
 Control nodes run in workflow code and cost no activity; each action node is exactly one
 activity, called by its registered name with the node's retry policy. Before its history
 grows past what Temporal handles well, a run continues as new, handing its whole progress
-to the next run of the chain (`RunInput.resume`). The logic is in `workflows.run`: the
-workflow sandbox re-imports this module for every run, so it stays this small.
+to the next run of the chain (`RunInput.resume`). The logic is in `workflows.run`; the
+worker's sandbox passes this package through (`temporal.worker.workflow_runner`), and
+this module stays this small for a sandbox that would not, which re-imports it per run.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 from temporalio import workflow
 
 # Import names from modules (`from workflows.x import Y`), never modules from the package
-# (`from workflows import x`): the workflow sandbox re-imports this module's package, and a module
+# (`from workflows import x`): a sandbox may re-import this module's package, and a module
 # reached through it would be a second copy whose exception classes never match.
 with workflow.unsafe.imports_passed_through():
     from workflows.run import Run

@@ -59,9 +59,14 @@ is then None); newer plans carry the time limit of each action."""
 RENDERED_TEXT_PATCH = "rendered-templates-as-text"
 """Control nodes give a text field a rendered template's text (`_typed`); only called when
 their parameters fail to validate as they did before."""
-DEFAULT_HEARTBEAT_TIMEOUT = timedelta(seconds=30)
-"""A live activity heartbeats well within this (activities.base.heartbeating); the SDK sends
-heartbeats at most every 0.8 x this, which bounds how late a cancellation reaches an action."""
+DEFAULT_HEARTBEAT_TIMEOUT = timedelta(seconds=10)
+"""A live activity heartbeats every second (activities.base.heartbeating), waits included;
+the SDK sends beats to the server at most every 0.8 x this, which bounds how late a
+cancellation reaches an action, and an attempt whose worker died is retried this long after
+its last beat. It was 30 s: a crash cost every step under way 30 s (bench/README.md,
+"Recovery after a crash"). 10 s leaves a worker's event loop 9 s of stall before a live
+attempt is given up. Not behind `workflow.patched`: replay compares a scheduled activity's
+type and id, never its timeouts, and an activity scheduled before keeps its own."""
 
 
 def retry_policy(spec: RetrySpec | None) -> RetryPolicy:

@@ -11,8 +11,11 @@ import asyncio
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
+from typing import Any
 
+from fastapi import FastAPI, Request
 from temporalio.api.common.v1 import WorkflowExecution
 from temporalio.api.enums.v1 import EventType
 from temporalio.api.workflowservice.v1 import ResetStickyTaskQueueRequest
@@ -22,8 +25,9 @@ from temporalio.testing import WorkflowEnvironment
 from activities.services import ActionServices
 from emulator import record
 from emulator.testing import EmulatorHandle
-from tests.activities.support import TEST_VAULT_KEYS
+from tests.activities.support import TEST_VAULT_KEYS, services_for
 from tests.utils.emulated import emulator_settings
+from tests.utils.servers import serve
 from tests.workflows.harness import (
     X_ACCOUNT,
     Handle,
@@ -138,5 +142,74 @@ async def test_a_worker_killed_after_x_took_the_post_leaves_exactly_one_post(
     assert state.nodes["post"].output == {"id": made.id, "text": "exactly once"}
     assert emulator.count(record.X_POST_CREATED) == 1
     attempt, identity = await last_start_of(handle, "x.post")
+    assert attempt == 2, "the attempt the killed worker ran must have been retried"
+    assert identity.startswith(f"{os.getpid()}@"), "the replacement worker finished it"
+
+
+def once_per_key_target() -> tuple[FastAPI, dict[str, int], asyncio.Event, asyncio.Event]:
+    """A target that makes one effect per `Idempotency-Key`: the first request of a key makes
+    it (`made` is set) and never answers (until `release`), a repeat answers what the first
+    made."""
+    app = FastAPI()
+    effects: dict[str, int] = {}
+    made, release = asyncio.Event(), asyncio.Event()
+
+    @app.post("/effect")
+    async def effect(request: Request) -> dict[str, Any]:
+        key = request.headers["Idempotency-Key"]
+        if key in effects:
+            return {"effect": effects[key]}
+        effects[key] = len(effects) + 1
+        made.set()
+        await release.wait()
+        return {"effect": effects[key]}
+
+    return app, effects, made, release
+
+
+async def test_a_step_whose_worker_was_killed_is_retried_after_its_heartbeat_timeout_once(
+    temporal_env: WorkflowEnvironment,
+    task_queue: str,
+    module_database_url: str,
+    emulator: EmulatorHandle,
+    tmp_path: Path,
+) -> None:
+    """Issue 14.5: the step's attempt is given up when its beats stop (the heartbeat timeout,
+    10 s), not at its 60 s time limit, and retried by the next worker with the same
+    idempotency key: one effect. How long recovery took is printed (`-s`), not asserted."""
+    app, effects, made, release = once_per_key_target()
+    services = services_for(module_database_url, allow_private=True)
+    process: asyncio.subprocess.Process | None = None
+    try:
+        async with serve(app) as base_url:
+            process = await worker_process(
+                temporal_env, task_queue, module_database_url, emulator, tmp_path
+            )
+            call = node("call", "http.request", {"method": "POST", "url": f"{base_url}/effect",
+                                                 "body": {"type": "json", "json": {}}})  # fmt: skip
+            handle = await start(
+                temporal_env.client, task_queue, graph(call, edges=[("start", "call")])
+            )
+            async with asyncio.timeout(60):
+                await made.wait()
+            await asyncio.sleep(1.5)  # the attempt has beaten at least once: a live attempt
+            process.kill()
+            await process.wait()
+            killed = time.monotonic()
+            async with worker(temporal_env.client, task_queue, services=services):
+                state = await handle.result()
+            print(f"\nrun finished {time.monotonic() - killed:.1f} s after its worker was killed")
+            release.set()
+    finally:
+        release.set()
+        await services.close()
+        if process is not None and process.returncode is None:
+            process.kill()
+            await process.wait()
+
+    assert state.status == "succeeded", state.error
+    assert len(effects) == 1, effects
+    assert state.nodes["call"].output["body"] == {"effect": 1}
+    attempt, identity = await last_start_of(handle, "http.request")
     assert attempt == 2, "the attempt the killed worker ran must have been retried"
     assert identity.startswith(f"{os.getpid()}@"), "the replacement worker finished it"

@@ -19,6 +19,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
 from app.catalog import CATALOG
+from temporal.worker import workflow_runner
 from tests.workflows.record_histories import HISTORIES, scenario_of
 from tests.workflows.scenarios import SCENARIOS
 from workflows.interpreter import FlowRunWorkflow
@@ -38,6 +39,7 @@ def replayer(workflow_class: type, executor: ThreadPoolExecutor) -> Replayer:
         workflows=[workflow_class],
         data_converter=pydantic_data_converter,
         workflow_task_executor=executor,
+        workflow_runner=workflow_runner(),  # the worker's: replayed as the worker runs it
     )
 
 
