@@ -20,8 +20,8 @@ from temporalio.client import (
     Client,
     Schedule,
     ScheduleActionExecutionStartWorkflow,
-    ScheduleActionResult,
     ScheduleBackfill,
+    ScheduleInfo,
     ScheduleUpdate,
     ScheduleUpdateInput,
 )
@@ -301,16 +301,12 @@ async def trigger_now(
     id_ = _active_schedule(version, active, node_id)
     handle = client.get_schedule_handle(id_)
     before = (await handle.describe()).info
-    started = {action.action.workflow_id for action in before.recent_actions if _started(action)}
+    started = set(_started_runs(before))
     await handle.trigger()
     deadline = asyncio.get_running_loop().time() + TRIGGER_ANSWER_WITHIN.total_seconds()
     while asyncio.get_running_loop().time() < deadline:
         info = (await handle.describe()).info
-        new = [
-            action.action.workflow_id
-            for action in info.recent_actions
-            if _started(action) and action.action.workflow_id not in started
-        ]
+        new = [run_id for run_id in _started_runs(info) if run_id not in started]
         if new:
             return new[-1]
         if info.num_actions_skipped_overlap > before.num_actions_skipped_overlap:
@@ -322,8 +318,13 @@ async def trigger_now(
     return None
 
 
-def _started(action: ScheduleActionResult) -> bool:
-    return isinstance(action.action, ScheduleActionExecutionStartWorkflow)
+def _started_runs(info: ScheduleInfo) -> list[str]:
+    """The ids of the runs among the schedule's recent actions, oldest first."""
+    return [
+        result.action.workflow_id
+        for result in info.recent_actions
+        if isinstance(result.action, ScheduleActionExecutionStartWorkflow)
+    ]
 
 
 BACKFILL_OVERLAP = "buffer_all"
