@@ -83,11 +83,16 @@ class _Rendering:
     """One node's parameters being rendered: what stays as written, and the node's meter."""
 
     def __init__(
-        self, context: Mapping[str, Any], keep: Sequence[tuple[str, ...]], meter: Meter
+        self,
+        context: Mapping[str, Any],
+        keep: Sequence[tuple[str, ...]],
+        meter: Meter,
+        nulls: list[tuple[Path, str]],
     ) -> None:
         self.context = context
         self.keep = keep
         self.meter = meter
+        self.nulls = nulls
         self.walked = 0
         """Values of the parameters walked (constants too): the work a plan's constants
         cost, bounded by the plan's size, counted for pacing only."""
@@ -100,9 +105,12 @@ class _Rendering:
             if "{{" not in value:
                 return value
             try:
-                return compile_template(value).render(self.context, meter=self.meter)
+                rendered = compile_template(value).render(self.context, meter=self.meter)
             except ExpressionError as error:
                 raise error.relocated(path=path) from None
+            if rendered is None:
+                self.nulls.append((path, value))
+            return rendered
         if isinstance(value, dict):
             return {key: self.render(item, (*path, key)) for key, item in value.items()}
         if isinstance(value, list):
@@ -115,11 +123,15 @@ def render_parameters(
     expression_fields: Sequence[str],
     context: Mapping[str, Any],
     meter: Meter,
+    nulls: list[tuple[Path, str]] | None = None,
 ) -> dict[str, Any]:
     """Parameters with every template rendered; bare-expression fields are left for the node.
     Templates draw from `meter`, which also counts the walk of the parameters. A template
-    that fails raises its `ExpressionError` with `path` set to its field."""
-    rendering = _Rendering(context, patterns_of(expression_fields), meter)
+    that fails raises its `ExpressionError` with `path` set to its field. Each template
+    that gave null is added to `nulls` (its field and text), for the node's error."""
+    rendering = _Rendering(
+        context, patterns_of(expression_fields), meter, [] if nulls is None else nulls
+    )
     try:
         rendered: dict[str, Any] = rendering.render(parameters, ())
     finally:

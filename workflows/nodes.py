@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
@@ -28,6 +29,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.bounded import bounded_and_size, json_size
     from workflows.children import run_sub_workflow
     from workflows.context import (
+        Path,
         expression_context,
         node_meter,
         payload_sizes,
@@ -136,6 +138,29 @@ def typed_parameters(
         if not as_text():
             raise
         return model.model_validate(parameters, context=RENDERED)
+
+
+NULL_TEMPLATES_PATCH = "invalid-parameters-name-null-templates"
+
+
+@contextmanager
+def _naming_null_templates(node_id: str, nulls: list[tuple[Path, str]]) -> Iterator[None]:
+    """Invalid parameters after a template gave null also say which template it was: the
+    field alone ("url: Input should be a valid string") leaves a person guessing."""
+    try:
+        yield
+    except Exception as error:
+        if not nulls:
+            raise
+        found = _error_of(error, node_id)
+        if found.type != FailureType.InvalidParameters or not workflow.patched(
+            NULL_TEMPLATES_PATCH
+        ):
+            raise
+        named = "; ".join(
+            f"{field_name(path)} is {text!r}, which gave null" for path, text in nulls
+        )
+        raise NodeFailedError(f"{found.message} ({named})", type=found.type) from error
 
 
 def _text_fields_take_text() -> bool:
@@ -284,15 +309,22 @@ class NodeRunner:
             return Outcome("out", self.run.trigger.payload)
         context = self.context(scope)
         meter = self.meter()
-        parameters = render_parameters(node.parameters, node.expression_fields, context, meter)
+        nulls: list[tuple[Path, str]] = []
+        parameters = render_parameters(
+            node.parameters, node.expression_fields, context, meter, nulls
+        )
         if node.kind == "action":
-            return Outcome("out", await self._action(node, parameters, scope))
+            with _naming_null_templates(node.id, nulls):
+                return Outcome("out", await self._action(node, parameters, scope))
         node_type = CORE.get(node.type)
         if node_type is None:
             raise NodeFailedError(
                 f"this worker cannot run '{node.type}' nodes", type=FailureType.UnsupportedNode
             )
-        typed = typed_parameters(node_type.parameters, parameters, as_text=_text_fields_take_text)
+        with _naming_null_templates(node.id, nulls):
+            typed = typed_parameters(
+                node_type.parameters, parameters, as_text=_text_fields_take_text
+            )
         immediate = control.IMMEDIATE.get(node.type)
         if immediate is not None:
             arrived = {n: scope.outputs[n] for n in node.incoming if n in scope.outputs}

@@ -28,6 +28,7 @@ from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
+    from app.contract.approvals import which_approval
     from app.contract.failures import FailureType
     from app.language.nodes.flow import (
         ApprovalParameters,
@@ -168,11 +169,12 @@ class Waits:
         return [wait.node_id for wait in self.state.waiting_for if wait.kind == "approval"]
 
     def check_decision(self, decision: DecisionInput) -> str:
+        # A validator's refusal leaves nothing in the history: its wording may change freely.
         """The approval node the decision is for; raises if it answers nothing waiting."""
         pending = self.pending_approvals()
         if decision.node_id is None:
             if len(pending) != 1:
-                raise ValueError(f"{len(pending)} approvals are waiting: name the node_id")
+                raise ValueError(which_approval(pending))
             node_id = pending[0]
         elif decision.node_id not in pending:
             raise ValueError(f"node '{decision.node_id}' is not waiting for an approval")

@@ -173,6 +173,20 @@ class WorkflowExport(BaseModel):
     graph: dict[str, Any]
 
 
+class WorkflowImport(WorkflowExport):
+    """An exported workflow to create here, with the accounts it used mapped to this
+    organization's."""
+
+    accounts: dict[str, str] = Field(
+        default_factory=dict,
+        description=(
+            "Exported account id → this organization's account id, for every account the "
+            "workflow's nodes use that does not exist here."
+        ),
+        json_schema_extra={"examples": [{"acc_exported": "acc_mine"}]},
+    )
+
+
 class Health(BaseModel):
     status: str
     checks: dict[str, str]

@@ -25,6 +25,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.contract.approvals import which_approval
 from app.errors import (
     AuthenticationError,
     ConflictError,
@@ -128,7 +129,7 @@ async def mint(
     waiting = [wait for wait in view.waiting_for if wait.kind == "approval"]
     if node_id is None:
         if len(waiting) != 1:
-            raise ConflictError(f"{len(waiting)} approvals are waiting: name the node_id")
+            raise ConflictError(which_approval([wait.node_id for wait in waiting]))
         node_id = waiting[0].node_id
     wait = next((wait for wait in waiting if wait.node_id == node_id), None)
     if wait is None:

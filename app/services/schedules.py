@@ -7,17 +7,21 @@ Each schedule's action starts the interpreter with the plan of the version it wa
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
+from google.protobuf.timestamp_pb2 import Timestamp
 from pydantic import ValidationError
+from temporalio.api.workflowservice.v1 import ListScheduleMatchingTimesRequest
 from temporalio.client import (
     Client,
     Schedule,
     ScheduleActionExecutionStartWorkflow,
     ScheduleBackfill,
+    ScheduleInfo,
     ScheduleUpdate,
     ScheduleUpdateInput,
 )
@@ -281,12 +285,91 @@ def _active_schedule(version: WorkflowVersion, active: bool, node_id: str) -> st
     return schedule_id(version.workflow_id, node_id)
 
 
+TRIGGER_ANSWER_WITHIN = timedelta(seconds=10)
+"""How long a manual trigger waits for the schedule to say which run it started."""
+
+
 async def trigger_now(
     client: Client, *, version: WorkflowVersion, active: bool, node_id: str
-) -> None:
-    """Start one run of the schedule now, as if it were due (overlap policy applies)."""
+) -> str | None:
+    """Start one run of the schedule now, as if it were due (overlap policy applies).
+
+    Returns the run's id once the schedule reports it (it starts the run on its own, a
+    moment later; None if it has not within `TRIGGER_ANSWER_WITHIN`). A trigger the
+    overlap policy skips is a 409.
+    """
     id_ = _active_schedule(version, active, node_id)
-    await client.get_schedule_handle(id_).trigger()
+    handle = client.get_schedule_handle(id_)
+    before = (await handle.describe()).info
+    started = set(_started_runs(before))
+    await handle.trigger()
+    deadline = asyncio.get_running_loop().time() + TRIGGER_ANSWER_WITHIN.total_seconds()
+    while asyncio.get_running_loop().time() < deadline:
+        info = (await handle.describe()).info
+        new = [run_id for run_id in _started_runs(info) if run_id not in started]
+        if new:
+            return new[-1]
+        if info.num_actions_skipped_overlap > before.num_actions_skipped_overlap:
+            raise ConflictError(
+                f"schedule trigger '{node_id}' skipped this run: its previous run is still "
+                "running and its overlap policy is 'skip'"
+            )
+        await asyncio.sleep(0.1)
+    return None
+
+
+def _started_runs(info: ScheduleInfo) -> list[str]:
+    """The ids of the runs among the schedule's recent actions, oldest first."""
+    return [
+        result.action.workflow_id
+        for result in info.recent_actions
+        if isinstance(result.action, ScheduleActionExecutionStartWorkflow)
+    ]
+
+
+BACKFILL_OVERLAP = "buffer_all"
+"""A backfill's default: every due time of the range gets its run, one after another. The
+trigger's own policy (`skip` by default) would start only the first, since the backfilled
+times all come due at once."""
+
+
+@dataclass(frozen=True)
+class BackfillPlan:
+    due: int
+    """Due times in the range."""
+    starting: int
+    """Runs that will start (at most, when the policy may skip)."""
+    overlap: str
+    message: str
+
+
+def _backfill_plan(due: int, overlap: str) -> BackfillPlan:
+    if overlap == "skip":
+        starting = min(due, 1)
+        what = (
+            "with overlap 'skip' the times come due at once, so only the first starts (none "
+            "while a run is still running); pass overlap 'buffer_all' for one run each"
+        )
+    elif overlap == "buffer_one":
+        starting = min(due, 2)
+        what = (
+            "with overlap 'buffer_one' the first starts and one more waits for it; the rest "
+            "are skipped"
+        )
+    elif overlap in ("cancel_other", "terminate_other"):
+        starting = due
+        what = (
+            f"with overlap '{overlap}' each starts and stops the one before, so only the "
+            "last finishes"
+        )
+    else:
+        starting = due
+        what = (
+            "each starts, one after another"
+            if overlap == "buffer_all"
+            else "each starts at once, side by side"
+        )
+    return BackfillPlan(due, starting, overlap, f"{due} runs were due in the range: {what}")
 
 
 async def backfill(
@@ -298,8 +381,9 @@ async def backfill(
     start_at: datetime,
     end_at: datetime,
     overlap: str | None,
-) -> None:
-    """Start the runs that were due between `start_at` and `end_at`, as if that time passed now."""
+) -> BackfillPlan:
+    """Start the runs that were due between `start_at` and `end_at`, as if that time passed
+    now (with `BACKFILL_OVERLAP` unless `overlap` says otherwise); says how many start."""
     if end_at <= start_at:
         raise InvalidInputError(
             "the range is empty",
@@ -311,8 +395,24 @@ async def backfill(
             [ErrorDetail(path=("body", "end_at"), message="at most 366 days after start_at")],
         )
     id_ = _active_schedule(version, active, node_id)
-    await client.get_schedule_handle(id_).backfill(
-        ScheduleBackfill(
-            start_at=start_at, end_at=end_at, overlap=OVERLAP[overlap] if overlap else None
+    overlap = overlap or BACKFILL_OVERLAP
+    matching = await client.workflow_service.list_schedule_matching_times(
+        ListScheduleMatchingTimesRequest(
+            namespace=client.namespace,
+            schedule_id=id_,
+            start_time=_timestamp(start_at),
+            end_time=_timestamp(end_at),
         )
     )
+    # Temporal's range excludes its start, as the backfill does.
+    due = sum(1 for time in matching.start_time if time.ToDatetime(UTC) > start_at)
+    await client.get_schedule_handle(id_).backfill(
+        ScheduleBackfill(start_at=start_at, end_at=end_at, overlap=OVERLAP[overlap])
+    )
+    return _backfill_plan(due, overlap)
+
+
+def _timestamp(moment: datetime) -> Timestamp:
+    stamp = Timestamp()
+    stamp.FromDatetime(moment)
+    return stamp

@@ -82,6 +82,19 @@ async def test_a_decision_from_someone_not_allowed_is_refused(api: ApiHarness) -
     await api.client.post(f"/runs/{run_id}/cancel")
 
 
+async def test_a_decision_when_no_approval_waits_is_a_409_saying_so(api: ApiHarness) -> None:
+    run_id = await start_run(api.client, await create_workflow(api.client, WAITING_GRAPH))
+    await wait_until_waiting(api.client, run_id, "pay")
+    refused = await api.client.post(
+        f"/runs/{run_id}/decisions", json={"approved": True, "by": "ann"}
+    )
+    assert refused.status_code == 409
+    assert refused.json()["error"]["message"] == (
+        "decision refused: no approval is waiting in this run"
+    )
+    await api.client.post(f"/runs/{run_id}/cancel")
+
+
 async def test_a_cancelled_run_ends_cancelled_with_its_node_states(api: ApiHarness) -> None:
     run_id = await start_run(api.client, await create_workflow(api.client, WAITING_GRAPH))
     await wait_until_waiting(api.client, run_id, "pay")

@@ -149,6 +149,7 @@ async def test_a_schedule_triggered_now_runs_with_its_input_and_due_time(api: Ap
     response = await api.client.post(f"/workflows/{workflow_id}/schedules/tick/trigger")
     assert response.status_code == 202
     [run] = await scheduled_runs(api, workflow_id, 1)
+    assert response.json() == {"node_id": "tick", "action": "trigger", "run_id": run["id"]}
     report, _, due = run["output"]["stamp"].partition(" due ")
     assert report == "daily"
     assert datetime.fromisoformat(due) >= before
@@ -168,9 +169,46 @@ async def test_a_backfill_starts_one_run_per_due_time_in_the_range(api: ApiHarne
         },
     )
     assert response.status_code == 202, response.text
+    assert (response.json()["due"], response.json()["starting"]) == (3, 3)
     runs = await scheduled_runs(api, workflow_id, 3)
     due = sorted(run["output"]["stamp"].partition(" due ")[2] for run in runs)
     assert due == ["2025-03-01T01:00:00Z", "2025-03-01T02:00:00Z", "2025-03-01T03:00:00Z"]
+
+
+async def test_a_backfill_of_three_missed_days_starts_each_by_default(api: ApiHarness) -> None:
+    # The trigger keeps its default overlap, `skip`, which would start only the first.
+    workflow_id = await create_workflow(api.client, scheduled_graph())
+    await api.client.post(f"/workflows/{workflow_id}/activate")
+    start = datetime(2025, 3, 1, 10, 0, tzinfo=UTC)
+    response = await api.client.post(
+        f"/workflows/{workflow_id}/schedules/tick/backfill",
+        json={"start_at": start.isoformat(), "end_at": (start + timedelta(days=3)).isoformat()},
+    )
+    assert response.status_code == 202, response.text
+    answer = response.json()
+    assert (answer["overlap"], answer["due"], answer["starting"]) == ("buffer_all", 3, 3)
+    assert answer["message"] == "3 runs were due in the range: each starts, one after another"
+    runs = await scheduled_runs(api, workflow_id, 3)
+    due = sorted(run["output"]["stamp"].partition(" due ")[2] for run in runs)
+    assert due == ["2025-03-02T09:00:00Z", "2025-03-03T09:00:00Z", "2025-03-04T09:00:00Z"]
+
+
+async def test_a_backfill_asked_to_skip_says_only_one_starts(api: ApiHarness) -> None:
+    workflow_id = await create_workflow(api.client, scheduled_graph())
+    await api.client.post(f"/workflows/{workflow_id}/activate")
+    start = datetime(2025, 3, 1, 10, 0, tzinfo=UTC)
+    response = await api.client.post(
+        f"/workflows/{workflow_id}/schedules/tick/backfill",
+        json={
+            "start_at": start.isoformat(),
+            "end_at": (start + timedelta(days=3)).isoformat(),
+            "overlap": "skip",
+        },
+    )
+    assert response.status_code == 202, response.text
+    answer = response.json()
+    assert (answer["due"], answer["starting"]) == (3, 1)
+    assert "only the first starts" in answer["message"]
 
 
 async def test_an_inactive_workflow_cannot_be_triggered_or_backfilled(api: ApiHarness) -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from app.language.analysis import Analysis, Edge, analyse
 
 
@@ -131,3 +134,32 @@ def test_a_loop_body_is_not_upstream_of_what_follows_the_loop() -> None:
     )
     assert not result.may_run_before("a", "z")
     assert result.may_run_before("l", "a")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(2, 25).flatmap(lambda size: st.tuples(st.just(size), _forward_edges(size))))
+def test_ancestry_is_exactly_reachability(graph: tuple[int, list[tuple[int, int]]]) -> None:
+    """Ancestor sets kept as runs of positions answer as a walk over the edges would."""
+    size, pairs = graph
+    names = ["t", *(f"n{index}" for index in range(1, size))]
+    edges = [(names[source], "out", names[target]) for source, target in pairs]
+    result = run(edges, nodes=names)
+    below: dict[str, set[str]] = {name: set() for name in names}
+    for source, _, target in sorted(edges, key=lambda edge: names.index(edge[2])):
+        below[target] |= below[source] | {source}
+    for later in names:
+        for earlier in names:
+            expected = earlier in result.reachable and earlier in below[later]
+            assert result.is_ancestor(earlier, later) == expected, (earlier, later)
+
+
+def _forward_edges(size: int) -> st.SearchStrategy[list[tuple[int, int]]]:
+    pairs = [(source, target) for target in range(1, size) for source in range(target)]
+    return st.lists(st.sampled_from(pairs), max_size=size * 3, unique=True)
+
+
+def test_a_long_chain_keeps_one_run_per_node() -> None:
+    chain = [(f"n{index}" if index else "t", "out", f"n{index + 1}") for index in range(2_000)]
+    result = run(chain)
+    assert result.is_ancestor("t", "n2000")
+    assert all(len(starts) == 1 for starts, _ in result._ancestors.values() if starts)

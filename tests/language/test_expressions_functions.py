@@ -86,6 +86,7 @@ CASES: list[tuple[str, Any]] = [
     ("get({'a': [1, 2]}, ['a', -1])", 2),
     ("range(3)", [0, 1, 2]),
     ("range(1, 7, 3)", [1, 4]),
+    ("enumerate(['a', 'b'], 1)", [[1, "a"], [2, "b"]]),
     ("parse_datetime('2024-05-01T14:00:00+02:00')", "2024-05-01T14:00:00+02:00"),
     ("parse_datetime('2024-05-01T12:00:00Z')", "2024-05-01T12:00:00+00:00"),
     ("parse_datetime('2024-05-01')", "2024-05-01T00:00:00+00:00"),
@@ -221,3 +222,20 @@ def test_split_checks_the_number_of_parts_before_building_them() -> None:
 def test_format_datetime_does_not_depend_on_locale() -> None:
     # Month and day names come from our own tables, never from strftime.
     assert ev("format_datetime('2024-12-25T00:00:00Z', '%A %B')") == "Wednesday December"
+
+
+def test_enumerate_pairs_each_element_with_its_position() -> None:
+    assert ev("enumerate(['a', 'b'])") == [[0, "a"], [1, "b"]]
+    assert ev("enumerate(['a', 'b'], 1)") == [[1, "a"], [2, "b"]]
+    assert ev("[pair[0] * 10 + len(pair[1]) for pair in enumerate(['x', 'yy'])]") == [1, 12]
+    assert ev("enumerate([])") == []
+
+
+def test_enumerate_refuses_what_is_not_a_list_and_a_whole_start() -> None:
+    assert "enumerate() needs a list" in str(fails("enumerate('ab')"))
+    assert "whole number start" in str(fails("enumerate([1], 1.5)"))
+
+
+def test_enumerate_is_bounded_by_the_expression_budget() -> None:
+    with pytest.raises(ExpressionLimitError):
+        ev("enumerate(range(9000))")

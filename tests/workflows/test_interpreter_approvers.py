@@ -71,8 +71,13 @@ async def test_an_approver_rendered_from_a_number_is_its_text(
     ("payload", "problem"),
     [
         ({"manager": ""}, "approvers[0]: String should have at least 1 character"),
-        # A missing value renders as it would inside a longer text: as no text at all.
-        ({}, "approvers[0]: String should have at least 1 character"),
+        # A missing value renders as it would inside a longer text: as no text at all; the
+        # error names the template that gave null.
+        (
+            {},
+            "approvers[0]: String should have at least 1 character "
+            "(approvers[0] is '{{ trigger.manager }}', which gave null)",
+        ),
     ],
 )
 async def test_an_approver_that_renders_to_no_name_fails_the_node(

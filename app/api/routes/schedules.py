@@ -43,6 +43,21 @@ class ScheduleAccepted(BaseModel):
     action: Literal["trigger", "backfill"]
 
 
+class ScheduleTriggered(ScheduleAccepted):
+    action: Literal["trigger", "backfill"] = "trigger"
+    run_id: str | None = Field(
+        description="The run it started (null only if the schedule had not said within 10 s)."
+    )
+
+
+class ScheduleBackfilled(ScheduleAccepted):
+    action: Literal["trigger", "backfill"] = "backfill"
+    overlap: str = Field(description="The overlap policy the backfill used.")
+    due: int = Field(description="Due times in the range.")
+    starting: int = Field(description="Runs that will start (at most, with `skip`).")
+    message: str = Field(description="What will happen, in words.")
+
+
 class ScheduleBackfill(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
@@ -56,7 +71,13 @@ class ScheduleBackfill(BaseModel):
     overlap: (
         Literal["skip", "buffer_one", "buffer_all", "cancel_other", "terminate_other", "allow_all"]
         | None
-    ) = Field(default=None, description="Default: the trigger's own overlap policy.")
+    ) = Field(
+        default=None,
+        description=(
+            "Default: `buffer_all`, one run for each due time, one after another (the "
+            "trigger's own `skip` would start only the first, as all come due at once)."
+        ),
+    )
 
 
 @router.get(
@@ -92,14 +113,14 @@ async def list_schedules(
     "/{workflow_id}/schedules/{node_id}/trigger",
     operation_id="trigger_schedule",
     status_code=status.HTTP_202_ACCEPTED,
-    response_model=ScheduleAccepted,
+    response_model=ScheduleTriggered,
     responses={**WRITES, **errors(409)},
 )
 async def trigger_schedule(
     workflow_id: str, node_id: str, caller: WriterDep, session: SessionDep, temporal: TemporalDep
-) -> ScheduleAccepted:
-    """Start one run now, as if the schedule were due (its overlap policy applies). The run
-    shows in `list_schedules` and `list_runs` a moment later."""
+) -> ScheduleTriggered:
+    """Start one run now, as if the schedule were due, and answer its id. Its overlap policy
+    applies: a run it skips is a 409."""
     workflow = await store.get_workflow(
         session, organization_id=caller.organization_id, workflow_id=workflow_id
     )
@@ -107,15 +128,17 @@ async def trigger_schedule(
         session, organization_id=caller.organization_id, workflow_id=workflow_id
     )
     await release(session)
-    await schedules.trigger_now(temporal, version=version, active=workflow.active, node_id=node_id)
-    return ScheduleAccepted(node_id=node_id, action="trigger")
+    run_id = await schedules.trigger_now(
+        temporal, version=version, active=workflow.active, node_id=node_id
+    )
+    return ScheduleTriggered(node_id=node_id, run_id=run_id)
 
 
 @router.post(
     "/{workflow_id}/schedules/{node_id}/backfill",
     operation_id="backfill_schedule",
     status_code=status.HTTP_202_ACCEPTED,
-    response_model=ScheduleAccepted,
+    response_model=ScheduleBackfilled,
     responses={**WRITES, **errors(409)},
 )
 async def backfill_schedule(
@@ -125,9 +148,10 @@ async def backfill_schedule(
     caller: WriterDep,
     session: SessionDep,
     temporal: TemporalDep,
-) -> ScheduleAccepted:
+) -> ScheduleBackfilled:
     """Start the runs that were due in a past range, as if that time passed now; each run's
-    `trigger.scheduled_time` is the time it was due."""
+    `trigger.scheduled_time` is the time it was due. Answers how many were due and how many
+    start under the overlap policy."""
     workflow = await store.get_workflow(
         session, organization_id=caller.organization_id, workflow_id=workflow_id
     )
@@ -135,7 +159,7 @@ async def backfill_schedule(
         session, organization_id=caller.organization_id, workflow_id=workflow_id
     )
     await release(session)
-    await schedules.backfill(
+    plan = await schedules.backfill(
         temporal,
         version=version,
         active=workflow.active,
@@ -144,4 +168,10 @@ async def backfill_schedule(
         end_at=body.end_at,
         overlap=body.overlap,
     )
-    return ScheduleAccepted(node_id=node_id, action="backfill")
+    return ScheduleBackfilled(
+        node_id=node_id,
+        overlap=plan.overlap,
+        due=plan.due,
+        starting=plan.starting,
+        message=plan.message,
+    )

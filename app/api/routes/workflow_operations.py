@@ -15,9 +15,10 @@ from app.api.deps import (
 )
 from app.api.responses import AUTHENTICATED, WRITES, errors
 from app.api.routes.workflows import new_workflow, public
-from app.api.schemas import WorkflowDuplicate, WorkflowExport, WorkflowPublic
+from app.api.schemas import WorkflowDuplicate, WorkflowExport, WorkflowImport, WorkflowPublic
 from app.db.models import Workflow
 from app.services import schedules, sub_workflows
+from app.services.account_mapping import with_accounts
 from app.store import workflows as store
 
 router = APIRouter(prefix="/workflows", tags=["workflows"], responses=AUTHENTICATED)
@@ -151,15 +152,16 @@ async def export_workflow(workflow_id: str, caller: CallerDep, session: SessionD
     responses=WRITES,
 )
 async def import_workflow(
-    body: WorkflowExport, caller: WriterDep, session: SessionDep
+    body: WorkflowImport, caller: WriterDep, session: SessionDep
 ) -> WorkflowPublic:
     """Create a new, inactive workflow from an exported file; the graph is validated as on
-    create (accounts must be this organization's)."""
+    create (accounts must be this organization's: `accounts` maps the exported ones to
+    them)."""
     return await new_workflow(
         session,
         caller.organization_id,
         name=body.name,
         description=body.description,
-        graph=body.graph,
+        graph=with_accounts(body.graph, body.accounts),
         under=("body", "graph"),
     )

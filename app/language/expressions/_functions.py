@@ -243,6 +243,25 @@ def _range(budget: Budget, *bounds: Any) -> list[int]:
     return list(numbers)
 
 
+@register(
+    FUNCTIONS,
+    "enumerate(list, start?)",
+    "List of [position, element] pairs, positions from start (default 0), as in Python.",
+    1,
+    2,
+)
+def _enumerate(budget: Budget, items: Any, start: Any = 0) -> list[list[Any]]:
+    require(list, items, "enumerate", "a list")
+    if type(start) is not int:
+        raise Problem(f"enumerate() needs a whole number start, not {type_name(start)}")
+    budget.integer(start + len(items))
+    # As many elements as the outer list again for each slot of the pairs: no list is
+    # longer than the one given, the allocation is three times it.
+    for _ in range(3):
+        budget.collection(len(items))
+    return [[position, item] for position, item in enumerate(items, start)]
+
+
 FUNCTIONS.update(TEXT_FUNCTIONS)
 FUNCTIONS.update(DATE_FUNCTIONS)
 
