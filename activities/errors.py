@@ -14,7 +14,7 @@ accounts API onto its answers.
   x HostNotAllowedError             host, allowed_hosts: the account's credential is not for
                                     the host (`activities.http.credentials`)
   x AddressNotAllowedError          host, address: the host is on a private network the
-                                    organization may not reach (`activities.http.network`)
+                                    organization may not reach (`activities.network`)
   x SandboxRefusedError             sandbox mode: the host is a real platform's
                                     (`activities.http.sandbox`)
 
