@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from activities.accounts.tokens import RefreshPolicy, TokenKeeper
+from activities.ai.platform import PLATFORM as AI
 from activities.endpoints import PlatformEndpoints
 from activities.http.platform import PLATFORM as HTTP
 from activities.instagram.platform import PLATFORM as INSTAGRAM
@@ -23,7 +24,7 @@ from app.language.node_type import NodeType
 from app.settings import Settings
 from app.vault import Vault
 
-PLATFORMS: tuple[Platform, ...] = (HTTP, X, INSTAGRAM)
+PLATFORMS: tuple[Platform, ...] = (HTTP, X, INSTAGRAM, AI)
 
 
 def node_types() -> Iterator[NodeType]:
