@@ -43,50 +43,46 @@ class Plugins:
     problems: tuple[PluginProblem, ...]
 
 
-class _Refused(Exception):
-    pass
-
-
-def _platform_of(entry_point: EntryPoint) -> Platform:
+def _platform_of(entry_point: EntryPoint) -> Platform | str:
+    """The entry point's platform, or why it has none."""
     try:
         loaded = entry_point.load()
     except Exception as error:
         # Anything a package does at import time may fail: its error names what is missing.
-        raise _Refused(f"importing it failed: {type(error).__name__}: {error}") from None
+        return f"importing it failed: {type(error).__name__}: {error}"
     if not isinstance(loaded, Platform) and callable(loaded):
         try:
             loaded = loaded()
         except Exception as error:
-            raise _Refused(f"calling it failed: {type(error).__name__}: {error}") from None
+            return f"calling it failed: {type(error).__name__}: {error}"
     if not isinstance(loaded, Platform):
-        raise _Refused(
+        return (
             f"it is a {type(loaded).__name__}, not an activities.platform.Platform (or a "
             "function returning one)"
         )
     return loaded
 
 
-def _check(platform: Platform, platforms: dict[str, str], node_types: dict[str, str]) -> None:
-    """Refuse `platform` if its names are taken (name → whose) or its node types are not
-    actions run by their own activity."""
+def _problem(platform: Platform, platforms: dict[str, str], node_types: dict[str, str]) -> str:
+    """Why `platform` cannot join (its names are taken, name → whose, or its node types are
+    not actions run by their own activity); empty when it can."""
     if platform.name in platforms:
-        raise _Refused(
-            f"the platform name '{platform.name}' is taken by {platforms[platform.name]}"
-        )
+        return f"the platform name '{platform.name}' is taken by {platforms[platform.name]}"
     seen: set[str] = set()
     for node_type in platform.node_types:
         name = node_type.type
         if name in node_types or name in seen:
             whose = node_types.get(name, f"platform '{platform.name}' itself")
-            raise _Refused(f"node type '{name}' is already defined by {whose}")
+            return f"node type '{name}' is already defined by {whose}"
         if node_type.kind != "action" or node_type.activity != name:
-            raise _Refused(
+            return (
                 f"node type '{name}' must be an action whose activity is named '{name}' "
                 "(activities.base.action_node_type makes one)"
             )
         seen.add(name)
     if not callable(getattr(platform.activities, "all", None)):
-        raise _Refused("its activities class has no all() listing its activities")
+        return "its activities class has no all() listing its activities"
+    return ""
 
 
 def load_plugins(builtin: Iterable[Platform], group: str = ENTRY_POINT_GROUP) -> Plugins:
@@ -100,11 +96,13 @@ def load_plugins(builtin: Iterable[Platform], group: str = ENTRY_POINT_GROUP) ->
     loaded: list[Platform] = []
     problems: list[PluginProblem] = []
     for entry_point in sorted(entry_points(group=group), key=lambda point: point.name):
-        try:
-            platform = _platform_of(entry_point)
-            _check(platform, platforms, node_types)
-        except _Refused as refused:
-            problems.append(PluginProblem(entry_point.name, entry_point.value, str(refused)))
+        platform = _platform_of(entry_point)
+        if isinstance(platform, str):
+            problem = platform
+        else:
+            problem = _problem(platform, platforms, node_types)
+        if problem or isinstance(platform, str):
+            problems.append(PluginProblem(entry_point.name, entry_point.value, problem))
             continue
         owner = f"plug-in '{entry_point.name}'"
         platforms[platform.name] = owner
