@@ -11,10 +11,14 @@ accounts API onto its answers.
     + PlatformUnavailableError      retry_after: the platform could not answer now
   x GraphError                      status, code, transient, headers: Meta's Graph API said no
                                     (`activities.instagram.errors`)
+  x AiError                         provider, status, kind, headers: an AI provider said no
+                                    (`activities.ai.errors`)
+  x AiAnswerError                   failure: an AI provider answered, not with what was asked
+                                    (`activities.ai.errors`)
   x HostNotAllowedError             host, allowed_hosts: the account's credential is not for
                                     the host (`activities.http.credentials`)
   x AddressNotAllowedError          host, address: the host is on a private network the
-                                    organization may not reach (`activities.http.network`)
+                                    organization may not reach (`activities.network`)
   x SandboxRefusedError             sandbox mode: the host is a real platform's
                                     (`activities.http.sandbox`)
 
@@ -26,7 +30,7 @@ from __future__ import annotations
 
 
 class PlatformError(Exception):
-    """A platform package (X, Instagram, HTTP) could not do what it was asked."""
+    """A platform package (X, Instagram, HTTP, AI) could not do what it was asked."""
 
     def __init__(self, message: str) -> None:
         super().__init__(message)

@@ -1,7 +1,7 @@
 """Every platform the engine acts on, and what the worker and the catalog take from them.
 
 A new platform is one new package under `activities/` that builds a `Platform`, plus a line
-in `PLATFORMS`.
+in `BUILT_IN`; or a separate package declaring it as a plug-in (`activities.plugins`).
 """
 
 from __future__ import annotations
@@ -10,10 +10,12 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from activities.accounts.tokens import RefreshPolicy, TokenKeeper
+from activities.ai.platform import PLATFORM as AI
 from activities.endpoints import PlatformEndpoints
 from activities.http.platform import PLATFORM as HTTP
 from activities.instagram.platform import PLATFORM as INSTAGRAM
 from activities.platform import Platform
+from activities.plugins import load_plugins
 from activities.services import ActionServices
 from activities.transports import Transports
 from activities.x.platform import PLATFORM as X
@@ -23,7 +25,10 @@ from app.language.node_type import NodeType
 from app.settings import Settings
 from app.vault import Vault
 
-PLATFORMS: tuple[Platform, ...] = (HTTP, X, INSTAGRAM)
+BUILT_IN: tuple[Platform, ...] = (HTTP, X, INSTAGRAM, AI)
+PLUGINS = load_plugins(BUILT_IN)
+"""The installed plug-ins, loaded once per process, so the catalog and the worker agree."""
+PLATFORMS: tuple[Platform, ...] = (*BUILT_IN, *PLUGINS.platforms)
 
 
 def node_types() -> Iterator[NodeType]:

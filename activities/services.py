@@ -10,6 +10,7 @@ from activities.accounts.tokens import TokenKeeper
 from activities.endpoints import PlatformEndpoints
 from activities.transports import Transports
 from app.db.engine import Database
+from app.store.networks import private_networks_allowed
 from app.vault import Vault
 
 
@@ -30,6 +31,13 @@ class ActionServices:
     )
     """Where synchronous clients (tweepy) run, sized for waiting on the network rather than
     the default executor's few threads per core."""
+
+    async def private_networks_allowed(self, organization_id: str) -> bool:
+        """Whether requests for `organization_id` may reach private addresses."""
+        if self.allow_private_networks:
+            return True
+        async with self.database.session() as session:
+            return await private_networks_allowed(session, organization_id=organization_id)
 
     async def close(self) -> None:
         self.threads.shutdown(wait=False, cancel_futures=True)

@@ -1,5 +1,6 @@
-"""The emulator's ASGI application: X and Instagram at their real paths, the control API
-under `/_emulator`, queued failures applied in front of everything, every exchange recorded."""
+"""The emulator's ASGI application: X, Instagram and two AI providers at their real paths,
+the control API under `/_emulator`, queued failures applied in front of everything, every
+exchange recorded."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import Message, Receive, Scope, Send
 
 from emulator import (
+    ai,
     control_api,
     control_meta_api,
     instagram,
@@ -106,6 +108,8 @@ def _failure_response(path: str, failure: Failure) -> Response:
     if is_x_path(path):
         body = x_problems.default_body(failure.status)
         return JSONResponse(body, failure.status, headers, media_type=PROBLEM_JSON)
+    if ai.is_ai_path(path):
+        return JSONResponse(ai.default_body(path, failure.status), failure.status, headers)
     return JSONResponse(meta_errors.default_body(failure.status), failure.status, headers)
 
 
@@ -151,7 +155,8 @@ def create_app(config: EmulatorConfig | None = None) -> FastAPI:
     """The emulator with a fresh state (on `app.state.emulator`)."""
     app = EmulatorApp(
         title="Flowhold platform emulator",
-        description="X API v2, Instagram Graph publishing and Meta webhooks, locally.",
+        description="X API v2, Instagram Graph publishing, Meta webhooks and AI chat APIs "
+        "(OpenAI-compatible, Anthropic), locally.",
         docs_url=f"{CONTROL_PREFIX}/docs",
         redoc_url=None,
         openapi_url=f"{CONTROL_PREFIX}/openapi.json",
@@ -167,4 +172,5 @@ def create_app(config: EmulatorConfig | None = None) -> FastAPI:
     app.include_router(x_api.router)
     app.include_router(instagram.router)
     app.include_router(instagram_insights.router)
+    app.include_router(ai.router)
     return app

@@ -83,6 +83,9 @@ class EmulatorConfig:
     """Content publishing quota per account (`content_publishing_limit`)."""
     instagram_calls_per_hour: int = 200
     """Graph API calls per account per hour before error 80002 (business use case limit)."""
+    ai_requests_per_minute: int = 500
+    """Requests per API key per minute either AI provider answers before a 429 (OpenAI's
+    first usage tier)."""
     meta_app_secret: str = SANDBOX_APP_SECRET
     """Signs webhook deliveries (`X-Hub-Signature-256`)."""
     webhook_timeout: timedelta = timedelta(seconds=10)

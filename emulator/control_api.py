@@ -74,6 +74,14 @@ class ClientRequest(BaseModel):
     client_secret: str | None = Field(default=None, description="null: a public client.")
 
 
+class AiKeyRequest(BaseModel):
+    key: str = Field(min_length=1, description="An API key both AI providers accept.")
+
+
+class AiReplyRequest(BaseModel):
+    text: str = Field(description="What the next AI answer says instead of its echo.")
+
+
 def ok(body: dict[str, Any] | None = None, status: int = 200) -> JSONResponse:
     return JSONResponse(body or {"ok": True}, status_code=status)
 
@@ -208,3 +216,20 @@ async def set_post_metrics(
 ) -> JSONResponse:
     control.set_post_metrics(emulator_of(request), post_id, body)
     return ok()
+
+
+@router.post("/ai/keys", status_code=201)
+async def add_ai_key(body: AiKeyRequest, request: Request) -> JSONResponse:
+    emulator_of(request).ai.keys.add(body.key)
+    return ok(status=201)
+
+
+@router.post("/ai/replies", status_code=201)
+async def queue_ai_reply(body: AiReplyRequest, request: Request) -> JSONResponse:
+    emulator_of(request).ai.replies.append(body.text)
+    return ok(status=201)
+
+
+@router.get("/ai/requests")
+async def ai_requests(request: Request) -> JSONResponse:
+    return ok({"data": emulator_of(request).ai.sent})

@@ -6,6 +6,7 @@ from typing import cast
 
 from fastapi import Request
 
+from emulator.ai_state import AiState
 from emulator.config import EmulatorConfig
 from emulator.faults import Faults
 from emulator.instagram_state import InstagramState
@@ -15,7 +16,7 @@ from emulator.x_state import XState
 
 
 class EmulatorState:
-    """Both platforms' data, their rate limits, queued failures and the record.
+    """The platforms' data, their rate limits, queued failures and the record.
 
     Everything runs on the server's event loop, and no handler awaits between reading and
     changing state, so requests never see each other half done."""
@@ -29,6 +30,7 @@ class EmulatorState:
         self.x_limits = XRateLimits(config.x_tier, config.clock)
         self.instagram = InstagramState(config, self.record)
         self.meta_usage = MetaUsage(config.instagram_calls_per_hour, config.clock)
+        self.ai = AiState(config.clock, config.ai_requests_per_minute)
 
 
 def emulator_of(request: Request) -> EmulatorState:

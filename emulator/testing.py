@@ -212,6 +212,24 @@ class EmulatorHandle:
     def effects(self, kind: str | None = None, subject: str | None = None) -> list[SideEffect]:
         return self.state.record.of(kind, subject)
 
+    # AI providers
+
+    def add_ai_key(self, key: str) -> None:
+        """An API key both AI providers accept."""
+        self.state.ai.keys.add(key)
+
+    def queue_ai_reply(self, text: str) -> None:
+        """The next AI answer's text (or, for a forced Anthropic tool, its input as JSON)."""
+        self.state.ai.replies.append(text)
+
+    def exhaust_ai_key(self, key: str) -> None:
+        """Spend the key's requests for the rest of the emulator's minute: 429s follow."""
+        self.state.ai.exhaust(key)
+
+    def ai_requests(self) -> list[dict[str, Any]]:
+        """The bodies of the AI requests answered, with their `provider`, oldest first."""
+        return list(self.state.ai.sent)
+
     def count(self, kind: str) -> int:
         return len(self.state.record.of(kind))
 

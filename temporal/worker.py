@@ -12,6 +12,7 @@ from temporalio.client import Client
 from temporalio.worker import Worker, WorkflowRunner
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
+from activities import plugins, registry
 from activities.registry import action_services_from_settings, all_activities
 from activities.services import ActionServices
 from app.settings import (
@@ -79,6 +80,7 @@ async def run_worker(settings: Settings) -> None:
     """Poll until SIGTERM or SIGINT, then drain: running activities get the grace period."""
     client = await connect(settings.temporal_target, settings.temporal_namespace)
     await register_search_attributes(client)
+    plugins.report(registry.PLUGINS)
     services = action_services_from_settings(settings)
     worker = build_worker(
         client,

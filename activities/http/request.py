@@ -11,8 +11,7 @@ import asyncio
 import json
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
-from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -29,15 +28,15 @@ from activities.http.credentials import (
     apply_credential,
     strip_on_other_origins,
 )
-from activities.http.network import HTTP_POOL, PERMIT_PRIVATE, AddressNotAllowedError
 from activities.http.nodes import FormBody, HttpBody, HttpRequestParameters, JsonBody, RawBody
 from activities.http.query import with_query
 from activities.http.sandbox import SandboxRefusedError, refuse_real_platforms
+from activities.network import HTTP_POOL, PERMIT_PRIVATE, AddressNotAllowedError
+from activities.retry_delays import longest_retry_delay, retry_after_seconds, retry_delay
 from activities.services import ActionServices
 from activities.transports import Borrowed
 from app.contract.actions import ActionInput
 from app.contract.failures import FailureType, http_status_type
-from app.store.networks import private_networks_allowed
 
 RETRYABLE_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -61,26 +60,6 @@ def _with_idempotency_key(
     ):
         return dict(headers)
     return {**headers, IDEMPOTENCY_KEY_HEADER: idempotency_key(action_key)}
-
-
-DEFAULT_LONGEST_RETRY_DELAY = timedelta(hours=1)
-"""The longest wait a Retry-After may ask for when the node's retry policy names none."""
-
-
-def retry_after_seconds(value: str | None, now: datetime) -> float | None:
-    """Retry-After as seconds, from either of its forms (delta-seconds or an HTTP date)."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isascii() and value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        return None
-    return max(0.0, (when - now).total_seconds())
 
 
 def _body_arguments(
@@ -137,21 +116,6 @@ def _decode(content: bytes, response: httpx.Response, response_format: str) -> A
     return text
 
 
-def retry_delay(seconds: float | None, longest: timedelta | None) -> timedelta | None:
-    """The server's wait clamped to [0, `longest`] (the node's maximum interval, or an hour):
-    a date in the past retries now, and a server cannot park the step for years (nor overflow
-    timedelta with a 400-digit number)."""
-    if seconds is None:
-        return None
-    limit = longest or DEFAULT_LONGEST_RETRY_DELAY
-    return timedelta(seconds=max(0.0, min(seconds, limit.total_seconds())))
-
-
-def _longest_retry_delay() -> timedelta | None:
-    policy = activity.info().retry_policy
-    return policy.maximum_interval if policy is not None else None
-
-
 def _raise_for_status(response: httpx.Response) -> None:
     status = response.status_code
     if status in RETRYABLE_STATUSES:
@@ -160,7 +124,7 @@ def _raise_for_status(response: httpx.Response) -> None:
             f"HTTP {status} from {response.url.host}",
             {"status": status},
             type=http_status_type(status),
-            next_retry_delay=retry_delay(seconds, _longest_retry_delay()),
+            next_retry_delay=retry_delay(seconds, longest_retry_delay()),
         )
     if status >= 400:
         raise ApplicationError(
@@ -245,16 +209,11 @@ class HttpActivities:
         )
         return apply_credential(usable.credential.kind, usable.credential.secret)
 
-    async def _private_allowed(self, organization_id: str) -> bool:
-        if self.services.allow_private_networks:
-            return True
-        async with self.services.database.session() as session:
-            return await private_networks_allowed(session, organization_id=organization_id)
-
     async def _send(
         self, params: HttpRequestParameters, credential: AppliedCredential, action: ActionInput
     ) -> dict[str, Any]:
         organization_id = action.organization_id
+        permitted = self.services.private_networks_allowed
         keyed = _with_idempotency_key(params.method, params.headers, action.idempotency_key)
         headers, body = _body_arguments(params.body, keyed)
         first = with_query(httpx.URL(params.url), params.query, credential.query)
@@ -277,7 +236,7 @@ class HttpActivities:
                 params.method,
                 first,
                 headers={**headers, **credential.headers},
-                extensions={PERMIT_PRIVATE: _once(lambda: self._private_allowed(organization_id))},
+                extensions={PERMIT_PRIVATE: _once(lambda: permitted(organization_id))},
                 **body,
             ) as response,
         ):

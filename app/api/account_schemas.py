@@ -6,11 +6,13 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
+from activities.ai.providers import DEFAULT_BASE_URLS, Provider
 from activities.http.hosts import MAX_ALLOWED_HOSTS, MAX_HOST_LENGTH, normalize_host_pattern
-from app.vault.credentials import ALLOWED_HOSTS_FIELD
+from app.vault.credentials import AI_BASE_URL_FIELD, ALLOWED_HOSTS_FIELD
 
 _TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 """An HTTP token (RFC 9110): what a header name may be made of."""
@@ -59,13 +61,16 @@ class _Input(BaseModel):
 
 
 class CredentialPublic(BaseModel):
-    kind: str = Field(description="`oauth2`, `token`, `bearer`, `basic`, `header` or `query`.")
+    kind: str = Field(
+        description="`oauth2`, `token`, `bearer`, `basic`, `header`, `query`, or an AI "
+        "account's provider: `openai` or `anthropic`."
+    )
     expires_at: datetime | None = Field(description="When the access token stops working.")
 
 
 class AccountPublic(BaseModel):
     id: str
-    platform: str = Field(description="`x`, `instagram` or `http`.")
+    platform: str = Field(description="`x`, `instagram`, `http` or `ai`.")
     display_name: str
     status: str = Field(
         description="`active`; `expired` or `revoked` when it must be connected again."
@@ -77,6 +82,11 @@ class AccountPublic(BaseModel):
         default=None,
         description="HTTP accounts: the hosts their credential may be sent to (not secret). "
         "Null for other platforms, and for a credential the vault's keys no longer open.",
+    )
+    base_url: str | None = Field(
+        default=None,
+        description="AI accounts: the provider API's base URL (not secret). Null for other "
+        "platforms.",
     )
     created_at: datetime
     updated_at: datetime
@@ -248,6 +258,60 @@ class HttpAccountCreate(_Input):
     def secret(self) -> dict[str, Any]:
         """What is sealed: the credential's fields and the hosts it is bound to."""
         return {**credential_fields(self.credential), ALLOWED_HOSTS_FIELD: list(self.allowed_hosts)}
+
+
+def _base_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError("must be an absolute http or https URL")
+    if parts.username is not None or parts.password is not None:
+        raise ValueError("must not hold a user or password: the key goes in `api_key`")
+    if parts.query or parts.fragment:
+        raise ValueError("must not have a query or fragment")
+    return value.rstrip("/")
+
+
+BaseUrl = Annotated[str, Field(min_length=1, max_length=2000), AfterValidator(_base_url)]
+
+
+class AiAccountCreate(_Input):
+    """An AI provider's API key, and where its API is."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"display_name": "OpenAI", "provider": "openai", "api_key": "sk-..."},
+                {"display_name": "Mistral", "provider": "openai", "api_key": "...",
+                 "base_url": "https://api.mistral.ai/v1"},
+                {"display_name": "Claude", "provider": "anthropic", "api_key": "sk-ant-..."},
+            ]
+        },
+    )  # fmt: skip
+
+    display_name: DisplayName
+    provider: Provider = Field(
+        description="`openai`: OpenAI's Chat Completions API and the APIs that copy it "
+        "(Mistral, Gemini's OpenAI-compatible endpoint, Ollama, vLLM...); `anthropic`: "
+        "Anthropic's Messages API."
+    )
+    api_key: HeaderSecret
+    base_url: BaseUrl | None = Field(
+        default=None,
+        description="Where the API is: for `openai` the URL before `/chat/completions` "
+        "(default https://api.openai.com/v1; Mistral https://api.mistral.ai/v1, Gemini "
+        "https://generativelanguage.googleapis.com/v1beta/openai, Ollama "
+        "http://localhost:11434/v1), for `anthropic` the URL before `/v1/messages` (default "
+        "https://api.anthropic.com). A private or local address is reached only where the "
+        "organization may call private networks.",
+    )
+
+    def secret(self) -> dict[str, Any]:
+        """What is sealed: the key and the base URL it is for."""
+        return {
+            "api_key": self.api_key,
+            AI_BASE_URL_FIELD: self.base_url or DEFAULT_BASE_URLS[self.provider],
+        }
 
 
 class AccountUpdate(_Input):

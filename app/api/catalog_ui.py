@@ -30,6 +30,7 @@ ICONS: Mapping[str, str] = {
     "http": "an HTTP request",
     "x": "the X platform",
     "instagram": "the Instagram platform",
+    "sparkles": "an AI model",
     "box": "anything else",
 }
 """Every icon name the catalog uses, with what it stands for."""
@@ -51,6 +52,7 @@ CATEGORIES: tuple[Category, ...] = (
     Category("http", "HTTP", 30, "http", "#1e7b34"),
     Category("x", "X", 40, "x", "#1d1d1f"),
     Category("instagram", "Instagram", 50, "instagram", "#c1356b"),
+    Category("ai", "AI", 60, "sparkles", "#6b3fa0"),
 )
 """Palette groups in the order shown."""
 _CATEGORIES = {category.id: category for category in CATEGORIES}

@@ -31,6 +31,7 @@ from app.api.routes import (
     workflows,
 )
 from app.api.throttle import FailureLimiter
+from app.catalog import report_plugins
 from app.db.engine import Database
 from app.services.heavy_work import GRAPH_CHECKS
 from app.services.webhook_targets import DeliveryTargets
@@ -54,6 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.settings = settings
         app.state.database = Database(settings.resolved_database_url, settings.database_pool)
         app.state.temporal = LazyClient(settings.temporal_target, settings.temporal_namespace)
+        report_plugins()
         # What is loaded by now lives as long as the process (modules, the catalog, models):
         # out of the collector's sight, its full passes walk only what requests make.
         gc.collect()

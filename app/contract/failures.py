@@ -43,7 +43,7 @@ class _Entry:
     meaning: str
 
 
-_ACCOUNTS = ("x.*", "instagram.*", "http.request")
+_ACCOUNTS = ("x.*", "instagram.*", "http.request", "ai.*")
 _PLATFORMS = ("x.*", "instagram.*")
 _NODES = ("action", "control")
 
@@ -95,12 +95,12 @@ class FailureType(StrEnum):
         "attempts. Fix the parameters or the values their templates read.",
     )  # fmt: skip
     NetworkError = _Entry(
-        "NetworkError", RETRIED, ("http.request", *_PLATFORMS),
+        "NetworkError", RETRIED, ("http.request", "ai.*", *_PLATFORMS),
         "The platform could not be reached (refused, reset, no such host). Retried; if it "
         "lasts, check the URL or the platform's status.",
     )  # fmt: skip
     Timeout = _Entry(
-        "Timeout", RETRIED, ("http.request", "instagram.*", "sub_workflow"),
+        "Timeout", RETRIED, ("http.request", "instagram.*", "ai.*", "sub_workflow"),
         "The platform did not answer in time (http.request: its `timeout`); retried. From a "
         "sub_workflow node: the child run went past the node's timeout_seconds (not retried).",
     )  # fmt: skip
@@ -223,6 +223,38 @@ class FailureType(StrEnum):
         "at the account before running again, or it may be posted twice.",
     )  # fmt: skip
 
+    # -- AI providers -------------------------------------------------------------------
+    AiRateLimited = _Entry(
+        "AiRateLimited", RETRIED, ("ai.*",),
+        "The provider's rate limit for the account's key is spent (429). Retried after the wait "
+        "its Retry-After or rate-limit reset headers name; give the node more attempts, or "
+        "ask the provider for a higher limit.",
+    )  # fmt: skip
+    AiUnavailable = _Entry(
+        "AiUnavailable", RETRIED, ("ai.*",),
+        "The provider answered with a 5xx or said it is overloaded (Anthropic's 529). Retried.",
+    )  # fmt: skip
+    AiUnauthorized = _Entry(
+        "AiUnauthorized", NOT_RETRIED, ("ai.*",),
+        "The provider refused the account's API key (401 or 403): store a valid key in the "
+        "account (delete it and connect it again).",
+    )  # fmt: skip
+    AiBadRequest = _Entry(
+        "AiBadRequest", NOT_RETRIED, ("ai.*",),
+        "The provider refused the request (400, 404, 413, 422): an unknown model, a response "
+        "schema it does not take, a prompt too long; its message says what to change.",
+    )  # fmt: skip
+    AiRefused = _Entry(
+        "AiRefused", NOT_RETRIED, ("ai.*",),
+        "The model declined to answer, or the provider's content filter stopped the answer.",
+    )  # fmt: skip
+    AiInvalidOutput = _Entry(
+        "AiInvalidOutput", NOT_RETRIED, ("ai.*",),
+        "With a response_schema: the answer is not JSON, or does not match the schema (the "
+        "message says where), or was cut off at max_tokens. Raise max_tokens, describe the "
+        "output in the prompt, or use a provider that enforces schemas (strict).",
+    )  # fmt: skip
+
     # -- HTTP ---------------------------------------------------------------------------
     HostNotAllowed = _Entry(
         "HostNotAllowed", NOT_RETRIED, ("http.request",),
@@ -230,9 +262,10 @@ class FailureType(StrEnum):
         "allowed_hosts (PATCH /accounts/{id}), or call it without the account.",
     )  # fmt: skip
     AddressNotAllowed = _Entry(
-        "AddressNotAllowed", NOT_RETRIED, ("http.request",),
-        "The host resolves to a private or local address, which this organization may not call; "
-        "the operator may allow it (`python -m app.cli private-networks`).",
+        "AddressNotAllowed", NOT_RETRIED, ("http.request", "ai.*"),
+        "The host (of the URL, or of an AI account's base URL) resolves to a private or local "
+        "address, which this organization may not call; the operator may allow it "
+        "(`python -m app.cli private-networks`).",
     )  # fmt: skip
     InvalidPathSegment = _Entry(
         "InvalidPathSegment", NOT_RETRIED, _PLATFORMS,

@@ -107,7 +107,7 @@ class Account(SQLModel, table=True):
     id: str = Field(default_factory=lambda: new_id("acc"), primary_key=True, max_length=40)
     organization_id: str = _org_fk()
     platform: str = Field(max_length=40)
-    """`x`, `instagram` or `http`."""
+    """`x`, `instagram`, `http` or `ai`."""
     display_name: str = Field(max_length=200)
     status: str = Field(default="active", max_length=20)
     """`active`, `expired` or `revoked`."""

@@ -18,6 +18,7 @@ from app.db.types import utcnow
 from app.errors import ConflictError, NotFoundError
 from app.vault import Vault, VaultError
 from app.vault.credentials import (
+    AI_BASE_URL_FIELD,
     ALLOWED_HOSTS_FIELD,
     CredentialKind,
     credential_row,
@@ -138,6 +139,9 @@ class CredentialSummary:
     expires_at: datetime | None
     allowed_hosts: list[str] | None
     """An HTTP credential's hosts; None for other kinds, or when the vault cannot open it."""
+    base_url: str | None = None
+    """An AI account's base URL (not secret); None for other kinds, or when the vault cannot
+    open it."""
 
 
 async def credential_summary(
@@ -151,14 +155,18 @@ async def credential_summary(
     if row is None:
         return None
     hosts: list[str] | None = None
-    if account.platform == "http":
+    base_url: str | None = None
+    if account.platform in ("http", "ai"):
         try:
             opened = open_row(vault, row)
         except VaultError:
             log.warning("account %s: its credential does not open with VAULT_KEYS", account.id)
         else:
-            hosts = [str(host) for host in opened.secret.get(ALLOWED_HOSTS_FIELD) or ()]
-    return CredentialSummary(row.kind, row.expires_at, hosts)
+            if account.platform == "http":
+                hosts = [str(host) for host in opened.secret.get(ALLOWED_HOSTS_FIELD) or ()]
+            else:
+                base_url = str(opened.secret.get(AI_BASE_URL_FIELD) or "") or None
+    return CredentialSummary(row.kind, row.expires_at, hosts, base_url)
 
 
 async def update_account(

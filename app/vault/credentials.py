@@ -19,9 +19,15 @@ from app.db.models import Credential
 from app.db.types import utcnow
 from app.vault._cipher import Sealed, Vault
 
-CredentialKind = Literal["oauth2", "token", "bearer", "basic", "header", "query"]
+CredentialKind = Literal[
+    "oauth2", "token", "bearer", "basic", "header", "query", "openai", "anthropic"
+]
 """`oauth2`: access + refresh token (X); `token`: a token without refresh grant (X bot token,
-Instagram long-lived token); the rest are HTTP credentials."""
+Instagram long-lived token); `openai` and `anthropic`: an AI provider's API key and base URL
+(the provider's API the key is for); the rest are HTTP credentials."""
+AI_BASE_URL_FIELD = "base_url"
+"""Where an AI account's base URL is kept: sealed with its key, so the key cannot be sent
+elsewhere without sealing it again."""
 ALLOWED_HOSTS_FIELD = "allowed_hosts"
 """Where an HTTP credential's host patterns (`activities.http.hosts`) are kept: inside the
 sealed secret, so they cannot be changed without sealing it again."""

@@ -20,8 +20,9 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
-from activities.http.network import is_public
-from activities.http.request import HttpActivities, retry_after_seconds
+from activities.http.request import HttpActivities
+from activities.network import is_public
+from activities.retry_delays import retry_after_seconds
 from activities.services import ActionServices
 from app.store.accounts import set_account_status, update_account
 from app.vault.credentials import ALLOWED_HOSTS_FIELD, CredentialKind

@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
-from activities.http.network import is_public
 from activities.http.request import HttpActivities
+from activities.network import is_public
 from activities.services import ActionServices
 from tests.activities.support import action, new_organization
 

@@ -14,10 +14,10 @@ from fastapi import FastAPI, Request
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
-from activities.http.network import HTTP_POOL
 from activities.http.request import HttpActivities
 from activities.instagram.actions import InstagramActivities
 from activities.instagram.graph import GRAPH_POOL
+from activities.network import HTTP_POOL
 from activities.services import ActionServices
 from activities.x.actions import XActivities
 from activities.x.client import X_POOL

@@ -112,7 +112,7 @@ async def test_each_entry_has_ui_hints_from_the_documented_icon_set(api: ApiHarn
     body = await catalog(api)
     categories = {category["id"]: category for category in body["categories"]}
     assert [category["id"] for category in body["categories"]] == [
-        "trigger", "flow", "data", "http", "x", "instagram",
+        "trigger", "flow", "data", "http", "x", "instagram", "ai",
     ]  # fmt: skip
     assert categories["trigger"] == {
         "id": "trigger", "title": "Triggers", "order": 0, "icon": "play", "color": "#b35c00",

@@ -16,7 +16,7 @@ CATALOG = {
     "if", "switch", "join", "delay", "wait_for_event", "approval", "loop", "set", "transform",
     "sub_workflow", "stop", "fail",
     "http.request", "x.post", "x.thread", "x.delete", "x.get_post", "x.me",
-    "instagram.publish", "instagram.insights",
+    "instagram.publish", "instagram.insights", "ai.generate",
 }  # fmt: skip
 
 

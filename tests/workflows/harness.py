@@ -19,6 +19,7 @@ from app.catalog import CATALOG
 from app.db.models import Account, Organization
 from app.language.calls import calls, pin, plan_key
 from app.language.plan import Plan
+from app.vault.credentials import AI_BASE_URL_FIELD, credential_row
 from emulator.testing import EmulatorHandle
 from temporal.worker import build_worker
 from tests.activities.support import connect_emulated
@@ -38,13 +39,20 @@ Handle = WorkflowHandle[Any, RunState]
 ORGANIZATION = "org_test"
 """The organization every harness run belongs to."""
 X_ACCOUNT, INSTAGRAM_ACCOUNT, HTTP_ACCOUNT = "acc_x", "acc_ig", "acc_http"
+AI_ACCOUNT = "acc_ai"
+AI_KEY = "sk-harness-ai-key-2f7c1e9b"
 """Account ids graphs may name; runs that call a platform need them stored
 (`connect_harness_accounts`)."""
 
 
 def compiled(graph: dict[str, Any]) -> Plan:
     """The graph's plan, every `sub_workflow` node without a version pinned to version 1."""
-    accounts = {X_ACCOUNT: "x", INSTAGRAM_ACCOUNT: "instagram", HTTP_ACCOUNT: "http"}
+    accounts = {
+        X_ACCOUNT: "x",
+        INSTAGRAM_ACCOUNT: "instagram",
+        HTTP_ACCOUNT: "http",
+        AI_ACCOUNT: "ai",
+    }
     plan = compile_workflow(graph, accounts=accounts, catalog=CATALOG)
     return pin(plan, {call.node_id: 1 for call in calls(plan) if call.version is None})
 
@@ -189,7 +197,8 @@ def _last(kinds: list[EventType.ValueType], kind: EventType.ValueType) -> int:
 
 async def connect_harness_accounts(services: ActionServices, emulator: EmulatorHandle) -> None:
     """Store `ORGANIZATION` with `X_ACCOUNT` and `INSTAGRAM_ACCOUNT` connected to a new user of
-    each emulated platform, so harness runs' actions can call the emulator."""
+    each emulated platform, and `AI_ACCOUNT` to the emulated OpenAI-compatible API, so harness
+    runs' actions can call the emulator."""
     x = emulator.add_x_user("ada", name="Ada Lovelace")
     instagram = emulator.add_instagram_user("ada.makes")
     async with services.database.session() as session:
@@ -210,7 +219,16 @@ async def connect_harness_accounts(services: ActionServices, emulator: EmulatorH
                     external_id=external_id,
                 )
             )
+        session.add(Account(id=AI_ACCOUNT, organization_id=ORGANIZATION, platform="ai",
+                            display_name=""))  # fmt: skip
+        session.add(
+            credential_row(
+                services.vault, organization_id=ORGANIZATION, account_id=AI_ACCOUNT,
+                kind="openai", secret={"api_key": AI_KEY, AI_BASE_URL_FIELD: f"{emulator.url}/v1"},
+            )
+        )  # fmt: skip
         await session.commit()
+    emulator.add_ai_key(AI_KEY)
     await connect_emulated(services, ORGANIZATION, x, instagram)
 
 

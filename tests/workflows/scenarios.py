@@ -19,6 +19,7 @@ from temporalio.common import SearchAttributePair, TypedSearchAttributes
 
 from app.contract import search_attributes as attributes
 from tests.workflows.harness import (
+    AI_ACCOUNT,
     COSTLY_RECORDS,
     DOUBLER,
     FAILER,
@@ -826,6 +827,29 @@ SCENARIOS: tuple[Scenario, ...] = (
             edges=[("start", "publish"), ("publish", "insights")],
         ),
         {"caption": "made today"},
+    ),
+    Scenario(
+        "ai_generate_structured",
+        graph(
+            node(
+                "draft",
+                "ai.generate",
+                {
+                    "model": "test-model",
+                    "system": "Be brief.",
+                    "prompt": "Post about {{ trigger.topic }}",
+                    "response_schema": {
+                        "type": "object",
+                        "properties": {"text": {"type": "string"}},
+                        "required": ["text"],
+                    },
+                },
+                account_id=AI_ACCOUNT,
+            ),
+            value("text", "{{ nodes.draft.json.text }} ({{ nodes.draft.usage.total_tokens }})"),
+            edges=[("start", "draft"), ("draft", "text")],
+        ),
+        {"topic": "durable runs"},
     ),
 )
 

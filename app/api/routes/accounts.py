@@ -1,6 +1,7 @@
 """Connected accounts: list, read, update, delete, renew; connect X (OAuth 2.0 with PKCE, or
-pasted bot tokens), Instagram (long-lived token) and HTTP credentials. Secrets go in, never
-out; an HTTP credential's allowed hosts are not secret, and come out and change alone."""
+pasted bot tokens), Instagram (long-lived token), HTTP credentials and AI providers' keys.
+Secrets go in, never out; an HTTP credential's allowed hosts and an AI account's base URL are
+not secret, and come out (the hosts also change alone)."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ from app.api.account_schemas import (
     AccountPublic,
     AccountsPublic,
     AccountUpdate,
+    AiAccountCreate,
     CredentialPublic,
     HttpAccountCreate,
     InstagramConnect,
@@ -51,7 +53,7 @@ from app.services.accounts import AUTHORIZATION_TTL, Connections
 from app.store import accounts as store
 from app.vault import Vault
 
-PLATFORM_PATTERN = worded_pattern("^(x|instagram|http)$", "x, instagram or http")
+PLATFORM_PATTERN = worded_pattern("^(x|instagram|http|ai)$", "x, instagram, http or ai")
 
 router = APIRouter(prefix="/accounts", tags=["accounts"])
 
@@ -113,6 +115,7 @@ async def _public(session: SessionDep, vault: Vault, account: Account) -> Accoun
         external_id=account.external_id,
         credential=credential,
         allowed_hosts=summary.allowed_hosts if summary else None,
+        base_url=summary.base_url if summary else None,
         created_at=account.created_at,
         updated_at=account.updated_at,
     )
@@ -289,6 +292,28 @@ async def create_http_account(
     account = await store.connect_account(
         session, connections.vault, organization_id=caller.organization_id, platform="http",
         display_name=body.display_name, kind=body.credential.type, secret=body.secret(),
+    )  # fmt: skip
+    return await _public(session, connections.vault, account)
+
+
+@router.post(
+    "/ai",
+    operation_id="create_ai_account",
+    status_code=status.HTTP_201_CREATED,
+    response_model=AccountPublic,
+    responses=_WRITES,
+)
+async def create_ai_account(
+    body: AiAccountCreate, caller: AdminDep, session: SessionDep, connections: ConnectionsDep
+) -> AccountPublic:
+    """Store an AI provider's API key for `ai.generate` nodes: `openai` for OpenAI and the APIs
+    that copy its Chat Completions (Mistral, Gemini's OpenAI-compatible endpoint, local
+    servers; give their `base_url`), `anthropic` for Anthropic's Messages API. The key is
+    sealed with the base URL, so it only ever goes there; it is not checked with the provider
+    (a node using a wrong key fails with `AiUnauthorized`)."""
+    account = await store.connect_account(
+        session, connections.vault, organization_id=caller.organization_id, platform="ai",
+        display_name=body.display_name, kind=body.provider, secret=body.secret(),
     )  # fmt: skip
     return await _public(session, connections.vault, account)
 

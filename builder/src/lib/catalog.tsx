@@ -81,6 +81,7 @@ const ICON_GLYPHS: Record<string, string> = {
   http: "⇄",
   x: "𝕏",
   instagram: "◎",
+  sparkles: "✦",
   box: "●",
 };
 

@@ -3,7 +3,8 @@
 The check runs where the socket is opened, on the addresses the name resolves to, and the
 connection goes to the address that was checked: a name that resolves to a public address
 for a check and a private one for the connection (DNS rebinding) gains nothing, and every
-redirect hop is checked the same way.
+redirect hop is checked the same way. Shared by the platforms whose destination a user
+chooses: `http.request`'s URL, an AI account's base URL.
 """
 
 from __future__ import annotations
@@ -157,7 +158,8 @@ def _pool(
 
 
 class GuardedTransport(httpx.AsyncBaseTransport):
-    """The worker's connections for `http.request`, shared by every organization. No proxies.
+    """The worker's connections to destinations users choose, shared by every organization.
+    No proxies.
 
     Connections are pooled by origin, and a pooled connection is reused without a new check,
     so connections to private addresses must never serve an organization that may not reach
