@@ -178,6 +178,9 @@ async def update_workflow(
         description=body.description,
         graph=body.graph,
         base_version=body.base_version,
+        error_workflow_id=body.error_workflow_id
+        if "error_workflow_id" in body.model_fields_set
+        else store.UNCHANGED,
     )
 
 
@@ -192,6 +195,7 @@ async def edit_workflow(
     description: str | None = None,
     graph: dict[str, Any] | None = None,
     base_version: int | None = None,
+    error_workflow_id: str | store.Unchanged | None = store.UNCHANGED,
     under: tuple[str, ...] = ("graph",),
 ) -> WorkflowPublic:
     """Rename or describe a workflow and, with a `graph` (checked: 422 with every problem at
@@ -231,6 +235,7 @@ async def edit_workflow(
         new_version=new_version,
         base_version=base_version,
         before_commit=follow_schedules,
+        error_workflow_id=error_workflow_id,
     )
     return public(workflow)
 
