@@ -198,9 +198,12 @@ async def update_workflow(
         workflow.name = name
     if description is not None:
         workflow.description = description
+    # The runs a schedule starts carry the error workflow: a change of it re-syncs them too.
+    follow = new_version is not None
     if not isinstance(error_workflow_id, Unchanged):
         if error_workflow_id is not None:
             await _check_error_workflow(session, workflow, error_workflow_id)
+        follow = follow or workflow.error_workflow_id != error_workflow_id
         workflow.error_workflow_id = error_workflow_id
     if new_version is not None:
         graph, plan = new_version
@@ -217,7 +220,7 @@ async def update_workflow(
     workflow.updated_at = utcnow()
     session.add(workflow)
     hook = before_commit
-    await _commit(session, (lambda: hook(workflow, version)) if hook and new_version else None)
+    await _commit(session, (lambda: hook(workflow, version)) if hook and follow else None)
     return workflow, version
 
 

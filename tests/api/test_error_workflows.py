@@ -125,3 +125,32 @@ async def test_an_error_workflow_must_be_another_of_the_organization(api: ApiHar
     cleared = await name_error_workflow(api.client, workflow_id, None)
     assert cleared.json()["error_workflow_id"] is None
     assert (await run_state(api.client, await start_run(api.client, workflow_id, {})))["id"]
+
+
+async def test_scheduled_runs_follow_an_error_workflow_named_after_activation(
+    api: ApiHarness,
+) -> None:
+    graph = {
+        "nodes": [
+            {"id": "tick", "type": "trigger.schedule", "parameters": {"cron": ["0 9 1 1 *"]}},
+            {"id": "boom", "type": "fail", "parameters": {"message": "scheduled"}},
+        ],
+        "edges": [{"source": "tick", "target": "boom"}],
+    }
+    scheduled = await create_workflow(api.client, graph, name="scheduled")
+    handler = await create_workflow(api.client, ECHO, name="on failure")
+    assert (await api.client.post(f"/workflows/{scheduled}/activate")).status_code == 200
+    await name_error_workflow(api.client, scheduled, handler)
+    fired = await api.client.post(f"/workflows/{scheduled}/schedules/tick/trigger")
+    assert fired.status_code in (200, 202, 204), fired.text
+
+    async def runs() -> list[dict[str, Any]]:
+        listed = await api.client.get("/runs", params={"workflow_id": scheduled})
+        data: list[dict[str, Any]] = listed.json()["data"]
+        return data
+
+    [run] = await eventually(runs, lambda found: len(found) == 1)
+    notice = await ended(api.client, f"{run['id']}~error")
+    assert notice["nodes"]["echo"]["output"]["trigger"] == "schedule"
+    assert notice["nodes"]["echo"]["output"]["node_id"] == "boom"
+    await api.client.post(f"/workflows/{scheduled}/deactivate")

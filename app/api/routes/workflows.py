@@ -224,6 +224,7 @@ async def edit_workflow(
             task_queue=task_queue,
             removed_nodes=removed,
             create=workflow.active,
+            error_workflow_id=workflow.error_workflow_id,
         )
 
     workflow, _ = await store.update_workflow(
