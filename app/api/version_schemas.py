@@ -57,11 +57,12 @@ class WorkflowVersionDiff(_Answer):
 
 
 class VersionRestore(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"base_version": 3}]})
 
     base_version: int | None = Field(
         default=None,
         ge=1,
         le=MAX_VERSION,
         description="The version you last saw as the latest: 409 if someone saved another since.",
+        examples=[3],
     )
