@@ -7,7 +7,11 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+from temporalio.testing import ActivityEnvironment
 
+from app.contract.failed_runs import FailedRun, FailedRunError
+from app.db.engine import Database
+from app.services.error_workflows import ErrorWorkflows
 from tests.conftest import ApiHarness
 from tests.utils.api import (
     FAILING_GRAPH,
@@ -154,3 +158,31 @@ async def test_scheduled_runs_follow_an_error_workflow_named_after_activation(
     assert notice["nodes"]["echo"]["output"]["trigger"] == "schedule"
     assert notice["nodes"]["echo"]["output"]["node_id"] == "boom"
     await api.client.post(f"/workflows/{scheduled}/deactivate")
+
+
+async def test_a_retried_notice_starts_the_error_run_once(api: ApiHarness) -> None:
+    """The activity run again, as after a worker died before it reported: the same run."""
+    failing = await create_workflow(api.client, FAILING_GRAPH, name="fails")
+    handler = await create_workflow(api.client, ECHO, name="on failure")
+    failed = FailedRun(
+        organization_id=api.organization_id,
+        error_workflow_id=handler,
+        run_id="run_retried0notice0000000",
+        workflow_id=failing,
+        workflow_version=1,
+        trigger="manual",
+        node_id="boom",
+        error=FailedRunError(type="WorkflowFailed", message="failed"),
+    )
+    database = Database(api.settings.resolved_database_url, api.settings.database_pool)
+    try:
+        notices = ErrorWorkflows(database, api.settings.temporal_task_queue)
+        environment = ActivityEnvironment(client=api.temporal)
+        first = await environment.run(notices.start, failed)
+        again = await environment.run(notices.start, failed)
+    finally:
+        await database.dispose()
+    assert first == again == f"{failed.run_id}~error"
+    assert (await ended(api.client, first))["status"] == "succeeded"
+    listed = (await api.client.get("/runs", params={"workflow_id": handler})).json()
+    assert [run["id"] for run in listed["data"]] == [first]
