@@ -3,6 +3,7 @@
 import asyncio
 import logging
 
+from app.services.error_workflows import engine_activities
 from app.settings import get_settings
 from temporal.worker import run_worker
 
@@ -11,4 +12,4 @@ if __name__ == "__main__":
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    asyncio.run(run_worker(settings))
+    asyncio.run(run_worker(settings, engine_activities))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -23,6 +24,10 @@ from app.settings import (
 )
 from temporal.client import connect, register_search_attributes
 from workflows.interpreter import FlowRunWorkflow
+
+EngineActivities = Callable[[ActionServices, str], Sequence[Callable[..., Any]]]
+"""Activities the interpreter calls that need the services floor (a failed run's error
+workflow), made from the worker's services and task queue."""
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +59,7 @@ def build_worker(
     services: ActionServices | None = None,
     max_concurrent_workflow_tasks: int = WORKER_WORKFLOW_TASK_SLOTS,
     max_concurrent_activities: int = WORKER_ACTIVITY_SLOTS,
+    engine_activities: EngineActivities | None = None,
     **options: Any,
 ) -> Worker:
     """The worker for our workflows and activities; `options` go to `temporalio.worker.Worker`.
@@ -62,13 +68,17 @@ def build_worker(
     Workflow task slots are many (the settings' defaults): the tasks share one interpreter
     lock, which time-slices them, so a short task finishes while long ones run; with few
     slots it would wait at the server for a long one to end (bench/tenant_fairness.py).
+    `engine_activities` are those of the floors above this one (`worker.py` passes them): given
+    the services, the activities the interpreter calls besides actions.
     """
+    services = services or action_services_from_settings(get_settings())
+    extra = engine_activities(services, task_queue) if engine_activities else []
     return Worker(
         client,
         task_queue=task_queue,
         workflows=[FlowRunWorkflow],
         workflow_runner=options.pop("workflow_runner", None) or workflow_runner(),
-        activities=all_activities(services or action_services_from_settings(get_settings())),
+        activities=[*all_activities(services), *extra],
         graceful_shutdown_timeout=graceful_shutdown,
         max_concurrent_workflow_tasks=max_concurrent_workflow_tasks,
         max_concurrent_activities=max_concurrent_activities,
@@ -76,7 +86,7 @@ def build_worker(
     )
 
 
-async def run_worker(settings: Settings) -> None:
+async def run_worker(settings: Settings, engine_activities: EngineActivities | None = None) -> None:
     """Poll until SIGTERM or SIGINT, then drain: running activities get the grace period."""
     client = await connect(settings.temporal_target, settings.temporal_namespace)
     await register_search_attributes(client)
@@ -89,6 +99,7 @@ async def run_worker(settings: Settings) -> None:
         services=services,
         max_concurrent_workflow_tasks=settings.worker_max_concurrent_workflow_tasks,
         max_concurrent_activities=settings.worker_max_concurrent_activities,
+        engine_activities=engine_activities,
     )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

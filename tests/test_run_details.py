@@ -1,12 +1,15 @@
-"""Counting the retries of running actions into their nodes' attempts
-(`app.services.runs.details`)."""
+"""Counting the retries of running actions into their nodes' attempts, and showing the retry
+each is on (`app.services.runs.retries`)."""
 
 from __future__ import annotations
 
+from google.protobuf.timestamp_pb2 import Timestamp
 from temporalio.api.common.v1 import ActivityType
+from temporalio.api.enums.v1 import PendingActivityState
+from temporalio.api.failure.v1 import ApplicationFailureInfo, Failure
 from temporalio.api.workflow.v1 import PendingActivityInfo
 
-from app.services.runs.details import count_retries_under_way
+from app.services.runs.retries import LiveNodeState, owners_by_type, with_retries
 from tests.workflows.harness import compiled, graph, node
 from workflows.state import NodeState, RunState
 
@@ -19,8 +22,22 @@ TWO_REQUESTS = compiled(
 )
 
 
-def pending(attempt: int) -> PendingActivityInfo:
-    return PendingActivityInfo(activity_type=ActivityType(name="http.request"), attempt=attempt)
+def pending(attempt: int, failed_with: str | None = None) -> PendingActivityInfo:
+    info = PendingActivityInfo(
+        activity_id="7",
+        activity_type=ActivityType(name="http.request"),
+        attempt=attempt,
+        state=PendingActivityState.PENDING_ACTIVITY_STATE_SCHEDULED,
+        next_attempt_schedule_time=Timestamp(seconds=2_000_000_000),
+    )
+    if failed_with:
+        info.last_failure.CopyFrom(
+            Failure(
+                message="no",
+                application_failure_info=ApplicationFailureInfo(type=failed_with),
+            )
+        )
+    return info
 
 
 def running(*node_ids: str) -> RunState:
@@ -33,11 +50,30 @@ def running(*node_ids: str) -> RunState:
 
 
 def test_the_retry_of_the_only_running_node_of_its_type_counts_for_it() -> None:
-    state = count_retries_under_way(running("a"), TWO_REQUESTS, [pending(3)])
-    assert state.nodes["a"].attempts == 3
-    assert state.nodes["b"].attempts == 1
+    state = running("a")
+    retries = [pending(3, "HTTP429")]
+    shown = with_retries(state, retries, owners_by_type(state, TWO_REQUESTS, retries))
+    assert shown.nodes["a"].attempts == 3
+    assert shown.nodes["b"].attempts == 1
+    a = shown.nodes["a"]
+    assert isinstance(a, LiveNodeState)
+    assert a.retry is not None
+    assert a.retry.waiting_for == "rate_limit"
+    assert a.retry.last_error is not None
+    assert a.retry.last_error.type == "HTTP429"
 
 
-def test_a_retry_shared_by_several_running_nodes_of_its_type_counts_for_none() -> None:
-    state = count_retries_under_way(running("a", "b"), TWO_REQUESTS, [pending(3)])
-    assert [state.nodes[n].attempts for n in ("a", "b")] == [1, 1]
+def test_a_retry_after_another_failure_waits_for_its_backoff() -> None:
+    shown = with_retries(running("a"), [pending(2, "HTTP503")], {"7": "a"})
+    a = shown.nodes["a"]
+    assert isinstance(a, LiveNodeState)
+    assert a.retry is not None
+    assert a.retry.waiting_for == "backoff"
+    assert not a.retry.running
+
+
+def test_a_retry_shared_by_several_running_nodes_of_its_type_is_nobody_s_by_type() -> None:
+    state = running("a", "b")
+    assert owners_by_type(state, TWO_REQUESTS, [pending(3)]) == {}
+    shown = with_retries(state, [pending(3)], {})
+    assert [shown.nodes[n].attempts for n in ("a", "b")] == [1, 1]

@@ -7,12 +7,21 @@ sandbox re-imports that module for every run, so the logic lives in this module,
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from datetime import timedelta
 from typing import Any
 
 from temporalio import workflow
-from temporalio.exceptions import ApplicationError
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError, ApplicationError
 
 from app.contract import search_attributes as attributes
+from app.contract.failed_runs import (
+    ERROR_RUN_SUFFIX,
+    ERROR_WORKFLOW_ACTIVITY,
+    FailedRun,
+    FailedRunError,
+)
 from workflows.errors import NodeFailure, RunStopped
 from workflows.node_status import RUN_ENDED, move
 from workflows.nodes import NodeRunner
@@ -36,6 +45,17 @@ CONTINUE_AS_NEW_PATCH = "continue-as-new"
 CONTINUE_ON_MESSAGES_PATCH = "continue-as-new-on-messages"
 """Runs recorded before checked the history only when a node or an iteration started, so
 signals and updates alone never made them continue as new (see INVARIANTS.md)."""
+
+
+ERROR_WORKFLOW_PATCH = "start-error-workflow"
+"""Runs recorded before error workflows existed end their failure without the activity."""
+ERROR_WORKFLOW_TIMEOUT = timedelta(seconds=30)
+ERROR_WORKFLOW_RETRIES = RetryPolicy(
+    initial_interval=timedelta(seconds=1),
+    maximum_interval=timedelta(minutes=1),
+    maximum_attempts=20,
+)
+"""About 15 minutes of a database or Temporal being away, then the run fails without it."""
 
 
 class Run:
@@ -107,6 +127,7 @@ class Run:
             output = {stopped.node_id: self.state.nodes[stopped.node_id].output}
             self._cancel_the_rest()
         except NodeFailure as failure:
+            await self._start_error_workflow(failure.error)
             return self._end_failed(failure.error)
         except asyncio.CancelledError:
             self._end("cancelled")
@@ -165,6 +186,40 @@ class Run:
         # part of the first event, so a replay takes the same branch.
         if workflow.info().typed_search_attributes.get(attributes.RUN_STATUS) is not None:
             workflow.upsert_search_attributes([attributes.RUN_STATUS.value_set(status)])
+
+    async def _start_error_workflow(self, error: NodeError) -> None:
+        """Have the workflow's error workflow started with this failure's details, once: the
+        activity is recorded in this run's history (the last of its chain: only it fails).
+        Should it fail for good, the run still fails as it would have."""
+        info = workflow.info()
+        error_workflow_id = self.input.error_workflow_id
+        if (
+            error_workflow_id is None
+            or info.workflow_id.endswith(ERROR_RUN_SUFFIX)
+            or not workflow.patched(ERROR_WORKFLOW_PATCH)
+        ):
+            return
+        metadata = self.input.metadata
+        failed = FailedRun(
+            organization_id=metadata.organization_id,
+            error_workflow_id=error_workflow_id,
+            run_id=info.workflow_id,
+            workflow_id=metadata.workflow_id,
+            workflow_version=metadata.workflow_version,
+            trigger=self.input.trigger.kind,
+            node_id=error.node_id,
+            error=FailedRunError(type=error.type, message=error.message),
+            input=self.input.trigger.payload,
+        )
+        # Its failure is in the history; the run's own error is what the run reports.
+        with contextlib.suppress(ActivityError):
+            await workflow.execute_activity(
+                ERROR_WORKFLOW_ACTIVITY,
+                failed,
+                start_to_close_timeout=ERROR_WORKFLOW_TIMEOUT,
+                retry_policy=ERROR_WORKFLOW_RETRIES,
+                priority=info.priority,
+            )
 
     def _end_failed(self, error: NodeError) -> RunState:
         self.state.error = NodeError(

@@ -248,3 +248,6 @@ class RunInput(BaseModel):
     limits: RunLimits = Field(default_factory=RunLimits)
     resume: Continuation | None = None
     """Where the previous run of this chain stopped, when it continued as new."""
+    error_workflow_id: str | None = None
+    """The workflow started with this run's details should it fail (its workflow's error
+    workflow when it started; `app.contract.failed_runs`)."""

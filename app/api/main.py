@@ -28,6 +28,7 @@ from app.api.routes import (
     webhook_deliveries,
     webhook_settings,
     workflow_operations,
+    workflow_versions,
     workflows,
 )
 from app.api.throttle import FailureLimiter
@@ -95,6 +96,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     router.include_router(language.router)
     router.include_router(expressions.router)
     router.include_router(workflows.router)
+    router.include_router(workflow_versions.router)
     router.include_router(runs.router)
     router.include_router(approval_links.router)
     router.include_router(accounts.router)

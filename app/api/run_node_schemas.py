@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.api.run_schemas import NodeError, NodeStatus
+from app.api.run_schemas import NodeError, NodeRetry, NodeStatus
 
 
 class _Answer(BaseModel):
@@ -43,6 +43,9 @@ class NodeDetailPublic(_Answer):
     )
     output: Any = None
     error: NodeError | None = None
+    retry: NodeRetry | None = Field(
+        default=None, description="As `retry` in the run's state: the retry under way."
+    )
     attempts: list[NodeAttemptPublic] = Field(
         default_factory=list,
         description="Each attempt of an action, every time it ran (a node in a loop's body "

@@ -65,6 +65,23 @@ class WaitingFor(_Answer):
     approvers: list[str] | None = None
 
 
+class NodeRetry(_Answer):
+    """The retry a running action is on, as Temporal reports it (shown only while it lasts)."""
+
+    attempt: int = Field(description="The attempt under way, or the next one while it waits.")
+    running: bool = Field(description="An attempt is under way (false: waiting for the next).")
+    last_error: NodeError | None = Field(default=None, description="Why the last attempt failed.")
+    last_attempt_ended_at: datetime | None = None
+    next_attempt_at: datetime | None = Field(
+        default=None, description="While it waits: when the next attempt starts."
+    )
+    waiting_for: Literal["rate_limit", "backoff"] | None = Field(
+        default=None,
+        description="While it waits: `rate_limit` (the platform's rate limit is spent until "
+        "`next_attempt_at`) or `backoff` (the node's retry policy).",
+    )
+
+
 class NodeState(_Answer):
     status: NodeStatus = "pending"
     attempts: int = 0
@@ -72,6 +89,10 @@ class NodeState(_Answer):
     ended_at: datetime | None = None
     output: Any = None
     error: NodeError | None = None
+    retry: NodeRetry | None = Field(
+        default=None,
+        description="While an action is retried: its attempt, last error and next attempt.",
+    )
 
 
 class DroppedEvents(_Answer):

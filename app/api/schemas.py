@@ -66,6 +66,13 @@ class WorkflowUpdate(BaseModel):
         description="The version this edit started from: 409 if someone saved another since.",
         examples=[1],
     )
+    error_workflow_id: str | None = Field(
+        default=None,
+        max_length=40,
+        description="Another workflow of the organization, started (from its manual trigger) "
+        "with the failed run's details whenever a run of this one fails; null: none.",
+        examples=["wf_9a8b7c6d5e4f3a2b1c0d9e8f"],
+    )
 
 
 class WorkflowDuplicate(BaseModel):
@@ -100,6 +107,9 @@ class WorkflowPublic(WorkflowBase):
     id: str
     active: bool
     latest_version: int
+    error_workflow_id: str | None = Field(
+        default=None, description="Started with the details of every failed run of this one."
+    )
     created_at: datetime
     updated_at: datetime
 

@@ -386,3 +386,10 @@ class FailureType(StrEnum):
 def http_status_type(status: int) -> str:
     """The type of an `http.request` answered with `status` when it fails on status."""
     return f"HTTP{status}"
+
+
+RATE_LIMIT_TYPES = frozenset(
+    {FailureType.XRateLimited.value, FailureType.InstagramRateLimited.value, http_status_type(429)}
+)
+"""The failures that mean a platform's rate limit is spent: their retry waits for the window
+the platform named, which the API shows as the node waiting for a rate limit."""

@@ -74,6 +74,9 @@ class Workflow(SQLModel, table=True):
     description: str = Field(default="", max_length=2000)
     active: bool = False
     latest_version: int = 1
+    error_workflow_id: str | None = Field(default=None, max_length=40)
+    """Started with a failed run's details whenever one of this workflow's runs fails (no
+    foreign key: a deleted error workflow is simply not started, `app.services.error_workflows`)."""
     created_at: datetime = _created_at()
     updated_at: datetime = _created_at()
 

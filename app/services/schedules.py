@@ -72,6 +72,7 @@ def _schedule(
     node_id: str,
     task_queue: str,
     paused: bool,
+    error_workflow_id: str | None,
 ) -> Schedule:
     parameters = _parameters(version.plan, node_id)
     start = RunStart.of(
@@ -80,6 +81,7 @@ def _schedule(
         payload=parameters.input or {},
         carried=workflows,
         trigger_node=node_id,
+        error_workflow_id=error_workflow_id,
     )
     return build_schedule(
         parameters,
@@ -194,6 +196,7 @@ async def sync(
     task_queue: str,
     removed_nodes: Iterable[str] = (),
     create: bool = True,
+    error_workflow_id: str | None = None,
 ) -> Undo:
     """Make Temporal's schedules match `version`: running when active, paused otherwise.
 
@@ -204,7 +207,8 @@ async def sync(
     `workflows`: the plans its runs' sub-workflows may start
     (`app.services.sub_workflows.plans_for`).
     Without `create`, only schedules that exist already are updated (a workflow never
-    activated has none, and gets none by being edited).
+    activated has none, and gets none by being edited). `error_workflow_id`: the workflow's
+    error workflow, which the runs the schedules start carry.
     """
     changes = _Changes(client)
 
@@ -212,7 +216,14 @@ async def sync(
         kept = schedule_nodes(version.plan)
         for node_id in kept:
             id_ = schedule_id(version.workflow_id, node_id)
-            wanted = _schedule(version, workflows, node_id, task_queue, paused=not active)
+            wanted = _schedule(
+                version,
+                workflows,
+                node_id,
+                task_queue,
+                paused=not active,
+                error_workflow_id=error_workflow_id,
+            )
             previous = await _described(client, id_)
             if previous is not None:
                 await changes.replace(id_, wanted, previous, node_id)

@@ -17,7 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.db.models import Workflow, WorkflowVersion
 from app.db.types import utcnow
-from app.errors import ConflictError, NotFoundError
+from app.errors import ConflictError, ErrorDetail, InvalidInputError, NotFoundError
 from app.language.plan import Plan
 from app.store.webhooks import sync_webhooks
 
@@ -164,6 +164,13 @@ async def list_versions(
     return list(rows.all()), workflow.latest_version
 
 
+class Unchanged:
+    """A field left as it is (None is a value: it clears the field)."""
+
+
+UNCHANGED = Unchanged()
+
+
 async def update_workflow(
     session: AsyncSession,
     *,
@@ -174,8 +181,10 @@ async def update_workflow(
     new_version: tuple[dict[str, Any], Plan] | None = None,
     base_version: int | None = None,
     before_commit: VersionHook | None = None,
+    error_workflow_id: str | Unchanged | None = UNCHANGED,
 ) -> tuple[Workflow, WorkflowVersion]:
-    """Rename or describe the workflow, and with `new_version` (graph, plan) add a version.
+    """Rename or describe the workflow, name its error workflow (None: none), and with
+    `new_version` (graph, plan) add a version.
 
     Earlier versions are never changed. With `base_version`, refuse (409) when the latest
     version is another one: someone saved in between.
@@ -189,6 +198,13 @@ async def update_workflow(
         workflow.name = name
     if description is not None:
         workflow.description = description
+    # The runs a schedule starts carry the error workflow: a change of it re-syncs them too.
+    follow = new_version is not None
+    if not isinstance(error_workflow_id, Unchanged):
+        if error_workflow_id is not None:
+            await _check_error_workflow(session, workflow, error_workflow_id)
+        follow = follow or workflow.error_workflow_id != error_workflow_id
+        workflow.error_workflow_id = error_workflow_id
     if new_version is not None:
         graph, plan = new_version
         version = _version(workflow, workflow.latest_version + 1, graph, plan)
@@ -204,8 +220,25 @@ async def update_workflow(
     workflow.updated_at = utcnow()
     session.add(workflow)
     hook = before_commit
-    await _commit(session, (lambda: hook(workflow, version)) if hook and new_version else None)
+    await _commit(session, (lambda: hook(workflow, version)) if hook and follow else None)
     return workflow, version
+
+
+async def _check_error_workflow(session: AsyncSession, workflow: Workflow, error_id: str) -> None:
+    """The error workflow must be another workflow of the organization."""
+    where = ("body", "error_workflow_id")
+    if error_id == workflow.id:
+        raise InvalidInputError(
+            "a workflow cannot be its own error workflow",
+            [ErrorDetail(message="names this workflow itself", path=where, code="invalid_value")],
+        )
+    try:
+        await get_workflow(session, organization_id=workflow.organization_id, workflow_id=error_id)
+    except NotFoundError:
+        raise InvalidInputError(
+            f"error workflow '{error_id}' not found",
+            [ErrorDetail(message="no such workflow", path=where, code="unknown_workflow")],
+        ) from None
 
 
 async def set_active(

@@ -27,7 +27,7 @@ async def test_a_read_only_key_is_refused_on_every_write(api: ApiHarness) -> Non
     account_id = (await api.client.post("/accounts/http", json=HTTP_ACCOUNT)).json()["id"]
     values = {
         "workflow_id": workflow_id, "run_id": run_id, "key_id": key["id"], "version": "1",
-        "account_id": account_id,
+        "other": "1", "account_id": account_id,
     }  # fmt: skip
     document = (await api.client.get("/openapi.json")).json()
     refused = []

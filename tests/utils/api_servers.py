@@ -23,6 +23,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from activities.registry import action_services_from_settings
 from app.api.main import create_app
+from app.services.error_workflows import engine_activities
 from app.settings import Settings
 from temporal.worker import build_worker
 from tests.utils.databases import fresh_database
@@ -93,7 +94,11 @@ async def running_api(
     try:
         async with (
             build_worker(
-                temporal_env.client, task_queue, services=services, graceful_shutdown=SHUTDOWN_GRACE
+                temporal_env.client,
+                task_queue,
+                services=services,
+                graceful_shutdown=SHUTDOWN_GRACE,
+                engine_activities=engine_activities,
             ),
             serve(create_app(resolved)) as url,
         ):

@@ -7,6 +7,8 @@ from fastapi import APIRouter
 from app.api.deps import CallerDep, RunsDep
 from app.api.responses import AUTHENTICATED, errors
 from app.api.run_node_schemas import NodeAttemptPublic, NodeDetailPublic
+from app.api.run_schemas import NodeRetry
+from app.services.runs.retries import LiveNodeState
 
 router = APIRouter(tags=["runs"], responses={**AUTHENTICATED, **errors(503)})
 
@@ -33,5 +35,8 @@ async def get_run_node(
         input=node.input,
         output=state.output,
         error=state.error.model_dump() if state.error else None,
+        retry=NodeRetry.model_validate(state.retry)
+        if isinstance(state, LiveNodeState) and state.retry
+        else None,
         attempts=[NodeAttemptPublic.model_validate(attempt) for attempt in node.attempts],
     )

@@ -36,7 +36,7 @@ async def _set_active(
         session, organization_id=caller.organization_id, workflow_id=workflow_id
     )
 
-    async def follow_schedules(_: Workflow) -> schedules.Undo | None:
+    async def follow_schedules(workflow: Workflow) -> schedules.Undo | None:
         if not schedules.schedule_nodes(version.plan):
             return None
         return await schedules.sync(
@@ -46,6 +46,7 @@ async def _set_active(
             active=active,
             task_queue=settings.temporal_task_queue,
             create=active,
+            error_workflow_id=workflow.error_workflow_id,
         )
 
     workflow = await store.set_active(

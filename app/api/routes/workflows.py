@@ -33,6 +33,7 @@ from app.db.models import Workflow, WorkflowVersion
 from app.services import schedules, sub_workflows
 from app.services.graphs import check_graph, compile_graph, issue_details
 from app.store import workflows as store
+from temporal.client import LazyClient
 
 router = APIRouter(prefix="/workflows", tags=["workflows"], responses=AUTHENTICATED)
 
@@ -167,14 +168,46 @@ async def update_workflow(
     to the new version (and those of removed schedule triggers are deleted) before the
     version is stored; if Temporal cannot be reached, nothing is stored.
     """
+    return await edit_workflow(
+        session,
+        caller.organization_id,
+        workflow_id,
+        lazy_temporal=lazy_temporal,
+        task_queue=settings.temporal_task_queue,
+        name=body.name,
+        description=body.description,
+        graph=body.graph,
+        base_version=body.base_version,
+        error_workflow_id=body.error_workflow_id
+        if "error_workflow_id" in body.model_fields_set
+        else store.UNCHANGED,
+    )
+
+
+async def edit_workflow(
+    session: AsyncSession,
+    organization_id: str,
+    workflow_id: str,
+    *,
+    lazy_temporal: LazyClient,
+    task_queue: str,
+    name: str | None = None,
+    description: str | None = None,
+    graph: dict[str, Any] | None = None,
+    base_version: int | None = None,
+    error_workflow_id: str | store.Unchanged | None = store.UNCHANGED,
+    under: tuple[str, ...] = ("graph",),
+) -> WorkflowPublic:
+    """Rename or describe a workflow and, with a `graph` (checked: 422 with every problem at
+    `under`), add it as the next version, its schedules following it when it is active."""
     new_version = None
-    if body.graph is not None:
+    if graph is not None:
         plan = await compile_graph(
-            session, caller.organization_id, body.graph, workflow_id=workflow_id
+            session, organization_id, graph, workflow_id=workflow_id, under=under
         )
-        new_version = (body.graph, plan)
+        new_version = (graph, plan)
     previous = await store.get_version(
-        session, organization_id=caller.organization_id, workflow_id=workflow_id
+        session, organization_id=organization_id, workflow_id=workflow_id
     )
     removed = schedules.schedule_nodes(previous.plan)
 
@@ -188,20 +221,22 @@ async def update_workflow(
             version=version,
             workflows=await sub_workflows.plans_for(session, version),
             active=workflow.active,
-            task_queue=settings.temporal_task_queue,
+            task_queue=task_queue,
             removed_nodes=removed,
             create=workflow.active,
+            error_workflow_id=workflow.error_workflow_id,
         )
 
     workflow, _ = await store.update_workflow(
         session,
-        organization_id=caller.organization_id,
+        organization_id=organization_id,
         workflow_id=workflow_id,
-        name=body.name,
-        description=body.description,
+        name=name,
+        description=description,
         new_version=new_version,
-        base_version=body.base_version,
+        base_version=base_version,
         before_commit=follow_schedules,
+        error_workflow_id=error_workflow_id,
     )
     return public(workflow)
 

@@ -1,17 +1,17 @@
 """What the API reads about a run besides its state query: the input it started with (from
-its history), and the retries its running actions are on (from Temporal's description)."""
+its history), and the retries its running actions are on (from Temporal's description,
+`app.services.runs.retries`)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from temporalio.api.history.v1 import WorkflowExecutionStartedEventAttributes
-from temporalio.api.workflow.v1 import PendingActivityInfo
 from temporalio.client import Client, WorkflowExecutionDescription, WorkflowHandle
 
+from app.contract.actions import ActionInput
 from app.errors import ConflictError
-from app.language.plan import Plan
+from app.services.runs.retries import owners_by_type, retrying, with_retries
 from workflows.state import RunInput, RunState
 
 
@@ -65,42 +65,37 @@ async def with_live_attempts(
     description: WorkflowExecutionDescription,
     state: RunState,
 ) -> RunState:
-    """`state` with the retries of its running actions counted in their nodes' attempts.
+    """`state` with the retries of its running actions: counted in their nodes' attempts, and
+    the retry each is on (`app.services.runs.retries`).
 
-    The run itself learns an action's attempt only once the action ends; until then Temporal's
-    description knows it. Only a run with a retry under way pays for reading its plan.
+    Only a run with a retry under way pays for reading its plan; where several running nodes
+    share an activity type, the run's latest history says which activity is whose.
     """
-    retrying = [
-        pending for pending in description.raw_description.pending_activities if pending.attempt > 1
-    ]
-    if not retrying or state.status != "running":
+    pending = retrying(description.raw_description.pending_activities)
+    if not pending or state.status != "running":
         return state
     plan = (await run_input_of(client, handle, description)).plan
-    return count_retries_under_way(state, plan, retrying)
+    owners = owners_by_type(state, plan, pending)
+    unknown = {info.activity_id for info in pending} - owners.keys()
+    if unknown:
+        owners |= await _owners_from_history(client, handle, description.run_id, unknown)
+    return with_retries(state, pending, owners)
 
 
-def count_retries_under_way(
-    state: RunState, plan: Plan, pending: Sequence[PendingActivityInfo]
-) -> RunState:
-    """Add each pending activity's earlier attempts to the running node it belongs to.
-
-    Activities are known by type only: where several running nodes share a type, which one
-    is retrying is unknown, and their attempts stay as the run counts them.
-    """
-    running: dict[str, list[str]] = {}
-    for node_id, node in plan.nodes.items():
-        node_state = state.nodes.get(node_id)
-        if node.activity and node_state is not None and node_state.status == "running":
-            running.setdefault(node.activity, []).append(node_id)
-    retries: dict[str, int] = {}
-    for activity in pending:
-        owners = running.get(activity.activity_type.name, [])
-        if len(owners) == 1:
-            retries[owners[0]] = retries.get(owners[0], 0) + activity.attempt - 1
-    if not retries:
-        return state
-    nodes = {
-        node_id: node.model_copy(update={"attempts": node.attempts + retries.get(node_id, 0)})
-        for node_id, node in state.nodes.items()
-    }
-    return state.model_copy(update={"nodes": nodes})
+async def _owners_from_history(
+    client: Client, handle: WorkflowHandle[Any, RunState], run_id: str | None, ids: set[str]
+) -> dict[str, str]:
+    """The node of each activity in `ids`, from where the run's latest history scheduled it."""
+    owners: dict[str, str] = {}
+    latest = client.get_workflow_handle(handle.id, run_id=run_id)
+    async for event in latest.fetch_history_events():
+        if not event.HasField("activity_task_scheduled_event_attributes"):
+            continue
+        scheduled = event.activity_task_scheduled_event_attributes
+        if scheduled.activity_id in ids:
+            [action] = await client.data_converter.decode(scheduled.input.payloads, [ActionInput])
+            if isinstance(action, ActionInput):
+                owners[scheduled.activity_id] = action.node_id
+            if len(owners) == len(ids):
+                break
+    return owners

@@ -17,10 +17,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Literal
 
-from google.protobuf.timestamp_pb2 import Timestamp
 from temporalio.api.common.v1 import Payload
 from temporalio.api.failure.v1 import Failure
 from temporalio.api.history.v1 import HistoryEvent
@@ -30,6 +29,7 @@ from temporalio.client import Client, WorkflowExecutionDescription, WorkflowHand
 from app.contract.actions import ActionInput
 from app.errors import NotFoundError
 from app.services.runs.reading import RunView
+from app.services.runs.retries import failure_error, timestamp
 from workflows.state import NodeError, NodeState
 
 AttemptOutcome = Literal["running", "succeeded", "failed", "timed_out", "cancelled"]
@@ -138,7 +138,7 @@ async def _action_input(client: Client, payloads: Sequence[Payload]) -> ActionIn
 
 def _record(found: dict[tuple[str, int], _Execution], run_id: str, event: HistoryEvent) -> None:
     """What `event` says of an execution of the node, if it is about one."""
-    at = _time(event.event_time)
+    at = timestamp(event.event_time)
     if event.HasField("activity_task_started_event_attributes"):
         started = event.activity_task_started_event_attributes
         if execution := found.get((run_id, started.scheduled_event_id)):
@@ -170,10 +170,10 @@ def _attempts(execution: _Execution, live: PendingActivityInfo | None) -> list[A
         last = AttemptView(
             attempt=max(live.attempt, 1),
             outcome="running",
-            started_at=_time(live.last_started_time),
+            started_at=timestamp(live.last_started_time),
         )
         previous = live.last_failure if live.HasField("last_failure") else None
-        previous_end = _time(live.last_attempt_complete_time)
+        previous_end = timestamp(live.last_attempt_complete_time)
     else:
         last = AttemptView(
             attempt=max(execution.attempt or 1, 1),
@@ -195,20 +195,4 @@ def _attempts(execution: _Execution, live: PendingActivityInfo | None) -> list[A
 
 
 def _error(failure: Failure | None) -> NodeError | None:
-    if failure is None:
-        return None
-    if failure.HasField("application_failure_info") and failure.application_failure_info.type:
-        kind = failure.application_failure_info.type
-    elif failure.HasField("timeout_failure_info"):
-        kind = "TimeoutError"
-    elif failure.HasField("canceled_failure_info"):
-        kind = "CancelledError"
-    else:
-        kind = "ActivityError"
-    return NodeError(type=kind, message=failure.message)
-
-
-def _time(stamp: Timestamp) -> datetime | None:
-    if not stamp.seconds and not stamp.nanos:
-        return None
-    return stamp.ToDatetime(tzinfo=UTC)
+    return None if failure is None else failure_error(failure)

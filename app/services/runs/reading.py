@@ -83,7 +83,9 @@ async def read_view(
 ) -> RunView:
     """The run as `description` finds it: live while it runs, its final state after."""
     status, state, description = await _status_and_state(handle, description)
-    state = await with_live_attempts(client, handle, description, state)
+    if status is RunStatus.RUNNING:
+        # A closed run's description may still list the activities it left behind.
+        state = await with_live_attempts(client, handle, description, state)
     memo = await description.memo()
     rerun_of = memo.get(MEMO_RERUN_OF)
     found = description.typed_search_attributes
@@ -112,14 +114,15 @@ async def follow_views(
 ) -> AsyncIterator[RunView]:
     """Each new view of the run until it has ended, the first one at once.
 
-    Temporal pushes nothing to clients: the run's history length is polled, and the state is
-    queried only when the history grew (every step of a run adds events).
+    Temporal pushes nothing to clients: the run's description is polled, and the state is
+    queried only when the history grew (every step of a run adds events) or an action's
+    retry moved on (retries add no event until the action ends).
     """
-    seen_length = -1
+    seen: tuple[object, ...] | None = None
     last: RunView | None = None
     while True:
-        if description.history_length != seen_length:
-            seen_length = description.history_length
+        if _progress(description) != seen:
+            seen = _progress(description)
             view = await read_view(client, handle, description)
             if view != last:
                 last = view
@@ -128,6 +131,18 @@ async def follow_views(
             return
         await asyncio.sleep(poll.total_seconds())
         description = await handle.describe()
+
+
+def _progress(description: WorkflowExecutionDescription) -> tuple[object, ...]:
+    """What changes whenever the run's view may have: its history's length and the state of
+    each activity under way."""
+    return (
+        description.history_length,
+        *(
+            (info.activity_id, info.attempt, info.state)
+            for info in description.raw_description.pending_activities
+        ),
+    )
 
 
 async def view_when_ended(client: Client, handle: RunHandle, seconds: float) -> RunView | None:

@@ -22,7 +22,7 @@ from temporalio.common import TypedSearchAttributes, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from app.contract import search_attributes as attrs
-from app.db.models import WorkflowVersion
+from app.db.models import Workflow, WorkflowVersion
 from app.errors import ConflictError, ErrorDetail, InvalidInputError
 from app.language.plan import Plan
 from app.services import sub_workflows
@@ -88,6 +88,7 @@ class RunStart:
         payload: Any,
         carried: Mapping[str, Plan],
         trigger_node: str | None = None,
+        error_workflow_id: str | None = None,
     ) -> RunStart:
         """A run of `version` from its `trigger_node` (by default its first `trigger`).
 
@@ -114,6 +115,7 @@ class RunStart:
                 workflow_version=version.version,
                 plan_hash=version.plan_hash,
             ),
+            error_workflow_id=error_workflow_id,
         )
         search_attributes = attrs.for_run(
             organization_id=version.organization_id,
@@ -138,8 +140,14 @@ async def prepare_start(
         ConflictError: A sub-workflow's pinned version no longer exists.
     """
     carried = await sub_workflows.plans_for(session, version)
+    workflow = await session.get(Workflow, version.workflow_id)
     return RunStart.of(
-        version, trigger=trigger, payload=payload, carried=carried, trigger_node=trigger_node
+        version,
+        trigger=trigger,
+        payload=payload,
+        carried=carried,
+        trigger_node=trigger_node,
+        error_workflow_id=workflow.error_workflow_id if workflow else None,
     )
 
 
