@@ -17,11 +17,12 @@ from app.api.run_schemas import (
     RunCreate,
     RunCreated,
     RunPublic,
+    RunRerun,
     RunsPublic,
     RunSummaryPublic,
     RunTerminate,
 )
-from app.services.runs import RunFilter, RunStatus, RunTrigger, decider_for_key
+from app.services.runs import CorrectedInput, RunFilter, RunStatus, RunTrigger, decider_for_key
 
 router = APIRouter(tags=["runs"], responses={**AUTHENTICATED, **errors(503)})
 
@@ -253,11 +254,24 @@ async def terminate_run(
     responses={**WRITES, **errors(404, 409)},
 )
 async def rerun_run(
-    run_id: str, caller: WriterDep, session: SessionDep, runs: RunsDep
+    run_id: str,
+    caller: WriterDep,
+    session: SessionDep,
+    runs: RunsDep,
+    body: Annotated[RunRerun | None, Body()] = None,
 ) -> RunCreated:
-    """Start a new run of a failed, cancelled, terminated or timed-out run: the same version,
-    trigger and input. The new run's `rerun_of` names the original."""
-    started = await runs.rerun(session, organization_id=caller.organization_id, run_id=run_id)
+    """Start a new run of a failed, cancelled, terminated or timed-out run, from its start or
+    from its failed step, on its version or the latest, with its input or a corrected one.
+    The new run's `rerun_of` names the original; `reused_nodes` what it kept of it."""
+    asked = body or RunRerun()
+    started = await runs.rerun(
+        session,
+        organization_id=caller.organization_id,
+        run_id=run_id,
+        start_from=asked.start_from,
+        version=asked.version,
+        corrected_input=CorrectedInput(asked.input) if "input" in asked.model_fields_set else None,
+    )
     return RunCreated(
         id=started.id, workflow_id=started.workflow_id, version=started.workflow_version
     )

@@ -13,7 +13,7 @@ from temporalio.client import Client
 from app.db.engine import release
 from app.errors import ConflictError
 from app.services import payload_limits
-from app.services.runs import control
+from app.services.runs import control, rerunning
 from app.services.runs.deciders import Decider
 from app.services.runs.details import trigger_payload
 from app.services.runs.listing import RunFilter, RunPage, list_runs
@@ -25,6 +25,7 @@ from app.services.runs.reading import (
     read_view,
     view_when_ended,
 )
+from app.services.runs.rerunning import CorrectedInput, RerunFrom, RerunVersion
 from app.services.runs.starting import (
     RunStart,
     StartedRun,
@@ -59,6 +60,7 @@ class RunService:
         run_id: str | None = None,
         fingerprint: str | None = None,
         rerun_of: str | None = None,
+        reused: list[str] | None = None,
         payload_field: tuple[str | int, ...] = ("body", "input"),
     ) -> StartedRun:
         """Start a run (`app.services.runs.starting.start_run`); webhooks call this with the
@@ -70,6 +72,7 @@ class RunService:
             run_id=run_id,
             fingerprint=fingerprint,
             rerun_of=rerun_of,
+            reused=reused,
             payload_field=payload_field,
         )
 
@@ -102,33 +105,65 @@ class RunService:
         )
 
     async def rerun(
-        self, session: AsyncSession, *, organization_id: str, run_id: str
+        self,
+        session: AsyncSession,
+        *,
+        organization_id: str,
+        run_id: str,
+        start_from: RerunFrom = "start",
+        version: RerunVersion = "same",
+        corrected_input: CorrectedInput | None = None,
     ) -> StartedRun:
-        """Start a failed, cancelled, terminated or timed-out run again: the same version,
-        trigger and input (the input its chain started with), linked by `rerun_of`."""
-        original = await control.original_input(
+        """Start a failed, cancelled, terminated or timed-out run again, linked by
+        `rerun_of`: from its start, or from the step that failed (keeping what the failed run
+        finished, `app.services.runs.rerunning`); on its own version or the workflow's
+        latest; with the input its chain started with, or `corrected_input`.
+
+        Raises:
+            ConflictError: The run cannot be rerun so: it succeeded or runs; it is a child
+                run; it kept no progress to start from; or the latest version no longer
+                fits what the rerun would keep (each node that does not, in the details).
+        """
+        ended = await rerunning.ended_run(
             self._client, organization_id=organization_id, run_id=run_id
         )
+        original = ended.input
         trigger = original.trigger
         if trigger.kind == SUB_WORKFLOW_TRIGGER:
             raise ConflictError(
                 f"run '{run_id}' is a sub-workflow run: re-run the run that started it"
             )
-        version = await store.get_version(
+        stored = await store.get_version(
             session,
             organization_id=organization_id,
             workflow_id=original.metadata.workflow_id,
-            version=original.metadata.workflow_version,
+            version=original.metadata.workflow_version if version == "same" else None,
         )
+        rerunning.check_trigger(stored.plan, trigger.node_id, trigger.kind, stored.version)
+        payload = trigger.payload if corrected_input is None else corrected_input.payload
         start = await prepare_start(
-            session,
-            version,
-            trigger=trigger.kind,
-            payload=trigger.payload,
-            trigger_node=trigger.node_id,
+            session, stored, trigger=trigger.kind, payload=payload, trigger_node=trigger.node_id
         )
         await release(session)
-        return await self.start(start, rerun_of=run_id)
+        if corrected_input is not None and trigger.kind == "manual":
+            check_manual_input(start.input, payload)
+        if start_from == "start":
+            return await self.start(start, rerun_of=run_id)
+        state, kept = rerunning.kept_progress(run_id, ended)
+        kept = rerunning.without_triggers(kept, original.plan)
+        problems = rerunning.mismatches(kept, original.plan, start.input.plan)
+        if problems:
+            raise ConflictError(
+                f"version {stored.version} no longer fits what a rerun of '{run_id}' from its "
+                "failed step would keep: rerun it from the start, or restore the nodes named",
+                problems,
+            )
+        resumed = rerunning.resumed_from_failure(start.input, state, kept)
+        return await self.start(
+            replace(start, input=resumed),
+            rerun_of=run_id,
+            reused=rerunning.reused_nodes(kept),
+        )
 
     async def read(self, *, organization_id: str, run_id: str) -> RunView:
         """The run now: live while it runs, its final state once it has ended; with the
