@@ -10,15 +10,13 @@ from typing import Any
 
 import pytest
 
-from tests.api.test_organization import allow_private_networks
 from tests.conftest import ApiHarness
 from tests.utils.api import create_workflow, manual_then, start_run, wait_for_end
 from tests.utils.effects import Effects, effects_service
 
 
 @pytest.fixture
-async def effects(api: ApiHarness) -> AsyncIterator[Effects]:
-    await allow_private_networks(api)
+async def effects() -> AsyncIterator[Effects]:
     async with effects_service() as service:
         yield service
 

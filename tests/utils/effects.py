@@ -25,11 +25,14 @@ class Effects:
     failing: set[str] = field(default_factory=set)
     """Paths answered 400 (a non-retryable failure) without taking effect."""
     hanging: set[str] = field(default_factory=set)
-    """Paths that take a request and never answer, without taking effect."""
+    """Paths that take a request and answer nothing until the service stops, taking no
+    effect: as a platform a worker dies waiting on."""
     arrived: Counter[str] = field(default_factory=Counter)
+    stopping: asyncio.Event = field(default_factory=asyncio.Event)
 
-    def node(self, node_id: str, path: str, body: Any = None) -> dict[str, Any]:
-        """An `http.request` node posting `body` to `path`, tried once."""
+    def node(self, node_id: str, path: str, body: Any = None, **data: Any) -> dict[str, Any]:
+        """An `http.request` node posting `body` to `path`, tried once unless `data` (the
+        node's `retry`, `timeout_seconds`) says otherwise."""
         return {
             "id": node_id,
             "type": "http.request",
@@ -38,7 +41,7 @@ class Effects:
                 "url": f"{self.url}{path}",
                 "body": {"type": "json", "json": body or {}},
             },
-            "data": {"retry": {"maximum_attempts": 1}},
+            "data": {"retry": {"maximum_attempts": 1}, **data},
         }
 
 
@@ -52,7 +55,8 @@ async def effects_service() -> AsyncIterator[Effects]:
         await request.body()
         effects.arrived[path] += 1
         if path in effects.hanging:
-            await asyncio.Event().wait()
+            await effects.stopping.wait()
+            return JSONResponse({"error": "gone"}, status_code=503)
         if path in effects.failing:
             effects.refused[path] += 1
             return JSONResponse({"error": "refused"}, status_code=400)
@@ -61,4 +65,7 @@ async def effects_service() -> AsyncIterator[Effects]:
 
     async with serve(app) as url:
         effects.url = url
-        yield effects
+        try:
+            yield effects
+        finally:
+            effects.stopping.set()
