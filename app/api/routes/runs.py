@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Header, Query, Response, status
 
 from app.api.deps import CallerDep, RunsDep, SessionDep, WriterDep
 from app.api.responses import AUTHENTICATED, WRITES, errors
+from app.api.run_filters import RunFilterDep
 from app.api.run_schemas import (
     DecisionInput,
     DecisionPublic,
@@ -22,7 +22,7 @@ from app.api.run_schemas import (
     RunSummaryPublic,
     RunTerminate,
 )
-from app.services.runs import CorrectedInput, RunFilter, RunStatus, RunTrigger, decider_for_key
+from app.services.runs import CorrectedInput, decider_for_key
 
 router = APIRouter(tags=["runs"], responses={**AUTHENTICATED, **errors(503)})
 
@@ -88,18 +88,7 @@ async def start_run(
 async def list_runs(
     caller: CallerDep,
     runs: RunsDep,
-    workflow_id: Annotated[str | None, Query(max_length=100)] = None,
-    status_: Annotated[RunStatus | None, Query(alias="status")] = None,
-    trigger: Annotated[
-        RunTrigger | None,
-        Query(description="What started the runs; `sub_workflow`: child runs of a parent."),
-    ] = None,
-    started_after: Annotated[
-        datetime | None, Query(description="ISO 8601 with a time zone, inclusive.")
-    ] = None,
-    started_before: Annotated[
-        datetime | None, Query(description="ISO 8601 with a time zone, exclusive.")
-    ] = None,
+    where: RunFilterDep,
     page_size: Annotated[int, Query(ge=1, le=200)] = 50,
     page_token: Annotated[str | None, Query(max_length=4000)] = None,
 ) -> RunsPublic:
@@ -107,13 +96,7 @@ async def list_runs(
     updated a moment after a run starts or ends."""
     page = await runs.list(
         organization_id=caller.organization_id,
-        where=RunFilter(
-            workflow_id=workflow_id,
-            status=status_,
-            trigger=trigger,
-            started_after=started_after,
-            started_before=started_before,
-        ),
+        where=where,
         page_size=page_size,
         page_token=page_token,
     )

@@ -11,9 +11,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.client import Client
 
 from app.db.engine import release
-from app.errors import ConflictError
+from app.db.models import BulkOperation
+from app.errors import AppError, ConflictError
 from app.services import payload_limits
+from app.services.runs import bulk as bulk_runs
 from app.services.runs import control, rerunning
+from app.services.runs.bulk import BulkOutcome, BulkRequest
 from app.services.runs.deciders import Decider
 from app.services.runs.details import trigger_payload
 from app.services.runs.listing import RunFilter, RunPage, list_runs
@@ -35,6 +38,7 @@ from app.services.runs.starting import (
     request_hash,
     start_run,
 )
+from app.store import bulk_operations as bulk_store
 from app.store import workflows as store
 from workflows.state import SUB_WORKFLOW_TRIGGER, DecisionInput, EventInput
 
@@ -164,6 +168,76 @@ class RunService:
             rerun_of=run_id,
             reused=rerunning.reused_nodes(kept),
         )
+
+    async def bulk(
+        self,
+        session: AsyncSession,
+        *,
+        asked: BulkRequest,
+        where: RunFilter,
+        dry_run: bool,
+    ) -> BulkOutcome:
+        """Cancel, terminate or rerun every run `where` matches (`app.services.runs.bulk`);
+        a dry run only counts them. Anything else is recorded with who asked."""
+        where = bulk_runs.filter_for(asked.action, where)
+        await release(session)
+        matched = await bulk_runs.matching(
+            self._client,
+            organization_id=asked.organization_id,
+            where=where,
+            limit=bulk_runs.limit_of(asked.action),
+        )
+        if dry_run:
+            return BulkOutcome(where=where, matched=matched, operation=None)
+        bulk_runs.check_bounded(matched, asked.action)
+        operation = BulkOperation(
+            organization_id=asked.organization_id,
+            action=asked.action,
+            filter=bulk_runs.filter_record(where),
+            options=asked.options(),
+            matched=matched.count,
+            run_ids=matched.run_ids,
+            outcomes={},
+            key_id=asked.key_id,
+            person=asked.person,
+        )
+        if asked.action == "rerun":
+            operation.outcomes = await self._rerun_each(session, asked, matched.run_ids)
+        elif matched.run_ids:
+            operation.batch_job_id = operation.id
+            await bulk_runs.stop_in_batch(
+                self._client,
+                action=asked.action,
+                job_id=operation.id,
+                run_ids=matched.run_ids,
+                reason=asked.reason,
+                identity=f"flowhold key {asked.key_id}",
+            )
+        stored = await bulk_store.record_operation(session, operation)
+        return BulkOutcome(where=where, matched=matched, operation=stored)
+
+    async def _rerun_each(
+        self, session: AsyncSession, asked: BulkRequest, run_ids: list[str]
+    ) -> dict[str, Any]:
+        outcomes: dict[str, Any] = {}
+        for run_id in run_ids:
+            try:
+                started = await self.rerun(
+                    session,
+                    organization_id=asked.organization_id,
+                    run_id=run_id,
+                    start_from=asked.start_from,
+                    version=asked.version,
+                )
+            except AppError as refused:
+                outcomes[run_id] = {"error": refused.message}
+            else:
+                outcomes[run_id] = {"run_id": started.id}
+        return outcomes
+
+    async def batch_progress(self, job_id: str) -> bulk_runs.BatchProgress:
+        """How far the Temporal batch operation of a bulk cancel or terminate has gone."""
+        return await bulk_runs.describe_batch(self._client, job_id)
 
     async def read(self, *, organization_id: str, run_id: str) -> RunView:
         """The run now: live while it runs, its final state once it has ended; with the
