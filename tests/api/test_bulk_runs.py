@@ -50,7 +50,8 @@ async def test_a_bulk_cancel_counts_first_then_cancels_every_matching_run_and_is
     where = {"workflow_id": workflow_id}
 
     dry = await matched_when_visible(api, where, {"action": "cancel"}, 3)
-    assert dry["id"] is None and dry["dry_run"] is True
+    assert dry["id"] is None
+    assert dry["dry_run"] is True
     assert sorted(dry["run_ids"]) == sorted(run_ids)
     assert dry["filter"] == {"workflow_id": workflow_id, "status": "running"}
     assert (await api.client.get("/bulk-operations")).json()["data"] == [], "a dry run is not kept"
@@ -60,7 +61,8 @@ async def test_a_bulk_cancel_counts_first_then_cancels_every_matching_run_and_is
     )
     assert done.status_code == 200, done.text
     operation = done.json()
-    assert operation["matched"] == 3 and operation["dry_run"] is False
+    assert operation["matched"] == 3
+    assert operation["dry_run"] is False
     for run_id in run_ids:
         assert (await wait_for_end(api.client, run_id))["status"] == "cancelled"
     assert (await run_state(api.client, other_run))["status"] == "running", other_workflow
@@ -70,8 +72,10 @@ async def test_a_bulk_cancel_counts_first_then_cancels_every_matching_run_and_is
         lambda response: response.json()["batch"]["state"] == "completed",
     )
     shown = recorded.json()
-    assert shown["batch"]["total"] == 3 and shown["batch"]["completed"] == 3
-    assert shown["key_id"] is not None and shown["created_at"] is not None
+    assert shown["batch"]["total"] == 3
+    assert shown["batch"]["completed"] == 3
+    assert shown["key_id"] is not None
+    assert shown["created_at"] is not None
     assert shown["filter"] == {"workflow_id": workflow_id, "status": "running"}
     listed = (await api.client.get("/bulk-operations")).json()["data"]
     assert [each["id"] for each in listed] == [operation["id"]]
