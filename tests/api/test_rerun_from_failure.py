@@ -166,15 +166,21 @@ async def test_a_rerun_on_the_latest_version_runs_the_fixed_graph_from_the_faile
     graph = branching(effects)
     effects.failing.add("second")
     original = await failed_run(api, graph, {"go": True, "n": 1})
-    fixed = dict(graph, nodes=[effects.node("second", "/fixed") if n["id"] == "second" else n
-                              for n in graph["nodes"]])  # fmt: skip
+    # The failed node fixed, and a new node after one the rerun keeps.
+    nodes = [effects.node("second", "/fixed") if n["id"] == "second" else n
+             for n in graph["nodes"]]  # fmt: skip
+    fixed = {
+        "nodes": [*nodes, effects.node("notify", "/notify")],
+        "edges": [*graph["edges"], {"source": "side", "target": "notify"}],
+    }
     await new_version(api, original, fixed)
 
     final = await rerun(api, original, **{"from": "failed_step", "version": "latest"})
 
     assert final["status"] == "succeeded", final
     assert final["workflow_version"] == 2
-    assert effects.done == {"first": 1, "side": 1, "fixed": 1}
+    assert effects.done == {"first": 1, "side": 1, "fixed": 1, "notify": 1}
+    assert final["reused_nodes"] == ["check", "first", "side"]
 
 
 async def test_a_latest_version_that_no_longer_fits_the_kept_nodes_is_refused_naming_them(
