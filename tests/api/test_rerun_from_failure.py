@@ -216,3 +216,31 @@ async def test_a_latest_version_that_no_longer_fits_the_kept_nodes_is_refused_na
     final = await rerun(api, original, version="latest")
     assert final["status"] == "succeeded", final
     assert final["workflow_version"] == 2
+
+
+async def test_a_failed_child_run_is_started_again_from_its_start(
+    api: ApiHarness, effects: Effects
+) -> None:
+    child = await create_workflow(
+        api.client, manual_then(effects.node("charge", "/charge", {"n": "{{ trigger.n }}"}))
+    )
+    parent = {
+        "nodes": [
+            {"id": "start", "type": "trigger.manual"},
+            effects.node("first", "/first"),
+            {"id": "call", "type": "sub_workflow",
+             "parameters": {"workflow_id": child, "input": "{{ trigger }}"}},
+        ],
+        "edges": [{"source": "start", "target": "first"}, {"source": "first", "target": "call"}],
+    }  # fmt: skip
+    effects.failing.add("charge")
+    original = await failed_run(api, parent, {"n": 1})
+    effects.failing.clear()
+
+    final = await rerun(api, original, **{"from": "failed_step"})
+
+    assert final["status"] == "succeeded", final
+    assert final["reused_nodes"] == ["first"]
+    assert effects.done == {"first": 1, "charge": 1}
+    child_run = await wait_for_end(api.client, f"{final['id']}~call~0")
+    assert child_run["status"] == "succeeded"
