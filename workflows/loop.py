@@ -60,6 +60,8 @@ class LoopProgress:
         self.next_index = offset
         self.results = results
         self.running: dict[int, tuple[asyncio.Task[dict[str, Any]], Scope]] = {}
+        self.failed: dict[int, Scope] = {}
+        """Iterations that failed the loop, for a rerun to go on from."""
 
     def parkable(self) -> bool:
         return all(not task.done() and body.parkable() for task, body in self.running.values())
@@ -101,9 +103,11 @@ class LoopProgress:
                 tasks = [task for task, _ in self.running.values()]
                 await workflow.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
                 for index in sorted(self.running):
-                    task, _ = self.running[index]
+                    task, body_scope = self.running[index]
                     if task.done():
                         del self.running[index]
+                        if task.exception() is not None:
+                            self.failed[index] = body_scope
                         ended = task.result()
                         record(self.results, index, _iteration_result(ended))
         except (Exception, asyncio.CancelledError):
@@ -111,6 +115,25 @@ class LoopProgress:
             started = [(task, index) for index, (task, _) in self.running.items()]
             await cancel_in_order(plan_order(started))
             raise
+
+    def retry_snapshot(self) -> Parked:
+        """What a rerun keeps of this loop, failed part way: the items not started, the
+        results of the iterations done, and what each iteration under way had done."""
+        return Parked(
+            loop=LoopSnapshot(
+                count=self.count,
+                next_index=self.next_index,
+                remaining=self.items[self.next_index - self.offset :],
+                results=self.results.model_copy(deep=True),
+                running={
+                    index: body.retry_snapshot()
+                    for index, body in sorted(
+                        [*self.failed.items(), *((i, b) for i, (_, b) in self.running.items())],
+                        key=lambda pair: pair[0],
+                    )
+                },
+            )
+        )
 
     def _start(self, index: int, body: Scope) -> None:
         self.running[index] = (asyncio.create_task(body.run()), body)
@@ -162,6 +185,9 @@ async def run_loop(
     scope.parks[node.id] = progress
     try:
         await progress.run(parameters.max_concurrency, gate, body, resumed)
+    except Exception:
+        scope.unfinished_loops[node.id] = progress.retry_snapshot()
+        raise
     finally:
         del scope.parks[node.id]
         scope.ledger.release(kept)

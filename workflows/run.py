@@ -45,6 +45,9 @@ CONTINUE_AS_NEW_PATCH = "continue-as-new"
 CONTINUE_ON_MESSAGES_PATCH = "continue-as-new-on-messages"
 """Runs recorded before checked the history only when a node or an iteration started, so
 signals and updates alone never made them continue as new (see INVARIANTS.md)."""
+FAILURE_KEEPS_PROGRESS_PATCH = "failure-keeps-progress"
+"""A failed run's failure carries, after its state, what a rerun from the failed step keeps
+(`Scope.retry_snapshot`); runs recorded before failed with their state alone."""
 
 
 ERROR_WORKFLOW_PATCH = "start-error-workflow"
@@ -128,7 +131,7 @@ class Run:
             self._cancel_the_rest()
         except NodeFailure as failure:
             await self._start_error_workflow(failure.error)
-            return self._end_failed(failure.error)
+            return self._end_failed(failure.error, top)
         except asyncio.CancelledError:
             self._end("cancelled")
             raise
@@ -221,15 +224,19 @@ class Run:
                 priority=info.priority,
             )
 
-    def _end_failed(self, error: NodeError) -> RunState:
+    def _end_failed(self, error: NodeError, top: Scope) -> RunState:
         self.state.error = NodeError(
             type=error.type,
             message=f"node '{error.node_id}' failed: {error.message}",
             node_id=error.node_id,
         )
         self._end("failed")
+        details: list[Any] = [self.state]
+        # Called only as a run fails: a run that ends otherwise records no marker.
+        if workflow.patched(FAILURE_KEEPS_PROGRESS_PATCH):
+            details.append(top.retry_snapshot())
         raise ApplicationError(
-            self.state.error.message, self.state, type=error.type, non_retryable=True
+            self.state.error.message, *details, type=error.type, non_retryable=True
         )
 
 

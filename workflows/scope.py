@@ -97,6 +97,16 @@ class Scope:
     """Nodes that fired at least one edge inside this scope."""
     _ready: deque[str] = field(default_factory=deque)
     _running: dict[asyncio.Task[Outcome], str] = field(default_factory=dict)
+    _handles: dict[str, str | None] = field(default_factory=dict)
+    """The handle each node that ended here left through, for a rerun of a failed run."""
+    _reusing: dict[str, str | None] = field(default_factory=dict)
+    """In a rerun: nodes not reached yet that pass with the outputs they had (`reused`)."""
+    _reused_outputs: dict[str, Any] = field(default_factory=dict)
+    _loops_to_resume: dict[str, Parked] = field(default_factory=dict)
+    """In a rerun: loops that were part done, resumed where they stood when reached."""
+    unfinished_loops: dict[str, Parked] = field(default_factory=dict)
+    """Loops of this scope that failed part way, as a rerun can resume them (`retry_snapshot`);
+    set by the loops themselves."""
 
     def visible_outputs(self) -> dict[str, Any]:
         """Outputs an expression here can read: this scope's over its parents'."""
@@ -129,7 +139,9 @@ class Scope:
                 for target in targets:
                     if target in self.members:
                         self._incoming.setdefault(target, []).append((node_id, handle))
-        if self.resume is None:
+        if self.resume is None or self.resume.reused is not None:
+            if self.resume is not None:
+                self._reuse(self.resume)
             self._ready.extend(self.starts)
             for node_id in sorted(self.members):
                 # Triggers other than the one that fired never run.
@@ -145,7 +157,14 @@ class Scope:
                     if node_id in self._decided:
                         continue
                     self._decided.add(node_id)
-                    self._start(node_id, None)
+                    if node_id in self._reusing:
+                        # Ended in the failed run this one reruns: its side effects are
+                        # not repeated, its output and handle carry on.
+                        chosen = self._handles[node_id] = self._reusing.pop(node_id)
+                        self.outputs[node_id] = self._reused_outputs.get(node_id)
+                        self._ready.extend(self._leave(node_id, chosen))
+                        continue
+                    self._start(node_id, self._loops_to_resume.pop(node_id, None))
                 if not tasks:
                     # Nodes are ready but the gate is closed: the run continues as new
                     # from here, and this scope waits for it.
@@ -156,6 +175,7 @@ class Scope:
                     node_id = tasks.pop(task)
                     outcome = task.result()
                     self.outputs[node_id] = outcome.output
+                    self._handles[node_id] = outcome.handle
                     self._ready.extend(self._leave(node_id, outcome.handle))
         except (Exception, asyncio.CancelledError):
             # Not BaseException: GeneratorExit, thrown in when the worker evicts the run from
@@ -205,19 +225,54 @@ class Scope:
 
     def _restore(self, snapshot: ScopeSnapshot) -> None:
         self.outputs.update(snapshot.outputs)
-        # Counted by the run that kept them, and kept again here.
-        self.ledger.put(
-            {
-                ("scope", id(self), node_id): json_size(output).text
-                for node_id, output in snapshot.outputs.items()
-            }
-        )
+        self._count_kept(snapshot.outputs)
         self._edges.update({(s, h, t): fired for s, h, t, fired in snapshot.edges})
         self._decided.update(snapshot.decided)
         self._followed.update(snapshot.followed)
         self._ready.extend(snapshot.ready)
         for node_id, parked in snapshot.parked.items():
             self._start(node_id, parked)
+
+    def _count_kept(self, outputs: dict[str, Any]) -> None:
+        """Outputs counted by the run that kept them, and kept again here."""
+        self.ledger.put(
+            {("scope", id(self), node_id): json_size(output).text
+             for node_id, output in outputs.items()}
+        )  # fmt: skip
+
+    # -- rerunning a failed run -----------------------------------------------------------
+
+    def retry_snapshot(self) -> ScopeSnapshot:
+        """What a rerun of this failed scope keeps: the nodes that ended here (with the
+        handle each left through) and the loops that were part done. Nodes under way or
+        failed are not kept: the rerun runs them again."""
+        outputs = dict(self.outputs)
+        handles = dict(self._handles)
+        for task, node_id in sorted(self._running.items(), key=lambda pair: pair[1]):
+            # Ended with the node that failed, before the scope recorded it.
+            if task.done() and not task.cancelled() and task.exception() is None:
+                outcome = task.result()
+                outputs[node_id] = outcome.output
+                handles[node_id] = outcome.handle
+        return ScopeSnapshot(
+            outputs=outputs,
+            reused=handles,
+            parked={
+                node_id: parked
+                for node_id, parked in sorted(self.unfinished_loops.items())
+                if node_id not in handles
+            },
+            item=self.loop[0] if self.loop else None,
+            index=self.loop[1] if self.loop else None,
+        )
+
+    def _reuse(self, snapshot: ScopeSnapshot) -> None:
+        assert snapshot.reused is not None
+        # They become this scope's outputs as the walk reaches them.
+        self._reused_outputs.update(snapshot.outputs)
+        self._count_kept(snapshot.outputs)
+        self._reusing.update(snapshot.reused)
+        self._loops_to_resume.update(snapshot.parked)
 
     # -- tokens ---------------------------------------------------------------------------
 

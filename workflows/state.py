@@ -196,6 +196,12 @@ class ScopeSnapshot(BaseModel):
     item: Any = None
     index: int | None = None
     """The loop item and its index, for a loop iteration."""
+    reused: dict[str, str | None] | None = None
+    """Set in a rerun from a failed run: the nodes of this scope that ended there, each with
+    the handle it left through. The scope walks the plan from its start again, passing each
+    of them with its kept output (`outputs`) instead of running it, so what it decides
+    follows the plan the rerun carries; `edges`, `decided`, `followed` and `ready` are
+    unused. `parked` holds the loops that were part done."""
 
 
 class Continuation(BaseModel):

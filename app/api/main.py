@@ -17,6 +17,7 @@ from app.api.routes import (
     accounts,
     api_keys,
     approval_links,
+    bulk_operations,
     expressions,
     health,
     language,
@@ -97,6 +98,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     router.include_router(expressions.router)
     router.include_router(workflows.router)
     router.include_router(workflow_versions.router)
+    router.include_router(bulk_operations.router)
     router.include_router(runs.router)
     router.include_router(approval_links.router)
     router.include_router(accounts.router)

@@ -39,6 +39,34 @@ class RunCreate(BaseModel):
     )
 
 
+class RunRerun(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"from": "failed_step", "version": "latest", "input": {"name": "Ada"}}]
+        },
+    )
+
+    start_from: Literal["start", "failed_step"] = Field(
+        default="start",
+        alias="from",
+        description="`start`: run everything again. `failed_step`: keep the nodes the failed "
+        "run finished (their outputs; their side effects are not repeated) and the "
+        "iterations its loops finished, and run the failed nodes and what follows them.",
+    )
+    version: Literal["same", "latest"] = Field(
+        default="same",
+        description="`same`: the run's own version. `latest`: the workflow's latest version; "
+        "from the failed step, a 409 lists the kept nodes it no longer has (removed, renamed, "
+        "of another type, moved into or out of a loop).",
+    )
+    input: Any = Field(
+        default=None,
+        description="A corrected trigger payload (checked against a manual trigger's "
+        "`input_schema`); left out, the run's original input.",
+    )
+
+
 class RunCreated(BaseModel):
     id: str
     workflow_id: str
@@ -130,6 +158,11 @@ class RunPublic(RunStatePublic):
         description="`manual`, `schedule` or `webhook`; `sub_workflow` for a child run.",
     )
     rerun_of: str | None = Field(default=None, description="The run this one re-runs.")
+    reused_nodes: list[str] | None = Field(
+        default=None,
+        description="For a rerun from the failed step: the nodes it kept from `rerun_of` "
+        "(their outputs, without running them again).",
+    )
     input: Any = Field(
         default=None,
         description="The trigger payload the run started with (readable as `trigger`), as "

@@ -229,3 +229,31 @@ class ApprovalLink(SQLModel, table=True):
     created_at: datetime = _created_at()
     expires_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class BulkOperation(SQLModel, table=True):
+    """One cancel, terminate or rerun of every run a filter matched, as it was asked: by
+    which key (and its person), when, with what filter, on how many runs
+    (`app.services.runs.bulk`)."""
+
+    __tablename__ = "bulk_operation"
+    __table_args__ = (Index("ix_bulk_operation_created", "organization_id", "created_at"),)
+
+    id: str = Field(default_factory=lambda: new_id("bulk"), primary_key=True, max_length=40)
+    organization_id: str = _org_fk()
+    action: str = Field(max_length=20)
+    filter: dict[str, Any] = Field(sa_type=JSONColumn, nullable=False)
+    """The run list's filters it matched runs with, as asked (None: any)."""
+    options: dict[str, Any] = Field(sa_type=JSONColumn, nullable=False)
+    """What the action was asked to do besides: a termination's reason, a rerun's `from` and
+    `version`, the most runs it could act on."""
+    matched: int
+    run_ids: list[str] = Field(sa_type=JSONColumn, nullable=False)
+    """The runs it acted on."""
+    outcomes: dict[str, Any] = Field(sa_type=JSONColumn, nullable=False)
+    """For a rerun: the run each one started, or why it could not, by run id."""
+    batch_job_id: str | None = Field(default=None, max_length=100)
+    """Temporal's batch operation that cancels or terminates the runs."""
+    key_id: str = Field(max_length=40)
+    person: str | None = Field(default=None, max_length=320)
+    created_at: datetime = _created_at()

@@ -19,6 +19,8 @@ BODIES: dict[str, Any] = {
     "decide_run_approval": {"approved": True, "by": "ann"},
     "create_approval_link": {"approver": "ann"},
     "terminate_run": {},
+    "rerun_run": {"from": "failed_step"},
+    "bulk_runs": {"action": "cancel", "dry_run": False},
     "backfill_schedule": {"start_at": "2025-01-01T00:00:00Z", "end_at": "2025-01-02T00:00:00Z"},
     "set_webhook_secret": {},
     "update_account": {"allowed_hosts": ["attacker.example"]},
@@ -58,9 +60,15 @@ async def test_another_organization_gets_404_on_every_route_with_an_id(api: ApiH
     await wait_until_waiting(api.client, run_id, "review")
     key_id = (await api.client.post("/api-keys", json={"name": "mine"})).json()["id"]
     account_id = (await api.client.post("/accounts/http", json=HTTP_ACCOUNT)).json()["id"]
+    operation_id = (
+        await api.client.post(
+            "/runs/bulk", params={"workflow_id": "wf_none"},
+            json={"action": "cancel", "dry_run": False},
+        )
+    ).json()["id"]  # fmt: skip
     values = {
         "workflow_id": workflow_id, "run_id": run_id, "key_id": key_id, "version": "1",
-        "other": "1", "account_id": account_id,
+        "other": "1", "account_id": account_id, "operation_id": operation_id,
     }  # fmt: skip
 
     document = (await api.client.get("/openapi.json")).json()
@@ -81,7 +89,7 @@ async def test_another_organization_gets_404_on_every_route_with_an_id(api: ApiH
                 assert response.json()["error"]["type"] == "not_found"
                 tried.append(operation_id)
 
-    assert len(tried) == 33, tried
+    assert len(tried) == 34, tried
     state = (await api.client.get(f"/runs/{run_id}")).json()
     assert state["status"] == "running"
     workflow = (await api.client.get(f"/workflows/{workflow_id}")).json()

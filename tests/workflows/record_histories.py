@@ -60,6 +60,8 @@ def scenario_of(history: Path) -> str:
 async def record(client: Client, scenario: Scenario, services: Services) -> dict[str, str]:
     """Run one scenario to its end; returns its histories as JSON by file stem."""
     fields: dict[str, Any] = {"limits": scenario.limits} if scenario.limits else {}
+    if scenario.resume is not None:
+        fields["resume"] = scenario.resume
     options: dict[str, Any] = {}
     if scenario.search_attributes is not None:
         options["search_attributes"] = scenario.search_attributes

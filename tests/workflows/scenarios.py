@@ -41,9 +41,16 @@ from tests.workflows.harness import (
 from workflows.state import (
     DECIDE_UPDATE,
     EVENT_SIGNAL,
+    Continuation,
     DecisionInput,
     EventInput,
+    LoopResults,
+    LoopSnapshot,
+    NodeState,
+    Parked,
     RunLimits,
+    RunState,
+    ScopeSnapshot,
     TriggerKind,
 )
 
@@ -85,6 +92,8 @@ class Scenario:
     """...and what fired it, as the API or a Temporal Schedule would start the run."""
     search_attributes: TypedSearchAttributes | None = None
     """What the run starts with, as the API starts it; None: none, as tests and tools do."""
+    resume: Continuation | None = None
+    """Where the run picks up, as a rerun from a failed step or a continuation starts it."""
 
     def payload_for(self, services: Services) -> Any:
         return self.payload(services) if callable(self.payload) else self.payload
@@ -343,7 +352,75 @@ def _chain_of(nodes: list[dict[str, Any]]) -> list[tuple[str, ...]]:
     return list(itertools.pairwise(ids))
 
 
+_FAILS_IN_A_LOOP = graph(
+    value("first", "{{ trigger.items }}"),
+    value("side", "aside"),
+    node("each", "loop", {"items": "trigger.items", "max_concurrency": 1}),
+    node("check", "if", {"condition": "item == 2 and not trigger.fixed"}),
+    node("boom", "fail", {"message": "item {{ item }}"}),
+    value("fine", "done {{ item }}"),
+    value("after", "{{ nodes.each.count }}"),
+    edges=[
+        ("start", "first"),
+        ("start", "side"),
+        ("first", "each"),
+        ("each", "check", "body"),
+        ("check", "boom", "true"),
+        ("check", "fine", "false"),
+        ("fine", "each"),
+        ("each", "after", "done"),
+    ],
+)
+
+
+def _rerun_of_the_failed_loop() -> Continuation:
+    """What the run service starts a rerun of `failure_keeps_progress_for_a_rerun` with:
+    `first` and `side` kept, the loop's first item done, its second to run again."""
+    done = NodeState(status="succeeded", attempts=1)
+    return Continuation(
+        state=RunState(
+            nodes={
+                **{node_id: NodeState() for node_id in ("start", "boom", "fine", "after")},
+                "first": done.model_copy(update={"output": [1, 2, 3]}),
+                "side": done.model_copy(update={"output": "aside"}),
+                "each": NodeState(status="running", attempts=1),
+                "check": NodeState(),
+            }
+        ),
+        scope=ScopeSnapshot(
+            outputs={"first": [1, 2, 3], "side": "aside"},
+            reused={"first": "out", "side": "out"},
+            parked={
+                "each": Parked(
+                    loop=LoopSnapshot(
+                        count=3,
+                        next_index=2,
+                        remaining=[3],
+                        results=LoopResults(kept={0: "done 1"}, size_bytes=9),
+                        running={
+                            1: ScopeSnapshot(outputs={}, reused={}, item=2, index=1),
+                        },
+                    )
+                )
+            },
+        ),
+        runs=0,
+    )
+
+
 SCENARIOS: tuple[Scenario, ...] = (
+    Scenario(
+        "failure_keeps_progress_for_a_rerun",
+        _FAILS_IN_A_LOOP,
+        {"items": [1, 2, 3]},
+        expect=WorkflowExecutionStatus.FAILED,
+    ),
+    Scenario(
+        "rerun_from_a_failed_step_passes_the_kept_nodes",
+        _FAILS_IN_A_LOOP,
+        {"items": [1, 2, 3], "fixed": True},
+        resume=_rerun_of_the_failed_loop(),
+    ),
     Scenario(
         "manual_trigger_transform_sequence",
         graph(

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Header, Query, Response, status
 
 from app.api.deps import CallerDep, RunsDep, SessionDep, WriterDep
 from app.api.responses import AUTHENTICATED, WRITES, errors
+from app.api.run_filters import RunFilterDep
 from app.api.run_schemas import (
     DecisionInput,
     DecisionPublic,
@@ -17,11 +17,12 @@ from app.api.run_schemas import (
     RunCreate,
     RunCreated,
     RunPublic,
+    RunRerun,
     RunsPublic,
     RunSummaryPublic,
     RunTerminate,
 )
-from app.services.runs import RunFilter, RunStatus, RunTrigger, decider_for_key
+from app.services.runs import CorrectedInput, decider_for_key
 
 router = APIRouter(tags=["runs"], responses={**AUTHENTICATED, **errors(503)})
 
@@ -87,18 +88,7 @@ async def start_run(
 async def list_runs(
     caller: CallerDep,
     runs: RunsDep,
-    workflow_id: Annotated[str | None, Query(max_length=100)] = None,
-    status_: Annotated[RunStatus | None, Query(alias="status")] = None,
-    trigger: Annotated[
-        RunTrigger | None,
-        Query(description="What started the runs; `sub_workflow`: child runs of a parent."),
-    ] = None,
-    started_after: Annotated[
-        datetime | None, Query(description="ISO 8601 with a time zone, inclusive.")
-    ] = None,
-    started_before: Annotated[
-        datetime | None, Query(description="ISO 8601 with a time zone, exclusive.")
-    ] = None,
+    where: RunFilterDep,
     page_size: Annotated[int, Query(ge=1, le=200)] = 50,
     page_token: Annotated[str | None, Query(max_length=4000)] = None,
 ) -> RunsPublic:
@@ -106,13 +96,7 @@ async def list_runs(
     updated a moment after a run starts or ends."""
     page = await runs.list(
         organization_id=caller.organization_id,
-        where=RunFilter(
-            workflow_id=workflow_id,
-            status=status_,
-            trigger=trigger,
-            started_after=started_after,
-            started_before=started_before,
-        ),
+        where=where,
         page_size=page_size,
         page_token=page_token,
     )
@@ -253,11 +237,24 @@ async def terminate_run(
     responses={**WRITES, **errors(404, 409)},
 )
 async def rerun_run(
-    run_id: str, caller: WriterDep, session: SessionDep, runs: RunsDep
+    run_id: str,
+    caller: WriterDep,
+    session: SessionDep,
+    runs: RunsDep,
+    body: Annotated[RunRerun | None, Body()] = None,
 ) -> RunCreated:
-    """Start a new run of a failed, cancelled, terminated or timed-out run: the same version,
-    trigger and input. The new run's `rerun_of` names the original."""
-    started = await runs.rerun(session, organization_id=caller.organization_id, run_id=run_id)
+    """Start a new run of a failed, cancelled, terminated or timed-out run, from its start or
+    from its failed step, on its version or the latest, with its input or a corrected one.
+    The new run's `rerun_of` names the original; `reused_nodes` what it kept of it."""
+    asked = body or RunRerun()
+    started = await runs.rerun(
+        session,
+        organization_id=caller.organization_id,
+        run_id=run_id,
+        start_from=asked.start_from,
+        version=asked.version,
+        corrected_input=CorrectedInput(asked.input) if "input" in asked.model_fields_set else None,
+    )
     return RunCreated(
         id=started.id, workflow_id=started.workflow_id, version=started.workflow_version
     )

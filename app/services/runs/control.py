@@ -13,7 +13,8 @@ from app.errors import ConflictError, ErrorDetail, InvalidInputError, Permission
 from app.services.runs.child_events import child_listeners
 from app.services.runs.details import run_input_of
 from app.services.runs.reading import RunHandle, describe_run
-from app.services.runs.status import RERUNNABLE, RunStatus, run_status
+from app.services.runs.rerunning import ended_run
+from app.services.runs.status import RunStatus, run_status
 from workflows.state import (
     APPROVER_REFUSED,
     DECIDE_UPDATE,
@@ -106,11 +107,5 @@ async def terminate(client: Client, *, organization_id: str, run_id: str, reason
 
 async def original_input(client: Client, *, organization_id: str, run_id: str) -> RunInput:
     """The input an ended, unsuccessful run was started with (from its history)."""
-    handle, description = await describe_run(client, organization_id=organization_id, run_id=run_id)
-    status = run_status(description.status)
-    if status not in RERUNNABLE:
-        raise ConflictError(
-            f"run '{run_id}' has status '{status}': only a failed, cancelled, terminated or "
-            "timed-out run can be re-run"
-        )
-    return await run_input_of(client, handle, description)
+    ended = await ended_run(client, organization_id=organization_id, run_id=run_id)
+    return ended.input

@@ -22,7 +22,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from app.contract import search_attributes as attrs
 from app.errors import NotFoundError
 from app.services.runs.details import with_live_attempts
-from app.services.runs.starting import MEMO_RERUN_OF
+from app.services.runs.starting import MEMO_RERUN_OF, MEMO_REUSED
 from app.services.runs.status import TERMINAL, RunStatus, run_status
 from workflows.state import (
     STATE_QUERY,
@@ -48,6 +48,8 @@ class RunView:
     workflow_version: int | None
     trigger: str | None
     rerun_of: str | None
+    reused_nodes: list[str] | None
+    """For a rerun from a failed step: the nodes it kept from `rerun_of` instead of running."""
     nodes: dict[str, NodeState]
     variables: dict[str, Any]
     waiting_for: list[WaitingFor]
@@ -88,6 +90,7 @@ async def read_view(
         state = await with_live_attempts(client, handle, description, state)
     memo = await description.memo()
     rerun_of = memo.get(MEMO_RERUN_OF)
+    reused = memo.get(MEMO_REUSED)
     found = description.typed_search_attributes
     return RunView(
         id=handle.id,
@@ -96,6 +99,7 @@ async def read_view(
         workflow_version=found.get(attrs.WORKFLOW_VERSION),
         trigger=found.get(attrs.TRIGGER_KIND),
         rerun_of=rerun_of if isinstance(rerun_of, str) else None,
+        reused_nodes=[str(node) for node in reused] if isinstance(reused, list) else None,
         nodes=state.nodes,
         variables=state.variables,
         waiting_for=state.waiting_for,

@@ -11,9 +11,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.client import Client
 
 from app.db.engine import release
-from app.errors import ConflictError
+from app.db.models import BulkOperation
+from app.errors import AppError, ConflictError
 from app.services import payload_limits
-from app.services.runs import control
+from app.services.runs import bulk as bulk_runs
+from app.services.runs import control, rerunning
+from app.services.runs.bulk import BulkOutcome, BulkRequest
 from app.services.runs.deciders import Decider
 from app.services.runs.details import trigger_payload
 from app.services.runs.listing import RunFilter, RunPage, list_runs
@@ -25,6 +28,7 @@ from app.services.runs.reading import (
     read_view,
     view_when_ended,
 )
+from app.services.runs.rerunning import CorrectedInput, RerunFrom, RerunVersion
 from app.services.runs.starting import (
     RunStart,
     StartedRun,
@@ -34,6 +38,7 @@ from app.services.runs.starting import (
     request_hash,
     start_run,
 )
+from app.store import bulk_operations as bulk_store
 from app.store import workflows as store
 from workflows.state import SUB_WORKFLOW_TRIGGER, DecisionInput, EventInput
 
@@ -59,6 +64,7 @@ class RunService:
         run_id: str | None = None,
         fingerprint: str | None = None,
         rerun_of: str | None = None,
+        reused: list[str] | None = None,
         payload_field: tuple[str | int, ...] = ("body", "input"),
     ) -> StartedRun:
         """Start a run (`app.services.runs.starting.start_run`); webhooks call this with the
@@ -70,6 +76,7 @@ class RunService:
             run_id=run_id,
             fingerprint=fingerprint,
             rerun_of=rerun_of,
+            reused=reused,
             payload_field=payload_field,
         )
 
@@ -102,33 +109,135 @@ class RunService:
         )
 
     async def rerun(
-        self, session: AsyncSession, *, organization_id: str, run_id: str
+        self,
+        session: AsyncSession,
+        *,
+        organization_id: str,
+        run_id: str,
+        start_from: RerunFrom = "start",
+        version: RerunVersion = "same",
+        corrected_input: CorrectedInput | None = None,
     ) -> StartedRun:
-        """Start a failed, cancelled, terminated or timed-out run again: the same version,
-        trigger and input (the input its chain started with), linked by `rerun_of`."""
-        original = await control.original_input(
+        """Start a failed, cancelled, terminated or timed-out run again, linked by
+        `rerun_of`: from its start, or from the step that failed (keeping what the failed run
+        finished, `app.services.runs.rerunning`); on its own version or the workflow's
+        latest; with the input its chain started with, or `corrected_input`.
+
+        Raises:
+            ConflictError: The run cannot be rerun so: it succeeded or runs; it is a child
+                run; it kept no progress to start from; or the latest version no longer
+                fits what the rerun would keep (each node that does not, in the details).
+        """
+        ended = await rerunning.ended_run(
             self._client, organization_id=organization_id, run_id=run_id
         )
+        original = ended.input
         trigger = original.trigger
         if trigger.kind == SUB_WORKFLOW_TRIGGER:
             raise ConflictError(
                 f"run '{run_id}' is a sub-workflow run: re-run the run that started it"
             )
-        version = await store.get_version(
+        stored = await store.get_version(
             session,
             organization_id=organization_id,
             workflow_id=original.metadata.workflow_id,
-            version=original.metadata.workflow_version,
+            version=original.metadata.workflow_version if version == "same" else None,
         )
+        rerunning.check_trigger(stored.plan, trigger.node_id, trigger.kind, stored.version)
+        payload = trigger.payload if corrected_input is None else corrected_input.payload
         start = await prepare_start(
-            session,
-            version,
-            trigger=trigger.kind,
-            payload=trigger.payload,
-            trigger_node=trigger.node_id,
+            session, stored, trigger=trigger.kind, payload=payload, trigger_node=trigger.node_id
         )
         await release(session)
-        return await self.start(start, rerun_of=run_id)
+        if corrected_input is not None and trigger.kind == "manual":
+            check_manual_input(start.input, payload)
+        if start_from == "start":
+            return await self.start(start, rerun_of=run_id)
+        state, kept = rerunning.kept_progress(run_id, ended)
+        kept = rerunning.without_triggers(kept, original.plan)
+        problems = rerunning.mismatches(kept, original.plan, start.input.plan)
+        if problems:
+            raise ConflictError(
+                f"version {stored.version} no longer fits what a rerun of '{run_id}' from its "
+                "failed step would keep: rerun it from the start, or restore the nodes named",
+                problems,
+            )
+        resumed = rerunning.resumed_from_failure(start.input, state, kept)
+        return await self.start(
+            replace(start, input=resumed),
+            rerun_of=run_id,
+            reused=rerunning.reused_nodes(kept),
+        )
+
+    async def bulk(
+        self,
+        session: AsyncSession,
+        *,
+        asked: BulkRequest,
+        where: RunFilter,
+        dry_run: bool,
+    ) -> BulkOutcome:
+        """Cancel, terminate or rerun every run `where` matches (`app.services.runs.bulk`);
+        a dry run only counts them. Anything else is recorded with who asked."""
+        where = bulk_runs.filter_for(asked.action, where)
+        await release(session)
+        matched = await bulk_runs.matching(
+            self._client,
+            organization_id=asked.organization_id,
+            where=where,
+            limit=bulk_runs.limit_of(asked.action),
+        )
+        if dry_run:
+            return BulkOutcome(where=where, matched=matched, operation=None)
+        bulk_runs.check_bounded(matched, asked.action)
+        operation = BulkOperation(
+            organization_id=asked.organization_id,
+            action=asked.action,
+            filter=bulk_runs.filter_record(where),
+            options=asked.options(),
+            matched=matched.count,
+            run_ids=matched.run_ids,
+            outcomes={},
+            key_id=asked.key_id,
+            person=asked.person,
+        )
+        if asked.action == "rerun":
+            operation.outcomes = await self._rerun_each(session, asked, matched.run_ids)
+        elif matched.run_ids:
+            operation.batch_job_id = operation.id
+            await bulk_runs.stop_in_batch(
+                self._client,
+                action=asked.action,
+                job_id=operation.id,
+                run_ids=matched.run_ids,
+                reason=asked.reason,
+                identity=f"flowhold key {asked.key_id}",
+            )
+        stored = await bulk_store.record_operation(session, operation)
+        return BulkOutcome(where=where, matched=matched, operation=stored)
+
+    async def _rerun_each(
+        self, session: AsyncSession, asked: BulkRequest, run_ids: list[str]
+    ) -> dict[str, Any]:
+        outcomes: dict[str, Any] = {}
+        for run_id in run_ids:
+            try:
+                started = await self.rerun(
+                    session,
+                    organization_id=asked.organization_id,
+                    run_id=run_id,
+                    start_from=asked.start_from,
+                    version=asked.version,
+                )
+            except AppError as refused:
+                outcomes[run_id] = {"error": refused.message}
+            else:
+                outcomes[run_id] = {"run_id": started.id}
+        return outcomes
+
+    async def batch_progress(self, job_id: str) -> bulk_runs.BatchProgress:
+        """How far the Temporal batch operation of a bulk cancel or terminate has gone."""
+        return await bulk_runs.describe_batch(self._client, job_id)
 
     async def read(self, *, organization_id: str, run_id: str) -> RunView:
         """The run now: live while it runs, its final state once it has ended; with the

@@ -38,6 +38,8 @@ from workflows.state import (
 
 MEMO_REQUEST_HASH = "request_hash"
 MEMO_RERUN_OF = "rerun_of"
+MEMO_REUSED = "reused_nodes"
+"""A rerun from a failed step: the nodes it kept from the run it reruns (`rerun_of`)."""
 
 
 def new_run_id() -> str:
@@ -205,6 +207,7 @@ async def start_run(
     run_id: str | None = None,
     fingerprint: str | None = None,
     rerun_of: str | None = None,
+    reused: list[str] | None = None,
     payload_field: tuple[str | int, ...] = ("body", "input"),
 ) -> StartedRun:
     """Start the interpreter on `start`; the run id is its Temporal workflow id.
@@ -220,6 +223,8 @@ async def start_run(
         memo[MEMO_REQUEST_HASH] = fingerprint
     if rerun_of is not None:
         memo[MEMO_RERUN_OF] = rerun_of
+    if reused is not None:
+        memo[MEMO_REUSED] = reused
     chosen = run_id or new_run_id()
     metadata = start.input.metadata
     try:
