@@ -24,6 +24,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/accounts/ai": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create Ai Account
+         * @description Store an AI provider's API key for `ai.generate` nodes: `openai` for OpenAI and the APIs
+         *     that copy its Chat Completions (Mistral, Gemini's OpenAI-compatible endpoint, local
+         *     servers; give their `base_url`), `anthropic` for Anthropic's Messages API. The key is
+         *     sealed with the base URL, so it only ever goes there; it is not checked with the provider
+         *     (a node using a wrong key fails with `AiUnauthorized`).
+         */
+        post: operations["create_ai_account"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/accounts/http": {
         parameters: {
             query?: never;
@@ -276,6 +300,47 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/bulk-operations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Bulk Operations
+         * @description The organization's bulk operations, newest first: who asked, when, with what filter,
+         *     how many runs matched and which were acted on.
+         */
+        get: operations["list_bulk_operations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/bulk-operations/{operation_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Bulk Operation
+         * @description One bulk operation; a cancel or terminate with its Temporal batch's progress.
+         */
+        get: operations["get_bulk_operation"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/expressions/preview": {
         parameters: {
             query?: never;
@@ -464,6 +529,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/runs/bulk": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Bulk Runs
+         * @description Cancel, terminate or rerun every run the query's filters (those of `GET /runs`) match.
+         *     With `dry_run` (the default) only count them. Acting, at most 1000 runs (100 for a rerun):
+         *     a filter that matches more is a 422 with the count. Cancel and terminate go to Temporal
+         *     as one batch operation and take effect a moment later; reruns start before the answer.
+         *     Every operation is recorded (`GET /bulk-operations`).
+         */
+        post: operations["bulk_runs"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/runs/{run_id}": {
         parameters: {
             query?: never;
@@ -606,8 +695,9 @@ export interface paths {
         put?: never;
         /**
          * Rerun Run
-         * @description Start a new run of a failed, cancelled, terminated or timed-out run: the same version,
-         *     trigger and input. The new run's `rerun_of` names the original.
+         * @description Start a new run of a failed, cancelled, terminated or timed-out run, from its start or
+         *     from its failed step, on its version or the latest, with its input or a corrected one.
+         *     The new run's `rerun_of` names the original; `reused_nodes` what it kept of it.
          */
         post: operations["rerun_run"];
         delete?: never;
@@ -736,7 +826,8 @@ export interface paths {
         /**
          * Import Workflow
          * @description Create a new, inactive workflow from an exported file; the graph is validated as on
-         *     create (accounts must be this organization's).
+         *     create (accounts must be this organization's: `accounts` maps the exported ones to
+         *     them).
          */
         post: operations["import_workflow"];
         delete?: never;
@@ -937,7 +1028,8 @@ export interface paths {
         /**
          * Backfill Schedule
          * @description Start the runs that were due in a past range, as if that time passed now; each run's
-         *     `trigger.scheduled_time` is the time it was due.
+         *     `trigger.scheduled_time` is the time it was due. Answers how many were due and how many
+         *     start under the overlap policy.
          */
         post: operations["backfill_schedule"];
         delete?: never;
@@ -957,8 +1049,8 @@ export interface paths {
         put?: never;
         /**
          * Trigger Schedule
-         * @description Start one run now, as if the schedule were due (its overlap policy applies). The run
-         *     shows in `list_schedules` and `list_runs` a moment later.
+         * @description Start one run now, as if the schedule were due, and answer its id. Its overlap policy
+         *     applies: a run it skips is a 409.
          */
         post: operations["trigger_schedule"];
         delete?: never;
@@ -1027,6 +1119,50 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/workflows/{workflow_id}/versions/{version}/diff/{other}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Diff Workflow Versions
+         * @description What changed from `version` to `other` (either may be the older): nodes added,
+         *     removed and changed (each changed field, before and after), edges added and removed,
+         *     settings changed.
+         */
+        get: operations["diff_workflow_versions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/workflows/{workflow_id}/versions/{version}/restore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Restore Workflow Version
+         * @description Store `version`'s graph as the newest version, as a save of it would: checked again
+         *     against today's node types and accounts (422 naming each problem under `version`), its
+         *     schedules following it when the workflow is active. Earlier versions stay as they were.
+         */
+        post: operations["restore_workflow_version"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/workflows/{workflow_id}/webhooks": {
         parameters: {
             query?: never;
@@ -1087,6 +1223,11 @@ export interface components {
              */
             allowed_hosts?: string[] | null;
             /**
+             * Base Url
+             * @description AI accounts: the provider API's base URL (not secret). Null for other platforms.
+             */
+            base_url?: string | null;
+            /**
              * Created At
              * Format: date-time
              */
@@ -1103,7 +1244,7 @@ export interface components {
             id: string;
             /**
              * Platform
-             * @description `x`, `instagram` or `http`.
+             * @description `x`, `instagram`, `http` or `ai`.
              */
             platform: string;
             /** Scopes */
@@ -1154,6 +1295,43 @@ export interface components {
             count: number;
             /** Data */
             data: components["schemas"]["AccountPublic"][];
+        };
+        /**
+         * AiAccountCreate
+         * @description An AI provider's API key, and where its API is.
+         * @example {
+         *       "api_key": "sk-...",
+         *       "display_name": "OpenAI",
+         *       "provider": "openai"
+         *     }
+         * @example {
+         *       "api_key": "...",
+         *       "base_url": "https://api.mistral.ai/v1",
+         *       "display_name": "Mistral",
+         *       "provider": "openai"
+         *     }
+         * @example {
+         *       "api_key": "sk-ant-...",
+         *       "display_name": "Claude",
+         *       "provider": "anthropic"
+         *     }
+         */
+        AiAccountCreate: {
+            /** Api Key */
+            api_key: string;
+            /**
+             * Base Url
+             * @description Where the API is: for `openai` the URL before `/chat/completions` (default https://api.openai.com/v1; Mistral https://api.mistral.ai/v1, Gemini https://generativelanguage.googleapis.com/v1beta/openai, Ollama http://localhost:11434/v1), for `anthropic` the URL before `/v1/messages` (default https://api.anthropic.com). A private or local address is reached only where the organization may call private networks.
+             */
+            base_url?: string | null;
+            /** Display Name */
+            display_name: string;
+            /**
+             * Provider
+             * @description `openai`: OpenAI's Chat Completions API and the APIs that copy it (Mistral, Gemini's OpenAI-compatible endpoint, Ollama, vLLM...); `anthropic`: Anthropic's Messages API.
+             * @enum {string}
+             */
+            provider: "openai" | "anthropic";
         };
         /** ApiKeyCreate */
         ApiKeyCreate: {
@@ -1370,6 +1548,22 @@ export interface components {
             /** Username */
             username: string;
         };
+        /** BatchPublic */
+        BatchPublic: {
+            /** Completed */
+            completed: number;
+            /** Failed */
+            failed: number;
+            /** Job Id */
+            job_id: string;
+            /**
+             * State
+             * @enum {string}
+             */
+            state: "running" | "completed" | "failed" | "unknown";
+            /** Total */
+            total: number;
+        };
         /** BearerCredential */
         BearerCredential: {
             /** Token */
@@ -1379,6 +1573,117 @@ export interface components {
              * @enum {string}
              */
             type: "bearer";
+        };
+        /**
+         * BulkCreate
+         * @example {
+         *       "action": "cancel",
+         *       "dry_run": true
+         *     }
+         * @example {
+         *       "action": "rerun",
+         *       "dry_run": false,
+         *       "from": "failed_step",
+         *       "version": "latest"
+         *     }
+         */
+        BulkCreate: {
+            /**
+             * Action
+             * @description `cancel` or `terminate` the running runs the filter matches, or `rerun` the ended ones (the filter's `status` says which: failed, cancelled, terminated or timed_out).
+             * @enum {string}
+             */
+            action: "cancel" | "terminate" | "rerun";
+            /**
+             * Dry Run
+             * @description Only count the runs the filter matches (the default: say `false` to act).
+             * @default true
+             */
+            dry_run?: boolean;
+            /**
+             * From
+             * @description For `rerun`, as `POST /runs/{id}/rerun`.
+             * @default start
+             * @enum {string}
+             */
+            from?: "start" | "failed_step";
+            /**
+             * Reason
+             * @description Why, for `terminate`.
+             * @default
+             */
+            reason?: string;
+            /**
+             * Version
+             * @description For `rerun`, as `POST /runs/{id}/rerun`.
+             * @default same
+             * @enum {string}
+             */
+            version?: "same" | "latest";
+        };
+        /** BulkListPublic */
+        BulkListPublic: {
+            /** Data */
+            data: components["schemas"]["BulkPublic"][];
+        };
+        /** BulkPublic */
+        BulkPublic: {
+            /** Action */
+            action: string;
+            /** @description For `cancel` and `terminate`: Temporal's batch operation, as it stands (read when the operation is read by id). */
+            batch?: components["schemas"]["BatchPublic"] | null;
+            /** Created At */
+            created_at?: string | null;
+            /** Dry Run */
+            dry_run: boolean;
+            /**
+             * Filter
+             * @description The run list's filters it matched runs with.
+             */
+            filter: {
+                [key: string]: unknown;
+            };
+            /**
+             * Id
+             * @description The recorded operation; null for a dry run.
+             */
+            id: string | null;
+            /**
+             * Key Id
+             * @description The API key that asked.
+             */
+            key_id?: string | null;
+            /**
+             * Matched
+             * @description How many runs the filter matched.
+             */
+            matched: number;
+            /**
+             * Max Runs
+             * @description The most runs one such operation acts on.
+             */
+            max_runs: number;
+            /** Options */
+            options?: {
+                [key: string]: unknown;
+            };
+            /**
+             * Outcomes
+             * @description For `rerun`: by run id, the new run (`run_id`) or why not (`error`).
+             */
+            outcomes?: {
+                [key: string]: unknown;
+            };
+            /**
+             * Person
+             * @description That key's person, if any.
+             */
+            person?: string | null;
+            /**
+             * Run Ids
+             * @description The runs it acts (or would act) on, newest first.
+             */
+            run_ids: string[];
         };
         /** CategoryPublic */
         CategoryPublic: {
@@ -1402,7 +1707,7 @@ export interface components {
             expires_at: string | null;
             /**
              * Kind
-             * @description `oauth2`, `token`, `bearer`, `basic`, `header` or `query`.
+             * @description `oauth2`, `token`, `bearer`, `basic`, `header`, `query`, or an AI account's provider: `openai` or `anthropic`.
              */
             kind: string;
         };
@@ -1455,6 +1760,17 @@ export interface components {
              * @default 0
              */
             unexpected?: number;
+        };
+        /** EdgeRefPublic */
+        EdgeRefPublic: {
+            /** Source */
+            source: string;
+            /** Source Handle */
+            source_handle?: string | null;
+            /** Target */
+            target: string;
+            /** Target Handle */
+            target_handle?: string | null;
         };
         /** ErrorBody */
         ErrorBody: {
@@ -1545,6 +1861,24 @@ export interface components {
             count: number;
             /** Data */
             data: components["schemas"]["FailureTypePublic"][];
+        };
+        /** FieldChangePublic */
+        FieldChangePublic: {
+            /**
+             * After
+             * @description Null where the field is no longer set.
+             */
+            after?: unknown;
+            /**
+             * Before
+             * @description Null where the field was not set.
+             */
+            before?: unknown;
+            /**
+             * Path
+             * @description The field, dotted: `parameters.text`, `retry.maximum_attempts`.
+             */
+            path: string;
         };
         /** FieldHint */
         FieldHint: {
@@ -1662,6 +1996,18 @@ export interface components {
             /** Started At */
             started_at?: string | null;
         };
+        /** NodeChangePublic */
+        NodeChangePublic: {
+            /** Changes */
+            changes: components["schemas"]["FieldChangePublic"][];
+            /** Id */
+            id: string;
+            /**
+             * Type
+             * @description Its type in the newer version (a change of type is listed).
+             */
+            type: string;
+        };
         /** NodeDetailPublic */
         NodeDetailPublic: {
             /**
@@ -1688,6 +2034,8 @@ export interface components {
             node_id: string;
             /** Output */
             output?: unknown;
+            /** @description As `retry` in the run's state: the retry under way. */
+            retry?: components["schemas"]["NodeRetry"] | null;
             /** Started At */
             started_at?: string | null;
             /**
@@ -1705,6 +2053,43 @@ export interface components {
             /** Type */
             type: string;
         };
+        /** NodeRefPublic */
+        NodeRefPublic: {
+            /** Id */
+            id: string;
+            /** Type */
+            type: string;
+        };
+        /**
+         * NodeRetry
+         * @description The retry a running action is on, as Temporal reports it (shown only while it lasts).
+         */
+        NodeRetry: {
+            /**
+             * Attempt
+             * @description The attempt under way, or the next one while it waits.
+             */
+            attempt: number;
+            /** Last Attempt Ended At */
+            last_attempt_ended_at?: string | null;
+            /** @description Why the last attempt failed. */
+            last_error?: components["schemas"]["NodeError"] | null;
+            /**
+             * Next Attempt At
+             * @description While it waits: when the next attempt starts.
+             */
+            next_attempt_at?: string | null;
+            /**
+             * Running
+             * @description An attempt is under way (false: waiting for the next).
+             */
+            running: boolean;
+            /**
+             * Waiting For
+             * @description While it waits: `rate_limit` (the platform's rate limit is spent until `next_attempt_at`) or `backoff` (the node's retry policy).
+             */
+            waiting_for?: ("rate_limit" | "backoff") | null;
+        };
         /** NodeState */
         NodeState: {
             /**
@@ -1717,6 +2102,8 @@ export interface components {
             error?: components["schemas"]["NodeError"] | null;
             /** Output */
             output?: unknown;
+            /** @description While an action is retried: its attempt, last error and next attempt. */
+            retry?: components["schemas"]["NodeRetry"] | null;
             /** Started At */
             started_at?: string | null;
             /**
@@ -1971,6 +2358,11 @@ export interface components {
              * @description The run this one re-runs.
              */
             rerun_of?: string | null;
+            /**
+             * Reused Nodes
+             * @description For a rerun from the failed step: the nodes it kept from `rerun_of` (their outputs, without running them again).
+             */
+            reused_nodes?: string[] | null;
             /** Started At */
             started_at?: string | null;
             /** State Unavailable */
@@ -1995,6 +2387,37 @@ export interface components {
             workflow_id?: string | null;
             /** Workflow Version */
             workflow_version?: number | null;
+        };
+        /**
+         * RunRerun
+         * @example {
+         *       "from": "failed_step",
+         *       "input": {
+         *         "name": "Ada"
+         *       },
+         *       "version": "latest"
+         *     }
+         */
+        RunRerun: {
+            /**
+             * From
+             * @description `start`: run everything again. `failed_step`: keep the nodes the failed run finished (their outputs; their side effects are not repeated) and the iterations its loops finished, and run the failed nodes and what follows them.
+             * @default start
+             * @enum {string}
+             */
+            from?: "start" | "failed_step";
+            /**
+             * Input
+             * @description A corrected trigger payload (checked against a manual trigger's `input_schema`); left out, the run's original input.
+             */
+            input?: unknown;
+            /**
+             * Version
+             * @description `same`: the run's own version. `latest`: the workflow's latest version; from the failed step, a 409 lists the kept nodes it no longer has (removed, renamed, of another type, moved into or out of a loop).
+             * @default same
+             * @enum {string}
+             */
+            version?: "same" | "latest";
         };
         /**
          * RunStatus
@@ -2077,16 +2500,6 @@ export interface components {
                 [key: string]: unknown;
             };
         };
-        /** ScheduleAccepted */
-        ScheduleAccepted: {
-            /**
-             * Action
-             * @enum {string}
-             */
-            action: "trigger" | "backfill";
-            /** Node Id */
-            node_id: string;
-        };
         /**
          * ScheduleBackfill
          * @example {
@@ -2103,7 +2516,7 @@ export interface components {
             end_at: string;
             /**
              * Overlap
-             * @description Default: the trigger's own overlap policy.
+             * @description Default: `buffer_all`, one run for each due time, one after another (the trigger's own `skip` would start only the first, as all come due at once).
              */
             overlap?: ("skip" | "buffer_one" | "buffer_all" | "cancel_other" | "terminate_other" | "allow_all") | null;
             /**
@@ -2112,6 +2525,37 @@ export interface components {
              * @description Start of the range (exclusive).
              */
             start_at: string;
+        };
+        /** ScheduleBackfilled */
+        ScheduleBackfilled: {
+            /**
+             * Action
+             * @default backfill
+             * @enum {string}
+             */
+            action?: "trigger" | "backfill";
+            /**
+             * Due
+             * @description Due times in the range.
+             */
+            due: number;
+            /**
+             * Message
+             * @description What will happen, in words.
+             */
+            message: string;
+            /** Node Id */
+            node_id: string;
+            /**
+             * Overlap
+             * @description The overlap policy the backfill used.
+             */
+            overlap: string;
+            /**
+             * Starting
+             * @description Runs that will start (at most, with `skip`).
+             */
+            starting: number;
         };
         /** SchedulePublic */
         SchedulePublic: {
@@ -2146,6 +2590,22 @@ export interface components {
              */
             schedule_id: string;
         };
+        /** ScheduleTriggered */
+        ScheduleTriggered: {
+            /**
+             * Action
+             * @default trigger
+             * @enum {string}
+             */
+            action?: "trigger" | "backfill";
+            /** Node Id */
+            node_id: string;
+            /**
+             * Run Id
+             * @description The run it started (null only if the schedule had not said within 10 s).
+             */
+            run_id: string | null;
+        };
         /** ScheduledRun */
         ScheduledRun: {
             /** Run Id */
@@ -2175,6 +2635,20 @@ export interface components {
             msg: string;
             /** Error Type */
             type: string;
+        };
+        /**
+         * VersionRestore
+         * @example {
+         *       "base_version": 3
+         *     }
+         */
+        VersionRestore: {
+            /**
+             * Base Version
+             * @description The version you last saw as the latest: 409 if someone saved another since.
+             * @example 3
+             */
+            base_version?: number | null;
         };
         /**
          * WaitingFor
@@ -2383,6 +2857,11 @@ export interface components {
              */
             description?: string;
             /**
+             * Error Workflow Id
+             * @description Started with the details of every failed run of this one.
+             */
+            error_workflow_id?: string | null;
+            /**
              * Graph
              * @description The latest version's graph, as it was stored.
              */
@@ -2489,6 +2968,88 @@ export interface components {
             /** Name */
             name: string;
         };
+        /**
+         * WorkflowImport
+         * @description An exported workflow to create here, with the accounts it used mapped to this
+         *     organization's.
+         * @example {
+         *       "description": "Says hello.",
+         *       "format": "flowhold.workflow",
+         *       "format_version": 1,
+         *       "graph": {
+         *         "edges": [
+         *           {
+         *             "source": "start",
+         *             "target": "greet"
+         *           }
+         *         ],
+         *         "nodes": [
+         *           {
+         *             "id": "start",
+         *             "parameters": {
+         *               "input_schema": {
+         *                 "properties": {
+         *                   "name": {
+         *                     "type": "string"
+         *                   }
+         *                 },
+         *                 "required": [
+         *                   "name"
+         *                 ],
+         *                 "type": "object"
+         *               }
+         *             },
+         *             "type": "trigger.manual"
+         *           },
+         *           {
+         *             "id": "greet",
+         *             "parameters": {
+         *               "value": {
+         *                 "greeting": "Hello {{ trigger.name }}"
+         *               }
+         *             },
+         *             "type": "transform"
+         *           }
+         *         ]
+         *       },
+         *       "name": "Greet a user"
+         *     }
+         */
+        WorkflowImport: {
+            /**
+             * Accounts
+             * @description Exported account id → this organization's account id, for every account the workflow's nodes use that does not exist here.
+             * @example {
+             *       "acc_exported": "acc_mine"
+             *     }
+             */
+            accounts?: {
+                [key: string]: string;
+            };
+            /**
+             * Description
+             * @default
+             */
+            description?: string;
+            /**
+             * Format
+             * @default flowhold.workflow
+             * @constant
+             */
+            format?: "flowhold.workflow";
+            /**
+             * Format Version
+             * @default 1
+             * @constant
+             */
+            format_version?: 1;
+            /** Graph */
+            graph: {
+                [key: string]: unknown;
+            };
+            /** Name */
+            name: string;
+        };
         /** WorkflowPublic */
         WorkflowPublic: {
             /** Active */
@@ -2504,6 +3065,11 @@ export interface components {
              * @example Says hello.
              */
             description?: string;
+            /**
+             * Error Workflow Id
+             * @description Started with the details of every failed run of this one.
+             */
+            error_workflow_id?: string | null;
             /** Id */
             id: string;
             /** Latest Version */
@@ -2532,6 +3098,12 @@ export interface components {
             base_version?: number | null;
             /** Description */
             description?: string | null;
+            /**
+             * Error Workflow Id
+             * @description Another workflow of the organization, started (from its manual trigger) with the failed run's details whenever a run of this one fails; null: none.
+             * @example wf_9a8b7c6d5e4f3a2b1c0d9e8f
+             */
+            error_workflow_id?: string | null;
             /**
              * Graph
              * @description The new graph: stored as the next version.
@@ -2623,6 +3195,36 @@ export interface components {
             graph: {
                 [key: string]: unknown;
             };
+        };
+        /**
+         * WorkflowVersionDiff
+         * @description What changed from version `from_version` to `to_version` (what runs see: the
+         *     builder's layout, positions and notes' text are not compared).
+         */
+        WorkflowVersionDiff: {
+            /** Edges Added */
+            edges_added: components["schemas"]["EdgeRefPublic"][];
+            /** Edges Removed */
+            edges_removed: components["schemas"]["EdgeRefPublic"][];
+            /** From Version */
+            from_version: number;
+            /** Identical */
+            identical: boolean;
+            /** Nodes Added */
+            nodes_added: components["schemas"]["NodeRefPublic"][];
+            /** Nodes Changed */
+            nodes_changed: components["schemas"]["NodeChangePublic"][];
+            /** Nodes Removed */
+            nodes_removed: components["schemas"]["NodeRefPublic"][];
+            /**
+             * Settings Changed
+             * @description Workflow settings (`timezone`, `variables.<name>`).
+             */
+            settings_changed: components["schemas"]["FieldChangePublic"][];
+            /** To Version */
+            to_version: number;
+            /** Workflow Id */
+            workflow_id: string;
         };
         /** WorkflowVersionPublic */
         WorkflowVersionPublic: {
@@ -2787,6 +3389,93 @@ export interface operations {
                      *         "details": [],
                      *         "message": "missing API key: send 'Authorization: Bearer <key>'",
                      *         "type": "unauthenticated"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The input is not valid; `details` names every field at fault. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [
+                     *           {
+                     *             "code": "missing",
+                     *             "message": "Field required",
+                     *             "path": [
+                     *               "body",
+                     *               "name"
+                     *             ]
+                     *           }
+                     *         ],
+                     *         "message": "the request is not valid",
+                     *         "type": "invalid_input"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    create_ai_account: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AiAccountCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountPublic"];
+                };
+            };
+            /** @description Missing, invalid or revoked API key (or webhook signature). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [],
+                     *         "message": "missing API key: send 'Authorization: Bearer <key>'",
+                     *         "type": "unauthenticated"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The API key's scope does not allow this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [],
+                     *         "message": "this API key's scope is 'read': this needs a key of scope 'write'",
+                     *         "type": "forbidden"
                      *       }
                      *     }
                      */
@@ -4391,6 +5080,231 @@ export interface operations {
             };
         };
     };
+    list_bulk_operations: {
+        parameters: {
+            query?: {
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkListPublic"];
+                };
+            };
+            /** @description Missing, invalid or revoked API key (or webhook signature). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [],
+                     *         "message": "missing API key: send 'Authorization: Bearer <key>'",
+                     *         "type": "unauthenticated"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The input is not valid; `details` names every field at fault. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [
+                     *           {
+                     *             "code": "missing",
+                     *             "message": "Field required",
+                     *             "path": [
+                     *               "body",
+                     *               "name"
+                     *             ]
+                     *           }
+                     *         ],
+                     *         "message": "the request is not valid",
+                     *         "type": "invalid_input"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many failed attempts from this address; `Retry-After` says when to try again. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [],
+                     *         "message": "too many failed authentications from this address: try again in 42 s",
+                     *         "type": "too_many_requests"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Temporal or the database does not answer; retry later. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [],
+                     *         "message": "Temporal is not reachable at 127.0.0.1:7233",
+                     *         "type": "service_unavailable"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    get_bulk_operation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                operation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkPublic"];
+                };
+            };
+            /** @description Missing, invalid or revoked API key (or webhook signature). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [],
+                     *         "message": "missing API key: send 'Authorization: Bearer <key>'",
+                     *         "type": "unauthenticated"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such resource in the caller's organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [],
+                     *         "message": "workflow 'wf_0123' not found",
+                     *         "type": "not_found"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The input is not valid; `details` names every field at fault. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [
+                     *           {
+                     *             "code": "missing",
+                     *             "message": "Field required",
+                     *             "path": [
+                     *               "body",
+                     *               "name"
+                     *             ]
+                     *           }
+                     *         ],
+                     *         "message": "the request is not valid",
+                     *         "type": "invalid_input"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many failed attempts from this address; `Retry-After` says when to try again. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [],
+                     *         "message": "too many failed authentications from this address: try again in 42 s",
+                     *         "type": "too_many_requests"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Temporal or the database does not answer; retry later. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [],
+                     *         "message": "Temporal is not reachable at 127.0.0.1:7233",
+                     *         "type": "service_unavailable"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     preview_expression: {
         parameters: {
             query?: never;
@@ -5483,6 +6397,8 @@ export interface operations {
     list_runs: {
         parameters: {
             query?: {
+                page_size?: number;
+                page_token?: string | null;
                 workflow_id?: string | null;
                 status?: components["schemas"]["RunStatus"] | null;
                 /** @description What started the runs; `sub_workflow`: child runs of a parent. */
@@ -5491,8 +6407,6 @@ export interface operations {
                 started_after?: string | null;
                 /** @description ISO 8601 with a time zone, exclusive. */
                 started_before?: string | null;
-                page_size?: number;
-                page_token?: string | null;
             };
             header?: never;
             path?: never;
@@ -5521,6 +6435,156 @@ export interface operations {
                      *         "details": [],
                      *         "message": "missing API key: send 'Authorization: Bearer <key>'",
                      *         "type": "unauthenticated"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The input is not valid; `details` names every field at fault. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [
+                     *           {
+                     *             "code": "missing",
+                     *             "message": "Field required",
+                     *             "path": [
+                     *               "body",
+                     *               "name"
+                     *             ]
+                     *           }
+                     *         ],
+                     *         "message": "the request is not valid",
+                     *         "type": "invalid_input"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many failed attempts from this address; `Retry-After` says when to try again. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [],
+                     *         "message": "too many failed authentications from this address: try again in 42 s",
+                     *         "type": "too_many_requests"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Temporal or the database does not answer; retry later. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [],
+                     *         "message": "Temporal is not reachable at 127.0.0.1:7233",
+                     *         "type": "service_unavailable"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    bulk_runs: {
+        parameters: {
+            query?: {
+                workflow_id?: string | null;
+                status?: components["schemas"]["RunStatus"] | null;
+                /** @description What started the runs; `sub_workflow`: child runs of a parent. */
+                trigger?: ("manual" | "schedule" | "webhook") | "sub_workflow" | null;
+                /** @description ISO 8601 with a time zone, inclusive. */
+                started_after?: string | null;
+                /** @description ISO 8601 with a time zone, exclusive. */
+                started_before?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BulkCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkPublic"];
+                };
+            };
+            /** @description Missing, invalid or revoked API key (or webhook signature). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [],
+                     *         "message": "missing API key: send 'Authorization: Bearer <key>'",
+                     *         "type": "unauthenticated"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The API key's scope does not allow this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [],
+                     *         "message": "this API key's scope is 'read': this needs a key of scope 'write'",
+                     *         "type": "forbidden"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The resource is not in a state that allows this. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [],
+                     *         "message": "run 'run_0123' has already ended",
+                     *         "type": "conflict"
                      *       }
                      *     }
                      */
@@ -6502,7 +7566,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["RunRerun"] | null;
+            };
+        };
         responses: {
             /** @description Successful Response */
             201: {
@@ -7291,7 +8359,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["WorkflowExport"];
+                "application/json": components["schemas"]["WorkflowImport"];
             };
         };
         responses: {
@@ -8733,7 +9801,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ScheduleAccepted"];
+                    "application/json": components["schemas"]["ScheduleBackfilled"];
                 };
             };
             /** @description Missing, invalid or revoked API key (or webhook signature). */
@@ -8891,7 +9959,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ScheduleAccepted"];
+                    "application/json": components["schemas"]["ScheduleTriggered"];
                 };
             };
             /** @description Missing, invalid or revoked API key (or webhook signature). */
@@ -9339,6 +10407,294 @@ export interface operations {
                      *         "details": [],
                      *         "message": "too many failed authentications from this address: try again in 42 s",
                      *         "type": "too_many_requests"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    diff_workflow_versions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workflow_id: string;
+                /** @description A version number. */
+                version: number;
+                /** @description A version number. */
+                other: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkflowVersionDiff"];
+                };
+            };
+            /** @description Missing, invalid or revoked API key (or webhook signature). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [],
+                     *         "message": "missing API key: send 'Authorization: Bearer <key>'",
+                     *         "type": "unauthenticated"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such resource in the caller's organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [],
+                     *         "message": "workflow 'wf_0123' not found",
+                     *         "type": "not_found"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The resource is not in a state that allows this. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [],
+                     *         "message": "run 'run_0123' has already ended",
+                     *         "type": "conflict"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The input is not valid; `details` names every field at fault. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [
+                     *           {
+                     *             "code": "missing",
+                     *             "message": "Field required",
+                     *             "path": [
+                     *               "body",
+                     *               "name"
+                     *             ]
+                     *           }
+                     *         ],
+                     *         "message": "the request is not valid",
+                     *         "type": "invalid_input"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many failed attempts from this address; `Retry-After` says when to try again. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [],
+                     *         "message": "too many failed authentications from this address: try again in 42 s",
+                     *         "type": "too_many_requests"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    restore_workflow_version: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workflow_id: string;
+                /** @description A version number. */
+                version: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["VersionRestore"] | null;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkflowPublic"];
+                };
+            };
+            /** @description Missing, invalid or revoked API key (or webhook signature). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [],
+                     *         "message": "missing API key: send 'Authorization: Bearer <key>'",
+                     *         "type": "unauthenticated"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The API key's scope does not allow this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [],
+                     *         "message": "this API key's scope is 'read': this needs a key of scope 'write'",
+                     *         "type": "forbidden"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such resource in the caller's organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [],
+                     *         "message": "workflow 'wf_0123' not found",
+                     *         "type": "not_found"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The resource is not in a state that allows this. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [],
+                     *         "message": "run 'run_0123' has already ended",
+                     *         "type": "conflict"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The input is not valid; `details` names every field at fault. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [
+                     *           {
+                     *             "code": "missing",
+                     *             "message": "Field required",
+                     *             "path": [
+                     *               "body",
+                     *               "name"
+                     *             ]
+                     *           }
+                     *         ],
+                     *         "message": "the request is not valid",
+                     *         "type": "invalid_input"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many failed attempts from this address; `Retry-After` says when to try again. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [],
+                     *         "message": "too many failed authentications from this address: try again in 42 s",
+                     *         "type": "too_many_requests"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Temporal or the database does not answer; retry later. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [],
+                     *         "message": "Temporal is not reachable at 127.0.0.1:7233",
+                     *         "type": "service_unavailable"
                      *       }
                      *     }
                      */
