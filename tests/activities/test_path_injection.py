@@ -19,6 +19,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from temporalio.exceptions import ApplicationError
 
+from activities.ai.actions import AiActivities
 from activities.base import parse_parameters
 from activities.instagram.actions import InstagramActivities
 from activities.paths import path_segment
@@ -26,14 +27,22 @@ from activities.services import ActionServices
 from activities.x.actions import XActivities
 from app.catalog import CATALOG
 from app.language.node_type import Parameters
+from app.vault.credentials import AI_BASE_URL_FIELD
 from emulator.config import EmulatorConfig
 from emulator.record import Exchange
 from emulator.testing import EmulatorHandle
-from tests.activities.support import Attempts, action, connect_emulated, new_account
+from tests.activities.support import (
+    Attempts,
+    action,
+    connect_emulated,
+    new_account,
+    new_organization,
+)
 
 IMAGE = "https://cdn.example.com/photo.jpg"
 VIDEO = "https://cdn.example.com/clip.mp4"
 MEDIA_ID = "17895695668004550"
+AI_KEY = "sk-test-path-injection-0000"
 
 VALID: dict[str, list[dict[str, Any]]] = {
     "x.post": [
@@ -53,6 +62,10 @@ VALID: dict[str, list[dict[str, Any]]] = {
         {"target": "media", "media_id": MEDIA_ID, "metrics": ["reach"]},
         {"target": "account", "metrics": ["reach"], "period": "day"},
     ],
+    "ai.generate": [
+        {"model": "gpt-4o-mini", "system": "Be brief.", "prompt": "hello", "schema_name": "answer"},
+        {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]},
+    ],
 }
 """Valid parameters of every platform action, with every string field each takes set.
 `http.request` is not here: its URL is the user's own, and its credential is bound to hosts."""
@@ -66,6 +79,12 @@ FREE_TEXT = {
     ("instagram.publish", "cover_url"),
     ("instagram.publish", "items", "*", "image_url"),
     ("instagram.publish", "items", "*", "video_url"),
+    # The provider's URL is the account's; everything a node says goes in the request's body.
+    ("ai.generate", "model"),
+    ("ai.generate", "system"),
+    ("ai.generate", "prompt"),
+    ("ai.generate", "schema_name"),
+    ("ai.generate", "messages", "*", "content"),
 }
 """Fields that take any text (within their limits): sent in request bodies, never in a path."""
 
@@ -80,6 +99,7 @@ ROUTES: dict[str, set[str]] = {
         "GET /v21.0/{}/media", "GET /v21.0/me",
     },
     "instagram.insights": {"GET /v21.0/{}/insights", "GET /v21.0/me"},
+    "ai.generate": {"POST /v1/chat/completions"},
 }  # fmt: skip
 """The routes each action may call; `{}` is one id, whatever it holds once decoded."""
 QUERY_NAMES = {
@@ -215,12 +235,15 @@ def on_routes(exchange: Exchange, routes: set[str]) -> bool:
 class Platforms:
     def __init__(
         self, emulator: EmulatorHandle, services: ActionServices, organization: str,
-        x: str, ig: str,
+        x: str, ig: str, ai: str,
     ) -> None:  # fmt: skip
         self.emulator = emulator
         self.organization = organization
-        self.accounts = {"x": x, "instagram": ig}
-        self.activities = {"x": XActivities(services), "instagram": InstagramActivities(services)}
+        self.accounts = {"x": x, "instagram": ig, "ai": ai}
+        self.activities: dict[str, Any] = {
+            "x": XActivities(services), "instagram": InstagramActivities(services),
+            "ai": AiActivities(services),
+        }  # fmt: skip
 
     async def run(self, node_type: str, parameters: dict[str, Any]) -> ApplicationError | None:
         platform, name = node_type.split(".")
@@ -235,14 +258,19 @@ class Platforms:
 
 
 @pytest.fixture
-async def platforms(
-    emulator: EmulatorHandle, services: ActionServices, organization: str
-) -> Platforms:
+async def platforms(emulator: EmulatorHandle, services: ActionServices) -> Platforms:
+    # Private networks allowed: the emulated AI provider is on loopback, as a local server is.
+    organization = await new_organization(services.database, private_networks=True)
     emulator.reset(EmulatorConfig(instagram_polls_in_progress=0))
     x = emulator.add_x_user("ada", name="Ada Lovelace")
     instagram = emulator.add_instagram_user("ada.makes")
     x_account, instagram_account = await connect_emulated(services, organization, x, instagram)
-    return Platforms(emulator, services, organization, x_account, instagram_account)
+    emulator.add_ai_key(AI_KEY)
+    ai_account = await new_account(
+        services, organization_id=organization, platform="ai", kind="openai",  # type: ignore[arg-type]
+        secret={"api_key": AI_KEY, AI_BASE_URL_FIELD: f"{emulator.url}/v1"},
+    )  # fmt: skip
+    return Platforms(emulator, services, organization, x_account, instagram_account, ai_account)
 
 
 @pytest.mark.parametrize("node_type", sorted(VALID))

@@ -12,6 +12,7 @@ from temporalio.testing import ActivityEnvironment
 from app.contract.failed_runs import FailedRun, FailedRunError
 from app.db.engine import Database
 from app.services.error_workflows import ErrorWorkflows
+from app.services.runs.starting import new_run_id
 from tests.conftest import ApiHarness
 from tests.utils.api import (
     FAILING_GRAPH,
@@ -167,7 +168,8 @@ async def test_a_retried_notice_starts_the_error_run_once(api: ApiHarness) -> No
     failed = FailedRun(
         organization_id=api.organization_id,
         error_workflow_id=handler,
-        run_id="run_retried0notice0000000",
+        # Its own id: both databases' tests share one Temporal server, where ids are unique.
+        run_id=new_run_id(),
         workflow_id=failing,
         workflow_version=1,
         trigger="manual",
