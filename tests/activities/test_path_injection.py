@@ -267,7 +267,7 @@ async def platforms(emulator: EmulatorHandle, services: ActionServices) -> Platf
     x_account, instagram_account = await connect_emulated(services, organization, x, instagram)
     emulator.add_ai_key(AI_KEY)
     ai_account = await new_account(
-        services, organization_id=organization, platform="ai", kind="openai",  # type: ignore[arg-type]
+        services, organization_id=organization, platform="ai", kind="openai",
         secret={"api_key": AI_KEY, AI_BASE_URL_FIELD: f"{emulator.url}/v1"},
     )  # fmt: skip
     return Platforms(emulator, services, organization, x_account, instagram_account, ai_account)
