@@ -1,6 +1,6 @@
-"""Administrative commands: `python -m app.cli COMMAND` (migrate, create-org, list-orgs,
-create-key, list-keys, revoke-key, private-networks, reencrypt). Keys are printed once, when
-they are created.
+"""Administrative commands: `python -m app.cli COMMAND` (migrate, temporal-setup,
+worker-health, create-org, list-orgs, create-key, list-keys, revoke-key, private-networks,
+reencrypt). Keys are printed once, when they are created.
 
 Some settings are the operator's alone: letting an organization's `http.request` nodes reach
 private networks opens the operator's internal network to whoever holds an API key of that
@@ -11,7 +11,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+import time
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from pathlib import Path
 
 from pydantic import TypeAdapter, ValidationError
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -29,6 +32,11 @@ from app.store.organizations import (
 )
 from app.vault import Vault
 from app.vault.rotation import reencrypt_all
+from temporal.client import TemporalConnection, connect
+from temporal.setup import SetupRefused, set_up
+
+WORKER_HEALTH_MAX_AGE_SECONDS = 30.0
+"""How stale the worker's health file may be: it is touched every 5 s while Temporal answers."""
 
 
 async def _in_session(settings: Settings, work: Callable[[AsyncSession], Awaitable[int]]) -> int:
@@ -156,6 +164,13 @@ def parser() -> argparse.ArgumentParser:
     main = argparse.ArgumentParser(prog="python -m app.cli")
     commands = main.add_subparsers(dest="command", required=True)
     commands.add_parser("migrate", help="apply database migrations")
+    commands.add_parser(
+        "temporal-setup",
+        help="register the Temporal namespace (if missing) and the runs' search attributes",
+    )
+    commands.add_parser(
+        "worker-health", help="exit 0 if the worker's health file (WORKER_HEALTH_FILE) is fresh"
+    )
     org = commands.add_parser("create-org", help="create an organization and its first API key")
     org.add_argument("name")
     commands.add_parser("list-orgs", help="list organizations")
@@ -189,10 +204,45 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     settings = get_settings()
+    if args.command == "temporal-setup":
+        return asyncio.run(_temporal_setup(settings))
+    if args.command == "worker-health":
+        return _worker_health(settings)
     upgrade(settings.resolved_database_url)
     if args.command == "migrate":
         return 0
     return asyncio.run(_in_session(settings, _commands(args, settings)))
+
+
+async def _temporal_setup(settings: Settings) -> int:
+    connection = TemporalConnection.from_settings(settings)
+    try:
+        client = await asyncio.wait_for(connect(connection), timeout=30)
+        done = await set_up(client, timedelta(days=settings.temporal_namespace_retention_days))
+    except SetupRefused as refused:
+        print(refused, file=sys.stderr)
+        return 2
+    except (RuntimeError, TimeoutError) as error:
+        print(f"Temporal at {connection.target} did not answer: {error}", file=sys.stderr)
+        return 1
+    for line in done:
+        print(line)
+    return 0
+
+
+def _worker_health(settings: Settings) -> int:
+    if not settings.worker_health_file:
+        print("WORKER_HEALTH_FILE is not set: the worker keeps no health file", file=sys.stderr)
+        return 2
+    try:
+        age = time.time() - Path(settings.worker_health_file).stat().st_mtime
+    except OSError:
+        print("the worker has not reached Temporal yet", file=sys.stderr)
+        return 1
+    if age > WORKER_HEALTH_MAX_AGE_SECONDS:
+        print(f"the worker last reached Temporal {age:.0f} s ago", file=sys.stderr)
+        return 1
+    return 0
 
 
 if __name__ == "__main__":

@@ -16,10 +16,12 @@ import socket
 import subprocess
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
 from pydantic import ValidationError
+from temporalio.client import Client
 
 from app import sandbox_mode as sandbox
 from app.db.migrate import upgrade
@@ -28,7 +30,8 @@ from app.services.first_organization import ensure_first_organization
 from app.settings import PROJECT_ROOT, Settings, get_settings
 from app.supervision import Child, Supervisor
 from temporal import dev_server
-from temporal.client import connect
+from temporal.client import TemporalConnection, connect
+from temporal.setup import SetupRefused, set_up
 
 STOP_TIMEOUT_SECONDS = 40.0
 TEMPORAL_START_SECONDS = 60.0
@@ -70,19 +73,28 @@ def _spawn(args: list[str], log_file: Path) -> subprocess.Popen[bytes]:
     )
 
 
-async def _wait_for_temporal(target: str, namespace: str) -> None:
+async def _wait_for_temporal(connection: TemporalConnection) -> Client:
     try:
         async with asyncio.timeout(TEMPORAL_START_SECONDS):
             while True:
                 try:
-                    await connect(target, namespace)
-                    return
+                    return await connect(connection)
                 except RuntimeError:
                     await asyncio.sleep(0.3)
     except TimeoutError:
         raise LaunchError(
-            f"Temporal did not answer at {target} within {TEMPORAL_START_SECONDS:.0f} s"
+            f"Temporal did not answer at {connection.target} within {TEMPORAL_START_SECONDS:.0f} s"
         ) from None
+
+
+async def _set_up_existing_temporal(settings: Settings) -> None:
+    """A server of your own gets what the embedded one is started with: the namespace and our
+    search attributes (`python -m app.cli temporal-setup`, which a deployment runs once)."""
+    client = await _wait_for_temporal(TemporalConnection.from_settings(settings))
+    try:
+        await set_up(client, timedelta(days=settings.temporal_namespace_retention_days))
+    except SetupRefused as refused:
+        print(f"warning: {refused}", flush=True)
 
 
 def _wait_for_api(url: str, processes: dict[str, subprocess.Popen[bytes]], timeout: float) -> None:
@@ -131,7 +143,7 @@ def launch(settings: Settings) -> int:
     signal.signal(signal.SIGTERM, _interrupt)
     try:
         if settings.temporal_address:
-            asyncio.run(_wait_for_temporal(settings.temporal_target, settings.temporal_namespace))
+            asyncio.run(_set_up_existing_temporal(settings))
         prepared: list[sandbox.Sandbox] = []
         for child in _children(settings, prepared):
             supervisor.start(child)
@@ -173,7 +185,7 @@ def _children(settings: Settings, prepared: list[sandbox.Sandbox]) -> list[Child
         config = dev_server_config(settings)
 
         def temporal_answers() -> None:
-            asyncio.run(_wait_for_temporal(settings.temporal_target, settings.temporal_namespace))
+            asyncio.run(_wait_for_temporal(TemporalConnection.from_settings(settings)))
 
         children.append(
             Child("temporal", lambda: dev_server.start(config, logs / "temporal.log"),

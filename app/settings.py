@@ -110,6 +110,43 @@ class Settings(BaseSettings):
     temporal_namespace: str = "default"
     temporal_task_queue: str = "flowhold"
 
+    temporal_tls: bool = False
+    """Connect to Temporal over TLS (implied by a client certificate or an API key)."""
+
+    temporal_tls_ca_file: str = ""
+    """PEM file of the certificate authority that signed the server's certificate; empty:
+    the system's roots."""
+
+    temporal_tls_cert_file: str = ""
+    """PEM client certificate for mTLS (Temporal Cloud's certificate authentication), with
+    `TEMPORAL_TLS_KEY_FILE`."""
+
+    temporal_tls_key_file: str = ""
+    """PEM private key of `TEMPORAL_TLS_CERT_FILE`."""
+
+    temporal_tls_server_name: str = Field(default="", max_length=253)
+    """The name the server's certificate must carry, when it is not the address's host."""
+
+    temporal_api_key: str = ""
+    """API key for Temporal Cloud (sent as a bearer token, over TLS); never logged."""
+
+    temporal_namespace_retention_days: int = Field(default=7, ge=1, le=3650)
+    """How long Temporal keeps a finished run's history, for the namespace that
+    `python -m app.cli temporal-setup` creates (an existing namespace keeps its own)."""
+
+    payload_encryption: bool = False
+    """Encrypt every input, output and state the engine hands to Temporal with the vault's
+    keys (AES-256-GCM), so nothing sits in Temporal in the clear; the API's codec endpoint
+    shows them to the Temporal UI (README, Operating)."""
+
+    payload_codec_token: str = ""
+    """Bearer token the codec endpoint (`/codec/decode`) requires; empty: the endpoint is
+    off. Give it to the Temporal UI's users through your proxy or SSO, never to API clients."""
+
+    worker_health_file: str = ""
+    """A file the worker touches every few seconds while Temporal answers it; a health check
+    reads its age (`python -m app.cli worker-health`). Empty: none."""
+
     temporal_port: int = Field(default=7233, ge=1, le=65535)
     """gRPC port of the embedded Temporal dev server."""
 
@@ -228,6 +265,14 @@ class Settings(BaseSettings):
                 )
         return value
 
+    @model_validator(mode="after")
+    def _client_certificate_comes_with_its_key(self) -> Settings:
+        if bool(self.temporal_tls_cert_file) != bool(self.temporal_tls_key_file):
+            raise ValueError(
+                "TEMPORAL_TLS_CERT_FILE and TEMPORAL_TLS_KEY_FILE go together: set both or neither"
+            )
+        return self
+
     @field_validator("temporal_sqlite_pragmas")
     @classmethod
     def _sqlite_pragmas_are_known(cls, value: str) -> str:
@@ -321,6 +366,15 @@ class Settings(BaseSettings):
     @property
     def temporal_target(self) -> str:
         return self.temporal_address or f"127.0.0.1:{self.temporal_port}"
+
+    @property
+    def temporal_uses_tls(self) -> bool:
+        return bool(
+            self.temporal_tls
+            or self.temporal_tls_cert_file
+            or self.temporal_tls_ca_file
+            or self.temporal_api_key
+        )
 
     @property
     def oauth_redirect_base(self) -> str:

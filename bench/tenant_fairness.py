@@ -46,7 +46,7 @@ from activities.registry import action_services_from_settings
 from app.catalog import CATALOG
 from app.contract import search_attributes
 from app.settings import WORKER_ACTIVITY_SLOTS, WORKER_WORKFLOW_TASK_SLOTS, Settings
-from temporal.client import connect
+from temporal.client import connect, local
 from temporal.fairness import EAGER_ACTIVITIES_DYNAMIC_CONFIG, dynamic_config_flags, run_priority
 from temporal.worker import build_worker
 from tests.utils.compiling import compile_workflow
@@ -106,7 +106,7 @@ def worker_process(target: str, namespace: str, workflow_slots: int, activity_sl
     """The worker, alone in its process as in production; runs until killed."""
 
     async def run() -> None:
-        client = await connect(target, namespace)
+        client = await connect(local(target, namespace))
         services = action_services_from_settings(
             Settings(environment="test", http_allow_private_networks=True)
         )

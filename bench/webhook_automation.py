@@ -48,7 +48,7 @@ from temporalio.client import Client
 
 from app.settings import PROJECT_ROOT, Settings
 from emulator.serving import free_port, serve
-from temporal.client import connect
+from temporal.client import connect, local
 
 ROLES = ("temporal", "worker", "api")
 _TICKS = os.sysconf("SC_CLK_TCK")
@@ -235,7 +235,7 @@ async def prepare(stack: Stack, target: str) -> Hook:
     return Hook(
         url=secret.json()["url"],
         secret=secret.json()["secret"],
-        temporal=await connect(stack.temporal, "default"),
+        temporal=await connect(local(stack.temporal)),
     )
 
 

@@ -44,7 +44,7 @@ from activities.registry import action_services_from_settings
 from app.contract import search_attributes
 from app.settings import Settings
 from bench.tenant_fairness import run_input
-from temporal.client import connect
+from temporal.client import connect, local
 from temporal.fairness import dynamic_config_flags
 from temporal.worker import build_worker
 from tests.utils.servers import serve
@@ -161,7 +161,7 @@ def _profile_threads(path: Path) -> Callable[[], None]:
 
 async def serve_worker(address: str, task_queue: str, config: str, profile: Path | None) -> None:
     dump = _profile_threads(profile) if profile else None
-    client = await connect(address, "default")
+    client = await connect(local(address))
     services = action_services_from_settings(
         Settings(environment="test", http_allow_private_networks=True)
     )

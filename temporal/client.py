@@ -1,48 +1,100 @@
-"""Connecting to Temporal with the engine's data converter, and registering search attributes."""
+"""Connecting to Temporal (plain, TLS, mTLS or an API key) with the engine's data converter."""
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 
-from temporalio.api.enums.v1 import IndexedValueType
-from temporalio.api.operatorservice.v1 import (
-    AddSearchAttributesRequest,
-    ListSearchAttributesRequest,
-)
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.converter import DataConverter, PayloadCodec
+from temporalio.service import TLSConfig
 
-from app.contract import search_attributes
+from app.settings import Settings
+from app.vault import parse_keys
+from temporal.payload_codec import VaultPayloadCodec
 
 
-async def connect(target: str, namespace: str) -> Client:
-    """A client whose payloads are pydantic-aware JSON (plans and states are pydantic models)."""
-    return await Client.connect(target, namespace=namespace, data_converter=pydantic_data_converter)
+@dataclass(frozen=True)
+class TemporalConnection:
+    """Where Temporal is and how to reach it: plain for the embedded server, TLS with a CA, a
+    client certificate (mTLS) or an API key for a cluster or Temporal Cloud; and the codec
+    that encrypts payloads, if any."""
 
+    target: str
+    namespace: str
+    tls: TLSConfig | bool = False
+    api_key: str | None = field(default=None, repr=False)
+    codec: PayloadCodec | None = None
 
-async def register_search_attributes(client: Client) -> None:
-    """Add any of our search attributes the server does not know yet (idempotent)."""
-    known = await client.operator_service.list_search_attributes(
-        ListSearchAttributesRequest(namespace=client.namespace)
-    )
-    missing = {
-        key.name: IndexedValueType.ValueType(key.indexed_value_type.value)
-        for key in search_attributes.ALL
-        if key.name not in known.custom_attributes
-    }
-    if missing:
-        await client.operator_service.add_search_attributes(
-            AddSearchAttributesRequest(namespace=client.namespace, search_attributes=missing)
+    @classmethod
+    def from_settings(cls, settings: Settings) -> TemporalConnection:
+        """The connection the settings describe; ValueError naming a certificate file that
+        cannot be read."""
+        tls: TLSConfig | bool = False
+        if settings.temporal_uses_tls:
+            tls = TLSConfig(
+                server_root_ca_cert=_pem(settings.temporal_tls_ca_file, "TEMPORAL_TLS_CA_FILE"),
+                client_cert=_pem(settings.temporal_tls_cert_file, "TEMPORAL_TLS_CERT_FILE"),
+                client_private_key=_pem(settings.temporal_tls_key_file, "TEMPORAL_TLS_KEY_FILE"),
+                domain=settings.temporal_tls_server_name or None,
+            )
+        codec = (
+            VaultPayloadCodec(parse_keys(settings.vault_keys))
+            if settings.payload_encryption
+            else None
         )
+        return cls(
+            target=settings.temporal_target,
+            namespace=settings.temporal_namespace,
+            tls=tls,
+            api_key=settings.temporal_api_key or None,
+            codec=codec,
+        )
+
+
+def _pem(path: str, setting: str) -> bytes | None:
+    if not path:
+        return None
+    try:
+        return Path(path).read_bytes()
+    except OSError as error:
+        raise ValueError(f"{setting}: cannot read {path!r} ({error.strerror})") from None
+
+
+def data_converter(codec: PayloadCodec | None = None) -> DataConverter:
+    """Pydantic-aware JSON (plans and states are pydantic models), encrypted by `codec` if given."""
+    if codec is None:
+        return pydantic_data_converter
+    return dataclasses.replace(pydantic_data_converter, payload_codec=codec)
+
+
+async def connect(connection: TemporalConnection) -> Client:
+    """A client for `connection`, with the engine's data converter."""
+    return await Client.connect(
+        connection.target,
+        namespace=connection.namespace,
+        tls=connection.tls,
+        api_key=connection.api_key,
+        data_converter=data_converter(connection.codec),
+    )
+
+
+def local(target: str, namespace: str = "default") -> TemporalConnection:
+    """A plain connection to a server on this machine (the embedded one, tests, benchmarks)."""
+    return TemporalConnection(target=target, namespace=namespace)
 
 
 class LazyClient:
     """Connects on first use and keeps the connection, so the API starts while Temporal is down."""
 
-    def __init__(self, target: str, namespace: str) -> None:
-        self.target = target
-        self.namespace = namespace
+    def __init__(self, connection: TemporalConnection) -> None:
+        self.connection = connection
+        self.target = connection.target
+        self.namespace = connection.namespace
         self._client: Client | None = None
         self._lock = asyncio.Lock()
 
@@ -50,9 +102,7 @@ class LazyClient:
         if self._client is None:
             async with self._lock:
                 if self._client is None:
-                    self._client = await asyncio.wait_for(
-                        connect(self.target, self.namespace), timeout=5
-                    )
+                    self._client = await asyncio.wait_for(connect(self.connection), timeout=5)
         return self._client
 
     async def check(self) -> None:

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from temporalio.client import Client
+from temporalio.service import RPCError
 from temporalio.worker import Worker, WorkflowRunner
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
@@ -22,7 +25,8 @@ from app.settings import (
     Settings,
     get_settings,
 )
-from temporal.client import connect, register_search_attributes
+from temporal.client import TemporalConnection, connect
+from temporal.setup import missing_search_attributes
 from workflows.interpreter import FlowRunWorkflow
 
 EngineActivities = Callable[[ActionServices, str], Sequence[Callable[..., Any]]]
@@ -88,8 +92,8 @@ def build_worker(
 
 async def run_worker(settings: Settings, engine_activities: EngineActivities | None = None) -> None:
     """Poll until SIGTERM or SIGINT, then drain: running activities get the grace period."""
-    client = await connect(settings.temporal_target, settings.temporal_namespace)
-    await register_search_attributes(client)
+    client = await connect(TemporalConnection.from_settings(settings))
+    await _report_missing_search_attributes(client)
     plugins.report(registry.PLUGINS)
     services = action_services_from_settings(settings)
     worker = build_worker(
@@ -105,7 +109,7 @@ async def run_worker(settings: Settings, engine_activities: EngineActivities | N
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
-    async with worker:
+    async with worker, _health_file(client, settings.worker_health_file):
         log.info(
             "worker polling task queue %r on %s", settings.temporal_task_queue, client.namespace
         )
@@ -113,3 +117,48 @@ async def run_worker(settings: Settings, engine_activities: EngineActivities | N
         log.info("worker draining")
     await services.close()
     log.info("worker stopped")
+
+
+async def _report_missing_search_attributes(client: Client) -> None:
+    """Say at start what `temporal-setup` has not done: runs could not be started or listed."""
+    try:
+        missing = await missing_search_attributes(client)
+    except RPCError:
+        return  # where the operator API is closed (Temporal Cloud), nothing can be read here
+    if missing:
+        log.error(
+            "namespace %r lacks the search attributes %s: run 'python -m app.cli "
+            "temporal-setup'; until then runs cannot start",
+            client.namespace,
+            ", ".join(missing),
+        )
+
+
+HEALTH_BEAT_SECONDS = 5.0
+
+
+@contextlib.asynccontextmanager
+async def _health_file(client: Client, path: str) -> AsyncIterator[None]:
+    """Touch `path` every few seconds while Temporal answers, for a container's health check
+    (`python -m app.cli worker-health`); nothing when `path` is empty."""
+    if not path:
+        yield
+        return
+
+    async def beat() -> None:
+        target = Path(path)
+        while True:
+            try:
+                await client.service_client.check_health(timeout=timedelta(seconds=3))
+                await asyncio.to_thread(target.touch)
+            except (RPCError, OSError) as error:
+                log.warning("worker health: %s", error)
+            await asyncio.sleep(HEALTH_BEAT_SECONDS)
+
+    task = asyncio.create_task(beat())
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from app.launcher import _wait_for_temporal, dev_server_config
 from app.settings import Settings
+from temporal.client import TemporalConnection
 from temporal import dev_server
 from tests.utils.servers import free_port
 
@@ -72,7 +73,7 @@ def test_the_server_keeps_its_file_as_the_setting_says(
     )
     server = dev_server.start(dev_server_config(settings), tmp_path / "temporal.log")
     try:
-        asyncio.run(_wait_for_temporal(settings.temporal_target, settings.temporal_namespace))
+        asyncio.run(_wait_for_temporal(TemporalConnection.from_settings(settings)))
         assert journal_mode(tmp_path / "temporal.db") == mode
     finally:
         server.terminate()

@@ -38,7 +38,7 @@ from app.db.engine import Database
 from app.services.heavy_work import GRAPH_CHECKS
 from app.services.webhook_targets import DeliveryTargets
 from app.settings import Settings, get_settings
-from temporal.client import LazyClient
+from temporal.client import LazyClient, TemporalConnection
 
 DESCRIPTION = """
 A durable workflow engine: store workflows as graphs, run them on Temporal.
@@ -56,7 +56,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.settings = settings
         app.state.database = Database(settings.resolved_database_url, settings.database_pool)
-        app.state.temporal = LazyClient(settings.temporal_target, settings.temporal_namespace)
+        app.state.temporal = LazyClient(TemporalConnection.from_settings(settings))
         report_plugins()
         # What is loaded by now lives as long as the process (modules, the catalog, models):
         # out of the collector's sight, its full passes walk only what requests make.
