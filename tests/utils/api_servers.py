@@ -25,6 +25,7 @@ from activities.registry import action_services_from_settings
 from app.api.main import create_app
 from app.services.error_workflows import engine_activities
 from app.settings import Settings
+from temporal.client import TemporalConnection, connect
 from temporal.worker import build_worker
 from tests.utils.databases import fresh_database
 from tests.utils.factories import new_organization
@@ -91,10 +92,16 @@ async def running_api(
     target = temporal_env.client.service_client.config.target_host
     resolved = make_settings(database_url, target, task_queue, tmp, **settings)
     services = action_services_from_settings(resolved)
+    # A worker encrypts and decrypts payloads as the API does, or neither could read the other.
+    worker_client = (
+        await connect(TemporalConnection.from_settings(resolved))
+        if resolved.payload_encryption
+        else temporal_env.client
+    )
     try:
         async with (
             build_worker(
-                temporal_env.client,
+                worker_client,
                 task_queue,
                 services=services,
                 graceful_shutdown=SHUTDOWN_GRACE,
