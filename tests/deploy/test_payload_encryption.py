@@ -15,7 +15,7 @@ from tests.utils.api import create_workflow, start_run, wait_for_end
 from tests.utils.api_servers import SharedApis, organization_on
 from tests.utils.servers import http_client
 
-CODEC_TOKEN = "codec-token-for-the-temporal-ui-0123456789"  # noqa: S105
+CODEC_TOKEN = "codec-token-for-the-temporal-ui-0123456789"
 MARKER = "plaintext-marker-4d1c"
 
 
