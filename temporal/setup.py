@@ -31,6 +31,9 @@ REFUSED = (
     RPCStatusCode.UNAUTHENTICATED,
 )
 
+NEW_NAMESPACE_SECONDS = 60.0
+"""How long a namespace just registered may take to reach every service's cache."""
+
 _CLI_TYPES = {
     SearchAttributeIndexedValueType.KEYWORD: "Keyword",
     SearchAttributeIndexedValueType.INT: "Int",
@@ -81,7 +84,7 @@ async def ensure_namespace(client: Client, retention: timedelta) -> bool:
 
 async def _until_namespace_answers(client: Client) -> None:
     # A cluster's frontends learn a new namespace from their cache, refreshed every few seconds.
-    async with asyncio.timeout(60):
+    async with asyncio.timeout(NEW_NAMESPACE_SECONDS):
         while True:
             try:
                 await client.workflow_service.describe_namespace(
@@ -103,24 +106,38 @@ async def missing_search_attributes(client: Client) -> list[str]:
 
 
 async def ensure_search_attributes(client: Client) -> list[str]:
-    """Add any of our search attributes the namespace lacks (idempotent); the names added."""
+    """Add any of our search attributes the namespace lacks (idempotent); the names added.
+
+    A namespace just registered is not yet in every service's cache: its search attributes
+    are retried until it is (a minute at most)."""
     try:
-        missing = await missing_search_attributes(client)
-        if missing:
-            await client.operator_service.add_search_attributes(
-                AddSearchAttributesRequest(
-                    namespace=client.namespace,
-                    search_attributes={
-                        key.name: IndexedValueType.ValueType(key.indexed_value_type.value)
-                        for key in search_attributes.ALL
-                        if key.name in missing
-                    },
-                )
-            )
+        async with asyncio.timeout(NEW_NAMESPACE_SECONDS):
+            while True:
+                try:
+                    return await _add_missing_search_attributes(client)
+                except RPCError as error:
+                    if error.status != RPCStatusCode.NOT_FOUND:
+                        raise
+                await asyncio.sleep(1)
     except RPCError as error:
         if error.status in REFUSED:
             raise SetupRefused(search_attribute_instructions(client.namespace)) from None
         raise
+
+
+async def _add_missing_search_attributes(client: Client) -> list[str]:
+    missing = await missing_search_attributes(client)
+    if missing:
+        await client.operator_service.add_search_attributes(
+            AddSearchAttributesRequest(
+                namespace=client.namespace,
+                search_attributes={
+                    key.name: IndexedValueType.ValueType(key.indexed_value_type.value)
+                    for key in search_attributes.ALL
+                    if key.name in missing
+                },
+            )
+        )
     return missing
 
 
