@@ -1,6 +1,6 @@
 """Administrative commands: `python -m app.cli COMMAND` (migrate, temporal-setup,
-worker-health, create-org, list-orgs, create-key, list-keys, revoke-key, private-networks,
-reencrypt). Keys are printed once, when they are created.
+worker-health, sandbox-setup, create-org, list-orgs, create-key, list-keys, revoke-key,
+private-networks, reencrypt). Keys are printed once, when they are created.
 
 Some settings are the operator's alone: letting an organization's `http.request` nodes reach
 private networks opens the operator's internal network to whoever holds an API key of that
@@ -19,10 +19,12 @@ from pathlib import Path
 from pydantic import TypeAdapter, ValidationError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app import sandbox_mode as sandbox
 from app.api.schemas import Person
 from app.db.engine import Database
 from app.db.migrate import upgrade
-from app.errors import NotFoundError
+from app.errors import LaunchError, NotFoundError
+from app.services.first_organization import ensure_first_organization
 from app.settings import Settings, get_settings
 from app.store.api_keys import SCOPES, Scope, create_key, list_keys, revoke_key
 from app.store.organizations import (
@@ -169,6 +171,10 @@ def parser() -> argparse.ArgumentParser:
         help="register the Temporal namespace (if missing) and the runs' search attributes",
     )
     commands.add_parser(
+        "sandbox-setup",
+        help="sandbox mode: connect the emulator's demo accounts (and make a first organization)",
+    )
+    commands.add_parser(
         "worker-health", help="exit 0 if the worker's health file (WORKER_HEALTH_FILE) is fresh"
     )
     org = commands.add_parser("create-org", help="create an organization and its first API key")
@@ -211,6 +217,8 @@ def main(argv: list[str] | None = None) -> int:
     upgrade(settings.resolved_database_url)
     if args.command == "migrate":
         return 0
+    if args.command == "sandbox-setup":
+        return asyncio.run(_sandbox_setup(settings))
     return asyncio.run(_in_session(settings, _commands(args, settings)))
 
 
@@ -227,6 +235,23 @@ async def _temporal_setup(settings: Settings) -> int:
         return 1
     for line in done:
         print(line)
+    return 0
+
+
+async def _sandbox_setup(settings: Settings) -> int:
+    if not settings.sandbox:
+        print("SANDBOX is not true: nothing to set up", file=sys.stderr)
+        return 2
+    first_key = await ensure_first_organization(settings)
+    try:
+        prepared = await sandbox.prepare(settings)
+    except LaunchError as error:
+        print(error, file=sys.stderr)
+        return 1
+    for platform, name, account_id in prepared.accounts:
+        print(f"{platform:<10} {name:<32} {account_id}")
+    if first_key:
+        print(f"Created the first organization. Its API key (shown once): {first_key}")
     return 0
 
 

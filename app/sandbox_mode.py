@@ -43,7 +43,7 @@ class Sandbox:
 
 
 def emulator_url(settings: Settings) -> str:
-    return f"http://127.0.0.1:{settings.sandbox_port}"
+    return settings.sandbox_url
 
 
 def start_emulator(settings: Settings, log_file: Path) -> subprocess.Popen[bytes]:

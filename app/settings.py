@@ -226,6 +226,10 @@ class Settings(BaseSettings):
     run` starts), whatever the X and Instagram settings say; the OAuth client is the
     sandbox's. Every process (API, worker, launcher) derives this from the settings alone."""
 
+    sandbox_host: str = Field(default="127.0.0.1", max_length=253, pattern=r"^[A-Za-z0-9.\-]+$")
+    """Host of the platform emulator in sandbox mode: `make run` starts it on this machine;
+    in the compose file it is the `emulator` service."""
+
     sandbox_port: int = Field(default=8900, ge=1, le=65535)
     """Port of the platform emulator in sandbox mode."""
 
@@ -327,13 +331,17 @@ class Settings(BaseSettings):
         """In sandbox mode, nothing may reach the real platforms: their URLs and the OAuth
         client are the emulator's, whatever else is configured."""
         if self.sandbox:
-            emulator = f"http://127.0.0.1:{self.sandbox_port}"
+            emulator = self.sandbox_url
             self.x_api_base_url = emulator
             self.x_authorize_url = f"{emulator}/i/oauth2/authorize"
             self.x_client_id = SANDBOX_X_CLIENT_ID
             self.x_client_secret = self.sandbox_client_secret
             self.instagram_api_base_url = emulator
         return self
+
+    @property
+    def sandbox_url(self) -> str:
+        return f"http://{self.sandbox_host}:{self.sandbox_port}"
 
     @property
     def sandbox_client_secret(self) -> str:
