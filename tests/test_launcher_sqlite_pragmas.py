@@ -12,8 +12,8 @@ from pydantic import ValidationError
 
 from app.launcher import _wait_for_temporal, dev_server_config
 from app.settings import Settings
-from temporal.client import TemporalConnection
 from temporal import dev_server
+from temporal.client import TemporalConnection
 from tests.utils.servers import free_port
 
 
