@@ -13,6 +13,7 @@ import tweepy
 
 from activities.x.read_nodes import XReadParameters
 from activities.x.session import XSession
+from app.contract.failures import FailureType
 
 Page = Callable[[tweepy.Client, str | None], dict[str, Any]]
 """One page of a read: the client and the pagination token (None for the first page)."""
@@ -36,6 +37,10 @@ async def read_pages(session: XSession, params: XReadParameters, page: Page) -> 
     token = params.pagination_token
     for _ in range(params.max_pages):
         answer = await session.call(lambda client, token=token: page(client, token))  # type: ignore[misc]
+        if "meta" not in answer and answer.get("errors"):
+            # X answers 200 with only `errors` for a user that does not exist.
+            detail = answer["errors"][0].get("detail") or "X found nothing to read"
+            raise FailureType.XNotFound.error(f"X: {detail}")
         items.extend(_item(post) for post in answer.get("data") or ())
         token = (answer.get("meta") or {}).get("next_token")
         if not token:
