@@ -206,7 +206,7 @@ async def test_a_bad_source_fails_with_what_is_wrong(
 ) -> None:
     if "url" in parameters:
         parameters = {"url": media_server + parameters["url"]}
-    error = await x.fails("x.upload_media", **parameters)
+    error = await x.fails("x.upload_media", None, **parameters)
     assert error.type == failure
     assert words in error.message
     assert error.non_retryable == (failure != "NetworkError")
