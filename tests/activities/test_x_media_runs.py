@@ -6,6 +6,7 @@ and a spent rate-limit window waited out."""
 from __future__ import annotations
 
 import base64
+import logging
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
@@ -71,17 +72,19 @@ async def test_an_image_from_a_url_is_posted_once_though_the_answer_was_lost(
 
 
 async def test_a_video_from_the_runs_data_is_processed_and_posted_once_without_text(
-    platforms: Platforms,
+    platforms: Platforms, caplog: pytest.LogCaptureFixture
 ) -> None:
     platforms.emulator.fail_next("POST", "/2/tweets", network=True, when="after")
-    handle = await platforms.start(
-        platforms.x_node(
-            "upload", "x.upload_media", data="{{ trigger.video }}", media_type="video/mp4"
-        ),
-        platforms.x_node("post", "x.post", media_ids=["{{ nodes.upload.media_id }}"]),
-        payload={"video": base64.b64encode(VIDEO).decode()},
-    )
-    state = await handle.result()
+    with caplog.at_level(logging.DEBUG):
+        handle = await platforms.start(
+            platforms.x_node(
+                "upload", "x.upload_media", data="{{ trigger.video }}", media_type="video/mp4"
+            ),
+            platforms.x_node("post", "x.post", media_ids=["{{ nodes.upload.media_id }}"]),
+            payload={"video": base64.b64encode(VIDEO).decode()},
+        )
+        state = await handle.result()
+    await platforms.assert_no_secret_in_history_or_logs(handle, caplog.text)
     assert state.status == "succeeded", state
     media_id = state.nodes["upload"].output["media_id"]
     assert state.nodes["upload"].output["media_key"] == f"7_{media_id}"
