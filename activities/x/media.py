@@ -63,7 +63,7 @@ def _json(response: Any) -> dict[str, Any]:
 
 def _data(body: dict[str, Any]) -> dict[str, Any]:
     data = body.get("data")
-    if not isinstance(data, dict) or ("id" not in data and not data):
+    if not isinstance(data, dict) or "id" not in data:
         raise FailureType.XRefused.error("X answered the upload without its media")
     return data
 
@@ -130,9 +130,12 @@ async def _go_on(
     max_wait: timedelta,
 ) -> dict[str, Any]:
     media_id = path_segment(state.media_id, "media_id")
+    if state.finalized:
+        # Finalized by the last attempt: X is processing it, or has.
+        return await _processed(session, media_id, await _status(session, media_id), max_wait)
     total = len(media.content)
     segments = (total + SEGMENT_BYTES - 1) // SEGMENT_BYTES
-    while not state.finalized and state.segments < segments:
+    while state.segments < segments:
         start = state.segments * SEGMENT_BYTES
         chunk = base64.b64encode(media.content[start : start + SEGMENT_BYTES]).decode("ascii")
         body = {"media": chunk, "segment_index": state.segments}
@@ -174,11 +177,15 @@ async def _processed(
                 f"X was still processing media {media_id} after {max_wait}: raise max_wait"
             )
         await asyncio.sleep(wait)
-        status = await session.call(
-            lambda client: _json(
-                client.request(
-                    "GET", "/2/media/upload", params={"command": "STATUS", "media_id": media_id}
-                )
+        data = await _status(session, media_id)
+
+
+async def _status(session: XSession, media_id: str) -> dict[str, Any]:
+    status = await session.call(
+        lambda client: _json(
+            client.request(
+                "GET", "/2/media/upload", params={"command": "STATUS", "media_id": media_id}
             )
         )
-        data = _data(status)
+    )
+    return _data(status)

@@ -170,6 +170,19 @@ async def test_a_retry_resumes_after_the_segments_x_has(x: X) -> None:
     assert x.emulator.state.x.uploads[media_id].received == len(VIDEO)
 
 
+async def test_a_retry_after_finalizing_only_asks_how_processing_goes(x: X) -> None:
+    x.emulator.fail_next("GET", "/2/media/upload", status=503)
+    attempts = Attempts()
+    error = await x.fails("x.upload_media", attempts, data=b64(GIF), media_type="image/gif")
+    assert error.type == "XServerError"
+    output = await x.run("x.upload_media", attempts, data=b64(GIF), media_type="image/gif")
+    media_id = output["media_id"]
+    assert len(x.emulator.requests("POST", "/2/media/upload/initialize")) == 1
+    assert len(x.emulator.requests("POST", f"/2/media/upload/{media_id}/append")) == 1
+    assert len(x.emulator.requests("POST", f"/2/media/upload/{media_id}/finalize")) == 1
+    assert x.emulator.state.x.uploads[media_id].state == "succeeded"
+
+
 async def test_a_video_x_cannot_process_fails_for_good(
     emulator: EmulatorHandle, services: ActionServices, trusting_organization: str
 ) -> None:
