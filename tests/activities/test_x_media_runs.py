@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import base64
 import logging
+import sys
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from pathlib import Path
 
 import httpx
 import pytest
 from fastapi import FastAPI, Response
+from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from emulator import record
@@ -25,6 +28,19 @@ platforms = test_platform_runs.platforms
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
 VIDEO = b"\x00\x00\x00\x18ftypmp42" + b"\x07" * 4000
+
+
+@pytest.fixture(scope="module")
+async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
+    """A time-skipping server of this module's own, whose clock only the skips made here
+    moved: the session's may be years ahead after other modules' runs, past the time X ids
+    (milliseconds since 2010, shifted 22 bits) fit in 19 digits."""
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=str(Path(sys.executable).parent / "temporal-test-server"),
+        data_converter=pydantic_data_converter,
+    )
+    yield env
+    await env.shutdown()
 
 
 @pytest.fixture(autouse=True)
