@@ -177,3 +177,13 @@ async def test_an_unknown_user_fails_for_good(reader: Reader) -> None:
     error = await reader.fails("x.mentions", user_id="42")
     assert (error.type, error.non_retryable) == ("XNotFound", True)
     assert "Could not find user with id: [42]" in error.message
+
+
+async def test_recent_search_pages_with_its_next_token(reader: Reader) -> None:
+    ids = [await reader.post(reader.grace, f"#paging number {n}") for n in range(15)]
+    output = await reader.read("x.search_recent", query="#paging", max_results=10, max_pages=3)
+    assert [item["id"] for item in output["items"]] == list(reversed(ids))
+    assert (output["next_token"], output["result_count"]) == (None, 15)
+    searches = reader.emulator.requests("GET", "/2/tweets/search/recent")
+    assert len(searches) == 2
+    assert "next_token=" in searches[1].target
