@@ -112,7 +112,7 @@ async def _connect(
                 display_name=f"@{x['username']} (sandbox)", kind="oauth2",
                 secret={"access_token": x["access_token"], "refresh_token": x["refresh_token"]},
                 external_id=x["user_id"], expires_at=datetime.fromisoformat(x["expires_at"]),
-                scopes=["tweet.read", "tweet.write", "users.read", "offline.access"],
+                scopes=["tweet.read", "tweet.write", "users.read", "offline.access", "media.write"],
             )  # fmt: skip
             instagram_account = await connect_account(
                 session, vault, organization_id=first.id, platform="instagram",

@@ -19,6 +19,7 @@ from emulator import (
     instagram_insights,
     meta_errors,
     x_api,
+    x_media,
     x_oauth,
     x_problems,
 )
@@ -170,6 +171,7 @@ def create_app(config: EmulatorConfig | None = None) -> FastAPI:
     app.include_router(control_meta_api.router)
     app.include_router(x_oauth.router)
     app.include_router(x_api.router)
+    app.include_router(x_media.router)
     app.include_router(instagram.router)
     app.include_router(instagram_insights.router)
     app.include_router(ai.router)

@@ -15,8 +15,31 @@ DELETE_POST = "DELETE /2/tweets/:id"
 GET_POST = "GET /2/tweets/:id"
 GET_ME = "GET /2/users/me"
 USER_POSTS = "GET /2/users/:id/tweets"
-X_ENDPOINTS = (CREATE_POST, DELETE_POST, GET_POST, GET_ME, USER_POSTS)
+USER_MENTIONS = "GET /2/users/:id/mentions"
+SEARCH_RECENT = "GET /2/tweets/search/recent"
+MEDIA_UPLOAD = "POST /2/media/upload"
+"""Every command of an upload (one-shot, initialize, append, finalize) counts here."""
+MEDIA_STATUS = "GET /2/media/upload"
+X_ENDPOINTS = (
+    CREATE_POST,
+    DELETE_POST,
+    GET_POST,
+    GET_ME,
+    USER_POSTS,
+    USER_MENTIONS,
+    SEARCH_RECENT,
+    MEDIA_UPLOAD,
+    MEDIA_STATUS,
+)
 """The rate-limited X endpoints, named as X's rate-limit table names them."""
+
+TWEET_IMAGE = "tweet_image"
+TWEET_GIF = "tweet_gif"
+TWEET_VIDEO = "tweet_video"
+MEDIA_LIMITS = MappingProxyType(
+    {TWEET_IMAGE: 5 * 1024 * 1024, TWEET_GIF: 15 * 1024 * 1024, TWEET_VIDEO: 512 * 1024 * 1024}
+)
+"""The largest file of each media category X takes for posts, in bytes."""
 
 
 @dataclass(frozen=True)
@@ -33,15 +56,16 @@ class XTier:
     """Length of the rate-limit window of every endpoint."""
 
 
-def _limits(post: int, delete: int, get: int, me: int, timeline: int) -> Mapping[str, int]:
-    return MappingProxyType(dict(zip(X_ENDPOINTS, (post, delete, get, me, timeline), strict=True)))
+def _limits(*per_endpoint: int) -> Mapping[str, int]:
+    return MappingProxyType(dict(zip(X_ENDPOINTS, per_endpoint, strict=True)))
 
 
 # Post caps are X's published ones (17 a day on Free, 100 a day per user on Basic, 100 per
-# 15 minutes on Pro); the read limits approximate X's table, which changes often.
-FREE = XTier("free", _limits(17, 17, 1, 25, 1), posts_per_24_hours=17)
-BASIC = XTier("basic", _limits(100, 5, 15, 75, 5), posts_per_24_hours=100)
-PRO = XTier("pro", _limits(100, 50, 900, 75, 900), posts_per_24_hours=10_000)
+# 15 minutes on Pro); the read and media limits approximate X's table, which changes often.
+# Columns: post, delete, get, me, timeline, mentions, search, media upload, media status.
+FREE = XTier("free", _limits(17, 17, 1, 25, 1, 1, 1, 17, 17), posts_per_24_hours=17)
+BASIC = XTier("basic", _limits(100, 5, 15, 75, 5, 10, 60, 500, 500), posts_per_24_hours=100)
+PRO = XTier("pro", _limits(100, 50, 900, 75, 900, 300, 300, 5000, 5000), posts_per_24_hours=10_000)
 TIERS = MappingProxyType({tier.name: tier for tier in (FREE, BASIC, PRO)})
 
 SANDBOX_CLIENT_ID = "flowhold-sandbox"
@@ -73,6 +97,16 @@ class EmulatorConfig:
     posting twice."""
     x_max_post_length: int = 280
     """Longest text of a post, in characters."""
+    x_media_limits: Mapping[str, int] = field(default_factory=lambda: dict(MEDIA_LIMITS))
+    """Largest file per media category (`tweet_image`, `tweet_gif`, `tweet_video`), in bytes."""
+    x_media_segment_bytes: int = 5 * 1024 * 1024
+    """Largest chunk one APPEND of a chunked upload takes, in bytes (decoded)."""
+    x_video_polls_in_progress: int = 1
+    """How many STATUS reads of a finalized video answer `in_progress` before `succeeded`."""
+    x_media_fails_processing: bool = False
+    """Video processing ends `failed` (X's answer to a file it cannot transcode)."""
+    x_media_ttl: timedelta = timedelta(hours=24)
+    """How long an uploaded media id can be attached to a post."""
     instagram_token_ttl: timedelta = timedelta(days=60)
     """Lifetime of long-lived Instagram tokens (also after a refresh)."""
     instagram_polls_in_progress: int = 1

@@ -12,6 +12,7 @@ from typing import Any
 # the platform issues them (token endpoint, refresh), not when a test adds them.
 X_POST_CREATED = "x.post.created"
 X_POST_DELETED = "x.post.deleted"
+X_MEDIA_UPLOADED = "x.media.uploaded"
 X_TOKEN_ISSUED = "x.token.issued"
 X_TOKEN_ROTATED = "x.token.rotated"
 X_TOKEN_REVOKED = "x.token.revoked"

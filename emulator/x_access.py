@@ -9,7 +9,17 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import JSONResponse
 
-from emulator.config import CREATE_POST, DELETE_POST, GET_ME, GET_POST, USER_POSTS
+from emulator.config import (
+    CREATE_POST,
+    DELETE_POST,
+    GET_ME,
+    GET_POST,
+    MEDIA_STATUS,
+    MEDIA_UPLOAD,
+    SEARCH_RECENT,
+    USER_MENTIONS,
+    USER_POSTS,
+)
 from emulator.state import EmulatorState, emulator_of, keep_headers
 from emulator.x_problems import TOO_MANY_REQUESTS, UNAUTHORIZED, XProblem, about_blank
 from emulator.x_state import AccessToken, XUser
@@ -20,6 +30,10 @@ REQUIRED_SCOPES = {
     GET_POST: frozenset({"tweet.read", "users.read"}),
     GET_ME: frozenset({"tweet.read", "users.read"}),
     USER_POSTS: frozenset({"tweet.read", "users.read"}),
+    USER_MENTIONS: frozenset({"tweet.read", "users.read"}),
+    SEARCH_RECENT: frozenset({"tweet.read", "users.read"}),
+    MEDIA_UPLOAD: frozenset({"media.write"}),
+    MEDIA_STATUS: frozenset({"media.write"}),
 }
 """The OAuth 2.0 scopes each endpoint needs, as the spec's `security` lists them."""
 

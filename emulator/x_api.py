@@ -1,18 +1,27 @@
-"""X API v2 endpoints the engine calls: create, delete and read posts, the caller's account and
-a user's timeline, as documented by x-api-v2.openapi.json and as the live API behaves."""
+"""X API v2 endpoints the engine calls: create, delete and read posts, the caller's account, a
+user's timeline and mentions, and recent search, as documented by x-api-v2.openapi.json and as
+the live API behaves."""
 
 from __future__ import annotations
 
 import base64
 import json
 import re
-from collections.abc import Mapping
-from datetime import datetime
+from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
 from fastapi import APIRouter, Request, Response
 
-from emulator.config import CREATE_POST, DELETE_POST, GET_ME, GET_POST, USER_POSTS
+from emulator.config import (
+    CREATE_POST,
+    DELETE_POST,
+    GET_ME,
+    GET_POST,
+    SEARCH_RECENT,
+    USER_MENTIONS,
+    USER_POSTS,
+)
 from emulator.params import number
 from emulator.x_access import XCall, admit
 from emulator.x_problems import (
@@ -39,19 +48,13 @@ router = APIRouter()
 _ID = re.compile(r"[0-9]{1,19}")
 _FIELD_PARAMETERS = {"tweet.fields", "post.fields", "user.fields", "expansions"}
 _LOOKUP_PARAMETERS = _FIELD_PARAMETERS | {"media.fields", "poll.fields", "place.fields"}
+_PAGING = {"max_results", "pagination_token", "since_id", "until_id", "start_time", "end_time"}
 QUERY_PARAMETERS = {
     GET_ME: _FIELD_PARAMETERS,
     GET_POST: _LOOKUP_PARAMETERS,
-    USER_POSTS: _LOOKUP_PARAMETERS
-    | {
-        "max_results",
-        "pagination_token",
-        "since_id",
-        "until_id",
-        "start_time",
-        "end_time",
-        "exclude",
-    },
+    USER_POSTS: _LOOKUP_PARAMETERS | _PAGING | {"exclude"},
+    USER_MENTIONS: _LOOKUP_PARAMETERS | _PAGING,
+    SEARCH_RECENT: _LOOKUP_PARAMETERS | _PAGING | {"query", "next_token", "sort_order"},
 }
 """The query parameters of each read: the spec's, and `tweet.fields`, the live API's name of
 `post.fields`. Others are refused, as X refuses them."""
@@ -104,7 +107,8 @@ def _answer(call: XCall, body: dict[str, Any], posts: list[Post], fields: Fields
 
     `expansions=author_id` adds the authors under `includes.users`; other expansions are
     accepted and add nothing (the emulator has no media, polls or places to expand)."""
-    rendered = [post_json(post, fields.posts, call.user.id) for post in posts]
+    x = call.state.x
+    rendered = [post_json(post, fields.posts, call.user.id, x.media_key) for post in posts]
     if rendered:
         body["data"] = rendered if "meta" in body else rendered[0]
     if "author_id" in fields.expansions and posts:
@@ -155,7 +159,7 @@ def _new_post(call: XCall, body: dict[str, Any]) -> Post:
         raise XProblem(400, invalid_request("A post needs text or media.", {"text": [text]}))
     if len(text) > x.config.x_max_post_length:
         raise XProblem(403, about_blank(403, "Your Tweet text is too long."))
-    if any(x.media.get(media_id) != call.user.id for media_id in media_ids):
+    if not all(x.attachable(media_id, call.user.id) for media_id in media_ids):
         raise XProblem(
             400,
             invalid_request("Your media IDs are invalid.", {"media.media_ids": list(media_ids)}),
@@ -225,14 +229,69 @@ async def get_me(request: Request) -> Response:
 
 @router.get("/2/users/{user_id}/tweets")
 async def user_posts(user_id: str, request: Request) -> Response:
+    """The user's posts, newest first."""
     call, fields = _reading(request, USER_POSTS)
     query = dict(request.query_params)
     _check_id("id", user_id)
     if user_id not in call.state.x.users:
         return call.answer({"errors": [not_found("user", "id", user_id)]})
-    posts = _timeline(call, user_id, query)
-    size = _max_results(query)
-    page, rest = posts[:size], posts[size:]
+    excluded = requested(query, ("exclude",), frozenset({"replies", "retweets"}))
+    posts = [
+        post
+        for post in call.state.x.posts_by(user_id)
+        if not ("replies" in excluded and post.reply_to is not None)
+    ]
+    return _page(call, fields, query, posts)
+
+
+@router.get("/2/users/{user_id}/mentions")
+async def user_mentions(user_id: str, request: Request) -> Response:
+    """Posts that mention the user by @username, anyone's, newest first."""
+    call, fields = _reading(request, USER_MENTIONS)
+    query = dict(request.query_params)
+    _check_id("id", user_id)
+    user = call.state.x.users.get(user_id)
+    if user is None:
+        return call.answer({"errors": [not_found("user", "id", user_id)]})
+    mention = re.compile(rf"(?<!\w)@{re.escape(user.username)}(?!\w)", re.IGNORECASE)
+    posts = [post for post in call.state.x.all_posts() if mention.search(post.text)]
+    return _page(call, fields, query, posts)
+
+
+SEARCH_WINDOW = timedelta(days=7)
+"""Recent search covers the last seven days."""
+
+
+@router.get("/2/tweets/search/recent")
+async def search_recent(request: Request) -> Response:
+    """Posts of the last seven days that match `query`, newest first."""
+    call, fields = _reading(request, SEARCH_RECENT)
+    query = dict(request.query_params)
+    matches = search_query(query.get("query"), call.state.x.users)
+    oldest = call.state.x.clock.now() - SEARCH_WINDOW
+    start = _moment(query, "start_time")
+    if start is not None and start < oldest:
+        message = (
+            f"Invalid 'start_time':'{query['start_time']}'. 'start_time' must be on or after "
+            f"{oldest.strftime('%Y-%m-%dT%H:%MZ')}"
+        )
+        raise _invalid("start_time", query["start_time"], message)
+    if "next_token" in query and "pagination_token" not in query:
+        query["pagination_token"] = query["next_token"]
+    posts = [
+        post for post in call.state.x.all_posts() if post.created_at >= oldest and matches(post)
+    ]
+    return _page(call, fields, query, posts, smallest_page=10)
+
+
+def _page(
+    call: XCall, fields: Fields, query: Mapping[str, str], posts: list[Post],
+    smallest_page: int = 5,
+) -> Response:  # fmt: skip
+    """One page of `posts` (newest first) as the query chooses, with X's `meta`."""
+    chosen = _filtered(posts, query)
+    size = _max_results(query, smallest_page)
+    page, rest = chosen[:size], chosen[size:]
     meta: dict[str, Any] = {"result_count": len(page)}
     if page:
         meta |= {"newest_id": page[0].id, "oldest_id": page[-1].id}
@@ -241,31 +300,68 @@ async def user_posts(user_id: str, request: Request) -> Response:
     return _answer(call, {"meta": meta}, page, fields)
 
 
-def _timeline(call: XCall, user_id: str, query: Mapping[str, str]) -> list[Post]:
-    """The user's posts, newest first, filtered as the query says."""
+def _filtered(posts: list[Post], query: Mapping[str, str]) -> list[Post]:
+    """The posts the paging parameters let through."""
     since_id = _check_id("since_id", query["since_id"]) if "since_id" in query else None
     until_id = _check_id("until_id", query["until_id"]) if "until_id" in query else None
     start = _moment(query, "start_time")
     end = _moment(query, "end_time")
     before = _read_page_token(query["pagination_token"]) if "pagination_token" in query else None
-    excluded = requested(query, ("exclude",), frozenset({"replies", "retweets"}))
     return [
         post
-        for post in call.state.x.posts_by(user_id)
+        for post in posts
         if (since_id is None or int(post.id) > int(since_id))
         and (until_id is None or int(post.id) < int(until_id))
         and (before is None or int(post.id) < before)
         and (start is None or post.created_at >= start)
         and (end is None or post.created_at <= end)
-        and not ("replies" in excluded and post.reply_to is not None)
     ]
 
 
-def _max_results(query: Mapping[str, str]) -> int:
+_TERM = re.compile(r'(-?)("[^"]*"|\S+)')
+MAX_QUERY_LENGTH = 512
+"""Recent search's query length on the Basic and Pro tiers (the spec allows 4096)."""
+
+
+def search_query(raw: str | None, users: Mapping[str, Any]) -> Callable[[Post], bool]:
+    """A subset of X's search language: terms that must all match (case-insensitive), quoted
+    phrases, `from:user`, `@user`, `#tag`, `-term` to exclude. Other operators are refused."""
+    if raw is None or not raw.strip():
+        raise _invalid("query", raw or "", "The `query` query parameter can not be empty")
+    if len(raw) > MAX_QUERY_LENGTH:
+        message = f"The `query` query parameter value is longer than {MAX_QUERY_LENGTH} characters"
+        raise _invalid("query", raw, message)
+    tests: list[tuple[bool, Callable[[Post], bool]]] = []
+    for negated, term in _TERM.findall(raw):
+        tests.append((negated == "-", _term(term, raw, users)))
+    return lambda post: all(test(post) != negated for negated, test in tests)
+
+
+def _term(term: str, raw: str, users: Mapping[str, Any]) -> Callable[[Post], bool]:
+    if term.startswith('"'):
+        phrase = term.strip('"').lower()
+        return lambda post: phrase in post.text.lower()
+    name, colon, value = term.partition(":")
+    if colon and name == "from":
+        author = value.removeprefix("@").lower()
+        ids = {user_id for user_id, user in users.items() if user.username.lower() == author}
+        return lambda post: post.author_id in ids
+    if colon and name not in ("http", "https"):
+        message = f"The `{name}:` operator is not supported by the Flowhold emulator"
+        raise _invalid("query", raw, message)
+    if term.upper() == "OR" or term.startswith("("):
+        raise _invalid("query", raw, "`OR` and groups are not supported by the Flowhold emulator")
+    word = re.compile(rf"(?<!\w){re.escape(term)}(?!\w)", re.IGNORECASE)
+    return lambda post: word.search(post.text) is not None
+
+
+def _max_results(query: Mapping[str, str], smallest: int = 5) -> int:
     raw = query.get("max_results", "10")
     size = number(raw)
-    if size is None or not 5 <= size <= 100:
-        message = f"The `max_results` query parameter value [{raw}] is not between 5 and 100"
+    if size is None or not smallest <= size <= 100:
+        message = (
+            f"The `max_results` query parameter value [{raw}] is not between {smallest} and 100"
+        )
         raise _invalid("max_results", raw, message)
     return size
 

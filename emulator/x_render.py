@@ -75,7 +75,11 @@ def timestamp(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
-def post_json(post: Post, fields: set[str], viewer_id: str) -> dict[str, Any]:
+def post_json(
+    post: Post, fields: set[str], viewer_id: str, media_key: Callable[[str], str] | None = None
+) -> dict[str, Any]:
+    """`media_key`: a media id's key (`3_<id>` for a photo, `7_` a video, `16_` a GIF)."""
+    key = media_key or (lambda media_id: f"3_{media_id}")
     data: dict[str, Any] = {
         "id": post.id,
         "text": post.text,
@@ -94,7 +98,7 @@ def post_json(post: Post, fields: set[str], viewer_id: str) -> dict[str, Any]:
         "edit_controls": lambda: _edit_controls(post),
         "entities": lambda: _entities(post.text),
         "attachments": lambda: (
-            {"media_keys": [f"3_{m}" for m in post.media_ids]} if post.media_ids else None
+            {"media_keys": [key(m) for m in post.media_ids]} if post.media_ids else None
         ),
         "referenced_tweets": lambda: _references(post),
     }

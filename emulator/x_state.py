@@ -11,7 +11,9 @@ from emulator.clock import Clock
 from emulator.config import EmulatorConfig
 from emulator.record import Record, SideEffect
 
-DEFAULT_SCOPES = frozenset({"tweet.read", "tweet.write", "users.read", "offline.access"})
+DEFAULT_SCOPES = frozenset(
+    {"tweet.read", "tweet.write", "users.read", "offline.access", "media.write"}
+)
 """The scopes a user or token added through the control API gets unless told otherwise."""
 
 PUBLIC_METRICS = (
@@ -63,6 +65,39 @@ class Post:
     reply_settings: str | None = None
     deleted_at: datetime | None = None
     metrics: dict[str, int] = field(default_factory=lambda: dict.fromkeys(PUBLIC_METRICS, 0))
+
+
+MEDIA_KEY_PREFIX = {"tweet_image": "3", "tweet_video": "7", "tweet_gif": "16"}
+"""X's media keys are `<type>_<media id>`: 3 a photo, 7 a video, 16 an animated GIF."""
+
+
+@dataclass
+class Upload:
+    """One media upload, one-shot or chunked, and where its processing stands."""
+
+    id: str
+    owner_id: str
+    media_type: str
+    category: str
+    total_bytes: int
+    expires_at: datetime
+    segments: dict[int, bytes] = field(default_factory=dict, repr=False)
+    state: str = "initialized"
+    """`initialized` (chunks may come), then `pending`, `in_progress`, `succeeded` or `failed`."""
+    polls_left: int = 0
+    """STATUS reads still to answer `in_progress`."""
+
+    @property
+    def media_key(self) -> str:
+        return f"{MEDIA_KEY_PREFIX.get(self.category, '3')}_{self.id}"
+
+    @property
+    def received(self) -> int:
+        return sum(len(chunk) for chunk in self.segments.values())
+
+    def head(self) -> bytes:
+        """The first bytes of the file, where its format shows."""
+        return b"".join(self.segments[index] for index in sorted(self.segments))[:16]
 
 
 @dataclass
@@ -119,6 +154,8 @@ class XState:
         self.posts: dict[str, Post] = {}
         self.media: dict[str, str] = {}
         """Uploaded media id to the id of the user who may attach it."""
+        self.uploads: dict[str, Upload] = {}
+        """Uploads through the media endpoints, by media id; ready ones are in `media` too."""
         self.access_tokens: dict[str, AccessToken] = {}
         self.refresh_tokens: dict[str, RefreshToken] = {}
         self.codes: dict[str, AuthorizationCode] = {}
@@ -149,6 +186,56 @@ class XState:
         media_id = self.ids.next()
         self.media[media_id] = user_id
         return media_id
+
+    def start_upload(
+        self, owner_id: str, *, media_type: str, category: str, total_bytes: int
+    ) -> Upload:
+        upload = Upload(
+            self.ids.next(), owner_id, media_type, category, total_bytes,
+            expires_at=self.clock.now() + self.config.x_media_ttl,
+        )  # fmt: skip
+        self.uploads[upload.id] = upload
+        return upload
+
+    def finish_upload(self, upload: Upload) -> None:
+        """The file is whole: images are ready at once, videos and GIFs are processed first
+        (read through STATUS)."""
+        if upload.category == "tweet_image":
+            self._ready(upload)
+            return
+        upload.state = "pending"
+        upload.polls_left = self.config.x_video_polls_in_progress
+
+    def poll_upload(self, upload: Upload) -> None:
+        """One STATUS read moves processing on."""
+        if upload.state not in ("pending", "in_progress"):
+            return
+        if upload.polls_left > 0:
+            upload.polls_left -= 1
+            upload.state = "in_progress"
+        elif self.config.x_media_fails_processing:
+            upload.state = "failed"
+        else:
+            self._ready(upload)
+
+    def _ready(self, upload: Upload) -> None:
+        upload.state = "succeeded"
+        self.media[upload.id] = upload.owner_id
+        self.effect(
+            kinds.X_MEDIA_UPLOADED, upload.id, owner_id=upload.owner_id,
+            media_type=upload.media_type, size=upload.received,
+        )  # fmt: skip
+
+    def attachable(self, media_id: str, user_id: str) -> bool:
+        """Whether `user_id` may attach this media now: theirs, processed, not expired."""
+        if self.media.get(media_id) != user_id:
+            return False
+        upload = self.uploads.get(media_id)
+        return upload is None or upload.expires_at > self.clock.now()
+
+    def media_key(self, media_id: str) -> str:
+        upload = self.uploads.get(media_id)
+        return upload.media_key if upload is not None else f"3_{media_id}"
 
     # Tokens
 
@@ -224,6 +311,11 @@ class XState:
             key=lambda post: int(post.id),
             reverse=True,
         )
+
+    def all_posts(self) -> list[Post]:
+        """Every live post, newest first."""
+        live = (post for post in self.posts.values() if post.deleted_at is None)
+        return sorted(live, key=lambda post: int(post.id), reverse=True)
 
     def duplicate_of(self, user_id: str, text: str) -> Post | None:
         """A live post of the user with the same text within the duplicate window."""

@@ -1,4 +1,5 @@
-"""The X activities: post, thread, delete, get a post, me. Errors map in `errors`."""
+"""The X activities: post, thread, delete, get a post, me, upload media, and the reads
+(mentions, a user's posts, recent search). Errors map in `errors`."""
 
 from __future__ import annotations
 
@@ -13,6 +14,9 @@ from activities.base import Progress, parse_parameters, platform_call
 from activities.paths import path_segment
 from activities.services import ActionServices
 from activities.x.errors import is_duplicate, x_failure_of
+from activities.x.media import upload
+from activities.x.media_nodes import XUploadMediaParameters
+from activities.x.media_source import media_file
 from activities.x.nodes import (
     PostContent,
     XDeleteParameters,
@@ -21,6 +25,12 @@ from activities.x.nodes import (
     XPostParameters,
     XThreadParameters,
 )
+from activities.x.read_nodes import (
+    XMentionsParameters,
+    XSearchRecentParameters,
+    XUserPostsParameters,
+)
+from activities.x.reads import paging, read_pages
 from activities.x.session import XSession
 from activities.x.timeline import EarlierAttempts, find_earlier_post
 from app.contract.actions import ActionInput
@@ -151,8 +161,80 @@ class XActivities:
     ) -> T:
         return await platform_call(body, failure=x_failure_of, progress=progress)
 
+    @activity.defn(name="x.upload_media")
+    async def upload_media(self, action: ActionInput) -> dict[str, Any]:
+        """Fetch or decode the file, upload it (in chunks for GIFs and videos) and wait for X
+        to process it. Each step goes out with the heartbeat, so a retry resumes."""
+        params = parse_parameters(XUploadMediaParameters, action)
+        session = self._session(action)
+        progress = Progress()
+
+        async def send() -> dict[str, Any]:
+            media = await media_file(params, self.services, action.organization_id)
+            return await upload(session, media, progress=progress, max_wait=params.max_wait)
+
+        return await self._mapped(send, progress)
+
+    @activity.defn(name="x.mentions")
+    async def mentions(self, action: ActionInput) -> dict[str, Any]:
+        """Posts mentioning a user (the account by default), newest first."""
+        params = parse_parameters(XMentionsParameters, action)
+        session = self._session(action)
+
+        async def read() -> dict[str, Any]:
+            user = path_segment(params.user_id or await session.user_id(), "user_id")
+            shared = paging(params)
+            return await read_pages(
+                session, params,
+                lambda client, token: client.get_users_mentions(
+                    user, pagination_token=token, **shared
+                ),
+            )  # fmt: skip
+
+        return await self._mapped(read)
+
+    @activity.defn(name="x.user_posts")
+    async def user_posts(self, action: ActionInput) -> dict[str, Any]:
+        """A user's posts (the account's by default), newest first."""
+        params = parse_parameters(XUserPostsParameters, action)
+        session = self._session(action)
+
+        async def read() -> dict[str, Any]:
+            user = path_segment(params.user_id or await session.user_id(), "user_id")
+            shared = paging(params)
+            if params.exclude:
+                shared["exclude"] = sorted(set(params.exclude))
+            return await read_pages(
+                session, params,
+                lambda client, token: client.get_users_tweets(
+                    user, pagination_token=token, **shared
+                ),
+            )  # fmt: skip
+
+        return await self._mapped(read)
+
+    @activity.defn(name="x.search_recent")
+    async def search_recent(self, action: ActionInput) -> dict[str, Any]:
+        """Posts of the last 7 days matching the query, newest first."""
+        params = parse_parameters(XSearchRecentParameters, action)
+        session = self._session(action)
+
+        async def read() -> dict[str, Any]:
+            shared = paging(params)
+            return await read_pages(
+                session, params,
+                lambda client, token: client.search_recent_tweets(
+                    params.query, next_token=token, **shared
+                ),
+            )  # fmt: skip
+
+        return await self._mapped(read)
+
     def all(self) -> list[Callable[..., Any]]:
-        return [self.post, self.thread, self.delete, self.get_post, self.me]
+        return [
+            self.post, self.thread, self.delete, self.get_post, self.me, self.upload_media,
+            self.mentions, self.user_posts, self.search_recent,
+        ]  # fmt: skip
 
 
 def _earlier_attempts(session: XSession) -> EarlierAttempts:
@@ -171,7 +253,10 @@ async def _create(
 ) -> dict[str, Any]:
     """Post `content`, unless an earlier attempt did already (see `timeline`)."""
     text = content.text if content.text.strip() else None
-    found = await earlier.find(text=text, reply_to=reply_to, quote_of=quote_post_id)
+    media_ids = tuple(content.media_ids)
+    found = await earlier.find(
+        text=content.text, media_ids=media_ids, reply_to=reply_to, quote_of=quote_post_id
+    )
     if found is not None:
         return found
     try:
@@ -188,11 +273,11 @@ async def _create(
     except tweepy.Forbidden as error:
         # Refused as duplicate on a retry: the timeline may have lagged behind our post.
         info = activity.info()
-        if not is_duplicate(error) or info.attempt == 1 or text is None:
+        if not is_duplicate(error) or info.attempt == 1:
             raise
         again = await find_earlier_post(
-            session, text=text, reply_to=reply_to, since=info.scheduled_time,
-            quote_of=quote_post_id,
+            session, text=content.text, media_ids=media_ids, reply_to=reply_to,
+            since=info.scheduled_time, quote_of=quote_post_id,
         )  # fmt: skip
         if again is None:
             raise

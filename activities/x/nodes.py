@@ -7,11 +7,19 @@ for POST /2/tweets, the `post.fields` parameter of GET /2/tweets/{id}).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import Annotated, Any, Literal, Self
 
 from pydantic import Field, model_validator
 
-from activities.base import action_node_type
+from activities.base import action_node_type, duration_plus
+from activities.x.media_nodes import UPLOAD_OUTPUT, XUploadMediaParameters
+from activities.x.read_nodes import (
+    READ_OUTPUT,
+    XMentionsParameters,
+    XSearchRecentParameters,
+    XUserPostsParameters,
+)
 from app.language.node_type import Parameters
 from app.language.parameter_validators import (
     Problems,
@@ -232,11 +240,11 @@ NODE_TYPES = (
         "x",
         "x.post",
         "Post to X",
-        "Publish a post on X, optionally as a reply, a quote or with media. Before a retry "
-        "posts again, it looks on the account's timeline for a post with the same text, "
-        "parent and quote made since the step started, and takes that one: the earlier "
-        "attempt may have posted without hearing back. A post without text (media only) "
-        "cannot be recognised this way, so a retry after a lost answer may post it twice.",
+        "Publish a post on X, optionally as a reply, a quote or with media (media ids from "
+        "x.upload_media). Before a retry posts again, it looks on the account's timeline for "
+        "a post with the same text, parent, quote and media made since the step started, and "
+        "takes that one: the earlier attempt may have posted without hearing back. Media make "
+        "a post without text recognisable too, so every post is made once.",
         XPostParameters,
         _POST_OUTPUT,
     ),
@@ -246,7 +254,7 @@ NODE_TYPES = (
         "Post a thread to X",
         "Publish several posts on X, each replying to the one before. A retry resumes after "
         "the posts already made, finding those whose answers were lost on the account's "
-        "timeline by text and parent (posts without text cannot be found this way).",
+        "timeline by text, parent and media.",
         XThreadParameters,
         _THREAD_OUTPUT,
     ),
@@ -273,5 +281,50 @@ NODE_TYPES = (
         "Read the id, name and username of the connected X account.",
         XMeParameters,
         _ME_OUTPUT,
+    ),
+    action_node_type(
+        "x",
+        "x.upload_media",
+        "Upload media to X",
+        "Upload an image, GIF or video for posts, fetched from a URL or given as base64 "
+        "data; output media_id goes to x.post's media_ids (within 24 hours). Images go in one "
+        "request; GIFs and videos in chunks, then the step waits (up to max_wait) for X to "
+        "process them. A retry resumes after the chunks X has. Limits: images 5 MB, GIFs "
+        "15 MB, videos 512 MB.",
+        XUploadMediaParameters,
+        UPLOAD_OUTPUT,
+        default_timeout=timedelta(minutes=20),
+        timeout_needed=duration_plus("max_wait", timedelta(minutes=10)),
+    ),
+    action_node_type(
+        "x",
+        "x.mentions",
+        "Read X mentions",
+        "Read posts that mention the account (or user_id), newest first. Output: `items` "
+        "(the posts), `newest_id` (pass it as since_id next time to read only newer ones), "
+        "`next_token` (more, further back), `result_count`. Reads at most max_pages pages.",
+        XMentionsParameters,
+        READ_OUTPUT,
+    ),
+    action_node_type(
+        "x",
+        "x.user_posts",
+        "Read X user's posts",
+        "Read the posts of the account (or user_id), newest first, optionally without replies "
+        "or reposts. Output: `items` (the posts), `newest_id` (pass it as since_id next time "
+        "to read only newer ones), `next_token` (more, further back), `result_count`. Reads "
+        "at most max_pages pages.",
+        XUserPostsParameters,
+        READ_OUTPUT,
+    ),
+    action_node_type(
+        "x",
+        "x.search_recent",
+        "Search recent X posts",
+        "Search the posts of the last 7 days, newest first. Output: `items` (the posts), "
+        "`newest_id` (pass it as since_id next time to read only newer ones), `next_token` "
+        "(more, further back), `result_count`. Reads at most max_pages pages.",
+        XSearchRecentParameters,
+        READ_OUTPUT,
     ),
 )

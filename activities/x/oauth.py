@@ -16,8 +16,8 @@ from activities.accounts.tokens import RefreshPolicy
 from activities.endpoints import PlatformEndpoints
 from activities.errors import ClientRejectedError, GrantRevokedError, PlatformRefusedError
 
-X_SCOPES = ("tweet.read", "tweet.write", "users.read", "offline.access")
-"""What our X actions need; `offline.access` brings the refresh token."""
+X_SCOPES = ("tweet.read", "tweet.write", "users.read", "offline.access", "media.write")
+"""What our X actions need; `offline.access` brings the refresh token, `media.write` uploads."""
 
 
 @dataclass(frozen=True)

@@ -2,9 +2,10 @@
 
 X has no idempotency key for POST /2/tweets, and its duplicate-content check is fuzzy and not
 promised. So a retry reads the account's recent timeline before it posts again, and takes a
-post made since the activity was first scheduled with the same text, parent and quoted post
-for its own. A post without text (media only) cannot be told apart this way and is posted
-again: its retry may duplicate it.
+post made since the activity was first scheduled with the same text, parent, quoted post and
+media for its own. Media make a post without text recognisable too: an uploaded media id is
+the account's alone and fresh for each upload, and the timeline names it in each post's
+`attachments.media_keys` (`<type>_<media id>`).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ CLOCK_SKEW = timedelta(minutes=2)
 PAGES = 3
 PAGE_SIZE = 100
 _URL = re.compile(r"https?://\S+")
+_TRAILING_LINK = re.compile(r"\s*https?://\S+\s*$")
 
 Post = dict[str, Any]
 
@@ -54,7 +56,7 @@ def _timeline_page(
             user,
             start_time=since,
             max_results=PAGE_SIZE,
-            tweet_fields=["created_at", "referenced_tweets"],
+            tweet_fields=["attachments", "created_at", "referenced_tweets"],
             pagination_token=token,
             user_auth=False,
         )
@@ -78,15 +80,33 @@ async def recent_posts(session: XSession, *, since: datetime) -> list[Post]:
     return posts
 
 
+def attached_media(post: Post) -> frozenset[str]:
+    """The ids of the media a post carries, from its media keys (`3_<id>`, `7_<id>`)."""
+    keys = (post.get("attachments") or {}).get("media_keys") or ()
+    return frozenset(str(key).rpartition("_")[2] for key in keys)
+
+
 def find_post(
-    posts: Sequence[Post], *, text: str, reply_to: str | None, quote_of: str | None = None
+    posts: Sequence[Post],
+    *,
+    text: str,
+    reply_to: str | None,
+    quote_of: str | None = None,
+    media_ids: Sequence[str] = (),
 ) -> Post | None:
-    """The newest of `posts` with this text, parent and quoted post, as an action's output."""
+    """The newest of `posts` with this text, parent, quoted post and media, as an action's
+    output."""
     for post in posts:
+        theirs = str(post.get("text", ""))
+        # X appends a link to the media to the text of a post that carries some.
         if (
-            same_text(text, str(post.get("text", "")))
+            (
+                same_text(text, theirs)
+                or (bool(media_ids) and same_text(text, _TRAILING_LINK.sub("", theirs)))
+            )
             and replies_to(post) == reply_to
             and _referenced(post, "quoted") == quote_of
+            and attached_media(post) == frozenset(media_ids)
         ):
             return {"id": str(post["id"]), "text": str(post["text"])}
     return None
@@ -107,13 +127,20 @@ class EarlierAttempts:
         self._posts: list[Post] | None = None
 
     async def find(
-        self, *, text: str | None, reply_to: str | None, quote_of: str | None = None
+        self,
+        *,
+        text: str,
+        reply_to: str | None,
+        quote_of: str | None = None,
+        media_ids: Sequence[str] = (),
     ) -> Post | None:
-        if not self._looking or text is None:
+        if not self._looking or not (text.strip() or media_ids):
             return None
         if self._posts is None:
             self._posts = await recent_posts(self._session, since=self._since)
-        return find_post(self._posts, text=text, reply_to=reply_to, quote_of=quote_of)
+        return find_post(
+            self._posts, text=text, reply_to=reply_to, quote_of=quote_of, media_ids=media_ids
+        )
 
     def posted(self) -> None:
         """This attempt made a post of its own."""
@@ -127,7 +154,8 @@ async def find_earlier_post(
     reply_to: str | None,
     since: datetime,
     quote_of: str | None = None,
+    media_ids: Sequence[str] = (),
 ) -> Post | None:
-    """The newest post of the account since `since` with this text and parent, if any."""
+    """The newest post of the account since `since` with this text, parent and media, if any."""
     posts = await recent_posts(session, since=since)
-    return find_post(posts, text=text, reply_to=reply_to, quote_of=quote_of)
+    return find_post(posts, text=text, reply_to=reply_to, quote_of=quote_of, media_ids=media_ids)

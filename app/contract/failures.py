@@ -100,7 +100,8 @@ class FailureType(StrEnum):
         "lasts, check the URL or the platform's status.",
     )  # fmt: skip
     Timeout = _Entry(
-        "Timeout", RETRIED, ("http.request", "instagram.*", "ai.*", "sub_workflow"),
+        "Timeout", RETRIED,
+        ("http.request", "instagram.*", "ai.*", "x.upload_media", "sub_workflow"),
         "The platform did not answer in time (http.request: its `timeout`); retried. From a "
         "sub_workflow node: the child run went past the node's timeout_seconds (not retried).",
     )  # fmt: skip
@@ -172,6 +173,17 @@ class FailureType(StrEnum):
     XDuplicateContent = _Entry(
         "XDuplicateContent", NOT_RETRIED, ("x.post", "x.thread"),
         "X refuses to post the same text twice: change the text (add a date, a counter).",
+    )  # fmt: skip
+    XMediaFailed = _Entry(
+        "XMediaFailed", NOT_RETRIED, ("x.upload_media",),
+        "X could not process the uploaded video or GIF, or the file is not of a type X takes "
+        "for posts: check the file (format, codec, length).",
+    )  # fmt: skip
+    MediaSourceRefused = _Entry(
+        "MediaSourceRefused", NOT_RETRIED, ("x.upload_media",),
+        "The media cannot be uploaded: its URL answered with a 4xx, the data is not base64, "
+        "or the file is empty, larger than X takes or of a type X does not post. Check the "
+        "URL, the data the node reads, or media_type.",
     )  # fmt: skip
     XRefused = _Entry(
         "XRefused", NOT_RETRIED, ("x.*",),
@@ -262,7 +274,7 @@ class FailureType(StrEnum):
         "allowed_hosts (PATCH /accounts/{id}), or call it without the account.",
     )  # fmt: skip
     AddressNotAllowed = _Entry(
-        "AddressNotAllowed", NOT_RETRIED, ("http.request", "ai.*"),
+        "AddressNotAllowed", NOT_RETRIED, ("http.request", "ai.*", "x.upload_media"),
         "The host (of the URL, or of an AI account's base URL) resolves to a private or local "
         "address, which this organization may not call; the operator may allow it "
         "(`python -m app.cli private-networks`).",
@@ -278,15 +290,15 @@ class FailureType(StrEnum):
         "no request may reach there; use the X and Instagram nodes, which talk to the emulator.",
     )  # fmt: skip
     InvalidUrl = _Entry(
-        "InvalidUrl", NOT_RETRIED, ("http.request",),
+        "InvalidUrl", NOT_RETRIED, ("http.request", "x.upload_media"),
         "The URL cannot be requested: no http or https scheme, or an invalid host or port.",
     )  # fmt: skip
     TooManyRedirects = _Entry(
-        "TooManyRedirects", NOT_RETRIED, ("http.request",),
+        "TooManyRedirects", NOT_RETRIED, ("http.request", "x.upload_media"),
         "The server redirected more than max_redirects times.",
     )  # fmt: skip
     ResponseTooLarge = _Entry(
-        "ResponseTooLarge", NOT_RETRIED, ("http.request",),
+        "ResponseTooLarge", NOT_RETRIED, ("http.request", "x.upload_media"),
         "The response body is larger than max_response_bytes: raise it, or ask for less.",
     )  # fmt: skip
     InvalidJson = _Entry(

@@ -9,6 +9,7 @@ refuses it as invalid parameters, or takes it as free text that no request path 
 
 from __future__ import annotations
 
+import base64
 import copy
 from collections.abc import Iterator
 from typing import Any
@@ -43,6 +44,8 @@ IMAGE = "https://cdn.example.com/photo.jpg"
 VIDEO = "https://cdn.example.com/clip.mp4"
 MEDIA_ID = "17895695668004550"
 AI_KEY = "sk-test-path-injection-0000"
+PNG = base64.b64encode(b"\x89PNG\r\n\x1a\n" + b"\x01" * 64).decode()
+MP4 = base64.b64encode(b"\x00\x00\x00\x18ftypmp42" + b"\x02" * 64).decode()
 
 VALID: dict[str, list[dict[str, Any]]] = {
     "x.post": [
@@ -53,6 +56,13 @@ VALID: dict[str, list[dict[str, Any]]] = {
     "x.delete": [{"post_id": "1"}],
     "x.get_post": [{"post_id": "1", "fields": ["public_metrics"]}],
     "x.me": [{}],
+    "x.upload_media": [
+        {"data": PNG, "media_type": "image/png"},
+        {"data": MP4, "media_type": "video/mp4"},
+    ],
+    "x.mentions": [{"user_id": "1", "since_id": "2", "pagination_token": "abc"}],
+    "x.user_posts": [{"since_id": "2", "exclude": ["replies"], "fields": ["created_at"]}],
+    "x.search_recent": [{"query": "hello", "pagination_token": "abc"}],
     "instagram.publish": [
         {"kind": "image", "image_url": IMAGE, "caption": "a caption"},
         {"kind": "reel", "video_url": VIDEO, "cover_url": IMAGE, "caption": "a reel"},
@@ -73,6 +83,12 @@ VALID: dict[str, list[dict[str, Any]]] = {
 FREE_TEXT = {
     ("x.post", "text"),
     ("x.thread", "posts", "*", "text"),
+    # Base64 file content and search text go in request bodies and query values.
+    ("x.upload_media", "data"),
+    ("x.search_recent", "query"),
+    # X's page tokens go back to X as query values.
+    ("x.mentions", "pagination_token"),
+    ("x.search_recent", "pagination_token"),
     ("instagram.publish", "caption"),
     ("instagram.publish", "image_url"),
     ("instagram.publish", "video_url"),
@@ -94,6 +110,14 @@ ROUTES: dict[str, set[str]] = {
     "x.delete": {"DELETE /2/tweets/{}"},
     "x.get_post": {"GET /2/tweets/{}"},
     "x.me": {"GET /2/users/me"},
+    "x.upload_media": {
+        "POST /2/media/upload", "POST /2/media/upload/initialize",
+        "POST /2/media/upload/{}/append", "POST /2/media/upload/{}/finalize",
+        "GET /2/media/upload",
+    },
+    "x.mentions": {"GET /2/users/{}/mentions", "GET /2/users/me"},
+    "x.user_posts": {"GET /2/users/{}/tweets", "GET /2/users/me"},
+    "x.search_recent": {"GET /2/tweets/search/recent"},
     "instagram.publish": {
         "POST /v21.0/{}/media", "GET /v21.0/{}", "POST /v21.0/{}/media_publish",
         "GET /v21.0/{}/media", "GET /v21.0/me",
@@ -104,7 +128,8 @@ ROUTES: dict[str, set[str]] = {
 """The routes each action may call; `{}` is one id, whatever it holds once decoded."""
 QUERY_NAMES = {
     "tweet.fields", "user.fields", "start_time", "max_results", "pagination_token",
-    "fields", "metric", "period", "metric_type", "limit",
+    "fields", "metric", "period", "metric_type", "limit", "since_id", "exclude", "query",
+    "next_token", "command", "media_id",
 }  # fmt: skip
 """Every query parameter the actions send: an injected `?expansions=...` is not one."""
 

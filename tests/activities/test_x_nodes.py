@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from activities.x.media_nodes import XUploadMediaParameters
 from activities.x.nodes import (
     NODE_TYPES,
     XDeleteParameters,
@@ -11,6 +12,11 @@ from activities.x.nodes import (
     XMeParameters,
     XPostParameters,
     XThreadParameters,
+)
+from activities.x.read_nodes import (
+    XMentionsParameters,
+    XSearchRecentParameters,
+    XUserPostsParameters,
 )
 from tests.utils.parameters import locs
 
@@ -25,6 +31,10 @@ def test_every_x_node_is_an_action_on_an_x_account() -> None:
         "x.delete",
         "x.get_post",
         "x.me",
+        "x.upload_media",
+        "x.mentions",
+        "x.user_posts",
+        "x.search_recent",
     }
     for node in NODE_TYPES:
         assert (node.kind, node.category, node.account) == ("action", "x", "x")
@@ -217,3 +227,68 @@ def test_me_takes_no_parameters() -> None:
 
 def test_me_refuses_any_parameter() -> None:
     assert locs(XMeParameters, {"user": "me"}) == [("user",)]
+
+
+# x.upload_media
+
+
+def test_upload_takes_a_url_or_data_with_its_type() -> None:
+    XUploadMediaParameters.model_validate({"url": "https://cdn.example.com/a.jpg"})
+    XUploadMediaParameters.model_validate({"data": "{{ trigger.img }}", "media_type": "image/png"})
+
+
+def test_upload_needs_exactly_one_source() -> None:
+    assert locs(XUploadMediaParameters, {}) == [("url",)]
+    both = {"url": "https://cdn.example.com/a.jpg", "data": "AAAA", "media_type": "image/png"}
+    assert locs(XUploadMediaParameters, both) == [("url",)]
+
+
+def test_upload_data_needs_a_media_type() -> None:
+    assert locs(XUploadMediaParameters, {"data": "AAAA"}) == [("media_type",)]
+
+
+def test_upload_refuses_a_url_without_http_and_types_x_does_not_post() -> None:
+    assert locs(XUploadMediaParameters, {"url": "file:///etc/passwd"}) == [("url",)]
+    assert locs(XUploadMediaParameters, {"data": "AAAA", "media_type": "text/plain"}) == [
+        ("media_type",)
+    ]
+
+
+def test_upload_max_wait_is_bounded() -> None:
+    assert locs(XUploadMediaParameters, {"url": "https://a.example/v.mp4", "max_wait": "PT2H"}) == [
+        ("max_wait",)
+    ]
+
+
+# x.mentions, x.user_posts, x.search_recent
+
+
+def test_reads_default_to_one_page_of_a_hundred() -> None:
+    params = XMentionsParameters.model_validate({})
+    assert (params.max_results, params.max_pages, params.since_id) == (100, 1, None)
+
+
+def test_reads_bound_pages_and_page_size() -> None:
+    assert locs(XMentionsParameters, {"max_pages": 11, "max_results": 101}) == [
+        ("max_results",),
+        ("max_pages",),
+    ]
+    assert locs(XUserPostsParameters, {"max_results": 9, "max_pages": 0}) == [
+        ("max_results",),
+        ("max_pages",),
+    ]
+
+
+def test_reads_take_since_id_as_an_id_or_a_template() -> None:
+    XMentionsParameters.model_validate({"since_id": "{{ nodes.last.newest_id }}"})
+    assert locs(XMentionsParameters, {"since_id": "latest"}) == [("since_id",)]
+
+
+def test_reads_refuse_a_field_twice() -> None:
+    assert locs(XUserPostsParameters, {"fields": ["created_at", "created_at"]}) == [("fields", 1)]
+
+
+def test_search_needs_a_query_of_at_most_512_characters() -> None:
+    assert locs(XSearchRecentParameters, {}) == [("query",)]
+    assert locs(XSearchRecentParameters, {"query": "x" * 513}) == [("query",)]
+    XSearchRecentParameters.model_validate({"query": "#launch from:ada"})

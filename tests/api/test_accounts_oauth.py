@@ -75,6 +75,7 @@ async def test_the_authorize_url_asks_x_for_a_code_with_an_s256_challenge(
         "tweet.write",
         "users.read",
         "offline.access",
+        "media.write",
     }
     # Only a hash of the state is kept, and the verifier only sealed.
     stored = sql(

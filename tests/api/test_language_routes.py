@@ -16,6 +16,7 @@ CATALOG = {
     "if", "switch", "join", "delay", "wait_for_event", "approval", "loop", "set", "transform",
     "sub_workflow", "stop", "fail",
     "http.request", "x.post", "x.thread", "x.delete", "x.get_post", "x.me",
+    "x.upload_media", "x.mentions", "x.user_posts", "x.search_recent",
     "instagram.publish", "instagram.insights", "ai.generate",
 }  # fmt: skip
 
@@ -136,7 +137,10 @@ async def test_the_failure_types_say_which_nodes_fail_with_them_and_what_actions
     entries = by_type(body["data"])
     assert body["count"] == len(entries)
     assert (entries["XRateLimited"]["retryable"], entries["XRateLimited"]["node_types"]) == (
-        True, ["x.delete", "x.get_post", "x.me", "x.post", "x.thread"],
+        True, [
+            "x.delete", "x.get_post", "x.me", "x.mentions", "x.post", "x.search_recent",
+            "x.thread", "x.upload_media", "x.user_posts",
+        ],
     )  # fmt: skip
     assert (entries["InvalidJson"]["retryable"], entries["InvalidJson"]["node_types"]) == (
         False, ["http.request"],

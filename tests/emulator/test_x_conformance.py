@@ -7,6 +7,7 @@ The spec has no schema for X's untyped problem bodies (`"type": "about:blank"`, 
 
 from __future__ import annotations
 
+import base64
 import re
 from typing import Any
 from urllib.parse import urlsplit
@@ -16,7 +17,16 @@ import pytest
 from fastapi import FastAPI
 
 from emulator.app import CONTROL_PREFIX, create_app, is_x_path
-from emulator.config import CREATE_POST, GET_ME, GET_POST, USER_POSTS
+from emulator.config import (
+    CREATE_POST,
+    GET_ME,
+    GET_POST,
+    MEDIA_STATUS,
+    MEDIA_UPLOAD,
+    SEARCH_RECENT,
+    USER_MENTIONS,
+    USER_POSTS,
+)
 from emulator.control import XAccount
 from emulator.testing import EmulatorHandle
 from emulator.x_access import REQUIRED_SCOPES
@@ -33,6 +43,10 @@ ENDPOINT_PATHS = {
     GET_POST: ("GET", "/2/tweets/{id}"),
     GET_ME: ("GET", "/2/users/me"),
     USER_POSTS: ("GET", "/2/users/{id}/tweets"),
+    USER_MENTIONS: ("GET", "/2/users/{id}/mentions"),
+    SEARCH_RECENT: ("GET", "/2/tweets/search/recent"),
+    MEDIA_UPLOAD: ("POST", "/2/media/upload"),
+    MEDIA_STATUS: ("GET", "/2/media/upload"),
 }
 LIVE_NAMES = {"edit_history_tweet_ids", "referenced_tweets", "retweet_count", "tweet_count"}
 """Names the live API and tweepy still use beside the spec's newer ones."""
@@ -101,7 +115,7 @@ def test_every_x_path_and_method_served_is_in_the_spec() -> None:
 
     served = [(m, p) for m, p in routes_of(create_app()) if is_x_path(p)]
 
-    assert len(served) == 8
+    assert len(served) == 15
     for method, path in served:
         if (method, path) in OUTSIDE_THE_SPEC or (method, path) == ("POST", token_url):
             continue
@@ -254,7 +268,7 @@ async def test_every_post_and_user_field_rendered_is_named_by_the_spec(
     )
 
 
-@pytest.mark.parametrize("path", ["/2/spaces", "/2/tweets/search/recent"])
+@pytest.mark.parametrize("path", ["/2/spaces", "/2/tweets/search/all"])
 async def test_paths_the_emulator_does_not_serve_answer_a_404_problem(
     x: httpx.AsyncClient, path: str
 ) -> None:
@@ -262,3 +276,102 @@ async def test_paths_the_emulator_does_not_serve_answer_a_404_problem(
 
     assert answer.status_code == 404
     assert answer.json()["type"] == "about:blank"
+
+
+async def test_answers_to_reading_mentions_and_searching_conform(
+    emulator: EmulatorHandle, ada: XAccount, x: httpx.AsyncClient
+) -> None:
+    grace = emulator.add_x_user("grace")
+    as_grace = {"Authorization": f"Bearer {grace.access_token}"}
+    for n in range(12):
+        await x.post("/2/tweets", json={"text": f"hello @grace {n}"})
+    mentions = f"/2/users/{grace.user_id}/mentions"
+    answers = [
+        ("/2/users/{id}/mentions", await x.get(mentions, params={"max_results": 5})),
+        ("/2/users/{id}/mentions", await x.get(mentions, params={"tweet.fields": ALL_POST_FIELDS})),
+        ("/2/users/{id}/mentions", await x.get("/2/users/1/mentions")),
+        ("/2/users/{id}/mentions", await x.get(mentions, params={"since_id": "x"})),
+        (
+            "/2/tweets/search/recent",
+            await x.get("/2/tweets/search/recent", params={"query": "hello"}),
+        ),
+        (
+            "/2/tweets/search/recent",
+            await x.get(
+                "/2/tweets/search/recent",
+                params={"query": "from:ada -7", "max_results": 10, "tweet.fields": ALL_POST_FIELDS},
+                headers=as_grace,
+            ),
+        ),
+        ("/2/tweets/search/recent", await x.get("/2/tweets/search/recent")),
+        (
+            "/2/tweets/search/recent",
+            await x.get("/2/tweets/search/recent", params={"query": "a", "max_results": 5}),
+        ),
+    ]
+
+    assert [a.status_code for _, a in answers] == [200, 200, 200, 400, 200, 200, 400, 400]
+    for path, answer in answers:
+        assert_conforms("GET", path, answer)
+
+
+async def test_answers_to_uploading_media_conform(
+    emulator: EmulatorHandle, x: httpx.AsyncClient
+) -> None:
+    png = base64.b64encode(b"\x89PNG\r\n\x1a\n" + b"0" * 100).decode()
+    video = b"\x00\x00\x00\x18ftypmp42" + b"0" * 200
+    started = await x.post(
+        "/2/media/upload/initialize",
+        json={
+            "media_type": "video/mp4",
+            "total_bytes": len(video),
+            "media_category": "tweet_video",
+        },
+    )
+    media_id = started.json()["data"]["id"]
+    chunk = base64.b64encode(video).decode()
+    appended = await x.post(
+        f"/2/media/upload/{media_id}/append", json={"media": chunk, "segment_index": 0}
+    )
+    finalized = await x.post(f"/2/media/upload/{media_id}/finalize")
+    statuses = [
+        await x.get("/2/media/upload", params={"command": "STATUS", "media_id": media_id})
+        for _ in range(2)
+    ]
+    answers = [
+        (
+            "POST",
+            "/2/media/upload",
+            await x.post("/2/media/upload", json={"media": png, "media_category": "tweet_image"}),
+        ),
+        (
+            "POST",
+            "/2/media/upload",
+            await x.post(
+                "/2/media/upload",
+                json={"media": "bm90IGFuIGltYWdl", "media_category": "tweet_image"},
+            ),
+        ),
+        ("POST", "/2/media/upload/initialize", started),
+        (
+            "POST",
+            "/2/media/upload/initialize",
+            await x.post(
+                "/2/media/upload/initialize",
+                json={"media_type": "image/png", "total_bytes": 6 * 1024 * 1024},
+            ),
+        ),
+        ("POST", "/2/media/upload/{id}/append", appended),
+        ("POST", "/2/media/upload/{id}/finalize", finalized),
+        ("GET", "/2/media/upload", statuses[0]),
+        ("GET", "/2/media/upload", statuses[1]),
+        ("GET", "/2/media/upload", await x.get("/2/media/upload", params={"media_id": "x"})),
+    ]
+
+    assert [a.status_code for _, _, a in answers] == [200, 400, 200, 400, 200, 200, 200, 200, 400]
+    assert [s.json()["data"]["processing_info"]["state"] for s in statuses] == [
+        "in_progress",
+        "succeeded",
+    ]
+    for method, path, answer in answers:
+        assert_conforms(method, path, answer)

@@ -884,6 +884,38 @@ SCENARIOS: tuple[Scenario, ...] = (
         ),
     ),
     Scenario(
+        "x_upload_media_post_and_reads",
+        graph(
+            x_action(
+                "upload",
+                "x.upload_media",
+                data="iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==",
+                media_type="image/png",
+            ),
+            x_action(
+                "post",
+                "x.post",
+                text="a picture for @ada",
+                media_ids=["{{ nodes.upload.media_id }}"],
+            ),
+            x_action("mentions", "x.mentions", max_results=10),
+            x_action(
+                "own",
+                "x.user_posts",
+                exclude=["replies"],
+                since_id="{{ nodes.mentions.newest_id }}",
+            ),
+            x_action("search", "x.search_recent", query="picture", max_pages=2),
+            edges=[
+                ("start", "upload"),
+                ("upload", "post"),
+                ("post", "mentions"),
+                ("mentions", "own"),
+                ("own", "search"),
+            ],
+        ),
+    ),
+    Scenario(
         "instagram_publish_then_insights",
         graph(
             instagram_action(
