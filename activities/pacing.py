@@ -66,6 +66,13 @@ async def wait_for_slot(database: Database, action: ActionInput) -> timedelta:
     return max(at - now, timedelta(0))
 
 
+def last_attempt() -> bool:
+    """No retry follows this attempt, so it cannot wait for a slot."""
+    info = activity.info()
+    policy = info.retry_policy
+    return policy is not None and 0 < policy.maximum_attempts <= info.attempt
+
+
 def paced(action: Action, database: Database) -> Action:
     """`action`, registered under its own name, acting only in its slot of its account's pacing."""
     name = activity._Definition.must_from_callable(action).name
@@ -75,10 +82,14 @@ def paced(action: Action, database: Database) -> Action:
         wait = await wait_for_slot(database, input)
         if wait > timedelta(0):
             due = server_now() + wait
-            raise FailureType.QuotaWait.error(
-                f"waiting on the account's pacing: its slot is at {due.isoformat()}",
-                next_retry_delay=wait,
-            )
+            message = f"waiting on the account's pacing: its slot is at {due.isoformat()}"
+            if last_attempt():
+                message = (
+                    f"the account's pacing has no free slot before {due.isoformat()} and the "
+                    "node has no attempt left to wait for it: give it retry.maximum_attempts "
+                    "of 2 or more"
+                )
+            raise FailureType.QuotaWait.error(message, next_retry_delay=wait)
         return await action(input)
 
     return in_its_slot

@@ -66,13 +66,14 @@ async def worker_client(
 
 
 async def start_post(
-    client: Client, task_queue: str, organization: str, account_id: str, text: str
-) -> WorkflowHandle[Any, RunState]:
+    client: Client, task_queue: str, organization: str, account_id: str, text: str,
+    attempts: int = 2,
+) -> WorkflowHandle[Any, RunState]:  # fmt: skip
     graph = {
         "nodes": [
             {"id": "start", "type": "trigger.manual"},
             {"id": "post", "type": "x.post", "account_id": account_id,
-             "parameters": {"text": text}, "retry": {"maximum_attempts": 2}},
+             "parameters": {"text": text}, "retry": {"maximum_attempts": attempts}},
         ],
         "edges": [{"source": "start", "target": "post"}],
     }  # fmt: skip

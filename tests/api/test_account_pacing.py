@@ -123,3 +123,35 @@ async def test_an_action_over_its_accounts_pacing_waits_on_its_quota(
         assert [post.text for post in accounts.emulator.posts_by(name)] == ["first"]
     finally:
         await accounts.client.post(f"/runs/{second}/terminate", json={})
+
+
+async def ended_run(accounts: AccountsApi, run_id: str) -> dict[str, Any]:
+    return await eventually(
+        lambda: run_state(accounts.client, run_id), lambda s: s["status"] != "running"
+    )
+
+
+async def test_a_paced_node_with_no_attempt_to_spare_fails_saying_what_to_change(
+    accounts: AccountsApi,
+) -> None:
+    account_id, name = await x_account(accounts)
+    await accounts.client.patch(
+        f"/accounts/{account_id}", json={"pacing": {"actions_per_window": 1}}
+    )
+    post = {
+        "id": "post",
+        "type": "x.post",
+        "account_id": account_id,
+        "parameters": {"text": "{{ trigger.text }}"},
+        "retry": {"maximum_attempts": 1},
+    }
+    workflow_id = await create_workflow(accounts.client, manual_then(post))
+    for text, outcome in (("first", "succeeded"), ("second", "failed")):
+        ended = await ended_run(
+            accounts, await start_run(accounts.client, workflow_id, {"text": text})
+        )
+        assert ended["status"] == outcome, ended
+    error = ended["nodes"]["post"]["error"]
+    assert error["type"] == "QuotaWait"
+    assert "maximum_attempts of 2 or more" in error["message"]
+    assert [post.text for post in accounts.emulator.posts_by(name)] == ["first"]
