@@ -129,6 +129,15 @@ async def test_a_repeated_request_gives_its_count_back(api: ApiHarness) -> None:
     await start_run(api.client, workflow_id)
     response = await api.client.post(f"/workflows/{workflow_id}/runs", json={"input": None})
     refused(response, "quota_runs_per_hour")
+    # The quota spent, the repeat still answers with the run it started, and a new key is 429.
+    repeat = await api.client.post(
+        f"/workflows/{workflow_id}/runs", json={"input": None}, headers={"Idempotency-Key": "once"}
+    )
+    assert repeat.status_code == 200, repeat.text
+    new_key = await api.client.post(
+        f"/workflows/{workflow_id}/runs", json={"input": None}, headers={"Idempotency-Key": "new"}
+    )
+    refused(new_key, "quota_runs_per_hour")
 
 
 async def test_runs_at_once_are_limited_until_one_ends(api: ApiHarness) -> None:

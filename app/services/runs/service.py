@@ -9,10 +9,11 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.client import Client
+from temporalio.service import RPCError, RPCStatusCode
 
 from app.db.engine import release
 from app.db.models import BulkOperation
-from app.errors import AppError, ConflictError
+from app.errors import AppError, ConflictError, TooManyRequestsError
 from app.services import payload_limits
 from app.services.quotas import RunQuotas
 from app.services.runs import bulk as bulk_runs
@@ -85,7 +86,13 @@ class RunService:
         """
         admission = None
         if self._quotas is not None:
-            admission = await self._quotas.admit(start.input.metadata.organization_id)
+            try:
+                admission = await self._quotas.admit(start.input.metadata.organization_id)
+            except TooManyRequestsError:
+                # A repeat of a request that started its run answers with that run, as it
+                # would under the quota: it starts nothing.
+                if run_id is None or not await self._exists(run_id):
+                    raise
         try:
             started = await start_run(
                 self._client,
@@ -104,6 +111,15 @@ class RunService:
         if not started.created and admission is not None and self._quotas is not None:
             await self._quotas.give_back(admission)
         return started
+
+    async def _exists(self, run_id: str) -> bool:
+        try:
+            await self._client.get_workflow_handle(run_id).describe()
+        except RPCError as error:
+            if error.status == RPCStatusCode.NOT_FOUND:
+                return False
+            raise
+        return True
 
     async def start_manual(
         self,
