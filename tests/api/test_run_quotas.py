@@ -14,14 +14,17 @@ import httpx
 import pytest
 
 from app.api.main import create_app
+from tests.api.test_bulk_runs import matched_when_visible
 from tests.api.test_webhooks import deliver, signed, webhook
 from tests.conftest import ApiHarness
 from tests.utils.api import (
+    FAILING_GRAPH,
     WAITING_GRAPH,
     create_workflow,
     eventually,
     foreign_client,
     start_run,
+    wait_for_end,
     wait_until_waiting,
 )
 from tests.utils.servers import http_client, serve
@@ -190,3 +193,24 @@ async def test_a_webhook_delivery_over_quota_is_429_and_its_retry_starts_the_run
     again = await deliver(url, second, **{"X-Hub-Signature-256": signed(secret, second)})
     assert again.status_code == 202, again.text
     assert again.json()["created"] is True
+
+
+async def test_reruns_count_and_a_bulk_rerun_records_each_refusal(api: ApiHarness) -> None:
+    workflow_id = await create_workflow(api.client, FAILING_GRAPH)
+    await set_quotas(api.client, runs_per_hour=4)
+    failed = [await start_run(api.client, workflow_id, {"n": n}) for n in range(3)]
+    for run_id in failed:
+        await wait_for_end(api.client, run_id)
+    where = {"workflow_id": workflow_id, "status": "failed"}
+    body = {"action": "rerun"}
+    await matched_when_visible(api, where, body, 3)
+    done = await api.client.post("/runs/bulk", params=where, json={**body, "dry_run": False})
+    assert done.status_code == 200, done.text
+    outcomes = done.json()["outcomes"]
+    assert sorted(outcomes) == sorted(failed)
+    assert sum("run_id" in outcome for outcome in outcomes.values()) == 1
+    refusals = [outcome["error"] for outcome in outcomes.values() if "error" in outcome]
+    assert len(refusals) == 2
+    assert all("runs_per_hour" in refusal for refusal in refusals)
+    rerun = await api.client.post(f"/runs/{failed[0]}/rerun", json={})
+    refused(rerun, "quota_runs_per_hour")
