@@ -77,26 +77,28 @@ class RunQuotas:
         now = now or datetime.now(UTC)
         async with self._database.session() as session:
             organization = await session.get(Organization, organization_id)
-            if organization is None:
-                return Admission(organization_id, None)
-            per_hour = organization.runs_per_hour
-            at_once = organization.max_concurrent_runs
-            if at_once is not None:
-                running = (await self._client.count_workflows(running_query(organization_id))).count
-                if running >= at_once:
-                    message = (
-                        f"the organization has {running} runs running and its quota "
-                        f"max_concurrent_runs is {at_once}: try again once runs have ended"
-                    )
-                    raise TooManyRequestsError(
-                        message,
-                        [ErrorDetail(message, ("organization", "quotas", "max_concurrent_runs"),
-                                     code=QUOTA_CONCURRENT_RUNS)],
-                        retry_after=CONCURRENCY_RETRY_AFTER,
-                    )  # fmt: skip
-            if per_hour is None:
-                return Admission(organization_id, None)
-            hour = hour_of(now)
+        # The session is closed: no pool connection waits on Temporal's answer below.
+        if organization is None:
+            return Admission(organization_id, None)
+        per_hour = organization.runs_per_hour
+        at_once = organization.max_concurrent_runs
+        if at_once is not None:
+            running = (await self._client.count_workflows(running_query(organization_id))).count
+            if running >= at_once:
+                message = (
+                    f"the organization has {running} runs running and its quota "
+                    f"max_concurrent_runs is {at_once}: try again once runs have ended"
+                )
+                raise TooManyRequestsError(
+                    message,
+                    [ErrorDetail(message, ("organization", "quotas", "max_concurrent_runs"),
+                                 code=QUOTA_CONCURRENT_RUNS)],
+                    retry_after=CONCURRENCY_RETRY_AFTER,
+                )  # fmt: skip
+        if per_hour is None:
+            return Admission(organization_id, None)
+        hour = hour_of(now)
+        async with self._database.session() as session:
             if not await store.take_run_start(
                 session, organization_id=organization_id, hour=hour, limit=per_hour
             ):
