@@ -6,6 +6,7 @@ the emulator over HTTP. The wait run to its end: tests/activities/test_account_p
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import datetime
 from typing import Any
@@ -120,6 +121,12 @@ async def test_an_action_over_its_accounts_pacing_waits_on_its_quota(
         assert posted_at + HOUR - 5 <= next_at <= posted_at + HOUR + 60
         detail = (await accounts.client.get(f"/runs/{second}/nodes/post")).json()
         assert detail["retry"]["waiting_for"] == "quota"
+        async with accounts.client.stream("GET", f"/runs/{second}/stream") as stream:
+            async for line in stream.aiter_lines():
+                if line.startswith("data: "):
+                    streamed = json.loads(line.removeprefix("data: "))
+                    break
+        assert streamed["nodes"]["post"]["retry"]["waiting_for"] == "quota"
         assert [post.text for post in accounts.emulator.posts_by(name)] == ["first"]
     finally:
         await accounts.client.post(f"/runs/{second}/terminate", json={})
