@@ -14,6 +14,7 @@ from activities.ai.platform import PLATFORM as AI
 from activities.endpoints import PlatformEndpoints
 from activities.http.platform import PLATFORM as HTTP
 from activities.instagram.platform import PLATFORM as INSTAGRAM
+from activities.pacing import paced
 from activities.platform import Platform
 from activities.plugins import load_plugins
 from activities.services import ActionServices
@@ -38,9 +39,10 @@ def node_types() -> Iterator[NodeType]:
 
 
 def all_activities(services: ActionServices) -> list[Callable[..., Any]]:
-    """Every action activity, bound to `services`, each reporting its attempt."""
+    """Every action activity, bound to `services`, each paced by its account and reporting
+    its attempt."""
     return [
-        reporting_attempt(action)
+        reporting_attempt(paced(action, services.database))
         for platform in PLATFORMS
         for action in platform.activities(services).all()
     ]

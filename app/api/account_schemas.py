@@ -68,6 +68,27 @@ class CredentialPublic(BaseModel):
     expires_at: datetime | None = Field(description="When the access token stops working.")
 
 
+MAX_WINDOW_SECONDS = 7 * 24 * 3600
+
+
+class AccountPacing(BaseModel):
+    """At most `actions_per_window` actions with the account in any `window_seconds`; more
+    wait (the node shows `retry.waiting_for: quota` and when it acts) instead of failing."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    actions_per_window: int | None = Field(
+        ge=1,
+        le=100_000,
+        description="How many actions (every node using the account: posts, reads...) may "
+        "run in one window; null: no pacing.",
+        examples=[2],
+    )
+    window_seconds: int = Field(
+        default=3600, ge=1, le=MAX_WINDOW_SECONDS, description="The window, in seconds."
+    )
+
+
 class AccountPublic(BaseModel):
     id: str
     platform: str = Field(description="`x`, `instagram`, `http` or `ai`.")
@@ -87,6 +108,9 @@ class AccountPublic(BaseModel):
         default=None,
         description="AI accounts: the provider API's base URL (not secret). Null for other "
         "platforms.",
+    )
+    pacing: AccountPacing | None = Field(
+        default=None, description="How the account's actions are spread out; null: not paced."
     )
     created_at: datetime
     updated_at: datetime
@@ -337,6 +361,12 @@ class AccountUpdate(_Input):
         default=None,
         description="HTTP accounts only: a new credential replacing the one sealed (with "
         "`allowed_hosts`, or the hosts it had).",
+    )
+    pacing: AccountPacing | None = Field(
+        default=None,
+        description="Spread the account's actions out: at most `actions_per_window` in any "
+        '`window_seconds`, across every worker; `{"actions_per_window": null}` stops pacing.',
+        examples=[{"actions_per_window": 2, "window_seconds": 3600}],
     )
 
 

@@ -15,6 +15,7 @@ from app.api.errors import BUSY_RETRY_AFTER
 from app.api.throttle import FailureLimiter
 from app.db.engine import Database, release
 from app.errors import AuthenticationError, PermissionDeniedError, ServiceUnavailableError
+from app.services.quotas import RunQuotas
 from app.services.runs import RunService
 from app.settings import Settings
 from app.store.api_keys import SCOPES, Scope, allows, authenticate, looks_like_a_key
@@ -66,14 +67,19 @@ TemporalDep = Annotated[Client, Depends(get_temporal)]
 LazyTemporalDep = Annotated[LazyClient, Depends(get_lazy_temporal)]
 
 
-def run_service(temporal: Client, settings: Settings) -> RunService:
+def run_service(temporal: Client, settings: Settings, database: Database) -> RunService:
     return RunService(
-        temporal, task_queue=settings.temporal_task_queue, page_token_key=settings.secret_key
+        temporal,
+        task_queue=settings.temporal_task_queue,
+        page_token_key=settings.secret_key,
+        quotas=RunQuotas(database, temporal),
     )
 
 
-async def get_run_service(temporal: TemporalDep, settings: SettingsDep) -> RunService:
-    return run_service(temporal, settings)
+async def get_run_service(
+    temporal: TemporalDep, settings: SettingsDep, database: DatabaseDep
+) -> RunService:
+    return run_service(temporal, settings, database)
 
 
 RunsDep = Annotated[RunService, Depends(get_run_service)]

@@ -69,6 +69,10 @@ REQUEST_PROBLEMS = {
     "event_for_child_run": "an event meant for a sub-workflow's run",
     "schedule_refused": "Temporal refused a schedule",
     "invalid_secret": "a webhook secret not in the form its scheme needs",
+    "quota_runs_per_hour": "the organization's runs_per_hour quota is spent until the next "
+    "hour: retry after Retry-After (429)",
+    "quota_concurrent_runs": "the organization runs max_concurrent_runs runs already: retry "
+    "after Retry-After (429)",
 }
 """Problems of a request itself: its body, query or path."""
 

@@ -103,9 +103,10 @@ class NodeRetry(_Answer):
     next_attempt_at: datetime | None = Field(
         default=None, description="While it waits: when the next attempt starts."
     )
-    waiting_for: Literal["rate_limit", "backoff"] | None = Field(
+    waiting_for: Literal["rate_limit", "quota", "backoff"] | None = Field(
         default=None,
         description="While it waits: `rate_limit` (the platform's rate limit is spent until "
+        "`next_attempt_at`), `quota` (waiting on its account's pacing: it acts at "
         "`next_attempt_at`) or `backoff` (the node's retry policy).",
     )
 

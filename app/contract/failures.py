@@ -120,6 +120,13 @@ class FailureType(StrEnum):
         "raise; retried unless it said otherwise.",
     )  # fmt: skip
 
+    QuotaWait = _Entry(
+        "QuotaWait", RETRIED, ("action",),
+        "The account's pacing (actions_per_window) has no free slot now: the action waits, "
+        "without acting, until the slot it took, and runs then. The wait costs one attempt: a "
+        "paced node needs maximum_attempts of 2 or more, else it fails with this type.",
+    )  # fmt: skip
+
     # -- accounts ---------------------------------------------------------------------------
     AccountUnusable = _Entry(
         "AccountUnusable", NOT_RETRIED, _ACCOUNTS,
@@ -405,3 +412,8 @@ RATE_LIMIT_TYPES = frozenset(
 )
 """The failures that mean a platform's rate limit is spent: their retry waits for the window
 the platform named, which the API shows as the node waiting for a rate limit."""
+
+
+QUOTA_WAIT_TYPES = frozenset({FailureType.QuotaWait.value})
+"""The failure that means an action waits for a slot of its account's pacing (not a
+platform's limit): the API shows the node waiting on its quota until the slot."""

@@ -40,6 +40,12 @@ class Organization(SQLModel, table=True):
     created_at: datetime = _created_at()
     allow_private_networks: bool = False
     """Let `http.request` reach private, loopback and link-local addresses (off: only public)."""
+    runs_per_hour: int | None = None
+    """At most this many runs started per clock hour (UTC), counted in `RunStartCount`;
+    None: no limit (`app.services.quotas`)."""
+    max_concurrent_runs: int | None = None
+    """At most this many top-level runs running at once, counted in Temporal's visibility;
+    None: no limit."""
 
 
 class ApiKey(SQLModel, table=True):
@@ -119,6 +125,10 @@ class Account(SQLModel, table=True):
     updated_at: datetime = _created_at()
     external_id: str | None = Field(default=None, max_length=64)
     """The platform's id of the account (X user id, Instagram user id), when it has one."""
+    actions_per_window: int | None = None
+    """Pacing: at most this many actions with this account per `action_window_seconds`;
+    more wait for a free slot (`activities.pacing`). None: no pacing."""
+    action_window_seconds: int | None = None
 
 
 class Credential(SQLModel, table=True):
@@ -257,3 +267,34 @@ class BulkOperation(SQLModel, table=True):
     key_id: str = Field(max_length=40)
     person: str | None = Field(default=None, max_length=320)
     created_at: datetime = _created_at()
+
+
+class RunStartCount(SQLModel, table=True):
+    """How many runs an organization started in one clock hour (UTC): raised by one atomic
+    `UPDATE ... WHERE count < limit` per start, so every API process shares the count
+    (`app.store.quotas`). Rows of past hours are deleted as new hours begin."""
+
+    __tablename__ = "run_start_count"
+
+    organization_id: str = Field(
+        sa_column=Column(
+            String(40), ForeignKey("organization.id", ondelete="CASCADE"), primary_key=True
+        )
+    )
+    hour: datetime = Field(sa_type=UTCDateTime, primary_key=True)
+    count: int = 0
+
+
+class AccountActionSlot(SQLModel, table=True):
+    """One action's place in its account's pacing window: taken once per action (`key`: the
+    run and the action's idempotency key, so a retried attempt finds its own slot), at
+    `slot_at` on Temporal's clock (`activities.pacing`). Slots older than the window go."""
+
+    __tablename__ = "account_action_slot"
+    __table_args__ = (Index("ix_account_action_slot_at", "account_id", "slot_at"),)
+
+    account_id: str = Field(
+        sa_column=Column(String(40), ForeignKey("account.id", ondelete="CASCADE"), primary_key=True)
+    )
+    key: str = Field(primary_key=True, max_length=300)
+    slot_at: datetime = Field(sa_type=UTCDateTime, nullable=False)

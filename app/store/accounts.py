@@ -178,9 +178,11 @@ async def update_account(
     display_name: str | None = None,
     allowed_hosts: list[str] | None = None,
     credential: tuple[CredentialKind, dict[str, Any]] | None = None,
+    pacing: tuple[int | None, int] | None = None,
 ) -> Account:
-    """Rename the account, bind its credential to other hosts, and/or replace the credential
-    (kind and secret, its hosts included), in one commit.
+    """Rename the account, bind its credential to other hosts, replace the credential
+    (kind and secret, its hosts included), and/or set its pacing (actions per window, None:
+    none; the window's seconds), in one commit.
 
     Without `credential`, the secret is opened and sealed again with the new hosts, so nobody
     has to paste it again; a credential changed meanwhile (or one the vault cannot open)
@@ -214,6 +216,9 @@ async def update_account(
             raise ConflictError(f"account '{account_id}' changed meanwhile: try again")
     if display_name is not None:
         account.display_name = display_name
+    if pacing is not None:
+        account.actions_per_window, seconds = pacing
+        account.action_window_seconds = seconds if account.actions_per_window else None
     account.updated_at = utcnow()
     session.add(account)
     await session.commit()

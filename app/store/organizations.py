@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.db.models import Organization
 from app.errors import NotFoundError
 from app.store.api_keys import IssuedKey, issue_key
+
+QUOTAS = frozenset({"runs_per_hour", "max_concurrent_runs"})
 
 
 async def create_organization(
@@ -39,9 +43,15 @@ async def update_organization(
     organization_id: str,
     name: str | None = None,
     allow_private_networks: bool | None = None,
+    quotas: Mapping[str, int | None] | None = None,
 ) -> Organization:
-    """Change what is given; None leaves a field as it is."""
+    """Change what is given; None leaves a field as it is. `quotas` sets each quota it names
+    (`runs_per_hour`, `max_concurrent_runs`; None: no limit)."""
     organization = await get_organization(session, organization_id=organization_id)
+    for quota, value in (quotas or {}).items():
+        if quota not in QUOTAS:
+            raise ValueError(f"not a quota: {quota}")
+        setattr(organization, quota, value)
     if name is not None:
         organization.name = name
     if allow_private_networks is not None:

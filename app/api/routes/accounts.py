@@ -25,6 +25,7 @@ from activities.errors import (
 from activities.http.hosts import pattern_covered
 from activities.registry import refresh_policies
 from app.api.account_schemas import (
+    AccountPacing,
     AccountPublic,
     AccountsPublic,
     AccountUpdate,
@@ -116,6 +117,12 @@ async def _public(session: SessionDep, vault: Vault, account: Account) -> Accoun
         credential=credential,
         allowed_hosts=summary.allowed_hosts if summary else None,
         base_url=summary.base_url if summary else None,
+        pacing=AccountPacing(
+            actions_per_window=account.actions_per_window,
+            window_seconds=account.action_window_seconds or 3600,
+        )
+        if account.actions_per_window
+        else None,
         created_at=account.created_at,
         updated_at=account.updated_at,
     )
@@ -349,7 +356,8 @@ async def update_account(
     connections: ConnectionsDep,
 ) -> AccountPublic:
     """Rename an account, narrow the hosts an HTTP account's credential is for without sending
-    its secret again (it is sealed again with the new hosts), or replace that credential.
+    its secret again (it is sealed again with the new hosts), or replace that credential;
+    pace its actions (`pacing`: at most so many per window, the rest wait their turn).
     Adding hosts needs an admin key or the credential again. Fields left out stay."""
     account = await store.get_account(
         session, organization_id=caller.organization_id, account_id=account_id
@@ -367,6 +375,9 @@ async def update_account(
         session, connections.vault, organization_id=caller.organization_id,
         account_id=account_id, display_name=body.display_name, allowed_hosts=body.allowed_hosts,
         credential=credential,
+        pacing=(
+            (body.pacing.actions_per_window, body.pacing.window_seconds) if body.pacing else None
+        ),
     )  # fmt: skip
     return await _public(session, connections.vault, account)
 

@@ -115,7 +115,7 @@ async def _deliver(
     # Starting the run and waiting for it need no database connection: give it back.
     await session.close()
     temporal = await connect_temporal(lazy_temporal)
-    runs = run_service(temporal, settings)
+    runs = run_service(temporal, settings, request.app.state.database)
     started = await runs.start(start, run_id=run_id, payload_field=("body",))
     accepted = WebhookAccepted(run_id=started.id, created=started.created)
     if parameters.response_mode == "wait_for_result":

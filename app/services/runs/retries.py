@@ -6,7 +6,9 @@ event in the history while they last; Temporal's description knows each pending 
 attempt, the last failure, and when the next attempt is due. A platform's rate limit is one
 of those failures (`RATE_LIMIT_TYPES`), retried after the wait the platform asked for
 (`next_retry_delay`), so a node waiting out a rate limit is a pending activity whose last
-failure is a rate limit and whose next attempt is when the window resets.
+failure is a rate limit and whose next attempt is when the window resets. An action
+waiting for a slot of its account's pacing (`activities.pacing`) is one too: its last
+failure is a `QuotaWait`, and its next attempt is its slot (`waiting_for: quota`).
 """
 
 from __future__ import annotations
@@ -21,11 +23,11 @@ from temporalio.api.enums.v1 import PendingActivityState
 from temporalio.api.failure.v1 import Failure
 from temporalio.api.workflow.v1 import PendingActivityInfo
 
-from app.contract.failures import RATE_LIMIT_TYPES
+from app.contract.failures import QUOTA_WAIT_TYPES, RATE_LIMIT_TYPES
 from app.language.plan import Plan
 from workflows.state import NodeError, NodeState, RunState
 
-RetryWait = Literal["rate_limit", "backoff"]
+RetryWait = Literal["rate_limit", "quota", "backoff"]
 
 
 class NodeRetry(BaseModel):
@@ -41,8 +43,9 @@ class NodeRetry(BaseModel):
     next_attempt_at: datetime | None = None
     """When the next attempt starts, while it waits for it."""
     waiting_for: RetryWait | None = None
-    """While it waits: `rate_limit` (the platform's rate limit, until `next_attempt_at`) or
-    `backoff` (the node's retry policy)."""
+    """While it waits: `rate_limit` (the platform's rate limit, until `next_attempt_at`),
+    `quota` (its account's pacing: a slot at `next_attempt_at`, acting then) or `backoff`
+    (the node's retry policy)."""
 
 
 class LiveNodeState(NodeState):
@@ -115,7 +118,12 @@ def retry_of(info: PendingActivityInfo) -> NodeRetry:
     next_at = None if running else timestamp(info.next_attempt_schedule_time)
     wait: RetryWait | None = None
     if next_at is not None and last_error is not None:
-        wait = "rate_limit" if last_error.type in RATE_LIMIT_TYPES else "backoff"
+        if last_error.type in QUOTA_WAIT_TYPES:
+            wait = "quota"
+        elif last_error.type in RATE_LIMIT_TYPES:
+            wait = "rate_limit"
+        else:
+            wait = "backoff"
     return NodeRetry(
         attempt=max(info.attempt, 1),
         running=running,

@@ -9,11 +9,13 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.client import Client
+from temporalio.service import RPCError, RPCStatusCode
 
 from app.db.engine import release
 from app.db.models import BulkOperation
-from app.errors import AppError, ConflictError
+from app.errors import AppError, ConflictError, TooManyRequestsError
 from app.services import payload_limits
+from app.services.quotas import RunQuotas
 from app.services.runs import bulk as bulk_runs
 from app.services.runs import control, rerunning
 from app.services.runs.bulk import BulkOutcome, BulkRequest
@@ -47,15 +49,24 @@ class RunService:
     """Runs on one Temporal namespace and task queue. Every call names the organization it
     acts for: another organization's run is not found (404)."""
 
-    def __init__(self, client: Client, *, task_queue: str, page_token_key: str) -> None:
+    def __init__(
+        self,
+        client: Client,
+        *,
+        task_queue: str,
+        page_token_key: str,
+        quotas: RunQuotas | None = None,
+    ) -> None:
         """
         Args:
             page_token_key: Signs the page tokens of `list`, so a caller can only hand back
                 a token it was given (`app.services.runs.listing`).
+            quotas: Checked before every start (`app.services.quotas`); None: no quotas.
         """
         self._client = client
         self._task_queue = task_queue
         self._page_token_key = page_token_key
+        self._quotas = quotas
 
     async def start(
         self,
@@ -68,17 +79,47 @@ class RunService:
         payload_field: tuple[str | int, ...] = ("body", "input"),
     ) -> StartedRun:
         """Start a run (`app.services.runs.starting.start_run`); webhooks call this with the
-        `prepare_start` they made before giving their database connection back."""
-        return await start_run(
-            self._client,
-            start,
-            task_queue=self._task_queue,
-            run_id=run_id,
-            fingerprint=fingerprint,
-            rerun_of=rerun_of,
-            reused=reused,
-            payload_field=payload_field,
-        )
+        `prepare_start` they made before giving their database connection back.
+
+        Raises:
+            TooManyRequestsError: One of the organization's quotas is spent.
+        """
+        admission = None
+        if self._quotas is not None:
+            try:
+                admission = await self._quotas.admit(start.input.metadata.organization_id)
+            except TooManyRequestsError:
+                # A repeat of a request that started its run answers with that run, as it
+                # would under the quota: it starts nothing.
+                if run_id is None or not await self._exists(run_id):
+                    raise
+        try:
+            started = await start_run(
+                self._client,
+                start,
+                task_queue=self._task_queue,
+                run_id=run_id,
+                fingerprint=fingerprint,
+                rerun_of=rerun_of,
+                reused=reused,
+                payload_field=payload_field,
+            )
+        except BaseException:
+            if admission is not None and self._quotas is not None:
+                await self._quotas.give_back(admission)
+            raise
+        if not started.created and admission is not None and self._quotas is not None:
+            await self._quotas.give_back(admission)
+        return started
+
+    async def _exists(self, run_id: str) -> bool:
+        try:
+            await self._client.get_workflow_handle(run_id).describe()
+        except RPCError as error:
+            if error.status == RPCStatusCode.NOT_FOUND:
+                return False
+            raise
+        return True
 
     async def start_manual(
         self,
