@@ -86,6 +86,22 @@ class Media:
     """Values set through the control API; other metrics have stable made-up values."""
 
 
+@dataclass
+class Comment:
+    """A comment on a media, or a reply to one (`parent_id`)."""
+
+    id: str
+    media_id: str
+    media_owner_id: str
+    author_id: str
+    """The commenter's Instagram-scoped id: the account itself for its own replies."""
+    username: str
+    text: str
+    created_at: datetime
+    parent_id: str | None = None
+    hidden: bool = False
+
+
 class InstagramState:
     def __init__(self, config: EmulatorConfig, record: Record) -> None:
         self.config = config
@@ -99,6 +115,7 @@ class InstagramState:
         self.account_insights: dict[str, dict[str, int]] = {}
         self.next_outcomes: dict[str, deque[str]] = {}
         """Per account, how the next containers it creates will end (ERROR, EXPIRED)."""
+        self.comments: dict[str, Comment] = {}
 
     def new_id(self) -> str:
         return str(next(self._ids))
@@ -225,3 +242,42 @@ def metric_value(node_id: str, metric: str, overrides: dict[str, int], *, when: 
         return overrides[metric]
     digest = hashlib.sha256(f"{node_id}:{metric}:{when}".encode()).digest()
     return int.from_bytes(digest[:2], "big") % 1000
+
+
+def add_comment(
+    instagram: InstagramState,
+    media: Media,
+    *,
+    author_id: str,
+    username: str,
+    text: str,
+    parent_id: str | None = None,
+) -> Comment:
+    comment = Comment(
+        instagram.new_id(), media.id, media.owner_id, author_id, username, text,
+        instagram.clock.now(), parent_id,
+    )  # fmt: skip
+    instagram.comments[comment.id] = comment
+    instagram.effect(
+        kinds.INSTAGRAM_COMMENT_CREATED,
+        comment.id,
+        media_id=media.id,
+        author_id=author_id,
+        parent_id=parent_id,
+        text=text,
+    )
+    return comment
+
+
+def comments_under(
+    instagram: InstagramState, media_id: str, parent_id: str | None
+) -> list[Comment]:
+    """The media's top-level comments (or a comment's replies), oldest first."""
+    return sorted(
+        (
+            comment
+            for comment in instagram.comments.values()
+            if comment.media_id == media_id and comment.parent_id == parent_id
+        ),
+        key=lambda comment: int(comment.id),
+    )

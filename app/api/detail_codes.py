@@ -69,6 +69,7 @@ REQUEST_PROBLEMS = {
     "event_for_child_run": "an event meant for a sub-workflow's run",
     "schedule_refused": "Temporal refused a schedule",
     "invalid_secret": "a webhook secret not in the form its scheme needs",
+    "dedup_key_failed": "a webhook trigger's dedup_key expression failed on the delivery",
 }
 """Problems of a request itself: its body, query or path."""
 
