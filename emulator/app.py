@@ -19,6 +19,7 @@ from emulator import (
     instagram,
     instagram_comments,
     instagram_insights,
+    instagram_messages,
     meta_errors,
     x_api,
     x_oauth,
@@ -175,6 +176,7 @@ def create_app(config: EmulatorConfig | None = None) -> FastAPI:
     app.include_router(x_api.router)
     app.include_router(instagram.router)
     app.include_router(instagram_comments.router)
+    app.include_router(instagram_messages.router)
     app.include_router(instagram_insights.router)
     app.include_router(ai.router)
     return app

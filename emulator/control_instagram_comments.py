@@ -1,6 +1,7 @@
 """Control API for Instagram conversations: a published media to comment on, a follower's
 comment, and Meta's `comments` webhook for it, sent again in a new envelope as often as a
-test asks (Meta re-sends one comment under another `entry.time`)."""
+test asks (Meta re-sends one comment under another `entry.time`); a person writing to the
+account (which opens its 24-hour messaging window) and the conversations."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from pydantic import BaseModel, Field
 from emulator import meta_webhooks
 from emulator.control import ControlError
 from emulator.control_api import ok
-from emulator.instagram_state import Comment, Container, add_comment
+from emulator.instagram_state import Comment, Container, add_comment, add_message, thread_with
 from emulator.meta_webhooks import instagram_change
 from emulator.state import EmulatorState, emulator_of
 
@@ -113,3 +114,43 @@ async def send_comment_webhook(
     )
     delivery = await meta_webhooks.deliver(state, body.url, payload, app_secret=body.app_secret)
     return ok(delivery.as_json())
+
+
+class InboxRequest(BaseModel):
+    username: str = Field(min_length=1, max_length=30, pattern=r"^[\w.]+$")
+    text: str = Field(min_length=1, max_length=1000)
+    user_id: str | None = Field(
+        default=None, pattern=r"^[0-9]{1,32}$", description="The person's IGSID, to write again."
+    )
+
+
+@router.post("/instagram/users/{ig_user_id}/inbox", status_code=201)
+async def person_writes(ig_user_id: str, body: InboxRequest, request: Request) -> JSONResponse:
+    """A person writes to the account: it may answer within 24 hours."""
+    instagram = emulator_of(request).instagram
+    if ig_user_id not in instagram.users:
+        raise ControlError(f"no Instagram account {ig_user_id}")
+    person = body.user_id or instagram.new_id()
+    thread = thread_with(instagram, ig_user_id, person, body.username)
+    message = add_message(instagram, thread, person, body.text)
+    return ok({"user_id": person, "thread_id": thread.id, "message_id": message.id}, status=201)
+
+
+@router.get("/instagram/users/{ig_user_id}/threads")
+async def threads_of(ig_user_id: str, request: Request) -> JSONResponse:
+    """Every conversation of the account, its messages oldest first."""
+    instagram = emulator_of(request).instagram
+    return ok(
+        {
+            "threads": [
+                {
+                    "user_id": thread.user_id,
+                    "messages": [
+                        {"id": m.id, "from_id": m.from_id, "text": m.text} for m in thread.messages
+                    ],
+                }
+                for (owner, _), thread in instagram.threads.items()
+                if owner == ig_user_id
+            ]
+        }
+    )

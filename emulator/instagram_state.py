@@ -102,6 +102,27 @@ class Comment:
     hidden: bool = False
 
 
+@dataclass
+class DirectMessage:
+    id: str
+    from_id: str
+    text: str
+    created_at: datetime
+
+
+@dataclass
+class Thread:
+    """A conversation between the account and one person (by their Instagram-scoped id)."""
+
+    id: str
+    owner_id: str
+    user_id: str
+    username: str
+    last_user_message_at: datetime | None = None
+    """When the person last wrote: the account may answer within 24 hours of it."""
+    messages: list[DirectMessage] = field(default_factory=list)
+
+
 class InstagramState:
     def __init__(self, config: EmulatorConfig, record: Record) -> None:
         self.config = config
@@ -116,6 +137,10 @@ class InstagramState:
         self.next_outcomes: dict[str, deque[str]] = {}
         """Per account, how the next containers it creates will end (ERROR, EXPIRED)."""
         self.comments: dict[str, Comment] = {}
+        self.threads: dict[tuple[str, str], Thread] = {}
+        """By account and person."""
+        self.private_replies: dict[str, str] = {}
+        """Comment id → the message that answered it privately (one per comment)."""
 
     def new_id(self) -> str:
         return str(next(self._ids))
@@ -281,3 +306,25 @@ def comments_under(
         ),
         key=lambda comment: int(comment.id),
     )
+
+
+def thread_with(instagram: InstagramState, owner_id: str, user_id: str, username: str) -> Thread:
+    key = (owner_id, user_id)
+    if key not in instagram.threads:
+        instagram.threads[key] = Thread(instagram.new_id(), owner_id, user_id, username)
+    return instagram.threads[key]
+
+
+def add_message(
+    instagram: InstagramState, thread: Thread, from_id: str, text: str
+) -> DirectMessage:
+    message = DirectMessage(f"aWdfZ{instagram.new_id()}", from_id, text, instagram.clock.now())
+    thread.messages.append(message)
+    if from_id == thread.user_id:
+        thread.last_user_message_at = message.created_at
+    else:
+        instagram.effect(
+            kinds.INSTAGRAM_MESSAGE_SENT, message.id, ig_user_id=thread.owner_id,
+            recipient_id=thread.user_id, text=text,
+        )  # fmt: skip
+    return message

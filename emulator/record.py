@@ -22,6 +22,7 @@ INSTAGRAM_TOKEN_REFRESHED = "instagram.token.refreshed"
 INSTAGRAM_COMMENT_CREATED = "instagram.comment.created"
 INSTAGRAM_COMMENT_HIDDEN = "instagram.comment.hidden"
 INSTAGRAM_COMMENT_DELETED = "instagram.comment.deleted"
+INSTAGRAM_MESSAGE_SENT = "instagram.message.sent"
 WEBHOOK_DELIVERED = "meta.webhook.delivered"
 WEBHOOK_VERIFIED = "meta.webhook.verified"
 

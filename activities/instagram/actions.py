@@ -14,7 +14,9 @@ from activities.instagram.comment_nodes import (
     DeleteCommentParameters,
     HideCommentParameters,
     ListCommentsParameters,
+    PrivateReplyParameters,
     ReplyCommentParameters,
+    SendMessageParameters,
 )
 from activities.instagram.errors import instagram_failure_of
 from activities.instagram.graph import GraphSession
@@ -100,6 +102,22 @@ class InstagramActivities:
             lambda: comments.delete_comment(graph, params, progress), progress
         )
 
+    @activity.defn(name="instagram.private_reply")
+    async def private_reply(self, action: ActionInput) -> dict[str, Any]:
+        """A direct message to a comment's author, once per comment and step."""
+        params = parse_parameters(PrivateReplyParameters, action)
+        graph = self._graph(action)
+        progress = Progress()
+        return await self._mapped(lambda: comments.private_reply(graph, params, progress), progress)
+
+    @activity.defn(name="instagram.send_message")
+    async def send_message(self, action: ActionInput) -> dict[str, Any]:
+        """A direct message within the messaging window, once per step."""
+        params = parse_parameters(SendMessageParameters, action)
+        graph = self._graph(action)
+        progress = Progress()
+        return await self._mapped(lambda: comments.send_message(graph, params, progress), progress)
+
     def _graph(self, action: ActionInput) -> GraphSession:
         account_id = required_account(action, "Instagram")
         return GraphSession(self.services, action.organization_id, account_id)
@@ -117,4 +135,6 @@ class InstagramActivities:
             self.reply_comment,
             self.hide_comment,
             self.delete_comment,
+            self.private_reply,
+            self.send_message,
         ]

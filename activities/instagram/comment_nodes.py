@@ -1,5 +1,6 @@
 """Instagram conversation node types: list a media's comments, reply to one, hide or show
-one, delete one. Only comments on the connected account's own media can be moderated."""
+one, delete one; answer a comment privately; send a direct message. Only comments on the
+connected account's own media can be moderated or answered."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from app.language.parameter_validators import max_length_unless_templated, patte
 
 MAX_COMMENT_CHARACTERS = 2200
 MAX_COMMENTS_LISTED = 100
+MAX_MESSAGE_CHARACTERS = 1000
 
 CommentId = Annotated[
     str,
@@ -66,6 +68,40 @@ class HideCommentParameters(Parameters):
     )
 
 
+MessageText = Annotated[
+    str, Field(min_length=1), max_length_unless_templated(MAX_MESSAGE_CHARACTERS)
+]
+
+UserId = Annotated[
+    str,
+    pattern_unless_templated(r"[0-9]{1,32}", "must be an Instagram-scoped user id (digits)"),
+    Field(json_schema_extra={"examples": ["{{ trigger.body.entry[0].messaging[0].sender.id }}"]}),
+]
+
+
+class PrivateReplyParameters(Parameters):
+    """Parameters of `instagram.private_reply`."""
+
+    comment_id: CommentId = Field(description="The comment whose author to answer privately.")
+    message: MessageText = Field(
+        description=f"The direct message (at most {MAX_MESSAGE_CHARACTERS} characters).",
+        json_schema_extra={"examples": ["Hi! Here is the link you asked for."]},
+    )
+
+
+class SendMessageParameters(Parameters):
+    """Parameters of `instagram.send_message`."""
+
+    recipient_id: UserId = Field(
+        description="The person's Instagram-scoped id (IGSID), as Meta's messaging webhook "
+        "gives it (`sender.id`) or as a comment's `from.id`."
+    )
+    message: MessageText = Field(
+        description=f"The text (at most {MAX_MESSAGE_CHARACTERS} characters).",
+        json_schema_extra={"examples": ["Thanks for writing, we ship tomorrow."]},
+    )
+
+
 class DeleteCommentParameters(Parameters):
     """Parameters of `instagram.delete_comment`."""
 
@@ -113,6 +149,21 @@ _DELETE_OUTPUT: Mapping[str, Any] = {
     "required": ["comment_id", "deleted"],
 }
 
+_MESSAGE_OUTPUT: Mapping[str, Any] = {
+    "type": "object",
+    "properties": {
+        "recipient_id": {"type": "string", "description": "The person's IGSID."},
+        "message_id": {"type": "string"},
+    },
+    "required": ["recipient_id", "message_id"],
+}
+
+_PRIVATE_REPLY_OUTPUT: Mapping[str, Any] = {
+    "type": "object",
+    "properties": {**_MESSAGE_OUTPUT["properties"], "comment_id": {"type": "string"}},
+    "required": ["comment_id", "recipient_id", "message_id"],
+}
+
 COMMENT_NODE_TYPES = (
     action_node_type(
         "instagram",
@@ -148,5 +199,23 @@ COMMENT_NODE_TYPES = (
         "Delete a comment (and its replies) on one of the account's media.",
         DeleteCommentParameters,
         _DELETE_OUTPUT,
+    ),
+    action_node_type(
+        "instagram",
+        "instagram.private_reply",
+        "Reply privately to an Instagram comment",
+        "Send the author of a comment on one of the account's media a direct message (Meta's "
+        "Private Replies): one per comment, within 7 days of it. Exactly once per step.",
+        PrivateReplyParameters,
+        _PRIVATE_REPLY_OUTPUT,
+    ),
+    action_node_type(
+        "instagram",
+        "instagram.send_message",
+        "Send an Instagram direct message",
+        "Send a direct message to a person who wrote to the account within the last 24 hours "
+        "(Meta's messaging window; later, Meta refuses it). Exactly once per step.",
+        SendMessageParameters,
+        _MESSAGE_OUTPUT,
     ),
 )

@@ -1,14 +1,16 @@
-"""Comment moderation through the Graph API, each side effect once per step.
+"""Comments and messages through the Graph API, each side effect once per step.
 
-Instagram takes no idempotency key. A reply records in its progress (heartbeat details) that
-it is about to post; a retry that finds that mark looks among the comment's replies for one
-by this account with the same text since the step was first scheduled, and answers with it
-rather than posting again. Hiding is idempotent by nature; a delete retried after its answer
-was lost finds the comment gone, which is what it wanted.
+Instagram takes no idempotency key. A reply or a message records in its progress (heartbeat
+details) that it is about to send; a retry that finds that mark looks among the comment's
+replies (or the conversation's messages) for one by this account with the same text since
+the step was first scheduled, and answers with it rather than sending again. Hiding is
+idempotent by nature; a delete retried after its answer was lost finds the comment gone,
+which is what it wanted.
 """
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -19,7 +21,9 @@ from activities.instagram.comment_nodes import (
     DeleteCommentParameters,
     HideCommentParameters,
     ListCommentsParameters,
+    PrivateReplyParameters,
     ReplyCommentParameters,
+    SendMessageParameters,
 )
 from activities.instagram.errors import GraphError
 from activities.instagram.graph import GraphSession
@@ -93,3 +97,65 @@ async def delete_comment(
         if not (retried and gone):
             raise
     return {"comment_id": params.comment_id, "deleted": True}
+
+
+async def private_reply(
+    graph: GraphSession, params: PrivateReplyParameters, progress: Progress
+) -> dict[str, Any]:
+    me = await graph.ig_user_id()
+    if Progress.previous() == "sending":
+        author = (await graph.get(params.comment_id, {"fields": "from"})).get("from")
+        if isinstance(author, dict) and author.get("id"):
+            earlier = await _earlier_message(graph, me, str(author["id"]), params.message)
+            if earlier is not None:
+                return {"comment_id": params.comment_id, **earlier}
+    progress.record("sending")
+    sent = await _send(graph, me, {"comment_id": params.comment_id}, params.message)
+    return {"comment_id": params.comment_id, **sent}
+
+
+async def send_message(
+    graph: GraphSession, params: SendMessageParameters, progress: Progress
+) -> dict[str, Any]:
+    me = await graph.ig_user_id()
+    if Progress.previous() == "sending":
+        earlier = await _earlier_message(graph, me, params.recipient_id, params.message)
+        if earlier is not None:
+            return earlier
+    progress.record("sending")
+    return await _send(graph, me, {"id": params.recipient_id}, params.message)
+
+
+async def _send(
+    graph: GraphSession, me: str, recipient: dict[str, str], text: str
+) -> dict[str, Any]:
+    sent = await graph.post(
+        me,
+        {"recipient": json.dumps(recipient), "message": json.dumps({"text": text})},
+        edge="messages",
+    )
+    return {"recipient_id": str(sent["recipient_id"]), "message_id": str(sent["message_id"])}
+
+
+async def _earlier_message(
+    graph: GraphSession, me: str, person: str, text: str
+) -> dict[str, Any] | None:
+    """The message an earlier attempt of this step sent to `person`, if its answer was lost."""
+    since = activity.info().scheduled_time - CLOCK_SKEW
+    found = await graph.get(
+        me, {"user_id": person, "fields": "messages{id,message,from,created_time}"},
+        edge="conversations",
+    )  # fmt: skip
+    for conversation in found.get("data", []):
+        for message in (conversation.get("messages") or {}).get("data", []):
+            author = message.get("from")
+            sent = datetime.strptime(str(message.get("created_time")), "%Y-%m-%dT%H:%M:%S%z")
+            if sent < since:
+                break  # newest first: the rest is older still
+            if (
+                isinstance(author, dict)
+                and author.get("id") == me
+                and message.get("message") == text
+            ):
+                return {"recipient_id": person, "message_id": str(message["id"])}
+    return None

@@ -4,11 +4,20 @@ only on the account's own media, with Meta's errors."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from activities.services import ActionServices
 from emulator import record
-from emulator.instagram_state import Comment, Container, Media, add_comment
+from emulator.instagram_state import (
+    Comment,
+    Container,
+    Media,
+    add_comment,
+    add_message,
+    thread_with,
+)
 from emulator.testing import EmulatorHandle
 from tests.activities.support import Attempts
 from tests.activities.test_instagram_actions import Instagram, connect_instagram
@@ -161,3 +170,111 @@ async def test_comments_on_another_accounts_media_are_out_of_reach(instagram: In
         assert "does not exist" in str(error), name
     assert comment.hidden is False
     assert replies_to(instagram, comment) == []
+
+
+# Private replies and direct messages
+
+MESSAGES = "/v21.0/*/messages"
+
+
+def writes_in(instagram: Instagram, username: str = "fan") -> str:
+    state = instagram.emulator.state.instagram
+    person = state.new_id()
+    thread = thread_with(state, instagram.user.ig_user_id, person, username)
+    add_message(state, thread, person, "hi, is it in stock?")
+    return person
+
+
+def sent_to(instagram: Instagram, person: str) -> list[str]:
+    thread = instagram.emulator.state.instagram.threads[(instagram.user.ig_user_id, person)]
+    return [m.text for m in thread.messages if m.from_id == instagram.user.ig_user_id]
+
+
+async def test_a_private_reply_messages_the_commenter_once_per_comment(
+    instagram: Instagram,
+) -> None:
+    comment = follower_says(instagram, published(instagram), "link please")
+    output = await instagram.run("private_reply", comment_id=comment.id, message="Here it is")
+    assert output["comment_id"] == comment.id
+    assert output["recipient_id"] == comment.author_id
+    assert sent_to(instagram, comment.author_id) == ["Here it is"]
+    again = await instagram.fails("private_reply", comment_id=comment.id, message="Twice?")
+    assert again.non_retryable
+    assert "already been sent" in str(again)
+    assert sent_to(instagram, comment.author_id) == ["Here it is"]
+
+
+async def test_a_private_reply_after_seven_days_is_refused_by_meta(instagram: Instagram) -> None:
+    comment = follower_says(instagram, published(instagram), "link please")
+    instagram.emulator.advance(timedelta(days=7, minutes=1))
+    error = await instagram.fails("private_reply", comment_id=comment.id, message="Late")
+    assert error.non_retryable
+    assert "outside of allowed window" in str(error)
+
+
+async def test_a_private_reply_whose_answer_was_lost_is_found_not_sent_again(
+    instagram: Instagram,
+) -> None:
+    comment = follower_says(instagram, published(instagram), "link please")
+    attempts = Attempts()
+    instagram.emulator.fail_next("POST", MESSAGES, network=True, when="after")
+    await instagram.fails("private_reply", attempts, comment_id=comment.id, message="Here")
+    output = await instagram.run("private_reply", attempts, comment_id=comment.id, message="Here")
+    assert sent_to(instagram, comment.author_id) == ["Here"]
+    assert instagram.emulator.count(record.INSTAGRAM_MESSAGE_SENT) == 1
+    assert output["message_id"] == instagram.emulator.state.instagram.private_replies[comment.id]
+
+
+async def test_a_message_within_the_window_is_sent(instagram: Instagram) -> None:
+    person = writes_in(instagram)
+    instagram.emulator.advance(timedelta(hours=23))
+    output = await instagram.run("send_message", recipient_id=person, message="Yes, size M left")
+    assert output["recipient_id"] == person
+    assert sent_to(instagram, person) == ["Yes, size M left"]
+
+
+async def test_a_message_after_the_24_hour_window_is_refused_with_metas_error(
+    instagram: Instagram,
+) -> None:
+    person = writes_in(instagram)
+    instagram.emulator.advance(timedelta(hours=24, seconds=1))
+    error = await instagram.fails("send_message", recipient_id=person, message="Too late")
+    assert error.non_retryable
+    assert error.type == "InstagramRefused"
+    assert "(#10) This message is sent outside of allowed window." in str(error)
+    assert sent_to(instagram, person) == []
+
+
+async def test_a_message_to_someone_who_never_wrote_is_refused(instagram: Instagram) -> None:
+    error = await instagram.fails("send_message", recipient_id="1234567", message="Hello?")
+    assert "No matching user found" in str(error)
+
+
+async def test_a_message_whose_answer_was_lost_is_found_not_sent_again(
+    instagram: Instagram,
+) -> None:
+    person = writes_in(instagram)
+    attempts = Attempts()
+    instagram.emulator.fail_next("POST", MESSAGES, network=True, when="after")
+    await instagram.fails("send_message", attempts, recipient_id=person, message="On its way")
+    output = await instagram.run(
+        "send_message", attempts, recipient_id=person, message="On its way"
+    )
+    assert sent_to(instagram, person) == ["On its way"]
+    assert instagram.emulator.count(record.INSTAGRAM_MESSAGE_SENT) == 1
+    [message_id] = [
+        m.id
+        for m in instagram.emulator.state.instagram.threads[
+            (instagram.user.ig_user_id, person)
+        ].messages
+        if m.from_id == instagram.user.ig_user_id
+    ]
+    assert output == {"recipient_id": person, "message_id": message_id}
+
+
+async def test_the_same_text_sent_again_by_a_later_step_is_sent(instagram: Instagram) -> None:
+    """Only a retry of one step looks for its earlier message: two steps are two messages."""
+    person = writes_in(instagram)
+    await instagram.run("send_message", recipient_id=person, message="Thanks!")
+    await instagram.run("send_message", recipient_id=person, message="Thanks!")
+    assert sent_to(instagram, person) == ["Thanks!", "Thanks!"]
