@@ -76,16 +76,16 @@ async def send(ig_user_id: str, request: Request) -> Response:
         message = add_message(instagram, thread, call.user.id, text)
         instagram.private_replies[comment.id] = message.id
         return call.answer({"recipient_id": thread.user_id, "message_id": message.id})
-    thread = instagram.threads.get((call.user.id, str(recipient.get("id", ""))))
-    if thread is None:
+    found = instagram.threads.get((call.user.id, str(recipient.get("id", ""))))
+    if found is None:
         raise MetaError(
             400, error_body(100, "(#100) No matching user found", subcode=NO_MATCHING_USER)
         )
-    last = thread.last_user_message_at
+    last = found.last_user_message_at
     if last is None or now - last > MESSAGING_WINDOW:
         raise _outside("This message is sent outside of allowed window.", OUTSIDE_MESSAGING_WINDOW)
-    message = add_message(instagram, thread, call.user.id, text)
-    return call.answer({"recipient_id": thread.user_id, "message_id": message.id})
+    message = add_message(instagram, found, call.user.id, text)
+    return call.answer({"recipient_id": found.user_id, "message_id": message.id})
 
 
 def _messages(call: GraphCall, thread: Thread) -> dict[str, Any]:

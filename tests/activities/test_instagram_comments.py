@@ -5,6 +5,7 @@ only on the account's own media, with Meta's errors."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
@@ -161,12 +162,14 @@ async def test_deleting_a_comment_that_is_gone_fails_on_a_first_attempt(
 async def test_comments_on_another_accounts_media_are_out_of_reach(instagram: Instagram) -> None:
     other = instagram.emulator.add_instagram_user("someone.else")
     comment = follower_says(instagram, published(instagram, other.ig_user_id), "theirs")
-    for name, parameters in [
+    tries: list[tuple[str, dict[str, Any]]] = [
         ("reply_comment", {"message": "hi"}),
         ("hide_comment", {}),
         ("delete_comment", {}),
-    ]:
-        error = await instagram.fails(name, comment_id=comment.id, **parameters)
+        ("private_reply", {"message": "hi"}),
+    ]
+    for name, parameters in tries:
+        error = await instagram.fails(name, None, comment_id=comment.id, **parameters)
         assert "does not exist" in str(error), name
     assert comment.hidden is False
     assert replies_to(instagram, comment) == []
