@@ -15,6 +15,7 @@ from fastapi import APIRouter, Request, Response
 
 from emulator.graph_access import GraphCall, graph_call
 from emulator.instagram_comments import COMMENT_FIELDS, comment_fields, own_comment
+from emulator.instagram_publish_options import publish_options
 from emulator.instagram_state import (
     ERROR,
     EXPIRED,
@@ -173,6 +174,7 @@ def _new_container(call: GraphCall) -> Container:
     if carousel_item and media_type not in ("IMAGE", "VIDEO"):
         raise invalid_parameter("Only IMAGE and VIDEO can be carousel items")
     children = _children(call) if media_type == "CAROUSEL" else ()
+    options = publish_options(params, media_type, carousel_item)
     return Container(
         id=call.state.instagram.new_id(),
         owner_id=call.user.id,
@@ -183,6 +185,7 @@ def _new_container(call: GraphCall) -> Container:
         video_url=video_url,
         children=children,
         is_carousel_item=carousel_item,
+        options=options,
     )
 
 

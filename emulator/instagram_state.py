@@ -12,6 +12,7 @@ from datetime import datetime
 
 from emulator import record as kinds
 from emulator.config import EmulatorConfig
+from emulator.instagram_publish_options import PublishOptions
 from emulator.rate_limits import DAY
 from emulator.record import Record, SideEffect
 
@@ -69,6 +70,8 @@ class Container:
     outcome: str = FINISHED
     media_id: str | None = None
     """The published media, once published."""
+    options: PublishOptions = field(default_factory=PublishOptions)
+    """Alt text, tags, location and collaborators."""
 
 
 @dataclass
@@ -84,6 +87,7 @@ class Media:
     permalink: str
     insights: dict[str, int] = field(default_factory=dict)
     """Values set through the control API; other metrics have stable made-up values."""
+    options: PublishOptions = field(default_factory=PublishOptions)
 
 
 @dataclass
@@ -231,6 +235,7 @@ class InstagramState:
             container.caption,
             self.clock.now(),
             permalink,
+            options=container.options,
         )
         self.media[media.id] = media
         container.media_id = media.id
