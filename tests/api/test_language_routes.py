@@ -16,7 +16,9 @@ CATALOG = {
     "if", "switch", "join", "delay", "wait_for_event", "approval", "loop", "set", "transform",
     "sub_workflow", "stop", "fail",
     "http.request", "x.post", "x.thread", "x.delete", "x.get_post", "x.me",
-    "instagram.publish", "instagram.insights", "ai.generate",
+    "instagram.publish", "instagram.insights", "instagram.list_comments",
+    "instagram.reply_comment", "instagram.hide_comment", "instagram.delete_comment",
+    "instagram.private_reply", "instagram.send_message", "ai.generate",
 }  # fmt: skip
 
 
