@@ -1,9 +1,10 @@
 """Comments and messages through the Graph API, each side effect once per step.
 
-Instagram takes no idempotency key. A reply or a message records in its progress (heartbeat
-details) that it is about to send; a retry that finds that mark looks among the comment's
-replies (or the conversation's messages) for one by this account with the same text since
-the step was first scheduled, and answers with it rather than sending again. Hiding is
+Instagram takes no idempotency key. A retry (any attempt after the first, or one whose
+progress says the last was sending: heartbeat details are not always kept when an attempt
+fails) looks among the comment's replies (or the conversation's messages) for one by this
+account with the same text since the step was first scheduled, and answers with it rather
+than sending again. Hiding is
 idempotent by nature; a delete retried after its answer was lost finds the comment gone,
 which is what it wanted.
 """
@@ -33,6 +34,16 @@ INVALID_PARAMETER_CODE = 100
 _REPLIES_SEARCHED = "100"
 
 
+def _meta_time(value: Any) -> datetime:
+    """Meta's `2024-05-01T09:00:00+0000`."""
+    return datetime.strptime(str(value), "%Y-%m-%dT%H:%M:%S%z")
+
+
+def _retried(mark: str) -> bool:
+    """Whether an earlier attempt of this step may have made the side effect already."""
+    return activity.info().attempt > 1 or Progress.previous() == mark
+
+
 async def list_comments(graph: GraphSession, params: ListCommentsParameters) -> dict[str, Any]:
     answer = await graph.get(
         params.media_id,
@@ -49,7 +60,7 @@ async def list_comments(graph: GraphSession, params: ListCommentsParameters) -> 
 async def reply_comment(
     graph: GraphSession, params: ReplyCommentParameters, progress: Progress
 ) -> dict[str, Any]:
-    if Progress.previous() == "replying":
+    if _retried("replying"):
         earlier = await _earlier_reply(graph, params)
         if earlier is not None:
             return {"id": earlier, "comment_id": params.comment_id}
@@ -69,7 +80,7 @@ async def _earlier_reply(graph: GraphSession, params: ReplyCommentParameters) ->
     )
     for reply in replies.get("data", []):
         author = reply.get("from")
-        posted = datetime.strptime(str(reply.get("timestamp")), "%Y-%m-%dT%H:%M:%S%z")
+        posted = _meta_time(reply.get("timestamp"))
         if (
             isinstance(author, dict)
             and author.get("id") == me
@@ -88,7 +99,7 @@ async def hide_comment(graph: GraphSession, params: HideCommentParameters) -> di
 async def delete_comment(
     graph: GraphSession, params: DeleteCommentParameters, progress: Progress
 ) -> dict[str, Any]:
-    retried = Progress.previous() == "deleting"
+    retried = _retried("deleting")
     progress.record("deleting")
     try:
         await graph.delete(params.comment_id)
@@ -103,10 +114,13 @@ async def private_reply(
     graph: GraphSession, params: PrivateReplyParameters, progress: Progress
 ) -> dict[str, Any]:
     me = await graph.ig_user_id()
-    if Progress.previous() == "sending":
-        author = (await graph.get(params.comment_id, {"fields": "from"})).get("from")
+    if _retried("sending"):
+        comment = await graph.get(params.comment_id, {"fields": "from,timestamp"})
+        author = comment.get("from")
         if isinstance(author, dict) and author.get("id"):
-            earlier = await _earlier_message(graph, me, str(author["id"]), params.message)
+            # A private reply comes after its comment, by Meta's own clock; one per comment.
+            since = _meta_time(comment.get("timestamp"))
+            earlier = await _earlier_message(graph, me, str(author["id"]), params.message, since)
             if earlier is not None:
                 return {"comment_id": params.comment_id, **earlier}
     progress.record("sending")
@@ -118,8 +132,9 @@ async def send_message(
     graph: GraphSession, params: SendMessageParameters, progress: Progress
 ) -> dict[str, Any]:
     me = await graph.ig_user_id()
-    if Progress.previous() == "sending":
-        earlier = await _earlier_message(graph, me, params.recipient_id, params.message)
+    if _retried("sending"):
+        since = activity.info().scheduled_time - CLOCK_SKEW
+        earlier = await _earlier_message(graph, me, params.recipient_id, params.message, since)
         if earlier is not None:
             return earlier
     progress.record("sending")
@@ -138,10 +153,10 @@ async def _send(
 
 
 async def _earlier_message(
-    graph: GraphSession, me: str, person: str, text: str
+    graph: GraphSession, me: str, person: str, text: str, since: datetime
 ) -> dict[str, Any] | None:
-    """The message an earlier attempt of this step sent to `person`, if its answer was lost."""
-    since = activity.info().scheduled_time - CLOCK_SKEW
+    """The message an earlier attempt of this step sent to `person` after `since`, if its
+    answer was lost."""
     found = await graph.get(
         me, {"user_id": person, "fields": "messages{id,message,from,created_time}"},
         edge="conversations",
@@ -149,7 +164,7 @@ async def _earlier_message(
     for conversation in found.get("data", []):
         for message in (conversation.get("messages") or {}).get("data", []):
             author = message.get("from")
-            sent = datetime.strptime(str(message.get("created_time")), "%Y-%m-%dT%H:%M:%S%z")
+            sent = _meta_time(message.get("created_time"))
             if sent < since:
                 break  # newest first: the rest is older still
             if (

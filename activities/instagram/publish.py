@@ -142,7 +142,8 @@ class Publishing:
     async def _first_comment(self, ig_user_id: str, media_id: str, text: str) -> str:
         """The comment under the new media, once: a retry after a lost answer finds the one
         an earlier attempt posted (this account's, with this text) instead of posting again."""
-        if self.state.get("commenting"):
+        # Progress may be lost with a failed attempt: any retry looks first.
+        if self.state.get("commenting") or activity.info().attempt > 1:
             listing = await self.graph.get(
                 media_id, {"fields": "id,text,from", "limit": "100"}, edge="comments"
             )
