@@ -14,9 +14,12 @@ from starlette.types import Message, Receive, Scope, Send
 from emulator import (
     ai,
     control_api,
+    control_instagram_comments,
     control_meta_api,
     instagram,
+    instagram_comments,
     instagram_insights,
+    instagram_messages,
     meta_errors,
     x_api,
     x_media,
@@ -169,10 +172,13 @@ def create_app(config: EmulatorConfig | None = None) -> FastAPI:
     _install_handlers(app)
     app.include_router(control_api.router)
     app.include_router(control_meta_api.router)
+    app.include_router(control_instagram_comments.router)
     app.include_router(x_oauth.router)
     app.include_router(x_api.router)
     app.include_router(x_media.router)
     app.include_router(instagram.router)
+    app.include_router(instagram_comments.router)
+    app.include_router(instagram_messages.router)
     app.include_router(instagram_insights.router)
     app.include_router(ai.router)
     return app

@@ -14,6 +14,8 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, Request, Response
 
 from emulator.graph_access import GraphCall, graph_call
+from emulator.instagram_comments import COMMENT_FIELDS, comment_fields, own_comment
+from emulator.instagram_publish_options import publish_options
 from emulator.instagram_state import (
     ERROR,
     EXPIRED,
@@ -99,7 +101,8 @@ async def read_node(node_id: str, request: Request) -> Response:
     media = instagram.media.get(node_id)
     if media is not None and media.owner_id == call.user.id:
         return call.answer(_media_fields(call, media, call.fields(MEDIA_FIELDS, "IGMedia")))
-    raise unknown_object(node_id)
+    comment = own_comment(call, node_id)
+    return call.answer(comment_fields(comment, call.fields(COMMENT_FIELDS, "IGComment")))
 
 
 def _user_fields(call: GraphCall, names: list[str]) -> dict[str, Any]:
@@ -171,6 +174,7 @@ def _new_container(call: GraphCall) -> Container:
     if carousel_item and media_type not in ("IMAGE", "VIDEO"):
         raise invalid_parameter("Only IMAGE and VIDEO can be carousel items")
     children = _children(call) if media_type == "CAROUSEL" else ()
+    options = publish_options(params, media_type, carousel_item)
     return Container(
         id=call.state.instagram.new_id(),
         owner_id=call.user.id,
@@ -181,6 +185,7 @@ def _new_container(call: GraphCall) -> Container:
         video_url=video_url,
         children=children,
         is_carousel_item=carousel_item,
+        options=options,
     )
 
 

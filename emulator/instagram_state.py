@@ -12,6 +12,7 @@ from datetime import datetime
 
 from emulator import record as kinds
 from emulator.config import EmulatorConfig
+from emulator.instagram_publish_options import PublishOptions
 from emulator.rate_limits import DAY
 from emulator.record import Record, SideEffect
 
@@ -69,6 +70,8 @@ class Container:
     outcome: str = FINISHED
     media_id: str | None = None
     """The published media, once published."""
+    options: PublishOptions = field(default_factory=PublishOptions)
+    """Alt text, tags, location and collaborators."""
 
 
 @dataclass
@@ -84,6 +87,44 @@ class Media:
     permalink: str
     insights: dict[str, int] = field(default_factory=dict)
     """Values set through the control API; other metrics have stable made-up values."""
+    options: PublishOptions = field(default_factory=PublishOptions)
+
+
+@dataclass
+class Comment:
+    """A comment on a media, or a reply to one (`parent_id`)."""
+
+    id: str
+    media_id: str
+    media_owner_id: str
+    author_id: str
+    """The commenter's Instagram-scoped id: the account itself for its own replies."""
+    username: str
+    text: str
+    created_at: datetime
+    parent_id: str | None = None
+    hidden: bool = False
+
+
+@dataclass
+class DirectMessage:
+    id: str
+    from_id: str
+    text: str
+    created_at: datetime
+
+
+@dataclass
+class Thread:
+    """A conversation between the account and one person (by their Instagram-scoped id)."""
+
+    id: str
+    owner_id: str
+    user_id: str
+    username: str
+    last_user_message_at: datetime | None = None
+    """When the person last wrote: the account may answer within 24 hours of it."""
+    messages: list[DirectMessage] = field(default_factory=list)
 
 
 class InstagramState:
@@ -99,6 +140,11 @@ class InstagramState:
         self.account_insights: dict[str, dict[str, int]] = {}
         self.next_outcomes: dict[str, deque[str]] = {}
         """Per account, how the next containers it creates will end (ERROR, EXPIRED)."""
+        self.comments: dict[str, Comment] = {}
+        self.threads: dict[tuple[str, str], Thread] = {}
+        """By account and person."""
+        self.private_replies: dict[str, str] = {}
+        """Comment id → the message that answered it privately (one per comment)."""
 
     def new_id(self) -> str:
         return str(next(self._ids))
@@ -189,6 +235,7 @@ class InstagramState:
             container.caption,
             self.clock.now(),
             permalink,
+            options=container.options,
         )
         self.media[media.id] = media
         container.media_id = media.id
@@ -225,3 +272,64 @@ def metric_value(node_id: str, metric: str, overrides: dict[str, int], *, when: 
         return overrides[metric]
     digest = hashlib.sha256(f"{node_id}:{metric}:{when}".encode()).digest()
     return int.from_bytes(digest[:2], "big") % 1000
+
+
+def add_comment(
+    instagram: InstagramState,
+    media: Media,
+    *,
+    author_id: str,
+    username: str,
+    text: str,
+    parent_id: str | None = None,
+) -> Comment:
+    comment = Comment(
+        instagram.new_id(), media.id, media.owner_id, author_id, username, text,
+        instagram.clock.now(), parent_id,
+    )  # fmt: skip
+    instagram.comments[comment.id] = comment
+    instagram.effect(
+        kinds.INSTAGRAM_COMMENT_CREATED,
+        comment.id,
+        media_id=media.id,
+        author_id=author_id,
+        parent_id=parent_id,
+        text=text,
+    )
+    return comment
+
+
+def comments_under(
+    instagram: InstagramState, media_id: str, parent_id: str | None
+) -> list[Comment]:
+    """The media's top-level comments (or a comment's replies), oldest first."""
+    return sorted(
+        (
+            comment
+            for comment in instagram.comments.values()
+            if comment.media_id == media_id and comment.parent_id == parent_id
+        ),
+        key=lambda comment: int(comment.id),
+    )
+
+
+def thread_with(instagram: InstagramState, owner_id: str, user_id: str, username: str) -> Thread:
+    key = (owner_id, user_id)
+    if key not in instagram.threads:
+        instagram.threads[key] = Thread(instagram.new_id(), owner_id, user_id, username)
+    return instagram.threads[key]
+
+
+def add_message(
+    instagram: InstagramState, thread: Thread, from_id: str, text: str
+) -> DirectMessage:
+    message = DirectMessage(f"aWdfZ{instagram.new_id()}", from_id, text, instagram.clock.now())
+    thread.messages.append(message)
+    if from_id == thread.user_id:
+        thread.last_user_message_at = message.created_at
+    else:
+        instagram.effect(
+            kinds.INSTAGRAM_MESSAGE_SENT, message.id, ig_user_id=thread.owner_id,
+            recipient_id=thread.user_id, text=text,
+        )  # fmt: skip
+    return message

@@ -13,8 +13,9 @@ import pytest
 from sqlmodel import col, select
 
 from app.db.engine import Database
-from app.db.models import Organization, Webhook, WebhookReceipt, Workflow
+from app.db.models import Organization, Webhook, WebhookDedupKey, WebhookReceipt, Workflow
 from app.store.webhooks import SWEEP_EVERY, claim_body
+from app.store.webhooks import claim_key as store_claim_key
 
 WINDOW = timedelta(hours=1)
 NOON = datetime(2025, 5, 1, 12, 0, tzinfo=UTC)
@@ -101,3 +102,43 @@ async def test_an_expired_receipt_of_the_body_is_replaced_between_sweeps(hooks: 
     # The last sweep was 20 s ago: the body's own expired receipt is swept all the same.
     assert await hooks.claim("run_3", at=NOON + WINDOW + timedelta(seconds=10)) == "run_3"
     assert await hooks.claim("run_4", at=NOON + WINDOW + timedelta(seconds=20)) == "run_3"
+
+
+# Dedup keys (issue 15, point 1): each key keeps its own expiry
+
+
+async def claim_key(hooks: Hooks, run_id: str, *, at: datetime = NOON, key: str = BODY) -> str:
+    async with hooks.database.session() as session:
+        return await store_claim_key(
+            session, organization_id=hooks.organization, webhook_id=hooks.first,
+            key_digest=key, run_id=run_id, now=at, window=WINDOW,
+        )  # fmt: skip
+
+
+async def test_a_key_names_its_first_run_until_it_expires(hooks: Hooks) -> None:
+    assert await claim_key(hooks, "run_1") == "run_1"
+    assert await claim_key(hooks, "run_2", at=NOON + WINDOW - timedelta(seconds=1)) == "run_1"
+    assert await claim_key(hooks, "run_3", at=NOON + WINDOW) == "run_3"
+    assert await claim_key(hooks, "run_4", at=NOON + WINDOW + timedelta(minutes=5)) == "run_3"
+
+
+async def test_claims_of_one_key_at_the_same_moment_agree_on_one_run(hooks: Hooks) -> None:
+    claimed = await asyncio.gather(*(claim_key(hooks, f"run_{n}") for n in range(8)))
+    assert len(set(claimed)) == 1
+
+
+async def test_sweeping_body_receipts_keeps_a_key_that_holds_longer(hooks: Hooks) -> None:
+    """A receipt goes with the body's window; the key's row keeps its own expiry."""
+    async with hooks.database.session() as session:
+        await store_claim_key(
+            session, organization_id=hooks.organization, webhook_id=hooks.first,
+            key_digest=BODY, run_id="run_1", now=NOON, window=WINDOW * 24,
+        )  # fmt: skip
+    later = NOON + WINDOW * 2
+    await hooks.claim("run_2", at=later, digest="cd" * 32)  # sweeps receipts past the window
+    assert await claim_key(hooks, "run_3", at=later) == "run_1"
+    async with hooks.database.session() as session:
+        rows = (await session.exec(select(WebhookDedupKey))).all()
+    assert [(row.run_id, row.expires_at) for row in rows if row.webhook_id == hooks.first] == [
+        ("run_1", NOON + WINDOW * 24)
+    ]

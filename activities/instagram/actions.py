@@ -9,6 +9,15 @@ from temporalio import activity
 
 from activities.accounts.failures import required_account
 from activities.base import Progress, parse_parameters, platform_call
+from activities.instagram import comments
+from activities.instagram.comment_nodes import (
+    DeleteCommentParameters,
+    HideCommentParameters,
+    ListCommentsParameters,
+    PrivateReplyParameters,
+    ReplyCommentParameters,
+    SendMessageParameters,
+)
 from activities.instagram.errors import instagram_failure_of
 from activities.instagram.graph import GraphSession
 from activities.instagram.nodes import InstagramInsightsParameters, InstagramPublishParameters
@@ -61,6 +70,54 @@ class InstagramActivities:
 
         return await self._mapped(read)
 
+    @activity.defn(name="instagram.list_comments")
+    async def list_comments(self, action: ActionInput) -> dict[str, Any]:
+        """The top-level comments of one of the account's media."""
+        params = parse_parameters(ListCommentsParameters, action)
+        graph = self._graph(action)
+        return await self._mapped(lambda: comments.list_comments(graph, params))
+
+    @activity.defn(name="instagram.reply_comment")
+    async def reply_comment(self, action: ActionInput) -> dict[str, Any]:
+        """A public reply under a comment, once per step."""
+        params = parse_parameters(ReplyCommentParameters, action)
+        graph = self._graph(action)
+        progress = Progress()
+        return await self._mapped(lambda: comments.reply_comment(graph, params, progress), progress)
+
+    @activity.defn(name="instagram.hide_comment")
+    async def hide_comment(self, action: ActionInput) -> dict[str, Any]:
+        """Hide a comment, or show it again."""
+        params = parse_parameters(HideCommentParameters, action)
+        graph = self._graph(action)
+        return await self._mapped(lambda: comments.hide_comment(graph, params))
+
+    @activity.defn(name="instagram.delete_comment")
+    async def delete_comment(self, action: ActionInput) -> dict[str, Any]:
+        """Delete a comment and its replies."""
+        params = parse_parameters(DeleteCommentParameters, action)
+        graph = self._graph(action)
+        progress = Progress()
+        return await self._mapped(
+            lambda: comments.delete_comment(graph, params, progress), progress
+        )
+
+    @activity.defn(name="instagram.private_reply")
+    async def private_reply(self, action: ActionInput) -> dict[str, Any]:
+        """A direct message to a comment's author, once per comment and step."""
+        params = parse_parameters(PrivateReplyParameters, action)
+        graph = self._graph(action)
+        progress = Progress()
+        return await self._mapped(lambda: comments.private_reply(graph, params, progress), progress)
+
+    @activity.defn(name="instagram.send_message")
+    async def send_message(self, action: ActionInput) -> dict[str, Any]:
+        """A direct message within the messaging window, once per step."""
+        params = parse_parameters(SendMessageParameters, action)
+        graph = self._graph(action)
+        progress = Progress()
+        return await self._mapped(lambda: comments.send_message(graph, params, progress), progress)
+
     def _graph(self, action: ActionInput) -> GraphSession:
         account_id = required_account(action, "Instagram")
         return GraphSession(self.services, action.organization_id, account_id)
@@ -71,4 +128,13 @@ class InstagramActivities:
         return await platform_call(body, failure=instagram_failure_of, progress=progress)
 
     def all(self) -> list[Callable[..., Any]]:
-        return [self.publish, self.insights]
+        return [
+            self.publish,
+            self.insights,
+            self.list_comments,
+            self.reply_comment,
+            self.hide_comment,
+            self.delete_comment,
+            self.private_reply,
+            self.send_message,
+        ]

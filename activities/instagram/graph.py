@@ -43,6 +43,10 @@ class GraphSession:
         """POST to `/{node}` or `/{node}/{edge}`, as `get` reads them."""
         return await self._call("POST", node, edge, params)
 
+    async def delete(self, node: str) -> dict[str, Any]:
+        """DELETE `/{node}`."""
+        return await self._call("DELETE", node, None, {})
+
     async def _call(
         self, method: str, node: str, edge: str | None, params: dict[str, str]
     ) -> dict[str, Any]:
@@ -58,7 +62,7 @@ class GraphSession:
                 method,
                 f"{endpoints.instagram_graph_url}/{path}",
                 # Parameters as a form body for POST, as Meta documents them; query for GET.
-                params=params if method == "GET" else None,
+                params=params if method != "POST" else None,
                 data=params if method == "POST" else None,
                 headers={"Authorization": f"Bearer {token.access_token}"},
             )

@@ -7,7 +7,7 @@ Publishing follows the Graph API's two steps (create a container, wait until it 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from typing import Annotated, Any, Literal, Self
 
@@ -30,6 +30,10 @@ MAX_HASHTAGS = 30
 MIN_CAROUSEL_ITEMS = 2
 MAX_CAROUSEL_ITEMS = 10
 MAX_METRICS = 20
+MAX_ALT_TEXT_CHARACTERS = 1000
+MAX_USER_TAGS = 20
+MAX_PRODUCT_TAGS = 5
+MAX_COLLABORATORS = 3
 
 _HASHTAG = re.compile(r"(?<!\w)#\w+")
 
@@ -121,6 +125,34 @@ class CarouselItem(Parameters):
         return self
 
 
+Username = Annotated[
+    str,
+    Field(min_length=1, max_length=30),
+    pattern_unless_templated(r"[A-Za-z0-9._]{1,30}", "must be an Instagram username"),
+]
+
+Position = Annotated[float, Field(ge=0, le=1)]
+
+
+class UserTag(Parameters):
+    """A person tagged in the media: on an image at `x`, `y` (0 to 1 from the top left);
+    reels take the username alone."""
+
+    username: Username = Field(description="The public account to tag, without @.")
+    x: Position | None = Field(default=None, description="Images: 0 (left) to 1 (right).")
+    y: Position | None = Field(default=None, description="Images: 0 (top) to 1 (bottom).")
+
+
+class ProductTag(Parameters):
+    """A product of the account's catalog tagged in the media (Instagram Shopping)."""
+
+    product_id: Annotated[
+        str, pattern_unless_templated(r"[0-9]{1,32}", "must be a catalog product id (digits)")
+    ] = Field(description="The product's id in the catalog.")
+    x: Position | None = Field(default=None, description="Images: 0 (left) to 1 (right).")
+    y: Position | None = Field(default=None, description="Images: 0 (top) to 1 (bottom).")
+
+
 class InstagramPublishParameters(Parameters):
     """Parameters of `instagram.publish`."""
 
@@ -164,6 +196,49 @@ class InstagramPublishParameters(Parameters):
     share_to_feed: bool = Field(
         default=True, description="Reels only: also show the reel in the main feed."
     )
+    first_comment: Caption | None = Field(
+        default=None,
+        description="A comment the account posts under the media once it is published, "
+        f"exactly once (at most {MAX_CAPTION_CHARACTERS} characters). Not for stories.",
+        json_schema_extra={"examples": ["#launch #newdrop"]},
+    )
+    alt_text: (
+        Annotated[str, Field(min_length=1), max_length_unless_templated(MAX_ALT_TEXT_CHARACTERS)]
+        | None
+    ) = Field(
+        default=None,
+        description=f"Images only: alternative text for people using screen readers (at "
+        f"most {MAX_ALT_TEXT_CHARACTERS} characters).",
+    )
+    user_tags: list[UserTag] = Field(
+        default_factory=list,
+        max_length=MAX_USER_TAGS,
+        description=f"Images and reels: people to tag (at most {MAX_USER_TAGS}); an image's "
+        "tags need x and y, a reel's take none.",
+        json_schema_extra={"examples": [[{"username": "ada.makes", "x": 0.5, "y": 0.4}]]},
+    )
+    product_tags: list[ProductTag] = Field(
+        default_factory=list,
+        max_length=MAX_PRODUCT_TAGS,
+        description=f"Images and reels: catalog products to tag (at most {MAX_PRODUCT_TAGS}); "
+        "an image's tags need x and y, a reel's take none. The account needs Instagram Shopping.",
+    )
+    location_id: (
+        Annotated[
+            str, pattern_unless_templated(r"[0-9]{1,32}", "must be a location page id (digits)")
+        ]
+        | None
+    ) = Field(
+        default=None,
+        description="The id of a Facebook Page with a location, to show as the media's place. "
+        "Not for stories.",
+    )
+    collaborators: list[Username] = Field(
+        default_factory=list,
+        max_length=MAX_COLLABORATORS,
+        description=f"Images, reels and carousels: up to {MAX_COLLABORATORS} accounts invited "
+        "as collaborators (the post shows on their profiles once they accept).",
+    )
     poll_interval: timedelta = Field(
         default=timedelta(seconds=5),
         ge=timedelta(seconds=1),
@@ -186,9 +261,38 @@ class InstagramPublishParameters(Parameters):
             problems.append((("cover_url",), "is only used by reels", None))
         if self.max_wait < self.poll_interval:
             problems.append((("max_wait",), "must not be shorter than poll_interval", None))
+        problems += self._option_problems()
         if problems:
             raise field_errors(type(self), problems)
         return self
+
+    def _option_problems(self) -> Problems:
+        """Which kinds take which options, and where tags go (Meta's rules)."""
+        takes = {
+            "first_comment": ("image", "reel", "carousel"),
+            "alt_text": ("image",),
+            "user_tags": ("image", "reel"),
+            "product_tags": ("image", "reel"),
+            "location_id": ("image", "reel", "carousel"),
+            "collaborators": ("image", "reel", "carousel"),
+        }
+        problems: Problems = [
+            ((name,), f"cannot be used to publish a {self.kind}", None)
+            for name, kinds in takes.items()
+            if self.kind not in kinds and getattr(self, name) not in (None, [])
+        ]
+        for name in ("user_tags", "product_tags"):
+            tags: Sequence[UserTag | ProductTag] = getattr(self, name)
+            for index, tag in enumerate(tags):
+                placed = (tag.x is not None, tag.y is not None)
+                if self.kind == "image" and placed != (True, True):
+                    problems.append(((name, index), "an image's tag needs x and y", None))
+                if self.kind == "reel" and placed != (False, False):
+                    problems.append(((name, index), "a reel's tag takes no x or y", None))
+        names = [tag.username.lower() for tag in self.user_tags]
+        if len(set(names)) != len(names):
+            problems.append((("user_tags",), "tags an account twice", None))
+        return problems
 
     def _kind_problems(self) -> Problems:
         def needs(field: str) -> Problems:
@@ -283,6 +387,10 @@ _PUBLISH_OUTPUT: Mapping[str, Any] = {
         "media_id": {"type": "string", "description": "Id of the published media."},
         "container_id": {"type": "string", "description": "Id of the media container."},
         "permalink": {"type": "string", "format": "uri", "description": "Public link."},
+        "first_comment_id": {
+            "type": "string",
+            "description": "With first_comment: the comment posted under the media.",
+        },
     },
     "required": ["media_id", "container_id", "permalink"],
 }

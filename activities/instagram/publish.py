@@ -1,8 +1,9 @@
 """Publishing: create the container(s), wait for processing, publish, without repeating a step
 a previous attempt already took.
 
-Progress (heartbeat details) holds the carousel's item containers, the container and whether
-publishing was attempted; a retry picks up there. If an earlier attempt's publish went through
+Progress (heartbeat details) holds the carousel's item containers, the container, whether
+publishing was attempted, the media once published and whether its first comment was being
+posted; a retry picks up there. If an earlier attempt's publish went through
 but its answer was lost, the container reads PUBLISHED and the media is found among the
 account's newest, by caption and time.
 """
@@ -10,6 +11,8 @@ account's newest, by caption and time.
 from __future__ import annotations
 
 import asyncio
+import json
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -18,7 +21,12 @@ from temporalio import activity
 from activities.base import Progress
 from activities.instagram.errors import NOT_READY_CODE, GraphError
 from activities.instagram.graph import GraphSession
-from activities.instagram.nodes import CarouselItem, InstagramPublishParameters
+from activities.instagram.nodes import (
+    CarouselItem,
+    InstagramPublishParameters,
+    ProductTag,
+    UserTag,
+)
 from app.contract.failures import FailureType
 
 ATTEMPT_MARGIN = timedelta(seconds=15)
@@ -43,7 +51,31 @@ def _container_parameters(
         fields = {"media_type": "CAROUSEL", "children": ",".join(children)}
     if params.kind != "story":
         fields["caption"] = params.caption
+    fields |= _options(params)
     return {name: value for name, value in fields.items() if value is not None}
+
+
+def _options(params: InstagramPublishParameters) -> dict[str, str | None]:
+    """Alt text, tags, location and collaborators, as the container takes them (JSON lists);
+    validation has refused each where its kind takes none."""
+
+    def placed(tags: Sequence[UserTag | ProductTag], key: str) -> str | None:
+        if not tags:
+            return None
+        return json.dumps(
+            [
+                {key: getattr(tag, key)} | ({"x": tag.x, "y": tag.y} if tag.x is not None else {})
+                for tag in tags
+            ]
+        )
+
+    return {
+        "alt_text": params.alt_text,
+        "user_tags": placed(params.user_tags, "username"),
+        "product_tags": placed(params.product_tags, "product_id"),
+        "location_id": params.location_id,
+        "collaborators": json.dumps(params.collaborators) if params.collaborators else None,
+    }
 
 
 def _item_parameters(item: CarouselItem) -> dict[str, str]:
@@ -86,18 +118,46 @@ class Publishing:
             created = await self.graph.post(ig_user_id, parameters, edge="media")
             self._record(container=str(created["id"]), created_at=created_at)
         container = self.state["container"]
-        status = await self._until_finished(container)
-        media_id = (
-            await self._published_media(ig_user_id)
-            if status == "PUBLISHED"
-            else await self._publish(ig_user_id, container)
-        )
+        media_id = self.state.get("media_id")
+        if not isinstance(media_id, str):
+            status = await self._until_finished(container)
+            media_id = (
+                await self._published_media(ig_user_id)
+                if status == "PUBLISHED"
+                else await self._publish(ig_user_id, container)
+            )
+            self._record(media_id=media_id)
         media = await self.graph.get(media_id, {"fields": "permalink"})
-        return {
+        published = {
             "media_id": media_id,
             "container_id": container,
             "permalink": media.get("permalink", ""),
         }
+        if self.params.first_comment is not None:
+            published["first_comment_id"] = await self._first_comment(
+                ig_user_id, media_id, self.params.first_comment
+            )
+        return published
+
+    async def _first_comment(self, ig_user_id: str, media_id: str, text: str) -> str:
+        """The comment under the new media, once: a retry after a lost answer finds the one
+        an earlier attempt posted (this account's, with this text) instead of posting again."""
+        # Progress may be lost with a failed attempt: any retry looks first.
+        if self.state.get("commenting") or activity.info().attempt > 1:
+            listing = await self.graph.get(
+                media_id, {"fields": "id,text,from", "limit": "100"}, edge="comments"
+            )
+            for comment in listing.get("data", []):
+                author = comment.get("from")
+                if (
+                    isinstance(author, dict)
+                    and author.get("id") == ig_user_id
+                    and comment.get("text") == text
+                ):
+                    return str(comment["id"])
+        self._record(commenting=True)
+        created = await self.graph.post(media_id, {"message": text}, edge="comments")
+        return str(created["id"])
 
     async def _publish(self, ig_user_id: str, container: str) -> str:
         self._record(publishing=True)

@@ -73,6 +73,7 @@ REQUEST_PROBLEMS = {
     "hour: retry after Retry-After (429)",
     "quota_concurrent_runs": "the organization runs max_concurrent_runs runs already: retry "
     "after Retry-After (429)",
+    "dedup_key_failed": "a webhook trigger's dedup_key expression failed on the delivery",
 }
 """Problems of a request itself: its body, query or path."""
 

@@ -221,6 +221,26 @@ class WebhookReceipt(SQLModel, table=True):
     received_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
 
 
+class WebhookDedupKey(SQLModel, table=True):
+    """The value a webhook trigger's `dedup_key` gave a delivery and the run it started: a
+    delivery whose key has a row not yet expired starts nothing new, however its envelope
+    differs (Meta re-sends one comment under another `entry.time`). Its own table, not a
+    receipt: each row keeps its own expiry, so sweeping receipts by the body's window never
+    drops a key that must hold longer. `key_digest` is a hash: the row reveals nothing of
+    the value."""
+
+    __tablename__ = "webhook_dedup_key"
+    __table_args__ = (Index("ix_webhook_dedup_key_expires", "webhook_id", "expires_at"),)
+
+    webhook_id: str = Field(
+        sa_column=Column(String(64), ForeignKey("webhook.id", ondelete="CASCADE"), primary_key=True)
+    )
+    key_digest: str = Field(primary_key=True, max_length=64)
+    organization_id: str = _org_fk()
+    run_id: str = Field(max_length=200)
+    expires_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+
+
 class ApprovalLink(SQLModel, table=True):
     """A signed approval link minted for one approver of one waiting approval
     (`app.services.approval_links`). The token itself is never stored: its MAC proves it was

@@ -35,7 +35,7 @@ from app.language.parameter_validators import message_of
 from app.language.plan import Plan
 from app.services import webhook_signatures as signatures
 from app.services.runs.starting import keyed_run_id
-from app.store.webhooks import claim_body
+from app.store.webhooks import claim_body, claim_key
 from app.vault.webhook_secrets import token_matches
 
 _SECRET_BEARING_WORDS = (
@@ -218,6 +218,7 @@ async def delivery_run_id(
     delivery: Delivery,
     proof: Proof,
     now: datetime,
+    key_digest: str | None = None,
 ) -> str | None:
     """The run an authenticated delivery names, so that a repeated one starts nothing new;
     None: a new run.
@@ -227,7 +228,9 @@ async def delivery_run_id(
     replaying another body names another run, so a real event is never suppressed. The
     same signed body within the replay window names the run it started first, under any
     id or none (`app.store.webhooks.claim_body`). Standard Webhooks sign their id, so it
-    names the message by itself: no replay can come under another.
+    names the message by itself: no replay can come under another. Last, a delivery with a
+    dedup key (`key_digest`, from `webhook_dedup_keys`) names the run its key named first
+    within the trigger's `dedup_key_window` (`app.store.webhooks.claim_key`).
     """
     scope = f"hook_{webhook_id}"
     delivery_id = proof.signed_id or (
@@ -240,6 +243,36 @@ async def delivery_run_id(
         body = proof.body_identity
         key = delivery_id if body is None else f"{delivery_id}\n{body}"
         by_id = keyed_run_id(organization_id, scope, key)
+    named = await _by_body(
+        session, organization_id=organization_id, webhook_id=webhook_id,
+        parameters=parameters, proof=proof, now=now, by_id=by_id,
+    )  # fmt: skip
+    if key_digest is None:
+        return named
+    # The key is claimed for the run the delivery would start otherwise (or one of its
+    # own), so a delivery both keys agree on keeps one run.
+    return await claim_key(
+        session,
+        organization_id=organization_id,
+        webhook_id=webhook_id,
+        key_digest=key_digest,
+        run_id=named or keyed_run_id(organization_id, scope, f"key {key_digest}@{now}"),
+        now=now,
+        window=parameters.dedup_key_window,
+    )
+
+
+async def _by_body(
+    session: AsyncSession,
+    *,
+    organization_id: str,
+    webhook_id: str,
+    parameters: WebhookTriggerParameters,
+    proof: Proof,
+    now: datetime,
+    by_id: str | None,
+) -> str | None:
+    scope = f"hook_{webhook_id}"
     window = replay_window(parameters)
     if proof.body_identity is None or not window:
         return by_id

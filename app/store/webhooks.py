@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.db.models import Webhook, WebhookReceipt, Workflow
+from app.db.models import Webhook, WebhookDedupKey, WebhookReceipt, Workflow
 from app.db.types import utcnow
 from app.errors import ConflictError, NotFoundError
 from app.language.plan import Plan
@@ -179,3 +179,58 @@ async def claim_body(
             return receipt.run_id
         sweep = True  # gone meanwhile, or expired: sweep it and claim again
     raise ConflictError("the same body is being delivered many times at once: retry")
+
+
+async def claim_key(
+    session: AsyncSession,
+    *,
+    organization_id: str,
+    webhook_id: str,
+    key_digest: str,
+    run_id: str,
+    now: datetime,
+    window: timedelta,
+) -> str:
+    """The run a delivery's dedup key names: the run of the key's row while it has not
+    expired, else `run_id`, whose row is recorded now to expire after `window`. Concurrent
+    deliveries with one key, in any API process, agree on one run (the key is the webhook
+    and the key's digest, in the database). Commits.
+
+    Raises:
+        ConflictError: The same key kept arriving at the same instant (retry).
+    """
+    sweep = _sweep_due(f"key:{webhook_id}", now, window)
+    for _ in range(_CLAIM_ATTEMPTS):
+        if sweep:
+            await session.exec(
+                delete(WebhookDedupKey).where(
+                    col(WebhookDedupKey.webhook_id) == webhook_id,
+                    col(WebhookDedupKey.expires_at) <= now,
+                )
+            )
+        session.add(
+            WebhookDedupKey(
+                webhook_id=webhook_id, key_digest=key_digest, organization_id=organization_id,
+                run_id=run_id, expires_at=now + window,
+            )
+        )  # fmt: skip
+        try:
+            await session.commit()
+        except IntegrityError:
+            await session.rollback()  # the key is there: which run it names
+        else:
+            return run_id
+        row = (
+            await session.exec(
+                select(WebhookDedupKey).where(
+                    WebhookDedupKey.organization_id == organization_id,
+                    WebhookDedupKey.webhook_id == webhook_id,
+                    WebhookDedupKey.key_digest == key_digest,
+                )
+            )
+        ).first()
+        if row is not None and row.expires_at > now:
+            await session.commit()
+            return row.run_id
+        sweep = True  # gone meanwhile, or expired: sweep it and claim again
+    raise ConflictError("deliveries with the same dedup_key keep arriving at once: retry")

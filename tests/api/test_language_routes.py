@@ -17,7 +17,9 @@ CATALOG = {
     "sub_workflow", "stop", "fail",
     "http.request", "x.post", "x.thread", "x.delete", "x.get_post", "x.me",
     "x.upload_media", "x.mentions", "x.user_posts", "x.search_recent",
-    "instagram.publish", "instagram.insights", "ai.generate",
+    "instagram.publish", "instagram.insights", "instagram.list_comments",
+    "instagram.reply_comment", "instagram.hide_comment", "instagram.delete_comment",
+    "instagram.private_reply", "instagram.send_message", "ai.generate",
 }  # fmt: skip
 
 

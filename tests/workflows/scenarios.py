@@ -938,6 +938,71 @@ SCENARIOS: tuple[Scenario, ...] = (
         {"caption": "made today"},
     ),
     Scenario(
+        "instagram_conversation_nodes",
+        graph(
+            instagram_action(
+                "publish",
+                "instagram.publish",
+                kind="image",
+                image_url="https://cdn.example.com/photo.jpg",
+                caption="{{ trigger.caption }}",
+                alt_text="a mug",
+                user_tags=[{"username": "bo.brews", "x": 0.5, "y": 0.5}],
+                first_comment="first!",
+                poll_interval="PT1S",
+            ),
+            instagram_action(
+                "listed", "instagram.list_comments", media_id="{{ nodes.publish.media_id }}"
+            ),
+            instagram_action(
+                "reply",
+                "instagram.reply_comment",
+                comment_id="{{ nodes.publish.first_comment_id }}",
+                message="thanks",
+            ),
+            # The account's own comment: Meta refuses to hide it, or to answer it privately,
+            # and nobody wrote to it: those steps fail and the run goes on.
+            node(
+                "hide",
+                "instagram.hide_comment",
+                {"comment_id": "{{ nodes.publish.first_comment_id }}"},
+                account_id=INSTAGRAM_ACCOUNT,
+                on_error="continue",
+            ),
+            node(
+                "private",
+                "instagram.private_reply",
+                {"comment_id": "{{ nodes.publish.first_comment_id }}", "message": "hi"},
+                account_id=INSTAGRAM_ACCOUNT,
+                on_error="continue",
+            ),
+            node(
+                "dm",
+                "instagram.send_message",
+                {"recipient_id": "1234", "message": "hi"},
+                account_id=INSTAGRAM_ACCOUNT,
+                on_error="continue",
+            ),
+            instagram_action(
+                "delete",
+                "instagram.delete_comment",
+                comment_id="{{ nodes.publish.first_comment_id }}",
+            ),
+            value("count", "{{ nodes.listed.count }} {{ nodes.delete.deleted }}"),
+            edges=[
+                ("start", "publish"),
+                ("publish", "listed"),
+                ("listed", "reply"),
+                ("reply", "hide"),
+                ("hide", "private"),
+                ("private", "dm"),
+                ("dm", "delete"),
+                ("delete", "count"),
+            ],
+        ),
+        {"caption": "made today"},
+    ),
+    Scenario(
         "ai_generate_structured",
         graph(
             node(

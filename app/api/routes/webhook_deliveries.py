@@ -29,6 +29,7 @@ from app.errors import (
 )
 from app.services import webhook_delivery
 from app.services.runs import RunStatus
+from app.services.webhook_dedup_keys import dedup_key_digest
 from app.services.webhook_targets import DeliveryTargets
 
 router = APIRouter(tags=["webhook deliveries"])
@@ -58,7 +59,8 @@ async def deliver_webhook(
     """Start a run of the workflow's latest version with the request as `trigger`
     (`method`, `headers`, `query`, `body`). A repeated delivery starts nothing new: the same
     signed body within the trigger's replay window (whatever delivery id it carries), or the
-    same delivery id with the same body (README: Webhook replays).
+    same delivery id with the same body, or the same `dedup_key` value within its window
+    (README: Webhook replays).
     Meta's `GET ?hub.mode=subscribe&hub.verify_token=…&hub.challenge=…` is answered with the
     challenge when the verify token matches. An address whose deliveries keep failing (no
     such webhook, a bad signature or token) gets 429 with `Retry-After` for a while."""
@@ -102,6 +104,12 @@ async def _deliver(
         ),
     )
     proof = webhook_delivery.authenticate(parameters, delivery, target.secret)
+    payload = webhook_delivery.trigger_payload(parameters, delivery)
+    key_digest = (
+        dedup_key_digest(parameters.dedup_key, payload, node_id=target.node_id)
+        if parameters.dedup_key is not None
+        else None
+    )
     run_id = await webhook_delivery.delivery_run_id(
         session,
         organization_id=target.organization_id,
@@ -110,8 +118,9 @@ async def _deliver(
         delivery=delivery,
         proof=proof,
         now=datetime.now(UTC),
+        key_digest=key_digest,
     )
-    start = await target.run_start(session, webhook_delivery.trigger_payload(parameters, delivery))
+    start = await target.run_start(session, payload)
     # Starting the run and waiting for it need no database connection: give it back.
     await session.close()
     temporal = await connect_temporal(lazy_temporal)
@@ -141,7 +150,7 @@ _RESPONSES: dict[int | str, dict[str, Any]] = {
         "description": "With `response_mode: wait_for_result`, the run ended in time; or "
         "(text/plain) the `hub.challenge` of Meta's verification request.",
     },
-    **errors(401, 403, 404, 413, 429, 503),
+    **errors(401, 403, 404, 413, 422, 429, 503),
     405: {"model": ErrorResponse, "description": "The trigger accepts another method."},
 }
 for _method in ("POST", "GET", "PUT", "PATCH"):

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal, Self
 
 from pydantic import AfterValidator, AwareDatetime, BeforeValidator, Field, model_validator
 
+from app.language.expressions import ExpressionError, compile_expression
 from app.language.node_type import NodeType, Parameters
 from app.language.nodes.fields import (
     MAX_DURATION,
@@ -211,6 +212,32 @@ def _refuse_no_authentication(value: Any) -> Any:
     return value
 
 
+MAX_DEDUP_KEY_WINDOW = timedelta(days=30)
+DEDUP_KEY_ROOTS = frozenset({"trigger"})
+"""What a dedup key may read: the delivery, before any run exists."""
+
+
+def _dedup_key_expression(source: str) -> str:
+    try:
+        compiled = compile_expression(source)
+    except ExpressionError as error:
+        at = "" if error.position is None else f" at character {error.position}"
+        raise problem(f"is not a valid expression{at}: {error.message}") from None
+    roots = sorted({reference.root for reference in compiled.references()} - DEDUP_KEY_ROOTS)
+    if roots:
+        raise problem(
+            f"may read only trigger (the delivery), not {', '.join(roots)}: "
+            "no run exists when the key is computed"
+        )
+    return source
+
+
+DedupKey = Annotated[
+    str, Field(min_length=1, max_length=1000), AfterValidator(_dedup_key_expression)
+]
+"""A bare expression over the delivery (`trigger`), checked when the workflow is saved."""
+
+
 class WebhookTriggerParameters(Parameters):
     """Parameters of `trigger.webhook`.
 
@@ -299,6 +326,35 @@ class WebhookTriggerParameters(Parameters):
         ),
         json_schema_extra={"examples": ["PT1H", "PT10M", "PT0S"]},
     )
+    dedup_key: DedupKey | None = Field(
+        default=None,
+        description=(
+            "An expression over the delivery, written bare (no `{{ }}`), reading only "
+            "`trigger` as the run would see it (`trigger.body`, `trigger.headers`, "
+            "`trigger.query`, `trigger.method`): deliveries giving the same value within "
+            "`dedup_key_window` start one run, whatever else differs, in every API process. "
+            "For Meta, which re-sends one comment in a new envelope: "
+            "`trigger.body.entry[0].changes[0].value.id`. A delivery whose key is null starts "
+            "its run without this check (the delivery id and body checks still apply); one "
+            "whose expression fails is refused with 422."
+        ),
+        json_schema_extra={
+            "examples": [
+                "trigger.body.entry[0].changes[0].value.id",
+                "trigger.headers['x-event-id']",
+            ]
+        },
+    )
+    dedup_key_window: timedelta = Field(
+        default=timedelta(days=1),
+        ge=timedelta(seconds=1),
+        le=MAX_DEDUP_KEY_WINDOW,
+        description=(
+            "How long a dedup_key value holds after the delivery that first gave it "
+            "(1 s to 30 days; ISO 8601 such as `P1D`). Only with `dedup_key`."
+        ),
+        json_schema_extra={"examples": ["P1D", "PT6H"]},
+    )
     response_mode: Literal["accepted", "wait_for_result"] = Field(
         default="accepted",
         description=(
@@ -359,6 +415,14 @@ class WebhookTriggerParameters(Parameters):
             held = "token" if parameters.get("method") == "GET" else "hmac_sha256"
             parameters = {**parameters, "authentication": held}
         return cls.model_validate(parameters)
+
+    @model_validator(mode="after")
+    def _window_only_with_a_key(self) -> Self:
+        if self.dedup_key is None and "dedup_key_window" in self.model_fields_set:
+            raise field_error(
+                self, ("dedup_key_window",), "is only used with dedup_key: set one or leave it"
+            )
+        return self
 
     @model_validator(mode="after")
     def _get_has_no_body_to_sign(self) -> Self:
