@@ -191,6 +191,8 @@ NODE_TYPES = (
         _OUTPUT,
         # Public APIs need no credentials; a connected account only adds them.
         account_required=False,
+        # Their tokens go only to their own API (`activities.http.platform_tokens`).
+        other_accounts=("x", "instagram"),
         # One request, 30 s by default: a minute, or the request's own timeout and a margin,
         # so a stuck attempt is retried long before the engine's five minutes.
         default_timeout=timedelta(minutes=1),

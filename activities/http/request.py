@@ -21,7 +21,8 @@ from temporalio.exceptions import ApplicationError
 
 from activities.accounts.failures import account_failure
 from activities.base import heartbeating, parse_parameters
-from activities.errors import AccountError
+from activities.endpoints import TOKEN_PLATFORMS
+from activities.errors import AccountError, WrongAccountError
 from activities.http.credentials import (
     AppliedCredential,
     HostNotAllowedError,
@@ -204,9 +205,28 @@ class HttpActivities:
     async def _credential(self, action: ActionInput) -> AppliedCredential:
         if action.account_id is None:
             return AppliedCredential()
-        usable = await self.services.tokens.credential(
-            organization_id=action.organization_id, account_id=action.account_id, platform="http"
-        )
+        tokens = self.services.tokens
+        try:
+            usable = await tokens.credential(
+                organization_id=action.organization_id,
+                account_id=action.account_id,
+                platform="http",
+            )
+        except WrongAccountError as error:
+            if error.platform not in TOKEN_PLATFORMS:
+                raise
+            # A connected X or Instagram account: its current token (renewed when due), for
+            # that platform's own API only (`AppliedCredential.check_host`).
+            token = await tokens.access_token(
+                organization_id=action.organization_id,
+                account_id=action.account_id,
+                platform=error.platform,
+            )
+            return AppliedCredential(
+                headers={"Authorization": f"Bearer {token.access_token}"},
+                platform=error.platform,
+                origins=self.services.endpoints.api_origins(error.platform),
+            )
         return apply_credential(usable.credential.kind, usable.credential.secret)
 
     async def _send(
