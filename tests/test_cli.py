@@ -104,3 +104,20 @@ def test_a_key_is_made_for_a_person(database: str, capsys: pytest.CaptureFixture
     code, out = run(capsys, "create-key", "--person", " ann")
     assert code == 1
     assert "no spaces around it" in out
+
+
+def test_operator_keys_are_created_listed_and_revoked(
+    database: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out = run(capsys, "create-operator-key", "--name", "ops")
+    assert code == 0
+    found = re.search(r"operator key (opk_\w+) \(shown once\): (fho_\S+)", out)
+    assert found is not None
+    _, listed = run(capsys, "list-operator-keys")
+    assert f"{found[1]}  fho_" in listed
+    assert "active  ops" in listed
+    assert found[2] not in listed
+    assert run(capsys, "revoke-operator-key", found[1])[0] == 0
+    assert "revoked" in run(capsys, "list-operator-keys")[1]
+    code, out = run(capsys, "revoke-operator-key", "opk_nobody")
+    assert (code, out.strip()) == (1, "operator key 'opk_nobody' not found")

@@ -21,6 +21,7 @@ from app.api.routes import (
     expressions,
     health,
     language,
+    operator,
     organization,
     run_nodes,
     run_stream,
@@ -110,6 +111,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     router.include_router(webhook_deliveries.router)
     router.include_router(organization.router)
     router.include_router(api_keys.router)
+    router.include_router(operator.router)
     app.include_router(router)
     app.include_router(builder_ui.router)
     return app
