@@ -57,6 +57,8 @@ class AppliedCredential:
     """For a connected X or Instagram account's token: its platform, whose API `origins` are
     the only places the token may go (scheme, host and port, not a host pattern)."""
     origins: tuple[Origin, ...] = ()
+    token: str | None = field(default=None, repr=False)
+    """The platform token sent, to name it as refused when the platform answers 401."""
 
     def check_host(self, url: httpx.URL) -> None:
         """Raise `HostNotAllowedError` unless the credential may go to `url`'s host."""

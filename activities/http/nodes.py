@@ -186,7 +186,9 @@ NODE_TYPES = (
         "HTTP request",
         "Call any HTTP API and use its status, headers and body in later steps. A timeout, "
         "429 or 5xx is retried; POST, PUT, PATCH and DELETE send an `Idempotency-Key` header, "
-        "the same on every retry of the step, so an API that honours it applies them once.",
+        "the same on every retry of the step, so an API that honours it applies them once. "
+        "An HTTP account adds its credential; a connected X or Instagram account adds its "
+        "current token, sent only to that platform's own API.",
         HttpRequestParameters,
         _OUTPUT,
         # Public APIs need no credentials; a connected account only adds them.

@@ -216,3 +216,21 @@ async def test_a_platform_token_never_goes_to_another_host(
         assert "goes only to its API" in error.message
         assert platforms.emulator.url.removeprefix("http://") in error.message
     assert ELSEWHERE_SEEN == []
+
+
+async def test_a_refused_platform_token_is_renewed_once_and_the_request_sent_again(
+    platforms: Platforms, caplog: pytest.LogCaptureFixture
+) -> None:
+    platforms.emulator.expire_token(platforms.x.access_token)
+    with caplog.at_level(logging.DEBUG):
+        handle = await platforms.start(
+            {"id": "me", "type": "http.request", "account_id": platforms.x_account,
+             "parameters": {"url": f"{platforms.emulator.url}/2/users/me"}},
+        )  # fmt: skip
+        state = await handle.result()
+    assert state.status == "succeeded", state.nodes["me"].error
+    assert state.nodes["me"].output["body"]["data"]["username"] == "ada"
+    assert state.nodes["me"].attempts == 1
+    me_calls = platforms.emulator.requests("GET", "/2/users/me")
+    assert [seen.status for seen in me_calls] == [401, 200]
+    await platforms.assert_no_secret_in_history_or_logs(handle, caplog.text)
