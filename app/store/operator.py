@@ -4,7 +4,8 @@ An operator key is the installation's, not an organization's: it is made on the 
 (`python -m app.cli create-operator-key`), stored as a keyed hash like API keys, and opens
 only `/operator/...`; it reads nothing inside an organization. A deleted organization keeps
 its rows (the operator purges the database when they choose) but is listed nowhere, and its
-API keys are revoked in the same transaction, so nothing of it is reachable any more.
+API keys are revoked and its approval links spent in the same transaction, so nothing of it
+is reachable any more.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from sqlmodel import col, func, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.db.models import ApiKey, OperatorKey, Organization, Workflow
+from app.db.models import ApiKey, ApprovalLink, OperatorKey, Organization, Workflow
 from app.db.types import utcnow
 from app.errors import ConflictError, NotFoundError
 from app.vault.derivation import keyed_hash
@@ -109,7 +110,8 @@ async def live_organization(session: AsyncSession, *, organization_id: str) -> O
 async def delete_organization(session: AsyncSession, *, organization_id: str) -> Organization:
     """Delete an organization none of whose workflows is active: mark it deleted and revoke
     its keys in one transaction. 409 while a workflow is active (its schedules and webhook
-    endpoints would go on starting runs): the organization deactivates them first."""
+    endpoints would go on starting runs): the organization deactivates them first. Its
+    approval links are spent too, so none decides anything after."""
     organization = await live_organization(session, organization_id=organization_id)
     active = (
         await session.exec(
@@ -131,6 +133,15 @@ async def delete_organization(session: AsyncSession, *, organization_id: str) ->
         update(ApiKey)
         .where(col(ApiKey.organization_id) == organization_id, col(ApiKey.revoked_at).is_(None))
         .values(revoked_at=now)
+    )
+    # An approval link decides without a key: spent now, it decides nothing any more.
+    await session.exec(
+        update(ApprovalLink)
+        .where(
+            col(ApprovalLink.organization_id) == organization_id,
+            col(ApprovalLink.used_at).is_(None),
+        )
+        .values(used_at=now)
     )
     await session.commit()
     return organization

@@ -8,10 +8,11 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+from temporalio.client import WorkflowExecutionStatus
 
 from app.db.engine import Database
 from app.store.operator import create_operator_key
-from tests.utils.api import as_key, create_workflow, manual_then
+from tests.utils.api import as_key, create_workflow, manual_then, start_run, wait_until_waiting
 from tests.utils.api_servers import ApiHarness
 
 
@@ -150,3 +151,28 @@ async def test_without_a_valid_operator_key_it_is_401_and_bad_input_is_422(
         too_long = await operator.get("/operator/organizations/" + "o" * 41)
         assert too_long.status_code == 422
         assert (await operator.get("/operator/organizations/org_none")).status_code == 404
+
+
+async def test_a_deleted_organizations_approval_links_decide_nothing(api: ApiHarness) -> None:
+    async with as_key(api, await operator_key(api)) as operator:
+        created = await new_organization(operator, "Approving")
+        async with as_key(api, created["key"]) as approving:
+            review = {"id": "review", "type": "approval", "parameters": {"message": "ok?"}}
+            workflow_id = await create_workflow(approving, manual_then(review))
+            run_id = await start_run(approving, workflow_id)
+            await wait_until_waiting(approving, run_id, "review")
+            link = await approving.post(
+                f"/runs/{run_id}/approval-links", json={"approver": "ann@example.com"}
+            )
+            assert link.status_code == 201, link.text
+        deleted = await operator.delete(f"/operator/organizations/{created['id']}")
+        assert deleted.status_code == 204
+    async with httpx.AsyncClient(base_url=api.url) as anonymous:
+        decided = await anonymous.post(
+            "/approval-links/decision", json={"token": link.json()["token"], "approved": True}
+        )
+    assert decided.status_code == 409
+    # The run still waits: nothing decided it (runs in flight are the operator's to end).
+    handle = api.temporal.get_workflow_handle(run_id)
+    assert (await handle.describe()).status == WorkflowExecutionStatus.RUNNING
+    await handle.terminate("test over")
