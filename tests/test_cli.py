@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -9,7 +10,9 @@ from pathlib import Path
 import pytest
 
 from app import cli
+from app.db.engine import Database
 from app.settings import get_settings
+from app.store.operator import delete_organization
 
 
 @pytest.fixture
@@ -121,3 +124,28 @@ def test_operator_keys_are_created_listed_and_revoked(
     assert "revoked" in run(capsys, "list-operator-keys")[1]
     code, out = run(capsys, "revoke-operator-key", "opk_nobody")
     assert (code, out.strip()) == (1, "operator key 'opk_nobody' not found")
+
+
+def test_an_organization_the_operator_deleted_is_not_listed_nor_the_default(
+    database: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(capsys, "create-org", "Gone")
+    run(capsys, "create-org", "Staying")
+    _, listed = run(capsys, "list-orgs")
+    gone = listed.split()[0]
+
+    async def delete() -> None:
+        engine = Database(get_settings().resolved_database_url)
+        try:
+            async with engine.session() as session:
+                await delete_organization(session, organization_id=gone)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(delete())
+    _, listed = run(capsys, "list-orgs")
+    assert "Gone" not in listed
+    assert "Staying" in listed
+    code, out = run(capsys, "create-key", "--name", "after")
+    assert code == 0
+    assert gone not in out

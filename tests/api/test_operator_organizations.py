@@ -11,7 +11,7 @@ import httpx
 from temporalio.client import WorkflowExecutionStatus
 
 from app.db.engine import Database
-from app.store.operator import create_operator_key
+from app.store.operator import create_operator_key, list_operator_keys, revoke_operator_key
 from tests.utils.api import as_key, create_workflow, manual_then, start_run, wait_until_waiting
 from tests.utils.api_servers import ApiHarness
 
@@ -176,3 +176,22 @@ async def test_a_deleted_organizations_approval_links_decide_nothing(api: ApiHar
     handle = api.temporal.get_workflow_handle(run_id)
     assert (await handle.describe()).status == WorkflowExecutionStatus.RUNNING
     await handle.terminate("test over")
+
+
+async def test_a_revoked_operator_key_opens_nothing(api: ApiHarness) -> None:
+    secret = await operator_key(api)
+    database = Database(api.settings.resolved_database_url)
+    try:
+        async with database.session() as session:
+            [key] = [
+                key
+                for key in await list_operator_keys(session)
+                if secret.startswith(key.prefix) and key.revoked_at is None
+            ]
+            await revoke_operator_key(session, key_id=key.id)
+    finally:
+        await database.dispose()
+    async with as_key(api, secret) as revoked:
+        response = await revoked.get("/operator/organizations")
+    assert response.status_code == 401
+    assert response.json()["error"]["message"] == "invalid or revoked operator key"
