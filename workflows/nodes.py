@@ -19,6 +19,7 @@ with workflow.unsafe.imports_passed_through():
     from app.contract.failures import FailureType
     from app.language.expressions import ExpressionError, Meter, Size
     from app.language.field_paths import field_name
+    from app.language.graph import MAX_ACCOUNT_ID_LENGTH
     from app.language.node_type import DEFAULT_ACTION_TIMEOUT_SECONDS, Parameters
     from app.language.nodes import CORE
     from app.language.nodes.fields import EXPRESSION_SYNTAX
@@ -168,7 +169,6 @@ ACCOUNT_TEMPLATE_PATCH = "account-id-templates"
 action checks the account it gives against the run's organization and the node's platform.
 Called only for a templated id, which versions saved before were refused: no recorded run
 has one, and runs with a plain id record no marker."""
-MAX_RENDERED_ACCOUNT_ID = 40
 _JSON_KINDS = {
     bool: "a boolean", int: "a number", float: "a number", list: "a list", dict: "an object"
 }  # fmt: skip
@@ -180,7 +180,7 @@ def _account_id(node: PlanNode, context: Mapping[str, Any], meter: Meter) -> str
     if written is None or "{{" not in written or not workflow.patched(ACCOUNT_TEMPLATE_PATCH):
         return written
     rendered = render_parameters({"account_id": written}, (), context, meter)["account_id"]
-    if not isinstance(rendered, str) or not rendered or len(rendered) > MAX_RENDERED_ACCOUNT_ID:
+    if not isinstance(rendered, str) or not rendered or len(rendered) > MAX_ACCOUNT_ID_LENGTH:
         if isinstance(rendered, str):
             what = "an empty text" if not rendered else "a text too long for an account id"
         else:
