@@ -234,3 +234,20 @@ async def test_a_refused_platform_token_is_renewed_once_and_the_request_sent_aga
     me_calls = platforms.emulator.requests("GET", "/2/users/me")
     assert [seen.status for seen in me_calls] == [401, 200]
     await platforms.assert_no_secret_in_history_or_logs(handle, caplog.text)
+
+
+async def test_an_account_template_that_fails_names_the_account_id_field(
+    platforms: Platforms,
+) -> None:
+    handle = await platforms.start(
+        {**platforms.x_node("post", "x.post", text="never"),
+         "account_id": "{{ trigger.account + 1 }}", "on_error": "continue"},
+        payload={"account": platforms.x_account},
+    )  # fmt: skip
+    state = await handle.result()
+    error = state.nodes["post"].error
+    assert error is not None
+    assert error.type == "ExpressionError"
+    assert error.message.startswith("account_id: ")
+    assert platforms.x_account not in error.message
+    assert platforms.emulator.count(record.X_POST_CREATED) == 0
