@@ -35,6 +35,7 @@ def action_node_type(
     output: Mapping[str, Any],
     *,
     account_required: bool = True,
+    other_accounts: tuple[str, ...] = (),
     default_timeout: timedelta | None = None,
     timeout_needed: Callable[[Mapping[str, Any]], float | None] | None = None,
 ) -> NodeType:
@@ -53,6 +54,7 @@ def action_node_type(
         activity=name,
         account=platform,
         account_required=account_required,
+        other_accounts=other_accounts,
         default_timeout_seconds=default_timeout.total_seconds() if default_timeout else None,
         timeout_needed=timeout_needed,
     )

@@ -4,6 +4,7 @@ tests can point everything at the emulator by changing base URLs only."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from app.settings import Settings
 
@@ -15,6 +16,31 @@ REAL_PLATFORM_HOSTS = (
 )  # fmt: skip
 """Where the real platforms answer (host patterns, `activities.http.hosts`): in sandbox mode
 no request may go there, not even an `http.request` a workflow aims at them."""
+
+
+Origin = tuple[str, str, int]
+"""Scheme, host and port (the scheme's default when the URL names none), lower case."""
+TOKEN_PLATFORMS = ("x", "instagram")
+"""Platforms whose connected accounts' tokens an `http.request` may carry to their own API."""
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def origin_of(url: str) -> Origin | None:
+    """`url`'s origin, or None when it has no host or an unknown scheme or port."""
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:
+        return None
+    scheme = parts.scheme.lower()
+    if not parts.hostname or scheme not in _DEFAULT_PORTS:
+        return None
+    return scheme, parts.hostname.lower().rstrip("."), port or _DEFAULT_PORTS[scheme]
+
+
+def show_origin(origin: Origin) -> str:
+    scheme, host, port = origin
+    return f"{scheme}://{host}" + ("" if _DEFAULT_PORTS[scheme] == port else f":{port}")
 
 
 @dataclass(frozen=True)
@@ -48,6 +74,13 @@ class PlatformEndpoints:
             redirect_base_url=settings.oauth_redirect_base,
             sandbox=settings.sandbox,
         )
+
+    def api_origins(self, platform: str) -> tuple[Origin, ...]:
+        """Where `platform`'s API answers (the emulator's base URL in sandbox mode): the only
+        origins its accounts' tokens are ever sent to."""
+        base = {"x": self.x_api_base_url, "instagram": self.instagram_api_base_url}.get(platform)
+        found = origin_of(base) if base else None
+        return (found,) if found else ()
 
     @property
     def x_redirect_uri(self) -> str:

@@ -5,6 +5,8 @@ accounts API onto its answers.
 * PlatformError                     message: a platform package could not do what it was asked
   x AccountError                    status: about an account, its token or its grant
     + AccountUnusableError          unknown, of another platform, disconnected, no credential
+      - AccountNotFoundError        not one of the organization's accounts
+      - WrongAccountError           platform: of another platform than the node's
     + GrantRevokedError             the platform no longer honours the grant: connect again
     + PlatformRefusedError          the platform refused the request itself (a bad code, token)
       - ClientRejectedError         ...refused our own OAuth client: the configuration is wrong
@@ -48,6 +50,18 @@ class AccountError(PlatformError):
 
 class AccountUnusableError(AccountError):
     """The account cannot be used: unknown, of another platform, or no longer connected."""
+
+
+class AccountNotFoundError(AccountUnusableError):
+    """The account is not one of the organization's (none has its id)."""
+
+
+class WrongAccountError(AccountUnusableError):
+    """The account is of another `platform` than the one asked for."""
+
+    def __init__(self, message: str, *, platform: str) -> None:
+        super().__init__(message)
+        self.platform = platform
 
 
 class GrantRevokedError(AccountError):

@@ -1,6 +1,7 @@
 """Administrative commands: `python -m app.cli COMMAND` (migrate, temporal-setup,
 worker-health, sandbox-setup, create-org, list-orgs, create-key, list-keys, revoke-key,
-private-networks, reencrypt). Keys are printed once, when they are created.
+create-operator-key, list-operator-keys, revoke-operator-key, private-networks, reencrypt).
+Keys are printed once, when they are created.
 
 Some settings are the operator's alone: letting an organization's `http.request` nodes reach
 private networks opens the operator's internal network to whoever holds an API key of that
@@ -27,6 +28,7 @@ from app.errors import LaunchError, NotFoundError
 from app.services.first_organization import ensure_first_organization
 from app.settings import Settings, get_settings
 from app.store.api_keys import SCOPES, Scope, create_key, list_keys, revoke_key
+from app.store.operator import create_operator_key, list_operator_keys, revoke_operator_key
 from app.store.organizations import (
     create_organization,
     list_organizations,
@@ -124,6 +126,22 @@ def _commands(
         print(f"revoked {key.id} ({key.name})")
         return 0
 
+    async def new_operator_key(session: AsyncSession) -> int:
+        issued = await create_operator_key(session, name=args.name, secret_key=settings.secret_key)
+        print(f"operator key {issued.record.id} (shown once): {issued.secret}")
+        return 0
+
+    async def operator_keys(session: AsyncSession) -> int:
+        for key in await list_operator_keys(session):
+            state = f"revoked {key.revoked_at:%Y-%m-%d}" if key.revoked_at else "active"
+            print(f"{key.id}  {key.prefix}…  {state}  {key.name}")
+        return 0
+
+    async def revoke_operator(session: AsyncSession) -> int:
+        key = await revoke_operator_key(session, key_id=args.key_id)
+        print(f"revoked {key.id} ({key.name})")
+        return 0
+
     async def private_networks(session: AsyncSession) -> int:
         organization_id = await _organization_id(session, args.organization)
         allowed = args.state == "on"
@@ -158,6 +176,9 @@ def _commands(
         "create-key": new_key,
         "list-keys": keys,
         "revoke-key": revoke,
+        "create-operator-key": new_operator_key,
+        "list-operator-keys": operator_keys,
+        "revoke-operator-key": revoke_operator,
         "private-networks": private_networks,
     }[args.command]
 
@@ -195,6 +216,17 @@ def parser() -> argparse.ArgumentParser:
     listing = commands.add_parser("list-keys", help="list an organization's API keys")
     revoke = commands.add_parser("revoke-key", help="revoke an API key for good")
     revoke.add_argument("key_id")
+    operator_key = commands.add_parser(
+        "create-operator-key",
+        help="issue an operator key: it creates, lists and deletes organizations through the "
+        "API (/operator/organizations) and reads nothing inside them",
+    )
+    operator_key.add_argument("--name", default="operator")
+    commands.add_parser("list-operator-keys", help="list the operator keys")
+    revoke_operator_parser = commands.add_parser(
+        "revoke-operator-key", help="revoke an operator key for good"
+    )
+    revoke_operator_parser.add_argument("key_id")
     networks = commands.add_parser(
         "private-networks",
         help="let an organization's http.request nodes reach private networks (on) or not (off)",

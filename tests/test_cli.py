@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -9,7 +10,9 @@ from pathlib import Path
 import pytest
 
 from app import cli
+from app.db.engine import Database
 from app.settings import get_settings
+from app.store.operator import delete_organization
 
 
 @pytest.fixture
@@ -104,3 +107,45 @@ def test_a_key_is_made_for_a_person(database: str, capsys: pytest.CaptureFixture
     code, out = run(capsys, "create-key", "--person", " ann")
     assert code == 1
     assert "no spaces around it" in out
+
+
+def test_operator_keys_are_created_listed_and_revoked(
+    database: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out = run(capsys, "create-operator-key", "--name", "ops")
+    assert code == 0
+    found = re.search(r"operator key (opk_\w+) \(shown once\): (fho_\S+)", out)
+    assert found is not None
+    _, listed = run(capsys, "list-operator-keys")
+    assert f"{found[1]}  fho_" in listed
+    assert "active  ops" in listed
+    assert found[2] not in listed
+    assert run(capsys, "revoke-operator-key", found[1])[0] == 0
+    assert "revoked" in run(capsys, "list-operator-keys")[1]
+    code, out = run(capsys, "revoke-operator-key", "opk_nobody")
+    assert (code, out.strip()) == (1, "operator key 'opk_nobody' not found")
+
+
+def test_an_organization_the_operator_deleted_is_not_listed_nor_the_default(
+    database: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(capsys, "create-org", "Gone")
+    run(capsys, "create-org", "Staying")
+    _, listed = run(capsys, "list-orgs")
+    gone = listed.split()[0]
+
+    async def delete() -> None:
+        engine = Database(get_settings().resolved_database_url)
+        try:
+            async with engine.session() as session:
+                await delete_organization(session, organization_id=gone)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(delete())
+    _, listed = run(capsys, "list-orgs")
+    assert "Gone" not in listed
+    assert "Staying" in listed
+    code, out = run(capsys, "create-key", "--name", "after")
+    assert code == 0
+    assert gone not in out

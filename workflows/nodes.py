@@ -19,6 +19,7 @@ with workflow.unsafe.imports_passed_through():
     from app.contract.failures import FailureType
     from app.language.expressions import ExpressionError, Meter, Size
     from app.language.field_paths import field_name
+    from app.language.graph import MAX_ACCOUNT_ID_LENGTH
     from app.language.node_type import DEFAULT_ACTION_TIMEOUT_SECONDS, Parameters
     from app.language.nodes import CORE
     from app.language.nodes.fields import EXPRESSION_SYNTAX
@@ -161,6 +162,34 @@ def _naming_null_templates(node_id: str, nulls: list[tuple[Path, str]]) -> Itera
             f"{field_name(path)} is {text!r}, which gave null" for path, text in nulls
         )
         raise NodeFailedError(f"{found.message} ({named})", type=found.type) from error
+
+
+ACCOUNT_TEMPLATE_PATCH = "account-id-templates"
+"""An action's `account_id` may be a template, rendered before the action is called; the
+action checks the account it gives against the run's organization and the node's platform.
+Called only for a templated id, which versions saved before were refused: no recorded run
+has one, and runs with a plain id record no marker."""
+_JSON_KINDS = {
+    bool: "a boolean", int: "a number", float: "a number", list: "a list", dict: "an object"
+}  # fmt: skip
+
+
+def _account_id(node: PlanNode, context: Mapping[str, Any], meter: Meter) -> str | None:
+    """The account the action uses: its id as saved, or what its template gives now."""
+    written = node.account_id
+    if written is None or "{{" not in written or not workflow.patched(ACCOUNT_TEMPLATE_PATCH):
+        return written
+    rendered = render_parameters({"account_id": written}, (), context, meter)["account_id"]
+    if not isinstance(rendered, str) or not rendered or len(rendered) > MAX_ACCOUNT_ID_LENGTH:
+        if isinstance(rendered, str):
+            what = "an empty text" if not rendered else "a text too long for an account id"
+        else:
+            what = "null" if rendered is None else _JSON_KINDS.get(type(rendered), "a value")
+        raise NodeFailedError(
+            f"account_id: {written!r} gave {what}, not an account id",
+            type=FailureType.InvalidParameters,
+        )
+    return rendered
 
 
 def _text_fields_take_text() -> bool:
@@ -314,8 +343,9 @@ class NodeRunner:
             node.parameters, node.expression_fields, context, meter, nulls
         )
         if node.kind == "action":
+            account_id = _account_id(node, context, meter)
             with _naming_null_templates(node.id, nulls):
-                return Outcome("out", await self._action(node, parameters, scope))
+                return Outcome("out", await self._action(node, parameters, scope, account_id))
         node_type = CORE.get(node.type)
         if node_type is None:
             raise NodeFailedError(
@@ -345,14 +375,16 @@ class NodeRunner:
         outcome: Outcome = await waiting(node, typed, context, scope, parked)
         return outcome
 
-    async def _action(self, node: PlanNode, parameters: dict[str, Any], scope: Scope) -> Any:
+    async def _action(
+        self, node: PlanNode, parameters: dict[str, Any], scope: Scope, account_id: str | None
+    ) -> Any:
         assert node.activity is not None
         action_input = ActionInput(
             node_id=node.id,
             node_type=node.type,
             parameters=parameters,
             organization_id=self.run.metadata.organization_id,
-            account_id=node.account_id,
+            account_id=account_id,
             idempotency_key=_idempotency_key(node.id, scope),
             report_attempt=True,
         )

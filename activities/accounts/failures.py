@@ -8,9 +8,11 @@ from temporalio.exceptions import ApplicationError
 
 from activities.errors import (
     AccountError,
+    AccountNotFoundError,
     AccountUnusableError,
     GrantRevokedError,
     PlatformUnavailableError,
+    WrongAccountError,
 )
 from app.contract.actions import ActionInput
 from app.contract.failures import FailureType
@@ -19,6 +21,10 @@ from app.contract.failures import FailureType
 def account_failure(error: AccountError) -> ApplicationError:
     """Unusable or revoked accounts fail for good (a person must reconnect them); a platform
     that could not renew a token now is retried."""
+    if isinstance(error, AccountNotFoundError):
+        return FailureType.AccountNotFound.error(error.message)
+    if isinstance(error, WrongAccountError):
+        return FailureType.WrongAccount.error(error.message)
     if isinstance(error, AccountUnusableError):
         return FailureType.AccountUnusable.error(error.message)
     if isinstance(error, GrantRevokedError):

@@ -23,9 +23,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from activities.accounts.grants import TokenGrant
 from activities.errors import (
     AccountError,
+    AccountNotFoundError,
     AccountUnusableError,
     GrantRevokedError,
     PlatformUnavailableError,
+    WrongAccountError,
 )
 from app.db.engine import Database
 from app.db.models import Account
@@ -195,10 +197,11 @@ async def _usable(
 ) -> UsableCredential:
     account = await session.get(Account, account_id, populate_existing=True)
     if account is None or account.organization_id != organization_id:
-        raise AccountUnusableError(f"account '{account_id}' does not exist")
+        raise AccountNotFoundError(f"account '{account_id}' does not exist in this organization")
     if account.platform != platform:
-        raise AccountUnusableError(
-            f"account '{account_id}' is a {account.platform} account, not {platform}"
+        raise WrongAccountError(
+            f"account '{account_id}' is a {account.platform} account, not {platform}",
+            platform=account.platform,
         )
     if account.status != "active":
         raise AccountUnusableError(

@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 
+from activities.endpoints import Origin, origin_of, show_origin
 from activities.errors import PlatformError
 from activities.http.hosts import host_allowed
 from app.vault.credentials import ALLOWED_HOSTS_FIELD
@@ -23,21 +24,25 @@ from app.vault.credentials import ALLOWED_HOSTS_FIELD
 class HostNotAllowedError(PlatformError):
     """The request's `host` is not one of the `allowed_hosts` the account's credential is for."""
 
-    def __init__(self, *, host: str, allowed_hosts: tuple[str, ...]) -> None:
-        if allowed_hosts:
-            shown = ", ".join(allowed_hosts[:5]) + (", ..." if len(allowed_hosts) > 5 else "")
-            message = (
-                f"the account's credential is for {shown}, not {host}: add the host to the "
-                "account's allowed_hosts (PATCH /accounts/{id}) or call it without the account"
-            )
-        else:
-            message = (
-                "the account's credential names no allowed hosts (it was stored before they "
-                "were required): set its allowed_hosts with PATCH /accounts/{id}"
-            )
-        super().__init__(message)
+    def __init__(
+        self, *, host: str, allowed_hosts: tuple[str, ...], message: str | None = None
+    ) -> None:
+        super().__init__(message or _not_allowed(host, allowed_hosts))
         self.host = host
         self.allowed_hosts = allowed_hosts
+
+
+def _not_allowed(host: str, allowed_hosts: tuple[str, ...]) -> str:
+    if allowed_hosts:
+        shown = ", ".join(allowed_hosts[:5]) + (", ..." if len(allowed_hosts) > 5 else "")
+        return (
+            f"the account's credential is for {shown}, not {host}: add the host to the "
+            "account's allowed_hosts (PATCH /accounts/{id}) or call it without the account"
+        )
+    return (
+        "the account's credential names no allowed hosts (it was stored before they "
+        "were required): set its allowed_hosts with PATCH /accounts/{id}"
+    )
 
 
 @dataclass(frozen=True)
@@ -48,9 +53,25 @@ class AppliedCredential:
     query: Mapping[str, str] = field(default_factory=dict, repr=False)
     allowed_hosts: tuple[str, ...] | None = None
     """Host patterns (`activities.http.hosts`); None: no credential, any host."""
+    platform: str | None = None
+    """For a connected X or Instagram account's token: its platform, whose API `origins` are
+    the only places the token may go (scheme, host and port, not a host pattern)."""
+    origins: tuple[Origin, ...] = ()
+    token: str | None = field(default=None, repr=False)
+    """The platform token sent, to name it as refused when the platform answers 401."""
 
     def check_host(self, url: httpx.URL) -> None:
         """Raise `HostNotAllowedError` unless the credential may go to `url`'s host."""
+        if self.platform is not None:
+            if origin_of(str(url)) in self.origins:
+                return
+            shown = " or ".join(show_origin(found) for found in self.origins) or "nowhere"
+            raise HostNotAllowedError(
+                host=url.host,
+                allowed_hosts=(),
+                message=f"a {self.platform} account's token goes only to its API ({shown}), "
+                f"not {url.host}: call other hosts without the account, or with an HTTP account",
+            )
         if self.allowed_hosts is None or host_allowed(url.host, self.allowed_hosts):
             return
         raise HostNotAllowedError(host=url.host, allowed_hosts=self.allowed_hosts)

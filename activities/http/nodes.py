@@ -186,11 +186,15 @@ NODE_TYPES = (
         "HTTP request",
         "Call any HTTP API and use its status, headers and body in later steps. A timeout, "
         "429 or 5xx is retried; POST, PUT, PATCH and DELETE send an `Idempotency-Key` header, "
-        "the same on every retry of the step, so an API that honours it applies them once.",
+        "the same on every retry of the step, so an API that honours it applies them once. "
+        "An HTTP account adds its credential; a connected X or Instagram account adds its "
+        "current token, sent only to that platform's own API.",
         HttpRequestParameters,
         _OUTPUT,
         # Public APIs need no credentials; a connected account only adds them.
         account_required=False,
+        # Their tokens go only to their own API (`activities.http.platform_tokens`).
+        other_accounts=("x", "instagram"),
         # One request, 30 s by default: a minute, or the request's own timeout and a margin,
         # so a stuck attempt is retried long before the engine's five minutes.
         default_timeout=timedelta(minutes=1),

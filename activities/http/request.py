@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -21,7 +21,8 @@ from temporalio.exceptions import ApplicationError
 
 from activities.accounts.failures import account_failure
 from activities.base import heartbeating, parse_parameters
-from activities.errors import AccountError
+from activities.endpoints import TOKEN_PLATFORMS
+from activities.errors import AccountError, WrongAccountError
 from activities.http.credentials import (
     AppliedCredential,
     HostNotAllowedError,
@@ -38,6 +39,7 @@ from activities.transports import Borrowed
 from app.contract.actions import ActionInput
 from app.contract.failures import FailureType, http_status_type
 
+UNAUTHORIZED = 401
 RETRYABLE_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 """Methods whose retry may change the remote twice: they carry an `Idempotency-Key`."""
@@ -135,6 +137,16 @@ def _raise_for_status(response: httpx.Response) -> None:
         )
 
 
+def _refused_token(credential: AppliedCredential, details: Sequence[Any]) -> bool:
+    """Whether a platform answered 401 to the account token `credential` carried."""
+    first = details[0] if details else None
+    return (
+        credential.token is not None
+        and isinstance(first, Mapping)
+        and first.get("status") == UNAUTHORIZED
+    )
+
+
 def _once(ask: Callable[[], Awaitable[bool]]) -> Callable[[], Awaitable[bool]]:
     """`ask`, asked at most once however many redirect hops need the answer."""
     answer: list[bool] = []
@@ -173,7 +185,18 @@ class HttpActivities:
         try:
             credential = await self._credential(action)
             async with heartbeating(), asyncio.timeout(params.timeout.total_seconds()):
-                return await self._send(params, credential, action)
+                try:
+                    answer = await self._send(params, credential, action)
+                except ApplicationError as error:
+                    if not _refused_token(credential, error.details):
+                        raise
+                else:
+                    if not _refused_token(credential, ({"status": answer["status"]},)):
+                        return answer
+                # A 401 to a platform's token: renewed once for everyone (TokenKeeper), then
+                # sent again; the platform applied nothing it refused.
+                renewed = await self._credential(action, refused=credential.token)
+                return await self._send(params, renewed, action)
         except AccountError as error:
             raise account_failure(error) from None
         except HostNotAllowedError as error:
@@ -201,12 +224,35 @@ class HttpActivities:
                 f"request to {host} failed: DecodingError"
             ) from None
 
-    async def _credential(self, action: ActionInput) -> AppliedCredential:
+    async def _credential(
+        self, action: ActionInput, refused: str | None = None
+    ) -> AppliedCredential:
         if action.account_id is None:
             return AppliedCredential()
-        usable = await self.services.tokens.credential(
-            organization_id=action.organization_id, account_id=action.account_id, platform="http"
-        )
+        tokens = self.services.tokens
+        try:
+            usable = await tokens.credential(
+                organization_id=action.organization_id,
+                account_id=action.account_id,
+                platform="http",
+            )
+        except WrongAccountError as error:
+            if error.platform not in TOKEN_PLATFORMS:
+                raise
+            # A connected X or Instagram account: its current token (renewed when due), for
+            # that platform's own API only (`AppliedCredential.check_host`).
+            token = await tokens.access_token(
+                organization_id=action.organization_id,
+                account_id=action.account_id,
+                platform=error.platform,
+                refused=refused,
+            )
+            return AppliedCredential(
+                headers={"Authorization": f"Bearer {token.access_token}"},
+                platform=error.platform,
+                origins=self.services.endpoints.api_origins(error.platform),
+                token=token.access_token,
+            )
         return apply_credential(usable.credential.kind, usable.credential.secret)
 
     async def _send(

@@ -19,6 +19,7 @@ from app.services.quotas import RunQuotas
 from app.services.runs import RunService
 from app.settings import Settings
 from app.store.api_keys import SCOPES, Scope, allows, authenticate, looks_like_a_key
+from app.store.operator import authenticate_operator, looks_like_an_operator_key
 from temporal.client import LazyClient
 
 
@@ -152,3 +153,46 @@ WriterDep = Annotated[Caller, Depends(requiring("write"))]
 """Workflows, runs, events and decisions."""
 AdminDep = Annotated[Caller, Depends(requiring("admin"))]
 """API keys, accounts and the organization."""
+
+
+@dataclass(frozen=True)
+class Operator:
+    """The installation's operator, calling with an operator key."""
+
+    operator_key_id: str
+
+
+async def get_operator(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Operator:
+    """An operator key (`python -m app.cli create-operator-key`), else 401; an organization's
+    API key is 403: it opens its organization, never the installation."""
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise AuthenticationError("missing operator key: send 'Authorization: Bearer fho_...'")
+    key = credentials.credentials
+    limiter: FailureLimiter = request.app.state.failed_authentication
+    source = source_of(request)
+    limiter.check(source)
+    if looks_like_a_key(key) and await authenticate(
+        session, key=key, secret_key=settings.secret_key
+    ):
+        raise PermissionDeniedError(
+            "an organization's API key cannot manage organizations: this needs an operator "
+            "key (python -m app.cli create-operator-key)"
+        )
+    found = (
+        await authenticate_operator(session, key=key, secret_key=settings.secret_key)
+        if looks_like_an_operator_key(key)
+        else None
+    )
+    if found is None:
+        limiter.failed(source)
+        raise AuthenticationError("invalid or revoked operator key")
+    return Operator(operator_key_id=found.id)
+
+
+OperatorDep = Annotated[Operator, Depends(get_operator)]
+"""The operator: organizations themselves, nothing inside them."""

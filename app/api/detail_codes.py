@@ -29,6 +29,7 @@ WORKFLOW_ISSUES = {
     "unexpected_account": "the node's type uses no account",
     "unknown_account": "the account does not exist in this organization",
     "wrong_account": "the account is of another platform",
+    "token_host_not_allowed": "an X or Instagram account's token may go only to its own API",
     "dangling_edge": "an edge names a node that does not exist",
     "duplicate_edge": "the same edge (or edge id) is given twice",
     "edge_into_trigger": "an edge leads into a trigger",

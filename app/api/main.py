@@ -22,6 +22,7 @@ from app.api.routes import (
     expressions,
     health,
     language,
+    operator,
     organization,
     run_nodes,
     run_stream,
@@ -112,6 +113,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     router.include_router(organization.router)
     router.include_router(api_keys.router)
     router.include_router(codec.router)
+    router.include_router(operator.router)
     app.include_router(router)
     app.include_router(builder_ui.router)
     return app

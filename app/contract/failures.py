@@ -133,6 +133,17 @@ class FailureType(StrEnum):
         "The node has no account, or its account is unknown, of another platform, no longer "
         "connected or without a credential. Connect the account, or choose another.",
     )  # fmt: skip
+    AccountNotFound = _Entry(
+        "AccountNotFound", NOT_RETRIED, _ACCOUNTS,
+        "The account the node's account_id template chose at run time is not one of the run's "
+        "organization's accounts. Check what the template reads (nodes, trigger, item).",
+    )  # fmt: skip
+    WrongAccount = _Entry(
+        "WrongAccount", NOT_RETRIED, _ACCOUNTS,
+        "The account the node's account_id template chose at run time is of another platform "
+        "than the node's (an http.request takes an HTTP account, or an X or Instagram account "
+        "for that platform's own API). Choose an account of the node's platform.",
+    )  # fmt: skip
     AccountRevoked = _Entry(
         "AccountRevoked", NOT_RETRIED, _PLATFORMS,
         "The platform no longer honours the account's grant (revoked, password changed). "

@@ -1,4 +1,5 @@
-"""The tables. Every row belongs to one organization (docs/architecture.md, invariant 6).
+"""The tables. Every row belongs to one organization (docs/architecture.md, invariant 6), but
+the operator's keys, which stand above them.
 
 Only these table classes hold stored secrets (hashes, ciphertexts); the API returns
 the `*Public` models of `app.api.schemas`, never these.
@@ -46,6 +47,24 @@ class Organization(SQLModel, table=True):
     max_concurrent_runs: int | None = None
     """At most this many top-level runs running at once, counted in Temporal's visibility;
     None: no limit."""
+    deleted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    """Deleted by the operator (`DELETE /operator/organizations/{id}`): its keys are revoked
+    and it is listed nowhere; its rows stay until the operator purges the database."""
+
+
+class OperatorKey(SQLModel, table=True):
+    """A key of the installation's operator, who creates, lists and deletes organizations.
+    The one table whose rows belong to no organization: it stands above them."""
+
+    __tablename__ = "operator_key"
+
+    id: str = Field(default_factory=lambda: new_id("opk"), primary_key=True, max_length=40)
+    name: str = Field(max_length=200)
+    prefix: str = Field(max_length=16)
+    key_hash: str = Field(max_length=64, unique=True)
+    """HMAC-SHA256 of the whole key under SECRET_KEY; the key itself is never stored."""
+    created_at: datetime = _created_at()
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class ApiKey(SQLModel, table=True):

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from app.language.parameter_validators import worded_pattern
+from app.language.parameter_validators import is_templated, worded_pattern
 from app.language.plan import RetrySpec
 
 NODE_ID_PATTERN = worded_pattern(
@@ -32,6 +32,11 @@ class _Lenient(BaseModel):
     model_config = ConfigDict(extra="ignore", populate_by_name=True)
 
 
+MAX_ACCOUNT_ID_LENGTH = 40
+MAX_ACCOUNT_TEMPLATE_LENGTH = 500
+"""A template may be longer than an id: it names where the id comes from."""
+
+
 class _NodeFields(_Lenient):
     """What a node does besides its id and type, in the native form and in React Flow's `data`."""
 
@@ -40,7 +45,10 @@ class _NodeFields(_Lenient):
         default_factory=dict, description="The node type's parameters; strings may hold {{ }}."
     )
     account_id: str | None = Field(
-        default=None, max_length=40, description="The connected account an action uses."
+        default=None,
+        max_length=MAX_ACCOUNT_TEMPLATE_LENGTH,
+        description="The connected account an action uses: its id, or a `{{ }}` template "
+        "giving one at run time (checked then against the organization's accounts).",
     )
     retry: RetrySpec | None = Field(
         default=None, description="Retries of an action; only actions take one."
@@ -56,6 +64,16 @@ class _NodeFields(_Lenient):
         description="fail the run; continue with the error as output; or follow the `error` edge.",
     )
     disabled: bool = Field(default=False, description="Skipped: the run passes straight through.")
+
+    @field_validator("account_id")
+    @classmethod
+    def _id_or_template(cls, value: str | None) -> str | None:
+        if value is not None and not is_templated(value) and len(value) > MAX_ACCOUNT_ID_LENGTH:
+            raise ValueError(
+                f"an account id has at most {MAX_ACCOUNT_ID_LENGTH} characters "
+                "(or write a {{ }} template that gives one at run time)"
+            )
+        return value
 
 
 class GraphNode(_NodeFields):

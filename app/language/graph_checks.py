@@ -174,6 +174,9 @@ def _check_account(
         return []
     if node_type.account is None:
         return [Issue("unexpected_account", f"'{node_type.title}' uses no account", node_id, where)]
+    if is_templated(account_id):
+        # Known only at run time: the action checks it then (`AccountNotFound`, `WrongAccount`).
+        return []
     platform = accounts.get(account_id)
     if platform is None:
         return [
@@ -184,7 +187,7 @@ def _check_account(
                 where,
             )
         ]
-    if platform != node_type.account:
+    if platform != node_type.account and platform not in node_type.other_accounts:
         return [
             Issue(
                 "wrong_account",

@@ -77,6 +77,9 @@ class NodeType:
     account: str | None = None
     """For actions: the platform of the connected account it uses (`x`, `instagram`, `http`)."""
     account_required: bool = False
+    other_accounts: tuple[str, ...] = ()
+    """For actions: other platforms whose connected accounts it may use too (`http.request`
+    takes an X or Instagram account to call that platform's own API with its token)."""
     tuning: tuple[str, ...] | None = None
     """Which of `TUNING_FIELDS` a node of this type uses. None: all of them for an action
     (one activity, retried, each attempt time-limited), none for anything else."""

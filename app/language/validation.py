@@ -24,7 +24,7 @@ from app.language.expressions import Reference
 from app.language.graph import VARIABLE_PATTERN, WorkflowGraph, normalize
 from app.language.graph_checks import DEFAULT_HANDLE, check_edges, check_nodes
 from app.language.node_type import NodeType
-from app.language.parameter_validators import message_of
+from app.language.parameter_validators import is_templated, message_of
 from app.language.references import check_references, node_references
 
 __all__ = ["DEFAULT_HANDLE", "CheckedGraph", "SizeLimits", "collector_paused", "validate"]
@@ -333,6 +333,13 @@ def _validate(
             node.id, rendered, node_type.expression_fields, ("nodes", index, "parameters")
         )
         issues += expression_issues
+        if node_type.account is not None and is_templated(node.account_id):
+            # An account chosen at run time reads the run's data like any parameter.
+            account_found, account_issues = node_references(
+                node.id, {"account_id": node.account_id}, (), ("nodes", index)
+            )
+            found += account_found
+            issues += account_issues
         references[node.id] = [reference for _, reference in found]
         if analysis is not None and analysis.is_ordered(node.id):
             issues += check_references(node.id, found, analysis, known)

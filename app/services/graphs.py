@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from activities.endpoints import PlatformEndpoints
 from app.catalog import CATALOG
 from app.db.engine import release
 from app.errors import ErrorDetail, InvalidInputError
@@ -16,6 +17,7 @@ from app.language.validation import CheckedGraph, validate
 from app.services import sub_workflows
 from app.services.heavy_work import GRAPH_CHECKS
 from app.services.payload_limits import parameters_size_issue, plan_size_issue
+from app.services.token_hosts import token_host_issues
 from app.store.accounts import account_platforms
 
 
@@ -38,12 +40,15 @@ async def check_graph(
     graph: dict[str, Any],
     *,
     workflow_id: str | None = None,
+    endpoints: PlatformEndpoints | None = None,
 ) -> tuple[Plan | None, list[Issue]]:
     """The compiled plan, or None and every problem (accounts are the caller's own; the
     plan with the sub-workflow plans its runs carry must fit `MAX_PLAN_BYTES`).
 
     `workflow_id`: the workflow the graph would become a version of (None: a new one), so
     that a sub-workflow calling back into it is refused; sub-workflow versions are pinned.
+    `endpoints`: where the platforms are, to refuse an `http.request` that would carry an X
+    or Instagram account's token elsewhere (None: that is left to run time).
     """
     accounts = await account_platforms(session, organization_id=organization_id)
     await release(session)
@@ -51,6 +56,10 @@ async def check_graph(
     checked, compiled, issues = await GRAPH_CHECKS.run(_compile, graph, accounts)
     if checked is None or compiled is None:
         return None, issues
+    if endpoints is not None:
+        token_issues = token_host_issues(checked.graph, accounts, endpoints)
+        if token_issues:
+            return None, token_issues
     plan, issues = await sub_workflows.link(
         session,
         organization_id=organization_id,
@@ -89,9 +98,12 @@ async def compile_graph(
     *,
     under: tuple[str, ...] = ("graph",),
     workflow_id: str | None = None,
+    endpoints: PlatformEndpoints | None = None,
 ) -> Plan:
     """The plan of a graph about to be stored, or a 422 listing every problem."""
-    plan, issues = await check_graph(session, organization_id, graph, workflow_id=workflow_id)
+    plan, issues = await check_graph(
+        session, organization_id, graph, workflow_id=workflow_id, endpoints=endpoints
+    )
     if plan is None:
         raise InvalidInputError(
             "the workflow graph is not valid", issue_details(issues, under=under)

@@ -96,6 +96,8 @@ async def authenticate(
             .where(
                 col(ApiKey.key_hash).in_([digest, legacy]),
                 ApiKey.revoked_at.is_(None),  # type: ignore[union-attr]
+                # Its keys are revoked with it; this holds even for one revoked by hand since.
+                col(Organization.deleted_at).is_(None),
             )
         )
     ).first()

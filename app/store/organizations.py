@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.db.models import Organization
@@ -62,8 +62,11 @@ async def update_organization(
 
 
 async def list_organizations(session: AsyncSession) -> list[Organization]:
-    """Every organization, oldest first (for the administrative command line)."""
+    """Every organization the operator has not deleted, oldest first (for the administrative
+    command line, whose commands default to the first)."""
     rows = await session.exec(
-        select(Organization).order_by(Organization.created_at, Organization.id)  # type: ignore[arg-type]
+        select(Organization)
+        .where(col(Organization.deleted_at).is_(None))
+        .order_by(col(Organization.created_at), col(Organization.id))
     )
     return list(rows.all())

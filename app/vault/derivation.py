@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 Purpose = Literal[
     "api-key-hash", "page-token", "webhook-verify-token", "sandbox-client-secret",
-    "approval-link",
+    "approval-link", "operator-key-hash",
 ]  # fmt: skip
 
 

@@ -573,17 +573,33 @@ async def test_a_request_without_an_account_may_go_to_any_host(server: str, call
     assert (await call(url=f"{server.replace('127.0.0.1', 'localhost')}/echo"))["status"] == 200
 
 
-async def test_an_account_of_another_platform_is_refused(
+async def test_an_x_accounts_token_is_refused_for_any_host_but_the_x_api(
     server: str, call: Any, services: ActionServices, organization: str
 ) -> None:
+    """An X or Instagram account authorises requests to its own platform's API only
+    (tests/activities/test_run_time_accounts.py runs both against the emulator)."""
     account = await new_account(
         services, organization_id=organization, platform="x", kind="token",
         secret={"access_token": "x-token"},
     )  # fmt: skip
     with pytest.raises(ApplicationError) as caught:
         await call(account, url=f"{server}/echo")
-    assert (caught.value.type, caught.value.non_retryable) == ("AccountUnusable", True)
+    assert (caught.value.type, caught.value.non_retryable) == ("HostNotAllowed", True)
     assert "x-token" not in str(caught.value)
+
+
+async def test_an_account_of_a_platform_without_tokens_for_http_is_refused(
+    server: str, call: Any, services: ActionServices, organization: str
+) -> None:
+    account = await new_account(
+        services, organization_id=organization, platform="ai", kind="token",
+        secret={"api_key": "ai-key"},
+    )  # fmt: skip
+    with pytest.raises(ApplicationError) as caught:
+        await call(account, url=f"{server}/echo")
+    assert (caught.value.type, caught.value.non_retryable) == ("WrongAccount", True)
+    assert "is a ai account, not http" in caught.value.message
+    assert "ai-key" not in str(caught.value)
 
 
 async def test_an_account_of_another_organization_is_unknown(
@@ -593,7 +609,7 @@ async def test_an_account_of_another_organization_is_unknown(
     account = await http_account(services, other, "bearer", {"token": "theirs"})
     with pytest.raises(ApplicationError) as caught:
         await call(account, url=f"{server}/echo")
-    assert caught.value.type == "AccountUnusable"
+    assert caught.value.type == "AccountNotFound"
     assert "does not exist" in caught.value.message
 
 

@@ -75,7 +75,9 @@ async def test_another_organization_gets_404_on_every_route_with_an_id(api: ApiH
     tried = []
     async with await foreign_client(api) as other:
         for path, item in document["paths"].items():
-            if "{" not in path or path.startswith("/hooks/"):
+            # The operator's routes are no organization's: an API key is 403 there
+            # (tests/api/test_operator_organizations.py).
+            if "{" not in path or path.startswith(("/hooks/", "/operator/")):
                 continue
             fill = {**values, "node_id": "tick" if "/schedules/" in path else "hook"}
             url = PATH_PARAMETER.sub(partial(_value, fill), path)

@@ -47,7 +47,10 @@ async def test_the_catalog_says_handles_accounts_and_expression_fields(api: ApiH
     assert entries["if"]["exclusive"] is True
     assert entries["if"]["expression_fields"] == ["condition"]
     assert entries["switch"]["handles_from_parameters"] is True
-    assert entries["x.post"]["account"] == {"platform": "x", "required": True}
+    assert entries["x.post"]["account"] == {"platform": "x", "required": True, "also": []}
+    assert entries["http.request"]["account"] == {
+        "platform": "http", "required": False, "also": ["x", "instagram"]
+    }  # fmt: skip
     assert entries["transform"]["account"] is None
 
 

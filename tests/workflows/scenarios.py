@@ -876,6 +876,21 @@ SCENARIOS: tuple[Scenario, ...] = (
         ),
     ),
     Scenario(
+        "account_chosen_at_run_time",
+        graph(
+            node("me", "x.me", {}, account_id="{{ trigger.accounts.x }}"),
+            node(
+                "missing",
+                "x.me",
+                {},
+                account_id="{{ trigger.accounts.gone }}",
+                on_error="continue",
+            ),
+            edges=[("start", "me"), ("me", "missing")],
+        ),
+        payload={"accounts": {"x": X_ACCOUNT, "gone": "acc_gone"}},
+    ),
+    Scenario(
         "x_thread_two_posts",
         graph(
             x_action("thread", "x.thread", posts=[{"text": "one (1/2)"}, {"text": "two (2/2)"}]),

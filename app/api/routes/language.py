@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from app.api import catalog_ui
 from app.api.deps import SettingsDep, get_caller
@@ -27,6 +27,11 @@ router = APIRouter(
 class AccountNeed(BaseModel):
     platform: str
     required: bool
+    also: list[str] = Field(
+        default_factory=list,
+        description="Other platforms whose accounts the node also takes (`http.request`: an X "
+        "or Instagram account, whose token goes only to that platform's own API).",
+    )
 
 
 class FieldHint(BaseModel):
@@ -138,7 +143,11 @@ def _public(node_type: NodeType, position: int) -> NodeTypePublic:
         expression_fields=list(node_type.expression_fields),
         output_schema=dict(node_type.output),
         account=(
-            AccountNeed(platform=node_type.account, required=node_type.account_required)
+            AccountNeed(
+                platform=node_type.account,
+                required=node_type.account_required,
+                also=list(node_type.other_accounts),
+            )
             if node_type.account
             else None
         ),

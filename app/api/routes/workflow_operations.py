@@ -103,7 +103,11 @@ async def deactivate_workflow(
     responses={**WRITES, **errors(404)},
 )
 async def duplicate_workflow(
-    workflow_id: str, body: WorkflowDuplicate, caller: WriterDep, session: SessionDep
+    workflow_id: str,
+    body: WorkflowDuplicate,
+    caller: WriterDep,
+    session: SessionDep,
+    settings: SettingsDep,
 ) -> WorkflowPublic:
     """A new, inactive workflow whose version 1 is this one's latest graph (new webhook URLs)."""
     source = await store.get_workflow(
@@ -118,6 +122,7 @@ async def duplicate_workflow(
         name=body.name or f"{source.name} (copy)"[:200],
         description=source.description,
         graph=version.graph,
+        settings=settings,
     )
 
 
@@ -153,7 +158,7 @@ async def export_workflow(workflow_id: str, caller: CallerDep, session: SessionD
     responses=WRITES,
 )
 async def import_workflow(
-    body: WorkflowImport, caller: WriterDep, session: SessionDep
+    body: WorkflowImport, caller: WriterDep, session: SessionDep, settings: SettingsDep
 ) -> WorkflowPublic:
     """Create a new, inactive workflow from an exported file; the graph is validated as on
     create (accounts must be this organization's: `accounts` maps the exported ones to
@@ -165,4 +170,5 @@ async def import_workflow(
         description=body.description,
         graph=with_accounts(body.graph, body.accounts),
         under=("body", "graph"),
+        settings=settings,
     )

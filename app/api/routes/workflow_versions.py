@@ -84,7 +84,7 @@ async def restore_workflow_version(
         caller.organization_id,
         workflow_id,
         lazy_temporal=lazy_temporal,
-        task_queue=settings.temporal_task_queue,
+        settings=settings,
         graph=old.graph,
         base_version=body.base_version if body else None,
         under=("version", str(version), "graph"),

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Response, status
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from activities.endpoints import PlatformEndpoints
 from app.api.deps import (
     CallerDep,
     LazyTemporalDep,
@@ -32,6 +33,7 @@ from app.api.schemas import (
 from app.db.models import Workflow, WorkflowVersion
 from app.services import schedules, sub_workflows
 from app.services.graphs import check_graph, compile_graph, issue_details
+from app.settings import Settings
 from app.store import workflows as store
 from temporal.client import LazyClient
 
@@ -53,10 +55,17 @@ async def new_workflow(
     name: str,
     description: str,
     graph: dict[str, Any],
+    settings: Settings,
     under: tuple[str, ...] = ("graph",),
 ) -> WorkflowPublic:
     """Check `graph` (422 with every problem at `under`) and store it as a new workflow."""
-    plan = await compile_graph(session, organization_id, graph, under=under)
+    plan = await compile_graph(
+        session,
+        organization_id,
+        graph,
+        under=under,
+        endpoints=PlatformEndpoints.from_settings(settings),
+    )
     workflow, _ = await store.create_workflow(
         session,
         organization_id=organization_id,
@@ -76,7 +85,7 @@ async def new_workflow(
     responses=WRITES,
 )
 async def create_workflow(
-    body: WorkflowCreate, caller: WriterDep, session: SessionDep
+    body: WorkflowCreate, caller: WriterDep, session: SessionDep, settings: SettingsDep
 ) -> WorkflowPublic:
     """Validate the graph completely and store it as version 1 (inactive), or answer 422 with
     every problem, each naming its node and field."""
@@ -86,6 +95,7 @@ async def create_workflow(
         name=body.name,
         description=body.description,
         graph=body.graph,
+        settings=settings,
     )
 
 
@@ -114,10 +124,15 @@ async def list_workflows(
 
 @router.post("/validate", operation_id="validate_workflow", response_model=GraphValidation)
 async def validate_workflow(
-    body: WorkflowValidate, caller: CallerDep, session: SessionDep
+    body: WorkflowValidate, caller: CallerDep, session: SessionDep, settings: SettingsDep
 ) -> GraphValidation:
     """Check a graph without storing it: every problem, each naming its node and field."""
-    plan, issues = await check_graph(session, caller.organization_id, body.graph)
+    plan, issues = await check_graph(
+        session,
+        caller.organization_id,
+        body.graph,
+        endpoints=PlatformEndpoints.from_settings(settings),
+    )
     return GraphValidation(
         valid=plan is not None,
         plan_hash=plan.content_hash() if plan else None,
@@ -173,7 +188,7 @@ async def update_workflow(
         caller.organization_id,
         workflow_id,
         lazy_temporal=lazy_temporal,
-        task_queue=settings.temporal_task_queue,
+        settings=settings,
         name=body.name,
         description=body.description,
         graph=body.graph,
@@ -190,7 +205,7 @@ async def edit_workflow(
     workflow_id: str,
     *,
     lazy_temporal: LazyClient,
-    task_queue: str,
+    settings: Settings,
     name: str | None = None,
     description: str | None = None,
     graph: dict[str, Any] | None = None,
@@ -203,7 +218,12 @@ async def edit_workflow(
     new_version = None
     if graph is not None:
         plan = await compile_graph(
-            session, organization_id, graph, workflow_id=workflow_id, under=under
+            session,
+            organization_id,
+            graph,
+            workflow_id=workflow_id,
+            under=under,
+            endpoints=PlatformEndpoints.from_settings(settings),
         )
         new_version = (graph, plan)
     previous = await store.get_version(
@@ -221,7 +241,7 @@ async def edit_workflow(
             version=version,
             workflows=await sub_workflows.plans_for(session, version),
             active=workflow.active,
-            task_queue=task_queue,
+            task_queue=settings.temporal_task_queue,
             removed_nodes=removed,
             create=workflow.active,
             error_workflow_id=workflow.error_workflow_id,

@@ -1,0 +1,294 @@
+"""Issue 15, point 12: every workflow in examples/ is imported through the API as a user would
+(its accounts mapped to the organization's), run against the emulator with a real worker and
+Temporal, and checked by its effect: the posts on the emulated platforms, the requests a local
+"outside" server received."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from app.db.engine import Database
+from app.store.organizations import update_organization
+from tests.utils.accounts_api import AccountsApi, accounts, accounts_api
+from tests.utils.api import start_run, wait_for_end, wait_until_waiting
+from tests.utils.servers import http_client, serve
+
+__all__ = ["accounts", "accounts_api"]
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+AI_KEY = "sk-examples-ai-key-0123456789"
+IMAGE = "https://cdn.example.com/launch.jpg"
+
+
+class Outside:
+    """A CMS, a chat webhook and a reporting endpoint in one local server: what it received."""
+
+    def __init__(self, url: str, received: list[dict[str, Any]]) -> None:
+        self.url = url
+        self.received = received
+
+    def to(self, path_prefix: str) -> list[dict[str, Any]]:
+        return [seen for seen in self.received if seen["path"].startswith(path_prefix)]
+
+
+@pytest.fixture(scope="module")
+async def outside_server() -> AsyncIterator[Outside]:
+    received: list[dict[str, Any]] = []
+    app = FastAPI()
+
+    @app.api_route("/{path:path}", methods=["GET", "POST", "PATCH", "PUT"])
+    async def anything(path: str, request: Request) -> JSONResponse:
+        received.append({
+            "method": request.method, "path": f"/{path}", "json": await request.json(),
+            "headers": dict(request.headers),
+        })  # fmt: skip
+        return JSONResponse({"ok": True})
+
+    async with serve(app) as url:
+        yield Outside(url, received)
+
+
+@pytest.fixture
+async def outside(outside_server: Outside, accounts: AccountsApi) -> Outside:
+    """The outside server, emptied, and the organization allowed to reach it on loopback."""
+    outside_server.received.clear()
+    database = Database(accounts.settings.resolved_database_url)
+    try:
+        async with database.session() as session:
+            await update_organization(
+                session, organization_id=accounts.organization_id, allow_private_networks=True
+            )
+    finally:
+        await database.dispose()
+    return outside_server
+
+
+def example(name: str, **replace: str) -> dict[str, Any]:
+    """The example's file, with the example hosts replaced by the test's servers."""
+    text = (EXAMPLES / name).read_text()
+    for placeholder, url in replace.items():
+        text = text.replace(f"https://{placeholder}", url)
+    document: dict[str, Any] = json.loads(text)
+    return document
+
+
+async def imported(accounts: AccountsApi, document: dict[str, Any], **mapped: str) -> str:
+    response = await accounts.client.post(
+        "/workflows/import", json={**document, "accounts": mapped}
+    )
+    assert response.status_code == 201, response.text
+    workflow_id: str = response.json()["id"]
+    return workflow_id
+
+
+async def connect_x(accounts: AccountsApi, username: str = "newsroom") -> tuple[str, str]:
+    """An emulated X user connected by its tokens: (account id, X user id)."""
+    user = accounts.emulator.add_x_user(username, name=username.title())
+    response = await accounts.client.post(
+        "/accounts/x/tokens",
+        json={"access_token": user.access_token, "refresh_token": user.refresh_token,
+              "expires_in": 7200, "scopes": ["tweet.read", "tweet.write", "users.read"]},
+    )  # fmt: skip
+    assert response.status_code == 201, response.text
+    return response.json()["id"], user.user_id
+
+
+async def connect_instagram(accounts: AccountsApi, username: str) -> tuple[str, str]:
+    """An emulated Instagram account connected by its token: (account id, IG user id)."""
+    user = accounts.emulator.add_instagram_user(username)
+    response = await accounts.client.post(
+        "/accounts/instagram", json={"access_token": user.access_token}
+    )
+    assert response.status_code == 201, response.text
+    return response.json()["id"], user.ig_user_id
+
+
+def test_every_example_is_listed_in_its_readme_and_the_main_readme() -> None:
+    names = sorted(path.name for path in EXAMPLES.glob("*.json"))
+    assert len(names) == 4
+    readme = (EXAMPLES / "README.md").read_text()
+    main = (EXAMPLES.parent / "README.md").read_text()
+    for name in names:
+        assert name in readme, name
+        assert f"examples/{name}" in main, name
+
+
+async def test_content_created_is_posted_to_x_and_marked_published(
+    accounts: AccountsApi, outside: Outside
+) -> None:
+    x_account, x_user = await connect_x(accounts)
+    workflow_id = await imported(
+        accounts, example("content-to-x.json", **{"cms.example.com": outside.url}),
+        **{"x-account": x_account},
+    )  # fmt: skip
+    hook = await accounts.client.put(f"/workflows/{workflow_id}/webhooks/created/secret", json={})
+    assert hook.status_code == 200, hook.text
+    activated = await accounts.client.post(f"/workflows/{workflow_id}/activate")
+    assert activated.status_code == 200, activated.text
+
+    content = {"id": "c42", "title": "Durable runs", "url": "https://blog.example.com/durable"}
+    async with http_client(timeout=30) as cms:
+        delivered = await cms.post(
+            hook.json()["url"], json=content, headers={"X-Webhook-Token": hook.json()["secret"]}
+        )
+    assert delivered.status_code == 202, delivered.text
+    final = await wait_for_end(accounts.client, delivered.json()["run_id"])
+
+    assert final["status"] == "succeeded", final
+    [post] = accounts.emulator.posts_by(x_user)
+    assert post.text == "New: Durable runs https://blog.example.com/durable"
+    [marked] = outside.to("/api/content/")
+    assert (marked["method"], marked["path"]) == ("PATCH", "/api/content/c42")
+    assert marked["json"] == {"status": "published", "x_post_id": post.id}
+    assert marked["headers"]["idempotency-key"]
+    await accounts.client.post(f"/workflows/{workflow_id}/deactivate")
+
+
+async def test_a_thread_every_monday_at_nine_in_berlin(accounts: AccountsApi) -> None:
+    x_account, x_user = await connect_x(accounts)
+    workflow_id = await imported(
+        accounts, example("weekly-thread.json"), **{"x-account": x_account}
+    )
+    activated = await accounts.client.post(f"/workflows/{workflow_id}/activate")
+    assert activated.status_code == 200, activated.text
+    try:
+        [schedule] = (await accounts.client.get(f"/workflows/{workflow_id}/schedules")).json()[
+            "data"
+        ]
+        fires = [datetime.fromisoformat(at) for at in schedule["next_fire_times"]]
+        assert fires
+        berlin = [at.astimezone(ZoneInfo("Europe/Berlin")) for at in fires]
+        assert all((at.weekday(), at.hour, at.minute) == (0, 9, 0) for at in berlin), berlin
+
+        triggered = await accounts.client.post(f"/workflows/{workflow_id}/schedules/monday/trigger")
+        assert triggered.status_code == 202, triggered.text
+        final = await wait_for_end(accounts.client, triggered.json()["run_id"])
+        assert final["status"] == "succeeded", final
+        first, second = reversed(accounts.emulator.posts_by(x_user))
+        assert first.text.startswith("Week of 20")
+        assert first.text.endswith("(1/2)")
+        assert second.text.endswith("(2/2)")
+    finally:
+        await accounts.client.post(f"/workflows/{workflow_id}/deactivate")
+
+
+async def ai_draft_workflow(accounts: AccountsApi, outside: Outside) -> tuple[str, str, str]:
+    """The AI example imported with its three accounts: (workflow, X user, IG user ids)."""
+    accounts.emulator.add_ai_key(AI_KEY)
+    ai = await accounts.client.post(
+        "/accounts/ai",
+        json={"display_name": "Drafts", "provider": "openai", "api_key": AI_KEY,
+              "base_url": f"{accounts.emulator.url}/v1"},
+    )  # fmt: skip
+    assert ai.status_code == 201, ai.text
+    x_account, x_user = await connect_x(accounts)
+    instagram_account, ig_user = await connect_instagram(accounts, "launches")
+    workflow_id = await imported(
+        accounts,
+        example("ai-draft-approve-publish.json", **{"chat.example.com": outside.url}),
+        **{"ai-account": ai.json()["id"], "x-account": x_account,
+           "instagram-account": instagram_account},
+    )  # fmt: skip
+    return workflow_id, x_user, ig_user
+
+
+async def test_an_ai_draft_once_approved_goes_to_x_and_instagram_then_the_chat_is_told(
+    accounts: AccountsApi, outside: Outside
+) -> None:
+    workflow_id, x_user, ig_user = await ai_draft_workflow(accounts, outside)
+    run_id = await start_run(
+        accounts.client, workflow_id, {"topic": "our launch", "image_url": IMAGE}
+    )
+    waiting = await wait_until_waiting(accounts.client, run_id, "review")
+    draft = waiting["nodes"]["draft"]["output"]["text"]
+    assert draft == "echo: A caption about our launch"
+    assert accounts.emulator.posts_by(x_user) == []
+    decided = await accounts.client.post(
+        f"/runs/{run_id}/decisions", json={"approved": True, "by": "editor@example.com"}
+    )
+    assert decided.status_code == 200, decided.text
+    final = await wait_for_end(accounts.client, run_id)
+
+    assert final["status"] == "succeeded", final
+    [post] = accounts.emulator.posts_by(x_user)
+    assert post.text == draft
+    [media] = accounts.emulator.published_by(ig_user)
+    [told] = outside.to("/hooks/social")
+    assert told["json"] == {"text": f"Published: X post {post.id}, Instagram media {media.id}"}
+
+
+async def test_a_rejected_ai_draft_is_published_nowhere(
+    accounts: AccountsApi, outside: Outside
+) -> None:
+    workflow_id, x_user, ig_user = await ai_draft_workflow(accounts, outside)
+    run_id = await start_run(
+        accounts.client, workflow_id, {"topic": "a bad idea", "image_url": IMAGE}
+    )
+    await wait_until_waiting(accounts.client, run_id, "review")
+    decided = await accounts.client.post(
+        f"/runs/{run_id}/decisions", json={"approved": False, "by": "editor@example.com"}
+    )
+    assert decided.status_code == 200, decided.text
+    final = await wait_for_end(accounts.client, run_id)
+
+    assert final["status"] == "succeeded", final
+    assert accounts.emulator.posts_by(x_user) == []
+    assert accounts.emulator.published_by(ig_user) == []
+    [told] = outside.to("/hooks/social")
+    assert told["json"] == {"text": "Not published (rejected): a bad idea"}
+
+
+async def test_nightly_insights_cover_every_connected_instagram_account(
+    accounts: AccountsApi, outside: Outside
+) -> None:
+    first, first_ig = await connect_instagram(accounts, "studio.one")
+    second, second_ig = await connect_instagram(accounts, "studio.two")
+    accounts.emulator.set_insights(first_ig, reach=120, profile_views=7)
+    accounts.emulator.set_insights(second_ig, reach=300, profile_views=11)
+    reader = await accounts.client.post("/api-keys", json={"name": "insights", "scope": "read"})
+    assert reader.status_code == 201, reader.text
+    own_api = await accounts.client.post(
+        "/accounts/http",
+        json={"display_name": "Flowhold API", "allowed_hosts": ["127.0.0.1"],
+              "credential": {"type": "bearer", "token": reader.json()["key"]}},
+    )  # fmt: skip
+    assert own_api.status_code == 201, own_api.text
+    document = example(
+        "nightly-insights.json",
+        **{"flowhold.example.com": accounts.url, "reports.example.com": outside.url},
+    )
+    workflow_id = await imported(accounts, document, **{"flowhold-api": own_api.json()["id"]})
+    activated = await accounts.client.post(f"/workflows/{workflow_id}/activate")
+    assert activated.status_code == 200, activated.text
+    try:
+        triggered = await accounts.client.post(
+            f"/workflows/{workflow_id}/schedules/nightly/trigger"
+        )
+        assert triggered.status_code == 202, triggered.text
+        final = await wait_for_end(accounts.client, triggered.json()["run_id"])
+    finally:
+        await accounts.client.post(f"/workflows/{workflow_id}/deactivate")
+
+    assert final["status"] == "succeeded", final
+    [report] = outside.to("/instagram/nightly")
+    by_name = {row["account"]: row["insights"]["metrics"] for row in report["json"]["accounts"]}
+    assert by_name == {
+        "studio.one": {"reach": 120, "profile_views": 7},
+        "studio.two": {"reach": 300, "profile_views": 11},
+    }
+    assert {first, second} == {
+        row["id"]
+        for row in (
+            await accounts.client.get("/accounts", params={"platform": "instagram"})
+        ).json()["data"]
+    }
+    assert reader.json()["key"] not in json.dumps(final)
