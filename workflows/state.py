@@ -173,6 +173,10 @@ class LoopSnapshot(BaseModel):
     results: LoopResults
     running: dict[int, ScopeSnapshot] = Field(default_factory=dict)
     """Iterations under way, each parked in a wait."""
+    resume_at: datetime | None = None
+    """A loop with `until` between two iterations: when its delay ends. Such a loop keeps
+    its iteration bound in `count`, the iterations started in `next_index` and the last
+    result, the next iteration's `item`, as the one element of `remaining`."""
 
 
 class Parked(BaseModel):
