@@ -18,10 +18,10 @@ with workflow.unsafe.imports_passed_through():
     from app.language.expressions import Meter
     from app.language.nodes.flow import LoopParameters
     from app.language.plan import PlanNode
-    from workflows import loop_until
     from workflows.bounded import json_size
     from workflows.control import loop_items
     from workflows.loop_results import RESULTS_ROOM, iteration_result, loop_output, record
+    from workflows.loop_until import UntilProgress, condition, start_until
     from workflows.scope import Gate, Outcome, RunNode, Scope, cancel_in_order, plan_order
     from workflows.state import LoopResults, LoopSnapshot, Parked, ScopeSnapshot
 
@@ -133,9 +133,9 @@ async def run_loop(
     """Run a loop; `contexts` and `meters` give what a loop with `until` reads its
     condition with after each iteration."""
     kept = ("loop", id(scope), node.id)
-    progress: LoopProgress | loop_until.UntilProgress
+    progress: LoopProgress | UntilProgress
     if parameters.until is not None:
-        progress, resumed, size = loop_until.start(parameters, parked)
+        progress, resumed, size = start_until(parameters, parked)
         if parked is not None:
             scope.ledger.put({kept: size})  # counted by the run that kept it
         else:
@@ -168,8 +168,8 @@ async def run_loop(
 
     scope.parks[node.id] = progress
     try:
-        if isinstance(progress, loop_until.UntilProgress):
-            met = loop_until.condition(parameters, contexts, meters)
+        if isinstance(progress, UntilProgress):
+            met = condition(parameters, contexts, meters)
             last = await progress.run(parameters, met, gate, body, resumed)
             output = loop_output(progress.results, progress.started)
             return Outcome("done", {**output, "last": last})

@@ -147,7 +147,7 @@ def condition(
     return met
 
 
-def start(
+def start_until(
     parameters: LoopParameters, parked: Parked | None
 ) -> tuple[UntilProgress, dict[int, ScopeSnapshot], int]:
     """The loop's progress, fresh or as the previous run left it; the iterations to pick
