@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from app.contract.payload_limits import MAX_RUN_STATE_BYTES
 from app.language.plan import Plan
 
-TriggerKind = Literal["manual", "schedule", "webhook"]
+TriggerKind = Literal["manual", "schedule", "webhook", "poll"]
 """What starts a run from outside."""
 SUB_WORKFLOW_TRIGGER: Literal["sub_workflow"] = "sub_workflow"
 """The trigger kind of a child run, started by its parent's `sub_workflow` node."""
