@@ -3,7 +3,9 @@ Temporal server: its Temporal Schedule starts each poll, its cursor is in the da
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,8 +15,11 @@ from temporalio.client import (
     ScheduleActionExecutionStartWorkflow,
     ScheduleActionStartWorkflow,
     WorkflowFailureError,
+    WorkflowHistory,
 )
+from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.worker import Replayer
 
 from app.contract.polling import POLL_WORKFLOW, PolledItems, PollInput
 from app.db.engine import Database
@@ -23,6 +28,7 @@ from app.services.polling import poll_run_id
 from tests.conftest import ApiHarness
 from tests.utils.api import create_workflow, eventually, wait_for_end
 from tests.utils.servers import serve
+from workflows.poll import FlowPollWorkflow
 
 NEVER_DUE = ["0 0 29 2 *"]
 """Polls come only when a test triggers them (the next 29 February is far enough)."""
@@ -80,6 +86,14 @@ def polling_graph(url: str, text: str = "new", **trigger: Any) -> dict[str, Any]
 
 async def poll(api: ApiHarness, workflow_id: str) -> PolledItems:
     """Trigger the poll trigger's schedule once and wait for that poll to end."""
+    result, _ = await poll_with_history(api, workflow_id)
+    return result
+
+
+async def poll_with_history(
+    api: ApiHarness, workflow_id: str
+) -> tuple[PolledItems, WorkflowHistory]:
+    """`poll`, and the history of the `FlowPoll` workflow that polled."""
     handle = api.temporal.get_schedule_handle(f"{workflow_id}.watch")
     # The schedule learns that its last poll ended a moment after it did; until then it would
     # skip this one (overlap `skip`).
@@ -91,10 +105,29 @@ async def poll(api: ApiHarness, workflow_id: str) -> PolledItems:
     # Polls started within one second share a workflow id: the run id tells them apart.
     started = described.info.recent_actions[-1].action
     assert isinstance(started, ScheduleActionExecutionStartWorkflow)
-    result: PolledItems = await api.temporal.get_workflow_handle(
+    handle = api.temporal.get_workflow_handle(
         started.workflow_id, run_id=started.first_execution_run_id, result_type=PolledItems
-    ).result()
-    return result
+    )
+    result: PolledItems = await handle.result()
+    return result, await handle.fetch_history()
+
+
+RECORDED_POLL = (
+    Path(__file__).parents[1] / "workflows" / "histories" / "poll" / "poll_started_three_runs.json"
+)
+"""A poll's history that `tests/workflows/test_replay.py` replays; written again only when
+`RECORD_POLL_HISTORY=1` (after a deliberate change to `workflows/poll.py`, never to make
+replay pass)."""
+
+
+async def replays(history: WorkflowHistory) -> None:
+    """The poll replays against the poller as it is now; recorded when asked."""
+    replayer = Replayer(workflows=[FlowPollWorkflow], data_converter=pydantic_data_converter)
+    result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
+    assert result.replay_failure is None, repr(result.replay_failure)
+    if os.environ.get("RECORD_POLL_HISTORY") == "1":
+        RECORDED_POLL.parent.mkdir(exist_ok=True)
+        RECORDED_POLL.write_text(history.to_json() + "\n")
 
 
 async def poll_runs(api: ApiHarness, workflow_id: str) -> list[dict[str, Any]]:
@@ -124,7 +157,8 @@ async def test_each_new_item_starts_one_run_and_a_repeated_poll_starts_none(
     # The items already there when the trigger first polls start nothing: no flood.
     assert (first.first_poll, first.listed, first.started) == (True, 2, [])
     feed.publish("p2", "p3", "p4")
-    second = await poll(api, workflow_id)
+    second, history = await poll_with_history(api, workflow_id)
+    await replays(history)
     assert (second.listed, second.new) == (5, 3)
     assert second.started == [
         poll_run_id(api.organization_id, workflow_id, "watch", p) for p in ("p2", "p3", "p4")
