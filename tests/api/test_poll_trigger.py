@@ -105,11 +105,11 @@ async def poll_with_history(
     # Polls started within one second share a workflow id: the run id tells them apart.
     started = described.info.recent_actions[-1].action
     assert isinstance(started, ScheduleActionExecutionStartWorkflow)
-    handle = api.temporal.get_workflow_handle(
+    polled = api.temporal.get_workflow_handle(
         started.workflow_id, run_id=started.first_execution_run_id, result_type=PolledItems
     )
-    result: PolledItems = await handle.result()
-    return result, await handle.fetch_history()
+    result: PolledItems = await polled.result()
+    return result, await polled.fetch_history()
 
 
 RECORDED_POLL = (
