@@ -903,6 +903,32 @@ SCENARIOS: tuple[Scenario, ...] = (
         kind="webhook",
     ),
     Scenario(
+        "trigger_poll_reads_the_new_item",
+        triggered(
+            node(
+                "mentions",
+                "trigger.poll",
+                {
+                    "interval": {"every": "PT5M"},
+                    "source": {
+                        "type": "http.request",
+                        "parameters": {"method": "GET", "url": "https://api.example.com/m"},
+                    },
+                    "items": "body.data",
+                },
+            ),
+            value("reply", "reply to {{ trigger.item_id }}: {{ trigger.item.text }}"),
+            edges=[("mentions", "reply")],
+        ),
+        {
+            "item": {"id": "m7", "text": "hello"},
+            "item_id": "m7",
+            "polled_at": "2026-12-03T10:00:00Z",
+        },  # what app/services/polling.PolledRuns starts a run with
+        trigger="mentions",
+        kind="poll",
+    ),
+    Scenario(
         "x_me_post_read_delete",
         graph(
             x_action("me", "x.me"),
