@@ -139,3 +139,42 @@ async def test_a_polling_loop_continues_as_new_while_it_waits_and_keeps_its_coun
     assert len(histories) > 1
     # Nine delays in all, across the runs: none is lost or taken twice when continuing.
     assert sum(timers(history) for history in histories) == 9
+
+
+async def test_an_iteration_parked_in_a_wait_is_picked_up_after_continuing_as_new(
+    client: Client, task_queue: str
+) -> None:
+    """While an iteration waits two hours, a loop beside it fills the history: the run
+    continues as new with the iteration parked in its delay, and the next run goes on."""
+    handle = await start(
+        client,
+        task_queue,
+        graph(
+            node("count", "loop", {"until": "item.n == 3"}),
+            node("pause", "delay", {"duration": "PT2H"}),
+            value("step", {"n": "{{ index + 1 }}", "previous": "{{ item.n if item else 0 }}"}),
+            node("ticks", "loop", {"items": "range(30)"}),
+            node("tick", "delay", {"duration": "PT1M"}),
+            edges=[
+                ("start", "count"),
+                ("count", "pause", "body"),
+                ("pause", "step"),
+                ("step", "count"),
+                ("start", "ticks"),
+                ("ticks", "tick", "body"),
+                ("tick", "ticks"),
+            ],
+        ),
+        limits=RunLimits(history_events=30),
+    )
+    state = await handle.result()
+    assert state.status == "succeeded"
+    output = state.nodes["count"].output
+    assert output["count"] == 3
+    assert [result["previous"] for result in output["results"]] == [0, 1, 2]
+    assert state.nodes["ticks"].output["count"] == 30
+    histories = await histories_of(client, handle)
+    # The first pause (two hours) outlasts the thirty ticks, over several runs: it was
+    # carried over as the same attempt, not started again.
+    assert len(histories) > 2
+    assert (state.nodes["pause"].attempts, state.nodes["step"].attempts) == (3, 3)
