@@ -128,7 +128,8 @@ def _check_poll_source(
     accounts: Mapping[str, str],
     path: tuple[str | int, ...],
 ) -> list[Issue]:
-    """A polling trigger's source is checked as the action node it stands for would be."""
+    """A polling trigger's source is checked as the action node it stands for would be
+    (templates in it are refused with every trigger parameter's: `literal_fields`)."""
     where = (*path, "parameters", "source")
     source_type = catalog.get(source.type)
     if source_type is None or source_type.kind != "action":
@@ -145,15 +146,6 @@ def _check_poll_source(
         Issue(code, message, node_id, (*where, "parameters", *loc))
         for loc, code, message in problems
     ]
-    for loc in _templates_in(source.parameters, ()):
-        issues.append(
-            Issue(
-                "invalid_parameter",
-                "a poll's source runs before any run exists, so " + NOT_RENDERED,
-                node_id,
-                (*where, "parameters", *loc),
-            )
-        )
     issues += _check_account(node_id, source_type, source.account_id, accounts, where)
     return issues
 

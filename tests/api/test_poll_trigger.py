@@ -19,6 +19,7 @@ from temporalio.client import (
 )
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.service import RPCError
 from temporalio.worker import Replayer
 
 from app.contract.polling import POLL_WORKFLOW, PolledItems, PollInput
@@ -268,6 +269,42 @@ async def test_a_source_answering_no_list_fails_the_poll_saying_where(
     assert cause.cause.type == "PollSourceInvalid"
     assert cause.cause.message == "the source's answer has no list at 'body.data.posts' (found str)"
     assert await poll_runs(api, workflow_id) == []
+
+
+async def test_an_item_without_an_id_fails_the_poll_and_starts_nothing(
+    api: ApiHarness, feed: Feed
+) -> None:
+    feed.posts = [{"id": "t1"}, {"text": "no id"}]
+    graph = polling_graph(f"{feed.url}/posts", start_with="existing_items")
+    workflow_id = await activated(api, graph)
+    with pytest.raises(WorkflowFailureError) as failed:
+        await poll(api, workflow_id)
+    cause = failed.value.cause
+    assert isinstance(cause, ActivityError)
+    assert isinstance(cause.cause, ApplicationError)
+    # Newest first: the item without an id is the oldest, item 0 once in order.
+    assert cause.cause.message == "item 0 of the source's list has no text or integer id at 'id'"
+    assert await poll_runs(api, workflow_id) == []
+
+
+async def test_deleting_the_workflow_deletes_its_poll_schedule_and_cursor(
+    api: ApiHarness, feed: Feed
+) -> None:
+    feed.publish("u1")
+    workflow_id = await activated(api, polling_graph(f"{feed.url}/posts"))
+    await poll(api, workflow_id)
+    assert (await api.client.delete(f"/workflows/{workflow_id}")).status_code == 204
+    with pytest.raises(RPCError):
+        await api.temporal.get_schedule_handle(f"{workflow_id}.watch").describe()
+    database = Database(api.settings.database_url)
+    try:
+        async with database.session() as session:
+            left = await session.exec(
+                select(PollCursor).where(PollCursor.workflow_id == workflow_id)
+            )
+            assert left.all() == []
+    finally:
+        await database.dispose()
 
 
 @pytest.mark.parametrize(
