@@ -15,8 +15,13 @@ from temporalio.client import (
 )
 from temporalio.common import TypedSearchAttributes
 
+from app.contract.polling import POLL_WORKFLOW, PollInput
 from app.language.nodes.fields import CalendarValue
-from app.language.nodes.triggers import CalendarEntry, ScheduleTriggerParameters
+from app.language.nodes.triggers import (
+    CalendarEntry,
+    PollTriggerParameters,
+    ScheduleTriggerParameters,
+)
 from temporal.fairness import run_priority
 from workflows.state import INTERPRETER_WORKFLOW, RunInput
 
@@ -96,6 +101,46 @@ def build_schedule(
         policy=SchedulePolicy(
             overlap=OVERLAP[parameters.overlap], catchup_window=parameters.catchup_window
         ),
+        state=ScheduleState(
+            paused=paused, note="workflow inactive" if paused else "workflow active"
+        ),
+    )
+
+
+def build_poll_schedule(
+    parameters: PollTriggerParameters,
+    *,
+    poll: PollInput,
+    poll_id_prefix: str,
+    task_queue: str,
+    paused: bool,
+) -> Schedule:
+    """The schedule whose every action is one poll (`workflows.poll`): a poll due while the
+    last one still runs is skipped, so the cursor is only ever moved by one poll at a time.
+    A poll missed while nothing ran is not caught up: the next one reads the same source."""
+    spec = ScheduleSpec(
+        cron_expressions=list(parameters.cron or []),
+        intervals=(
+            [
+                ScheduleIntervalSpec(
+                    every=parameters.interval.every, offset=parameters.interval.offset
+                )
+            ]
+            if parameters.interval
+            else []
+        ),
+        time_zone_name=parameters.timezone,
+    )
+    return Schedule(
+        action=ScheduleActionStartWorkflow(
+            POLL_WORKFLOW,
+            poll,
+            id=poll_id_prefix,
+            task_queue=task_queue,
+            priority=run_priority(poll.organization_id),
+        ),
+        spec=spec,
+        policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP),
         state=ScheduleState(
             paused=paused, note="workflow inactive" if paused else "workflow active"
         ),

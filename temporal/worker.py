@@ -28,6 +28,7 @@ from app.settings import (
 from temporal.client import TemporalConnection, connect
 from temporal.setup import missing_search_attributes
 from workflows.interpreter import FlowRunWorkflow
+from workflows.poll import FlowPollWorkflow
 
 EngineActivities = Callable[[ActionServices, str], Sequence[Callable[..., Any]]]
 """Activities the interpreter calls that need the services floor (a failed run's error
@@ -80,7 +81,7 @@ def build_worker(
     return Worker(
         client,
         task_queue=task_queue,
-        workflows=[FlowRunWorkflow],
+        workflows=[FlowRunWorkflow, FlowPollWorkflow],
         workflow_runner=options.pop("workflow_runner", None) or workflow_runner(),
         activities=[*all_activities(services), *extra],
         graceful_shutdown_timeout=graceful_shutdown,

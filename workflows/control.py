@@ -113,6 +113,7 @@ IMMEDIATE: Mapping[str, Callable[[Any, Call], Outcome]] = {
 
 
 def loop_items(parameters: LoopParameters, context: Mapping[str, Any], meter: Meter) -> list[Any]:
+    assert parameters.items is not None, "a loop without items has until (loop_until)"
     items = evaluate(parameters.items, context, meter, "items")
     if items is None:
         return []

@@ -18,35 +18,12 @@ with workflow.unsafe.imports_passed_through():
     from app.language.expressions import Meter
     from app.language.nodes.flow import LoopParameters
     from app.language.plan import PlanNode
-    from workflows.bounded import MAX_OUTPUT_BYTES, PREVIEW_CHARACTERS, as_json, json_size
+    from workflows.bounded import json_size
     from workflows.control import loop_items
+    from workflows.loop_results import RESULTS_ROOM, iteration_result, loop_output, record
+    from workflows.loop_until import UntilProgress, condition, start_until
     from workflows.scope import Gate, Outcome, RunNode, Scope, cancel_in_order, plan_order
     from workflows.state import LoopResults, LoopSnapshot, Parked, ScopeSnapshot
-
-_RESULTS_BUDGET = MAX_OUTPUT_BYTES - 64
-"""Results kept in full while their JSON fits in one node's output with the count beside."""
-_RESULTS_ROOM = MAX_OUTPUT_BYTES + 2 * PREVIEW_CHARACTERS
-"""What a loop's results may take in the run's state while it runs (`record`)."""
-
-
-def record(results: LoopResults, index: int, value: Any) -> None:
-    """Add one iteration's result; past the budget, keep only a preview and the size."""
-    results.size_bytes += len(as_json(value).encode()) + 1
-    if results.truncated:
-        return
-    results.kept[index] = value
-    if results.size_bytes > _RESULTS_BUDGET:
-        ordered = [results.kept.get(i) for i in range(max(results.kept) + 1)]
-        results.preview = as_json(ordered)[:PREVIEW_CHARACTERS]
-        results.kept.clear()
-        results.truncated = True
-
-
-def loop_output(results: LoopResults, count: int) -> dict[str, Any]:
-    if results.truncated:
-        marker = {"truncated": True, "size_bytes": results.size_bytes, "preview": results.preview}
-        return {"results": marker, "count": count}
-    return {"results": [results.kept.get(i) for i in range(count)], "count": count}
 
 
 class LoopProgress:
@@ -109,7 +86,7 @@ class LoopProgress:
                         if task.exception() is not None:
                             self.failed[index] = body_scope
                         ended = task.result()
-                        record(self.results, index, _iteration_result(ended))
+                        record(self.results, index, iteration_result(ended))
         except (Exception, asyncio.CancelledError):
             # Not BaseException: GeneratorExit (eviction) must pass without awaiting.
             started = [(task, index) for index, (task, _) in self.running.items()]
@@ -139,10 +116,6 @@ class LoopProgress:
         self.running[index] = (asyncio.create_task(body.run()), body)
 
 
-def _iteration_result(ended: dict[str, Any]) -> Any:
-    return next(iter(ended.values())) if len(ended) == 1 else ended
-
-
 async def run_loop(
     node: PlanNode,
     parameters: LoopParameters,
@@ -154,22 +127,33 @@ async def run_loop(
     skip_node: Callable[[PlanNode], None],
     gate: Gate,
     meter: Meter,
+    contexts: Callable[[], dict[str, Any]],
+    meters: Callable[[], Meter],
 ) -> Outcome:
+    """Run a loop; `contexts` and `meters` give what a loop with `until` reads its
+    condition with after each iteration."""
     kept = ("loop", id(scope), node.id)
-    if parked is not None and parked.loop is not None:
+    progress: LoopProgress | UntilProgress
+    if parameters.until is not None:
+        progress, resumed, size = start_until(parameters, parked)
+        if parked is not None:
+            scope.ledger.put({kept: size})  # counted by the run that kept it
+        else:
+            scope.ledger.keep({kept: size}, "the loop's results")
+    elif parked is not None and parked.loop is not None:
         snapshot = parked.loop
         progress = LoopProgress(
             snapshot.remaining, snapshot.next_index, snapshot.count, snapshot.results
         )
         resumed = snapshot.running
         # Counted by the run that kept them.
-        scope.ledger.put({kept: json_size(snapshot.remaining).text + _RESULTS_ROOM})
+        scope.ledger.put({kept: json_size(snapshot.remaining).text + RESULTS_ROOM})
     else:
         items = loop_items(parameters, context, meter)
         # The items stay until the last iteration starts, and the results grow up to their
         # bound: both travel with the run if it continues as new.
         size = json_size(items, meter.count).text
-        scope.ledger.keep({kept: size + _RESULTS_ROOM}, "the loop's items")
+        scope.ledger.keep({kept: size + RESULTS_ROOM}, "the loop's items")
         progress = LoopProgress(items, 0, len(items), LoopResults())
         resumed = {}
     members = frozenset(n for n, planned in scope.plan.nodes.items() if planned.loop == node.id)
@@ -184,6 +168,11 @@ async def run_loop(
 
     scope.parks[node.id] = progress
     try:
+        if isinstance(progress, UntilProgress):
+            met = condition(parameters, contexts, meters)
+            last = await progress.run(parameters, met, gate, body, resumed)
+            output = loop_output(progress.results, progress.started)
+            return Outcome("done", {**output, "last": last})
         await progress.run(parameters.max_concurrency, gate, body, resumed)
     except Exception:
         scope.unfinished_loops[node.id] = progress.retry_snapshot()

@@ -364,6 +364,7 @@ class NodeRunner:
             return await run_loop(
                 node, typed, context, scope, parked,
                 run_node=self.run_node, skip_node=self.skip, gate=self.gate, meter=meter,
+                contexts=lambda: self.context(scope), meters=self.meter,
             )  # fmt: skip
         if isinstance(typed, SubWorkflowParameters):
             return await run_sub_workflow(node, typed, scope, self.run)

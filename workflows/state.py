@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from app.contract.payload_limits import MAX_RUN_STATE_BYTES
 from app.language.plan import Plan
 
-TriggerKind = Literal["manual", "schedule", "webhook"]
+TriggerKind = Literal["manual", "schedule", "webhook", "poll"]
 """What starts a run from outside."""
 SUB_WORKFLOW_TRIGGER: Literal["sub_workflow"] = "sub_workflow"
 """The trigger kind of a child run, started by its parent's `sub_workflow` node."""
@@ -173,6 +173,10 @@ class LoopSnapshot(BaseModel):
     results: LoopResults
     running: dict[int, ScopeSnapshot] = Field(default_factory=dict)
     """Iterations under way, each parked in a wait."""
+    resume_at: datetime | None = None
+    """A loop with `until` between two iterations: when its delay ends. Such a loop keeps
+    its iteration bound in `count`, the iterations started in `next_index` and the last
+    result, the next iteration's `item`, as the one element of `remaining`."""
 
 
 class Parked(BaseModel):

@@ -61,6 +61,7 @@ _TYPE_ICONS: Mapping[str, str] = {
     "trigger.manual": "play",
     "trigger.schedule": "clock",
     "trigger.webhook": "webhook",
+    "trigger.poll": "repeat",
     "if": "branch",
     "switch": "branch",
     "join": "merge",
@@ -75,7 +76,7 @@ _TYPE_ICONS: Mapping[str, str] = {
     "transform": "braces",
 }
 _TYPE_ORDER: tuple[str, ...] = (
-    "trigger.manual", "trigger.schedule", "trigger.webhook",
+    "trigger.manual", "trigger.schedule", "trigger.webhook", "trigger.poll",
     "if", "switch", "join", "delay", "wait_for_event", "approval", "loop", "sub_workflow",
     "stop", "fail", "set", "transform",
 )  # fmt: skip

@@ -363,6 +363,11 @@ class FailureType(StrEnum):
         "TooManyItems", NOT_RETRIED, ("loop",),
         "A loop's items are more than its max_items: raise max_items, or split the items.",
     )  # fmt: skip
+    UntilNotMet = _Entry(
+        "UntilNotMet", NOT_RETRIED, ("loop",),
+        "A loop's `until` was still false after its max_iterations: raise max_iterations or "
+        "its delay, or route the node's error to handle it.",
+    )  # fmt: skip
     InvalidTimestamp = _Entry(
         "InvalidTimestamp", NOT_RETRIED, ("delay",),
         "A delay's `until` is not an ISO 8601 timestamp with a time zone.",

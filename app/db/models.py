@@ -221,6 +221,30 @@ class Webhook(SQLModel, table=True):
     updated_at: datetime = _created_at()
 
 
+class PollCursor(SQLModel, table=True):
+    """What one `trigger.poll` node has seen of its source, stable across the workflow's
+    versions and (de)activations: the ids of the items it started runs for (or found there
+    on its first poll), newest last, at most `app.services.polling.SEEN_IDS` of them."""
+
+    __tablename__ = "poll_cursor"
+    __table_args__ = (UniqueConstraint("workflow_id", "node_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    organization_id: str = _org_fk()
+    workflow_id: str = Field(
+        sa_column=Column(
+            String(40), ForeignKey("workflow.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    node_id: str = Field(max_length=100)
+    seen: list[str] = Field(sa_type=JSONColumn, nullable=False)
+    polls: int = 0
+    """Polls that moved the cursor."""
+    runs_started: int = 0
+    created_at: datetime = _created_at()
+    updated_at: datetime = _created_at()
+
+
 class WebhookReceipt(SQLModel, table=True):
     """A body a webhook received and the run it started: the same body within the trigger's
     replay window starts nothing new, whatever delivery id it comes with. One row per body;

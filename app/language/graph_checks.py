@@ -14,6 +14,7 @@ from app.language.field_paths import is_expression_path, patterns_of
 from app.language.graph import GraphNode, WorkflowGraph
 from app.language.node_type import ERROR_HANDLE, TUNING_FIELDS, NodeType, Parameters
 from app.language.nodes.fields import EXPRESSION_SYNTAX
+from app.language.nodes.triggers import PollSource, PollTriggerParameters
 from app.language.parameter_validators import is_templated, message_of
 
 DEFAULT_HANDLE = "out"
@@ -115,7 +116,38 @@ def check_nodes(
         handles[node.id] = node_type.handles_for(parameters) if parameters else node_type.handles
         issues += _check_account(node.id, node_type, node.account_id, accounts, path)
         issues += _check_node_fields(node, node_type, path)
+        if isinstance(parameters, PollTriggerParameters):
+            issues += _check_poll_source(node.id, parameters.source, catalog, accounts, path)
     return types, handles, issues
+
+
+def _check_poll_source(
+    node_id: str,
+    source: PollSource,
+    catalog: Catalog,
+    accounts: Mapping[str, str],
+    path: tuple[str | int, ...],
+) -> list[Issue]:
+    """A polling trigger's source is checked as the action node it stands for would be
+    (templates in it are refused with every trigger parameter's: `literal_fields`)."""
+    where = (*path, "parameters", "source")
+    source_type = catalog.get(source.type)
+    if source_type is None or source_type.kind != "action":
+        return [
+            Issue(
+                "unknown_node_type",
+                f"'{source.type}' is not an action node type: a poll's source is one",
+                node_id,
+                (*where, "type"),
+            )
+        ]
+    _, problems = _check_parameters(source_type, source.parameters)
+    issues = [
+        Issue(code, message, node_id, (*where, "parameters", *loc))
+        for loc, code, message in problems
+    ]
+    issues += _check_account(node_id, source_type, source.account_id, accounts, where)
+    return issues
 
 
 _UNUSED_FIELD_REASONS = {

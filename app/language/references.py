@@ -18,6 +18,9 @@ from app.language.nodes.fields import bare_expression
 
 Path = tuple[str | int, ...]
 LOOP_ROOTS = frozenset({"item", "index"})
+OWN_LOOP_ROOT_FIELDS = {"loop": ("until",)}
+"""Fields of a node type that read `item` and `index` of the node itself, not of a loop
+around it: a loop's `until` reads the iteration that just ended."""
 
 
 def node_references(
@@ -60,11 +63,17 @@ def check_references(
     references: Sequence[tuple[Path, Reference]],
     analysis: Analysis,
     known: set[str],
+    own_loop_fields: Sequence[str] = (),
 ) -> list[Issue]:
-    """Every reference that cannot hold when the node runs."""
+    """Every reference that cannot hold when the node runs; `own_loop_fields` are the
+    parameters (`OWN_LOOP_ROOT_FIELDS`) where the node itself defines the loop roots."""
     issues: list[Issue] = []
     for path, reference in references:
-        if reference.root in LOOP_ROOTS and node_id not in analysis.loop_of:
+        if (
+            reference.root in LOOP_ROOTS
+            and node_id not in analysis.loop_of
+            and not _in_fields(path, own_loop_fields)
+        ):
             issues.append(
                 Issue(
                     "loop_variable_outside_loop",
@@ -92,3 +101,8 @@ def check_references(
             code = "reference_not_upstream"
         issues.append(Issue(code, message, node_id, path))
     return issues
+
+
+def _in_fields(path: Path, fields: Sequence[str]) -> bool:
+    """Whether `path` (`nodes, <index>, parameters, <field>, ...`) is in one of `fields`."""
+    return len(path) > 3 and path[2] == "parameters" and path[3] in fields

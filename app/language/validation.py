@@ -25,7 +25,7 @@ from app.language.graph import VARIABLE_PATTERN, WorkflowGraph, normalize
 from app.language.graph_checks import DEFAULT_HANDLE, check_edges, check_nodes
 from app.language.node_type import NodeType
 from app.language.parameter_validators import is_templated, message_of
-from app.language.references import check_references, node_references
+from app.language.references import OWN_LOOP_ROOT_FIELDS, check_references, node_references
 
 __all__ = ["DEFAULT_HANDLE", "CheckedGraph", "SizeLimits", "collector_paused", "validate"]
 LOOP_TYPE = "loop"
@@ -342,7 +342,8 @@ def _validate(
             issues += account_issues
         references[node.id] = [reference for _, reference in found]
         if analysis is not None and analysis.is_ordered(node.id):
-            issues += check_references(node.id, found, analysis, known)
+            own = OWN_LOOP_ROOT_FIELDS.get(node_type.type, ())
+            issues += check_references(node.id, found, analysis, known, own)
     if issues or analysis is None:
         return None, issues
     return CheckedGraph(graph, types, edges, analysis, references), []

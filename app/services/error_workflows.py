@@ -19,6 +19,7 @@ from activities.services import ActionServices
 from app.contract.failed_runs import ERROR_RUN_SUFFIX, ERROR_WORKFLOW_ACTIVITY, FailedRun
 from app.db.engine import Database
 from app.errors import AppError, PayloadTooLargeError
+from app.services.polling import poll_activities
 from app.services.runs.starting import RunStart, prepare_start, start_run
 from app.store import workflows as store
 
@@ -76,4 +77,7 @@ class ErrorWorkflows:
 
 def engine_activities(services: ActionServices, task_queue: str) -> Sequence[Callable[..., Any]]:
     """The activities a worker registers beside the platforms' (`temporal.worker`)."""
-    return [ErrorWorkflows(services.database, task_queue).start]
+    return [
+        ErrorWorkflows(services.database, task_queue).start,
+        *poll_activities(services.database, task_queue),
+    ]

@@ -1,8 +1,11 @@
-"""A workflow's Temporal Schedules: one per `trigger.schedule` node of its latest version.
+"""A workflow's Temporal Schedules: one per `trigger.schedule` or `trigger.poll` node of its
+latest version.
 
 Activating a workflow creates or unpauses them, deactivating pauses them, a new version
 updates them (and deletes those of removed nodes), deleting the workflow deletes them.
-Each schedule's action starts the interpreter with the plan of the version it was made from.
+Each `trigger.schedule` schedule's action starts the interpreter with the plan of the version
+it was made from; each `trigger.poll` schedule's action starts one poll (`workflows.poll`),
+never two at once.
 """
 
 from __future__ import annotations
@@ -27,25 +30,37 @@ from temporalio.client import (
 )
 from temporalio.service import RPCError, RPCStatusCode
 
+from app.catalog import CATALOG
+from app.contract.polling import PollInput
 from app.db.models import WorkflowVersion
 from app.errors import ConflictError, ErrorDetail, InvalidInputError, NotFoundError
-from app.language.nodes.triggers import ScheduleTriggerParameters
+from app.language.nodes.triggers import PollTriggerParameters, ScheduleTriggerParameters
 from app.language.plan import Plan
 from app.services.runs import RunStart
-from temporal.schedules import OVERLAP, build_schedule, schedule_id
+from temporal.schedules import OVERLAP, build_poll_schedule, build_schedule, schedule_id
 
 log = logging.getLogger(__name__)
 
 SCHEDULE_TRIGGER = "trigger.schedule"
+POLL_TRIGGER = "trigger.poll"
 MAX_BACKFILL = timedelta(days=366)
 
 
 def schedule_nodes(plan: Plan) -> list[str]:
-    """The schedule triggers that start runs: a disabled one has no Temporal Schedule."""
+    """The triggers that have a Temporal Schedule, schedule and poll triggers: a disabled one
+    has none."""
     return [
         node_id
         for node_id in plan.triggers
-        if plan.nodes[node_id].type == SCHEDULE_TRIGGER and not plan.nodes[node_id].disabled
+        if plan.nodes[node_id].type in (SCHEDULE_TRIGGER, POLL_TRIGGER)
+        and not plan.nodes[node_id].disabled
+    ]
+
+
+def _timed_nodes(plan: Plan) -> list[str]:
+    """The schedule triggers: those shown, run now and backfilled (a poll is none of these)."""
+    return [
+        node_id for node_id in schedule_nodes(plan) if plan.nodes[node_id].type == SCHEDULE_TRIGGER
     ]
 
 
@@ -53,17 +68,57 @@ def _parameters(plan: Plan, node_id: str) -> ScheduleTriggerParameters:
     try:
         return ScheduleTriggerParameters.model_validate(plan.nodes[node_id].parameters)
     except ValidationError as error:
+        raise _unschedulable(node_id, error) from None
+
+
+def _poll_parameters(plan: Plan, node_id: str) -> PollTriggerParameters:
+    try:
+        return PollTriggerParameters.model_validate(plan.nodes[node_id].parameters)
+    except ValidationError as error:
+        raise _unschedulable(node_id, error) from None
+
+
+def _unschedulable(node_id: str, error: ValidationError) -> InvalidInputError:
+    return InvalidInputError(
+        f"trigger '{node_id}' cannot be scheduled",
+        [
+            ErrorDetail(
+                message=problem["msg"],
+                path=("graph", "nodes", node_id, "parameters", *problem["loc"]),
+                node_id=node_id,
+            )
+            for problem in error.errors(include_url=False)
+        ],
+    )
+
+
+def _poll_input(version: WorkflowVersion, node_id: str) -> PollInput:
+    """What each poll of `node_id` calls: its source, as the catalog runs that action."""
+    source = _poll_parameters(version.plan, node_id).source
+    source_type = CATALOG.get(source.type)
+    if source_type is None or source_type.activity is None:
         raise InvalidInputError(
-            f"schedule trigger '{node_id}' cannot be scheduled",
+            f"poll trigger '{node_id}' cannot be scheduled: this installation has no "
+            f"action '{source.type}'",
             [
                 ErrorDetail(
-                    message=problem["msg"],
-                    path=("graph", "nodes", node_id, "parameters", *problem["loc"]),
+                    message=f"unknown action node type '{source.type}'",
+                    path=("graph", "nodes", node_id, "parameters", "source", "type"),
                     node_id=node_id,
                 )
-                for problem in error.errors(include_url=False)
             ],
-        ) from None
+        )
+    return PollInput(
+        organization_id=version.organization_id,
+        workflow_id=version.workflow_id,
+        workflow_version=version.version,
+        node_id=node_id,
+        source_type=source.type,
+        source_activity=source_type.activity,
+        source_parameters=source.parameters,
+        source_account_id=source.account_id,
+        source_timeout_seconds=source_type.default_timeout_for(source.parameters) or 60.0,
+    )
 
 
 def _schedule(
@@ -74,6 +129,14 @@ def _schedule(
     paused: bool,
     error_workflow_id: str | None,
 ) -> Schedule:
+    if version.plan.nodes[node_id].type == POLL_TRIGGER:
+        return build_poll_schedule(
+            _poll_parameters(version.plan, node_id),
+            poll=_poll_input(version, node_id),
+            poll_id_prefix=f"poll_{schedule_id(version.workflow_id, node_id)}",
+            task_queue=task_queue,
+            paused=paused,
+        )
     parameters = _parameters(version.plan, node_id)
     start = RunStart.of(
         version,
@@ -263,7 +326,7 @@ class ScheduleView:
 
 async def describe_all(client: Client, *, version: WorkflowVersion) -> list[ScheduleView]:
     views = []
-    for node_id in schedule_nodes(version.plan):
+    for node_id in _timed_nodes(version.plan):
         id_ = schedule_id(version.workflow_id, node_id)
         try:
             description = await client.get_schedule_handle(id_).describe()
@@ -289,7 +352,7 @@ async def describe_all(client: Client, *, version: WorkflowVersion) -> list[Sche
 
 
 def _active_schedule(version: WorkflowVersion, active: bool, node_id: str) -> str:
-    if node_id not in schedule_nodes(version.plan):
+    if node_id not in _timed_nodes(version.plan):
         raise NotFoundError(f"workflow '{version.workflow_id}' has no schedule trigger '{node_id}'")
     if not active:
         raise ConflictError("the workflow is inactive: activate it first")

@@ -12,7 +12,7 @@ from tests.conftest import ApiHarness
 from tests.utils.factories import new_account, new_organization
 
 CATALOG = {
-    "trigger.manual", "trigger.schedule", "trigger.webhook",
+    "trigger.manual", "trigger.schedule", "trigger.webhook", "trigger.poll",
     "if", "switch", "join", "delay", "wait_for_event", "approval", "loop", "set", "transform",
     "sub_workflow", "stop", "fail",
     "http.request", "x.post", "x.thread", "x.delete", "x.get_post", "x.me",

@@ -90,7 +90,7 @@ def test_loop_runs_body_and_done_both() -> None:
         ("if", ("condition",)),
         ("switch", ("cases.*.condition",)),
         ("wait_for_event", ("match",)),
-        ("loop", ("items",)),
+        ("loop", ("items", "until")),
     ],
 )
 def test_expression_fields_are_declared(type_name: str, fields: tuple[str, ...]) -> None:
@@ -350,8 +350,16 @@ def test_loop_accepts_every_option() -> None:
 @pytest.mark.parametrize(
     ("parameters", "loc"),
     [
-        ({}, ("items",)),
+        ({}, ()),
         ({"items": "trigger.users["}, ("items",)),
+        ({"items": "trigger.users", "until": "item.done"}, ("until",)),
+        ({"until": "item.done["}, ("until",)),
+        ({"items": "trigger.users", "delay": "PT1M"}, ("delay",)),
+        ({"items": "trigger.users", "max_iterations": 5}, ("max_iterations",)),
+        ({"until": "item.done", "max_concurrency": 2}, ("max_concurrency",)),
+        ({"until": "item.done", "max_iterations": 0}, ("max_iterations",)),
+        ({"until": "item.done", "max_iterations": 10_001}, ("max_iterations",)),
+        ({"until": "item.done", "delay": "PT0S"}, ("delay",)),
         ({"items": "trigger.users", "max_concurrency": 0}, ("max_concurrency",)),
         ({"items": "trigger.users", "max_concurrency": 51}, ("max_concurrency",)),
         ({"items": "trigger.users", "max_items": 0}, ("max_items",)),
@@ -360,6 +368,27 @@ def test_loop_accepts_every_option() -> None:
 )
 def test_loop_refuses(parameters: dict[str, Any], loc: tuple[str, ...]) -> None:
     assert locs(LoopParameters, parameters) == [loc]
+
+
+def test_a_loop_with_until_repeats_at_most_a_hundred_times_unless_told() -> None:
+    parameters = LoopParameters.model_validate({"until": "item.status == 'ready'"})
+    assert (parameters.iteration_bound, parameters.delay) == (100, None)
+    bounded = LoopParameters.model_validate(
+        {"until": "{{ item.ready }}", "delay": "PT30S", "max_iterations": 20}
+    )
+    assert (bounded.until, bounded.delay, bounded.iteration_bound) == (
+        "item.ready",
+        timedelta(seconds=30),
+        20,
+    )
+
+
+def test_loop_says_what_until_excludes() -> None:
+    [(loc, message)] = errors(LoopParameters, {"items": "trigger.users", "delay": "PT1M"})
+    assert loc == ("delay",)
+    assert "delay applies only to a loop with until" in message
+    [(loc, message)] = errors(LoopParameters, {})
+    assert "give one of items or until" in message
 
 
 def test_whole_template_for_a_number_is_left_to_the_validation_layer() -> None:

@@ -11,6 +11,7 @@ from app.language.node_type import NodeType
 from app.language.nodes import triggers
 from app.language.nodes.triggers import (
     ManualTriggerParameters,
+    PollTriggerParameters,
     ScheduleTriggerParameters,
     WebhookTriggerParameters,
 )
@@ -22,8 +23,13 @@ NODE_TYPES = {node_type.type: node_type for node_type in triggers.NODE_TYPES}
 # The module
 
 
-def test_module_defines_the_three_triggers() -> None:
-    assert set(NODE_TYPES) == {"trigger.manual", "trigger.schedule", "trigger.webhook"}
+def test_module_defines_the_four_triggers() -> None:
+    assert set(NODE_TYPES) == {
+        "trigger.manual",
+        "trigger.schedule",
+        "trigger.webhook",
+        "trigger.poll",
+    }
 
 
 @pytest.mark.parametrize("node_type", triggers.NODE_TYPES, ids=lambda t: t.type)
@@ -377,3 +383,46 @@ def test_webhook_saved_without_authentication_is_read_as_signed() -> None:
 def test_webhook_timestamped_scheme_takes_no_prefix() -> None:
     parameters = {"signature_scheme": "timestamped", "signature_prefix": "sha256="}
     assert locs(WebhookTriggerParameters, parameters) == [("signature_prefix",)]
+
+
+# trigger.poll
+
+_SOURCE = {"type": "http.request", "parameters": {"method": "GET", "url": "https://a.example"}}
+
+
+def test_poll_defaults_read_an_http_list_of_items_with_ids_from_now_on() -> None:
+    parameters = PollTriggerParameters.model_validate(
+        {"interval": {"every": "PT5M"}, "source": _SOURCE}
+    )
+    assert (parameters.items, parameters.item_id, parameters.order) == (
+        "body",
+        "id",
+        "newest_first",
+    )
+    assert (parameters.start_with, parameters.max_runs_per_poll) == ("new_items", 10)
+
+
+@pytest.mark.parametrize(
+    ("parameters", "loc"),
+    [
+        ({"source": _SOURCE}, ()),
+        ({"interval": {"every": "PT5M"}, "cron": ["* * * * *"], "source": _SOURCE}, ("cron",)),
+        ({"interval": {"every": "PT30S"}, "source": _SOURCE}, ("interval", "every")),
+        ({"interval": {"every": "PT5M"}}, ("source",)),
+        ({"interval": {"every": "PT5M"}, "source": {"parameters": {}}}, ("source", "type")),
+        ({"interval": {"every": "PT5M"}, "source": _SOURCE, "items": "a..b"}, ("items",)),
+        ({"interval": {"every": "PT5M"}, "source": _SOURCE, "item_id": ""}, ("item_id",)),
+        (
+            {"interval": {"every": "PT5M"}, "source": _SOURCE, "max_runs_per_poll": 0},
+            ("max_runs_per_poll",),
+        ),
+        ({"interval": {"every": "PT5M"}, "source": _SOURCE, "start_with": "all"}, ("start_with",)),
+    ],
+)
+def test_poll_refuses(parameters: dict[str, Any], loc: tuple[str, ...]) -> None:
+    assert loc in locs(PollTriggerParameters, parameters)
+
+
+def test_poll_output_is_the_item_with_its_id() -> None:
+    properties = NODE_TYPES["trigger.poll"].output["properties"]
+    assert set(properties) == {"item", "item_id", "polled_at"}

@@ -292,6 +292,39 @@ def test_loop_variables_outside_a_loop_are_reported() -> None:
     assert only(document).code == "loop_variable_outside_loop"
 
 
+def _polling(until: str, body_value: str = "{{ item }}") -> dict[str, Any]:
+    return graph(
+        node("poll", "loop", parameters={"until": until}),
+        node("step", "transform", parameters={"value": body_value}),
+        edges=[edge("start", "poll"), edge("poll", "step", "body"), edge("step", "poll")],
+    )
+
+
+def test_a_loops_until_reads_the_iteration_it_ends_as_item_and_index() -> None:
+    assert issues_of(_polling("item.status == 'ready' or index > 3")) == []
+
+
+def test_a_loops_items_still_cannot_read_item_outside_a_loop() -> None:
+    document = graph(
+        node("each", "loop", parameters={"items": "item"}),
+        node("step", "transform", parameters={"value": 1}),
+        edges=[edge("start", "each"), edge("each", "step", "body"), edge("step", "each")],
+    )
+    issue = only(document)
+    assert (issue.code, issue.path) == (
+        "loop_variable_outside_loop",
+        ("nodes", 1, "parameters", "items"),
+    )
+
+
+def test_a_loops_until_reads_only_nodes_upstream_of_the_loop() -> None:
+    issue = only(_polling("nodes.step.done"))
+    assert (issue.code, issue.path) == (
+        "reference_not_upstream",
+        ("nodes", 1, "parameters", "until"),
+    )
+
+
 def test_an_action_that_needs_an_account_says_so() -> None:
     document = graph(node("p", "x.post", parameters={"text": "hi"}), edges=[edge("start", "p")])
     issue = only(document)

@@ -544,6 +544,43 @@ SCENARIOS: tuple[Scenario, ...] = (
         {"names": ["ann", "bob", "cy"]},
     ),
     Scenario(
+        # Polls until a condition holds, a durable delay between iterations; one run
+        # continues as new while the loop waits between two iterations.
+        "loop_until_with_a_delay_continues_as_new",
+        graph(
+            node("poll", "loop", {"until": "item.n == 10", "delay": "PT1M"}),
+            value("step", {"n": "{{ index + 1 }}", "previous": "{{ item }}"}),
+            value("after", "{{ nodes.poll.count }}: {{ nodes.poll.last.n }}"),
+            edges=[
+                ("start", "poll"),
+                ("poll", "step", "body"),
+                ("step", "poll"),
+                ("poll", "after", "done"),
+            ],
+        ),
+        limits=RunLimits(history_events=30),
+    ),
+    Scenario(
+        # `until` still false after max_iterations: the node fails, its error routed.
+        "loop_until_not_met_routes_its_error",
+        graph(
+            node(
+                "poll",
+                "loop",
+                {"until": "false", "delay": "PT1M", "max_iterations": 2},
+                on_error="route",
+            ),
+            value("step", "{{ index }}"),
+            value("gave_up", "{{ error.type }}"),
+            edges=[
+                ("start", "poll"),
+                ("poll", "step", "body"),
+                ("step", "poll"),
+                ("poll", "gave_up", "error"),
+            ],
+        ),
+    ),
+    Scenario(
         # Past `pace.NODES_PER_TASK` nodes in one workflow task the run takes a 1 ms breath.
         "loop_of_control_nodes_takes_breaths",
         control_only_loop(),
@@ -864,6 +901,32 @@ SCENARIOS: tuple[Scenario, ...] = (
         },  # what app/services/webhook_delivery.trigger_payload makes of a delivery
         trigger="hook",
         kind="webhook",
+    ),
+    Scenario(
+        "trigger_poll_reads_the_new_item",
+        triggered(
+            node(
+                "mentions",
+                "trigger.poll",
+                {
+                    "interval": {"every": "PT5M"},
+                    "source": {
+                        "type": "http.request",
+                        "parameters": {"method": "GET", "url": "https://api.example.com/m"},
+                    },
+                    "items": "body.data",
+                },
+            ),
+            value("reply", "reply to {{ trigger.item_id }}: {{ trigger.item.text }}"),
+            edges=[("mentions", "reply")],
+        ),
+        {
+            "item": {"id": "m7", "text": "hello"},
+            "item_id": "m7",
+            "polled_at": "2026-12-03T10:00:00Z",
+        },  # what app/services/polling.PolledRuns starts a run with
+        trigger="mentions",
+        kind="poll",
     ),
     Scenario(
         "x_me_post_read_delete",

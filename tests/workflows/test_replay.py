@@ -23,6 +23,7 @@ from temporal.worker import workflow_runner
 from tests.workflows.record_histories import HISTORIES, scenario_of
 from tests.workflows.scenarios import SCENARIOS
 from workflows.interpreter import FlowRunWorkflow
+from workflows.poll import FlowPollWorkflow
 from workflows.state import INTERPRETER_WORKFLOW, RunInput, RunState
 
 RECORDED = sorted(HISTORIES.glob("*.json"))
@@ -50,6 +51,18 @@ def history(path: Path) -> WorkflowHistory:
 @pytest.mark.parametrize("path", RECORDED, ids=[path.stem for path in RECORDED])
 async def test_recorded_history_replays(path: Path, executor: ThreadPoolExecutor) -> None:
     result = await replayer(FlowRunWorkflow, executor).replay_workflow(
+        history(path), raise_on_replay_failure=False
+    )
+    assert result.replay_failure is None, f"{path.name}: {result.replay_failure!r}"
+
+
+POLLS = sorted((HISTORIES / "poll").glob("*.json"))
+
+
+@pytest.mark.parametrize("path", POLLS, ids=[path.stem for path in POLLS])
+async def test_recorded_poll_replays(path: Path, executor: ThreadPoolExecutor) -> None:
+    """Polls of `trigger.poll` (`workflows/poll.py`), recorded by tests/api/test_poll_trigger.py."""
+    result = await replayer(FlowPollWorkflow, executor).replay_workflow(
         history(path), raise_on_replay_failure=False
     )
     assert result.replay_failure is None, f"{path.name}: {result.replay_failure!r}"

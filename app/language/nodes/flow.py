@@ -223,18 +223,54 @@ class ApprovalParameters(Parameters):
         return approvers
 
 
-class LoopParameters(Parameters):
-    """Parameters of `loop`."""
+DEFAULT_MAX_ITERATIONS = 100
+"""How often a loop with `until` runs its body when `max_iterations` is not given."""
 
-    items: ExpressionText = Field(
+
+class LoopParameters(Parameters):
+    """Parameters of `loop`: over the items of a list, or again and again `until` a
+    condition holds."""
+
+    items: ExpressionText | None = Field(
+        default=None,
         description=(
             "Expression producing the list to go through; in the `body` branch, `item` is the "
-            "current element and `index` its position."
+            "current element and `index` its position. Give this or `until`."
         ),
         json_schema_extra={"examples": ["nodes.fetch.body.items", "trigger.users"]},
     )
+    until: ExpressionText | None = Field(
+        default=None,
+        description=(
+            "Repeat the `body` branch until this expression is truthy, checked after each "
+            "iteration with `item` the iteration's result (the output of the body's last "
+            "node) and `index` its number from 0. In the body, `item` is the previous "
+            "iteration's result (null in the first). Give this or `items`."
+        ),
+        json_schema_extra={"examples": ["item.body.status == 'ready'"]},
+    )
+    delay: Duration | None = Field(
+        default=None,
+        description=(
+            "With `until`: how long to wait between two iterations (a durable timer: the "
+            "run may be restarted or continue as new meanwhile). Empty: no wait."
+        ),
+        json_schema_extra={"examples": ["PT30S", "PT5M"]},
+    )
+    max_iterations: int | None = Field(
+        default=None,
+        ge=1,
+        le=10_000,
+        description=(
+            "With `until`: the node fails (`UntilNotMet`) when the condition is still false "
+            f"after this many iterations (1-10,000; {DEFAULT_MAX_ITERATIONS} when empty)."
+        ),
+    )
     max_concurrency: int = Field(
-        default=1, ge=1, le=50, description="How many items run at the same time (1-50)."
+        default=1,
+        ge=1,
+        le=50,
+        description="How many items run at the same time (1-50); 1 with `until`.",
     )
     max_items: int = Field(
         default=10_000,
@@ -242,6 +278,24 @@ class LoopParameters(Parameters):
         le=100_000,
         description="The node fails when the list is longer than this (1-100,000).",
     )
+
+    @model_validator(mode="after")
+    def _items_or_until(self) -> Self:
+        exactly_one(self, ("items", "until"))
+        if self.until is None:
+            for name in ("delay", "max_iterations"):
+                if getattr(self, name) is not None:
+                    raise field_error(self, (name,), f"{name} applies only to a loop with until")
+        elif self.max_concurrency != 1:
+            # Each iteration reads the previous one's result: they cannot overlap.
+            raise field_error(
+                self, ("max_concurrency",), "a loop with until runs one iteration at a time"
+            )
+        return self
+
+    @property
+    def iteration_bound(self) -> int:
+        return self.max_iterations or DEFAULT_MAX_ITERATIONS
 
 
 class SubWorkflowParameters(Parameters):
@@ -404,7 +458,10 @@ NODE_TYPES: tuple[NodeType, ...] = (
         kind="control",
         category="flow",
         title="Loop",
-        description="Runs the `body` branch once per item of a list, then continues from `done`.",
+        description=(
+            "Runs the `body` branch once per item of a list, or again and again until a "
+            "condition holds, then continues from `done`."
+        ),
         parameters=LoopParameters,
         handles=("body", "done"),
         output={
@@ -415,9 +472,14 @@ NODE_TYPES: tuple[NodeType, ...] = (
                     "description": "Output of the body's last node for each item, in order.",
                 },
                 "count": {"type": "integer", "minimum": 0},
+                "last": {
+                    "description": (
+                        "With `until`: the result of the last iteration, the one that met it."
+                    )
+                },
             },
         },
-        expression_fields=("items",),
+        expression_fields=("items", "until"),
     ),
     NodeType(
         type="sub_workflow",

@@ -1,4 +1,5 @@
-"""Trigger node types: what starts a run (by hand or API, on a schedule, or from a webhook)."""
+"""Trigger node types: what starts a run (by hand or API, on a schedule, from a webhook, or
+one per new item of a polled source)."""
 
 from __future__ import annotations
 
@@ -200,6 +201,110 @@ class ScheduleTriggerParameters(Parameters):
             raise field_error(
                 self, ("input", "scheduled_time"), "scheduled_time is set by the schedule"
             )
+        return self
+
+
+MAX_POLL_ITEMS = 1_000
+"""The most items one poll reads from the source's list; past it, the rest are ignored."""
+
+ValuePath = Annotated[
+    str,
+    Field(
+        max_length=200,
+        pattern=r"^([A-Za-z0-9_\-]+(\.[A-Za-z0-9_\-]+)*)?$",
+        description="Keys (or list positions) separated by dots; empty: the value itself.",
+    ),
+]
+"""Where a value is inside another: `body.data`, `items`, `meta.id`, or empty."""
+
+NodeTypeName = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[a-z0-9_.]+$")]
+
+
+class PollSource(Strict):
+    """What a polling trigger reads: one action of the catalog, called as a node would be."""
+
+    type: NodeTypeName = Field(
+        description=(
+            "The action node type to call, with its own parameters: `http.request` for an "
+            "HTTP endpoint returning a list, or a platform's read node whose output lists items."
+        ),
+        json_schema_extra={"examples": ["http.request"]},
+    )
+    parameters: dict[str, Any] = Field(
+        default_factory=dict,
+        description="The action's parameters, as its node takes them (written out: no templates).",
+        json_schema_extra={"examples": [{"method": "GET", "url": "https://example.com/items"}]},
+    )
+    account_id: str | None = Field(
+        default=None,
+        max_length=40,
+        description="The connected account the action uses, when its node type takes one.",
+    )
+
+
+class PollTriggerParameters(Parameters):
+    """Parameters of `trigger.poll`: when to poll (`cron` or `interval`), what (`source`),
+    and how to find the items and their ids in what it answers."""
+
+    interval: Interval | None = Field(
+        default=None,
+        description="Poll at a fixed period (at least 1 minute).",
+        json_schema_extra={"examples": [{"every": "PT5M"}]},
+    )
+    cron: list[CronExpression] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=10,
+        description="Poll at cron times instead of a fixed period.",
+        json_schema_extra={"examples": [["*/10 * * * *"]]},
+    )
+    timezone: TimeZoneName = Field(
+        default="UTC", description="IANA time zone the cron times are read in."
+    )
+    source: PollSource = Field(description="The action whose answer lists the items.")
+    items: ValuePath = Field(
+        default="body",
+        description=(
+            "Where the list is in the source's output: `body` for an HTTP endpoint answering "
+            "a JSON list, `body.data` for one answering `{data: [...]}`, `items` for a read "
+            f"node. At most {MAX_POLL_ITEMS} items are read per poll."
+        ),
+        json_schema_extra={"examples": ["body", "body.data", "items"]},
+    )
+    item_id: ValuePath = Field(
+        default="id",
+        min_length=1,
+        description=(
+            "Where each item's id is inside it (a text or an integer): the same id never "
+            "starts a second run."
+        ),
+        json_schema_extra={"examples": ["id", "data.id"]},
+    )
+    order: Literal["newest_first", "oldest_first"] = Field(
+        default="newest_first",
+        description=("How the source orders its list; runs start oldest item first either way."),
+    )
+    start_with: Literal["new_items", "existing_items"] = Field(
+        default="new_items",
+        description=(
+            "On the first poll after the workflow is first activated: `new_items` only "
+            "remembers what the source lists (no run for items that were already there); "
+            "`existing_items` starts a run for each of them too (at most max_runs_per_poll "
+            "per poll)."
+        ),
+    )
+    max_runs_per_poll: int = Field(
+        default=10,
+        ge=1,
+        le=100,
+        description=(
+            "The most runs one poll starts (1-100); further new items start at the next polls."
+        ),
+    )
+
+    @model_validator(mode="after")
+    def _one_spec(self) -> Self:
+        exactly_one(self, ("interval", "cron"))
         return self
 
 
@@ -475,6 +580,31 @@ NODE_TYPES: tuple[NodeType, ...] = (
             "required": ["scheduled_time"],
             "additionalProperties": True,
             "description": "`scheduled_time` plus the keys of the `input` parameter.",
+        },
+    ),
+    NodeType(
+        type="trigger.poll",
+        kind="trigger",
+        category="trigger",
+        title="Poll for new items",
+        description=(
+            "Reads a source on a schedule (an HTTP endpoint returning a list, or a read node) "
+            "and starts one run per item it has not seen before."
+        ),
+        parameters=PollTriggerParameters,
+        literal_fields=tuple(PollTriggerParameters.model_fields),
+        output={
+            "type": "object",
+            "properties": {
+                "item": {"description": "The new item, as the source listed it."},
+                "item_id": {"type": "string", "description": "The item's id, as text."},
+                "polled_at": {
+                    "type": "string",
+                    "format": "date-time",
+                    "description": "When the poll that found it ran.",
+                },
+            },
+            "required": ["item", "item_id", "polled_at"],
         },
     ),
     NodeType(
