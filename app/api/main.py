@@ -18,6 +18,7 @@ from app.api.routes import (
     api_keys,
     approval_links,
     bulk_operations,
+    event_subscriptions,
     expressions,
     health,
     language,
@@ -110,6 +111,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     router.include_router(webhook_deliveries.router)
     router.include_router(organization.router)
     router.include_router(api_keys.router)
+    router.include_router(event_subscriptions.router)
     app.include_router(router)
     app.include_router(builder_ui.router)
     return app
