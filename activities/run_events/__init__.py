@@ -14,4 +14,4 @@ from activities.services import ActionServices
 
 def run_event_activities(services: ActionServices) -> list[Callable[..., Any]]:
     """Registered by every worker (`temporal.worker.build_worker`)."""
-    return [RunEventPublisher(services).publish, RunEventDeliverer(services).attempt]
+    return [RunEventPublisher(services.database).publish, RunEventDeliverer(services).attempt]

@@ -13,7 +13,6 @@ from temporalio import activity
 from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
-from activities.services import ActionServices
 from app.contract.run_events import (
     DELIVERY_WORKFLOW,
     PUBLISH_ACTIVITY,
@@ -21,12 +20,13 @@ from app.contract.run_events import (
     RunEvent,
     delivery_workflow_id,
 )
+from app.db.engine import Database
 from app.store import event_subscriptions as store
 
 
 class RunEventPublisher:
-    def __init__(self, services: ActionServices) -> None:
-        self._database = services.database
+    def __init__(self, database: Database) -> None:
+        self._database = database
 
     @activity.defn(name=PUBLISH_ACTIVITY)
     async def publish(self, event: RunEvent) -> int:

@@ -13,7 +13,7 @@ from app.db.migrate import alembic_config, upgrade
 TABLES = {
     "organization", "api_key", "workflow", "workflow_version", "account", "webhook",
     "credential", "oauth_authorization", "webhook_receipt", "approval_link", "bulk_operation",
-    "alembic_version",
+    "event_subscription", "event_delivery_attempt", "alembic_version",
 }  # fmt: skip
 
 
