@@ -61,16 +61,14 @@ ERROR_WORKFLOW_RETRIES = RetryPolicy(
 )
 """About 15 minutes of a database or Temporal being away, then the run fails without it."""
 
-RUN_EVENTS_PATCH = "publish-run-events"
-"""Runs recorded before run events existed end, and start waiting for approvals, without
-publishing them."""
 RUN_EVENTS_TIMEOUT = timedelta(seconds=30)
 RUN_EVENTS_RETRIES = RetryPolicy(
     initial_interval=timedelta(seconds=1),
-    maximum_interval=timedelta(minutes=1),
-    maximum_attempts=10,
+    maximum_interval=timedelta(seconds=10),
+    maximum_attempts=5,
 )
-"""A few minutes of a database or Temporal being away, then the event is not delivered."""
+"""About 15 s of a database or Temporal being away, then the event is not delivered: the run
+waits for it before it ends, and a run's end must not hang on its subscribers' plumbing."""
 
 
 class Run:
@@ -257,8 +255,13 @@ class Run:
         it runs in the workflow task that reached the event, so a run that ends pays no
         extra task for it, and its result is recorded before the run goes on, so it is
         published once per run (the deliveries are deduplicated by event id besides).
-        Should it fail for good, the run goes on as it would have."""
-        if not self.input.run_events or not workflow.patched(RUN_EVENTS_PATCH):
+        Should it fail for good, the run goes on as it would have.
+
+        Keyed on what the run started with (`RunInput.run_events`), which no run recorded
+        before has, rather than on `workflow.patched`: a patch would upsert
+        `TemporalChangeVersion` in every run, an event and a command a run does not spend on
+        its own status either (workflows/INVARIANTS.md, "`patched` is not free")."""
+        if not self.input.run_events:
             return
         metadata = self.input.metadata
         event = RunEvent(
