@@ -45,7 +45,7 @@ async def _addresses(host: str, port: int) -> list[str]:
         infos = await asyncio.wait_for(
             loop.getaddrinfo(host, port, type=socket.SOCK_STREAM), RESOLVE_TIMEOUT_SECONDS
         )
-    except (OSError, UnicodeError, TimeoutError):
+    except (OSError, UnicodeError, ValueError, TimeoutError):
         return []
     return list(dict.fromkeys(str(info[4][0]) for info in infos))
 

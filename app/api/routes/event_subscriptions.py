@@ -21,7 +21,11 @@ router = APIRouter(
 )
 
 EventTypes = Annotated[list[RunEventType], Field(min_length=1, max_length=3)]
-WorkflowIds = Annotated[list[Annotated[str, Field(max_length=40)]], Field(max_length=100)]
+Id = Annotated[str, Field(max_length=40, pattern=r"^[A-Za-z0-9_~-]+$")]
+WorkflowIds = Annotated[list[Id], Field(max_length=100)]
+Url = Annotated[str, Field(max_length=2000, pattern=r"^[^\s\x00-\x1f\x7f]+$")]
+"""No spaces or control characters (NUL would not even fit in a PostgreSQL text)."""
+Description = Annotated[str, Field(max_length=500, pattern=r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$")]
 
 
 class SubscriptionCreate(BaseModel):
@@ -34,23 +38,26 @@ class SubscriptionCreate(BaseModel):
         },
     )
 
-    url: str = Field(max_length=2000, description="https; http only for a permitted private host.")
+    url: Url = Field(description="https; http only for a permitted private host.")
     event_types: EventTypes
     workflow_ids: WorkflowIds | None = Field(
         default=None, description="Only runs of these workflows; null: of every workflow."
     )
     enabled: bool = True
-    description: str = Field(default="", max_length=500)
+    description: Description = ""
 
 
 class SubscriptionUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"enabled": False}, {"event_types": ["run.failed"]}]},
+    )
 
-    url: str | None = Field(default=None, max_length=2000)
+    url: Url | None = None
     event_types: EventTypes | None = None
     workflow_ids: WorkflowIds | None = None
     enabled: bool | None = None
-    description: str | None = Field(default=None, max_length=500)
+    description: Description | None = None
 
 
 class SubscriptionPublic(BaseModel):
@@ -147,6 +154,7 @@ async def list_event_subscriptions(caller: CallerDep, session: SessionDep) -> Su
 async def get_event_subscription(
     subscription_id: str, caller: CallerDep, session: SessionDep
 ) -> SubscriptionPublic:
+    """One event subscription (never its secret)."""
     subscription = await store.get_subscription(
         session, organization_id=caller.organization_id, subscription_id=subscription_id
     )
@@ -237,7 +245,7 @@ async def list_event_deliveries(
     session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
-    event_id: Annotated[str | None, Query(max_length=40)] = None,
+    event_id: Annotated[str | None, Query(max_length=40, pattern=r"^[A-Za-z0-9_]+$")] = None,
 ) -> DeliveryAttemptsPublic:
     """Every delivery attempt to this subscription, newest first: the status the receiver
     answered or what went wrong, how long it took, and when."""
