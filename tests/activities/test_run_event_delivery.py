@@ -46,11 +46,11 @@ class Setup:
     receiver: Receiver
     url: str
 
-    async def subscribe(self, path: str) -> tuple[str, str]:
+    async def subscribe(self, path: str, organization: str | None = None) -> tuple[str, str]:
         """A subscription to run failures at `path`; its id and secret."""
         secret = new_secret()
         row = EventSubscription(
-            organization_id=self.organization,
+            organization_id=organization or self.organization,
             url=f"{self.url}/{path}",
             event_types=["run.failed"],
             secret_sealed="",
@@ -61,12 +61,12 @@ class Setup:
             await session.commit()
         return row.id, secret
 
-    async def failed_run(self, run_id: str) -> None:
+    async def failed_run(self, run_id: str, organization: str | None = None) -> None:
         start = run_input(FAILING, {}, run_events=True)
         start = start.model_copy(
             update={
                 "metadata": RunMetadata(
-                    organization_id=self.organization,
+                    organization_id=organization or self.organization,
                     workflow_id="wf_test",
                     workflow_version=1,
                     plan_hash=start.metadata.plan_hash,
@@ -204,3 +204,22 @@ async def test_a_delivery_stops_once_its_subscription_is_disabled(
     log = await setup.attempts(subscription_id)
     assert [a.outcome for a in log] in ([], ["failed"])
     assert len(setup.receiver.received["paused"]) == len(log)
+
+
+async def test_a_receiver_on_a_private_network_is_refused_at_delivery_without_permission(
+    setup: Setup, task_queue: str
+) -> None:
+    """Subscribed while it was allowed, say: each attempt checks where it connects again."""
+    guarded = await new_organization(setup.services.database)
+    subscription_id, _ = await setup.subscribe("private", organization=guarded)
+    run_id = f"run_{task_queue}"
+    await setup.failed_run(run_id, organization=guarded)
+    handle: WorkflowHandle[Any, str] = setup.client.get_workflow_handle(
+        delivery_workflow_id(event_id(run_id, "run.failed", "boom"), subscription_id)
+    )
+    assert await setup.outcome(handle) == "gave_up"
+    assert setup.receiver.received["private"] == []
+    log = await setup.attempts(subscription_id)
+    assert len(log) == len(DELIVERY_DELAYS) + 1
+    assert {a.status_code for a in log} == {None}
+    assert all("may not call private networks" in (a.error or "") for a in log)
