@@ -5,6 +5,7 @@ On the time-skipping server, so hours of backoff pass at once; SQLite and Postgr
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -127,8 +128,9 @@ def timers(history: Any) -> list[timedelta]:
 
 
 async def test_a_failing_receiver_is_retried_after_its_retry_after_then_delivered(
-    setup: Setup, task_queue: str
+    setup: Setup, task_queue: str, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.DEBUG)
     subscription_id, secret = await setup.subscribe("flaky")
     setup.receiver.fail_first("flaky", 2, status=503, retry_after="900")
     run_id = f"run_{task_queue}"
@@ -163,6 +165,8 @@ async def test_a_failing_receiver_is_retried_after_its_retry_after_then_delivere
     )
     assert secret not in history
     assert secret.removeprefix("whsec_") not in history
+    assert "POST" in caplog.text  # the delivery's requests were logged, at least by httpx
+    assert secret.removeprefix("whsec_") not in caplog.text
 
 
 async def test_a_receiver_that_never_answers_well_is_given_up_after_the_schedule(
