@@ -230,6 +230,29 @@ async def test_managing_subscriptions(api: ApiHarness) -> None:
     assert changed.status_code == 200, changed.text
     assert changed.json()["enabled"] is False
     assert changed.json()["event_types"] == ["run.succeeded", "run.failed"]
+    half = await api.client.patch(
+        f"/event-subscriptions/{subscription_id}",
+        json={"event_types": ["run.succeeded"], "workflow_ids": ["wf_" + "0" * 24]},
+    )
+    assert half.status_code == 422, half.text
+    assert half.json()["error"]["details"][0]["path"] == ["body", "workflow_ids", 0]
+    bad_url = await api.client.patch(
+        f"/event-subscriptions/{subscription_id}", json={"url": "http://93.184.216.34/x"}
+    )
+    assert bad_url.status_code == 422
+    assert bad_url.json()["error"]["details"][0]["path"] == ["body", "url"]
+    kept = (await api.client.get(f"/event-subscriptions/{subscription_id}")).json()
+    assert kept["event_types"] == ["run.succeeded", "run.failed"]
+    assert kept["url"] == "https://93.184.216.34/hook"
+    workflow_id = await create_workflow(api.client, ECHO, name="only this")
+    narrowed = await api.client.patch(
+        f"/event-subscriptions/{subscription_id}", json={"workflow_ids": [workflow_id]}
+    )
+    assert narrowed.json()["workflow_ids"] == [workflow_id]
+    widened = await api.client.patch(
+        f"/event-subscriptions/{subscription_id}", json={"workflow_ids": None}
+    )
+    assert widened.json()["workflow_ids"] is None
     rotated = await api.client.post(f"/event-subscriptions/{subscription_id}/secret")
     assert rotated.status_code == 200, rotated.text
     assert rotated.json()["secret"].startswith("whsec_")
