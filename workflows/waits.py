@@ -132,10 +132,10 @@ class Waits:
         every wait's condition until something changes."""
         self._assigned_at = -1
         self.matching = Matching()
+        """The work of matching events in the current workflow task (`matching.py`)."""
         self.announce_approval: Callable[[str], Awaitable[None]] | None = None
         """Told of each approval as it starts waiting (not as a parked one is picked up
         again after continue-as-new): the run publishes it to its subscriptions."""
-        """The work of matching events in the current workflow task (`matching.py`)."""
 
     # -- signals and updates ------------------------------------------------------------
 
