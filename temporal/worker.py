@@ -18,6 +18,7 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 
 from activities import plugins, registry
 from activities.registry import action_services_from_settings, all_activities
+from activities.run_events import run_event_activities
 from activities.services import ActionServices
 from app.settings import (
     WORKER_ACTIVITY_SLOTS,
@@ -29,6 +30,7 @@ from temporal.client import TemporalConnection, connect
 from temporal.setup import missing_search_attributes
 from workflows.interpreter import FlowRunWorkflow
 from workflows.poll import FlowPollWorkflow
+from workflows.run_event_delivery import RunEventDeliveryWorkflow
 
 EngineActivities = Callable[[ActionServices, str], Sequence[Callable[..., Any]]]
 """Activities the interpreter calls that need the services floor (a failed run's error
@@ -81,9 +83,9 @@ def build_worker(
     return Worker(
         client,
         task_queue=task_queue,
-        workflows=[FlowRunWorkflow, FlowPollWorkflow],
+        workflows=[FlowRunWorkflow, FlowPollWorkflow, RunEventDeliveryWorkflow],
         workflow_runner=options.pop("workflow_runner", None) or workflow_runner(),
-        activities=[*all_activities(services), *extra],
+        activities=[*all_activities(services), *run_event_activities(services), *extra],
         graceful_shutdown_timeout=graceful_shutdown,
         max_concurrent_workflow_tasks=max_concurrent_workflow_tasks,
         max_concurrent_activities=max_concurrent_activities,

@@ -22,6 +22,7 @@ from app.contract.failed_runs import (
     FailedRun,
     FailedRunError,
 )
+from app.contract.run_events import PUBLISH_ACTIVITY, RunEvent, RunEventError, RunEventType
 from workflows.errors import NodeFailure, RunStopped
 from workflows.node_status import RUN_ENDED, move
 from workflows.nodes import NodeRunner
@@ -60,6 +61,15 @@ ERROR_WORKFLOW_RETRIES = RetryPolicy(
 )
 """About 15 minutes of a database or Temporal being away, then the run fails without it."""
 
+RUN_EVENTS_TIMEOUT = timedelta(seconds=30)
+RUN_EVENTS_RETRIES = RetryPolicy(
+    initial_interval=timedelta(seconds=1),
+    maximum_interval=timedelta(seconds=10),
+    maximum_attempts=5,
+)
+"""About 15 s of a database or Temporal being away, then the event is not delivered: the run
+waits for it before it ends, and a run's end must not hang on its subscribers' plumbing."""
+
 
 class Run:
     """A run's state and how it moves: what the interpreter workflow delegates to."""
@@ -82,6 +92,7 @@ class Run:
             )
         self._gate = Gate(lambda: _history_too_long(run_input.limits))
         self._runner = NodeRunner(run_input, self.state, self._gate)
+        self._runner.waits.announce_approval = self._announce_approval
 
     @property
     def waits(self) -> Waits:
@@ -131,6 +142,13 @@ class Run:
             self._cancel_the_rest()
         except NodeFailure as failure:
             await self._start_error_workflow(failure.error)
+            error = failure.error
+            await self.publish(
+                "run.failed",
+                status="failed",
+                node_id=error.node_id,
+                error=RunEventError(type=error.type, message=error.message),
+            )
             return self._end_failed(failure.error, top)
         except asyncio.CancelledError:
             self._end("cancelled")
@@ -139,6 +157,7 @@ class Run:
             self._continue_as_new(top)
         self.state.output = output
         self._end("succeeded")
+        await self.publish("run.succeeded", status="succeeded")
         return self.state
 
     async def _run_or_pause(self, top: Scope) -> dict[str, Any] | None:
@@ -223,6 +242,49 @@ class Run:
                 retry_policy=ERROR_WORKFLOW_RETRIES,
                 priority=info.priority,
             )
+
+    async def publish(
+        self,
+        event_type: RunEventType,
+        *,
+        status: str,
+        node_id: str | None = None,
+        error: RunEventError | None = None,
+    ) -> None:
+        """Have the event delivered to the organization's subscriptions. A local activity:
+        it runs in the workflow task that reached the event, so a run that ends pays no
+        extra task for it, and its result is recorded before the run goes on, so it is
+        published once per run (the deliveries are deduplicated by event id besides).
+        Should it fail for good, the run goes on as it would have.
+
+        Keyed on what the run started with (`RunInput.run_events`), which no run recorded
+        before has, rather than on `workflow.patched`: a patch would upsert
+        `TemporalChangeVersion` in every run, an event and a command a run does not spend on
+        its own status either (workflows/INVARIANTS.md, "`patched` is not free")."""
+        if not self.input.run_events:
+            return
+        metadata = self.input.metadata
+        event = RunEvent(
+            type=event_type,
+            organization_id=metadata.organization_id,
+            run_id=workflow.info().workflow_id,
+            workflow_id=metadata.workflow_id,
+            workflow_version=metadata.workflow_version,
+            status=status,
+            at=workflow.now(),
+            node_id=node_id,
+            error=error,
+        )
+        with contextlib.suppress(ActivityError):
+            await workflow.execute_local_activity(
+                PUBLISH_ACTIVITY,
+                event,
+                start_to_close_timeout=RUN_EVENTS_TIMEOUT,
+                retry_policy=RUN_EVENTS_RETRIES,
+            )
+
+    async def _announce_approval(self, node_id: str) -> None:
+        await self.publish("run.waiting_for_approval", status="waiting", node_id=node_id)
 
     def _end_failed(self, error: NodeError, top: Scope) -> RunState:
         self.state.error = NodeError(

@@ -261,3 +261,7 @@ class RunInput(BaseModel):
     error_workflow_id: str | None = None
     """The workflow started with this run's details should it fail (its workflow's error
     workflow when it started; `app.contract.failed_runs`)."""
+    run_events: bool = False
+    """Publish this run's events (failed, succeeded, waiting for an approval) to the
+    organization's subscriptions (`app.contract.run_events`). Set on every run a trigger
+    starts; child runs and runs started before subscriptions existed publish none."""

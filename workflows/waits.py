@@ -18,7 +18,7 @@ waits breathe and match on in the next task.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -133,6 +133,9 @@ class Waits:
         self._assigned_at = -1
         self.matching = Matching()
         """The work of matching events in the current workflow task (`matching.py`)."""
+        self.announce_approval: Callable[[str], Awaitable[None]] | None = None
+        """Told of each approval as it starts waiting (not as a parked one is picked up
+        again after continue-as-new): the run publishes it to its subscriptions."""
 
     # -- signals and updates ------------------------------------------------------------
 
@@ -352,6 +355,9 @@ class Waits:
             approvers=list(approval.approvers) if kept is None else kept,
         )
         with self._waiting(scope, what):
+            # Inside the wait: a decision sent meanwhile is kept for it, not refused.
+            if parked is None and self.announce_approval is not None:
+                await self.announce_approval(node.id)
             if not await _wait_until(lambda: node.id in self.decisions, what.until):
                 return Outcome("timeout", None)
         decision = self.decisions.pop(node.id)

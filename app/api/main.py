@@ -19,6 +19,7 @@ from app.api.routes import (
     approval_links,
     bulk_operations,
     codec,
+    event_subscriptions,
     expressions,
     health,
     language,
@@ -114,6 +115,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     router.include_router(api_keys.router)
     router.include_router(codec.router)
     router.include_router(operator.router)
+    router.include_router(event_subscriptions.router)
     app.include_router(router)
     app.include_router(builder_ui.router)
     return app

@@ -361,3 +361,50 @@ class AccountActionSlot(SQLModel, table=True):
     )
     key: str = Field(primary_key=True, max_length=300)
     slot_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+
+
+class EventSubscription(SQLModel, table=True):
+    """A URL an organization subscribed to run events (`app.contract.run_events`). Its
+    signing secret is sealed (`app.vault.webhook_secrets`, bound to this row's id)."""
+
+    __tablename__ = "event_subscription"
+    __table_args__ = (Index("ix_event_subscription_organization_id", "organization_id"),)
+
+    id: str = Field(default_factory=lambda: new_id("evs"), primary_key=True, max_length=40)
+    organization_id: str = _org_fk()
+    url: str = Field(max_length=2000)
+    event_types: list[str] = Field(sa_type=JSONColumn, nullable=False)
+    workflow_ids: list[str] | None = Field(default=None, sa_type=JSONColumn, nullable=True)
+    """Only runs of these workflows; None: runs of any workflow."""
+    enabled: bool = True
+    description: str = Field(default="", max_length=500)
+    secret_sealed: str = Field(max_length=500)
+    created_at: datetime = _created_at()
+    updated_at: datetime = _created_at()
+
+
+class EventDeliveryAttempt(SQLModel, table=True):
+    """One attempt to deliver one run event to one subscription, as it went."""
+
+    __tablename__ = "event_delivery_attempt"
+    __table_args__ = (
+        Index("ix_event_delivery_attempt_subscription", "subscription_id", "attempted_at"),
+    )
+
+    id: str = Field(default_factory=lambda: new_id("eva"), primary_key=True, max_length=40)
+    organization_id: str = _org_fk()
+    subscription_id: str = Field(
+        sa_column=Column(
+            String(40), ForeignKey("event_subscription.id", ondelete="CASCADE"), nullable=False
+        )
+    )
+    event_id: str = Field(max_length=40)
+    event_type: str = Field(max_length=40)
+    run_id: str = Field(max_length=200)
+    attempt: int
+    outcome: str = Field(max_length=20)
+    """`delivered`, `failed` (another attempt follows) or `gave_up` (the last failed)."""
+    status_code: int | None = None
+    error: str | None = Field(default=None, max_length=500)
+    duration_ms: int
+    attempted_at: datetime = _created_at()

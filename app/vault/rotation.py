@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.db.models import Credential, OAuthAuthorization, Webhook
+from app.db.models import Credential, EventSubscription, OAuthAuthorization, Webhook
 from app.errors import VaultError
 from app.vault._cipher import Sealed, Vault
 from app.vault.authorizations import authorization_binding
@@ -24,7 +24,7 @@ class Reencrypted:
     authorizations: int
     """Pending OAuth authorizations re-sealed."""
     webhooks: int = 0
-    """Webhook secrets re-sealed."""
+    """Webhook secrets re-sealed, event subscriptions' signing secrets with them."""
     unreadable: list[str] = field(default_factory=list)
     """Accounts whose credential does not open (unknown key, or altered): left as they are."""
 
@@ -78,6 +78,7 @@ async def reencrypt_all(session: AsyncSession, vault: Vault) -> Reencrypted:
         await session.commit()
         authorizations += result.rowcount
     webhooks = await _reseal_webhook_secrets(session, vault, unreadable)
+    webhooks += await _reseal_subscription_secrets(session, vault, unreadable)
     return Reencrypted(credentials, authorizations, webhooks, unreadable)
 
 
@@ -100,6 +101,34 @@ async def _reseal_webhook_secrets(
             .where(
                 col(Webhook.id) == webhook.id,
                 col(Webhook.secret_sealed) == webhook.secret_sealed,
+            )
+            .values(secret_sealed=to_text(resealed))
+        )
+        await session.commit()
+        resealed_count += result.rowcount
+    return resealed_count
+
+
+async def _reseal_subscription_secrets(
+    session: AsyncSession, vault: Vault, unreadable: list[str]
+) -> int:
+    """Event subscriptions' signing secrets, sealed like webhook secrets (bound to their id)."""
+    resealed_count = 0
+    for subscription in (await session.exec(select(EventSubscription))).all():
+        try:
+            resealed = vault.reseal(
+                from_text(subscription.secret_sealed), binding=binding(subscription.id)
+            )
+        except VaultError:
+            unreadable.append(subscription.id)
+            continue
+        if resealed is None:
+            continue
+        result = await session.exec(
+            update(EventSubscription)
+            .where(
+                col(EventSubscription.id) == subscription.id,
+                col(EventSubscription.secret_sealed) == subscription.secret_sealed,
             )
             .values(secret_sealed=to_text(resealed))
         )

@@ -24,6 +24,11 @@ BODIES: dict[str, Any] = {
     "backfill_schedule": {"start_at": "2025-01-01T00:00:00Z", "end_at": "2025-01-02T00:00:00Z"},
     "set_webhook_secret": {},
     "update_account": {"allowed_hosts": ["attacker.example"]},
+    "create_event_subscription": {
+        "url": "https://93.184.216.34/hook",
+        "event_types": ["run.failed"],
+    },
+    "update_event_subscription": {"enabled": False},
 }
 HTTP_ACCOUNT = {
     "display_name": "Billing",
@@ -66,9 +71,14 @@ async def test_another_organization_gets_404_on_every_route_with_an_id(api: ApiH
             json={"action": "cancel", "dry_run": False},
         )
     ).json()["id"]  # fmt: skip
+    subscription = BODIES["create_event_subscription"]
+    subscription_id = (await api.client.post("/event-subscriptions", json=subscription)).json()[
+        "id"
+    ]
     values = {
         "workflow_id": workflow_id, "run_id": run_id, "key_id": key_id, "version": "1",
         "other": "1", "account_id": account_id, "operation_id": operation_id,
+        "subscription_id": subscription_id,
     }  # fmt: skip
 
     document = (await api.client.get("/openapi.json")).json()
@@ -91,7 +101,7 @@ async def test_another_organization_gets_404_on_every_route_with_an_id(api: ApiH
                 assert response.json()["error"]["type"] == "not_found"
                 tried.append(operation_id)
 
-    assert len(tried) == 34, tried
+    assert len(tried) == 39, tried
     state = (await api.client.get(f"/runs/{run_id}")).json()
     assert state["status"] == "running"
     workflow = (await api.client.get(f"/workflows/{workflow_id}")).json()
@@ -99,5 +109,7 @@ async def test_another_organization_gets_404_on_every_route_with_an_id(api: ApiH
     assert (await api.client.get(f"/api-keys/{key_id}")).json()["revoked_at"] is None
     account = (await api.client.get(f"/accounts/{account_id}")).json()
     assert (account["status"], account["allowed_hosts"]) == ("active", ["api.example.com"])
+    kept = (await api.client.get(f"/event-subscriptions/{subscription_id}")).json()
+    assert kept["enabled"] is True
     await api.client.post(f"/runs/{run_id}/cancel")
     await api.client.post(f"/workflows/{workflow_id}/deactivate")

@@ -29,6 +29,7 @@ async def test_a_read_only_key_is_refused_on_every_write(api: ApiHarness) -> Non
         "workflow_id": workflow_id, "run_id": run_id, "key_id": key["id"], "version": "1",
         "other": "1", "account_id": account_id, "operation_id": "bulk_none",
         "organization_id": api.organization_id,
+        "subscription_id": "evs_none",
     }  # fmt: skip
     document = (await api.client.get("/openapi.json")).json()
     refused = []
@@ -57,7 +58,7 @@ async def test_a_read_only_key_is_refused_on_every_write(api: ApiHarness) -> Non
                 assert response.status_code == 403, (operation_id, response.text)
                 refused.append(operation_id)
         assert (await reader.get(f"/runs/{run_id}")).status_code == 200
-    assert len(refused) == 32, refused
+    assert len(refused) == 36, refused
     assert (await api.client.get(f"/runs/{run_id}")).json()["status"] == "running"
     account = (await api.client.get(f"/accounts/{account_id}")).json()
     assert account["allowed_hosts"] == HTTP_ACCOUNT["allowed_hosts"]

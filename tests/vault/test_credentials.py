@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from app.api.account_schemas import HttpAccountCreate
 from app.db.engine import Database, sync_url
-from app.db.models import Credential, Webhook, Workflow
+from app.db.models import Credential, EventSubscription, Webhook, Workflow
 from app.store.accounts import connect_account, credential_summary
 from app.vault import TamperedError, Vault
 from app.vault.credentials import load_credential, swap_credential
@@ -179,6 +179,32 @@ async def test_reencrypt_moves_webhook_secrets_to_the_new_key(database: Database
     assert row.secret_sealed is not None
     assert row.secret_sealed.startswith("new:")
     assert unseal(row.secret_sealed, bound_to=webhook_id, vault_keys=NEW) == "whsec_abc"
+
+
+async def test_reencrypt_moves_event_subscription_secrets_to_the_new_key(
+    database: Database,
+) -> None:
+    organization = await new_organization(database)
+    async with database.session() as session:
+        subscription = EventSubscription(
+            organization_id=organization,
+            url="https://93.184.216.34/hook",
+            event_types=["run.failed"],
+            secret_sealed="",
+        )
+        subscription.secret_sealed = seal("whsec_abc", bound_to=subscription.id, vault_keys=OLD)
+        session.add(subscription)
+        await session.commit()
+        subscription_id = subscription.id
+    async with database.session() as session:
+        done = await reencrypt_all(session, Vault.from_spec(f"{NEW},{OLD}"))
+        again = await reencrypt_all(session, Vault.from_spec(f"{NEW},{OLD}"))
+    assert (done.webhooks, again.webhooks) == (1, 0)
+    async with database.session() as session:
+        row = await session.get(EventSubscription, subscription_id)
+    assert row is not None
+    assert row.secret_sealed.startswith("new:")
+    assert unseal(row.secret_sealed, bound_to=subscription_id, vault_keys=NEW) == "whsec_abc"
 
 
 async def test_the_reencrypt_command_rotates_and_reports(

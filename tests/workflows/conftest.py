@@ -9,17 +9,24 @@ from temporalio.testing import WorkflowEnvironment
 from activities.registry import action_services_from_settings
 from activities.services import ActionServices
 from app.settings import get_settings
+from tests.utils.databases import fresh_database
 from tests.utils.temporal import close_open_runs
 from tests.workflows.harness import worker
 
 
 @pytest.fixture(scope="session")
-async def worker_services() -> AsyncIterator[ActionServices]:
+async def worker_services(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> AsyncIterator[ActionServices]:
     """The services of the process settings, as `python worker.py` would build them: built
-    once, as their connection pools cost more to make than most of these tests take."""
-    services = action_services_from_settings(get_settings())
-    yield services
-    await services.close()
+    once, as their connection pools cost more to make than most of these tests take. On a
+    migrated database of their own: runs started as the API starts them publish their run
+    events, which reads the organization's subscriptions."""
+    with fresh_database("sqlite", tmp_path_factory.mktemp("worker")) as url:
+        settings = get_settings().model_copy(update={"database_url": url})
+        services = action_services_from_settings(settings)
+        yield services
+        await services.close()
 
 
 @pytest.fixture

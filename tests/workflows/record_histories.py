@@ -62,6 +62,8 @@ async def record(client: Client, scenario: Scenario, services: Services) -> dict
     fields: dict[str, Any] = {"limits": scenario.limits} if scenario.limits else {}
     if scenario.resume is not None:
         fields["resume"] = scenario.resume
+    if scenario.run_events:
+        fields["run_events"] = True
     options: dict[str, Any] = {}
     if scenario.search_attributes is not None:
         options["search_attributes"] = scenario.search_attributes

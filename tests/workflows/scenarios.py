@@ -94,6 +94,8 @@ class Scenario:
     """What the run starts with, as the API starts it; None: none, as tests and tools do."""
     resume: Continuation | None = None
     """Where the run picks up, as a rerun from a failed step or a continuation starts it."""
+    run_events: bool = False
+    """Whether the run publishes its events, as every run a trigger starts does."""
 
     def payload_for(self, services: Services) -> Any:
         return self.payload(services) if callable(self.payload) else self.payload
@@ -523,6 +525,21 @@ SCENARIOS: tuple[Scenario, ...] = (
         limits=RunLimits(buffered_events=2),
     ),
     Scenario("approval_approved", _APPROVAL, {"title": "post"}, decide("review", approved=True)),
+    Scenario(
+        # Publishes `run.waiting_for_approval` as the approval starts, `run.succeeded` at the end.
+        "run_events_published_as_an_approval_waits_and_the_run_succeeds",
+        _APPROVAL,
+        {"title": "post"},
+        decide("review", approved=True),
+        run_events=True,
+    ),
+    Scenario(
+        "run_events_published_as_the_run_fails",
+        graph(node("stop_here", "fail", {"message": "bad"}), edges=[("start", "stop_here")]),
+        {},
+        expect=WorkflowExecutionStatus.FAILED,
+        run_events=True,
+    ),
     Scenario("approval_rejected", _APPROVAL, {"title": "post"}, decide("review", approved=False)),
     Scenario("approval_timeout", _APPROVAL, {"title": "post"}),
     Scenario("approval_by_a_verified_approver", _APPROVAL_BY, {}, decide_with_link("review")),

@@ -118,6 +118,7 @@ class RunStart:
                 plan_hash=version.plan_hash,
             ),
             error_workflow_id=error_workflow_id,
+            run_events=True,
         )
         search_attributes = attrs.for_run(
             organization_id=version.organization_id,
