@@ -42,7 +42,8 @@ def rows() -> list[tuple[str, str, str, str]]:
 
 
 def main() -> None:
-    print("Figures of record, measured on\n" + header() + "\n")
+    print("Figures of record; the machine now (each row has its own time and load):")
+    print(header() + "\n")
     print("| benchmark | measures | latest | measured |")
     print("| --- | --- | --- | --- |")
     for row in rows():
