@@ -166,12 +166,16 @@ def report(
     worker_per_run = (last.worker_kb - first.worker_kb) / added
     server_per_run = (last.server_kb - first.server_kb) / added
     cached = min(added, default)
+    # While every run still fits in the cache, growth is what a cached waiting run holds.
+    filling = max((p for p in points if p.runs <= default + 1), key=lambda p: p.runs)
+    per_cached = (filling.worker_kb - first.worker_kb) / max(1, filling.runs - first.runs)
     print(
         f"\n{last.runs} runs waiting on one worker (max_cached_workflows {default}, {who})\n"
         f"  worker RSS  {first.worker_kb / 1024:8.1f} MB with one run → "
         f"{last.worker_kb / 1024:8.1f} MB: {worker_per_run:.1f} KB per waiting run, "
         f"{(last.worker_kb - first.worker_kb) / cached:.1f} KB per cached run "
-        f"(at most {default} stay cached)\n"
+        f"(at most {default} stay cached); {per_cached:.1f} KB per run while the cache "
+        f"filled (to {filling.runs} runs)\n"
         f"  server RSS  {first.server_kb / 1024:8.1f} MB → {last.server_kb / 1024:8.1f} MB: "
         f"{server_per_run:.1f} KB per waiting run\n"
         f"  starting them took {starting:.1f} s ({added / starting:.0f} starts/s, "
@@ -179,7 +183,8 @@ def report(
     )
     headline = (
         f"{last.runs} runs waiting: worker {worker_per_run:.1f} KB per run "
-        f"({(last.worker_kb - first.worker_kb) / 1024:.0f} MB; cache {default}), server "
+        f"({(last.worker_kb - first.worker_kb) / 1024:.0f} MB; {per_cached:.0f} KB per run "
+        f"while its cache of {default} filled), server "
         f"{server_per_run:.1f} KB per run; started in {starting:.0f} s"
     )
     figures = {
@@ -187,6 +192,7 @@ def report(
         "worker KB per run": worker_per_run,
         "server KB per run": server_per_run,
         "max_cached_workflows": default,
+        "worker KB per run while the cache filled": per_cached,
         "starting s": starting,
         "curve": [vars(point) for point in points],
     }
