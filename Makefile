@@ -76,14 +76,18 @@ lock: $(DEV_STAMP)
 		--no-emit-index-url --no-emit-find-links -o requirements.lock pyproject.toml
 
 bench: $(DEV_STAMP)
+	$(PY) -m bench.machine
 	$(PY) -m bench.compile_graphs
 	$(PY) -m bench.interpreter
+	$(PY) -m bench.api_start
 	$(PY) -m bench.http_clients
 	$(PY) -m bench.slowest_expression
 	$(PY) -m bench.tenant_fairness
 	$(PY) -m bench.healthz_under_big_graphs
 	$(PY) -m bench.webhook_automation
 	$(PY) -m bench.worker_cpu
+	$(PY) -m bench.waiting_memory
+	$(PY) -m bench.summary
 
 # The visual builder (builder/, served at /ui). Its built bundle is committed in app/ui, so
 # `make run` needs no Node; these targets need Node 20 and npm.

@@ -37,6 +37,7 @@ from app.db.engine import Database
 from app.db.models import Organization
 from app.store.accounts import connect_account
 from app.vault import Vault
+from bench.machine import print_header, record
 from emulator.config import X_ENDPOINTS, EmulatorConfig, XTier
 from emulator.testing import EmulatorHandle, running_emulator
 from tests.utils.databases import fresh_database
@@ -155,6 +156,7 @@ def main() -> None:
     parser.add_argument("--save", type=Path, help="write the figures here")
     parser.add_argument("--against", type=Path, help="figures of an earlier run to compare")
     arguments = parser.parse_args()
+    machine = print_header("bench.http_clients")
     rates = asyncio.run(measure(arguments.calls, arguments.concurrency))
     before = json.loads(arguments.against.read_text()) if arguments.against else {}
     print(f"{arguments.calls} calls per kind, {arguments.concurrency} at once")
@@ -165,6 +167,9 @@ def main() -> None:
         print(line)
     if arguments.save:
         arguments.save.write_text(json.dumps(rates, indent=2))
+    headline = ", ".join(f"{name} {rate:.0f}" for name, rate in rates.items())
+    headline += f" calls/s ({arguments.calls} each, {arguments.concurrency} at once)"
+    record("http_clients", headline, rates, machine)
 
 
 if __name__ == "__main__":

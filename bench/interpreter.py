@@ -38,6 +38,7 @@ from app.catalog import CATALOG
 from app.contract import search_attributes
 from app.settings import Settings
 from bench.handwritten import HAND_WRITTEN_WORKFLOW, HandWrittenWorkflow
+from bench.machine import print_header, record
 from tests.utils.compiling import compile_workflow
 from tests.utils.servers import serve
 from workflows.interpreter import FlowRunWorkflow
@@ -197,6 +198,7 @@ def quantile(values: list[float], q: float) -> float:
 
 
 async def main(runs: int, concurrency: int, rounds: int) -> None:
+    machine = print_header("bench.interpreter")
     # The local HTTP server is on loopback; no call uses an account, so no database is read.
     services = action_services_from_settings(
         Settings(environment="test", http_allow_private_networks=True)
@@ -229,7 +231,7 @@ async def main(runs: int, concurrency: int, rounds: int) -> None:
     finally:
         await env.shutdown()
         await services.close()
-    report(timed, rates, events, runs, concurrency)
+    report(timed, rates, events, runs, concurrency, machine)
 
 
 def report(
@@ -238,6 +240,7 @@ def report(
     events: dict[str, collections.Counter[str]],
     runs: int,
     concurrency: int,
+    machine: dict[str, str],
 ) -> None:
     print(
         f"latency: {runs} sequential runs of each; throughput: {concurrency} in flight, "
@@ -273,6 +276,19 @@ def report(
     cpu_ratio = cpu["hand-written"] / cpu["graph"]
     print(f"CPU per run, hand-written / graph (worker + server): {cpu_ratio:.3f}")
     print(f"events the graph adds: {dict(extra) or 'none'}; lacks: {dict(missing) or 'none'}")
+    counts = {name: sum(events[name].values()) for name in events}
+    headline = (
+        f"latency ratio {latency:.3f} (target ≤ 1.05); throughput ratio {paired:.3f} "
+        f"(target ≥ 0.95; rounds {ratios[0]:.2f}-{ratios[-1]:.2f}); history events "
+        f"{counts['hand-written']} hand-written, {counts['graph']} graph"
+    )
+    figures = {
+        "latency ratio": latency,
+        "throughput ratio": paired,
+        "CPU ratio": cpu_ratio,
+        "events": counts,
+    }
+    record("interpreter", headline, figures, machine)
 
 
 if __name__ == "__main__":

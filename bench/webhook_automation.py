@@ -47,6 +47,7 @@ from fastapi import FastAPI, Request
 from temporalio.client import Client
 
 from app.settings import PROJECT_ROOT, Settings
+from bench.machine import print_header, record
 from emulator.serving import free_port, serve
 from temporal.client import connect, local
 
@@ -334,7 +335,7 @@ async def target_server(posted: list[Any]) -> AsyncIterator[str]:
         yield url
 
 
-async def bench(args: argparse.Namespace, stacks: list[Stack]) -> None:
+async def bench(args: argparse.Namespace, stacks: list[Stack], machine: dict[str, str]) -> None:
     posted: list[Any] = []
     async with (
         target_server(posted) as target,
@@ -370,6 +371,15 @@ async def bench(args: argparse.Namespace, stacks: list[Stack]) -> None:
             for name in ("runs/s", "single p50 ms", "answer p50 ms", "CPU ms/run")
         )
         print(f"\n{stack.label} / {stacks[0].label}: {ratios}")
+    first = rows[0]
+    headline = (
+        f"{first['runs/s']:.1f} runs/s at {args.in_flight} in flight; single run p50 "
+        f"{first['single p50 ms']:.0f} ms; {first['CPU ms/run']:.0f} ms CPU per run "
+        f"(server {first['temporal ms/run']:.0f}, worker {first['worker ms/run']:.0f}, "
+        f"API {first['api ms/run']:.0f}); stack {stacks[0].label}"
+    )
+    by_stack = {stack.label: row for stack, row in zip(stacks, rows, strict=True)}
+    record("webhook_automation", headline, by_stack, machine)
 
 
 def main() -> None:
@@ -387,11 +397,12 @@ def main() -> None:
         help="CHECKOUT:PRAGMAS, one stack each (instead of every --project with every --pragmas)",
     )
     args = parser.parse_args()
+    machine = print_header("bench.webhook_automation")
     with (
         tempfile.TemporaryDirectory(prefix="bench-webhook-") as base,
         stacks_of(args, Path(base)) as stacks,
     ):
-        asyncio.run(bench(args, stacks))
+        asyncio.run(bench(args, stacks, machine))
 
 
 if __name__ == "__main__":

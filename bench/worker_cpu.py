@@ -43,6 +43,7 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 from activities.registry import action_services_from_settings
 from app.contract import search_attributes
 from app.settings import Settings
+from bench.machine import print_header, record
 from bench.tenant_fairness import run_input
 from temporal.client import connect, local
 from temporal.fairness import dynamic_config_flags
@@ -270,6 +271,7 @@ async def events_per_run(client: Client, config: str) -> dict[str, int]:
 
 
 async def main(configs: list[str], runs: int, concurrency: int, rounds: int, profile: bool) -> None:
+    machine = print_header("bench.worker_cpu")
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=str(Path(sys.executable).parent / "temporal"),
         data_converter=pydantic_data_converter,
@@ -299,11 +301,15 @@ async def main(configs: list[str], runs: int, concurrency: int, rounds: int, pro
         await env.shutdown()
     expected_posts = (10 + runs * rounds) * len(configs)
     assert target.state.posts == expected_posts, (target.state.posts, expected_posts)
-    report(measured, events, runs, concurrency)
+    report(measured, events, runs, concurrency, machine)
 
 
 def report(
-    measured: dict[str, list[Round]], events: dict[str, dict[str, int]], runs: int, concurrency: int
+    measured: dict[str, list[Round]],
+    events: dict[str, dict[str, int]],
+    runs: int,
+    concurrency: int,
+    machine: dict[str, str],
 ) -> None:
     rounds = len(next(iter(measured.values())))
     print(f"{rounds} rounds of {runs} runs each, {concurrency} in flight; medians of rounds")
@@ -333,6 +339,18 @@ def report(
         )
         print(f"  events of a run: {first} {events[first]}")
         print(f"                   {other} {events[other]}")
+    per_run = {
+        config: (
+            statistics.median(r.worker_cpu for r in found) * 1e3,
+            statistics.median(r.server_cpu for r in found) * 1e3,
+        )
+        for config, found in measured.items()
+    }
+    headline = "; ".join(
+        f"{config}: worker {worker:.1f} ms, server {server:.1f} ms CPU per run"
+        for config, (worker, server) in per_run.items()
+    )
+    record("worker_cpu", headline, {"CPU ms per run (worker, server)": per_run}, machine)
 
 
 if __name__ == "__main__":
