@@ -53,6 +53,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.scope import Gate, Outcome, Scope
     from workflows.state import NodeError, Parked, RunInput, RunState
     from workflows.state_budget import StateLedger, check_node_input, run_budget, variable_size
+    from workflows.summaries import node_summary
     from workflows.waits import Waits
 
 DEFAULT_ACTION_TIMEOUT = timedelta(seconds=DEFAULT_ACTION_TIMEOUT_SECONDS)
@@ -373,6 +374,7 @@ class NodeRunner:
             # history do not show it; said here, the organization's fairness key is seen
             # wherever the task is (temporal/fairness.py). Replay ignores a command's priority.
             priority=workflow.info().priority,
+            summary=node_summary(node),
         )
         try:
             output, attempt = output_of(await settled(activity_task))
