@@ -127,6 +127,21 @@ class Settings(BaseSettings):
 
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
+    log_format: Literal["json", "text"] = "text"
+    """`json`: one JSON object a line with the run, node and attempt it is about (for a log
+    collector); `text`: one readable line, for a terminal (`make run`)."""
+
+    metrics_enabled: bool = True
+    """Serve Prometheus metrics at the API's `/metrics` (no organization's name or id in them)."""
+
+    metrics_token: str = Field(default="", max_length=200)
+    """When set, `/metrics` answers only `Authorization: Bearer <it>`; empty: to anyone who can
+    reach the API (keep it behind the proxy then)."""
+
+    worker_metrics_address: str = Field(default="", max_length=100)
+    """`host:port` where a worker serves the Temporal SDK's and the engine's Prometheus
+    metrics; empty: none."""
+
     database_pool_size: int = Field(default=10, ge=1, le=1000)
     """Database connections each process keeps open (API, worker)."""
 

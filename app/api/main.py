@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 from fastapi_offline import FastAPIOffline
 
-from app.api import builder_ui, errors
+from app.api import builder_ui, errors, metrics
 from app.api.cors import CorsMiddleware
 from app.api.hardening import HardeningMiddleware
 from app.api.json_bodies import JsonBodyMiddleware
@@ -82,6 +82,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(HardeningMiddleware)
     # Outside the hardening, so that its refusals (431) are readable by a listed builder too.
     app.add_middleware(CorsMiddleware, origins=settings.cors_origin_list)
+    # Outermost: every answer is counted, refusals of the middlewares inside included.
+    app.add_middleware(metrics.RequestMetricsMiddleware)
     app.state.failed_authentication = FailureLimiter(
         limit=settings.failed_authentications_per_minute,
         window=60,
@@ -94,6 +96,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     router = APIRouter()
     router.include_router(health.router)
+    router.include_router(metrics.router)
     router.include_router(language.router)
     router.include_router(expressions.router)
     router.include_router(workflows.router)

@@ -22,12 +22,14 @@ from app.api.responses import ErrorResponse, errors
 from app.api.run_schemas import NodeError
 from app.api.throttle import FailureLimiter
 from app.errors import (
+    AppError,
     AuthenticationError,
     MethodNotAllowedError,
     NotFoundError,
     PermissionDeniedError,
 )
 from app.services import webhook_delivery
+from app.services.metrics import count_delivery
 from app.services.runs import RunStatus
 from app.services.webhook_targets import DeliveryTargets
 
@@ -64,12 +66,19 @@ async def deliver_webhook(
     such webhook, a bad signature or token) gets 429 with `Retry-After` for a while."""
     limiter: FailureLimiter = request.app.state.failed_deliveries
     source = source_of(request)
-    limiter.check(source)
     try:
-        return await _deliver(webhook_id, request, session, lazy_temporal, settings)
-    except (AuthenticationError, PermissionDeniedError, NotFoundError):
-        limiter.failed(source)
+        limiter.check(source)
+        try:
+            answer, created = await _deliver(webhook_id, request, session, lazy_temporal, settings)
+        except (AuthenticationError, PermissionDeniedError, NotFoundError):
+            limiter.failed(source)
+            raise
+    except AppError as refused:
+        count_delivery("refused", refused.status_code)
         raise
+    if created is not None:
+        count_delivery("accepted" if created else "deduplicated", answer.status_code)
+    return answer
 
 
 async def _deliver(
@@ -78,7 +87,8 @@ async def _deliver(
     session: SessionDep,
     lazy_temporal: LazyTemporalDep,
     settings: SettingsDep,
-) -> Response:
+) -> tuple[Response, bool | None]:
+    """The answer, and whether it started a new run (None: no run, Meta's verification)."""
     targets: DeliveryTargets = request.app.state.webhook_targets
     target = await targets.find(session, webhook_id)
     parameters = target.parameters
@@ -88,7 +98,7 @@ async def _deliver(
             query, verify_token_hash=target.verify_token_hash, secret_key=settings.secret_key
         )
         if challenge is not None:
-            return PlainTextResponse(challenge)
+            return PlainTextResponse(challenge), None
     if request.method != parameters.method:
         raise MethodNotAllowedError(f"this webhook accepts {parameters.method}")
     delivery = webhook_delivery.Delivery(
@@ -131,8 +141,9 @@ async def _deliver(
                 output=ended.output,
                 error=NodeError.model_validate(ended.error) if ended.error else None,
             )
-            return JSONResponse(result.model_dump(mode="json"))
-    return JSONResponse(accepted.model_dump(mode="json"), status_code=status.HTTP_202_ACCEPTED)
+            return JSONResponse(result.model_dump(mode="json")), started.created
+    answer = JSONResponse(accepted.model_dump(mode="json"), status_code=status.HTTP_202_ACCEPTED)
+    return answer, started.created
 
 
 _RESPONSES: dict[int | str, dict[str, Any]] = {

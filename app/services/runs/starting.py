@@ -26,6 +26,7 @@ from app.db.models import Workflow, WorkflowVersion
 from app.errors import ConflictError, ErrorDetail, InvalidInputError
 from app.language.plan import Plan
 from app.services import sub_workflows
+from app.services.metrics import count_run_started
 from app.services.payload_limits import check_run_input
 from temporal.fairness import run_priority
 from workflows.state import (
@@ -268,6 +269,7 @@ async def start_run(
         created = False
     else:
         created = True
+        count_run_started(start.input.trigger.kind)
     return StartedRun(
         id=chosen,
         workflow_id=metadata.workflow_id,
