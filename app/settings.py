@@ -232,6 +232,13 @@ class Settings(BaseSettings):
     origins (`https://builder.example.com`) separated by commas; empty: no CORS headers at
     all. `*` (any origin) is refused in production."""
 
+    @field_validator("worker_metrics_address")
+    @classmethod
+    def _host_and_port(cls, value: str) -> str:
+        if value and not re.fullmatch(r"(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.\-]+):[0-9]{1,5}", value):
+            raise ValueError(f"write host:port, such as 0.0.0.0:9464, not {value[:100]!r}")
+        return value
+
     @field_validator("cors_origins")
     @classmethod
     def _cors_origins_are_origins(cls, value: str) -> str:

@@ -10,15 +10,31 @@ from temporalio.api.operatorservice.v1 import (
     AddSearchAttributesRequest,
     ListSearchAttributesRequest,
 )
-from temporalio.client import Client
+from temporalio.client import Client, Interceptor
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.runtime import Runtime
 
 from app.contract import search_attributes
 
 
-async def connect(target: str, namespace: str) -> Client:
-    """A client whose payloads are pydantic-aware JSON (plans and states are pydantic models)."""
-    return await Client.connect(target, namespace=namespace, data_converter=pydantic_data_converter)
+async def connect(
+    target: str,
+    namespace: str,
+    *,
+    runtime: Runtime | None = None,
+    interceptors: list[Interceptor] | None = None,
+) -> Client:
+    """A client whose payloads are pydantic-aware JSON (plans and states are pydantic models).
+
+    `runtime`: the SDK's telemetry (a worker's Prometheus endpoint), else the default one;
+    `interceptors`: tracing (`temporal/tracing.py`), which workers built on it inherit."""
+    return await Client.connect(
+        target,
+        namespace=namespace,
+        data_converter=pydantic_data_converter,
+        runtime=runtime,
+        interceptors=interceptors or [],
+    )
 
 
 async def register_search_attributes(client: Client) -> None:

@@ -23,6 +23,7 @@ from app.settings import (
     get_settings,
 )
 from temporal.client import connect, register_search_attributes
+from temporal.worker_metrics import ActionMetricsInterceptor, metrics_runtime
 from workflows.interpreter import FlowRunWorkflow
 
 EngineActivities = Callable[[ActionServices, str], Sequence[Callable[..., Any]]]
@@ -82,13 +83,19 @@ def build_worker(
         graceful_shutdown_timeout=graceful_shutdown,
         max_concurrent_workflow_tasks=max_concurrent_workflow_tasks,
         max_concurrent_activities=max_concurrent_activities,
+        interceptors=[ActionMetricsInterceptor(), *options.pop("interceptors", [])],
         **options,
     )
 
 
 async def run_worker(settings: Settings, engine_activities: EngineActivities | None = None) -> None:
     """Poll until SIGTERM or SIGINT, then drain: running activities get the grace period."""
-    client = await connect(settings.temporal_target, settings.temporal_namespace)
+    runtime = (
+        metrics_runtime(settings.worker_metrics_address)
+        if settings.worker_metrics_address
+        else None
+    )
+    client = await connect(settings.temporal_target, settings.temporal_namespace, runtime=runtime)
     await register_search_attributes(client)
     plugins.report(registry.PLUGINS)
     services = action_services_from_settings(settings)
