@@ -11,4 +11,4 @@ COPY api.py worker.py ./
 RUN pip install --no-cache-dir . && useradd --system flowhold
 USER flowhold
 EXPOSE 8000
-CMD ["uvicorn", "api:app", "--host", "0.0.0.0", "--port", "8000"]
+CMD ["uvicorn", "api:app", "--host", "0.0.0.0", "--port", "8000", "--no-access-log"]

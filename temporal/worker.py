@@ -22,6 +22,7 @@ from app.settings import (
     Settings,
     get_settings,
 )
+from temporal.activity_logs import ActivityLogFieldsInterceptor
 from temporal.client import connect, register_search_attributes
 from temporal.worker_metrics import ActionMetricsInterceptor, metrics_runtime
 from workflows.interpreter import FlowRunWorkflow
@@ -83,7 +84,11 @@ def build_worker(
         graceful_shutdown_timeout=graceful_shutdown,
         max_concurrent_workflow_tasks=max_concurrent_workflow_tasks,
         max_concurrent_activities=max_concurrent_activities,
-        interceptors=[ActionMetricsInterceptor(), *options.pop("interceptors", [])],
+        interceptors=[
+            ActivityLogFieldsInterceptor(),
+            ActionMetricsInterceptor(),
+            *options.pop("interceptors", []),
+        ],
         **options,
     )
 

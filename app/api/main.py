@@ -10,6 +10,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi_offline import FastAPIOffline
 
 from app.api import builder_ui, errors, metrics
+from app.api.access_log import AccessLogMiddleware
 from app.api.cors import CorsMiddleware
 from app.api.hardening import HardeningMiddleware
 from app.api.json_bodies import JsonBodyMiddleware
@@ -82,8 +83,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(HardeningMiddleware)
     # Outside the hardening, so that its refusals (431) are readable by a listed builder too.
     app.add_middleware(CorsMiddleware, origins=settings.cors_origin_list)
-    # Outermost: every answer is counted, refusals of the middlewares inside included.
+    # Outermost: every answer is counted and logged, refusals of the middlewares inside
+    # included, and every line a request writes carries its ids.
     app.add_middleware(metrics.RequestMetricsMiddleware)
+    app.add_middleware(AccessLogMiddleware)
     app.state.failed_authentication = FailureLimiter(
         limit=settings.failed_authentications_per_minute,
         window=60,

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -63,7 +64,10 @@ async def test_the_worker_serves_sdk_and_engine_metrics(
         fetch, value("shape", "{{ nodes.fetch.body.ok }}"), broken,
         edges=[("start", "fetch"), ("fetch", "shape"), ("shape", "broken")],
     )  # fmt: skip
-    async with worker_process(temporal_env, task_queue, tmp_path, WORKER_METRICS_ADDRESS=address):
+    logs = tmp_path / "worker.log"
+    async with worker_process(
+        temporal_env, task_queue, tmp_path, logs, WORKER_METRICS_ADDRESS=address, LOG_FORMAT="json"
+    ):
         handle = await start(temporal_env.client, task_queue, graph_)
         state: RunState = await handle.result()
         assert state.status == "succeeded"
@@ -95,3 +99,10 @@ async def test_the_worker_serves_sdk_and_engine_metrics(
     ) == 1  # fmt: skip
     assert count("flowhold_rate_limit_waits_total", activity="http.request") == 1
     assert count("flowhold_rate_limit_wait_count", activity="http.request") == 1
+
+    # Its logs: JSON lines, the failed attempt as one line with its cause and ids.
+    lines = [json.loads(line) for line in logs.read_text().splitlines()]
+    [failed] = [line for line in lines if line["message"] == "Completing activity as failed"]
+    assert failed["error"] == "HTTP429 (retried): HTTP 429 from 127.0.0.1"
+    assert (failed["run_id"], failed["node_id"], failed["attempt"]) == (handle.id, "fetch", 1)
+    assert "traceback" not in failed

@@ -28,6 +28,7 @@ from app.errors import (
     NotFoundError,
     PermissionDeniedError,
 )
+from app.logs import log_fields
 from app.services import webhook_delivery
 from app.services.metrics import count_delivery
 from app.services.runs import RunStatus
@@ -91,6 +92,7 @@ async def _deliver(
     """The answer, and whether it started a new run (None: no run, Meta's verification)."""
     targets: DeliveryTargets = request.app.state.webhook_targets
     target = await targets.find(session, webhook_id)
+    log_fields(organization_id=target.organization_id, workflow_id=target.version.workflow_id)
     parameters = target.parameters
     query = dict(request.query_params)
     if request.method == "GET":
@@ -127,6 +129,7 @@ async def _deliver(
     temporal = await connect_temporal(lazy_temporal)
     runs = run_service(temporal, settings)
     started = await runs.start(start, run_id=run_id, payload_field=("body",))
+    log_fields(run_id=started.id)
     accepted = WebhookAccepted(run_id=started.id, created=started.created)
     if parameters.response_mode == "wait_for_result":
         ended = await runs.wait(
