@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from datetime import timedelta
 
 from temporalio.api.enums.v1 import IndexedValueType
@@ -15,6 +16,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.runtime import Runtime
 
 from app.contract import search_attributes
+from temporal.tracing import tracing_interceptors
 
 
 async def connect(
@@ -22,7 +24,7 @@ async def connect(
     namespace: str,
     *,
     runtime: Runtime | None = None,
-    interceptors: list[Interceptor] | None = None,
+    interceptors: Sequence[Interceptor] = (),
 ) -> Client:
     """A client whose payloads are pydantic-aware JSON (plans and states are pydantic models).
 
@@ -33,7 +35,7 @@ async def connect(
         namespace=namespace,
         data_converter=pydantic_data_converter,
         runtime=runtime,
-        interceptors=interceptors or [],
+        interceptors=interceptors,
     )
 
 
@@ -67,9 +69,11 @@ class LazyClient:
             async with self._lock:
                 if self._client is None:
                     self._client = await asyncio.wait_for(
-                        connect(self.target, self.namespace), timeout=5
+                        connect(self.target, self.namespace, interceptors=tracing_interceptors()),
+                        timeout=5,
                     )
-        return self._client
+        client: Client = self._client
+        return client
 
     async def check(self) -> None:
         """Raise unless the server answers a health check now."""

@@ -24,6 +24,7 @@ from app.settings import (
 )
 from temporal.activity_logs import ActivityLogFieldsInterceptor
 from temporal.client import connect, register_search_attributes
+from temporal.tracing import tracing_interceptors, worker_tracing
 from temporal.worker_metrics import ActionMetricsInterceptor, metrics_runtime
 from workflows.interpreter import FlowRunWorkflow
 
@@ -87,6 +88,7 @@ def build_worker(
         interceptors=[
             ActivityLogFieldsInterceptor(),
             ActionMetricsInterceptor(),
+            *worker_tracing(client),
             *options.pop("interceptors", []),
         ],
         **options,
@@ -100,7 +102,12 @@ async def run_worker(settings: Settings, engine_activities: EngineActivities | N
         if settings.worker_metrics_address
         else None
     )
-    client = await connect(settings.temporal_target, settings.temporal_namespace, runtime=runtime)
+    client = await connect(
+        settings.temporal_target,
+        settings.temporal_namespace,
+        runtime=runtime,
+        interceptors=tracing_interceptors(),
+    )
     await register_search_attributes(client)
     plugins.report(registry.PLUGINS)
     services = action_services_from_settings(settings)

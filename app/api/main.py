@@ -34,6 +34,7 @@ from app.api.routes import (
     workflows,
 )
 from app.api.throttle import FailureLimiter
+from app.api.tracing import TracingMiddleware
 from app.catalog import report_plugins
 from app.db.engine import Database
 from app.services.heavy_work import GRAPH_CHECKS
@@ -87,6 +88,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # included, and every line a request writes carries its ids.
     app.add_middleware(metrics.RequestMetricsMiddleware)
     app.add_middleware(AccessLogMiddleware)
+    # Outside the access log, so its line carries the trace.
+    app.add_middleware(TracingMiddleware)
     app.state.failed_authentication = FailureLimiter(
         limit=settings.failed_authentications_per_minute,
         window=60,

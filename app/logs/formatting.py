@@ -16,6 +16,7 @@ import traceback
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+from opentelemetry import trace
 from temporalio import activity, workflow
 from temporalio.exceptions import ApplicationError
 
@@ -39,7 +40,12 @@ def line_fields(record: logging.LogRecord) -> dict[str, Any]:
                 if details.get(theirs) is not None:
                     found[ours] = details[theirs]
     found.update(bound_fields())
-    return {name: found[name] for name in FIELDS if name in found}
+    fields = {name: found[name] for name in FIELDS if name in found}
+    span = trace.get_current_span().get_span_context()
+    if span.is_valid:
+        # The line and the trace it belongs to, found from one another.
+        fields["trace_id"] = format(span.trace_id, "032x")
+    return fields
 
 
 def failure_of(record: logging.LogRecord) -> tuple[str | None, str | None]:

@@ -22,7 +22,8 @@ _SHAPES = [
     (re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=\-]+"), rf"\1 {REDACTED}"),
     (re.compile(r"\bfh_[A-Za-z0-9_\-]{8,}"), f"fh_{REDACTED}"),
     (re.compile(r"\bwhsec_[A-Za-z0-9+/=_\-]{8,}"), f"whsec_{REDACTED}"),
-    (re.compile(r"\bwh_[A-Za-z0-9_\-]{8,}"), f"wh_{REDACTED}"),
+    # Also inside a webhook delivery's run id (`run_hook_wh_..._<hash>`), which holds it.
+    (re.compile(r"(?<![A-Za-z0-9])wh_[A-Za-z0-9_\-]{8,}"), f"wh_{REDACTED}"),
     (re.compile(r"\bsk-[A-Za-z0-9_\-]{12,}"), f"sk-{REDACTED}"),
     (re.compile(rf"(?i)\b({_KEYS})=[^&\s'\"]+"), rf"\1={REDACTED}"),
     (
