@@ -69,6 +69,9 @@ async def test_webhook_deliveries_are_counted_by_outcome(api: ApiHarness) -> Non
     assert delta(outcome="refused", status="401") == 1
     runs = "flowhold_runs_started_total"
     assert sample(after, runs, trigger="webhook") - sample(before, runs, trigger="webhook") == 1
+    # The run says in the Temporal UI what started it.
+    described = await api.temporal.get_workflow_handle(first.json()["run_id"]).describe()
+    assert await described.static_summary() == "greet (webhook)"
 
 
 async def test_a_metrics_token_keeps_metrics_to_those_who_have_it(

@@ -70,3 +70,25 @@ async def test_a_node_without_a_name_is_summarized_by_its_type_title(
             )
             assert summary.endswith(" (fetch)")
             assert summary != " (fetch)"
+
+
+async def test_a_child_run_carries_its_calling_node_s_name(api: ApiHarness) -> None:
+    child_graph = manual_then({"id": "double", "type": "transform", "parameters": {"value": 2}})
+    child_id = await create_workflow(api.client, child_graph, name="Doubler")
+    call = {
+        "id": "call",
+        "type": "sub_workflow",
+        "name": "Double it",
+        "parameters": {"workflow_id": child_id},
+    }
+    run_id = await start_run(api.client, await create_workflow(api.client, manual_then(call)))
+    assert (await wait_for_end(api.client, run_id))["status"] == "succeeded"
+    handle = api.temporal.get_workflow_handle(run_id)
+    children = []
+    async for event in handle.fetch_history_events():
+        if event.event_type == EventType.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED:
+            attributes = event.start_child_workflow_execution_initiated_event_attributes
+            children.append(attributes.workflow_id)
+    [child_run] = children
+    child = await api.temporal.get_workflow_handle(child_run).describe()
+    assert await child.static_summary() == "Double it (call)"
