@@ -18,6 +18,7 @@ from typing import Any, Generic, TypeVar
 import httpx
 
 from activities.endpoints import PlatformEndpoints
+from app.traces import client_span, ended_with, tracing_enabled
 
 LIMITS = httpx.Limits(max_connections=500, max_keepalive_connections=100, keepalive_expiry=30)
 """Of every pool: many runs call the same hosts at once."""
@@ -41,7 +42,12 @@ class Borrowed(httpx.AsyncBaseTransport):
         self._shared = shared
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        return await self._shared.handle_async_request(request)
+        if not tracing_enabled():
+            return await self._shared.handle_async_request(request)
+        with client_span(request.method, str(request.url), request.headers) as span:
+            response = await self._shared.handle_async_request(request)
+            ended_with(span, response.status_code)
+            return response
 
     async def aclose(self) -> None:
         """The worker closes the shared transport, when it stops."""

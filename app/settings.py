@@ -164,6 +164,21 @@ class Settings(BaseSettings):
 
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
+    log_format: Literal["json", "text"] = "text"
+    """`json`: one JSON object a line with the run, node and attempt it is about (for a log
+    collector); `text`: one readable line, for a terminal (`make run`)."""
+
+    metrics_enabled: bool = True
+    """Serve Prometheus metrics at the API's `/metrics` (no organization's name or id in them)."""
+
+    metrics_token: str = Field(default="", max_length=200)
+    """When set, `/metrics` answers only `Authorization: Bearer <it>`; empty: to anyone who can
+    reach the API (keep it behind the proxy then)."""
+
+    worker_metrics_address: str = Field(default="", max_length=100)
+    """`host:port` where a worker serves the Temporal SDK's and the engine's Prometheus
+    metrics; empty: none."""
+
     database_pool_size: int = Field(default=10, ge=1, le=1000)
     """Database connections each process keeps open (API, worker)."""
 
@@ -257,6 +272,13 @@ class Settings(BaseSettings):
     """Origins of builders served elsewhere that may call the API from a browser: exact
     origins (`https://builder.example.com`) separated by commas; empty: no CORS headers at
     all. `*` (any origin) is refused in production."""
+
+    @field_validator("worker_metrics_address")
+    @classmethod
+    def _host_and_port(cls, value: str) -> str:
+        if value and not re.fullmatch(r"(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.\-]+):[0-9]{1,5}", value):
+            raise ValueError(f"write host:port, such as 0.0.0.0:9464, not {value[:100]!r}")
+        return value
 
     @field_validator("cors_origins")
     @classmethod

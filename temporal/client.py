@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
-from temporalio.client import Client
+from temporalio.client import Client, Interceptor
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import DataConverter, PayloadCodec
+from temporalio.runtime import Runtime
 from temporalio.service import TLSConfig
 
 from app.settings import Settings
 from app.vault import parse_keys
 from temporal.payload_codec import VaultPayloadCodec
+from temporal.tracing import tracing_interceptors
 
 
 @dataclass(frozen=True)
@@ -72,14 +75,24 @@ def data_converter(codec: PayloadCodec | None = None) -> DataConverter:
     return dataclasses.replace(pydantic_data_converter, payload_codec=codec)
 
 
-async def connect(connection: TemporalConnection) -> Client:
-    """A client for `connection`, with the engine's data converter."""
+async def connect(
+    connection: TemporalConnection,
+    *,
+    runtime: Runtime | None = None,
+    interceptors: Sequence[Interceptor] = (),
+) -> Client:
+    """A client for `connection`, with the engine's data converter.
+
+    `runtime`: the SDK's telemetry (a worker's Prometheus endpoint), else the default one;
+    `interceptors`: tracing (`temporal/tracing.py`), which workers built on it inherit."""
     return await Client.connect(
         connection.target,
         namespace=connection.namespace,
         tls=connection.tls,
         api_key=connection.api_key,
         data_converter=data_converter(connection.codec),
+        runtime=runtime,
+        interceptors=interceptors,
     )
 
 
@@ -102,8 +115,11 @@ class LazyClient:
         if self._client is None:
             async with self._lock:
                 if self._client is None:
-                    self._client = await asyncio.wait_for(connect(self.connection), timeout=5)
-        return self._client
+                    self._client = await asyncio.wait_for(
+                        connect(self.connection, interceptors=tracing_interceptors()), timeout=5
+                    )
+        client: Client = self._client
+        return client
 
     async def check(self) -> None:
         """Raise unless the server answers a health check now."""

@@ -83,6 +83,7 @@ def build_schedule(
     task_queue: str,
     search_attributes: TypedSearchAttributes,
     paused: bool,
+    summary: str | None = None,
 ) -> Schedule:
     """The schedule whose every action starts the interpreter on `run_input`'s plan.
 
@@ -96,6 +97,7 @@ def build_schedule(
             task_queue=task_queue,
             typed_search_attributes=search_attributes,
             priority=run_priority(run_input.metadata.organization_id),
+            static_summary=summary,
         ),
         spec=schedule_spec(parameters),
         policy=SchedulePolicy(

@@ -26,8 +26,11 @@ from app.settings import (
     Settings,
     get_settings,
 )
+from temporal.activity_logs import ActivityLogFieldsInterceptor
 from temporal.client import TemporalConnection, connect
 from temporal.setup import missing_search_attributes
+from temporal.tracing import tracing_interceptors, worker_tracing
+from temporal.worker_metrics import ActionMetricsInterceptor, metrics_runtime
 from workflows.interpreter import FlowRunWorkflow
 from workflows.poll import FlowPollWorkflow
 from workflows.run_event_delivery import RunEventDeliveryWorkflow
@@ -89,13 +92,28 @@ def build_worker(
         graceful_shutdown_timeout=graceful_shutdown,
         max_concurrent_workflow_tasks=max_concurrent_workflow_tasks,
         max_concurrent_activities=max_concurrent_activities,
+        interceptors=[
+            ActivityLogFieldsInterceptor(),
+            ActionMetricsInterceptor(),
+            *worker_tracing(client),
+            *options.pop("interceptors", []),
+        ],
         **options,
     )
 
 
 async def run_worker(settings: Settings, engine_activities: EngineActivities | None = None) -> None:
     """Poll until SIGTERM or SIGINT, then drain: running activities get the grace period."""
-    client = await connect(TemporalConnection.from_settings(settings))
+    runtime = (
+        metrics_runtime(settings.worker_metrics_address)
+        if settings.worker_metrics_address
+        else None
+    )
+    client = await connect(
+        TemporalConnection.from_settings(settings),
+        runtime=runtime,
+        interceptors=tracing_interceptors(),
+    )
     await _report_missing_search_attributes(client)
     plugins.report(registry.PLUGINS)
     services = action_services_from_settings(settings)

@@ -34,6 +34,7 @@ NOT_PASSED = {
     "API_HOST": "uvicorn's command line says where the API listens",
     "API_PORT": "uvicorn's command line says where the API listens",
     "WORKER_HEALTH_FILE": "set by the worker service itself",
+    "WORKER_METRICS_ADDRESS": "set by the worker service itself",
 }
 """Settings the app services do not take from the operator's environment, and why."""
 
@@ -186,13 +187,21 @@ def test_every_setting_is_passed_through_with_the_engines_default() -> None:
         missing = settings - passed - set(NOT_PASSED)
         assert not missing, f"{name} does not pass {sorted(missing)}"
         for variable, value in environment.items():
-            if variable in {"ENVIRONMENT", "DATABASE_URL", "WORKER_HEALTH_FILE"}:
+            if variable in {
+                "ENVIRONMENT",
+                "DATABASE_URL",
+                "WORKER_HEALTH_FILE",
+                "WORKER_METRICS_ADDRESS",
+            }:
                 continue
             default = _default(value)
             if default is None:
                 continue  # required: the compose file refuses to start without it
             if variable in {"TEMPORAL_ADDRESS", "SANDBOX_HOST"}:
                 continue  # the compose file's own services
+            if variable == "LOG_FORMAT":
+                assert default == "json", "a deployment's logs go to a collector"
+                continue
             expected = _as_environment(Settings.model_fields[variable.lower()].default)
             assert default == expected, (
                 f"{name}: {variable} defaults to {default!r}, not {expected!r}"

@@ -48,6 +48,7 @@ with workflow.unsafe.imports_passed_through():
         TriggerInput,
     )
     from workflows.state_budget import check_node_input
+    from workflows.summaries import node_summary
 
 
 def child_run_id(parent_run_id: str, node_id: str, iteration: str) -> str:
@@ -124,7 +125,11 @@ async def run_sub_workflow(
     run_input = child_input(parent, parameters)
     check_node_input(run_input, "the child run's input (its plans and payload)")
     child_id = child_run_id(workflow.info().workflow_id, node.id, scope.iteration())
-    options: dict[str, Any] = {"id": child_id, "result_type": RunState}
+    options: dict[str, Any] = {
+        "id": child_id,
+        "result_type": RunState,
+        "static_summary": node_summary(node),
+    }
     if node.timeout_seconds:
         options["execution_timeout"] = timedelta(seconds=node.timeout_seconds)
     # Runs started without our search attributes (tests, tools) have none to pass on.

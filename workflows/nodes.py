@@ -37,6 +37,7 @@ with workflow.unsafe.imports_passed_through():
         render_parameters,
         run_root,
     )
+    from workflows.engine_metrics import EngineMetrics
     from workflows.errors import NodeFailedError, NodeFailure, RunStopped
     from workflows.loop import run_loop
     from workflows.node_status import (
@@ -54,6 +55,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.scope import Gate, Outcome, Scope
     from workflows.state import NodeError, Parked, RunInput, RunState
     from workflows.state_budget import StateLedger, check_node_input, run_budget, variable_size
+    from workflows.summaries import node_summary
     from workflows.waits import Waits
 
 DEFAULT_ACTION_TIMEOUT = timedelta(seconds=DEFAULT_ACTION_TIMEOUT_SECONDS)
@@ -218,6 +220,7 @@ class NodeRunner:
         )
         self.last_error: NodeError | None = resume.last_error if resume else None
         self.pace = Pace()
+        self.metrics = EngineMetrics()
         self._run_info = run_root(run, workflow.info().workflow_id)
         """What expressions read as `run`; expressions never change what they read."""
         self._in_flight: dict[str, int] = {}
@@ -287,11 +290,14 @@ class NodeRunner:
                 move(node_state, SUCCEED)
             output, size = bounded_and_size(outcome.output, spend=self.pace.spend)
             self.ledger.keep(_output_sizes(node.id, scope, size), f"the output of '{node.id}'")
+            self.metrics.node_ended(node.type, "skipped" if node.disabled else "succeeded")
         except asyncio.CancelledError:
             move(node_state, CANCEL)  # a failure of another iteration stays shown
             node_state.ended_at = workflow.now()
+            self.metrics.node_ended(node.type, "cancelled")
             raise
         except RunStopped as stopped:
+            self.metrics.node_ended(node.type, "succeeded")
             move(node_state, SUCCEED)
             node_state.output, size = bounded_and_size(stopped.output, spend=self.pace.spend)
             # The run ends with it: no later node could be failed instead.
@@ -316,6 +322,7 @@ class NodeRunner:
     def _failed(self, node: PlanNode, error: NodeError) -> Outcome:
         node_state = self.state.nodes[node.id]
         move(node_state, FAIL)
+        self.metrics.node_ended(node.type, "failed")
         node_state.error = error
         if node.on_error == "fail":
             node_state.ended_at = workflow.now()
@@ -406,17 +413,19 @@ class NodeRunner:
             # history do not show it; said here, the organization's fairness key is seen
             # wherever the task is (temporal/fairness.py). Replay ignores a command's priority.
             priority=workflow.info().priority,
+            summary=node_summary(node),
         )
         try:
             output, attempt = output_of(await settled(activity_task))
         except ActivityError as error:
             maximum = (node.retry or RetrySpec()).maximum_attempts
-            self._count_retries(node.id, failed_attempt(error, maximum))
+            self._count_retries(node, failed_attempt(error, maximum))
             raise
-        self._count_retries(node.id, attempt)
+        self._count_retries(node, attempt)
         return output
 
-    def _count_retries(self, node_id: str, attempt: int | None) -> None:
+    def _count_retries(self, node: PlanNode, attempt: int | None) -> None:
         """The run counted the node's start as one attempt; Temporal may have made more."""
         if attempt is not None:
-            self.state.nodes[node_id].attempts += attempt - 1
+            self.state.nodes[node.id].attempts += attempt - 1
+            self.metrics.retried(node.type, attempt - 1)

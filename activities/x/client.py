@@ -18,6 +18,7 @@ import tweepy
 from requests.adapters import HTTPAdapter
 
 from activities.transports import Pool
+from app.traces import client_span, ended_with, tracing_enabled
 
 TWEEPY_ORIGIN = "https://api.twitter.com"
 RESET_HEADER = "x-rate-limit-reset"
@@ -37,7 +38,12 @@ class XAdapter(HTTPAdapter):
         if request.url is not None and request.url.startswith(TWEEPY_ORIGIN):
             request.url = self.base_url + request.url[len(TWEEPY_ORIGIN) :]
         kwargs["timeout"] = kwargs.get("timeout") or self.timeout
-        response = super().send(request, *args, **kwargs)
+        if tracing_enabled() and request.url is not None:
+            with client_span(request.method or "GET", request.url, request.headers) as span:
+                response = super().send(request, *args, **kwargs)
+                ended_with(span, response.status_code)
+        else:
+            response = super().send(request, *args, **kwargs)
         _drop_unreadable_reset(response)
         return response
 

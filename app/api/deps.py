@@ -15,6 +15,7 @@ from app.api.errors import BUSY_RETRY_AFTER
 from app.api.throttle import FailureLimiter
 from app.db.engine import Database, release
 from app.errors import AuthenticationError, PermissionDeniedError, ServiceUnavailableError
+from app.logs import log_fields
 from app.services.quotas import RunQuotas
 from app.services.runs import RunService
 from app.settings import Settings
@@ -124,6 +125,11 @@ async def get_caller(
         limiter.failed(source)
         raise AuthenticationError("invalid or revoked API key")
     api_key, organization = found
+    log_fields(
+        organization_id=organization.id,
+        run_id=request.path_params.get("run_id"),
+        workflow_id=request.path_params.get("workflow_id"),
+    )
     # The route takes a connection again if it reads; one waiting on Temporal holds none.
     await release(session)
     return Caller(

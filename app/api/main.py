@@ -9,7 +9,8 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 from fastapi_offline import FastAPIOffline
 
-from app.api import builder_ui, errors
+from app.api import builder_ui, errors, metrics
+from app.api.access_log import AccessLogMiddleware
 from app.api.cors import CorsMiddleware
 from app.api.hardening import HardeningMiddleware
 from app.api.json_bodies import JsonBodyMiddleware
@@ -36,6 +37,7 @@ from app.api.routes import (
     workflows,
 )
 from app.api.throttle import FailureLimiter
+from app.api.tracing import TracingMiddleware
 from app.catalog import report_plugins
 from app.db.engine import Database
 from app.services.heavy_work import GRAPH_CHECKS
@@ -85,6 +87,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(HardeningMiddleware)
     # Outside the hardening, so that its refusals (431) are readable by a listed builder too.
     app.add_middleware(CorsMiddleware, origins=settings.cors_origin_list)
+    # Outermost: every answer is counted and logged, refusals of the middlewares inside
+    # included, and every line a request writes carries its ids.
+    app.add_middleware(metrics.RequestMetricsMiddleware)
+    app.add_middleware(AccessLogMiddleware)
+    # Outside the access log, so its line carries the trace.
+    app.add_middleware(TracingMiddleware)
     app.state.failed_authentication = FailureLimiter(
         limit=settings.failed_authentications_per_minute,
         window=60,
@@ -97,6 +105,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     router = APIRouter()
     router.include_router(health.router)
+    router.include_router(metrics.router)
     router.include_router(language.router)
     router.include_router(expressions.router)
     router.include_router(workflows.router)

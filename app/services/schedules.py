@@ -128,6 +128,7 @@ def _schedule(
     task_queue: str,
     paused: bool,
     error_workflow_id: str | None,
+    workflow_name: str | None,
 ) -> Schedule:
     if version.plan.nodes[node_id].type == POLL_TRIGGER:
         return build_poll_schedule(
@@ -145,6 +146,7 @@ def _schedule(
         carried=workflows,
         trigger_node=node_id,
         error_workflow_id=error_workflow_id,
+        workflow_name=workflow_name,
     )
     return build_schedule(
         parameters,
@@ -153,6 +155,7 @@ def _schedule(
         task_queue=task_queue,
         search_attributes=start.search_attributes,
         paused=paused,
+        summary=start.summary,
     )
 
 
@@ -260,6 +263,7 @@ async def sync(
     removed_nodes: Iterable[str] = (),
     create: bool = True,
     error_workflow_id: str | None = None,
+    workflow_name: str | None = None,
 ) -> Undo:
     """Make Temporal's schedules match `version`: running when active, paused otherwise.
 
@@ -271,7 +275,8 @@ async def sync(
     (`app.services.sub_workflows.plans_for`).
     Without `create`, only schedules that exist already are updated (a workflow never
     activated has none, and gets none by being edited). `error_workflow_id`: the workflow's
-    error workflow, which the runs the schedules start carry.
+    error workflow, which the runs the schedules start carry. `workflow_name`: the runs'
+    summary in the Temporal UI.
     """
     changes = _Changes(client)
 
@@ -286,6 +291,7 @@ async def sync(
                 task_queue,
                 paused=not active,
                 error_workflow_id=error_workflow_id,
+                workflow_name=workflow_name,
             )
             previous = await _described(client, id_)
             if previous is not None:

@@ -29,9 +29,9 @@ from app.vault.webhook_secrets import unseal
 
 NOT_FOUND = "no such webhook, or its workflow is inactive"
 
-_Stamp = tuple[str, int, str, str | None, str | None]
-"""Workflow id, latest version, node id, sealed secret, verify token hash: the values what
-is kept follows from."""
+_Stamp = tuple[str, int, str, str | None, str | None, str]
+"""Workflow id, latest version, node id, sealed secret, verify token hash, workflow name (the
+runs' summary): the values what is kept follows from."""
 
 
 class DeliveryTarget:
@@ -45,6 +45,7 @@ class DeliveryTarget:
         *,
         calls_pinned_versions: bool,
         vault_keys: str,
+        workflow_name: str | None = None,
     ) -> None:
         self.webhook_id = webhook.id
         self.node_id = webhook.node_id
@@ -55,6 +56,7 @@ class DeliveryTarget:
         self._secret_sealed = webhook.secret_sealed
         self._vault_keys = vault_keys
         self._calls_pinned_versions = calls_pinned_versions
+        self._workflow_name = workflow_name
 
     @functools.cached_property
     def secret(self) -> str | None:
@@ -72,7 +74,12 @@ class DeliveryTarget:
                 session, self.version, trigger="webhook", payload=payload, trigger_node=self.node_id
             )
         return RunStart.of(
-            self.version, trigger="webhook", payload=payload, carried={}, trigger_node=self.node_id
+            self.version,
+            trigger="webhook",
+            payload=payload,
+            carried={},
+            trigger_node=self.node_id,
+            workflow_name=self._workflow_name,
         )
 
 
@@ -102,6 +109,7 @@ class DeliveryTargets:
             webhook.node_id,
             webhook.secret_sealed,
             webhook.verify_token_hash,
+            workflow.name,
         )
         kept = self._kept.get(webhook_id)
         if kept is not None and kept[0] == stamp:
@@ -136,4 +144,5 @@ class DeliveryTargets:
             parameters,
             calls_pinned_versions=bool(carried),
             vault_keys=self._vault_keys,
+            workflow_name=workflow.name,
         )

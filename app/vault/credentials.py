@@ -17,6 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.db.models import Credential
 from app.db.types import utcnow
+from app.logs import remember_secrets
 from app.vault._cipher import Sealed, Vault
 
 CredentialKind = Literal[
@@ -77,6 +78,11 @@ def open_row(vault: Vault, row: Credential) -> OpenCredential:
     secret = vault.open(
         Sealed(row.key_id, row.ciphertext),
         binding=_binding(row.organization_id, row.account_id, row.kind),
+    )
+    # Opened here means it may travel in a request this process logs about. The base URL and
+    # host patterns are sealed to bind them to the key, not because they are secret.
+    remember_secrets(
+        {k: v for k, v in secret.items() if k not in (AI_BASE_URL_FIELD, ALLOWED_HOSTS_FIELD)}
     )
     return OpenCredential(
         account_id=row.account_id,

@@ -12,6 +12,7 @@ import hmac
 import secrets
 
 from app.errors import TamperedError
+from app.logs import remember_secrets
 from app.vault import Sealed, Vault
 from app.vault.derivation import keyed_hash, legacy_keyed_hash
 
@@ -41,8 +42,11 @@ def seal(plaintext: str, *, bound_to: str, vault_keys: str) -> str:
 def unseal(sealed: str, *, bound_to: str, vault_keys: str) -> str:
     """The secret sealed for the webhook `bound_to`; raises `UnknownKeyError` when its key is
     no longer configured, `TamperedError` when it does not open for this webhook."""
-    secret = Vault.from_spec(vault_keys).open(from_text(sealed), binding=binding(bound_to))
-    return str(secret["secret"])
+    secret = str(
+        Vault.from_spec(vault_keys).open(from_text(sealed), binding=binding(bound_to))["secret"]
+    )
+    remember_secrets([secret])
+    return secret
 
 
 def new_secret() -> str:

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from temporalio.api.common.v1 import Payload
+from temporalio.api.history.v1 import MarkerRecordedEventAttributes
 
 from tests.conftest import ApiHarness
 from tests.utils.api import create_workflow, start_run, wait_for_end
@@ -29,14 +30,20 @@ async def encrypting(api_servers: SharedApis, backend: str) -> Any:
 
 
 async def history_payloads(api: ApiHarness, run_id: str) -> list[Payload]:
-    """Every payload of the run's history, as Temporal keeps it, but for search attributes:
-    the server must read those to list runs (they hold ids, a version and a status)."""
+    """Every payload of the run's history, as Temporal keeps it, but for search attributes
+    (the server must read those to list runs: they hold ids, a version and a status) and a
+    local activity marker's `data`, the SDK's own bookkeeping (its sequence number, attempt
+    and activity type; the activity's result is in the marker's `result`, encrypted)."""
     history = await api.temporal.get_workflow_handle(run_id).fetch_history()
     found: list[Payload] = []
 
     def walk(value: Any) -> None:
         if isinstance(value, Payload):
             found.append(value)
+        elif isinstance(value, MarkerRecordedEventAttributes):
+            for key, payloads in value.details.items():
+                if key != "data":
+                    walk(payloads)
         elif hasattr(value, "ListFields"):
             for descriptor, field in value.ListFields():
                 if descriptor.name != "search_attributes":

@@ -1011,6 +1011,25 @@ SCENARIOS: tuple[Scenario, ...] = (
         ),
     ),
     Scenario(
+        # Recorded with summaries on its commands (the node's name and id, workflows/summaries.py):
+        # user metadata the replayer does not compare, so histories without them replay too.
+        "summaries_name_actions_and_children",
+        graph(
+            node(
+                "announce",
+                "x.post",
+                {"text": "launch day"},
+                account_id=X_ACCOUNT,
+                name="Announce the launch",
+            ),
+            node("call", "sub_workflow", {"workflow_id": "wf_child", "input": {"n": 2}}),
+            value("after", "{{ nodes.call }}"),
+            edges=[("start", "announce"), ("announce", "call"), ("call", "after")],
+        ),
+        workflows={"wf_child": DOUBLER},
+        children=("~call~0",),
+    ),
+    Scenario(
         "instagram_publish_then_insights",
         graph(
             instagram_action(

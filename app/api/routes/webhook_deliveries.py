@@ -22,12 +22,15 @@ from app.api.responses import ErrorResponse, errors
 from app.api.run_schemas import NodeError
 from app.api.throttle import FailureLimiter
 from app.errors import (
+    AppError,
     AuthenticationError,
     MethodNotAllowedError,
     NotFoundError,
     PermissionDeniedError,
 )
+from app.logs import log_fields
 from app.services import webhook_delivery
+from app.services.metrics import count_delivery
 from app.services.runs import RunStatus
 from app.services.webhook_dedup_keys import dedup_key_digest
 from app.services.webhook_targets import DeliveryTargets
@@ -66,12 +69,19 @@ async def deliver_webhook(
     such webhook, a bad signature or token) gets 429 with `Retry-After` for a while."""
     limiter: FailureLimiter = request.app.state.failed_deliveries
     source = source_of(request)
-    limiter.check(source)
     try:
-        return await _deliver(webhook_id, request, session, lazy_temporal, settings)
-    except (AuthenticationError, PermissionDeniedError, NotFoundError):
-        limiter.failed(source)
+        limiter.check(source)
+        try:
+            answer, created = await _deliver(webhook_id, request, session, lazy_temporal, settings)
+        except (AuthenticationError, PermissionDeniedError, NotFoundError):
+            limiter.failed(source)
+            raise
+    except AppError as refused:
+        count_delivery("refused", refused.status_code)
         raise
+    if created is not None:
+        count_delivery("accepted" if created else "deduplicated", answer.status_code)
+    return answer
 
 
 async def _deliver(
@@ -80,9 +90,11 @@ async def _deliver(
     session: SessionDep,
     lazy_temporal: LazyTemporalDep,
     settings: SettingsDep,
-) -> Response:
+) -> tuple[Response, bool | None]:
+    """The answer, and whether it started a new run (None: no run, Meta's verification)."""
     targets: DeliveryTargets = request.app.state.webhook_targets
     target = await targets.find(session, webhook_id)
+    log_fields(organization_id=target.organization_id, workflow_id=target.version.workflow_id)
     parameters = target.parameters
     query = dict(request.query_params)
     if request.method == "GET":
@@ -90,7 +102,7 @@ async def _deliver(
             query, verify_token_hash=target.verify_token_hash, secret_key=settings.secret_key
         )
         if challenge is not None:
-            return PlainTextResponse(challenge)
+            return PlainTextResponse(challenge), None
     if request.method != parameters.method:
         raise MethodNotAllowedError(f"this webhook accepts {parameters.method}")
     delivery = webhook_delivery.Delivery(
@@ -126,6 +138,7 @@ async def _deliver(
     temporal = await connect_temporal(lazy_temporal)
     runs = run_service(temporal, settings, request.app.state.database)
     started = await runs.start(start, run_id=run_id, payload_field=("body",))
+    log_fields(run_id=started.id)
     accepted = WebhookAccepted(run_id=started.id, created=started.created)
     if parameters.response_mode == "wait_for_result":
         ended = await runs.wait(
@@ -140,8 +153,9 @@ async def _deliver(
                 output=ended.output,
                 error=NodeError.model_validate(ended.error) if ended.error else None,
             )
-            return JSONResponse(result.model_dump(mode="json"))
-    return JSONResponse(accepted.model_dump(mode="json"), status_code=status.HTTP_202_ACCEPTED)
+            return JSONResponse(result.model_dump(mode="json")), started.created
+    answer = JSONResponse(accepted.model_dump(mode="json"), status_code=status.HTTP_202_ACCEPTED)
+    return answer, started.created
 
 
 _RESPONSES: dict[int | str, dict[str, Any]] = {

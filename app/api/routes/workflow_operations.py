@@ -47,6 +47,7 @@ async def _set_active(
             task_queue=settings.temporal_task_queue,
             create=active,
             error_workflow_id=workflow.error_workflow_id,
+            workflow_name=workflow.name,
         )
 
     workflow = await store.set_active(

@@ -245,6 +245,7 @@ async def edit_workflow(
             removed_nodes=removed,
             create=workflow.active,
             error_workflow_id=workflow.error_workflow_id,
+            workflow_name=workflow.name,
         )
 
     workflow, _ = await store.update_workflow(

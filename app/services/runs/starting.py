@@ -26,6 +26,7 @@ from app.db.models import Workflow, WorkflowVersion
 from app.errors import ConflictError, ErrorDetail, InvalidInputError
 from app.language.plan import Plan
 from app.services import sub_workflows
+from app.services.metrics import count_run_started
 from app.services.payload_limits import check_run_input
 from temporal.fairness import run_priority
 from workflows.state import (
@@ -80,6 +81,8 @@ class RunStart:
 
     input: RunInput
     search_attributes: TypedSearchAttributes
+    summary: str
+    """What the Temporal UI shows for the run: the workflow's name and its trigger."""
 
     @classmethod
     def of(
@@ -91,6 +94,7 @@ class RunStart:
         carried: Mapping[str, Plan],
         trigger_node: str | None = None,
         error_workflow_id: str | None = None,
+        workflow_name: str | None = None,
     ) -> RunStart:
         """A run of `version` from its `trigger_node` (by default its first `trigger`).
 
@@ -126,7 +130,20 @@ class RunStart:
             version=version.version,
             trigger_kind=trigger,
         )
-        return cls(input=run_input, search_attributes=search_attributes)
+        summary = run_summary(workflow_name or version.workflow_id, trigger)
+        return cls(input=run_input, search_attributes=search_attributes, summary=summary)
+
+
+SUMMARY_LENGTH = 200
+"""Temporal keeps a summary as user metadata on the start event; the UI shows one line."""
+
+
+def run_summary(workflow_name: str, trigger: str) -> str:
+    """`Announce launches (webhook)`: what an operator reads in the Temporal UI's run list
+    instead of `FlowRun`. Names are the organization's own words, shown only to those who can
+    read the namespace."""
+    suffix = f" ({trigger})"
+    return workflow_name[: SUMMARY_LENGTH - len(suffix)] + suffix
 
 
 async def prepare_start(
@@ -151,6 +168,7 @@ async def prepare_start(
         carried=carried,
         trigger_node=trigger_node,
         error_workflow_id=workflow.error_workflow_id if workflow else None,
+        workflow_name=workflow.name if workflow else None,
     )
 
 
@@ -238,6 +256,7 @@ async def start_run(
             memo=memo or None,
             search_attributes=start.search_attributes,
             priority=run_priority(metadata.organization_id),
+            static_summary=start.summary,
         )
     except WorkflowAlreadyStartedError:
         if run_id is None:
@@ -251,6 +270,7 @@ async def start_run(
         created = False
     else:
         created = True
+        count_run_started(start.input.trigger.kind)
     return StartedRun(
         id=chosen,
         workflow_id=metadata.workflow_id,
