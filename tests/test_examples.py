@@ -7,14 +7,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from app.db.engine import Database
 from app.store.organizations import update_organization
@@ -90,13 +90,16 @@ async def imported(accounts: AccountsApi, document: dict[str, Any], **mapped: st
     return workflow_id
 
 
-async def connect_x(accounts: AccountsApi, username: str = "newsroom") -> tuple[str, str]:
+async def connect_x(
+    accounts: AccountsApi, username: str = "newsroom", *more_scopes: str
+) -> tuple[str, str]:
     """An emulated X user connected by its tokens: (account id, X user id)."""
     user = accounts.emulator.add_x_user(username, name=username.title())
+    scopes = ["tweet.read", "tweet.write", "users.read", *more_scopes]
     response = await accounts.client.post(
         "/accounts/x/tokens",
         json={"access_token": user.access_token, "refresh_token": user.refresh_token,
-              "expires_in": 7200, "scopes": ["tweet.read", "tweet.write", "users.read"]},
+              "expires_in": 7200, "scopes": scopes},
     )  # fmt: skip
     assert response.status_code == 201, response.text
     return response.json()["id"], user.user_id
@@ -114,7 +117,7 @@ async def connect_instagram(accounts: AccountsApi, username: str) -> tuple[str, 
 
 def test_every_example_is_listed_in_its_readme_and_the_main_readme() -> None:
     names = sorted(path.name for path in EXAMPLES.glob("*.json"))
-    assert len(names) == 4
+    assert len(names) == 6
     readme = (EXAMPLES / "README.md").read_text()
     main = (EXAMPLES.parent / "README.md").read_text()
     for name in names:
@@ -292,3 +295,163 @@ async def test_nightly_insights_cover_every_connected_instagram_account(
         ).json()["data"]
     }
     assert reader.json()["key"] not in json.dumps(final)
+
+
+async def emulator_control(accounts: AccountsApi, path: str, body: dict[str, Any]) -> Any:
+    async with http_client(timeout=30) as client:
+        response = await client.post(f"{accounts.emulator.url}/_emulator{path}", json=body)
+    assert response.status_code in (200, 201), response.text
+    return response.json()
+
+
+async def test_an_instagram_comment_meta_resends_is_answered_once(accounts: AccountsApi) -> None:
+    instagram_account, ig_user = await connect_instagram(accounts, "shop.daily")
+    workflow_id = await imported(
+        accounts, example("instagram-comment-once.json"),
+        **{"instagram-account": instagram_account},
+    )  # fmt: skip
+    hook = await accounts.client.put(f"/workflows/{workflow_id}/webhooks/comment/secret", json={})
+    assert hook.status_code == 200, hook.text
+    activated = await accounts.client.post(f"/workflows/{workflow_id}/activate")
+    assert activated.status_code == 200, activated.text
+    media = await emulator_control(accounts, f"/instagram/users/{ig_user}/published", {})
+
+    async def commented(username: str, text: str) -> list[dict[str, Any]]:
+        """A comment, then Meta's delivery of it three times, each in a new envelope."""
+        comment = await emulator_control(
+            accounts, f"/instagram/media/{media['id']}/comments",
+            {"username": username, "text": text},
+        )  # fmt: skip
+        answers = []
+        for _ in range(3):
+            sent = await emulator_control(
+                accounts, f"/instagram/comments/{comment['id']}/webhook",
+                {"url": hook.json()["url"], "app_secret": hook.json()["secret"]},
+            )  # fmt: skip
+            assert sent["status"] == 202, sent
+            answers.append({"comment": comment["id"], **json.loads(sent["body"])})
+            accounts.emulator.advance(timedelta(seconds=30))
+        return answers
+
+    try:
+        first = await commented("fan", "Love it")
+        second = await commented("critic", "Nice colours")
+    finally:
+        await accounts.client.post(f"/workflows/{workflow_id}/deactivate")
+
+    for answers in (first, second):
+        assert [answer["created"] for answer in answers] == [True, False, False]
+        assert len({answer["run_id"] for answer in answers}) == 1
+        final = await wait_for_end(accounts.client, answers[0]["run_id"])
+        assert final["status"] == "succeeded", final
+    assert first[0]["run_id"] != second[0]["run_id"]
+    comments = accounts.emulator.state.instagram.comments.values()
+    replies = sorted(
+        (reply.parent_id, reply.username, reply.text) for reply in comments if reply.parent_id
+    )
+    assert replies == sorted([
+        (first[0]["comment"], "shop.daily", "Thanks @fan, glad you like it!"),
+        (second[0]["comment"], "shop.daily", "Thanks @critic, glad you like it!"),
+    ])  # fmt: skip
+
+
+VIDEO = b"\x00\x00\x00\x18ftypmp42" + b"\x07" * 4000
+READY_AFTER = 3
+"""How many status reads a video takes to be processed by the video host."""
+
+
+class VideoHost:
+    """A video host: `/api/videos/{id}` says `processing` for the first reads of a video, then
+    `ready` with its `download_url` (`failed` for ids starting with `broken`)."""
+
+    def __init__(self, url: str, reads: dict[str, int]) -> None:
+        self.url = url
+        self.reads = reads
+
+
+@pytest.fixture(scope="module")
+async def video_host() -> AsyncIterator[VideoHost]:
+    reads: dict[str, int] = {}
+    app = FastAPI()
+    host = VideoHost("", reads)
+
+    @app.get("/api/videos/{video}")
+    async def status(video: str) -> dict[str, Any]:
+        reads[video] = reads.get(video, 0) + 1
+        if video.startswith("broken"):
+            return {"id": video, "status": "failed"}
+        if reads[video] < READY_AFTER:
+            return {"id": video, "status": "processing"}
+        return {"id": video, "status": "ready", "download_url": f"{host.url}/files/{video}.mp4"}
+
+    @app.get("/files/{name}")
+    async def file(name: str) -> Response:
+        return Response(VIDEO, media_type="video/mp4")
+
+    async with serve(app) as url:
+        host.url = url
+        yield host
+
+
+async def video_workflow(accounts: AccountsApi, outside: Outside, host: VideoHost) -> Any:
+    """The video example imported and activated: its webhook (url and secret)."""
+    document = example(
+        "video-when-processed.json",
+        **{"video.example.com": host.url, "chat.example.com": outside.url},
+    )
+    [loop] = [node for node in document["graph"]["nodes"] if node["id"] == "processed"]
+    assert loop["parameters"]["delay"] == "PT30S"
+    loop["parameters"]["delay"] = "PT1S"  # the same durable timer, shorter for a test
+    x_account, x_user = await connect_x(accounts, "clips", "media.write")
+    workflow_id = await imported(accounts, document, **{"x-account": x_account})
+    hook = await accounts.client.put(f"/workflows/{workflow_id}/webhooks/uploaded/secret", json={})
+    assert hook.status_code == 200, hook.text
+    activated = await accounts.client.post(f"/workflows/{workflow_id}/activate")
+    assert activated.status_code == 200, activated.text
+    return workflow_id, x_user, hook.json()
+
+
+async def uploaded(hook: dict[str, Any], video: dict[str, str]) -> str:
+    async with http_client(timeout=30) as client:
+        delivered = await client.post(
+            hook["url"], json=video, headers={"X-Webhook-Token": hook["secret"]}
+        )
+    assert delivered.status_code == 202, delivered.text
+    run_id: str = delivered.json()["run_id"]
+    return run_id
+
+
+async def test_a_video_is_posted_to_x_once_its_processing_finished(
+    accounts: AccountsApi, outside: Outside, video_host: VideoHost
+) -> None:
+    workflow_id, x_user, hook = await video_workflow(accounts, outside, video_host)
+    try:
+        run_id = await uploaded(hook, {"id": "v1", "title": "Our launch in 60 seconds"})
+        final = await wait_for_end(accounts.client, run_id)
+    finally:
+        await accounts.client.post(f"/workflows/{workflow_id}/deactivate")
+
+    assert final["status"] == "succeeded", final
+    assert video_host.reads["v1"] == READY_AFTER
+    assert final["nodes"]["processed"]["output"]["count"] == READY_AFTER
+    [post] = accounts.emulator.posts_by(x_user)
+    assert post.text == "New video: Our launch in 60 seconds"
+    assert post.media_ids == (final["nodes"]["upload"]["output"]["media_id"],)
+    assert outside.to("/hooks/videos") == []
+
+
+async def test_a_video_whose_processing_failed_is_not_posted_and_the_chat_is_told(
+    accounts: AccountsApi, outside: Outside, video_host: VideoHost
+) -> None:
+    workflow_id, x_user, hook = await video_workflow(accounts, outside, video_host)
+    try:
+        run_id = await uploaded(hook, {"id": "broken-1", "title": "Blurry"})
+        final = await wait_for_end(accounts.client, run_id)
+    finally:
+        await accounts.client.post(f"/workflows/{workflow_id}/deactivate")
+
+    assert final["status"] == "succeeded", final
+    assert video_host.reads["broken-1"] == 1
+    assert accounts.emulator.posts_by(x_user) == []
+    [told] = outside.to("/hooks/videos")
+    assert told["json"] == {"text": "Video broken-1 not posted: failed"}
