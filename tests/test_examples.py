@@ -297,6 +297,10 @@ async def test_nightly_insights_cover_every_connected_instagram_account(
     assert reader.json()["key"] not in json.dumps(final)
 
 
+META_APP_SECRET = "meta-app-secret-0123456789abcdef"
+META_VERIFY_TOKEN = "verify-examples-7"
+
+
 async def emulator_control(accounts: AccountsApi, path: str, body: dict[str, Any]) -> Any:
     async with http_client(timeout=30) as client:
         response = await client.post(f"{accounts.emulator.url}/_emulator{path}", json=body)
@@ -310,10 +314,20 @@ async def test_an_instagram_comment_meta_resends_is_answered_once(accounts: Acco
         accounts, example("instagram-comment-once.json"),
         **{"instagram-account": instagram_account},
     )  # fmt: skip
-    hook = await accounts.client.put(f"/workflows/{workflow_id}/webhooks/comment/secret", json={})
+    hook = await accounts.client.put(
+        f"/workflows/{workflow_id}/webhooks/comment/secret",
+        json={"secret": META_APP_SECRET, "verify_token": META_VERIFY_TOKEN},
+    )
     assert hook.status_code == 200, hook.text
     activated = await accounts.client.post(f"/workflows/{workflow_id}/activate")
     assert activated.status_code == 200, activated.text
+    async with http_client(timeout=30) as meta:
+        subscribed = await meta.get(
+            hook.json()["url"],
+            params={"hub.mode": "subscribe", "hub.verify_token": META_VERIFY_TOKEN,
+                    "hub.challenge": "1158201444"},
+        )  # fmt: skip
+    assert (subscribed.status_code, subscribed.text) == (200, "1158201444")
     media = await emulator_control(accounts, f"/instagram/users/{ig_user}/published", {})
 
     async def commented(username: str, text: str) -> list[dict[str, Any]]:
@@ -326,7 +340,7 @@ async def test_an_instagram_comment_meta_resends_is_answered_once(accounts: Acco
         for _ in range(3):
             sent = await emulator_control(
                 accounts, f"/instagram/comments/{comment['id']}/webhook",
-                {"url": hook.json()["url"], "app_secret": hook.json()["secret"]},
+                {"url": hook.json()["url"], "app_secret": META_APP_SECRET},
             )  # fmt: skip
             assert sent["status"] == 202, sent
             answers.append({"comment": comment["id"], **json.loads(sent["body"])})
@@ -362,7 +376,8 @@ READY_AFTER = 3
 
 class VideoHost:
     """A video host: `/api/videos/{id}` says `processing` for the first reads of a video, then
-    `ready` with its `download_url` (`failed` for ids starting with `broken`)."""
+    `ready` with its `download_url` (`failed` for ids starting with `broken`, `processing` for
+    ever for ids starting with `stuck`)."""
 
     def __init__(self, url: str, reads: dict[str, int]) -> None:
         self.url = url
@@ -380,7 +395,7 @@ async def video_host() -> AsyncIterator[VideoHost]:
         reads[video] = reads.get(video, 0) + 1
         if video.startswith("broken"):
             return {"id": video, "status": "failed"}
-        if reads[video] < READY_AFTER:
+        if video.startswith("stuck") or reads[video] < READY_AFTER:
             return {"id": video, "status": "processing"}
         return {"id": video, "status": "ready", "download_url": f"{host.url}/files/{video}.mp4"}
 
@@ -393,8 +408,11 @@ async def video_host() -> AsyncIterator[VideoHost]:
         yield host
 
 
-async def video_workflow(accounts: AccountsApi, outside: Outside, host: VideoHost) -> Any:
-    """The video example imported and activated: its webhook (url and secret)."""
+async def video_workflow(
+    accounts: AccountsApi, outside: Outside, host: VideoHost, max_iterations: int = 40
+) -> Any:
+    """The video example imported and activated: (workflow id, X user id, its webhook's url
+    and secret)."""
     document = example(
         "video-when-processed.json",
         **{"video.example.com": host.url, "chat.example.com": outside.url},
@@ -402,6 +420,7 @@ async def video_workflow(accounts: AccountsApi, outside: Outside, host: VideoHos
     [loop] = [node for node in document["graph"]["nodes"] if node["id"] == "processed"]
     assert loop["parameters"]["delay"] == "PT30S"
     loop["parameters"]["delay"] = "PT1S"  # the same durable timer, shorter for a test
+    loop["parameters"]["max_iterations"] = max_iterations
     x_account, x_user = await connect_x(accounts, "clips", "media.write")
     workflow_id = await imported(accounts, document, **{"x-account": x_account})
     hook = await accounts.client.put(f"/workflows/{workflow_id}/webhooks/uploaded/secret", json={})
@@ -455,3 +474,22 @@ async def test_a_video_whose_processing_failed_is_not_posted_and_the_chat_is_tol
     assert accounts.emulator.posts_by(x_user) == []
     [told] = outside.to("/hooks/videos")
     assert told["json"] == {"text": "Video broken-1 not posted: failed"}
+
+
+async def test_a_video_never_ready_is_not_posted_and_the_chat_is_told(
+    accounts: AccountsApi, outside: Outside, video_host: VideoHost
+) -> None:
+    workflow_id, x_user, hook = await video_workflow(
+        accounts, outside, video_host, max_iterations=2
+    )
+    try:
+        run_id = await uploaded(hook, {"id": "stuck-1", "title": "Forever"})
+        final = await wait_for_end(accounts.client, run_id)
+    finally:
+        await accounts.client.post(f"/workflows/{workflow_id}/deactivate")
+
+    assert final["status"] == "succeeded", final
+    assert video_host.reads["stuck-1"] == 2
+    assert accounts.emulator.posts_by(x_user) == []
+    [told] = outside.to("/hooks/videos")
+    assert told["json"] == {"text": "Video stuck-1 not posted: still processing after every check"}
