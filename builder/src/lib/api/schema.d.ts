@@ -182,7 +182,8 @@ export interface paths {
         /**
          * Update Account
          * @description Rename an account, narrow the hosts an HTTP account's credential is for without sending
-         *     its secret again (it is sealed again with the new hosts), or replace that credential.
+         *     its secret again (it is sealed again with the new hosts), or replace that credential;
+         *     pace its actions (`pacing`: at most so many per window, the rest wait their turn).
          *     Adding hosts needs an admin key or the credential again. Fields left out stay.
          */
         patch: operations["update_account"];
@@ -341,6 +342,141 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/codec/decode": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Decode
+         * @description Payloads as the engine gave them to Temporal, from their encrypted form; others as sent.
+         */
+        post: operations["codec_decode"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/codec/encode": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Encode
+         * @description Payloads encrypted as the engine would (for the Temporal CLI's and UI's inputs).
+         */
+        post: operations["codec_encode"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/event-subscriptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Event Subscriptions
+         * @description The organization's event subscriptions (never their secrets).
+         */
+        get: operations["list_event_subscriptions"];
+        put?: never;
+        /**
+         * Create Event Subscription
+         * @description Subscribe a URL to run events. The answer holds its signing secret, this once.
+         */
+        post: operations["create_event_subscription"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/event-subscriptions/{subscription_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Event Subscription
+         * @description One event subscription (never its secret).
+         */
+        get: operations["get_event_subscription"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete Event Subscription
+         * @description Stop delivering to the URL, deliveries under way included; its log goes with it.
+         */
+        delete: operations["delete_event_subscription"];
+        options?: never;
+        head?: never;
+        /**
+         * Update Event Subscription
+         * @description Change what is given; `workflow_ids: null` subscribes runs of every workflow again.
+         *     Deliveries under way read the change at their next attempt.
+         */
+        patch: operations["update_event_subscription"];
+        trace?: never;
+    };
+    "/event-subscriptions/{subscription_id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Event Deliveries
+         * @description Every delivery attempt to this subscription, newest first: the status the receiver
+         *     answered or what went wrong, how long it took, and when.
+         */
+        get: operations["list_event_deliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/event-subscriptions/{subscription_id}/secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rotate Event Subscription Secret
+         * @description A new signing secret, shown this once; the next attempt of every delivery is signed
+         *     with it, and the old one signs nothing more.
+         */
+        post: operations["rotate_event_subscription_secret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/expressions/preview": {
         parameters: {
             query?: never;
@@ -419,7 +555,8 @@ export interface paths {
          * @description Start a run of the workflow's latest version with the request as `trigger`
          *     (`method`, `headers`, `query`, `body`). A repeated delivery starts nothing new: the same
          *     signed body within the trigger's replay window (whatever delivery id it carries), or the
-         *     same delivery id with the same body (README: Webhook replays).
+         *     same delivery id with the same body, or the same `dedup_key` value within its window
+         *     (README: Webhook replays).
          *     Meta's `GET ?hub.mode=subscribe&hub.verify_token=…&hub.challenge=…` is answered with the
          *     challenge when the verify token matches. An address whose deliveries keep failing (no
          *     such webhook, a bad signature or token) gets 429 with `Retry-After` for a while.
@@ -430,7 +567,8 @@ export interface paths {
          * @description Start a run of the workflow's latest version with the request as `trigger`
          *     (`method`, `headers`, `query`, `body`). A repeated delivery starts nothing new: the same
          *     signed body within the trigger's replay window (whatever delivery id it carries), or the
-         *     same delivery id with the same body (README: Webhook replays).
+         *     same delivery id with the same body, or the same `dedup_key` value within its window
+         *     (README: Webhook replays).
          *     Meta's `GET ?hub.mode=subscribe&hub.verify_token=…&hub.challenge=…` is answered with the
          *     challenge when the verify token matches. An address whose deliveries keep failing (no
          *     such webhook, a bad signature or token) gets 429 with `Retry-After` for a while.
@@ -441,7 +579,8 @@ export interface paths {
          * @description Start a run of the workflow's latest version with the request as `trigger`
          *     (`method`, `headers`, `query`, `body`). A repeated delivery starts nothing new: the same
          *     signed body within the trigger's replay window (whatever delivery id it carries), or the
-         *     same delivery id with the same body (README: Webhook replays).
+         *     same delivery id with the same body, or the same `dedup_key` value within its window
+         *     (README: Webhook replays).
          *     Meta's `GET ?hub.mode=subscribe&hub.verify_token=…&hub.challenge=…` is answered with the
          *     challenge when the verify token matches. An address whose deliveries keep failing (no
          *     such webhook, a bad signature or token) gets 429 with `Retry-After` for a while.
@@ -455,7 +594,8 @@ export interface paths {
          * @description Start a run of the workflow's latest version with the request as `trigger`
          *     (`method`, `headers`, `query`, `body`). A repeated delivery starts nothing new: the same
          *     signed body within the trigger's replay window (whatever delivery id it carries), or the
-         *     same delivery id with the same body (README: Webhook replays).
+         *     same delivery id with the same body, or the same `dedup_key` value within its window
+         *     (README: Webhook replays).
          *     Meta's `GET ?hub.mode=subscribe&hub.verify_token=…&hub.challenge=…` is answered with the
          *     challenge when the verify token matches. An address whose deliveries keep failing (no
          *     such webhook, a bad signature or token) gets 429 with `Retry-After` for a while.
@@ -483,6 +623,56 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/operator/organizations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List All
+         * @description Organizations not deleted, oldest first.
+         */
+        get: operations["operator_list_organizations"];
+        put?: never;
+        /**
+         * Create
+         * @description A new organization and its first admin API key, in one transaction.
+         */
+        post: operations["operator_create_organization"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/operator/organizations/{organization_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get One
+         * @description One organization not deleted: its name and settings, nothing inside it.
+         */
+        get: operations["operator_get_organization"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete
+         * @description Delete an organization: its API keys are revoked at once, so nothing of it is reachable
+         *     any more. 409 while one of its workflows is active: its schedules and webhooks would go on
+         *     starting runs (runs in flight finish).
+         */
+        delete: operations["operator_delete_organization"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/organization": {
         parameters: {
             query?: never;
@@ -502,7 +692,8 @@ export interface paths {
         head?: never;
         /**
          * Update Organization
-         * @description Rename the organization. Whether its HTTP requests may reach private networks is the
+         * @description Rename the organization, or set its run quotas (`runs_per_hour`,
+         *     `max_concurrent_runs`). Whether its HTTP requests may reach private networks is the
          *     operator's decision (`python -m app.cli private-networks`): 422 here.
          */
         patch: operations["update_organization"];
@@ -1210,10 +1401,34 @@ export interface components {
     schemas: {
         /** AccountNeed */
         AccountNeed: {
+            /**
+             * Also
+             * @description Other platforms whose accounts the node also takes (`http.request`: an X or Instagram account, whose token goes only to that platform's own API).
+             */
+            also?: string[];
             /** Platform */
             platform: string;
             /** Required */
             required: boolean;
+        };
+        /**
+         * AccountPacing
+         * @description At most `actions_per_window` actions with the account in any `window_seconds`; more
+         *     wait (the node shows `retry.waiting_for: quota` and when it acts) instead of failing.
+         */
+        AccountPacing: {
+            /**
+             * Actions Per Window
+             * @description How many actions (every node using the account: posts, reads...) may run in one window; null: no pacing.
+             * @example 2
+             */
+            actions_per_window: number | null;
+            /**
+             * Window Seconds
+             * @description The window, in seconds.
+             * @default 3600
+             */
+            window_seconds?: number;
         };
         /** AccountPublic */
         AccountPublic: {
@@ -1242,6 +1457,8 @@ export interface components {
             external_id: string | null;
             /** Id */
             id: string;
+            /** @description How the account's actions are spread out; null: not paced. */
+            pacing?: components["schemas"]["AccountPacing"] | null;
             /**
              * Platform
              * @description `x`, `instagram`, `http` or `ai`.
@@ -1288,6 +1505,14 @@ export interface components {
             credential?: (components["schemas"]["BearerCredential"] | components["schemas"]["BasicCredential"] | components["schemas"]["HeaderCredential"] | components["schemas"]["QueryCredential"]) | null;
             /** Display Name */
             display_name?: string | null;
+            /**
+             * @description Spread the account's actions out: at most `actions_per_window` in any `window_seconds`, across every worker; `{"actions_per_window": null}` stops pacing.
+             * @example {
+             *       "actions_per_window": 2,
+             *       "window_seconds": 3600
+             *     }
+             */
+            pacing?: components["schemas"]["AccountPacing"] | null;
         };
         /** AccountsPublic */
         AccountsPublic: {
@@ -1698,6 +1923,23 @@ export interface components {
             /** Title */
             title: string;
         };
+        /** CodecPayload */
+        CodecPayload: {
+            /**
+             * Data
+             * @default
+             */
+            data?: string;
+            /** Metadata */
+            metadata?: {
+                [key: string]: string;
+            };
+        };
+        /** CodecPayloads */
+        CodecPayloads: {
+            /** Payloads */
+            payloads: components["schemas"]["CodecPayload"][];
+        };
         /** CredentialPublic */
         CredentialPublic: {
             /**
@@ -1744,6 +1986,47 @@ export interface components {
             node_id: string;
             /** Run Id */
             run_id: string;
+        };
+        /** DeliveryAttemptPublic */
+        DeliveryAttemptPublic: {
+            /** Attempt */
+            attempt: number;
+            /**
+             * Attempted At
+             * Format: date-time
+             */
+            attempted_at: string;
+            /** Duration Ms */
+            duration_ms: number;
+            /** Error */
+            error: string | null;
+            /**
+             * Event Id
+             * @description The delivery's `webhook-id`, the same on every attempt.
+             */
+            event_id: string;
+            /** Event Type */
+            event_type: string;
+            /** Id */
+            id: string;
+            /**
+             * Outcome
+             * @description `delivered`, `failed` (retried later) or `gave_up`.
+             */
+            outcome: string;
+            /** Run Id */
+            run_id: string;
+            /** Status Code */
+            status_code: number | null;
+        };
+        /** DeliveryAttemptsPublic */
+        DeliveryAttemptsPublic: {
+            /** Data */
+            data: components["schemas"]["DeliveryAttemptPublic"][];
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
         };
         /**
          * DroppedEvents
@@ -2086,9 +2369,9 @@ export interface components {
             running: boolean;
             /**
              * Waiting For
-             * @description While it waits: `rate_limit` (the platform's rate limit is spent until `next_attempt_at`) or `backoff` (the node's retry policy).
+             * @description While it waits: `rate_limit` (the platform's rate limit is spent until `next_attempt_at`), `quota` (waiting on its account's pacing: it acts at `next_attempt_at`) or `backoff` (the node's retry policy).
              */
-            waiting_for?: ("rate_limit" | "backoff") | null;
+            waiting_for?: ("rate_limit" | "quota" | "backoff") | null;
         };
         /** NodeState */
         NodeState: {
@@ -2182,6 +2465,62 @@ export interface components {
              */
             error_handle?: string;
         };
+        /** OperatorOrganization */
+        OperatorOrganization: {
+            /** Allow Private Networks */
+            allow_private_networks: boolean;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
+        };
+        /** OperatorOrganizations */
+        OperatorOrganizations: {
+            /** Count */
+            count: number;
+            /** Data */
+            data: components["schemas"]["OperatorOrganization"][];
+        };
+        /** OrganizationCreate */
+        OrganizationCreate: {
+            /**
+             * Key Name
+             * @description The name of its first API key (an admin key).
+             * @default first key
+             */
+            key_name?: string;
+            /**
+             * Name
+             * @example Acme social team
+             */
+            name: string;
+        };
+        /** OrganizationCreated */
+        OrganizationCreated: {
+            /** Allow Private Networks */
+            allow_private_networks: boolean;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Id */
+            id: string;
+            /**
+             * Key
+             * @description The organization's first API key, of scope admin: shown in this answer only, never again.
+             */
+            key: string;
+            /** Key Id */
+            key_id: string;
+            /** Name */
+            name: string;
+        };
         /** OrganizationPublic */
         OrganizationPublic: {
             /**
@@ -2198,6 +2537,27 @@ export interface components {
             id: string;
             /** Name */
             name: string;
+            quotas: components["schemas"]["QuotasPublic"];
+        };
+        /**
+         * OrganizationQuotas
+         * @description Limits on the runs the organization starts through the API (manual, webhook, rerun,
+         *     bulk rerun). Over one, a start answers 429 with `Retry-After`. Null: no limit. In an
+         *     update, a field left out stays as it is.
+         */
+        OrganizationQuotas: {
+            /**
+             * Max Concurrent Runs
+             * @description Top-level runs running at once (sub-workflow runs are part of their parent's and are not counted), counted in Temporal's visibility.
+             * @example 20
+             */
+            max_concurrent_runs?: number | null;
+            /**
+             * Runs Per Hour
+             * @description Runs started per clock hour (UTC), counted across every API process.
+             * @example 500
+             */
+            runs_per_hour?: number | null;
         };
         /**
          * OrganizationUpdate
@@ -2209,6 +2569,14 @@ export interface components {
              * @example Acme social team
              */
             name?: string | null;
+            /**
+             * @description Change the run quotas: each field given is set (null: no limit), the others stay.
+             * @example {
+             *       "max_concurrent_runs": 20,
+             *       "runs_per_hour": 500
+             *     }
+             */
+            quotas?: components["schemas"]["OrganizationQuotas"] | null;
         };
         /** PreviewErrorPublic */
         PreviewErrorPublic: {
@@ -2275,6 +2643,26 @@ export interface components {
             type: "query";
             /** Value */
             value: string;
+        };
+        /** QuotasPublic */
+        QuotasPublic: {
+            /**
+             * Max Concurrent Runs
+             * @description Top-level runs running at once (sub-workflow runs are part of their parent's and are not counted), counted in Temporal's visibility.
+             * @example 20
+             */
+            max_concurrent_runs?: number | null;
+            /**
+             * Runs Per Hour
+             * @description Runs started per clock hour (UTC), counted across every API process.
+             * @example 500
+             */
+            runs_per_hour?: number | null;
+            /**
+             * Runs Started This Hour
+             * @description Runs counted against `runs_per_hour` in the current hour (0 without it).
+             */
+            runs_started_this_hour: number;
         };
         /** RunAccepted */
         RunAccepted: {
@@ -2622,6 +3010,124 @@ export interface components {
             count: number;
             /** Data */
             data: components["schemas"]["SchedulePublic"][];
+        };
+        /**
+         * SubscriptionCreate
+         * @example {
+         *       "event_types": [
+         *         "run.failed"
+         *       ],
+         *       "url": "https://example.com/flowhold"
+         *     }
+         */
+        SubscriptionCreate: {
+            /**
+             * Description
+             * @default
+             */
+            description?: string;
+            /**
+             * Enabled
+             * @default true
+             */
+            enabled?: boolean;
+            /** Event Types */
+            event_types: ("run.failed" | "run.succeeded" | "run.waiting_for_approval")[];
+            /**
+             * Url
+             * @description https; http only for a permitted private host.
+             */
+            url: string;
+            /**
+             * Workflow Ids
+             * @description Only runs of these workflows; null: of every workflow.
+             */
+            workflow_ids?: string[] | null;
+        };
+        /** SubscriptionPublic */
+        SubscriptionPublic: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Description */
+            description: string;
+            /** Enabled */
+            enabled: boolean;
+            /** Event Types */
+            event_types: string[];
+            /** Id */
+            id: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Url */
+            url: string;
+            /** Workflow Ids */
+            workflow_ids: string[] | null;
+        };
+        /**
+         * SubscriptionUpdate
+         * @example {
+         *       "enabled": false
+         *     }
+         * @example {
+         *       "event_types": [
+         *         "run.failed"
+         *       ]
+         *     }
+         */
+        SubscriptionUpdate: {
+            /** Description */
+            description?: string | null;
+            /** Enabled */
+            enabled?: boolean | null;
+            /** Event Types */
+            event_types?: ("run.failed" | "run.succeeded" | "run.waiting_for_approval")[] | null;
+            /** Url */
+            url?: string | null;
+            /** Workflow Ids */
+            workflow_ids?: string[] | null;
+        };
+        /** SubscriptionWithSecret */
+        SubscriptionWithSecret: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Description */
+            description: string;
+            /** Enabled */
+            enabled: boolean;
+            /** Event Types */
+            event_types: string[];
+            /** Id */
+            id: string;
+            /**
+             * Secret
+             * @description `whsec_<base64>`: verify each delivery's `webhook-signature` with it. Shown this once.
+             */
+            secret: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Url */
+            url: string;
+            /** Workflow Ids */
+            workflow_ids: string[] | null;
+        };
+        /** SubscriptionsPublic */
+        SubscriptionsPublic: {
+            /** Count */
+            count: number;
+            /** Data */
+            data: components["schemas"]["SubscriptionPublic"][];
         };
         /** ValidationError */
         ValidationError: {
@@ -5305,6 +5811,965 @@ export interface operations {
             };
         };
     };
+    codec_decode: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CodecPayloads"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CodecPayloads"];
+                };
+            };
+            /** @description Missing, invalid or revoked API key (or webhook signature). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [],
+                     *         "message": "missing API key: send 'Authorization: Bearer <key>'",
+                     *         "type": "unauthenticated"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such resource in the caller's organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [],
+                     *         "message": "workflow 'wf_0123' not found",
+                     *         "type": "not_found"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The input is not valid; `details` names every field at fault. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [
+                     *           {
+                     *             "code": "missing",
+                     *             "message": "Field required",
+                     *             "path": [
+                     *               "body",
+                     *               "name"
+                     *             ]
+                     *           }
+                     *         ],
+                     *         "message": "the request is not valid",
+                     *         "type": "invalid_input"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    codec_encode: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CodecPayloads"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CodecPayloads"];
+                };
+            };
+            /** @description Missing, invalid or revoked API key (or webhook signature). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [],
+                     *         "message": "missing API key: send 'Authorization: Bearer <key>'",
+                     *         "type": "unauthenticated"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such resource in the caller's organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [],
+                     *         "message": "workflow 'wf_0123' not found",
+                     *         "type": "not_found"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The input is not valid; `details` names every field at fault. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [
+                     *           {
+                     *             "code": "missing",
+                     *             "message": "Field required",
+                     *             "path": [
+                     *               "body",
+                     *               "name"
+                     *             ]
+                     *           }
+                     *         ],
+                     *         "message": "the request is not valid",
+                     *         "type": "invalid_input"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    list_event_subscriptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubscriptionsPublic"];
+                };
+            };
+            /** @description Missing, invalid or revoked API key (or webhook signature). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [],
+                     *         "message": "missing API key: send 'Authorization: Bearer <key>'",
+                     *         "type": "unauthenticated"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The input is not valid; `details` names every field at fault. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [
+                     *           {
+                     *             "code": "missing",
+                     *             "message": "Field required",
+                     *             "path": [
+                     *               "body",
+                     *               "name"
+                     *             ]
+                     *           }
+                     *         ],
+                     *         "message": "the request is not valid",
+                     *         "type": "invalid_input"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many failed attempts from this address; `Retry-After` says when to try again. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [],
+                     *         "message": "too many failed authentications from this address: try again in 42 s",
+                     *         "type": "too_many_requests"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    create_event_subscription: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SubscriptionCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubscriptionWithSecret"];
+                };
+            };
+            /** @description Missing, invalid or revoked API key (or webhook signature). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [],
+                     *         "message": "missing API key: send 'Authorization: Bearer <key>'",
+                     *         "type": "unauthenticated"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The API key's scope does not allow this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [],
+                     *         "message": "this API key's scope is 'read': this needs a key of scope 'write'",
+                     *         "type": "forbidden"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The resource is not in a state that allows this. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [],
+                     *         "message": "run 'run_0123' has already ended",
+                     *         "type": "conflict"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The input is not valid; `details` names every field at fault. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [
+                     *           {
+                     *             "code": "missing",
+                     *             "message": "Field required",
+                     *             "path": [
+                     *               "body",
+                     *               "name"
+                     *             ]
+                     *           }
+                     *         ],
+                     *         "message": "the request is not valid",
+                     *         "type": "invalid_input"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many failed attempts from this address; `Retry-After` says when to try again. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [],
+                     *         "message": "too many failed authentications from this address: try again in 42 s",
+                     *         "type": "too_many_requests"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    get_event_subscription: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                subscription_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubscriptionPublic"];
+                };
+            };
+            /** @description Missing, invalid or revoked API key (or webhook signature). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [],
+                     *         "message": "missing API key: send 'Authorization: Bearer <key>'",
+                     *         "type": "unauthenticated"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such resource in the caller's organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [],
+                     *         "message": "workflow 'wf_0123' not found",
+                     *         "type": "not_found"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The input is not valid; `details` names every field at fault. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [
+                     *           {
+                     *             "code": "missing",
+                     *             "message": "Field required",
+                     *             "path": [
+                     *               "body",
+                     *               "name"
+                     *             ]
+                     *           }
+                     *         ],
+                     *         "message": "the request is not valid",
+                     *         "type": "invalid_input"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many failed attempts from this address; `Retry-After` says when to try again. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [],
+                     *         "message": "too many failed authentications from this address: try again in 42 s",
+                     *         "type": "too_many_requests"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    delete_event_subscription: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                subscription_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing, invalid or revoked API key (or webhook signature). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [],
+                     *         "message": "missing API key: send 'Authorization: Bearer <key>'",
+                     *         "type": "unauthenticated"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The API key's scope does not allow this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [],
+                     *         "message": "this API key's scope is 'read': this needs a key of scope 'write'",
+                     *         "type": "forbidden"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such resource in the caller's organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [],
+                     *         "message": "workflow 'wf_0123' not found",
+                     *         "type": "not_found"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The input is not valid; `details` names every field at fault. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [
+                     *           {
+                     *             "code": "missing",
+                     *             "message": "Field required",
+                     *             "path": [
+                     *               "body",
+                     *               "name"
+                     *             ]
+                     *           }
+                     *         ],
+                     *         "message": "the request is not valid",
+                     *         "type": "invalid_input"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many failed attempts from this address; `Retry-After` says when to try again. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [],
+                     *         "message": "too many failed authentications from this address: try again in 42 s",
+                     *         "type": "too_many_requests"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    update_event_subscription: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                subscription_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SubscriptionUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubscriptionPublic"];
+                };
+            };
+            /** @description Missing, invalid or revoked API key (or webhook signature). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [],
+                     *         "message": "missing API key: send 'Authorization: Bearer <key>'",
+                     *         "type": "unauthenticated"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The API key's scope does not allow this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [],
+                     *         "message": "this API key's scope is 'read': this needs a key of scope 'write'",
+                     *         "type": "forbidden"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such resource in the caller's organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [],
+                     *         "message": "workflow 'wf_0123' not found",
+                     *         "type": "not_found"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The input is not valid; `details` names every field at fault. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [
+                     *           {
+                     *             "code": "missing",
+                     *             "message": "Field required",
+                     *             "path": [
+                     *               "body",
+                     *               "name"
+                     *             ]
+                     *           }
+                     *         ],
+                     *         "message": "the request is not valid",
+                     *         "type": "invalid_input"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many failed attempts from this address; `Retry-After` says when to try again. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [],
+                     *         "message": "too many failed authentications from this address: try again in 42 s",
+                     *         "type": "too_many_requests"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    list_event_deliveries: {
+        parameters: {
+            query?: {
+                limit?: number;
+                offset?: number;
+                event_id?: string | null;
+            };
+            header?: never;
+            path: {
+                subscription_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveryAttemptsPublic"];
+                };
+            };
+            /** @description Missing, invalid or revoked API key (or webhook signature). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [],
+                     *         "message": "missing API key: send 'Authorization: Bearer <key>'",
+                     *         "type": "unauthenticated"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such resource in the caller's organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [],
+                     *         "message": "workflow 'wf_0123' not found",
+                     *         "type": "not_found"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The input is not valid; `details` names every field at fault. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [
+                     *           {
+                     *             "code": "missing",
+                     *             "message": "Field required",
+                     *             "path": [
+                     *               "body",
+                     *               "name"
+                     *             ]
+                     *           }
+                     *         ],
+                     *         "message": "the request is not valid",
+                     *         "type": "invalid_input"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many failed attempts from this address; `Retry-After` says when to try again. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [],
+                     *         "message": "too many failed authentications from this address: try again in 42 s",
+                     *         "type": "too_many_requests"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    rotate_event_subscription_secret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                subscription_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubscriptionWithSecret"];
+                };
+            };
+            /** @description Missing, invalid or revoked API key (or webhook signature). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [],
+                     *         "message": "missing API key: send 'Authorization: Bearer <key>'",
+                     *         "type": "unauthenticated"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The API key's scope does not allow this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [],
+                     *         "message": "this API key's scope is 'read': this needs a key of scope 'write'",
+                     *         "type": "forbidden"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such resource in the caller's organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [],
+                     *         "message": "workflow 'wf_0123' not found",
+                     *         "type": "not_found"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The input is not valid; `details` names every field at fault. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [
+                     *           {
+                     *             "code": "missing",
+                     *             "message": "Field required",
+                     *             "path": [
+                     *               "body",
+                     *               "name"
+                     *             ]
+                     *           }
+                     *         ],
+                     *         "message": "the request is not valid",
+                     *         "type": "invalid_input"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many failed attempts from this address; `Retry-After` says when to try again. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [],
+                     *         "message": "too many failed authentications from this address: try again in 42 s",
+                     *         "type": "too_many_requests"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     preview_expression: {
         parameters: {
             query?: never;
@@ -5623,13 +7088,31 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Validation Error */
+            /** @description The input is not valid; `details` names every field at fault. */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [
+                     *           {
+                     *             "code": "missing",
+                     *             "message": "Field required",
+                     *             "path": [
+                     *               "body",
+                     *               "name"
+                     *             ]
+                     *           }
+                     *         ],
+                     *         "message": "the request is not valid",
+                     *         "type": "invalid_input"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
             /** @description Too many failed attempts from this address; `Retry-After` says when to try again. */
@@ -5780,13 +7263,31 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Validation Error */
+            /** @description The input is not valid; `details` names every field at fault. */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [
+                     *           {
+                     *             "code": "missing",
+                     *             "message": "Field required",
+                     *             "path": [
+                     *               "body",
+                     *               "name"
+                     *             ]
+                     *           }
+                     *         ],
+                     *         "message": "the request is not valid",
+                     *         "type": "invalid_input"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
             /** @description Too many failed attempts from this address; `Retry-After` says when to try again. */
@@ -5937,13 +7438,31 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Validation Error */
+            /** @description The input is not valid; `details` names every field at fault. */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [
+                     *           {
+                     *             "code": "missing",
+                     *             "message": "Field required",
+                     *             "path": [
+                     *               "body",
+                     *               "name"
+                     *             ]
+                     *           }
+                     *         ],
+                     *         "message": "the request is not valid",
+                     *         "type": "invalid_input"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
             /** @description Too many failed attempts from this address; `Retry-After` says when to try again. */
@@ -6094,13 +7613,31 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Validation Error */
+            /** @description The input is not valid; `details` names every field at fault. */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [
+                     *           {
+                     *             "code": "missing",
+                     *             "message": "Field required",
+                     *             "path": [
+                     *               "body",
+                     *               "name"
+                     *             ]
+                     *           }
+                     *         ],
+                     *         "message": "the request is not valid",
+                     *         "type": "invalid_input"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
             /** @description Too many failed attempts from this address; `Retry-After` says when to try again. */
@@ -6202,6 +7739,347 @@ export interface operations {
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    operator_list_organizations: {
+        parameters: {
+            query?: {
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OperatorOrganizations"];
+                };
+            };
+            /** @description Missing, invalid or revoked API key (or webhook signature). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [],
+                     *         "message": "missing API key: send 'Authorization: Bearer <key>'",
+                     *         "type": "unauthenticated"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The API key's scope does not allow this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [],
+                     *         "message": "this API key's scope is 'read': this needs a key of scope 'write'",
+                     *         "type": "forbidden"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    operator_create_organization: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OrganizationCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrganizationCreated"];
+                };
+            };
+            /** @description Missing, invalid or revoked API key (or webhook signature). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [],
+                     *         "message": "missing API key: send 'Authorization: Bearer <key>'",
+                     *         "type": "unauthenticated"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The API key's scope does not allow this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [],
+                     *         "message": "this API key's scope is 'read': this needs a key of scope 'write'",
+                     *         "type": "forbidden"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The input is not valid; `details` names every field at fault. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [
+                     *           {
+                     *             "code": "missing",
+                     *             "message": "Field required",
+                     *             "path": [
+                     *               "body",
+                     *               "name"
+                     *             ]
+                     *           }
+                     *         ],
+                     *         "message": "the request is not valid",
+                     *         "type": "invalid_input"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    operator_get_organization: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                organization_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OperatorOrganization"];
+                };
+            };
+            /** @description Missing, invalid or revoked API key (or webhook signature). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [],
+                     *         "message": "missing API key: send 'Authorization: Bearer <key>'",
+                     *         "type": "unauthenticated"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The API key's scope does not allow this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [],
+                     *         "message": "this API key's scope is 'read': this needs a key of scope 'write'",
+                     *         "type": "forbidden"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such resource in the caller's organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [],
+                     *         "message": "workflow 'wf_0123' not found",
+                     *         "type": "not_found"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    operator_delete_organization: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                organization_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing, invalid or revoked API key (or webhook signature). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [],
+                     *         "message": "missing API key: send 'Authorization: Bearer <key>'",
+                     *         "type": "unauthenticated"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The API key's scope does not allow this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [],
+                     *         "message": "this API key's scope is 'read': this needs a key of scope 'write'",
+                     *         "type": "forbidden"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such resource in the caller's organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [],
+                     *         "message": "workflow 'wf_0123' not found",
+                     *         "type": "not_found"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The resource is not in a state that allows this. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "details": [],
+                     *         "message": "run 'run_0123' has already ended",
+                     *         "type": "conflict"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };
@@ -6402,7 +8280,7 @@ export interface operations {
                 workflow_id?: string | null;
                 status?: components["schemas"]["RunStatus"] | null;
                 /** @description What started the runs; `sub_workflow`: child runs of a parent. */
-                trigger?: ("manual" | "schedule" | "webhook") | "sub_workflow" | null;
+                trigger?: ("manual" | "schedule" | "webhook" | "poll") | "sub_workflow" | null;
                 /** @description ISO 8601 with a time zone, inclusive. */
                 started_after?: string | null;
                 /** @description ISO 8601 with a time zone, exclusive. */
@@ -6512,7 +8390,7 @@ export interface operations {
                 workflow_id?: string | null;
                 status?: components["schemas"]["RunStatus"] | null;
                 /** @description What started the runs; `sub_workflow`: child runs of a parent. */
-                trigger?: ("manual" | "schedule" | "webhook") | "sub_workflow" | null;
+                trigger?: ("manual" | "schedule" | "webhook" | "poll") | "sub_workflow" | null;
                 /** @description ISO 8601 with a time zone, inclusive. */
                 started_after?: string | null;
                 /** @description ISO 8601 with a time zone, exclusive. */
