@@ -91,6 +91,7 @@ class RunStart:
         carried: Mapping[str, Plan],
         trigger_node: str | None = None,
         error_workflow_id: str | None = None,
+        admit_by_quota: bool = False,
     ) -> RunStart:
         """A run of `version` from its `trigger_node` (by default its first `trigger`).
 
@@ -119,6 +120,7 @@ class RunStart:
             ),
             error_workflow_id=error_workflow_id,
             run_events=True,
+            admit_by_quota=admit_by_quota,
         )
         search_attributes = attrs.for_run(
             organization_id=version.organization_id,
