@@ -186,6 +186,7 @@ class Run:
         request = RunAdmissionRequest(
             organization_id=self.input.metadata.organization_id,
             run_id=workflow.info().workflow_id,
+            execution_id=workflow.info().run_id,
         )
         try:
             await workflow.execute_local_activity(
@@ -194,8 +195,9 @@ class Run:
                 start_to_close_timeout=ADMISSION_TIMEOUT,
                 retry_policy=ADMISSION_RETRIES,
             )
-        except ActivityError as error:
-            refused = error.cause
+        except (ActivityError, ApplicationError) as error:
+            # A local activity's non-retryable failure may reach the workflow unwrapped.
+            refused = error.cause if isinstance(error, ActivityError) else error
             if not (
                 isinstance(refused, ApplicationError)
                 and refused.type == FailureType.QuotaExceeded.value

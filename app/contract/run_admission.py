@@ -11,9 +11,12 @@ ADMIT_ACTIVITY = "flowhold.admit_scheduled_run"
 
 
 class RunAdmissionRequest(BaseModel):
-    """One scheduled run asking to start; `run_id` makes asking again answer the same."""
+    """One scheduled run asking to start: `run_id` is its id (Temporal's workflow id),
+    `execution_id` Temporal's id of this execution of it, which makes asking again answer the
+    same (two manual triggers in one second give two executions one workflow id)."""
 
     model_config = ConfigDict(frozen=True)
 
     organization_id: str
     run_id: str
+    execution_id: str

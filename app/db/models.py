@@ -411,13 +411,14 @@ class EventDeliveryAttempt(SQLModel, table=True):
 
 
 class ScheduledRunAdmission(SQLModel, table=True):
-    """A run fired by a schedule that the run quotas let through, and the hour it was counted
-    in: written in the transaction that counts it, so a retried admission counts it once
-    (`app.store.quotas.admit_scheduled_run`). Deleted with its hour's count."""
+    """An execution of a run fired by a schedule that the run quotas let through, and the
+    hour it was counted in: written in the transaction that counts it, so a retried admission
+    counts it once (`app.store.quotas.admit_scheduled_run`). Deleted as later hours begin."""
 
     __tablename__ = "scheduled_run_admission"
 
-    run_id: str = Field(sa_column=Column(String(200), primary_key=True))
+    execution_id: str = Field(sa_column=Column(String(200), primary_key=True))
+    """Temporal's run id of the execution, which no retry changes."""
     organization_id: str = Field(
         sa_column=Column(
             String(40), ForeignKey("organization.id", ondelete="CASCADE"), nullable=False

@@ -15,10 +15,10 @@ they are neither counted nor refused (a parent would fail half-way otherwise). E
 workflows do not pass through here (see the README).
 
 Runs fired by Temporal Schedules never pass through the API: such a run, before its first
-node, asks an engine activity (`app.services.run_admission`) to admit it by its run id. A
+node, asks an engine activity (`app.services.run_admission`) to admit it. A
 refused one does none of its work and fails with `QuotaExceeded` (not retried; the message
 names the quota and when it frees); the schedule's next firing tries again. Its hour's count
-is taken once per run id however often the activity is retried
+is taken once per execution however often the activity is retried
 (`app.store.quotas.admit_scheduled_run`).
 """
 
@@ -78,11 +78,16 @@ class RunQuotas:
         self._client = client
 
     async def admit(
-        self, organization_id: str, *, now: datetime | None = None, run_id: str | None = None
+        self,
+        organization_id: str,
+        *,
+        now: datetime | None = None,
+        run_id: str | None = None,
+        execution_id: str | None = None,
     ) -> Admission:
         """Let one start through, counting it, or refuse it. `run_id` names a run that has
-        started already (one a schedule fired): it is not counted among the runs at once, and
-        admitting it again answers the same without counting it again.
+        started already (one a schedule fired): it is not counted among the runs at once; and
+        admitting its `execution_id` again answers the same without counting it again.
 
         Raises:
             TooManyRequestsError: A quota is spent; `retry_after` says when to try again.
@@ -113,14 +118,14 @@ class RunQuotas:
             return Admission(organization_id, None)
         hour = hour_of(now)
         async with self._database.session() as session:
-            if run_id is None:
+            if execution_id is None:
                 counted = await store.take_run_start(
                     session, organization_id=organization_id, hour=hour, limit=per_hour
                 )
             else:
                 counted = await store.admit_scheduled_run(
-                    session, organization_id=organization_id, run_id=run_id, hour=hour,
-                    limit=per_hour,
+                    session, organization_id=organization_id, execution_id=execution_id,
+                    hour=hour, limit=per_hour,
                 )  # fmt: skip
             if not counted:
                 next_hour = hour + timedelta(hours=1)

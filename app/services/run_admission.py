@@ -24,6 +24,8 @@ class ScheduledRunAdmission:
     async def admit(self, request: RunAdmissionRequest) -> None:
         quotas = RunQuotas(self._database, activity.client())
         try:
-            await quotas.admit(request.organization_id, run_id=request.run_id)
+            await quotas.admit(
+                request.organization_id, run_id=request.run_id, execution_id=request.execution_id
+            )
         except TooManyRequestsError as refused:
             raise FailureType.QuotaExceeded.error(refused.message) from None

@@ -54,14 +54,15 @@ async def take_run_start(
 
 
 async def admit_scheduled_run(
-    session: AsyncSession, *, organization_id: str, run_id: str, hour: datetime, limit: int
+    session: AsyncSession, *, organization_id: str, execution_id: str, hour: datetime, limit: int
 ) -> bool:
-    """Count the scheduled run `run_id` in `hour` unless `limit` are counted already; True if
-    it is counted, now or by an earlier call: the run's admission row and its count are
-    written in one transaction, so asking again (a retried activity) never counts it twice."""
+    """Count the scheduled run `execution_id` (Temporal's run id) in `hour` unless `limit`
+    are counted already; True if it is counted, now or by an earlier call: the admission row
+    and the count are written in one transaction, so asking again (a retried activity) never
+    counts it twice."""
     recorded = await session.exec(
         _insert_missing(session, ScheduledRunAdmission)
-        .values(run_id=run_id, organization_id=organization_id, hour=hour)
+        .values(execution_id=execution_id, organization_id=organization_id, hour=hour)
         .on_conflict_do_nothing()
     )
     if not recorded.rowcount:

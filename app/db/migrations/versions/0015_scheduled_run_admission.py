@@ -20,11 +20,11 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     op.create_table(
         "scheduled_run_admission",
-        sa.Column("run_id", sa.String(length=200), nullable=False),
+        sa.Column("execution_id", sa.String(length=200), nullable=False),
         sa.Column("organization_id", sa.String(length=40), nullable=False),
         sa.Column("hour", app.db.types.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["organization_id"], ["organization.id"], ondelete="CASCADE"),
-        sa.PrimaryKeyConstraint("run_id"),
+        sa.PrimaryKeyConstraint("execution_id"),
     )
 
 
