@@ -60,12 +60,14 @@ async def admit_scheduled_run(
     are counted already; True if it is counted, now or by an earlier call: the admission row
     and the count are written in one transaction, so asking again (a retried activity) never
     counts it twice."""
+    # RETURNING, not rowcount: psycopg answers -1 for an insert that did nothing.
     recorded = await session.exec(
         _insert_missing(session, ScheduledRunAdmission)
         .values(execution_id=execution_id, organization_id=organization_id, hour=hour)
         .on_conflict_do_nothing()
+        .returning(col(ScheduledRunAdmission.execution_id))
     )
-    if not recorded.rowcount:
+    if recorded.first() is None:
         await session.commit()
         return True
     await session.exec(
