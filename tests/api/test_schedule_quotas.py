@@ -10,11 +10,18 @@ from typing import Any
 
 from app.contract.failures import FailureType
 from app.db.engine import Database
-from app.services.quotas import RunQuotas
+from app.services.quotas import RunQuotas, running_query
 from tests.api.test_run_quotas import set_quotas
 from tests.api.test_schedules import scheduled_graph
 from tests.conftest import ApiHarness
-from tests.utils.api import create_workflow, wait_for_end
+from tests.utils.api import (
+    WAITING_GRAPH,
+    create_workflow,
+    eventually,
+    start_run,
+    wait_for_end,
+    wait_until_waiting,
+)
 
 
 async def trigger(api: ApiHarness, workflow_id: str) -> dict[str, Any]:
@@ -53,6 +60,31 @@ async def test_a_scheduled_run_over_runs_per_hour_fails_quota_exceeded(api: ApiH
     assert second["output"] is None
     assert second["nodes"].get("stamp", {}).get("status") in (None, "pending", "cancelled")
     assert await runs_started_this_hour(api) == 1
+
+
+async def test_a_scheduled_run_over_runs_at_once_fails_but_never_counts_itself(
+    api: ApiHarness,
+) -> None:
+    scheduled = await create_workflow(api.client, scheduled_graph())
+    await api.client.post(f"/workflows/{scheduled}/activate")
+    await set_quotas(api.client, max_concurrent_runs=1)
+    # Alone, the scheduled run is running as it asks: it is not one run too many.
+    alone = await trigger(api, scheduled)
+    assert alone["status"] == "succeeded", alone
+    waiting = await start_run(api.client, await create_workflow(api.client, WAITING_GRAPH))
+    await wait_until_waiting(api.client, waiting, "pay")
+
+    async def running() -> int:
+        return (await api.temporal.count_workflows(running_query(api.organization_id))).count
+
+    # Temporal's visibility shows a started run shortly after it starts.
+    await eventually(running, lambda count: count >= 1)
+    await asyncio.sleep(1.1)  # a run id per trigger (see above)
+    refused = await trigger(api, scheduled)
+    assert refused["status"] == "failed", refused
+    assert refused["error"]["type"] == FailureType.QuotaExceeded.value
+    assert "max_concurrent_runs is 1" in refused["error"]["message"]
+    assert (await api.client.post(f"/runs/{waiting}/cancel")).status_code == 202
 
 
 async def test_without_quotas_every_scheduled_run_runs(api: ApiHarness) -> None:
