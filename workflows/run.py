@@ -22,6 +22,8 @@ from app.contract.failed_runs import (
     FailedRun,
     FailedRunError,
 )
+from app.contract.failures import FailureType
+from app.contract.run_admission import ADMIT_ACTIVITY, RunAdmissionRequest
 from app.contract.run_events import PUBLISH_ACTIVITY, RunEvent, RunEventError, RunEventType
 from workflows.errors import NodeFailure, RunStopped
 from workflows.node_status import RUN_ENDED, move
@@ -69,6 +71,15 @@ RUN_EVENTS_RETRIES = RetryPolicy(
 )
 """About 15 s of a database or Temporal being away, then the event is not delivered: the run
 waits for it before it ends, and a run's end must not hang on its subscribers' plumbing."""
+
+ADMISSION_TIMEOUT = timedelta(seconds=30)
+ADMISSION_RETRIES = RetryPolicy(
+    initial_interval=timedelta(seconds=1),
+    maximum_interval=timedelta(seconds=30),
+    non_retryable_error_types=[FailureType.QuotaExceeded.value],
+)
+"""Retried until the database and Temporal answer: a scheduled run that cannot be admitted
+waits rather than running unchecked or failing for plumbing. A refusal is final."""
 
 
 class Run:
@@ -136,6 +147,8 @@ class Run:
             resume=resume.scope if resume else None,
         )
         try:
+            if resume is None and self.input.admit_by_quota:
+                await self._admit()
             output = await self._run_or_pause(top)
         except RunStopped as stopped:
             output = {stopped.node_id: self.state.nodes[stopped.node_id].output}
@@ -159,6 +172,44 @@ class Run:
         self._end("succeeded")
         await self.publish("run.succeeded", status="succeeded")
         return self.state
+
+    async def _admit(self) -> None:
+        """Have the organization's run quotas admit this run before its first node. A local
+        activity: it runs in the run's first workflow task, with no task of its own.
+
+        Keyed on what the run started with (`RunInput.admit_by_quota`, set by schedules), not
+        on `workflow.patched`, for the reason `publish` gives.
+
+        Raises:
+            NodeFailure: The quotas refused it: a `QuotaExceeded` failure of its trigger.
+        """
+        request = RunAdmissionRequest(
+            organization_id=self.input.metadata.organization_id,
+            run_id=workflow.info().workflow_id,
+            execution_id=workflow.info().run_id,
+        )
+        try:
+            await workflow.execute_local_activity(
+                ADMIT_ACTIVITY,
+                request,
+                start_to_close_timeout=ADMISSION_TIMEOUT,
+                retry_policy=ADMISSION_RETRIES,
+            )
+        except (ActivityError, ApplicationError) as error:
+            # A local activity's non-retryable failure may reach the workflow unwrapped.
+            refused = error.cause if isinstance(error, ActivityError) else error
+            if not (
+                isinstance(refused, ApplicationError)
+                and refused.type == FailureType.QuotaExceeded.value
+            ):
+                raise
+            raise NodeFailure(
+                NodeError(
+                    type=FailureType.QuotaExceeded.value,
+                    message=f"the run was not admitted: {refused.message}",
+                    node_id=self.input.trigger.node_id,
+                )
+            ) from None
 
     async def _run_or_pause(self, top: Scope) -> dict[str, Any] | None:
         """The top scope's outputs, or None once everything under way is parked and the

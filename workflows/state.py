@@ -265,3 +265,7 @@ class RunInput(BaseModel):
     """Publish this run's events (failed, succeeded, waiting for an approval) to the
     organization's subscriptions (`app.contract.run_events`). Set on every run a trigger
     starts; child runs and runs started before subscriptions existed publish none."""
+    admit_by_quota: bool = False
+    """Ask the organization's run quotas before the first node (`app.contract.run_admission`)
+    and fail with `QuotaExceeded` if they refuse. Set on runs a schedule fires, which never
+    pass through the API that checks every other start; runs recorded before ask nothing."""

@@ -127,6 +127,14 @@ class FailureType(StrEnum):
         "paced node needs maximum_attempts of 2 or more, else it fails with this type.",
     )  # fmt: skip
 
+    QuotaExceeded = _Entry(
+        "QuotaExceeded", NOT_RETRIED, ("trigger.schedule",),
+        "A run fired by a schedule was refused by its organization's run quotas "
+        "(runs_per_hour or max_concurrent_runs) and did none of its work; the message names "
+        "the quota and when it frees. The schedule's next firing tries again; raise the quota "
+        "or space the schedule out.",
+    )  # fmt: skip
+
     # -- accounts ---------------------------------------------------------------------------
     AccountUnusable = _Entry(
         "AccountUnusable", NOT_RETRIED, _ACCOUNTS,

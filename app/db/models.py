@@ -408,3 +408,20 @@ class EventDeliveryAttempt(SQLModel, table=True):
     error: str | None = Field(default=None, max_length=500)
     duration_ms: int
     attempted_at: datetime = _created_at()
+
+
+class ScheduledRunAdmission(SQLModel, table=True):
+    """An execution of a run fired by a schedule that the run quotas let through, and the
+    hour it was counted in: written in the transaction that counts it, so a retried admission
+    counts it once (`app.store.quotas.admit_scheduled_run`). Deleted as later hours begin."""
+
+    __tablename__ = "scheduled_run_admission"
+
+    execution_id: str = Field(sa_column=Column(String(200), primary_key=True))
+    """Temporal's run id of the execution, which no retry changes."""
+    organization_id: str = Field(
+        sa_column=Column(
+            String(40), ForeignKey("organization.id", ondelete="CASCADE"), nullable=False
+        )
+    )
+    hour: datetime = Field(sa_type=UTCDateTime)

@@ -20,6 +20,7 @@ from app.contract.failed_runs import ERROR_RUN_SUFFIX, ERROR_WORKFLOW_ACTIVITY, 
 from app.db.engine import Database
 from app.errors import AppError, PayloadTooLargeError
 from app.services.polling import poll_activities
+from app.services.run_admission import ScheduledRunAdmission
 from app.services.runs.starting import RunStart, prepare_start, start_run
 from app.store import workflows as store
 
@@ -80,4 +81,5 @@ def engine_activities(services: ActionServices, task_queue: str) -> Sequence[Cal
     return [
         ErrorWorkflows(services.database, task_queue).start,
         *poll_activities(services.database, task_queue),
+        ScheduledRunAdmission(services.database).admit,
     ]

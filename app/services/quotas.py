@@ -12,7 +12,14 @@ leaks when a run ends while no API process is up, is terminated, or times out; t
 that visibility is eventually consistent, and starts racing each other within that delay
 may pass the limit by the few in flight. Sub-workflow runs are part of their parent's run:
 they are neither counted nor refused (a parent would fail half-way otherwise). Error
-workflows and runs fired by Temporal Schedules do not pass through here (see the README).
+workflows do not pass through here (see the README).
+
+Runs fired by Temporal Schedules never pass through the API: such a run, before its first
+node, asks an engine activity (`app.services.run_admission`) to admit it. A
+refused one does none of its work and fails with `QuotaExceeded` (not retried; the message
+names the quota and when it frees); the schedule's next firing tries again. Its hour's count
+is taken once per execution however often the activity is retried
+(`app.store.quotas.admit_scheduled_run`).
 """
 
 from __future__ import annotations
@@ -41,16 +48,18 @@ def hour_of(moment: datetime) -> datetime:
     return moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
 
 
-def running_query(organization_id: str) -> str:
-    """The organization's top-level runs that are running now, in Temporal's list filter."""
-    return " AND ".join(
-        [
-            f"WorkflowType = '{INTERPRETER_WORKFLOW}'",
-            f"{attrs.ORGANIZATION_ID.name} = '{organization_id}'",
-            "ExecutionStatus = 'Running'",
-            f"{attrs.TRIGGER_KIND.name} != '{SUB_WORKFLOW_TRIGGER}'",
-        ]
-    )
+def running_query(organization_id: str, *, besides: str | None = None) -> str:
+    """The organization's top-level runs that are running now, in Temporal's list filter;
+    other than the run `besides` (a scheduled run asking is running already)."""
+    terms = [
+        f"WorkflowType = '{INTERPRETER_WORKFLOW}'",
+        f"{attrs.ORGANIZATION_ID.name} = '{organization_id}'",
+        "ExecutionStatus = 'Running'",
+        f"{attrs.TRIGGER_KIND.name} != '{SUB_WORKFLOW_TRIGGER}'",
+    ]
+    if besides is not None:
+        terms.append(f"WorkflowId != '{besides}'")
+    return " AND ".join(terms)
 
 
 @dataclass(frozen=True)
@@ -68,8 +77,17 @@ class RunQuotas:
         self._database = database
         self._client = client
 
-    async def admit(self, organization_id: str, *, now: datetime | None = None) -> Admission:
-        """Let one start through, counting it, or refuse it.
+    async def admit(
+        self,
+        organization_id: str,
+        *,
+        now: datetime | None = None,
+        run_id: str | None = None,
+        execution_id: str | None = None,
+    ) -> Admission:
+        """Let one start through, counting it, or refuse it. `run_id` names a run that has
+        started already (one a schedule fired): it is not counted among the runs at once; and
+        admitting its `execution_id` again answers the same without counting it again.
 
         Raises:
             TooManyRequestsError: A quota is spent; `retry_after` says when to try again.
@@ -83,7 +101,8 @@ class RunQuotas:
         per_hour = organization.runs_per_hour
         at_once = organization.max_concurrent_runs
         if at_once is not None:
-            running = (await self._client.count_workflows(running_query(organization_id))).count
+            query = running_query(organization_id, besides=run_id)
+            running = (await self._client.count_workflows(query)).count
             if running >= at_once:
                 message = (
                     f"the organization has {running} runs running and its quota "
@@ -99,9 +118,16 @@ class RunQuotas:
             return Admission(organization_id, None)
         hour = hour_of(now)
         async with self._database.session() as session:
-            if not await store.take_run_start(
-                session, organization_id=organization_id, hour=hour, limit=per_hour
-            ):
+            if execution_id is None:
+                counted = await store.take_run_start(
+                    session, organization_id=organization_id, hour=hour, limit=per_hour
+                )
+            else:
+                counted = await store.admit_scheduled_run(
+                    session, organization_id=organization_id, execution_id=execution_id,
+                    hour=hour, limit=per_hour,
+                )  # fmt: skip
+            if not counted:
                 next_hour = hour + timedelta(hours=1)
                 wait = max(1, math.ceil((next_hour - now).total_seconds()))
                 message = (

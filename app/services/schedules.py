@@ -147,6 +147,8 @@ def _schedule(
         trigger_node=node_id,
         error_workflow_id=error_workflow_id,
         workflow_name=workflow_name,
+        # The API's quota check never sees a run a schedule fires: the run asks itself.
+        admit_by_quota=True,
     )
     return build_schedule(
         parameters,

@@ -17,7 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.db.models import Account, AccountActionSlot, RunStartCount
+from app.db.models import Account, AccountActionSlot, RunStartCount, ScheduledRunAdmission
 
 
 def _insert_missing(session: AsyncSession, model: Any) -> Any:
@@ -51,6 +51,51 @@ async def take_run_start(
     )
     await session.commit()
     return bool(raised.rowcount)
+
+
+async def admit_scheduled_run(
+    session: AsyncSession, *, organization_id: str, execution_id: str, hour: datetime, limit: int
+) -> bool:
+    """Count the scheduled run `execution_id` (Temporal's run id) in `hour` unless `limit`
+    are counted already; True if it is counted, now or by an earlier call: the admission row
+    and the count are written in one transaction, so asking again (a retried activity) never
+    counts it twice."""
+    # RETURNING, not rowcount: psycopg answers -1 for an insert that did nothing.
+    recorded = await session.exec(
+        _insert_missing(session, ScheduledRunAdmission)
+        .values(execution_id=execution_id, organization_id=organization_id, hour=hour)
+        .on_conflict_do_nothing()
+        .returning(col(ScheduledRunAdmission.execution_id))
+    )
+    if recorded.first() is None:
+        await session.commit()
+        return True
+    await session.exec(
+        _insert_missing(session, RunStartCount)
+        .values(organization_id=organization_id, hour=hour, count=0)
+        .on_conflict_do_nothing()
+    )
+    raised = await session.exec(
+        update(RunStartCount)
+        .where(
+            col(RunStartCount.organization_id) == organization_id,
+            col(RunStartCount.hour) == hour,
+            col(RunStartCount.count) < limit,
+        )
+        .values(count=RunStartCount.count + 1)
+    )
+    if not raised.rowcount:
+        await session.rollback()
+        return False
+    # Past hours are never read again, nor admissions of runs started in them.
+    await session.exec(
+        delete(ScheduledRunAdmission).where(
+            col(ScheduledRunAdmission.organization_id) == organization_id,
+            col(ScheduledRunAdmission.hour) < hour,
+        )
+    )
+    await session.commit()
+    return True
 
 
 async def give_back_run_start(

@@ -14,7 +14,7 @@ TABLES = {
     "organization", "api_key", "workflow", "workflow_version", "account", "webhook",
     "credential", "oauth_authorization", "webhook_receipt", "webhook_dedup_key", "approval_link",
     "bulk_operation", "run_start_count", "account_action_slot", "operator_key", "poll_cursor",
-    "event_subscription", "event_delivery_attempt", "alembic_version",
+    "event_subscription", "event_delivery_attempt", "scheduled_run_admission", "alembic_version",
 }  # fmt: skip
 
 

@@ -38,12 +38,20 @@ from temporalio.testing import WorkflowEnvironment
 
 from activities.services import ActionServices
 from app.contract.search_attributes import ALL
+from app.db.models import Organization
+from app.services.error_workflows import engine_activities
 from emulator.testing import running_emulator
 from tests.activities.support import services_for
 from tests.utils.databases import fresh_database
 from tests.utils.emulated import emulator_endpoints
 from tests.utils.servers import serve
-from tests.workflows.harness import Handle, connect_harness_accounts, run_input, worker
+from tests.workflows.harness import (
+    ORGANIZATION,
+    Handle,
+    connect_harness_accounts,
+    run_input,
+    worker,
+)
 from tests.workflows.scenarios import SCENARIOS, Scenario, Services, http_app
 from workflows.state import INTERPRETER_WORKFLOW, RunState
 
@@ -64,6 +72,8 @@ async def record(client: Client, scenario: Scenario, services: Services) -> dict
         fields["resume"] = scenario.resume
     if scenario.run_events:
         fields["run_events"] = True
+    if scenario.admit_by_quota:
+        fields["admit_by_quota"] = True
     options: dict[str, Any] = {}
     if scenario.search_attributes is not None:
         options["search_attributes"] = scenario.search_attributes
@@ -133,9 +143,19 @@ async def platform_services() -> AsyncIterator[ActionServices]:
                 await services.close()
 
 
+async def _set_runs_per_hour(actions: ActionServices, runs_per_hour: int | None) -> None:
+    async with actions.database.session() as session:
+        organization = await session.get(Organization, ORGANIZATION)
+        assert organization is not None
+        organization.runs_per_hour = runs_per_hour
+        session.add(organization)
+        await session.commit()
+
+
 async def record_alone(scenario: Scenario, actions: ActionServices) -> dict[str, str]:
     """Record a scenario on a server of its own: time skips for a whole server, and what one
     run leaves behind (an abandoned child) can stop the clock for the next."""
+    await _set_runs_per_hour(actions, scenario.runs_per_hour)
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=str(TEST_SERVER), data_converter=pydantic_data_converter
     )
@@ -158,6 +178,7 @@ async def record_alone(scenario: Scenario, actions: ActionServices) -> dict[str,
                 env.client,
                 TASK_QUEUE,
                 services=actions,
+                engine_activities=engine_activities,
                 max_heartbeat_throttle_interval=timedelta(milliseconds=100),
             ),
         ):

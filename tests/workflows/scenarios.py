@@ -96,6 +96,10 @@ class Scenario:
     """Where the run picks up, as a rerun from a failed step or a continuation starts it."""
     run_events: bool = False
     """Whether the run publishes its events, as every run a trigger starts does."""
+    admit_by_quota: bool = False
+    """Whether the run asks the run quotas first, as every run a schedule fires does..."""
+    runs_per_hour: int | None = None
+    """...under this quota of the harness's organization, set before the run starts."""
 
     def payload_for(self, services: Services) -> Any:
         return self.payload(services) if callable(self.payload) else self.payload
@@ -409,6 +413,12 @@ def _rerun_of_the_failed_loop() -> Continuation:
         runs=0,
     )
 
+
+_SCHEDULED = triggered(
+    node("weekly", "trigger.schedule", {"cron": ["0 9 * * MON"], "input": {"report": "sales"}}),
+    value("report", "{{ trigger.report }} due {{ trigger.scheduled_time }}"),
+    edges=[("weekly", "report")],
+)
 
 SCENARIOS: tuple[Scenario, ...] = (
     Scenario(
@@ -902,6 +912,29 @@ SCENARIOS: tuple[Scenario, ...] = (
         },  # what a Temporal Schedule starts the run with (app/services/schedules.py)
         trigger="weekly",
         kind="schedule",
+    ),
+    Scenario(
+        # What a schedule starts since run quotas hold for scheduled runs: admitted, it runs.
+        "schedule_admitted_by_quota",
+        _SCHEDULED,
+        {"report": "sales"},
+        trigger="weekly",
+        kind="schedule",
+        run_events=True,
+        admit_by_quota=True,
+        runs_per_hour=1_000,
+    ),
+    Scenario(
+        # Refused: it fails `QuotaExceeded` from its trigger, before its first node.
+        "schedule_refused_by_quota",
+        _SCHEDULED,
+        {"report": "sales"},
+        expect=WorkflowExecutionStatus.FAILED,
+        trigger="weekly",
+        kind="schedule",
+        run_events=True,
+        admit_by_quota=True,
+        runs_per_hour=0,
     ),
     Scenario(
         "trigger_webhook_reads_request",

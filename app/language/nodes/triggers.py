@@ -565,7 +565,11 @@ NODE_TYPES: tuple[NodeType, ...] = (
         kind="trigger",
         category="trigger",
         title="Schedule",
-        description="Starts a run at cron times, a fixed interval or calendar times.",
+        description=(
+            "Starts a run at cron times, a fixed interval or calendar times. The "
+            "organization's run quotas hold: a run they refuse fails with QuotaExceeded "
+            "before its first node, and the next firing tries again."
+        ),
         parameters=ScheduleTriggerParameters,
         literal_fields=tuple(ScheduleTriggerParameters.model_fields),
         output={

@@ -95,6 +95,7 @@ class RunStart:
         trigger_node: str | None = None,
         error_workflow_id: str | None = None,
         workflow_name: str | None = None,
+        admit_by_quota: bool = False,
     ) -> RunStart:
         """A run of `version` from its `trigger_node` (by default its first `trigger`).
 
@@ -123,6 +124,7 @@ class RunStart:
             ),
             error_workflow_id=error_workflow_id,
             run_events=True,
+            admit_by_quota=admit_by_quota,
         )
         search_attributes = attrs.for_run(
             organization_id=version.organization_id,
