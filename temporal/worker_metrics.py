@@ -4,8 +4,9 @@ polls, activity and workflow outcomes) and the engine's, served by the SDK's run
 
 The engine's come from two places: the interpreter counts nodes and retries through the
 workflow metric meter (`workflows/engine_metrics.py`), and `ActionMetricsInterceptor` counts
-what actions answer through the activity meter: failures by type, and the waits platforms
-ask for when a rate limit is spent. Labels are activity and failure types, never a tenant."""
+what actions answer through the activity meter: failures by type, the waits platforms ask
+for when a rate limit is spent, and the waits an account's own pacing quota asks for.
+Labels are activity and failure types, never a tenant."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from temporalio.worker import (
     Interceptor,
 )
 
-from app.contract.failures import RATE_LIMIT_TYPES, FailureType
+from app.contract.failures import QUOTA_WAIT_TYPES, RATE_LIMIT_TYPES, FailureType
 
 RATE_LIMITED = RATE_LIMIT_TYPES | {FailureType.AiRateLimited.value}
 """Failures whose retry waits for a platform's window: counted as rate-limit waits."""
@@ -72,3 +73,12 @@ def _count_failure(error: ApplicationError) -> None:
             meter.create_histogram_float(
                 "flowhold_rate_limit_wait", "The wait a platform asked for.", "s"
             ).record(error.next_retry_delay.total_seconds(), waited)
+    if failure in QUOTA_WAIT_TYPES:
+        paced = {"activity": attributes["activity"]}
+        meter.create_counter(
+            "flowhold_quota_waits", "Attempts that waited for a slot in their account's pacing."
+        ).add(1, paced)
+        if error.next_retry_delay is not None:
+            meter.create_histogram_float(
+                "flowhold_quota_wait", "The wait an account's pacing asked for.", "s"
+            ).record(error.next_retry_delay.total_seconds(), paced)
