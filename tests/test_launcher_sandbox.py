@@ -12,7 +12,13 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.test_launcher import ROOT, Launched, launcher_env, port_answers
+from tests.test_launcher import (
+    ROOT,
+    Launched,
+    kill_with_everything_it_started,
+    launcher_env,
+    port_answers,
+)
 from tests.utils.servers import free_port
 
 
@@ -29,9 +35,7 @@ def sandbox(tmp_path: Path) -> Iterator[tuple[Launched, dict[str, int]]]:
         start_new_session=True,  # its own process group, as in a terminal
     )  # fmt: skip
     yield Launched(process), ports
-    if process.poll() is None:
-        process.kill()
-        process.wait()
+    kill_with_everything_it_started(process)
 
 
 def wait_for_run(api: str, headers: dict[str, str], run_id: str) -> dict[str, object]:
