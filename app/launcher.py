@@ -243,6 +243,10 @@ def _print_sandbox(prepared: sandbox.Sandbox) -> None:
 
 
 def main() -> None:
+    # A shell starts a background job (`make run &` in a script, a CI step) with SIGINT
+    # ignored, and Python keeps it so: Ctrl-C, or `kill -INT`, then did nothing, and only a
+    # kill was left, which stops the launcher without its Temporal, worker and API.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         settings = get_settings()
     except ValidationError as error:
