@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -57,7 +58,11 @@ class Launched:
     def interrupt(self, timeout: float = 60) -> int:
         """Ctrl-C as a terminal sends it: SIGINT to the whole foreground process group."""
         os.killpg(self.process.pid, signal.SIGINT)
-        code = self.process.wait(timeout=timeout)
+        try:
+            code = self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            kill_with_everything_it_started(self.process)
+            raise
         assert self.process.stdout is not None
         self.lines.extend(self.process.stdout.readlines())
         return code
@@ -82,9 +87,29 @@ def launch(tmp_path: Path, ports: dict[str, int]) -> Iterator[type[Launched]]:
 
     yield start  # type: ignore[misc]
     for process in started:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
+        kill_with_everything_it_started(process)
+
+
+def descendants(pid: int) -> list[int]:
+    """Every live process below `pid`."""
+    found: list[int] = []
+    with contextlib.suppress(FileNotFoundError):
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with contextlib.suppress(FileNotFoundError):
+                for child in Path(f"/proc/{pid}/task/{task}/children").read_text().split():
+                    found += [int(child), *descendants(int(child))]
+    return found
+
+
+def kill_with_everything_it_started(process: subprocess.Popen[str]) -> None:
+    """End a launcher a test leaves running (it failed, or Ctrl-C took too long), and its
+    Temporal server, worker, API and emulator: they run in sessions of their own, so killing
+    the launcher alone left them running, and polling, to the end of the suite and after."""
+    if process.poll() is None:
+        for pid in [process.pid, *descendants(process.pid)]:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+    process.wait()
 
 
 def children_sharing_the_session(pid: int) -> list[int]:
@@ -154,12 +179,14 @@ def test_run_serves_everything_stops_cleanly_and_resumes_with_its_data(
 
     second = launch()  # type: ignore[call-arg]
     second.wait_for(r"ready in")
-    assert httpx.get(f"{api}/workflows/{workflow['id']}", headers=headers).status_code == 200
-    deadline = time.monotonic() + 30
-    while (state := httpx.get(f"{api}/runs/{run['id']}", headers=headers).json())[
-        "status"
-    ] == "running" and time.monotonic() < deadline:
-        time.sleep(0.2)
+    # One client for the polling: each `httpx.get` loads the CA bundle anew (~0.1 CPU-s).
+    with httpx.Client(base_url=api, headers=headers) as client:
+        assert client.get(f"/workflows/{workflow['id']}").status_code == 200
+        deadline = time.monotonic() + 30
+        while (state := client.get(f"/runs/{run['id']}").json())[
+            "status"
+        ] == "running" and time.monotonic() < deadline:
+            time.sleep(0.2)
     assert state["status"] == "succeeded"
     assert state["output"] == {"greet": {"greeting": "Hello Ada"}}
     assert second.interrupt() == 0
