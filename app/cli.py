@@ -24,7 +24,7 @@ from app import sandbox_mode as sandbox
 from app.api.schemas import Person
 from app.db.engine import Database
 from app.db.migrate import upgrade
-from app.errors import LaunchError, NotFoundError
+from app.errors import LaunchError, NotFoundError, SetupRefusedError
 from app.services.first_organization import ensure_first_organization
 from app.settings import Settings, get_settings
 from app.store.api_keys import SCOPES, Scope, create_key, list_keys, revoke_key
@@ -37,7 +37,7 @@ from app.store.organizations import (
 from app.vault import Vault
 from app.vault.rotation import reencrypt_all
 from temporal.client import TemporalConnection, connect
-from temporal.setup import SetupRefused, set_up
+from temporal.setup import set_up
 
 WORKER_HEALTH_MAX_AGE_SECONDS = 30.0
 """How stale the worker's health file may be: it is touched every 5 s while Temporal answers."""
@@ -259,7 +259,7 @@ async def _temporal_setup(settings: Settings) -> int:
     try:
         client = await asyncio.wait_for(connect(connection), timeout=30)
         done = await set_up(client, timedelta(days=settings.temporal_namespace_retention_days))
-    except SetupRefused as refused:
+    except SetupRefusedError as refused:
         print(refused, file=sys.stderr)
         return 2
     except (RuntimeError, TimeoutError) as error:

@@ -16,6 +16,8 @@
     + VaultKeyError                 VAULT_KEYS is malformed (a ValueError too, for settings)
     + UnknownKeyError               key_id: sealed with a key VAULT_KEYS no longer lists
     + TamperedError                 key_id: altered, or copied from another record
+  x SetupRefusedError              Temporal does not let this connection make the namespace or
+                                    add search attributes (`temporal.setup`): what to run instead
   x LaunchError                     `make run` cannot start: a port taken, no Temporal binary,
                                     the sandbox not ready, a process that exited
     + ChildKeepsCrashingError       name: a child crashed too often to start it again
@@ -169,6 +171,11 @@ class TamperedError(VaultError):
             else "a sealed secret is malformed: it was altered"
         )
         self.key_id = key_id
+
+
+class SetupRefusedError(FlowholdError):
+    """Temporal refuses this connection what `temporal-setup` does (Temporal Cloud, a
+    locked-down cluster); the message says what to run instead."""
 
 
 class LaunchError(FlowholdError):

@@ -25,13 +25,13 @@ from temporalio.client import Client
 
 from app import sandbox_mode as sandbox
 from app.db.migrate import upgrade
-from app.errors import LaunchError
+from app.errors import LaunchError, SetupRefusedError
 from app.services.first_organization import ensure_first_organization
 from app.settings import PROJECT_ROOT, Settings, get_settings
 from app.supervision import Child, Supervisor
 from temporal import dev_server
 from temporal.client import TemporalConnection, connect
-from temporal.setup import SetupRefused, set_up
+from temporal.setup import set_up
 
 STOP_TIMEOUT_SECONDS = 40.0
 TEMPORAL_START_SECONDS = 60.0
@@ -93,7 +93,7 @@ async def _set_up_existing_temporal(settings: Settings) -> None:
     client = await _wait_for_temporal(TemporalConnection.from_settings(settings))
     try:
         await set_up(client, timedelta(days=settings.temporal_namespace_retention_days))
-    except SetupRefused as refused:
+    except SetupRefusedError as refused:
         print(f"warning: {refused}", flush=True)
 
 

@@ -24,6 +24,7 @@ from temporalio.common import SearchAttributeIndexedValueType
 from temporalio.service import RPCError, RPCStatusCode
 
 from app.contract import search_attributes
+from app.errors import SetupRefusedError
 
 REFUSED = (
     RPCStatusCode.PERMISSION_DENIED,
@@ -45,11 +46,6 @@ _CLI_TYPES = {
 }
 
 
-class SetupRefused(Exception):
-    """The server does not let this connection change the namespace (Temporal Cloud, a
-    locked-down cluster): the message says what to run instead."""
-
-
 async def ensure_namespace(client: Client, retention: timedelta) -> bool:
     """Register the client's namespace unless it exists; True when it was registered."""
     try:
@@ -59,7 +55,7 @@ async def ensure_namespace(client: Client, retention: timedelta) -> bool:
         return False
     except RPCError as error:
         if error.status in REFUSED:
-            raise SetupRefused(_namespace_instructions(client.namespace)) from None
+            raise SetupRefusedError(_namespace_instructions(client.namespace)) from None
         if error.status != RPCStatusCode.NOT_FOUND:
             raise
     retention_period = Duration()
@@ -76,7 +72,7 @@ async def ensure_namespace(client: Client, retention: timedelta) -> bool:
         if refusal.status == RPCStatusCode.ALREADY_EXISTS:
             return False
         if refusal.status in REFUSED:
-            raise SetupRefused(_namespace_instructions(client.namespace)) from None
+            raise SetupRefusedError(_namespace_instructions(client.namespace)) from None
         raise
     await _until_namespace_answers(client)
     return True
@@ -121,7 +117,7 @@ async def ensure_search_attributes(client: Client) -> list[str]:
                 await asyncio.sleep(1)
     except RPCError as error:
         if error.status in REFUSED:
-            raise SetupRefused(search_attribute_instructions(client.namespace)) from None
+            raise SetupRefusedError(search_attribute_instructions(client.namespace)) from None
         raise
 
 

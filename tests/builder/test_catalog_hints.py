@@ -25,7 +25,9 @@ async def test_the_palette_groups_titles_and_icons_come_from_the_catalog(
     http = palette.get_by_role("button", name="HTTP request", exact=True)
     await expect(http.locator(".palette__icon")).to_have_text("⇄")
     triggers = palette.locator("section").first.get_by_role("button")
-    await expect(triggers).to_have_text(["▶Manual or API", "⏱Schedule", "⚓Webhook"])
+    await expect(triggers).to_have_text(
+        ["▶Manual or API", "⏱Schedule", "⚓Webhook", "↻Poll for new items"]
+    )
 
 
 LOOP_GRAPH: dict[str, Any] = {

@@ -12,7 +12,8 @@ import binascii
 import hmac
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Request
+from fastapi import APIRouter, Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from google.protobuf.message import DecodeError
 from pydantic import BaseModel, Field
 from temporalio.api.common.v1 import Payload
@@ -32,6 +33,13 @@ from temporal.payload_codec import VaultPayloadCodec
 
 router = APIRouter(prefix="/codec", tags=["codec"])
 
+_codec_token = HTTPBearer(
+    auto_error=False,
+    scheme_name="CodecToken",
+    description="The operator's PAYLOAD_CODEC_TOKEN: `Authorization: Bearer <codec token>`",
+)
+CodecTokenDep = Annotated[HTTPAuthorizationCredentials | None, Depends(_codec_token)]
+
 MAX_PAYLOADS = 1000
 
 
@@ -43,16 +51,21 @@ class CodecPayload(BaseModel):
 
 
 class CodecPayloads(BaseModel):
-    payloads: list[CodecPayload] = Field(max_length=MAX_PAYLOADS)
+    payloads: list[CodecPayload] = Field(
+        max_length=MAX_PAYLOADS,
+        json_schema_extra={
+            "examples": [[{"metadata": {"encoding": "anNvbi9wbGFpbg=="}, "data": "eyJhIjogMX0="}]]
+        },
+    )
 
 
-def _codec(request: Request, settings: Settings, authorization: str | None) -> VaultPayloadCodec:
+def _codec(
+    request: Request, settings: Settings, credentials: HTTPAuthorizationCredentials | None
+) -> VaultPayloadCodec:
     if not settings.payload_codec_token:
         raise NotFoundError("the codec endpoint is off: PAYLOAD_CODEC_TOKEN is not set")
-    scheme, _, token = (authorization or "").partition(" ")
-    if scheme.lower() != "bearer" or not hmac.compare_digest(
-        token.strip().encode(), settings.payload_codec_token.encode()
-    ):
+    token = credentials.credentials if credentials is not None else ""
+    if not hmac.compare_digest(token.strip().encode(), settings.payload_codec_token.encode()):
         raise AuthenticationError("the codec endpoint takes 'Authorization: Bearer <codec token>'")
     codec: VaultPayloadCodec | None = getattr(request.app.state, "payload_codec", None)
     if codec is None:
@@ -100,10 +113,10 @@ async def decode(
     body: CodecPayloads,
     request: Request,
     settings: SettingsDep,
-    authorization: Annotated[str | None, Header()] = None,
+    credentials: CodecTokenDep,
 ) -> CodecPayloads:
     """Payloads as the engine gave them to Temporal, from their encrypted form; others as sent."""
-    codec = _codec(request, settings, authorization)
+    codec = _codec(request, settings, credentials)
     decoded = []
     for index, payload in enumerate(_payloads(body)):
         try:
@@ -128,8 +141,8 @@ async def encode(
     body: CodecPayloads,
     request: Request,
     settings: SettingsDep,
-    authorization: Annotated[str | None, Header()] = None,
+    credentials: CodecTokenDep,
 ) -> CodecPayloads:
     """Payloads encrypted as the engine would (for the Temporal CLI's and UI's inputs)."""
-    codec = _codec(request, settings, authorization)
+    codec = _codec(request, settings, credentials)
     return _answer([codec.encode_one(payload) for payload in _payloads(body)])

@@ -1937,7 +1937,17 @@ export interface components {
         };
         /** CodecPayloads */
         CodecPayloads: {
-            /** Payloads */
+            /**
+             * Payloads
+             * @example [
+             *       {
+             *         "data": "eyJhIjogMX0=",
+             *         "metadata": {
+             *           "encoding": "anNvbi9wbGFpbg=="
+             *         }
+             *       }
+             *     ]
+             */
             payloads: components["schemas"]["CodecPayload"][];
         };
         /** CredentialPublic */
@@ -5814,9 +5824,7 @@ export interface operations {
     codec_decode: {
         parameters: {
             query?: never;
-            header?: {
-                authorization?: string | null;
-            };
+            header?: never;
             path?: never;
             cookie?: never;
         };
@@ -5903,9 +5911,7 @@ export interface operations {
     codec_encode: {
         parameters: {
             query?: never;
-            header?: {
-                authorization?: string | null;
-            };
+            header?: never;
             path?: never;
             cookie?: never;
         };
