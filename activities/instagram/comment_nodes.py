@@ -75,7 +75,13 @@ MessageText = Annotated[
 UserId = Annotated[
     str,
     pattern_unless_templated(r"[0-9]{1,32}", "must be an Instagram-scoped user id (digits)"),
-    Field(json_schema_extra={"examples": ["{{ trigger.body.entry[0].messaging[0].sender.id }}"]}),
+    # A literal id first: checks and the table of what validation accepts read the first
+    # example as data of the kind the field takes, which a template is not until it runs.
+    Field(
+        json_schema_extra={
+            "examples": ["6789012345678901", "{{ trigger.body.entry[0].messaging[0].sender.id }}"]
+        }
+    ),
 ]
 
 

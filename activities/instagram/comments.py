@@ -3,8 +3,9 @@
 Instagram takes no idempotency key. A retry (any attempt after the first, or one whose
 progress says the last was sending: heartbeat details are not always kept when an attempt
 fails) looks among the comment's replies (or the conversation's messages) for one by this
-account with the same text since the step was first scheduled, and answers with it rather
-than sending again. Hiding is
+account with the same text since the step was first scheduled (by this worker's clock, which
+agrees with Meta's: see `activities.step_clock`), and answers with it rather than sending
+again. Hiding is
 idempotent by nature; a delete retried after its answer was lost finds the comment gone,
 which is what it wanted.
 """
@@ -28,6 +29,7 @@ from activities.instagram.comment_nodes import (
 )
 from activities.instagram.errors import GraphError
 from activities.instagram.graph import GraphSession
+from activities.step_clock import step_clock
 
 CLOCK_SKEW = timedelta(minutes=2)
 INVALID_PARAMETER_CODE = 100
@@ -61,7 +63,7 @@ async def reply_comment(
     graph: GraphSession, params: ReplyCommentParameters, progress: Progress
 ) -> dict[str, Any]:
     if _retried("replying"):
-        earlier = await _earlier_reply(graph, params)
+        earlier = await _earlier_reply(graph, params, since=step_clock().first_scheduled)
         if earlier is not None:
             return {"id": earlier, "comment_id": params.comment_id}
     progress.record("replying")
@@ -69,10 +71,12 @@ async def reply_comment(
     return {"id": str(created["id"]), "comment_id": params.comment_id}
 
 
-async def _earlier_reply(graph: GraphSession, params: ReplyCommentParameters) -> str | None:
-    """The reply an earlier attempt of this step posted, if its answer was lost."""
+async def _earlier_reply(
+    graph: GraphSession, params: ReplyCommentParameters, *, since: datetime
+) -> str | None:
+    """The reply an earlier attempt of this step posted after `since` (less the clock
+    skew), if its answer was lost."""
     me = await graph.ig_user_id()
-    since = activity.info().scheduled_time - CLOCK_SKEW
     replies = await graph.get(
         params.comment_id,
         {"fields": "id,text,from,timestamp", "limit": _REPLIES_SEARCHED},
@@ -85,7 +89,7 @@ async def _earlier_reply(graph: GraphSession, params: ReplyCommentParameters) ->
             isinstance(author, dict)
             and author.get("id") == me
             and reply.get("text") == params.message
-            and posted >= since
+            and posted >= since - CLOCK_SKEW
         ):
             return str(reply["id"])
     return None
@@ -131,9 +135,10 @@ async def private_reply(
 async def send_message(
     graph: GraphSession, params: SendMessageParameters, progress: Progress
 ) -> dict[str, Any]:
+    began = step_clock().first_scheduled
     me = await graph.ig_user_id()
     if _retried("sending"):
-        since = activity.info().scheduled_time - CLOCK_SKEW
+        since = began - CLOCK_SKEW
         earlier = await _earlier_message(graph, me, params.recipient_id, params.message, since)
         if earlier is not None:
             return earlier

@@ -27,6 +27,7 @@ from activities.instagram.nodes import (
     ProductTag,
     UserTag,
 )
+from activities.step_clock import step_clock
 from app.contract.failures import FailureType
 
 ATTEMPT_MARGIN = timedelta(seconds=15)
@@ -97,12 +98,11 @@ class Publishing:
         self.state: dict[str, Any] = dict(previous) if isinstance(previous, dict) else {}
         self.state.setdefault("children", [])
         progress.details = dict(self.state)
-        info = activity.info()
-        self.first_scheduled = info.scheduled_time
+        # By this worker's clock, which `_pause` and Meta's timestamps are compared with.
+        clock = step_clock()
+        self.first_scheduled = clock.first_scheduled
         self.attempt_ends = (
-            info.started_time + info.start_to_close_timeout - ATTEMPT_MARGIN
-            if info.start_to_close_timeout
-            else None
+            clock.attempt_ends - ATTEMPT_MARGIN if clock.attempt_ends is not None else None
         )
 
     async def run(self) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from activities.accounts.failures import required_account
 from activities.base import Progress, parse_parameters, platform_call
 from activities.paths import path_segment
 from activities.services import ActionServices
+from activities.step_clock import step_clock
 from activities.x.errors import is_duplicate, x_failure_of
 from activities.x.media import upload
 from activities.x.media_nodes import XUploadMediaParameters
@@ -238,8 +239,10 @@ class XActivities:
 
 
 def _earlier_attempts(session: XSession) -> EarlierAttempts:
-    info = activity.info()
-    return EarlierAttempts(session, attempt=info.attempt, since=info.scheduled_time)
+    # By the worker's clock, which X's timestamps agree with (see `activities.step_clock`).
+    return EarlierAttempts(
+        session, attempt=activity.info().attempt, since=step_clock().first_scheduled
+    )
 
 
 async def _create(
@@ -277,7 +280,7 @@ async def _create(
             raise
         again = await find_earlier_post(
             session, text=content.text, media_ids=media_ids, reply_to=reply_to,
-            since=info.scheduled_time, quote_of=quote_post_id,
+            since=earlier.since, quote_of=quote_post_id,
         )  # fmt: skip
         if again is None:
             raise

@@ -126,6 +126,11 @@ class EarlierAttempts:
         self._looking = attempt > 1
         self._posts: list[Post] | None = None
 
+    @property
+    def since(self) -> datetime:
+        """When the step was first scheduled: earlier attempts posted after it."""
+        return self._since
+
     async def find(
         self,
         *,

@@ -43,6 +43,7 @@ from tests.activities.support import (
 IMAGE = "https://cdn.example.com/photo.jpg"
 VIDEO = "https://cdn.example.com/clip.mp4"
 MEDIA_ID = "17895695668004550"
+COMMENT_ID = "17858893269000001"
 AI_KEY = "sk-test-path-injection-0000"
 PNG = base64.b64encode(b"\x89PNG\r\n\x1a\n" + b"\x01" * 64).decode()
 MP4 = base64.b64encode(b"\x00\x00\x00\x18ftypmp42" + b"\x02" * 64).decode()
@@ -67,7 +68,23 @@ VALID: dict[str, list[dict[str, Any]]] = {
         {"kind": "image", "image_url": IMAGE, "caption": "a caption"},
         {"kind": "reel", "video_url": VIDEO, "cover_url": IMAGE, "caption": "a reel"},
         {"kind": "carousel", "items": [{"image_url": IMAGE}, {"video_url": VIDEO}]},
+        {
+            "kind": "image",
+            "image_url": IMAGE,
+            "first_comment": "#mug",
+            "alt_text": "a mug",
+            "user_tags": [{"username": "bo.brews", "x": 0.3, "y": 0.6}],
+            "product_tags": [{"product_id": "3", "x": 0.5, "y": 0.5}],
+            "location_id": "4",
+            "collaborators": ["cafe.ada"],
+        },
     ],
+    "instagram.list_comments": [{"media_id": MEDIA_ID}],
+    "instagram.reply_comment": [{"comment_id": COMMENT_ID, "message": "thanks!"}],
+    "instagram.hide_comment": [{"comment_id": COMMENT_ID}],
+    "instagram.delete_comment": [{"comment_id": COMMENT_ID}],
+    "instagram.private_reply": [{"comment_id": COMMENT_ID, "message": "here is the link"}],
+    "instagram.send_message": [{"recipient_id": "555002", "message": "yes, 3 left"}],
     "instagram.insights": [
         {"target": "media", "media_id": MEDIA_ID, "metrics": ["reach"]},
         {"target": "account", "metrics": ["reach"], "period": "day"},
@@ -95,6 +112,15 @@ FREE_TEXT = {
     ("instagram.publish", "cover_url"),
     ("instagram.publish", "items", "*", "image_url"),
     ("instagram.publish", "items", "*", "video_url"),
+    ("instagram.publish", "first_comment"),
+    ("instagram.publish", "alt_text"),
+    # Usernames go to Instagram inside JSON body values (`user_tags`, `collaborators`); the
+    # pattern lets `.` and `..` through, which are Instagram-shaped names, never a path.
+    ("instagram.publish", "user_tags", "*", "username"),
+    ("instagram.publish", "collaborators", "*"),
+    ("instagram.reply_comment", "message"),
+    ("instagram.private_reply", "message"),
+    ("instagram.send_message", "message"),
     # The provider's URL is the account's; everything a node says goes in the request's body.
     ("ai.generate", "model"),
     ("ai.generate", "system"),
@@ -120,7 +146,21 @@ ROUTES: dict[str, set[str]] = {
     "x.search_recent": {"GET /2/tweets/search/recent"},
     "instagram.publish": {
         "POST /v21.0/{}/media", "GET /v21.0/{}", "POST /v21.0/{}/media_publish",
-        "GET /v21.0/{}/media", "GET /v21.0/me",
+        "GET /v21.0/{}/media", "GET /v21.0/me", "GET /v21.0/{}/comments",
+        "POST /v21.0/{}/comments",
+    },
+    "instagram.list_comments": {"GET /v21.0/{}/comments"},
+    "instagram.reply_comment": {
+        "POST /v21.0/{}/replies", "GET /v21.0/{}/replies", "GET /v21.0/me",
+    },
+    "instagram.hide_comment": {"POST /v21.0/{}"},
+    "instagram.delete_comment": {"DELETE /v21.0/{}"},
+    "instagram.private_reply": {
+        "POST /v21.0/{}/messages", "GET /v21.0/{}", "GET /v21.0/{}/conversations",
+        "GET /v21.0/me",
+    },
+    "instagram.send_message": {
+        "POST /v21.0/{}/messages", "GET /v21.0/{}/conversations", "GET /v21.0/me",
     },
     "instagram.insights": {"GET /v21.0/{}/insights", "GET /v21.0/me"},
     "ai.generate": {"POST /v1/chat/completions"},
@@ -129,7 +169,7 @@ ROUTES: dict[str, set[str]] = {
 QUERY_NAMES = {
     "tweet.fields", "user.fields", "start_time", "max_results", "pagination_token",
     "fields", "metric", "period", "metric_type", "limit", "since_id", "exclude", "query",
-    "next_token", "command", "media_id",
+    "next_token", "command", "media_id", "user_id",
 }  # fmt: skip
 """Every query parameter the actions send: an injected `?expansions=...` is not one."""
 
