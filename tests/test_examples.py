@@ -385,7 +385,7 @@ class VideoHost:
 
 
 @pytest.fixture(scope="module")
-async def video_host() -> AsyncIterator[VideoHost]:
+async def video_host_server() -> AsyncIterator[VideoHost]:
     reads: dict[str, int] = {}
     app = FastAPI()
     host = VideoHost("", reads)
@@ -406,6 +406,14 @@ async def video_host() -> AsyncIterator[VideoHost]:
     async with serve(app) as url:
         host.url = url
         yield host
+
+
+@pytest.fixture
+def video_host(video_host_server: VideoHost) -> VideoHost:
+    """The video host with no reads counted: the server lives for the module, across both
+    database backends, whose runs ask for the same video ids."""
+    video_host_server.reads.clear()
+    return video_host_server
 
 
 async def video_workflow(
