@@ -128,7 +128,12 @@ class CarouselItem(Parameters):
 Username = Annotated[
     str,
     Field(min_length=1, max_length=30),
-    pattern_unless_templated(r"[A-Za-z0-9._]{1,30}", "must be an Instagram username"),
+    # Instagram's rule: letters, digits, '_' and '.', never '.' first, last or twice in a row.
+    pattern_unless_templated(
+        r"(?!\.)(?!.*\.\.)[A-Za-z0-9._]{1,30}(?<!\.)",
+        "must be an Instagram username: letters, digits, '_' and '.', not starting or ending "
+        "with '.', and no '..'",
+    ),
 ]
 
 Position = Annotated[float, Field(ge=0, le=1)]

@@ -137,6 +137,14 @@ async def test_a_first_comment_refused_before_posting_is_posted_by_the_retry(
             ("location_id",),
             "digits",
         ),
+        *(
+            (
+                {"kind": "image", "image_url": IMAGE, "collaborators": [name]},
+                ("collaborators", 0),
+                "Instagram username",
+            )
+            for name in (".ada", "ada.", "a..da", "../me", "a/b", "ada makes")
+        ),
     ],
 )
 def test_options_a_kind_does_not_take_are_refused_where_they_are(

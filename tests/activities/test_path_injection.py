@@ -114,8 +114,8 @@ FREE_TEXT = {
     ("instagram.publish", "items", "*", "video_url"),
     ("instagram.publish", "first_comment"),
     ("instagram.publish", "alt_text"),
-    # Usernames go to Instagram inside JSON body values (`user_tags`, `collaborators`); the
-    # pattern lets `.` and `..` through, which are Instagram-shaped names, never a path.
+    # Usernames go to Instagram inside JSON body values (`user_tags`, `collaborators`), never a
+    # path; their pattern refuses '.' first or last and '..', yet takes names such as `me`.
     ("instagram.publish", "user_tags", "*", "username"),
     ("instagram.publish", "collaborators", "*"),
     ("instagram.reply_comment", "message"),
