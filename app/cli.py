@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 import time
 from collections.abc import Awaitable, Callable
@@ -302,5 +303,16 @@ def _worker_health(settings: Settings) -> int:
     return 0
 
 
+LEAVE_WITHOUT_FINALIZING = {"temporal-setup"}
+"""Commands that used a Temporal client: the SDK's Rust threads may call into Python while it
+finalizes and abort the process after the work is done (temporalio/sdk-python#300), so these
+leave without finalizing, once their output is flushed."""
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    code = main()
+    if len(sys.argv) > 1 and sys.argv[1] in LEAVE_WITHOUT_FINALIZING:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)
