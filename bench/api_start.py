@@ -20,11 +20,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import statistics
-import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -32,7 +30,6 @@ from temporalio.client import Client
 
 from app.language.plan import Plan
 from app.services.payload_limits import check_run_input
-from app.settings import PROJECT_ROOT, Settings
 from bench.direct_runs import (
     StackWorkflow,
     create_workflow,
@@ -41,7 +38,7 @@ from bench.direct_runs import (
     stored_version,
 )
 from bench.machine import print_header, record
-from bench.webhook_automation import Stack, cpu_seconds
+from bench.webhook_automation import Stack, cpu_seconds, on_embedded_stack
 from temporal.client import connect, local
 
 GRAPH: dict[str, Any] = {
@@ -215,19 +212,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=4)
     args = parser.parse_args()
     machine = print_header("bench.api_start")
-    with tempfile.TemporaryDirectory(prefix="bench-api-start-") as base:
-        stack = Stack(
-            label="api start",
-            project=PROJECT_ROOT,
-            pragmas=Settings().temporal_sqlite_pragmas,
-            data_dir=Path(base),
-        )
-        try:
-            print("starting the stack ...", flush=True)
-            stack.start()
-            asyncio.run(bench(args, stack, machine))
-        finally:
-            stack.stop()
+    on_embedded_stack("api start", lambda stack: bench(args, stack, machine))
 
 
 if __name__ == "__main__":

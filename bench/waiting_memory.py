@@ -27,7 +27,6 @@ import argparse
 import asyncio
 import inspect
 import random
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,7 +37,6 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 import temporal.worker
-from app.settings import PROJECT_ROOT, Settings
 from bench.direct_runs import (
     StackWorkflow,
     create_workflow,
@@ -47,7 +45,7 @@ from bench.direct_runs import (
     stored_version,
 )
 from bench.machine import print_header, record
-from bench.webhook_automation import Stack, cpu_seconds
+from bench.webhook_automation import Stack, cpu_seconds, on_embedded_stack
 from temporal.client import connect, local
 
 GRAPH: dict[str, Any] = {
@@ -209,19 +207,7 @@ def main() -> None:
     if args.runs < 2 * args.batches:
         parser.error("--runs must be at least twice --batches")
     machine = print_header("bench.waiting_memory")
-    with tempfile.TemporaryDirectory(prefix="bench-waiting-") as base:
-        stack = Stack(
-            label="waiting memory",
-            project=PROJECT_ROOT,
-            pragmas=Settings().temporal_sqlite_pragmas,
-            data_dir=Path(base),
-        )
-        try:
-            print("starting the stack ...", flush=True)
-            stack.start()
-            asyncio.run(bench(args, stack, machine))
-        finally:
-            stack.stop()
+    on_embedded_stack("waiting memory", lambda stack: bench(args, stack, machine))
 
 
 if __name__ == "__main__":

@@ -37,7 +37,7 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -380,6 +380,24 @@ async def bench(args: argparse.Namespace, stacks: list[Stack], machine: dict[str
     )
     by_stack = {stack.label: row for stack, row in zip(stacks, rows, strict=True)}
     record("webhook_automation", headline, by_stack, machine)
+
+
+def on_embedded_stack(label: str, work: Callable[[Stack], Coroutine[Any, Any, None]]) -> None:
+    """Start one `make run` stack (the embedded server with its default pragmas) in a
+    temporary data directory, run `work` on it, and stop it whatever happens."""
+    with tempfile.TemporaryDirectory(prefix="bench-") as base:
+        stack = Stack(
+            label=label,
+            project=PROJECT_ROOT,
+            pragmas=Settings().temporal_sqlite_pragmas,
+            data_dir=Path(base),
+        )
+        try:
+            print("starting the stack ...", flush=True)
+            stack.start()
+            asyncio.run(work(stack))
+        finally:
+            stack.stop()
 
 
 def main() -> None:

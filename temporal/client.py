@@ -106,10 +106,12 @@ class LazyClient:
 
     def __init__(self, connection: TemporalConnection) -> None:
         self.connection = connection
-        self.target = connection.target
-        self.namespace = connection.namespace
         self._client: Client | None = None
         self._lock = asyncio.Lock()
+
+    @property
+    def target(self) -> str:
+        return self.connection.target
 
     async def get(self) -> Client:
         if self._client is None:

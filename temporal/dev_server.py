@@ -8,8 +8,6 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from temporalio.common import SearchAttributeIndexedValueType
-
 from app.contract import search_attributes
 from app.errors import LaunchError
 from temporal.fairness import dynamic_config_flags
@@ -89,11 +87,7 @@ def start(config: DevServerConfig, log_file: Path) -> subprocess.Popen[bytes]:
 
 def dev_server_flags() -> list[str]:
     """`--search-attribute NAME=Type` flags for `temporal server start-dev`."""
-    kinds = {
-        SearchAttributeIndexedValueType.KEYWORD: "Keyword",
-        SearchAttributeIndexedValueType.INT: "Int",
-    }
     flags: list[str] = []
     for key in search_attributes.ALL:
-        flags += ["--search-attribute", f"{key.name}={kinds[key.indexed_value_type]}"]
+        flags += ["--search-attribute", f"{key.name}={search_attributes.type_name(key)}"]
     return flags

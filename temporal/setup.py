@@ -20,7 +20,6 @@ from temporalio.api.workflowservice.v1 import (
     RegisterNamespaceRequest,
 )
 from temporalio.client import Client
-from temporalio.common import SearchAttributeIndexedValueType
 from temporalio.service import RPCError, RPCStatusCode
 
 from app.contract import search_attributes
@@ -34,16 +33,6 @@ REFUSED = (
 
 NEW_NAMESPACE_SECONDS = 60.0
 """How long a namespace just registered may take to reach every service's cache."""
-
-_CLI_TYPES = {
-    SearchAttributeIndexedValueType.KEYWORD: "Keyword",
-    SearchAttributeIndexedValueType.INT: "Int",
-    SearchAttributeIndexedValueType.TEXT: "Text",
-    SearchAttributeIndexedValueType.BOOL: "Bool",
-    SearchAttributeIndexedValueType.DOUBLE: "Double",
-    SearchAttributeIndexedValueType.DATETIME: "Datetime",
-    SearchAttributeIndexedValueType.KEYWORD_LIST: "KeywordList",
-}
 
 
 async def ensure_namespace(client: Client, retention: timedelta) -> bool:
@@ -144,10 +133,9 @@ def search_attribute_instructions(namespace: str) -> str:
         "with Temporal Cloud's tcld (or an operator's temporal CLI) and run this again:",
     ]
     for key in search_attributes.ALL:
-        kind = _CLI_TYPES[key.indexed_value_type]
         lines.append(
             f"  tcld namespace search-attributes add --namespace {namespace} "
-            f"--search-attribute '{key.name}={kind}'"
+            f"--search-attribute '{key.name}={search_attributes.type_name(key)}'"
         )
     return "\n".join(lines)
 

@@ -11,7 +11,10 @@ histories expect (`workflows.run`).
 
 from __future__ import annotations
 
+from typing import Any
+
 from temporalio.common import (
+    SearchAttributeIndexedValueType,
     SearchAttributeKey,
     SearchAttributePair,
     TypedSearchAttributes,
@@ -26,6 +29,17 @@ RUN_STATUS = SearchAttributeKey.for_keyword("FlowRunStatus")
 that they, and the filters over them, keep working."""
 
 ALL = (ORGANIZATION_ID, WORKFLOW_ID, WORKFLOW_VERSION, TRIGGER_KIND, RUN_STATUS)
+
+_TYPE_NAMES = {
+    SearchAttributeIndexedValueType.KEYWORD: "Keyword",
+    SearchAttributeIndexedValueType.INT: "Int",
+}
+
+
+def type_name(key: SearchAttributeKey[Any]) -> str:
+    """The name Temporal's command lines give the key's type (`temporal server start-dev
+    --search-attribute`, `tcld namespace search-attributes add`)."""
+    return _TYPE_NAMES[key.indexed_value_type]
 
 
 def for_run(
