@@ -9,7 +9,7 @@ from typing import Any
 from playwright.async_api import Page, expect
 
 from tests.builder.stack import Stack
-from tests.utils.api import wait_for_end
+from tests.utils.api import eventually, wait_for_end
 
 
 async def test_the_palette_groups_titles_and_icons_come_from_the_catalog(
@@ -88,7 +88,14 @@ async def test_an_expression_field_previews_its_value_from_the_last_run(
     workflow_id = await stack.create_workflow("preview", GREETING_GRAPH)
     async with stack.api() as api:
         started = await api.post(f"/workflows/{workflow_id}/runs", json={"input": {"name": "Ada"}})
-        assert (await wait_for_end(api, started.json()["id"]))["status"] == "succeeded"
+        run_id = started.json()["id"]
+        assert (await wait_for_end(api, run_id))["status"] == "succeeded"
+        # The builder finds the latest run in the run list, which Temporal's visibility store
+        # fills a moment after the run: open the page as a person would, once it is listed.
+        await eventually(
+            lambda: api.get("/runs", params={"workflow_id": workflow_id}),
+            lambda answer: [run["id"] for run in answer.json()["data"]] == [run_id],
+        )
     await page.goto(f"/ui/workflows/{workflow_id}")
     await page.get_by_test_id("node-check").click()
     condition = page.get_by_role("combobox", name="Condition")

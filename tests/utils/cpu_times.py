@@ -43,6 +43,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_protocol(item: pytest.Item) -> Generator[None, None, None]:
     own, children = _cpu()
+    start = time.time()
     yield
     own_after, children_after = _cpu()
     _write(
@@ -52,6 +53,8 @@ def pytest_runtest_protocol(item: pytest.Item) -> Generator[None, None, None]:
             "nodeid": item.nodeid,
             "own": own_after - own,
             "children": children_after - children,
+            "start": start,
+            "end": time.time(),
         },
     )
 
