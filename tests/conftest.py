@@ -15,7 +15,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from app.contract import search_attributes
-from temporal.fairness import dynamic_config_flags
+from temporal.server_config import dynamic_config_flags
 from tests.utils.api_servers import (
     ApiHarness,
     SharedApis,
