@@ -18,7 +18,7 @@ Runs = tuple[tuple[int, ...], tuple[int, ...]]
 """A set of positions as runs: their starts and their (inclusive) ends, ascending."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Edge:
     source: str
     handle: str
