@@ -220,6 +220,9 @@ def _innermost_loops(bodies: Mapping[str, set[str]]) -> dict[str, str]:
 def _find_cycle(nodes: set[str], outgoing: Mapping[str, list[Edge]], skip: set[int]) -> list[str]:
     """One cycle among `nodes` (ignoring edges in `skip`), as a list of node ids."""
     state: dict[str, int] = {}
+    # A node's edges are sifted once, when it is entered: sifted again each time the walk
+    # comes back to it, a node with thousands of edges cost millions of steps.
+    followed: dict[str, list[Edge]] = {}
     for start in sorted(nodes):
         if start in state:
             continue
@@ -230,7 +233,10 @@ def _find_cycle(nodes: set[str], outgoing: Mapping[str, list[Edge]], skip: set[i
             if next_index == 0:
                 state[node] = 1
                 path.append(node)
-            edges = [e for e in outgoing[node] if e.index not in skip and e.target in nodes]
+                followed[node] = [
+                    e for e in outgoing[node] if e.index not in skip and e.target in nodes
+                ]
+            edges = followed[node]
             if next_index < len(edges):
                 stack.append((node, next_index + 1))
                 target = edges[next_index].target
