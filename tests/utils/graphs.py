@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import random
+from collections.abc import Callable
 from typing import Any
 
 
@@ -125,15 +127,18 @@ class GraphBuilder:
         self._edge(self.current, node)
         self.current = node
 
+    def segments(self) -> list[Callable[[], None]]:
+        return [
+            self.transform, self.http, self.branch, self.parallel, self.loop,
+            self.switch, self.delay, self.wait_for_event, self.approval, self.sub_workflow,
+        ]  # fmt: skip
+
     def grow(self, size: int) -> dict[str, Any]:
         """Add random segments until the graph has exactly `size` nodes (at least 2).
 
         Each segment adds at most 4 nodes and ends on the node the next one continues from.
         """
-        segments = [
-            self.transform, self.http, self.branch, self.parallel, self.loop,
-            self.switch, self.delay, self.wait_for_event, self.approval, self.sub_workflow,
-        ]  # fmt: skip
+        segments = self.segments()
         weights = [8, 6, 2, 2, 2, 2, 1, 1, 1, 1]
         while len(self.nodes) < size - 4:
             self.random.choices(segments, weights)[0]()
@@ -147,3 +152,15 @@ class GraphBuilder:
 
 def sized_graph(size: int, seed: int = 0) -> dict[str, Any]:
     return GraphBuilder(seed).grow(size)
+
+
+def repeating_graph(size: int) -> dict[str, Any]:
+    """Every kind of segment in turn, again and again: twice the size is twice the same
+    work, node for node (for counting work per node, where `sized_graph`'s mix varies)."""
+    builder = GraphBuilder(seed=0)
+    segments = itertools.cycle(builder.segments())
+    while len(builder.nodes) < size - 4:
+        next(segments)()
+    while len(builder.nodes) < size:
+        builder.transform()
+    return builder.graph()
