@@ -10,9 +10,10 @@ barely moves); each figure is the median and the best of all rounds. "Cold" star
 empty expression caches, as a fresh save does, and includes the collection that runs when
 the paused collector resumes; "+ collection" adds the next young collection, which walks
 what the compile kept (its plan, the expression caches) again: collection the pause
-deferred is counted, not hidden. The floor is a plain Python loop over as much memory per node as a compile keeps at
-its peak (no language code): how much this machine slows down when the same work outgrows
-its caches. A growth near the floor's is the hardware's, not a pass of ours.
+deferred is counted, not hidden. The floor is a plain Python loop over as much memory per
+node as a compile holds at its peak (no language code): how much this machine slows down
+when the same work outgrows its caches. A growth near the floor's is the hardware's, not
+a pass of ours.
 """
 
 from __future__ import annotations
@@ -163,7 +164,10 @@ def main() -> None:
         print(f"  {name:<42} {value:5.2f}x")
     growth = growths["cold CPU, best"]
     verdict = "meets" if growth <= MAX_GROWTH else "MISSES"
-    print(f"10,000 nodes / 1,000 nodes (cold CPU, best): {growth:.2f}x ({verdict} the {MAX_GROWTH}x target)")
+    print(
+        f"10,000 nodes / 1,000 nodes (cold CPU, best): {growth:.2f}x "
+        f"({verdict} the {MAX_GROWTH}x target)"
+    )
     cold_1k = median(results[1_000].cold_wall)
     verdict = "meets" if cold_1k < 0.050 else "MISSES"
     print(f"1,000 nodes cold (wall, median): {cold_1k * 1e3:.1f} ms ({verdict} the 50 ms target)")
@@ -177,7 +181,9 @@ def main() -> None:
     figures: dict[str, float] = {
         f"{size} nodes cold ms": median(results[size].cold_wall) * 1e3 for size in SIZES
     }
-    figures |= {f"{size} nodes cold CPU ms (best)": min(results[size].cold_cpu) * 1e3 for size in SIZES}
+    figures |= {
+        f"{size} nodes cold CPU ms (best)": min(results[size].cold_cpu) * 1e3 for size in SIZES
+    }
     figures |= {"growth": growth} | {f"growth {name}": value for name, value in growths.items()}
     record("compile_graphs", headline, figures, machine)
 
