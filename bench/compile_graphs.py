@@ -27,10 +27,10 @@ from typing import Any
 
 from app.catalog import CATALOG
 from app.language.expressions import _expression, _template
-from app.language.validation import collector_paused
+from app.language.validation import collector_paused, validate
 from bench.machine import print_header, record
 from tests.utils.compiling import compile_workflow
-from tests.utils.graphs import sized_graph
+from tests.utils.graphs import cycle_behind_a_hub, entered_loop_body, sized_graph
 
 SIZES = (100, 1_000, 10_000)
 ROUNDS = 7
@@ -118,6 +118,27 @@ def measure_round(size: int, graph: dict[str, Any], samples: Samples) -> int:
     return nodes
 
 
+INVALID_SHAPES: dict[str, Callable[[int], dict[str, Any]]] = {
+    "an edge into a long loop body": entered_loop_body,
+    "a cycle behind a node with an edge to every other": cycle_behind_a_hub,
+}
+"""Graphs as they are between two edits, whose checks once grew with the square of the size."""
+
+
+def measure_invalid(shape: Callable[[int], dict[str, Any]], size: int) -> float:
+    """Best CPU time of three checks of an invalid graph of `size` nodes."""
+    document = shape(size)
+    times = []
+    for _ in range(3):
+        _clear_caches()
+        gc.collect()
+        (checked, issues), _, cpu = _timed(lambda: validate(document, catalog=CATALOG, accounts={}))
+        assert checked is None
+        assert issues
+        times.append(cpu)
+    return min(times)
+
+
 def _growth(results: dict[int, Samples], pick: Callable[[Samples], float]) -> float:
     return pick(results[10_000]) / pick(results[1_000])
 
@@ -178,12 +199,19 @@ def main() -> None:
         f"(target ≤ {MAX_GROWTH}x; this machine's floor "
         f"{growths['floor (plain Python, same memory), best']:.1f}x)"
     )
+    print("\ninvalid graphs (CPU ms, best of 3):   1,000   10,000   growth")
+    invalid: dict[str, float] = {}
+    for name, shape in INVALID_SHAPES.items():
+        small, large = measure_invalid(shape, 1_000), measure_invalid(shape, 10_000)
+        invalid[f"{name}: 10000 nodes CPU ms"] = large * 1e3
+        print(f"  {name:<50} {small * 1e3:>7.1f} {large * 1e3:>8.1f} {large / small:>7.1f}x")
     figures: dict[str, float] = {
         f"{size} nodes cold ms": median(results[size].cold_wall) * 1e3 for size in SIZES
     }
     figures |= {
         f"{size} nodes cold CPU ms (best)": min(results[size].cold_cpu) * 1e3 for size in SIZES
     }
+    figures |= invalid
     figures |= {"growth": growth} | {f"growth {name}": value for name, value in growths.items()}
     record("compile_graphs", headline, figures, machine)
 

@@ -23,7 +23,12 @@ from app.catalog import CATALOG
 from app.language.expressions import _expression, _template
 from app.language.validation import validate
 from tests.utils.compiling import compile_workflow
-from tests.utils.graphs import repeating_graph
+from tests.utils.graphs import (
+    cycle_behind_a_hub,
+    disabled_triggers,
+    entered_loop_body,
+    repeating_graph,
+)
 
 LANGUAGE = str(Path(app.language.__file__).parent)
 SMALL, LARGE = 500, 5_000
@@ -57,57 +62,6 @@ def lines_run(work: Callable[[], object]) -> int:
     return lines
 
 
-def _entered_loop_body(size: int) -> dict[str, Any]:
-    """A loop whose body is the whole graph, with an edge into its middle from outside:
-    invalid, as a graph often is between two edits."""
-    body = [f"n{index}" for index in range(size - 2)]
-    nodes = [
-        {"id": "start", "type": "trigger.manual"},
-        {"id": "loop", "type": "loop", "parameters": {"items": "range(3)"}},
-        *({"id": node, "type": "transform", "parameters": {"value": 1}} for node in body),
-    ]
-    edges = [
-        {"source": "start", "target": "loop"},
-        {"source": "loop", "target": body[0], "sourceHandle": "body"},
-        *({"source": body[i], "target": body[i + 1]} for i in range(len(body) - 1)),
-        {"source": body[-1], "target": "loop"},
-        {"source": "start", "target": body[len(body) // 2]},
-    ]
-    return {"nodes": nodes, "edges": edges}
-
-
-def _cycle_behind_a_hub(size: int) -> dict[str, Any]:
-    """A cycle, and after it a node with an edge to every other: the search for the cycle
-    comes back to that node once per edge."""
-    leaves = [f"n{index}" for index in range(size - 4)]
-    nodes = [
-        {"id": "start", "type": "trigger.manual"},
-        *(
-            {"id": node, "type": "transform", "parameters": {"value": 1}}
-            for node in ["a", "b", "hub", *leaves]
-        ),
-    ]
-    edges = [
-        {"source": "start", "target": "a"},
-        {"source": "a", "target": "b"},
-        {"source": "b", "target": "hub"},
-        {"source": "b", "target": "a"},
-        *({"source": "hub", "target": leaf} for leaf in leaves),
-    ]
-    return {"nodes": nodes, "edges": edges}
-
-
-def _disabled_triggers(size: int) -> dict[str, Any]:
-    """Half the nodes are triggers, every one disabled."""
-    half = size // 2
-    triggers = [{"id": f"t{i}", "type": "trigger.manual", "disabled": True} for i in range(half)]
-    nodes = [
-        *triggers,
-        *({"id": f"n{i}", "type": "transform", "parameters": {"value": 1}} for i in range(half)),
-    ]
-    return {"nodes": nodes, "edges": [{"source": f"t{i}", "target": f"n{i}"} for i in range(half)]}
-
-
 def _growth_per_node(work: Callable[[int], object]) -> float:
     small = lines_run(lambda: work(SMALL)) / SMALL
     large = lines_run(lambda: work(LARGE)) / LARGE
@@ -120,7 +74,7 @@ def test_a_valid_graph_compiles_with_the_same_work_per_node_at_any_size() -> Non
     assert growth <= MAX_GROWTH_PER_NODE
 
 
-@pytest.mark.parametrize("shape", [_entered_loop_body, _cycle_behind_a_hub, _disabled_triggers])
+@pytest.mark.parametrize("shape", [entered_loop_body, cycle_behind_a_hub, disabled_triggers])
 def test_an_invalid_graph_is_checked_with_the_same_work_per_node_at_any_size(
     shape: Callable[[int], dict[str, Any]],
 ) -> None:
