@@ -8,7 +8,7 @@ import asyncio
 import contextlib
 import importlib.abc
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import httpx
@@ -154,6 +154,28 @@ async def test_closing_the_services_closes_the_pools(module_database_url: str, s
     assert pool.connections == []
 
 
+Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
+
+
+async def _three_requests(handler: Handler) -> None:
+    """Three GETs, a moment apart, through one pooled transport, to a server of raw HTTP."""
+    server = await asyncio.start_server(handler, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    transport = pooled_transport()
+    try:
+        async with httpx.AsyncClient(transport=Borrowed(transport)) as client:
+            for _ in range(3):
+                assert (await client.get(f"http://127.0.0.1:{port}/")).text == "ok"
+                await asyncio.sleep(0.05)  # a server's close reaches the idle connection
+    finally:
+        await transport.aclose()
+        server.close()
+        await server.wait_closed()
+
+
+ANSWER = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+
+
 async def test_a_pooled_connection_the_server_closed_is_not_used_again() -> None:
     """The pools tell a stale idle connection by its socket (`activities.transports._Stream`):
     a server that closes each connection after answering, without saying so, still answers
@@ -164,23 +186,11 @@ async def test_a_pooled_connection_the_server_closed_is_not_used_again() -> None
         nonlocal connections
         connections += 1
         await reader.readuntil(b"\r\n\r\n")
-        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+        writer.write(ANSWER)
         await writer.drain()
         writer.close()
 
-    server = await asyncio.start_server(answer_then_close, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
-    transport = pooled_transport()
-    try:
-        async with httpx.AsyncClient(transport=Borrowed(transport)) as client:
-            for _ in range(3):
-                response = await client.get(f"http://127.0.0.1:{port}/")
-                assert response.text == "ok"
-                await asyncio.sleep(0.05)  # the server's close reaches the idle connection
-    finally:
-        await transport.aclose()
-        server.close()
-        await server.wait_closed()
+    await _three_requests(answer_then_close)
     assert connections == 3
 
 
@@ -194,20 +204,9 @@ async def test_a_pooled_connection_is_reused_while_the_server_keeps_it() -> None
         with contextlib.suppress(asyncio.IncompleteReadError, ConnectionError):
             while True:
                 await reader.readuntil(b"\r\n\r\n")
-                writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+                writer.write(ANSWER)
                 await writer.drain()
         writer.close()
 
-    server = await asyncio.start_server(keep_open, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
-    transport = pooled_transport()
-    try:
-        async with httpx.AsyncClient(transport=Borrowed(transport)) as client:
-            for _ in range(3):
-                assert (await client.get(f"http://127.0.0.1:{port}/")).text == "ok"
-                await asyncio.sleep(0.05)
-    finally:
-        await transport.aclose()
-        server.close()
-        await server.wait_closed()
+    await _three_requests(keep_open)
     assert connections == 1
