@@ -37,7 +37,7 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -55,8 +55,9 @@ ROLES = ("temporal", "worker", "api")
 _TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def target_app(posted: list[Any]) -> FastAPI:
-    """The automation's target: an item to read, and a place to post to."""
+def target_app(posted: list[Any], arrived: dict[int, asyncio.Event] | None = None) -> FastAPI:
+    """The automation's target: an item to read, and a place to post to. A post of `{"n": n}`
+    sets `arrived[n]` (made when missing): the end of run `n` as the target sees it."""
     app = FastAPI()
 
     @app.get("/item/{n}")
@@ -65,7 +66,10 @@ def target_app(posted: list[Any]) -> FastAPI:
 
     @app.post("/done")
     async def done(request: Request) -> dict[str, bool]:
-        posted.append(await request.json())
+        body = await request.json()
+        posted.append(body)
+        if arrived is not None:
+            arrived.setdefault(int(body["n"]), asyncio.Event()).set()
         return {"ok": True}
 
     return app
@@ -106,6 +110,17 @@ def _descendants(pid: int) -> list[int]:
             for child in (task / "children").read_text().split():
                 found += _descendants(int(child))
     return found
+
+
+def rss_bytes(pid: int) -> int:
+    """Resident memory of `pid` and its living descendants."""
+    total = 0
+    for each in _descendants(pid):
+        with contextlib.suppress(OSError):
+            for line in Path(f"/proc/{each}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1]) * 1024
+    return total
 
 
 def cpu_seconds(pid: int) -> float:
@@ -193,6 +208,9 @@ class Stack:
     def cpu(self) -> dict[str, float]:
         return {role: cpu_seconds(pid) for role, pid in self.pids.items()}
 
+    def rss(self) -> dict[str, int]:
+        return {role: rss_bytes(pid) for role, pid in self.pids.items()}
+
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
             # SIGTERM, not SIGINT: a shell ignores SIGINT for what it starts in the background,
@@ -218,7 +236,9 @@ class Hook:
 class Figures:
     answers: list[float] = field(default_factory=list)
     ends: list[float] = field(default_factory=list)
-    cpu: dict[str, float] = field(default_factory=lambda: dict.fromkeys(ROLES, 0.0))
+    # CPU seconds by role (a process and its descendants): the Temporal server, the worker
+    # and the API for our stack; another system names its own.
+    cpu: dict[str, float] = field(default_factory=dict)
     seconds: float = 0.0
     runs: int = 0
 
@@ -243,12 +263,31 @@ async def prepare(stack: Stack, target: str) -> Hook:
 _numbers = itertools.count()
 
 
-async def deliver(client: httpx.AsyncClient, hook: Hook) -> str:
+def next_number() -> int:
+    """A delivery's `n`, unique in this process (the target tells runs apart by it)."""
+    return next(_numbers)
+
+
+async def post_signed(
+    client: httpx.AsyncClient, url: str, secret: str, n: int, *, forged: bool = False
+) -> httpx.Response:
+    """POST `{"n": n, ...}` with its HMAC-SHA256 in `X-Hub-Signature-256` (GitHub's way);
+    `forged` signs it with another secret."""
+    body = json.dumps({"n": n, "event": uuid.uuid4().hex}).encode()
+    key = (secret + "-forged" if forged else secret).encode()
+    signature = "sha256=" + hmac.new(key, body, hashlib.sha256).hexdigest()
+    headers = {
+        "Content-Type": "application/json",
+        "X-Hub-Signature-256": signature,
+        "X-Delivery-Id": uuid.uuid4().hex,
+    }
+    return await client.post(url, content=body, headers=headers)
+
+
+async def deliver(client: httpx.AsyncClient, hook: Hook, n: int | None = None) -> str:
     """Deliver one signed event: the id of the run it started."""
-    body = json.dumps({"n": next(_numbers), "event": uuid.uuid4().hex}).encode()
-    signature = "sha256=" + hmac.new(hook.secret.encode(), body, hashlib.sha256).hexdigest()
-    headers = {"X-Hub-Signature-256": signature, "X-Delivery-Id": uuid.uuid4().hex}
-    answer = await client.post(hook.url, content=body, headers=headers)
+    n = next_number() if n is None else n
+    answer = await post_signed(client, hook.url, hook.secret, n)
     if answer.status_code != 202:
         raise SystemExit(f"delivery answered {answer.status_code}: {answer.text}")
     run_id: str = answer.json()["run_id"]
@@ -267,20 +306,35 @@ async def one_run(client: httpx.AsyncClient, hook: Hook) -> tuple[float, float]:
 async def measure(
     stack: Stack, hook: Hook, client: httpx.AsyncClient, figures: Figures, runs: int, at_once: int
 ) -> None:
+    await measure_runs(stack.cpu, lambda: one_run(client, hook), figures, runs, at_once)
+
+
+async def measure_runs(
+    cpu: Callable[[], dict[str, float]],
+    run: Callable[[], Awaitable[tuple[float, float]]],
+    figures: Figures,
+    runs: int,
+    at_once: int,
+    settle: float = 0.0,
+) -> None:
+    """`runs` runs, `at_once` at a time, each `run()` giving (answer, end to end) in seconds;
+    CPU read before and after. `settle`: seconds to wait after the last run ended before
+    reading CPU again, so that what a system does after a run's end (saving it) is counted."""
     gate = asyncio.Semaphore(at_once)
 
     async def gated() -> None:
         async with gate:
-            answer, end = await one_run(client, hook)
+            answer, end = await run()
         figures.answers.append(answer)
         figures.ends.append(end)
 
-    before, started = stack.cpu(), time.perf_counter()
+    before, started = cpu(), time.perf_counter()
     await asyncio.gather(*(gated() for _ in range(runs)))
     figures.seconds += time.perf_counter() - started
-    after = stack.cpu()
-    for role in ROLES:
-        figures.cpu[role] += after[role] - before[role]
+    await asyncio.sleep(settle)
+    after = cpu()
+    for role, seconds in after.items():
+        figures.cpu[role] = figures.cpu.get(role, 0.0) + seconds - before[role]
     figures.runs += runs
 
 
@@ -290,7 +344,7 @@ def _ms(values: list[float], quantile: float) -> float:
 
 
 def report(label: str, single: Figures, many: Figures) -> dict[str, float]:
-    per_run = {role: 1000 * many.cpu[role] / many.runs for role in ROLES}
+    per_run = {role: 1000 * seconds / many.runs for role, seconds in many.cpu.items()}
     row = {
         "runs/s": many.runs / many.seconds,
         "single p50 ms": _ms(single.ends, 0.5),
@@ -337,8 +391,10 @@ def stacks_of(args: argparse.Namespace, base: Path) -> Iterator[list[Stack]]:
 
 
 @contextlib.asynccontextmanager
-async def target_server(posted: list[Any]) -> AsyncIterator[str]:
-    async with serve(target_app(posted)) as url:
+async def target_server(
+    posted: list[Any], arrived: dict[int, asyncio.Event] | None = None
+) -> AsyncIterator[str]:
+    async with serve(target_app(posted, arrived)) as url:
         yield url
 
 
