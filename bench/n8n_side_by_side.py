@@ -53,6 +53,7 @@ from bench.webhook_automation import (
     next_number,
     post_signed,
     prepare,
+    quantile_ms,
     report,
     rss_bytes,
     target_server,
@@ -338,6 +339,7 @@ class Contender:
     single: Figures = field(default_factory=Figures)
     many: Figures = field(default_factory=Figures)
     memory: dict[str, int] = field(default_factory=dict)
+    single_rounds: list[float] = field(default_factory=list)  # each round's single-run p50
 
 
 class Target:
@@ -416,6 +418,7 @@ async def bench(
                 await measure_runs(
                     each.cpu, run_of(each, target), each.single, per_round, 1, SETTLE_SECONDS
                 )
+                each.single_rounds.append(quantile_ms(each.single.ends[-per_round:], 0.5))
         per_round = max(1, args.deliveries // args.rounds)
         for _ in range(args.rounds):
             for each in contenders:
@@ -456,6 +459,7 @@ def print_figures(args: argparse.Namespace, contenders: list[Contender]) -> dict
             row[f"{role} RSS MB"] = size / 2**20
         parts = ", ".join(f"{role} {size / 2**20:.0f}" for role, size in each.memory.items())
         print(f"  {'RSS MB':<22} {row['RSS MB']:8.1f}  ({parts})")
+        print(f"  {'single p50 by round':<22} {' '.join(f'{ms:.0f}' for ms in each.single_rounds)}")
         rows[each.label] = row
     theirs, ours = rows[contenders[0].label], rows[contenders[1].label]
     names = (

@@ -338,7 +338,7 @@ async def measure_runs(
     figures.runs += runs
 
 
-def _ms(values: list[float], quantile: float) -> float:
+def quantile_ms(values: list[float], quantile: float) -> float:
     ordered = sorted(values)
     return 1000 * ordered[min(len(ordered) - 1, int(quantile * len(ordered)))]
 
@@ -347,12 +347,12 @@ def report(label: str, single: Figures, many: Figures) -> dict[str, float]:
     per_run = {role: 1000 * seconds / many.runs for role, seconds in many.cpu.items()}
     row = {
         "runs/s": many.runs / many.seconds,
-        "single p50 ms": _ms(single.ends, 0.5),
-        "single p95 ms": _ms(single.ends, 0.95),
-        "loaded p50 ms": _ms(many.ends, 0.5),
-        "loaded p95 ms": _ms(many.ends, 0.95),
-        "answer p50 ms": _ms(single.answers, 0.5),
-        "loaded answer p50 ms": _ms(many.answers, 0.5),
+        "single p50 ms": quantile_ms(single.ends, 0.5),
+        "single p95 ms": quantile_ms(single.ends, 0.95),
+        "loaded p50 ms": quantile_ms(many.ends, 0.5),
+        "loaded p95 ms": quantile_ms(many.ends, 0.95),
+        "answer p50 ms": quantile_ms(single.answers, 0.5),
+        "loaded answer p50 ms": quantile_ms(many.answers, 0.5),
         "CPU ms/run": sum(per_run.values()),
         **{f"{role} ms/run": value for role, value in per_run.items()},
     }
