@@ -340,6 +340,7 @@ class Contender:
     many: Figures = field(default_factory=Figures)
     memory: dict[str, int] = field(default_factory=dict)
     single_rounds: list[float] = field(default_factory=list)  # each round's single-run p50
+    many_rounds: list[float] = field(default_factory=list)  # each loaded round's runs/s
 
 
 class Target:
@@ -422,6 +423,7 @@ async def bench(
         per_round = max(1, args.deliveries // args.rounds)
         for _ in range(args.rounds):
             for each in contenders:
+                seconds = each.many.seconds
                 await measure_runs(
                     each.cpu,
                     run_of(each, target),
@@ -430,6 +432,7 @@ async def bench(
                     args.in_flight,
                     SETTLE_SECONDS,
                 )
+                each.many_rounds.append(per_round / (each.many.seconds - seconds))
                 each.memory = each.rss()
         await asyncio.sleep(SETTLE_SECONDS)
     runs = sum(c.single.runs + c.many.runs + args.in_flight for c in contenders)
@@ -460,6 +463,7 @@ def print_figures(args: argparse.Namespace, contenders: list[Contender]) -> dict
         parts = ", ".join(f"{role} {size / 2**20:.0f}" for role, size in each.memory.items())
         print(f"  {'RSS MB':<22} {row['RSS MB']:8.1f}  ({parts})")
         print(f"  {'single p50 by round':<22} {' '.join(f'{ms:.0f}' for ms in each.single_rounds)}")
+        print(f"  {'runs/s by round':<22} {' '.join(f'{rate:.1f}' for rate in each.many_rounds)}")
         rows[each.label] = row
     theirs, ours = rows[contenders[0].label], rows[contenders[1].label]
     names = (
