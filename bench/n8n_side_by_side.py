@@ -121,8 +121,9 @@ def install_n8n() -> None:
 
 
 def one_typeorm() -> None:
-    """npm leaves three copies of @n8n/typeorm (same version), and n8n's dependency injection
-    tells the copies' DataSource classes apart: the others become links to n8n's own."""
+    """npm may leave several copies of @n8n/typeorm (same version; an install made in steps
+    did), and n8n's dependency injection tells the copies' DataSource classes apart (n8n
+    fails to start): the others become links to n8n's own."""
     modules = N8N_HOME / "node_modules"
     own = modules / "n8n" / "node_modules" / "@n8n" / "typeorm"
     for user in ("@n8n/db", "@n8n/n8n-nodes-langchain"):
