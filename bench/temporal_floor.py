@@ -13,11 +13,15 @@ file database with `TEMPORAL_SQLITE_PRAGMAS`' default pragmas), changed as its s
     file,GOGC=400             an environment variable of the Go process (GOGC, GOMAXPROCS, ...)
     file,dc:KEY=VALUE         one more `--dynamic-config-value`
 
-Each `--workload` runs in a worker process of its own, one per server and workload, on its
-own task queue:
+Each `--workload` runs, for each server spec, on a server of its own (so that the server's
+CPU is that workload's alone: a run leaves timer tasks that fire up to a minute after it ends)
+with a worker process of its own:
 
     default           our interpreter: the GET → `if` → POST graph of `bench.worker_cpu`,
                       the worker as `make run` builds it (`temporal.worker.build_worker`)
+    as-api            the same run started as the API starts a trigger's run (`start_run`:
+                      search attributes, memo, priority, summary; run events published
+                      by a local activity at the end)
     handwritten       the same GET → `if` → POST written by hand as a Temporal workflow,
                       calling our `http.request` activity with the interpreter's options,
                       on the same worker (`bench/handwritten.py: WebhookAutomationByHand`)
@@ -28,11 +32,13 @@ own task queue:
 
 Rounds of `--runs` runs with `--concurrency` in flight go to each (server, workload) pair in
 turn, the order reversed every other round; the CPU time of the server and of the worker
-process (user + system, /proc) over a round, divided by the runs, is their CPU per run.
-Figures are medians of rounds; ratios are of paired rounds against the first pair. Before
-the rounds, each server's CPU while idle (all workers polling) is measured; after them, its
-resident memory (now and peak). History events and workflow tasks per run are counted in
-the history of the shortest of the last round's first runs.
+process (user + system, /proc) over a round, divided by the runs, is their CPU per run "in
+rounds" (medians of rounds; ratios are of paired rounds against the first pair). "All-in" is
+each process's CPU from the warm-up to `--settle` seconds after the last round (when the
+timers of the last runs have fired: activities' start-to-close timeouts are 30-60 s) less
+its idle CPU (measured first, its worker polling) over that window, per run: what a run
+costs in the end. History events and workflow tasks per run are counted in the shortest
+history of a few runs of the last round; the server's resident memory is read at the end.
 
 Run: `.venv/bin/python -m bench.temporal_floor [--server SPEC ...] [--workload NAME ...]`.
 Not a test: the figures go in bench/README.md ("The floor: what Temporal itself costs per run").
@@ -57,10 +63,14 @@ from pathlib import Path
 from typing import Any
 
 from temporalio.client import Client
+from temporalio.common import WorkflowIDReusePolicy
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.registry import action_services_from_settings
+from app.contract import search_attributes
+from app.db.migrate import upgrade
+from app.services.runs.starting import MEMO_REQUEST_HASH, request_hash, run_summary
 from app.settings import Settings
 from bench.floor_workflows import BARE_TWO_STEPS, EMPTY, BareTwoSteps, Empty, small_step
 from bench.handwritten import WEBHOOK_AUTOMATION_BY_HAND, WebhookAutomationByHand
@@ -77,10 +87,10 @@ from bench.worker_cpu import (
 )
 from temporal import dev_server
 from temporal.client import connect, local
-from temporal.fairness import dynamic_config_flags
+from temporal.fairness import dynamic_config_flags, run_priority
 from temporal.worker import build_worker
 from tests.utils.servers import free_port, serve
-from workflows.state import INTERPRETER_WORKFLOW, RunState
+from workflows.state import INTERPRETER_WORKFLOW, RunInput, RunState
 
 # --- the servers ----------------------------------------------------------------------------
 
@@ -205,6 +215,27 @@ class Workload:
     argument: Callable[[str], Any]
     """The workflow's argument, given the target server's base URL."""
     result_type: type | None = None
+    start_options: Callable[[], dict[str, Any]] = dict
+    """What the start call adds (search attributes, memo, priority, summary)."""
+
+
+def _as_the_api(url: str) -> RunInput:
+    # `RunStart.of` sets these on every run a trigger starts.
+    return run_input(GRAPH, ORGANIZATION, {"url": url}).model_copy(update={"run_events": True})
+
+
+def _api_start_options() -> dict[str, Any]:
+    """What `app.services.runs.starting.start_run` adds to its start call."""
+    return {
+        "search_attributes": search_attributes.for_run(
+            organization_id=ORGANIZATION, workflow_id="wf_bench", version=1,
+            trigger_kind="manual",
+        ),
+        "memo": {MEMO_REQUEST_HASH: request_hash("wf_bench", None, {})},
+        "priority": run_priority(ORGANIZATION),
+        "static_summary": run_summary("bench", "manual"),
+        "id_reuse_policy": WorkflowIDReusePolicy.REJECT_DUPLICATE,
+    }  # fmt: skip
 
 
 def _passed_through_sandbox() -> SandboxedWorkflowRunner:
@@ -214,13 +245,23 @@ def _passed_through_sandbox() -> SandboxedWorkflowRunner:
     )
 
 
+ORGANIZATION = "org_" + "b" * 24
+
 WORKLOADS: dict[str, Workload] = {
     "default": Workload(
         INTERPRETER_WORKFLOW,
         engine=True,
         worker_options=dict,
-        argument=lambda url: run_input(GRAPH, "org_bench", {"url": url}),
+        argument=lambda url: run_input(GRAPH, ORGANIZATION, {"url": url}),
         result_type=RunState,
+    ),
+    "as-api": Workload(
+        INTERPRETER_WORKFLOW,
+        engine=True,
+        worker_options=dict,
+        argument=_as_the_api,
+        result_type=RunState,
+        start_options=_api_start_options,
     ),
     "handwritten": Workload(
         WEBHOOK_AUTOMATION_BY_HAND,
@@ -263,7 +304,7 @@ WORKLOADS: dict[str, Workload] = {
 
 
 def check_result(workload: str, result: Any) -> None:
-    if workload == "default":
+    if workload in ("default", "as-api"):
         assert result.status == "succeeded", result
     elif workload == "handwritten":
         assert result == {"sent": True, "status": 200}, result
@@ -271,16 +312,17 @@ def check_result(workload: str, result: Any) -> None:
         assert result["ok"], result
 
 
-async def serve_worker(address: str, task_queue: str, workload: str) -> None:
-    """One worker process (`--serve-worker`): prints `ready` once it polls, stops on SIGTERM."""
+async def serve_worker(address: str, task_queue: str, workload: str, data_dir: Path) -> None:
+    """One worker process (`--serve-worker`): prints `ready` once it polls, stops on SIGTERM.
+    Ours keeps the engine's database in `data_dir` (run events look up subscriptions there)."""
     options = WORKLOADS[workload].worker_options()
     stop = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
     if WORKLOADS[workload].engine:
         client = await connect(local(address))
-        services = action_services_from_settings(
-            Settings(environment="test", http_allow_private_networks=True)
-        )
+        settings = Settings(environment="test", http_allow_private_networks=True, data_dir=data_dir)
+        upgrade(settings.resolved_database_url)
+        services = action_services_from_settings(settings)
         async with build_worker(client, task_queue, services=services, **options):
             print("ready", flush=True)
             await stop.wait()
@@ -298,39 +340,59 @@ async def serve_worker(address: str, task_queue: str, workload: str) -> None:
 
 @dataclass
 class Pair:
-    server: Server
+    """A workload on a server of its own, so that the server's CPU is that workload's alone
+    (the timers a run leaves fire up to a minute after it ends, in another pair's round)."""
+
+    spec: ServerSpec
     workload: str
     task_queue: str
+    server: Server | None = None
     worker: int = 0
     rounds: list[Round] = field(default_factory=list)
     last_ids: list[str] = field(default_factory=list)
+    runs: int = 0
+    idle: tuple[float, float] = (0.0, 0.0)
+    """CPU seconds per second of the server and the worker while no run is in flight."""
+    window: tuple[float, float] = (0.0, 0.0)
+    """CPU seconds of the server and the worker from the warm-up to the end of the settling."""
 
     @property
     def label(self) -> str:
-        return f"{self.server.spec.spec} / {self.workload}"
+        return f"{self.spec.spec} / {self.workload}"
+
+    @property
+    def started(self) -> Server:
+        assert self.server is not None
+        return self.server
+
+    def cpu(self) -> tuple[float, float]:
+        return cpu_seconds(self.started.pid), cpu_seconds(self.worker)
 
 
-def worker_command(pair: Pair) -> list[str]:
+def worker_command(pair: Pair, data_dir: Path) -> list[str]:
     return [sys.executable, "-m", "bench.temporal_floor", "--serve-worker", pair.workload,
-            "--address", pair.server.address, "--task-queue", pair.task_queue]  # fmt: skip
+            "--address", pair.started.address, "--task-queue", pair.task_queue,
+            "--data-dir", str(data_dir)]  # fmt: skip
 
 
 async def one_round(pair: Pair, base_url: str, runs: int, concurrency: int) -> Round:
     workload = WORKLOADS[pair.workload]
     argument = workload.argument(base_url)
     ids: list[str] = []
+    client = pair.started.client
 
     async def one(suffix: str) -> None:
         workflow_id = f"floor-{pair.workload}-{suffix}"
         ids.append(workflow_id)
-        result = await pair.server.client.execute_workflow(
+        result = await client.execute_workflow(
             workload.workflow, argument, id=workflow_id, task_queue=pair.task_queue,
-            result_type=workload.result_type,
+            result_type=workload.result_type, **workload.start_options(),
         )  # fmt: skip
         check_result(pair.workload, result)
 
-    measured = await measured_round(one, runs, concurrency, pair.worker, pair.server.pid)
+    measured = await measured_round(one, runs, concurrency, pair.worker, pair.started.pid)
     pair.last_ids = ids[:5]
+    pair.runs += runs
     return measured
 
 
@@ -342,7 +404,7 @@ class History:
 
 
 async def shortest_history(pair: Pair) -> History:
-    counts = [await history_counts(pair.server.client, id) for id in pair.last_ids]
+    counts = [await history_counts(pair.started.client, id) for id in pair.last_ids]
     shortest = min(counts, key=lambda found: sum(found.values()))
     return History(
         sum(shortest.values()),
@@ -351,71 +413,100 @@ async def shortest_history(pair: Pair) -> History:
     )
 
 
-async def idle_cpu(servers: list[Server], seconds: float) -> dict[str, float]:
-    """Each server's CPU seconds per second while no run is in flight."""
-    began = {server.spec.spec: cpu_seconds(server.pid) for server in servers}
+async def cpu_over(pairs: list[Pair], seconds: float) -> list[tuple[float, float]]:
+    """Each pair's server and worker CPU seconds over `seconds` of waiting."""
+    began = [pair.cpu() for pair in pairs]
     await asyncio.sleep(seconds)
-    return {
-        server.spec.spec: (cpu_seconds(server.pid) - began[server.spec.spec]) / seconds
-        for server in servers
-    }
+    return [
+        (server - server_began, worker - worker_began)
+        for pair, (server_began, worker_began) in zip(pairs, began, strict=True)
+        for server, worker in [pair.cpu()]
+    ]
 
 
 async def main(
-    specs: list[ServerSpec], workloads: list[str], runs: int, concurrency: int, rounds: int
-) -> None:
+    specs: list[ServerSpec], workloads: list[str], runs: int, concurrency: int, rounds: int,
+    settle: float,
+) -> None:  # fmt: skip
     machine = print_header("bench.temporal_floor")
     target = target_app()
+    pairs = [
+        Pair(spec, workload, f"floor-{workload}-{uuid.uuid4().hex[:6]}")
+        for spec in specs
+        for workload in workloads
+    ]
     with tempfile.TemporaryDirectory(prefix="bench-floor-") as base:
         async with (
-            started_servers(specs, Path(base)) as servers,
+            started_servers([pair.spec for pair in pairs], Path(base)) as servers,
             serve(target) as base_url,
         ):
-            pairs = [
-                Pair(server, workload, f"floor-{workload}-{uuid.uuid4().hex[:6]}")
-                for server in servers
-                for workload in workloads
-            ]
-            commands = {pair.label: worker_command(pair) for pair in pairs}
+            for pair, started in zip(pairs, servers, strict=True):
+                pair.server = started
+            commands = {
+                pair.label: worker_command(pair, Path(base) / f"worker-{number}")
+                for number, pair in enumerate(pairs)
+            }
             async with spawned_workers(commands) as pids:
                 for pair in pairs:
                     pair.worker = pids[pair.label]
+                idle_seconds = 15.0
+                for pair, (server, worker) in zip(
+                    pairs, await cpu_over(pairs, idle_seconds), strict=True
+                ):
+                    pair.idle = (server / idle_seconds, worker / idle_seconds)
+                began, window_began = time.perf_counter(), [pair.cpu() for pair in pairs]
                 for pair in pairs:  # warm up: imports, the sandbox, connections
                     await one_round(pair, base_url, 10, concurrency)
-                idle = await idle_cpu(servers, 10.0)
                 for number in range(rounds):
                     for pair in pairs if number % 2 == 0 else list(reversed(pairs)):
                         pair.rounds.append(await one_round(pair, base_url, runs, concurrency))
-                memory = {server.spec.spec: memory_kib(server.pid) for server in servers}
+                print(f"rounds done; settling {settle:.0f} s (timers of the last runs)")
+                await asyncio.sleep(settle)
+                window = time.perf_counter() - began
+                for pair, (server_began, worker_began) in zip(pairs, window_began, strict=True):
+                    server, worker = pair.cpu()
+                    pair.window = (
+                        server - server_began - pair.idle[0] * window,
+                        worker - worker_began - pair.idle[1] * window,
+                    )
+                memory = {pair.label: memory_kib(pair.started.pid) for pair in pairs}
                 histories = {pair.label: await shortest_history(pair) for pair in pairs}
-    report(pairs, histories, idle, memory, runs, concurrency, machine)
+    report(pairs, histories, memory, runs, concurrency, window, machine)
 
 
 def report(
     pairs: list[Pair],
     histories: dict[str, History],
-    idle: dict[str, float],
     memory: dict[str, tuple[int, int]],
     runs: int,
     concurrency: int,
+    window: float,
     machine: dict[str, str],
 ) -> None:
     rounds = len(pairs[0].rounds)
-    print(f"{rounds} rounds of {runs} runs each, {concurrency} in flight; medians of rounds")
     print(
-        f"{'server / workload':44}{'server ms':>10}{'worker ms':>10}{'sum ms':>9}"
-        f"{'runs/s':>8}{'p50 ms':>8}{'events':>7}{'wf tasks':>9}"
+        f"{rounds} rounds of {runs} runs each, {concurrency} in flight; in rounds: medians of "
+        f"rounds; all-in: the whole {window:.0f} s (warm-up, rounds, settling) less idle CPU, "
+        "per run"
+    )
+    print(
+        f"{'server / workload':36}{'server ms':>10}{'all-in':>8}{'worker ms':>10}{'all-in':>8}"
+        f"{'sum all-in':>11}{'runs/s':>8}{'p50 ms':>8}{'events':>7}{'wf tasks':>9}"
     )
     figures: dict[str, dict[str, float]] = {}
     for pair in pairs:
         server = statistics.median(r.server_cpu for r in pair.rounds) * 1e3
         worker = statistics.median(r.worker_cpu for r in pair.rounds) * 1e3
+        server_all, worker_all = (seconds / pair.runs * 1e3 for seconds in pair.window)
         history = histories[pair.label]
-        figures[pair.label] = {"server_ms": server, "worker_ms": worker,
-                               "events": history.events,
-                               "workflow_tasks": history.workflow_tasks}  # fmt: skip
+        figures[pair.label] = {
+            "server_ms": server, "server_all_in_ms": server_all,
+            "worker_ms": worker, "worker_all_in_ms": worker_all,
+            "events": history.events, "workflow_tasks": history.workflow_tasks,
+        }  # fmt: skip
         print(
-            f"{pair.label:44}{server:>10.2f}{worker:>10.2f}{server + worker:>9.2f}"
+            f"{pair.label:36}{server:>10.2f}{server_all:>8.2f}{worker:>10.2f}{worker_all:>8.2f}"
+            f"{server_all + worker_all:>11.2f}"
             f"{statistics.median(r.runs_per_second for r in pair.rounds):>8.1f}"
             f"{statistics.median(r.p50 for r in pair.rounds) * 1e3:>8.1f}"
             f"{history.events:>7}{history.workflow_tasks:>9}"
@@ -429,20 +520,23 @@ def report(
         workers = sorted(
             b.worker_cpu / a.worker_cpu for a, b in zip(first.rounds, pair.rounds, strict=True)
         )
+        all_in = (pair.window[0] / pair.runs) / (first.window[0] / first.runs)
         print(
-            f"  {pair.label:44} server {statistics.median(servers):.3f} "
-            f"({servers[0]:.3f}-{servers[-1]:.3f}), worker {statistics.median(workers):.3f} "
-            f"({workers[0]:.3f}-{workers[-1]:.3f})"
+            f"  {pair.label:36} server {statistics.median(servers):.3f} "
+            f"({servers[0]:.3f}-{servers[-1]:.3f}; all-in {all_in:.3f}), "
+            f"worker {statistics.median(workers):.3f} ({workers[0]:.3f}-{workers[-1]:.3f})"
         )
-    print("servers: idle CPU (all workers polling), resident memory after the rounds (peak):")
-    for spec, (rss, peak) in memory.items():
-        print(f"  {spec:44} idle {idle[spec] * 1e3:.1f} ms/s, RSS {rss / 1024:.0f} MiB "
-              f"({peak / 1024:.0f} MiB peak)")  # fmt: skip
+    print("servers: idle CPU (its worker polling), resident memory at the end (peak):")
+    for pair in pairs:
+        rss, peak = memory[pair.label]
+        print(f"  {pair.label:36} idle {pair.idle[0] * 1e3:.1f} ms/s, "
+              f"RSS {rss / 1024:.0f} MiB ({peak / 1024:.0f} MiB peak)")  # fmt: skip
     headline = "; ".join(
-        f"{label}: server {found['server_ms']:.1f} + worker {found['worker_ms']:.1f} ms"
+        f"{label}: server {found['server_all_in_ms']:.1f} + worker "
+        f"{found['worker_all_in_ms']:.1f} ms all-in"
         for label, found in figures.items()
     )
-    record("temporal_floor", headline, {"CPU ms per run": figures, "idle": idle}, machine)
+    record("temporal_floor", headline, {"CPU ms per run": figures}, machine)
 
 
 if __name__ == "__main__":
@@ -452,17 +546,26 @@ if __name__ == "__main__":
     parser.add_argument("--runs", type=int, default=60, help="runs per round")
     parser.add_argument("--concurrency", type=int, default=10, help="runs in flight at once")
     parser.add_argument("--rounds", type=int, default=4, help="rounds per pair")
+    parser.add_argument(
+        "--settle", type=float, default=70.0, help="seconds waited after the rounds (timers)"
+    )
     parser.add_argument("--serve-worker", choices=WORKLOADS, help=argparse.SUPPRESS)
     parser.add_argument("--address", help=argparse.SUPPRESS)
     parser.add_argument("--task-queue", help=argparse.SUPPRESS)
+    parser.add_argument("--data-dir", type=Path, help=argparse.SUPPRESS)
     arguments = parser.parse_args()
     if arguments.serve_worker:
-        asyncio.run(serve_worker(arguments.address, arguments.task_queue, arguments.serve_worker))
+        asyncio.run(
+            serve_worker(
+                arguments.address, arguments.task_queue, arguments.serve_worker,
+                arguments.data_dir,
+            )
+        )  # fmt: skip
     else:
         asyncio.run(
             main(
                 [ServerSpec.parse(spec) for spec in arguments.server or ["file"]],
                 arguments.workload or ["default", "handwritten", "bare", "empty"],
-                arguments.runs, arguments.concurrency, arguments.rounds,
+                arguments.runs, arguments.concurrency, arguments.rounds, arguments.settle,
             )
         )  # fmt: skip
