@@ -58,7 +58,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -430,6 +430,13 @@ async def main(
 ) -> None:  # fmt: skip
     machine = print_header("bench.temporal_floor")
     target = target_app()
+    # A spec given twice (an A/A comparison: how far two equal servers differ) is told apart.
+    specs = [
+        replace(spec, spec=f"{spec.spec} #{specs[:number].count(spec) + 1}")
+        if specs.count(spec) > 1
+        else spec
+        for number, spec in enumerate(specs)
+    ]
     pairs = [
         Pair(spec, workload, f"floor-{workload}-{uuid.uuid4().hex[:6]}")
         for spec in specs
