@@ -22,6 +22,8 @@ with a worker process of its own:
     as-api            the same run started as the API starts a trigger's run (`start_run`:
                       search attributes, memo, priority, summary; run events published
                       by a local activity at the end)
+    as-api-nowait     the same, but nobody waits on the run's result (as for a webhook's
+                      run): a run is done when its POST reaches the target
     handwritten       the same GET → `if` → POST written by hand as a Temporal workflow,
                       calling our `http.request` activity with the interpreter's options,
                       on the same worker (`bench/handwritten.py: WebhookAutomationByHand`)
@@ -62,6 +64,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from fastapi import FastAPI
 from temporalio.client import Client
 from temporalio.common import WorkflowIDReusePolicy
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
@@ -217,6 +220,9 @@ class Workload:
     result_type: type | None = None
     start_options: Callable[[], dict[str, Any]] = dict
     """What the start call adds (search attributes, memo, priority, summary)."""
+    waits_for_result: bool = True
+    """False: the run is started and counted done when its POST reaches the target, as a
+    webhook's run is, which nobody waits on (no long poll on its history)."""
 
 
 def _as_the_api(url: str) -> RunInput:
@@ -263,6 +269,14 @@ WORKLOADS: dict[str, Workload] = {
         result_type=RunState,
         start_options=_api_start_options,
     ),
+    "as-api-nowait": Workload(
+        INTERPRETER_WORKFLOW,
+        engine=True,
+        worker_options=dict,
+        argument=_as_the_api,
+        start_options=_api_start_options,
+        waits_for_result=False,
+    ),
     "handwritten": Workload(
         WEBHOOK_AUTOMATION_BY_HAND,
         engine=True,
@@ -304,7 +318,7 @@ WORKLOADS: dict[str, Workload] = {
 
 
 def check_result(workload: str, result: Any) -> None:
-    if workload in ("default", "as-api"):
+    if workload in ("default", "as-api", "as-api-nowait"):
         assert result.status == "succeeded", result
     elif workload == "handwritten":
         assert result == {"sent": True, "status": 200}, result
@@ -375,7 +389,9 @@ def worker_command(pair: Pair, data_dir: Path) -> list[str]:
             "--data-dir", str(data_dir)]  # fmt: skip
 
 
-async def one_round(pair: Pair, base_url: str, runs: int, concurrency: int) -> Round:
+async def one_round(
+    pair: Pair, target: FastAPI, base_url: str, runs: int, concurrency: int
+) -> Round:
     workload = WORKLOADS[pair.workload]
     argument = workload.argument(base_url)
     ids: list[str] = []
@@ -384,11 +400,17 @@ async def one_round(pair: Pair, base_url: str, runs: int, concurrency: int) -> R
     async def one(suffix: str) -> None:
         workflow_id = f"floor-{pair.workload}-{suffix}"
         ids.append(workflow_id)
-        result = await client.execute_workflow(
-            workload.workflow, argument, id=workflow_id, task_queue=pair.task_queue,
-            result_type=workload.result_type, **workload.start_options(),
-        )  # fmt: skip
-        check_result(pair.workload, result)
+        options = {"id": workflow_id, "task_queue": pair.task_queue, **workload.start_options()}
+        if workload.waits_for_result:
+            result = await client.execute_workflow(
+                workload.workflow, argument, result_type=workload.result_type, **options
+            )
+            check_result(pair.workload, result)
+            return
+        posted = target.state.posted[workflow_id] = asyncio.get_running_loop().create_future()
+        await client.start_workflow(workload.workflow, argument, **options)
+        await posted
+        del target.state.posted[workflow_id]
 
     measured = await measured_round(one, runs, concurrency, pair.worker, pair.started.pid)
     pair.last_ids = ids[:5]
@@ -463,10 +485,12 @@ async def main(
                     pair.idle = (server / idle_seconds, worker / idle_seconds)
                 began, window_began = time.perf_counter(), [pair.cpu() for pair in pairs]
                 for pair in pairs:  # warm up: imports, the sandbox, connections
-                    await one_round(pair, base_url, 10, concurrency)
+                    await one_round(pair, target, base_url, 10, concurrency)
                 for number in range(rounds):
                     for pair in pairs if number % 2 == 0 else list(reversed(pairs)):
-                        pair.rounds.append(await one_round(pair, base_url, runs, concurrency))
+                        pair.rounds.append(
+                            await one_round(pair, target, base_url, runs, concurrency)
+                        )
                 print(f"rounds done; settling {settle:.0f} s (timers of the last runs)")
                 await asyncio.sleep(settle)
                 window = time.perf_counter() - began

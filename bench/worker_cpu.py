@@ -40,6 +40,7 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import UnsandboxedWorkflowRunner
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
+from activities.http.request import IDEMPOTENCY_KEY_HEADER
 from activities.registry import action_services_from_settings
 from app.contract import search_attributes
 from app.settings import Settings
@@ -93,8 +94,12 @@ CONFIGS: dict[str, Callable[[], dict[str, Any]]] = {
 
 
 def target_app() -> FastAPI:
+    """The automation's target. `app.state.posted` maps a run's workflow id to a future that
+    its POST resolves (the POST's `Idempotency-Key` starts with it): a bench can learn that a
+    run has made its effect without asking Temporal."""
     app = FastAPI()
     app.state.posts = 0
+    app.state.posted = {}
 
     @app.get("/item")
     async def item() -> dict[str, Any]:
@@ -104,6 +109,10 @@ def target_app() -> FastAPI:
     async def sink(request: Request) -> dict[str, Any]:
         await request.body()
         app.state.posts += 1
+        run = request.headers.get(IDEMPOTENCY_KEY_HEADER, "").split("/")[0]
+        waiting = app.state.posted.get(run)
+        if waiting is not None and not waiting.done():
+            waiting.set_result(None)
         return {"stored": True}
 
     return app
