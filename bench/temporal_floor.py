@@ -85,6 +85,7 @@ from bench.worker_cpu import (
     cpu_seconds,
     history_counts,
     measured_round,
+    sink_key,
     spawned_workers,
     target_app,
 )
@@ -407,10 +408,11 @@ async def one_round(
             )
             check_result(pair.workload, result)
             return
-        posted = target.state.posted[workflow_id] = asyncio.get_running_loop().create_future()
+        key = sink_key(workflow_id)
+        posted = target.state.posted[key] = asyncio.get_running_loop().create_future()
         await client.start_workflow(workload.workflow, argument, **options)
-        await posted
-        del target.state.posted[workflow_id]
+        await asyncio.wait_for(posted, 60)
+        del target.state.posted[key]
 
     measured = await measured_round(one, runs, concurrency, pair.worker, pair.started.pid)
     pair.last_ids = ids[:5]

@@ -40,7 +40,7 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import UnsandboxedWorkflowRunner
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
-from activities.http.request import IDEMPOTENCY_KEY_HEADER
+from activities.http.request import IDEMPOTENCY_KEY_HEADER, idempotency_key
 from activities.registry import action_services_from_settings
 from app.contract import search_attributes
 from app.settings import Settings
@@ -94,9 +94,9 @@ CONFIGS: dict[str, Callable[[], dict[str, Any]]] = {
 
 
 def target_app() -> FastAPI:
-    """The automation's target. `app.state.posted` maps a run's workflow id to a future that
-    its POST resolves (the POST's `Idempotency-Key` starts with it): a bench can learn that a
-    run has made its effect without asking Temporal."""
+    """The automation's target. `app.state.posted` maps a POST's `Idempotency-Key`
+    (`sink_key`) to a future that the POST resolves: a bench can learn that a run has made
+    its effect without asking Temporal."""
     app = FastAPI()
     app.state.posts = 0
     app.state.posted = {}
@@ -109,13 +109,17 @@ def target_app() -> FastAPI:
     async def sink(request: Request) -> dict[str, Any]:
         await request.body()
         app.state.posts += 1
-        run = request.headers.get(IDEMPOTENCY_KEY_HEADER, "").split("/")[0]
-        waiting = app.state.posted.get(run)
+        waiting = app.state.posted.get(request.headers.get(IDEMPOTENCY_KEY_HEADER))
         if waiting is not None and not waiting.done():
             waiting.set_result(None)
         return {"stored": True}
 
     return app
+
+
+def sink_key(workflow_id: str) -> str:
+    """The `Idempotency-Key` of the POST of the run `workflow_id` (its `send` node)."""
+    return idempotency_key(f"{workflow_id}/send/0")
 
 
 def cpu_seconds(pid: int) -> float:
