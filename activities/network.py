@@ -19,7 +19,7 @@ import httpcore
 import httpx
 
 from activities.errors import PlatformError
-from activities.transports import LIMITS, Pool
+from activities.transports import Pool, PoolBackend, pooled_transport
 
 
 class AddressNotAllowedError(PlatformError):
@@ -91,7 +91,7 @@ async def _resolve(host: str, port: int) -> list[str]:
 
 class _GuardedBackend(httpcore.AsyncNetworkBackend):
     def __init__(self, permit_private: Callable[[], Awaitable[bool]]) -> None:
-        self._inner = httpcore.AnyIOBackend()
+        self._inner = PoolBackend()
         self._permit_private = permit_private
 
     async def connect_tcp(
@@ -145,16 +145,7 @@ async def _always() -> bool:
 def _pool(
     ssl_context: ssl.SSLContext, permit: Callable[[], Awaitable[bool]]
 ) -> httpx.AsyncHTTPTransport:
-    transport = httpx.AsyncHTTPTransport(trust_env=False, limits=LIMITS)
-    # httpx offers no public hook for the network backend; its pool takes one.
-    transport._pool = httpcore.AsyncConnectionPool(
-        ssl_context=ssl_context,
-        max_connections=LIMITS.max_connections,
-        max_keepalive_connections=LIMITS.max_keepalive_connections,
-        keepalive_expiry=LIMITS.keepalive_expiry,
-        network_backend=_GuardedBackend(permit),
-    )
-    return transport
+    return pooled_transport(_GuardedBackend(permit), ssl_context)
 
 
 class GuardedTransport(httpx.AsyncBaseTransport):

@@ -47,7 +47,8 @@ from app.catalog import CATALOG
 from app.contract import search_attributes
 from app.settings import WORKER_ACTIVITY_SLOTS, WORKER_WORKFLOW_TASK_SLOTS, Settings
 from temporal.client import connect, local
-from temporal.fairness import EAGER_ACTIVITIES_DYNAMIC_CONFIG, dynamic_config_flags, run_priority
+from temporal.fairness import FAIRNESS_DYNAMIC_CONFIG, run_priority
+from temporal.server_config import SERVER_DYNAMIC_CONFIG, dynamic_config_flags
 from temporal.worker import build_worker
 from tests.utils.compiling import compile_workflow
 from tests.utils.servers import serve
@@ -228,7 +229,13 @@ async def measure(mode: Mode, url: str, args: argparse.Namespace) -> Measured:
         search_attributes=search_attributes.ALL,
         dev_server_log_level="error",
         dev_server_extra_args=dynamic_config_flags(
-            None if mode.fairness else EAGER_ACTIVITIES_DYNAMIC_CONFIG
+            None
+            if mode.fairness
+            else {
+                key: value
+                for key, value in SERVER_DYNAMIC_CONFIG.items()
+                if key not in FAIRNESS_DYNAMIC_CONFIG
+            }
         ),
     )
     target = env.client.service_client.config.target_host

@@ -243,17 +243,24 @@ async def prepare(stack: Stack, target: str) -> Hook:
 _numbers = itertools.count()
 
 
-async def one_run(client: httpx.AsyncClient, hook: Hook) -> tuple[float, float]:
-    """Deliver one signed event and wait for its run: (answer, end to end) in seconds."""
+async def deliver(client: httpx.AsyncClient, hook: Hook) -> str:
+    """Deliver one signed event: the id of the run it started."""
     body = json.dumps({"n": next(_numbers), "event": uuid.uuid4().hex}).encode()
     signature = "sha256=" + hmac.new(hook.secret.encode(), body, hashlib.sha256).hexdigest()
     headers = {"X-Hub-Signature-256": signature, "X-Delivery-Id": uuid.uuid4().hex}
-    sent = time.perf_counter()
     answer = await client.post(hook.url, content=body, headers=headers)
-    answered = time.perf_counter()
     if answer.status_code != 202:
         raise SystemExit(f"delivery answered {answer.status_code}: {answer.text}")
-    await hook.temporal.get_workflow_handle(answer.json()["run_id"]).result()
+    run_id: str = answer.json()["run_id"]
+    return run_id
+
+
+async def one_run(client: httpx.AsyncClient, hook: Hook) -> tuple[float, float]:
+    """Deliver one signed event and wait for its run: (answer, end to end) in seconds."""
+    sent = time.perf_counter()
+    run_id = await deliver(client, hook)
+    answered = time.perf_counter()
+    await hook.temporal.get_workflow_handle(run_id).result()
     return answered - sent, time.perf_counter() - sent
 
 

@@ -47,7 +47,7 @@ from app.settings import Settings
 from bench.machine import print_header, record
 from bench.tenant_fairness import run_input
 from temporal.client import connect, local
-from temporal.fairness import dynamic_config_flags
+from temporal.server_config import dynamic_config_flags
 from temporal.worker import build_worker
 from tests.utils.servers import serve
 from workflows.state import INTERPRETER_WORKFLOW, RunInput, RunState

@@ -10,13 +10,13 @@ from datetime import timedelta
 from pathlib import Path
 
 from temporalio.client import Client, Interceptor
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import DataConverter, PayloadCodec
 from temporalio.runtime import Runtime
 from temporalio.service import TLSConfig
 
 from app.settings import Settings
 from app.vault import parse_keys
+from temporal.data_converter import DATA_CONVERTER
 from temporal.payload_codec import VaultPayloadCodec
 from temporal.tracing import tracing_interceptors
 
@@ -69,10 +69,10 @@ def _pem(path: str, setting: str) -> bytes | None:
 
 
 def data_converter(codec: PayloadCodec | None = None) -> DataConverter:
-    """Pydantic-aware JSON (plans and states are pydantic models), encrypted by `codec` if given."""
+    """Pydantic-aware JSON (`temporal.data_converter`), encrypted by `codec` if given."""
     if codec is None:
-        return pydantic_data_converter
-    return dataclasses.replace(pydantic_data_converter, payload_codec=codec)
+        return DATA_CONVERTER
+    return dataclasses.replace(DATA_CONVERTER, payload_codec=codec)
 
 
 async def connect(

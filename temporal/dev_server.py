@@ -10,7 +10,7 @@ from pathlib import Path
 
 from app.contract import search_attributes
 from app.errors import LaunchError
-from temporal.fairness import dynamic_config_flags
+from temporal.server_config import dynamic_config_flags
 
 
 def find_binary(name: str) -> Path:

@@ -10,8 +10,8 @@ schedule's action). The key orders only what waits at the server; a task already
 keeps its slot until it ends.
 
 The server must enable fairness (`matching.enableFairness`): the embedded and test servers
-do it with the flags below; an operator's cluster needs the same dynamic config (README).
-The same flags let the server dispatch activities eagerly (`EAGER_ACTIVITIES_DYNAMIC_CONFIG`).
+do it with the rest of their dynamic config (`temporal.server_config`); an operator's
+cluster needs the same (README).
 """
 
 from __future__ import annotations
@@ -33,24 +33,3 @@ def run_priority(organization_id: str) -> Priority:
     Organization ids (`org_` and 24 hex digits) fit Temporal's 64 bytes for a key.
     """
     return Priority(fairness_key=organization_id)
-
-
-EAGER_ACTIVITIES_DYNAMIC_CONFIG: dict[str, str] = {"system.enableActivityEagerExecution": "true"}
-"""Lets the server hand an activity to the worker that scheduled it, in the answer to the
-workflow task that scheduled it, instead of putting it on the task queue for a poll: one
-round trip and a matching dispatch less per action, 20-30 % of the server's CPU per run
-(`bench/worker_cpu.py`, `no-eager`). The worker asks only when it has a free activity
-slot, so when the slots are all taken activities still queue, and fairness orders them.
-History, retries and timeouts are those of any activity: the step is still recorded once."""
-
-SERVER_DYNAMIC_CONFIG: dict[str, str] = FAIRNESS_DYNAMIC_CONFIG | EAGER_ACTIVITIES_DYNAMIC_CONFIG
-"""What the embedded and test servers run with; an operator's cluster needs the same."""
-
-
-def dynamic_config_flags(config: dict[str, str] | None = None) -> list[str]:
-    """`--dynamic-config-value KEY=VALUE` flags for `temporal server start-dev`
-    (`SERVER_DYNAMIC_CONFIG` unless `config` says otherwise)."""
-    flags: list[str] = []
-    for key, value in (SERVER_DYNAMIC_CONFIG if config is None else config).items():
-        flags += ["--dynamic-config-value", f"{key}={value}"]
-    return flags

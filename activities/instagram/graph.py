@@ -11,7 +11,7 @@ from activities.accounts.tokens import AccountToken
 from activities.instagram.errors import EXPIRED_TOKEN_CODE, GraphError
 from activities.paths import path_segment
 from activities.services import ActionServices
-from activities.transports import LIMITS, Borrowed, Pool
+from activities.transports import Borrowed, Pool, pooled_transport
 from app.store.accounts import set_account_status
 
 
@@ -92,7 +92,7 @@ class GraphSession:
 
 GRAPH_POOL: Pool[httpx.AsyncHTTPTransport] = Pool(
     "instagram",
-    make=lambda endpoints: httpx.AsyncHTTPTransport(trust_env=False, limits=LIMITS),
+    make=lambda endpoints: pooled_transport(),
     close=lambda transport: transport.aclose(),
 )
 """The worker's connections to the Graph API."""

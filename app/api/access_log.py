@@ -12,9 +12,10 @@ import re
 import secrets
 import time
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.api.metrics import route_of
+from app.api.response_status import ResponseStatus
 from app.logs import bind
 
 log = logging.getLogger("flowhold.access")
@@ -41,17 +42,11 @@ class AccessLogMiddleware:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
-        status = 500
-
-        async def sending(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
+        status = ResponseStatus(send)
 
         with bind(request_id=request_id_of(scope)) as fields:
             try:
-                await self.app(scope, receive, sending)
+                await self.app(scope, receive, status)
             finally:
                 path_ids = scope.get("path_params") or {}
                 for name in ("run_id", "workflow_id"):
@@ -62,13 +57,13 @@ class AccessLogMiddleware:
                     "%s %s %s %sms",
                     scope["method"],
                     scope["path"],
-                    status,
+                    status.code,
                     milliseconds,
                     extra={
                         "access": {
                             "method": scope["method"],
                             "route": route_of(scope),
-                            "status": status,
+                            "status": status.code,
                             "duration_ms": milliseconds,
                         }
                     },

@@ -13,8 +13,9 @@ import time
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, Histogram, generate_latest
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
+from app.api.response_status import ResponseStatus
 from app.errors import AuthenticationError, NotFoundError
 from app.settings import Settings
 
@@ -50,20 +51,14 @@ class RequestMetricsMiddleware:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
-        status = 500
-
-        async def sending(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
+        status = ResponseStatus(send)
 
         try:
-            await self.app(scope, receive, sending)
+            await self.app(scope, receive, status)
         finally:
             method = scope["method"] if scope["method"] in _METHODS else "OTHER"
             route = route_of(scope)
-            REQUESTS.labels(method, route, str(status)).inc()
+            REQUESTS.labels(method, route, str(status.code)).inc()
             REQUEST_SECONDS.labels(method, route).observe(time.perf_counter() - started)
 
 

@@ -1,11 +1,11 @@
 """The compiler: a checked graph in, a plan out; the same graph always gives the same bytes.
 
-Linear in the size of the graph: one pass over nodes and one over edges, then sorting.
+Linear in the size of the graph: one pass over nodes and one over edges, then sorting ids.
 """
 
 from __future__ import annotations
 
-from app.language.plan import Plan, PlanNode
+from app.language.plan import Plan, PlanNode, plan_node
 from app.language.validation import (
     CheckedGraph,
 )
@@ -21,10 +21,12 @@ def build_plan(checked: CheckedGraph) -> Plan:
         outgoing[edge.source].setdefault(edge.handle, []).append(edge.target)
         if edge.index not in analysis.back_edges:
             incoming[edge.target].append(edge.source)
-    nodes: dict[str, PlanNode] = {}
-    for node in sorted(runnable, key=lambda n: n.id):
+    built: dict[str, PlanNode] = {}
+    # In the graph's order, not the plan's: each node's objects are then read in the order
+    # they were made, which on a large graph keeps them in the processor's caches.
+    for node in runnable:
         node_type = checked.types[node.id]
-        nodes[node.id] = PlanNode(
+        built[node.id] = plan_node(
             id=node.id,
             type=node.type,
             kind=node_type.kind,
@@ -49,7 +51,7 @@ def build_plan(checked: CheckedGraph) -> Plan:
         triggers=tuple(
             sorted(node.id for node in runnable if checked.types[node.id].kind == "trigger")
         ),
-        nodes=nodes,
+        nodes={node_id: built[node_id] for node_id in sorted(built)},
         variables=graph.settings.variables,
         timezone=graph.settings.timezone,
     )

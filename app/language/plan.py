@@ -61,6 +61,21 @@ class PlanNode(_Frozen):
     disabled: bool = False
 
 
+_EVERY_PLAN_NODE_FIELD = set(PlanNode.model_fields)
+
+
+def plan_node(**fields: Any) -> PlanNode:
+    """A validated `PlanNode` given every field, as the compiler gives them.
+
+    Each such node's set of given fields is the same: they share one rather than keep a
+    set of 15 names each (700 bytes, about half of what a node's plan keeps otherwise). A
+    frozen model never adds to it, and `model_copy` copies it before adding.
+    """
+    node = PlanNode(**fields)
+    object.__setattr__(node, "__pydantic_fields_set__", _EVERY_PLAN_NODE_FIELD)
+    return node
+
+
 class Plan(_Frozen):
     """A whole compiled workflow version."""
 

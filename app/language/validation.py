@@ -152,7 +152,9 @@ def _check_shape(
         ]
     issues: list[Issue] = []
     index_of = {node.id: index for index, node in enumerate(graph.nodes)}
-    if all(node.disabled for node in graph.nodes if node.id in triggers):
+    # A set: with thousands of triggers, a list scanned per node made this quadratic.
+    trigger_ids = set(triggers)
+    if all(node.disabled for node in graph.nodes if node.id in trigger_ids):
         issues.append(
             Issue(
                 "no_enabled_trigger",

@@ -21,7 +21,7 @@ from app.db.models import Webhook, Workflow, WorkflowVersion
 from app.errors import NotFoundError
 from app.language.nodes.triggers import WebhookTriggerParameters
 from app.services import sub_workflows
-from app.services.runs import RunStart, prepare_start
+from app.services.runs import RunStart, listened_to, prepare_start
 from app.services.webhook_delivery import stored_parameters
 from app.store import webhooks as store
 from app.store import workflows as workflow_store
@@ -80,6 +80,7 @@ class DeliveryTarget:
             carried={},
             trigger_node=self.node_id,
             workflow_name=self._workflow_name,
+            run_events=await listened_to(session, self.version),
         )
 
 

@@ -102,6 +102,20 @@ async def matching_subscriptions(
     ]
 
 
+async def any_for_workflow(
+    session: AsyncSession, *, organization_id: str, workflow_id: str
+) -> bool:
+    """Whether an enabled subscription would hear of some event of a run of this workflow:
+    read where a run starts, so that a run no one listens to publishes nothing."""
+    enabled = await session.exec(
+        select(EventSubscription.workflow_ids).where(
+            EventSubscription.organization_id == organization_id,
+            col(EventSubscription.enabled).is_(True),
+        )
+    )
+    return any(workflow_ids is None or workflow_id in workflow_ids for workflow_ids in enabled)
+
+
 async def workflow_name(
     session: AsyncSession, *, organization_id: str, workflow_id: str
 ) -> str | None:

@@ -4,11 +4,14 @@ not reach it, and closing the services closes the pools."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import importlib.abc
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
+import httpx
 import pytest
 from fastapi import FastAPI, Request
 from temporalio.exceptions import ApplicationError
@@ -19,6 +22,7 @@ from activities.instagram.actions import InstagramActivities
 from activities.instagram.graph import GRAPH_POOL
 from activities.network import HTTP_POOL
 from activities.services import ActionServices
+from activities.transports import Borrowed, pooled_transport
 from activities.x.actions import XActivities
 from activities.x.client import X_POOL
 from emulator.testing import EmulatorHandle
@@ -148,3 +152,61 @@ async def test_closing_the_services_closes_the_pools(module_database_url: str, s
     assert len(pool.connections) == 1
     await services.close()
     assert pool.connections == []
+
+
+Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
+
+
+async def _three_requests(handler: Handler) -> None:
+    """Three GETs, a moment apart, through one pooled transport, to a server of raw HTTP."""
+    server = await asyncio.start_server(handler, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    transport = pooled_transport()
+    try:
+        async with httpx.AsyncClient(transport=Borrowed(transport)) as client:
+            for _ in range(3):
+                assert (await client.get(f"http://127.0.0.1:{port}/")).text == "ok"
+                await asyncio.sleep(0.05)  # a server's close reaches the idle connection
+    finally:
+        await transport.aclose()
+        server.close()
+        await server.wait_closed()
+
+
+ANSWER = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+
+
+async def test_a_pooled_connection_the_server_closed_is_not_used_again() -> None:
+    """The pools tell a stale idle connection by its socket (`activities.transports._Stream`):
+    a server that closes each connection after answering, without saying so, still answers
+    every request on a new one."""
+    connections = 0
+
+    async def answer_then_close(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal connections
+        connections += 1
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(ANSWER)
+        await writer.drain()
+        writer.close()
+
+    await _three_requests(answer_then_close)
+    assert connections == 3
+
+
+async def test_a_pooled_connection_is_reused_while_the_server_keeps_it() -> None:
+    """The same check does not take a live idle connection for a stale one."""
+    connections = 0
+
+    async def keep_open(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal connections
+        connections += 1
+        with contextlib.suppress(asyncio.IncompleteReadError, ConnectionError):
+            while True:
+                await reader.readuntil(b"\r\n\r\n")
+                writer.write(ANSWER)
+                await writer.drain()
+        writer.close()
+
+    await _three_requests(keep_open)
+    assert connections == 1

@@ -6,6 +6,7 @@ in tests/activities/test_run_event_delivery.py, on the time-skipping server."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -17,10 +18,11 @@ from standardwebhooks import Webhook
 from temporalio.testing import ActivityEnvironment
 
 from activities.run_events.publishing import RunEventPublisher
-from app.contract.run_events import RunEvent, delivery_workflow_id, event_id
+from app.contract.run_events import PUBLISH_ACTIVITY, RunEvent, delivery_workflow_id, event_id
 from app.db.engine import Database
 from app.services.runs.starting import new_run_id
 from tests.api.test_organization import allow_private_networks
+from tests.api.test_webhooks import deliver, signed, webhook
 from tests.conftest import ApiHarness
 from tests.utils.api import (
     FAILING_GRAPH,
@@ -170,6 +172,45 @@ async def test_another_organizations_runs_reach_no_subscription_of_ours(
     await wait_for_end(api.client, mine)
     got = await eventually(lambda: _received(events, "ours"), lambda found: len(found) >= 1)
     assert [payload(one)["data"]["run_id"] for one in got] == [mine]
+
+
+async def _published(api: ApiHarness, run_id: str) -> bool:
+    """Whether the run took its publishing step (a local activity, recorded as a marker)."""
+    await wait_for_end(api.client, run_id)
+    return PUBLISH_ACTIVITY in await history_text(api.temporal.get_workflow_handle(run_id))
+
+
+async def _hooked_run(api: ApiHarness, url: str, secret: str) -> str:
+    body = json.dumps({"delivery": new_run_id()}).encode()  # not a repeat of an earlier one
+    answer = await deliver(url, body, **{"X-Hub-Signature-256": signed(secret, body)})
+    assert answer.status_code == 202, answer.text
+    run_id: str = answer.json()["run_id"]
+    return run_id
+
+
+async def test_a_run_no_subscription_listens_to_skips_publishing(
+    api: ApiHarness, receiver: tuple[Receiver, str]
+) -> None:
+    """Whether a run publishes is read where it starts, by hand or by a webhook: a run that
+    no enabled subscription would hear of spends nothing on its events, and a subscription
+    hears of the runs started once it is enabled."""
+    events, url = receiver
+    hooked, hook_url, secret = await webhook(api)
+    fine = await create_workflow(api.client, ECHO, name="fine")
+    assert not await _published(api, await start_run(api.client, fine, {}))
+    assert not await _published(api, await _hooked_run(api, hook_url, secret))
+
+    off = await subscribe(api.client, f"{url}/later", enabled=False)
+    await subscribe(api.client, f"{url}/elsewhere", workflow_ids=[hooked])
+    assert not await _published(api, await start_run(api.client, fine, {}))
+    assert await _published(api, await _hooked_run(api, hook_url, secret))
+
+    enabled = await api.client.patch(f"/event-subscriptions/{off['id']}", json={"enabled": True})
+    assert enabled.status_code == 200, enabled.text
+    heard = await start_run(api.client, fine, {})
+    assert await _published(api, heard)
+    got = await eventually(lambda: _received(events, "later"), lambda found: len(found) == 1)
+    assert payload(got[0])["data"]["run_id"] == heard
 
 
 async def test_an_event_published_twice_is_delivered_once(

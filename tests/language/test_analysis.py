@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.language.analysis import Analysis, Edge, analyse
+from app.language.analysis import Analysis, Edge, _passed_before, _reached_around, analyse
 
 
 def run(
@@ -163,3 +163,35 @@ def test_a_long_chain_keeps_one_run_per_node() -> None:
     result = run(chain)
     assert result.is_ancestor("t", "n2000")
     assert all(len(starts) == 1 for starts, _ in result._ancestors.values() if starts)
+
+
+@settings(max_examples=300)
+@given(
+    st.integers(2, 12).flatmap(
+        lambda size: st.tuples(
+            st.just(size),
+            st.lists(st.tuples(st.integers(0, size - 1), st.integers(0, size - 1)), max_size=30),
+            st.lists(st.integers(0, size - 1), min_size=1, max_size=3, unique=True),
+            st.integers(0, size - 1),
+        )
+    )
+)
+def test_the_nodes_passed_before_a_loop_are_those_without_which_it_is_not_reached(
+    graph: tuple[int, list[tuple[int, int]], list[int], int],
+) -> None:
+    """One walk finds what a walk around each node would: the nodes every run passes
+    before the loop (all those reached, when no run reaches it)."""
+    size, pairs, trigger_indexes, loop_index = graph
+    names = [f"n{index}" for index in range(size)]
+    outgoing: dict[str, list[Edge]] = {name: [] for name in names}
+    for index, (source, target) in enumerate(pairs):
+        outgoing[names[source]].append(Edge(names[source], "out", names[target], index))
+    triggers = [names[index] for index in trigger_indexes]
+    loop = names[loop_index]
+    around = _reached_around(loop, triggers, outgoing)
+    expected = {
+        node
+        for node in names
+        if node != loop and node in around and loop not in _reached_around(node, triggers, outgoing)
+    }
+    assert _passed_before(loop, triggers, outgoing) == expected

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import random
+from collections.abc import Callable
 from typing import Any
 
 
@@ -125,15 +127,18 @@ class GraphBuilder:
         self._edge(self.current, node)
         self.current = node
 
+    def segments(self) -> list[Callable[[], None]]:
+        return [
+            self.transform, self.http, self.branch, self.parallel, self.loop,
+            self.switch, self.delay, self.wait_for_event, self.approval, self.sub_workflow,
+        ]  # fmt: skip
+
     def grow(self, size: int) -> dict[str, Any]:
         """Add random segments until the graph has exactly `size` nodes (at least 2).
 
         Each segment adds at most 4 nodes and ends on the node the next one continues from.
         """
-        segments = [
-            self.transform, self.http, self.branch, self.parallel, self.loop,
-            self.switch, self.delay, self.wait_for_event, self.approval, self.sub_workflow,
-        ]  # fmt: skip
+        segments = self.segments()
         weights = [8, 6, 2, 2, 2, 2, 1, 1, 1, 1]
         while len(self.nodes) < size - 4:
             self.random.choices(segments, weights)[0]()
@@ -147,3 +152,66 @@ class GraphBuilder:
 
 def sized_graph(size: int, seed: int = 0) -> dict[str, Any]:
     return GraphBuilder(seed).grow(size)
+
+
+def repeating_graph(size: int) -> dict[str, Any]:
+    """Every kind of segment in turn, again and again: twice the size is twice the same
+    work, node for node (for counting work per node, where `sized_graph`'s mix varies)."""
+    builder = GraphBuilder(seed=0)
+    segments = itertools.cycle(builder.segments())
+    while len(builder.nodes) < size - 4:
+        next(segments)()
+    while len(builder.nodes) < size:
+        builder.transform()
+    return builder.graph()
+
+
+def entered_loop_body(size: int) -> dict[str, Any]:
+    """A loop whose body is the whole graph, with an edge into its middle from outside:
+    invalid, as a graph often is between two edits."""
+    body = [f"n{index}" for index in range(size - 2)]
+    nodes = [
+        {"id": "start", "type": "trigger.manual"},
+        {"id": "loop", "type": "loop", "parameters": {"items": "range(3)"}},
+        *({"id": node, "type": "transform", "parameters": {"value": 1}} for node in body),
+    ]
+    edges = [
+        {"source": "start", "target": "loop"},
+        {"source": "loop", "target": body[0], "sourceHandle": "body"},
+        *({"source": body[i], "target": body[i + 1]} for i in range(len(body) - 1)),
+        {"source": body[-1], "target": "loop"},
+        {"source": "start", "target": body[len(body) // 2]},
+    ]
+    return {"nodes": nodes, "edges": edges}
+
+
+def cycle_behind_a_hub(size: int) -> dict[str, Any]:
+    """A cycle, and after it a node with an edge to every other: the search for the cycle
+    comes back to that node once per edge."""
+    leaves = [f"n{index}" for index in range(size - 4)]
+    nodes = [
+        {"id": "start", "type": "trigger.manual"},
+        *(
+            {"id": node, "type": "transform", "parameters": {"value": 1}}
+            for node in ["a", "b", "hub", *leaves]
+        ),
+    ]
+    edges = [
+        {"source": "start", "target": "a"},
+        {"source": "a", "target": "b"},
+        {"source": "b", "target": "hub"},
+        {"source": "b", "target": "a"},
+        *({"source": "hub", "target": leaf} for leaf in leaves),
+    ]
+    return {"nodes": nodes, "edges": edges}
+
+
+def disabled_triggers(size: int) -> dict[str, Any]:
+    """Half the nodes are triggers, every one disabled."""
+    half = size // 2
+    triggers = [{"id": f"t{i}", "type": "trigger.manual", "disabled": True} for i in range(half)]
+    nodes = [
+        *triggers,
+        *({"id": f"n{i}", "type": "transform", "parameters": {"value": 1}} for i in range(half)),
+    ]
+    return {"nodes": nodes, "edges": [{"source": f"t{i}", "target": f"n{i}"} for i in range(half)]}

@@ -15,7 +15,13 @@ from app.services.runs.listing import RunFilter, RunPage, RunSummary, RunTrigger
 from app.services.runs.reading import RunView
 from app.services.runs.rerunning import CorrectedInput
 from app.services.runs.service import RunService
-from app.services.runs.starting import RunStart, StartedRun, keyed_run_id, prepare_start
+from app.services.runs.starting import (
+    RunStart,
+    StartedRun,
+    keyed_run_id,
+    listened_to,
+    prepare_start,
+)
 from app.services.runs.status import RERUNNABLE, TERMINAL, RunStatus
 
 __all__ = [
@@ -35,5 +41,6 @@ __all__ = [
     "decider_for_key",
     "decider_for_link",
     "keyed_run_id",
+    "listened_to",
     "prepare_start",
 ]
