@@ -14,6 +14,8 @@ from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from app.language.loop_nesting import nested_bodies
+
 Runs = tuple[tuple[int, ...], tuple[int, ...]]
 """A set of positions as runs: their starts and their (inclusive) ends, ascending."""
 
@@ -36,8 +38,6 @@ class Analysis:
     reachable: set[str] = field(default_factory=set)
     loop_of: dict[str, str] = field(default_factory=dict)
     """Node id → the innermost loop whose body it is in."""
-    bodies: dict[str, set[str]] = field(default_factory=dict)
-    """Loop node id → the nodes of its body."""
     back_edges: set[int] = field(default_factory=set)
     """Indexes of edges that end an iteration (from a loop body back to its loop)."""
     cycle: list[str] = field(default_factory=list)
@@ -207,6 +207,27 @@ def _loop_bodies(
     return bodies, leaving
 
 
+def _bodies_one_by_one(
+    result: Analysis,
+    loops: Sequence[str],
+    outgoing: Mapping[str, list[Edge]],
+    into: Mapping[str, list[Edge]],
+    triggers: Sequence[str],
+    body_handle: str,
+) -> None:
+    """Loop bodies, and the edges that enter or leave them, for a graph whose bodies do
+    not nest cleanly (`nested_bodies`): each body a set of its own, so loops nested in
+    one another cost the sum of their bodies here."""
+    bodies, result.leaving_body = _loop_bodies(loops, outgoing, into, triggers, body_handle)
+    result.loop_of = _innermost_loops(bodies)
+    for loop, body in bodies.items():
+        result.back_edges.update(edge.index for edge in into[loop] if edge.source in body)
+        for node in sorted(body):
+            for edge in into[node]:
+                if edge.source not in body if edge.source != loop else edge.handle != body_handle:
+                    result.entering_body.append((edge, loop))
+
+
 def _innermost_loops(bodies: Mapping[str, set[str]]) -> dict[str, str]:
     loop_of: dict[str, str] = {}
     # A nested loop's body is a subset of its parent's: visit larger bodies first so the
@@ -272,15 +293,17 @@ def analyse(
         outgoing[edge.source].append(edge)
         into[edge.target].append(edge)
     result = Analysis()
-    result.bodies, result.leaving_body = _loop_bodies(loops, outgoing, into, triggers, body_handle)
+    nesting = nested_bodies(loops, outgoing, body_handle)
+    if nesting is not None:
+        # Bodies nest and no edge enters one: nothing to report, each node kept once.
+        result.loop_of = nesting.loop_of
+        for loop in loops:
+            result.back_edges.update(
+                edge.index for edge in into[loop] if nesting.in_body(edge.source, loop)
+            )
+    else:
+        _bodies_one_by_one(result, loops, outgoing, into, triggers, body_handle)
     skipped = {edge.index for edge, _ in result.leaving_body}
-    result.loop_of = _innermost_loops(result.bodies)
-    for loop, body in result.bodies.items():
-        result.back_edges.update(edge.index for edge in into[loop] if edge.source in body)
-        for node in sorted(body):
-            for edge in into[node]:
-                if edge.source not in body if edge.source != loop else edge.handle != body_handle:
-                    result.entering_body.append((edge, loop))
 
     queue = deque(triggers)
     result.reachable = set(triggers)

@@ -62,7 +62,9 @@ def _in_order(references: Iterable[Reference]) -> list[Reference]:
     """References sorted: a frozenset's order follows hashes, which differ between processes
     (string hashes are salted, and hash(None) is its address on 3.11), and so would the
     order of the issues reported."""
-    return sorted(references, key=lambda ref: (ref.root, ref.node_id is not None, ref.node_id or ""))
+    return sorted(
+        references, key=lambda ref: (ref.root, ref.node_id is not None, ref.node_id or "")
+    )
 
 
 def check_references(
