@@ -16,8 +16,11 @@ from dataclasses import dataclass, field
 
 from app.language.loop_nesting import nested_bodies
 
-Runs = tuple[tuple[int, ...], tuple[int, ...]]
-"""A set of positions as runs: their starts and their (inclusive) ends, ascending."""
+Runs = tuple[int, ...]
+"""A set of positions as runs, flat: each run's start and the position after its end,
+`(start, end, start, end, ...)`, strictly ascending (runs that touch are one). A position
+is in the set when an odd number of these are at or below it. One tuple per node, not a
+pair of tuples in a tuple: each tuple is an object the collector walks when it resumes."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,10 +61,7 @@ class Analysis:
         """Whether a path leads from `earlier` to `later` (not counting loop back edges)."""
         if earlier not in self._position or later not in self._ancestors:
             return False
-        starts, ends = self._ancestors[later]
-        position = self._position[earlier]
-        run = bisect_right(starts, position) - 1
-        return run >= 0 and position <= ends[run]
+        return bisect_right(self._ancestors[later], self._position[earlier]) % 2 == 1
 
     def may_run_before(self, earlier: str, later: str) -> bool:
         """Whether `earlier` can have run by the time `later` runs, in some run.
@@ -384,22 +384,24 @@ def _ancestor_runs(
     """The runs of positions of the sources and all their ancestors."""
     if len(sources) == 1:
         # A chain's next node: its parent's runs, the parent added (most often to the last run).
-        starts, ends = ancestors[sources[0]]
+        runs = ancestors[sources[0]]
         at = position[sources[0]]
-        if ends and ends[-1] == at - 1:
-            return starts, (*ends[:-1], at)
-        if not ends or ends[-1] < at:
-            return (*starts, at), (*ends, at)
+        if runs and runs[-1] == at:
+            return (*runs[:-1], at + 1)
+        if not runs or runs[-1] < at:
+            return (*runs, at, at + 1)
     pieces = sorted(
-        [(position[source], position[source]) for source in sources]
-        + [run for source in sources for run in zip(*ancestors[source], strict=True)]
+        [(position[source], position[source] + 1) for source in sources]
+        + [
+            run
+            for source in sources
+            for run in zip(ancestors[source][::2], ancestors[source][1::2], strict=True)
+        ]
     )
-    merged_starts: list[int] = []
-    merged_ends: list[int] = []
+    merged: list[int] = []
     for start, end in pieces:
-        if merged_ends and start <= merged_ends[-1] + 1:
-            merged_ends[-1] = max(merged_ends[-1], end)
+        if merged and start <= merged[-1]:
+            merged[-1] = max(merged[-1], end)
         else:
-            merged_starts.append(start)
-            merged_ends.append(end)
-    return tuple(merged_starts), tuple(merged_ends)
+            merged += (start, end)
+    return tuple(merged)
