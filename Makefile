@@ -78,6 +78,7 @@ lock: $(DEV_STAMP)
 bench: $(DEV_STAMP)
 	$(PY) -m bench.machine
 	$(PY) -m bench.compile_graphs
+	$(PY) -m bench.compile_instructions
 	$(PY) -m bench.interpreter
 	$(PY) -m bench.api_start
 	$(PY) -m bench.http_clients
@@ -86,6 +87,7 @@ bench: $(DEV_STAMP)
 	$(PY) -m bench.healthz_under_big_graphs
 	$(PY) -m bench.webhook_automation
 	$(PY) -m bench.worker_cpu
+	$(PY) -m bench.temporal_floor
 	$(PY) -m bench.waiting_memory
 	$(PY) -m bench.summary
 

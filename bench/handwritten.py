@@ -1,5 +1,8 @@
-"""The benchmark's hand-written workflow: what the graph in `bench.interpreter` does,
-written directly as Temporal code, calling the same activity with the same options."""
+"""The benchmarks' hand-written workflows: what a graph does, written directly as Temporal
+code, calling the same activity with the same options as the interpreter.
+
+`HandWrittenWorkflow` is `bench.interpreter`'s graph; `WebhookAutomationByHand` is the GET →
+`if` → POST of `bench.worker_cpu` and `bench.temporal_floor` (issue 14's automation)."""
 
 from __future__ import annotations
 
@@ -11,7 +14,7 @@ from temporalio.workflow import ActivityCancellationType
 
 with workflow.unsafe.imports_passed_through():
     from activities.http.nodes import NODE_TYPES as HTTP_NODE_TYPES
-    from app.contract.actions import ActionInput
+    from app.contract.actions import OUTPUT_KEY, ActionInput
     from workflows.nodes import DEFAULT_HEARTBEAT_TIMEOUT, retry_policy
 
 HAND_WRITTEN_WORKFLOW = "BenchHandWritten"
@@ -51,3 +54,43 @@ class HandWrittenWorkflow:
             cancellation_type=ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
         )
         return result
+
+
+WEBHOOK_AUTOMATION_BY_HAND = "BenchWebhookAutomationByHand"
+
+
+@workflow.defn(name=WEBHOOK_AUTOMATION_BY_HAND)
+class WebhookAutomationByHand:
+    """GET `/item`; if its body's `ok`, POST its `n` to `/sink`. Each call is scheduled as the
+    interpreter schedules an action node (`workflows/nodes.py: NodeRunner._action`): the same
+    activity, input, timeouts, retry policy, cancellation type, priority and summary."""
+
+    @workflow.run
+    async def run(self, base_url: str) -> dict[str, Any]:
+        fetched = await self._call("fetch", {"url": f"{base_url}/item"})
+        if not fetched["body"]["ok"]:
+            return {"sent": False}
+        body = {"type": "json", "json": {"n": fetched["body"]["n"]}}
+        sent = await self._call("send", {"method": "POST", "url": f"{base_url}/sink", "body": body})
+        return {"sent": True, "status": sent["status"]}
+
+    async def _call(self, node_id: str, parameters: dict[str, Any]) -> dict[str, Any]:
+        result: dict[str, Any] = await workflow.execute_activity(
+            "http.request",
+            ActionInput(
+                node_id=node_id,
+                node_type="http.request",
+                parameters=parameters,
+                organization_id="org_bench",
+                idempotency_key=f"{workflow.info().workflow_id}/{node_id}/0",
+                report_attempt=True,
+            ),
+            start_to_close_timeout=HTTP_REQUEST_TIMEOUT,
+            heartbeat_timeout=DEFAULT_HEARTBEAT_TIMEOUT,
+            retry_policy=retry_policy(None),
+            cancellation_type=ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+            priority=workflow.info().priority,
+            summary=f"{node_id} ({node_id})",
+        )
+        output: dict[str, Any] = result[OUTPUT_KEY]
+        return output

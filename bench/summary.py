@@ -18,6 +18,8 @@ ORDER = (
     ("interpreter", "a graph against hand-written Temporal code"),
     ("api_start", "starting through the API against the Temporal client directly"),
     ("compile_graphs", "compile time by graph size"),
+    ("compile_instructions", "compile instructions by graph size"),
+    ("temporal_floor", "the floor of a durable run: server and worker CPU per run"),
     ("waiting_memory", "worker memory per waiting run"),
     ("webhook_automation", "runs/s of webhook → HTTP → if → HTTP"),
     ("http_clients", "the activities' HTTP clients"),

@@ -26,7 +26,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,6 +40,7 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import UnsandboxedWorkflowRunner
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
+from activities.http.request import IDEMPOTENCY_KEY_HEADER, idempotency_key
 from activities.registry import action_services_from_settings
 from app.contract import search_attributes
 from app.settings import Settings
@@ -93,8 +94,12 @@ CONFIGS: dict[str, Callable[[], dict[str, Any]]] = {
 
 
 def target_app() -> FastAPI:
+    """The automation's target. `app.state.posted` maps a POST's `Idempotency-Key`
+    (`sink_key`) to a future that the POST resolves: a bench can learn that a run has made
+    its effect without asking Temporal."""
     app = FastAPI()
     app.state.posts = 0
+    app.state.posted = {}
 
     @app.get("/item")
     async def item() -> dict[str, Any]:
@@ -104,9 +109,17 @@ def target_app() -> FastAPI:
     async def sink(request: Request) -> dict[str, Any]:
         await request.body()
         app.state.posts += 1
+        waiting = app.state.posted.get(request.headers.get(IDEMPOTENCY_KEY_HEADER))
+        if waiting is not None and not waiting.done():
+            waiting.set_result(None)
         return {"stored": True}
 
     return app
+
+
+def sink_key(workflow_id: str) -> str:
+    """The `Idempotency-Key` of the POST of the run `workflow_id` (its `send` node)."""
+    return idempotency_key(f"{workflow_id}/send/0")
 
 
 def cpu_seconds(pid: int) -> float:
@@ -183,36 +196,45 @@ async def serve_worker(address: str, task_queue: str, config: str, profile: Path
 class WorkerProcess:
     config: str
     task_queue: str
-    process: asyncio.subprocess.Process
+    pid: int
+
+
+@asynccontextmanager
+async def spawned_workers(commands: dict[str, list[str]]) -> AsyncIterator[dict[str, int]]:
+    """Start one worker process per label (its command prints `ready` once it polls), yield
+    their process ids, and stop them with SIGTERM at the end."""
+    started: dict[str, asyncio.subprocess.Process] = {}
+    try:
+        for label, command in commands.items():
+            started[label] = await asyncio.create_subprocess_exec(
+                *command, cwd=ROOT, stdout=asyncio.subprocess.PIPE
+            )
+        for label, process in started.items():
+            assert process.stdout is not None
+            line = await process.stdout.readline()
+            if line.strip() != b"ready":
+                raise RuntimeError(f"the {label} worker did not start")
+        yield {label: process.pid for label, process in started.items()}
+    finally:
+        for process in started.values():
+            process.send_signal(signal.SIGTERM)
+        for process in started.values():
+            await process.wait()
 
 
 @asynccontextmanager
 async def worker_processes(
     address: str, configs: list[str], profile: bool
 ) -> AsyncIterator[list[WorkerProcess]]:
-    started: list[WorkerProcess] = []
-    try:
-        for config in configs:
-            queue = f"bench-worker-{config}-{uuid.uuid4().hex[:6]}"
-            command = [sys.executable, "-m", "bench.worker_cpu", "--serve-worker", config,
-                       "--address", address, "--task-queue", queue]  # fmt: skip
-            if profile:
-                command += ["--profile-to", str(ROOT / "var" / f"bench-worker-{config}.prof")]
-            process = await asyncio.create_subprocess_exec(
-                *command, cwd=ROOT, stdout=asyncio.subprocess.PIPE
-            )
-            started.append(WorkerProcess(config, queue, process))
-        for worker in started:
-            assert worker.process.stdout is not None
-            line = await worker.process.stdout.readline()
-            if line.strip() != b"ready":
-                raise RuntimeError(f"the {worker.config} worker did not start")
-        yield started
-    finally:
-        for worker in started:
-            worker.process.send_signal(signal.SIGTERM)
-        for worker in started:
-            await worker.process.wait()
+    queues = {config: f"bench-worker-{config}-{uuid.uuid4().hex[:6]}" for config in configs}
+    commands: dict[str, list[str]] = {}
+    for config, queue in queues.items():
+        commands[config] = [sys.executable, "-m", "bench.worker_cpu", "--serve-worker", config,
+                            "--address", address, "--task-queue", queue]  # fmt: skip
+        if profile:
+            commands[config] += ["--profile-to", str(ROOT / "var" / f"bench-worker-{config}.prof")]
+    async with spawned_workers(commands) as pids:
+        yield [WorkerProcess(config, queues[config], pids[config]) for config in configs]
 
 
 @dataclass
@@ -224,34 +246,56 @@ class Round:
     p50: float
 
 
+async def measured_round(
+    run_one: Callable[[str], Awaitable[None]], runs: int, concurrency: int, worker: int,
+    server: int | None,
+) -> Round:  # fmt: skip
+    """`runs` runs (`run_one(workflow id suffix)` each), `concurrency` at a time, and the CPU
+    the worker process `worker` and the server process `server` spent on them."""
+    limit = asyncio.Semaphore(concurrency)
+    times: list[float] = []
+
+    async def one(number: int) -> None:
+        async with limit:
+            began = time.perf_counter()
+            await run_one(f"{number}-{uuid.uuid4().hex}")
+            times.append(time.perf_counter() - began)
+
+    worker_began = cpu_seconds(worker)
+    server_began = cpu_seconds(server) if server else 0.0
+    began = time.perf_counter()
+    await asyncio.gather(*(one(number) for number in range(runs)))
+    elapsed = time.perf_counter() - began
+    return Round(
+        runs_per_second=runs / elapsed,
+        worker_cpu=(cpu_seconds(worker) - worker_began) / runs,
+        server_cpu=((cpu_seconds(server) - server_began) / runs) if server else 0.0,
+        p50=statistics.median(times),
+    )
+
+
 async def one_round(
     client: Client, worker: WorkerProcess, argument: RunInput, runs: int, concurrency: int,
     server: int | None,
 ) -> Round:  # fmt: skip
-    limit = asyncio.Semaphore(concurrency)
-    times: list[float] = []
+    async def one(suffix: str) -> None:
+        state = await client.execute_workflow(
+            INTERPRETER_WORKFLOW, argument, id=f"bench-{worker.config}-{suffix}",
+            task_queue=worker.task_queue, result_type=RunState,
+        )  # fmt: skip
+        assert state.status == "succeeded", state
 
-    async def one() -> None:
-        async with limit:
-            began = time.perf_counter()
-            state = await client.execute_workflow(
-                INTERPRETER_WORKFLOW, argument, id=f"bench-{worker.config}-{uuid.uuid4().hex}",
-                task_queue=worker.task_queue, result_type=RunState,
-            )  # fmt: skip
-            times.append(time.perf_counter() - began)
-            assert state.status == "succeeded", state
+    return await measured_round(one, runs, concurrency, worker.pid, server)
 
-    worker_began = cpu_seconds(worker.process.pid)
-    server_began = cpu_seconds(server) if server else 0.0
-    began = time.perf_counter()
-    await asyncio.gather(*(one() for _ in range(runs)))
-    elapsed = time.perf_counter() - began
-    return Round(
-        runs_per_second=runs / elapsed,
-        worker_cpu=(cpu_seconds(worker.process.pid) - worker_began) / runs,
-        server_cpu=((cpu_seconds(server) - server_began) / runs) if server else 0.0,
-        p50=statistics.median(times),
-    )
+
+async def history_counts(client: Client, workflow_id: str) -> dict[str, int]:
+    """How many events of each type the history of `workflow_id` has."""
+    history = await client.get_workflow_handle(workflow_id).fetch_history()
+    counts: dict[str, int] = {}
+    for event in history.events:
+        name = EventType.Name(event.event_type).removeprefix("EVENT_TYPE_")
+        counts[name] = counts.get(name, 0) + 1
+    return counts
 
 
 async def events_per_run(client: Client, config: str) -> dict[str, int]:
@@ -260,11 +304,7 @@ async def events_per_run(client: Client, config: str) -> dict[str, int]:
     shortest: dict[str, int] = {}
     query = f'WorkflowId STARTS_WITH "bench-{config}-"'
     async for execution in client.list_workflows(query, limit=5):
-        history = await client.get_workflow_handle(execution.id).fetch_history()
-        counts: dict[str, int] = {}
-        for event in history.events:
-            name = EventType.Name(event.event_type).removeprefix("EVENT_TYPE_")
-            counts[name] = counts.get(name, 0) + 1
+        counts = await history_counts(client, execution.id)
         if not shortest or sum(counts.values()) < sum(shortest.values()):
             shortest = counts
     return shortest

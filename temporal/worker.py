@@ -86,7 +86,13 @@ def build_worker(
     return Worker(
         client,
         task_queue=task_queue,
-        workflows=[FlowRunWorkflow, FlowPollWorkflow, RunEventDeliveryWorkflow],
+        # `workflows` adds to ours (bench/temporal_floor.py's hand-written workflow).
+        workflows=[
+            FlowRunWorkflow,
+            FlowPollWorkflow,
+            RunEventDeliveryWorkflow,
+            *options.pop("workflows", []),
+        ],
         workflow_runner=options.pop("workflow_runner", None) or workflow_runner(),
         activities=[*all_activities(services), *run_event_activities(services), *extra],
         graceful_shutdown_timeout=graceful_shutdown,

@@ -14,8 +14,13 @@ from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-Runs = tuple[tuple[int, ...], tuple[int, ...]]
-"""A set of positions as runs: their starts and their (inclusive) ends, ascending."""
+from app.language.loop_nesting import nested_bodies
+
+Runs = tuple[int, ...]
+"""A set of positions as runs, flat: each run's start and the position after its end,
+`(start, end, start, end, ...)`, strictly ascending (runs that touch are one). A position
+is in the set when an odd number of these are at or below it. One tuple per node, not a
+pair of tuples in a tuple: each tuple is an object the collector walks when it resumes."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,8 +41,6 @@ class Analysis:
     reachable: set[str] = field(default_factory=set)
     loop_of: dict[str, str] = field(default_factory=dict)
     """Node id → the innermost loop whose body it is in."""
-    bodies: dict[str, set[str]] = field(default_factory=dict)
-    """Loop node id → the nodes of its body."""
     back_edges: set[int] = field(default_factory=set)
     """Indexes of edges that end an iteration (from a loop body back to its loop)."""
     cycle: list[str] = field(default_factory=list)
@@ -58,10 +61,7 @@ class Analysis:
         """Whether a path leads from `earlier` to `later` (not counting loop back edges)."""
         if earlier not in self._position or later not in self._ancestors:
             return False
-        starts, ends = self._ancestors[later]
-        position = self._position[earlier]
-        run = bisect_right(starts, position) - 1
-        return run >= 0 and position <= ends[run]
+        return bisect_right(self._ancestors[later], self._position[earlier]) % 2 == 1
 
     def may_run_before(self, earlier: str, later: str) -> bool:
         """Whether `earlier` can have run by the time `later` runs, in some run.
@@ -207,6 +207,27 @@ def _loop_bodies(
     return bodies, leaving
 
 
+def _bodies_one_by_one(
+    result: Analysis,
+    loops: Sequence[str],
+    outgoing: Mapping[str, list[Edge]],
+    into: Mapping[str, list[Edge]],
+    triggers: Sequence[str],
+    body_handle: str,
+) -> None:
+    """Loop bodies, and the edges that enter or leave them, for a graph whose bodies do
+    not nest cleanly (`nested_bodies`): each body a set of its own, so loops nested in
+    one another cost the sum of their bodies here."""
+    bodies, result.leaving_body = _loop_bodies(loops, outgoing, into, triggers, body_handle)
+    result.loop_of = _innermost_loops(bodies)
+    for loop, body in bodies.items():
+        result.back_edges.update(edge.index for edge in into[loop] if edge.source in body)
+        for node in sorted(body):
+            for edge in into[node]:
+                if edge.source not in body if edge.source != loop else edge.handle != body_handle:
+                    result.entering_body.append((edge, loop))
+
+
 def _innermost_loops(bodies: Mapping[str, set[str]]) -> dict[str, str]:
     loop_of: dict[str, str] = {}
     # A nested loop's body is a subset of its parent's: visit larger bodies first so the
@@ -272,15 +293,17 @@ def analyse(
         outgoing[edge.source].append(edge)
         into[edge.target].append(edge)
     result = Analysis()
-    result.bodies, result.leaving_body = _loop_bodies(loops, outgoing, into, triggers, body_handle)
+    nesting = nested_bodies(loops, outgoing, body_handle)
+    if nesting is not None:
+        # Bodies nest and no edge enters one: nothing to report, each node kept once.
+        result.loop_of = nesting.loop_of
+        for loop in loops:
+            result.back_edges.update(
+                edge.index for edge in into[loop] if nesting.in_body(edge.source, loop)
+            )
+    else:
+        _bodies_one_by_one(result, loops, outgoing, into, triggers, body_handle)
     skipped = {edge.index for edge, _ in result.leaving_body}
-    result.loop_of = _innermost_loops(result.bodies)
-    for loop, body in result.bodies.items():
-        result.back_edges.update(edge.index for edge in into[loop] if edge.source in body)
-        for node in sorted(body):
-            for edge in into[node]:
-                if edge.source not in body if edge.source != loop else edge.handle != body_handle:
-                    result.entering_body.append((edge, loop))
 
     queue = deque(triggers)
     result.reachable = set(triggers)
@@ -361,22 +384,24 @@ def _ancestor_runs(
     """The runs of positions of the sources and all their ancestors."""
     if len(sources) == 1:
         # A chain's next node: its parent's runs, the parent added (most often to the last run).
-        starts, ends = ancestors[sources[0]]
+        runs = ancestors[sources[0]]
         at = position[sources[0]]
-        if ends and ends[-1] == at - 1:
-            return starts, (*ends[:-1], at)
-        if not ends or ends[-1] < at:
-            return (*starts, at), (*ends, at)
+        if runs and runs[-1] == at:
+            return (*runs[:-1], at + 1)
+        if not runs or runs[-1] < at:
+            return (*runs, at, at + 1)
     pieces = sorted(
-        [(position[source], position[source]) for source in sources]
-        + [run for source in sources for run in zip(*ancestors[source], strict=True)]
+        [(position[source], position[source] + 1) for source in sources]
+        + [
+            run
+            for source in sources
+            for run in zip(ancestors[source][::2], ancestors[source][1::2], strict=True)
+        ]
     )
-    merged_starts: list[int] = []
-    merged_ends: list[int] = []
+    merged: list[int] = []
     for start, end in pieces:
-        if merged_ends and start <= merged_ends[-1] + 1:
-            merged_ends[-1] = max(merged_ends[-1], end)
+        if merged and start <= merged[-1]:
+            merged[-1] = max(merged[-1], end)
         else:
-            merged_starts.append(start)
-            merged_ends.append(end)
-    return tuple(merged_starts), tuple(merged_ends)
+            merged += (start, end)
+    return tuple(merged)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from app.language.analysis import Analysis
@@ -46,7 +46,7 @@ def node_references(
     ]
     if compiled is not None:
         for path, template in compiled.templates():
-            references += [((*base, *path), ref) for ref in template.references()]
+            references += [((*base, *path), ref) for ref in _in_order(template.references())]
     for path, value in expression_values(parameters, patterns):
         if not isinstance(value, str):
             continue
@@ -54,8 +54,17 @@ def node_references(
             expression = compile_expression(bare_expression(value))
         except (ValueError, ExpressionSyntaxError):
             continue  # the parameter model reports it on this field
-        references += [((*base, *path), ref) for ref in expression.references()]
+        references += [((*base, *path), ref) for ref in _in_order(expression.references())]
     return references, issues
+
+
+def _in_order(references: Iterable[Reference]) -> list[Reference]:
+    """References sorted: a frozenset's order follows hashes, which differ between processes
+    (string hashes are salted, and hash(None) is its address on 3.11), and so would the
+    order of the issues reported."""
+    return sorted(
+        references, key=lambda ref: (ref.root, ref.node_id is not None, ref.node_id or "")
+    )
 
 
 def check_references(

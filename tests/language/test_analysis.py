@@ -5,7 +5,14 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.language.analysis import Analysis, Edge, _passed_before, _reached_around, analyse
+from app.language.analysis import (
+    Analysis,
+    Edge,
+    _bodies_one_by_one,
+    _passed_before,
+    _reached_around,
+    analyse,
+)
 
 
 def run(
@@ -46,7 +53,6 @@ def test_an_edge_back_to_its_loop_is_not_a_cycle() -> None:
         loops=("l",),
     )
     assert result.cycle == []
-    assert result.bodies == {"l": {"a"}}
     assert result.loop_of == {"a": "l"}
     assert result.back_edges == {2}
 
@@ -162,7 +168,7 @@ def test_a_long_chain_keeps_one_run_per_node() -> None:
     chain = [(f"n{index}" if index else "t", "out", f"n{index + 1}") for index in range(2_000)]
     result = run(chain)
     assert result.is_ancestor("t", "n2000")
-    assert all(len(starts) == 1 for starts, _ in result._ancestors.values() if starts)
+    assert all(len(runs) == 2 for runs in result._ancestors.values() if runs)
 
 
 @settings(max_examples=300)
@@ -195,3 +201,55 @@ def test_the_nodes_passed_before_a_loop_are_those_without_which_it_is_not_reache
         if node != loop and node in around and loop not in _reached_around(node, triggers, outgoing)
     }
     assert _passed_before(loop, triggers, outgoing) == expected
+
+
+_NODES = ["t", "a", "b", "c", "d", "l1", "l2", "l3"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(_NODES),
+            st.sampled_from(["out", "body", "done"]),
+            st.sampled_from(_NODES),
+        ),
+        max_size=14,
+    )
+)
+def test_nested_bodies_agree_with_the_walk_body_by_body(edges: list[tuple[str, str, str]]) -> None:
+    """Bodies kept as a tree (`loop_nesting`) tell each node's loop, the edges back, and
+    those entering or leaving a body as one set per body did, in any graph."""
+    loops = ["l1", "l2", "l3"]
+    graph_edges = [Edge(s, h, t, i) for i, (s, h, t) in enumerate(edges)]
+    outgoing: dict[str, list[Edge]] = {node: [] for node in _NODES}
+    into: dict[str, list[Edge]] = {node: [] for node in _NODES}
+    for edge in graph_edges:
+        outgoing[edge.source].append(edge)
+        into[edge.target].append(edge)
+    expected = Analysis()
+    _bodies_one_by_one(expected, loops, outgoing, into, ["t"], "body")
+    result = analyse(_NODES, graph_edges, triggers=["t"], loops=loops)
+    assert result.loop_of == expected.loop_of
+    assert result.back_edges == expected.back_edges
+    assert result.entering_body == expected.entering_body
+    assert result.leaving_body == expected.leaving_body
+
+
+def test_loops_nested_thousands_deep_keep_each_node_once() -> None:
+    depth = 3_000
+    edges = [("t", "out", "l0")]
+    for level in range(depth):
+        inner = f"l{level + 1}" if level + 1 < depth else f"b{level}"
+        edges.append((f"l{level}", "body", inner))
+        if level + 1 < depth:
+            edges.append((inner, "done", f"b{level}"))
+        edges.append((f"b{level}", "out", f"l{level}"))
+    result = run(edges, loops=tuple(f"l{level}" for level in range(depth)))
+    assert result.loop_of["b0"] == "l0"
+    assert result.loop_of[f"b{depth - 1}"] == f"l{depth - 1}"
+    assert result.loop_of["l1"] == "l0"
+    assert "l0" not in result.loop_of
+    assert len(result.back_edges) == depth
+    assert result.entering_body == result.leaving_body == []
+    assert result.cycle == []

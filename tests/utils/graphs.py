@@ -215,3 +215,32 @@ def disabled_triggers(size: int) -> dict[str, Any]:
         *({"id": f"n{i}", "type": "transform", "parameters": {"value": 1}} for i in range(half)),
     ]
     return {"nodes": nodes, "edges": [{"source": f"t{i}", "target": f"n{i}"} for i in range(half)]}
+
+
+def nested_loops(size: int) -> dict[str, Any]:
+    """Loops nested in one another, as deep as the size allows: each loop's body is the
+    next loop and, after it, a node leading back (valid; every loop's body holds all the
+    loops inside it)."""
+    depth = (size - 2) // 2
+    loops = [f"loop{index}" for index in range(depth)]
+    backs = [f"back{index}" for index in range(depth)]
+    nodes = [
+        {"id": "start", "type": "trigger.manual"},
+        *({"id": loop, "type": "loop", "parameters": {"items": "range(2)"}} for loop in loops),
+        *({"id": back, "type": "transform", "parameters": {"value": 1}} for back in backs),
+        *(
+            {"id": f"fill{index}", "type": "transform", "parameters": {"value": 1}}
+            for index in range(size - 1 - 2 * depth)
+        ),
+    ]
+    edges = [{"source": "start", "target": loops[0]}]
+    for index, (loop, back) in enumerate(zip(loops, backs, strict=True)):
+        inner = loops[index + 1] if index + 1 < depth else back
+        edges.append({"source": loop, "target": inner, "sourceHandle": "body"})
+        if inner != back:
+            edges.append({"source": inner, "target": back, "sourceHandle": "done"})
+        edges.append({"source": back, "target": loop})
+    edges += [
+        {"source": "start", "target": f"fill{index}"} for index in range(size - 1 - 2 * depth)
+    ]
+    return {"nodes": nodes, "edges": edges}
