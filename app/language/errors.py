@@ -10,6 +10,8 @@ can show it in place.
     + LimitProblem                  know its position yet; it leaves as an ExpressionError
   x TooLarge                        inside measuring only: a value passed the cap it was
                                     measured against (`expressions._size`)
+  x NotNested                       inside the loop check only: loop bodies overlap, so the
+                                    check goes body by body (`loop_nesting`)
 
 Messages never carry values read at run time (they may be secrets or large payloads): only
 names from the source, type names and positions. A run shows these as `ExpressionError` or

@@ -17,6 +17,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from app.language.errors import LanguageError
+
 
 class _Edge(Protocol):
     @property
@@ -44,8 +46,12 @@ class Nesting:
         return self._entered[loop] <= self._entered[innermost] <= self._left[loop]
 
 
-class _NotNested(Exception):
-    """Bodies overlap without one holding the other: the walk body by body decides."""
+class NotNested(LanguageError):
+    """Bodies overlap without one holding the other: the walk body by body decides. Never
+    leaves `nested_bodies`."""
+
+    def __init__(self) -> None:
+        super().__init__("loop bodies overlap")
 
 
 def nested_bodies(
@@ -63,7 +69,7 @@ def nested_bodies(
         for loop in loops:
             if loop not in nesting._entered:
                 _walk_bodies_from(loop, is_loop, done, outgoing, body_handle, nesting)
-    except _NotNested:
+    except NotNested:
         return None
     _number_the_tree(loops, nesting)
     if _some_edge_enters_a_body(outgoing, body_handle, nesting):
@@ -99,10 +105,10 @@ def _walk_bodies_from(
                 queue.popleft()
                 continue
             if node in nesting.loop_of:
-                raise _NotNested  # in another loop's body, reached without its loop
+                raise NotNested  # in another loop's body, reached without its loop
             if node in is_loop and node not in done:
                 if node in nesting._entered:
-                    raise _NotNested  # two loops each in the other's body
+                    raise NotNested  # two loops each in the other's body
                 start(node)  # its body first; this edge is taken again after
                 break
             queue.popleft()
