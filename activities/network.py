@@ -89,9 +89,11 @@ async def _resolve(host: str, port: int) -> list[str]:
     return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
-class _GuardedBackend(httpcore.AsyncNetworkBackend):
+class _GuardedBackend(PoolBackend):
+    """The pools' backend, connecting only to addresses checked here."""
+
     def __init__(self, permit_private: Callable[[], Awaitable[bool]]) -> None:
-        self._inner = PoolBackend()
+        super().__init__()
         self._permit_private = permit_private
 
     async def connect_tcp(
@@ -109,7 +111,7 @@ class _GuardedBackend(httpcore.AsyncNetworkBackend):
         failure: Exception = httpcore.ConnectError(f"{host} has no address")
         for address in addresses:
             try:
-                return await self._inner.connect_tcp(
+                return await super().connect_tcp(
                     address, port, timeout=timeout, local_address=local_address,
                     socket_options=socket_options,
                 )  # fmt: skip
@@ -124,9 +126,6 @@ class _GuardedBackend(httpcore.AsyncNetworkBackend):
         socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
     ) -> httpcore.AsyncNetworkStream:
         raise httpcore.ConnectError("unix sockets are not reachable from workflows")
-
-    async def sleep(self, seconds: float) -> None:
-        await self._inner.sleep(seconds)
 
 
 PERMIT_PRIVATE = "flowhold.permit_private"

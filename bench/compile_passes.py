@@ -59,7 +59,11 @@ def _passes(document: dict[str, Any]) -> dict[str, float]:
         analysis, _ = timed("shape (analyse)", lambda: _check_shape(graph, types, edges))
         assert analysis is not None
 
-        def expressions() -> dict[str, Any]:
+        known = {node.id for node in graph.nodes}
+
+        def expressions(check: bool) -> dict[str, Any]:
+            # With `check`, as `validate` does: each node's references checked as soon as
+            # they are found, while they are in the cache (a pass of its own met them cold).
             found = {}
             for index, node in enumerate(graph.nodes):
                 node_type = types[node.id]
@@ -71,32 +75,15 @@ def _passes(document: dict[str, Any]) -> dict[str, float]:
                 found[node.id], _ = node_references(
                     node.id, rendered, node_type.expression_fields, ("nodes", index, "parameters")
                 )
+                if check:
+                    own = OWN_LOOP_ROOT_FIELDS.get(node_type.type, ())
+                    check_references(node.id, found[node.id], analysis, known, own)
             return found
 
-        timed("expressions (compile)", expressions)
-        known = {node.id for node in graph.nodes}
+        timed("expressions (compile)", lambda: expressions(check=False))
         _expression._compile_cached.cache_clear()
         _template._compile_cached.cache_clear()
-
-        def expressions_and_references() -> dict[str, Any]:
-            # As `validate` does: each node's references checked as soon as they are found,
-            # while they are in the cache (a pass of its own met them again cold).
-            found = {}
-            for index, node in enumerate(graph.nodes):
-                node_type = types[node.id]
-                rendered = {
-                    name: value
-                    for name, value in node.parameters.items()
-                    if name not in node_type.literal_fields
-                }
-                found[node.id], _ = node_references(
-                    node.id, rendered, node_type.expression_fields, ("nodes", index, "parameters")
-                )
-                own = OWN_LOOP_ROOT_FIELDS.get(node_type.type, ())
-                check_references(node.id, found[node.id], analysis, known, own)
-            return found
-
-        found = timed("expressions + references", expressions_and_references)
+        found = timed("expressions + references", lambda: expressions(check=True))
 
         def references() -> None:
             for node in graph.nodes:
